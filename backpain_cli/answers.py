@@ -1,0 +1,179 @@
+"""Answers: reading an answers file and validating answers against the questionnaires.
+
+Every path that produces answers (an answers file, the interview, a stored session under
+`review`) is checked by `validate`, so the rules of PRODUCT.md ("Answers file") hold
+everywhere: strict types, every shown question required unless optional, answers to hidden
+questions or to instruments that were not included dropped with a warning, unknown ids
+reported.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, UnreadableFileError
+from .questionnaire import UNKNOWN, AnswerValue, Module, Question, check_value, evaluate
+
+_ANSWERS_FILE_KEYS = {"client", "answers"}
+
+
+@dataclass(frozen=True)
+class AnswersFile:
+    path: str
+    client: object | None
+    answers: Mapping[str, object]
+    problems: tuple[Problem, ...]
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, turning every failure into one clear line naming file and line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UnreadableFileError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UnreadableFileError(f"{path}: line {line}: not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UnreadableFileError(f"{path}: not valid TOML: {exc}") from None
+
+
+def read_answers_file(path: Path) -> AnswersFile:
+    raw = read_toml(path)
+    problems: list[Problem] = []
+    for key in sorted(set(raw) - _ANSWERS_FILE_KEYS):
+        problems.append(Problem(key, "unknown top-level key (expected client and [answers])"))
+    answers = raw.get("answers")
+    if answers is None:
+        problems.append(Problem("answers", "the [answers] table is missing"))
+        answers = {}
+    elif not isinstance(answers, dict):
+        problems.append(Problem("answers", "must be a table of question id = answer"))
+        answers = {}
+    return AnswersFile(str(path), raw.get("client"), answers, tuple(problems))
+
+
+def normalise(q: Question, value: object) -> AnswerValue:
+    """The stored form of a valid answer: multi answers as tuples in the questionnaire's order."""
+    if q.type == "multi":
+        assert isinstance(value, (list, tuple))
+        chosen = set(value)
+        return tuple(v for v in q.choice_values if v in chosen)
+    assert isinstance(value, (bool, int, str))
+    return value
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of checking raw answers against the modules of one interview."""
+
+    answers: Mapping[str, AnswerValue]
+    problems: tuple[Problem, ...]
+    missing: tuple[str, ...]
+    dropped: tuple[str, ...]
+    hidden: frozenset[str]
+    unknown: tuple[str, ...] = field(default=())
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems and not self.missing and not self.unknown
+
+    def all_problems(self) -> list[Problem]:
+        """Every problem in question order, for the exit-3 listing."""
+        out = [Problem(u, "unknown question id") for u in self.unknown]
+        out.extend(self.problems)
+        out.extend(Problem(m, "missing (required)") for m in self.missing)
+        return out
+
+
+def questions_of(modules: Sequence[Module]) -> list[Question]:
+    return [q for m in modules for q in m.questions]
+
+
+def validate(
+    modules: Sequence[Module],
+    raw: Mapping[str, object],
+    *,
+    known_ids: Iterable[str] = (),
+    skipped: Iterable[str] = (),
+) -> Validation:
+    """Check `raw` answers question by question, in interview order.
+
+    `known_ids` are ids of questions that exist but are not part of this interview
+    (an instrument that was not included): answers to them are dropped, not reported as
+    unknown. `skipped` are optional questions the client chose not to answer.
+    """
+    answers: dict[str, AnswerValue] = {}
+    problems: list[Problem] = []
+    missing: list[str] = []
+    dropped: list[str] = []
+    hidden: set[str] = set()
+    skipped_set = set(skipped)
+    questions = questions_of(modules)
+    ids = {q.id for q in questions}
+    for q in questions:
+        shown = evaluate(q.when, answers, hidden)
+        if shown is False:
+            hidden.add(q.id)
+            if q.id in raw:
+                dropped.append(q.id)
+            continue
+        if q.id not in raw:
+            if shown is True and q.required and q.id not in skipped_set:
+                missing.append(q.id)
+            continue
+        value = raw[q.id]
+        if isinstance(value, list):
+            value = tuple(value)
+        reason = check_value(q, value)
+        if reason is not None:
+            problems.append(Problem(q.id, reason))
+            continue
+        answers[q.id] = normalise(q, value)
+    known = set(known_ids)
+    unknown = [k for k in raw if k not in ids and k not in known]
+    dropped.extend(k for k in raw if k not in ids and k in known)
+    return Validation(answers, tuple(problems), tuple(missing), tuple(dropped),
+                      frozenset(hidden), tuple(unknown))
+
+
+def next_question(
+    modules: Sequence[Module],
+    answers: Mapping[str, AnswerValue],
+    skipped: Iterable[str] = (),
+) -> Question | None:
+    """The first question that is shown by its condition and still has no answer.
+
+    The interview asks this, stores the answer and calls again, so conditions apply as
+    answers come in and a resumed draft asks only what is still open.
+    """
+    done = set(answers) | set(skipped)
+    hidden: set[str] = set()
+    for q in questions_of(modules):
+        shown = evaluate(q.when, answers, hidden)
+        if shown is False:
+            hidden.add(q.id)
+            continue
+        if shown is UNKNOWN:
+            # Inputs are asked before the questions that depend on them, so this only
+            # happens for a skipped optional input; such a question cannot be decided.
+            continue
+        if q.id not in done:
+            return q
+    return None
+
+
+def visible_answers(modules: Sequence[Module], answers: Mapping[str, AnswerValue]
+                    ) -> dict[str, AnswerValue]:
+    """Answers restricted to questions still shown (after a change of an earlier answer)."""
+    return dict(validate(modules, answers).answers)

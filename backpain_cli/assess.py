@@ -1,0 +1,164 @@
+"""The domain side of `backpain assess`: gathering answers from files and earlier sessions,
+checking them, and turning them into a session. No prompts and no printing here: the CLI
+asks (through interview.py) and renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .answers import Validation, read_answers_file, validate
+from .errors import AnswersError, BackpainError, Problem, UsageError
+from .plan import build_plan
+from .questionnaire import AnswerValue, Module, Registry
+from .session import ModuleRef, Session
+from .storage import find_ref, new_session_id, read_session, validate_client
+
+
+def parse_instruments(text: str | None, registry: Registry) -> tuple[str, ...]:
+    if not text:
+        return ()
+    names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in registry.optional_ids]
+    if unknown:
+        raise UsageError(
+            f"--instruments: unknown instrument {', '.join(unknown)}; choose from "
+            f"{', '.join(registry.optional_ids)}")
+    return names
+
+
+@dataclass
+class Start:
+    """Everything known before the interview asks anything."""
+
+    modules: tuple[Module, ...]
+    instruments: tuple[str, ...]
+    client: str | None
+    answers: dict[str, AnswerValue]
+    skipped: set[str]
+    validation: Validation
+    defaults: Mapping[str, AnswerValue] = field(default_factory=dict)
+    follows: str | None = None
+    resumed: Session | None = None
+    file_problems: tuple[Problem, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+
+
+def start(
+    registry: Registry,
+    *,
+    client: str | None,
+    answers_file: Path | None,
+    instruments: str | None,
+    resume: str | None = None,
+    follow_up: str | None = None,
+    root: Path | None = None,
+) -> Start:
+    """Collect what is already known: a resumed draft, a previous visit, an answers file."""
+    chosen = parse_instruments(instruments, registry)
+    raw: dict[str, object] = {}
+    skipped: set[str] = set()
+    resumed: Session | None = None
+    follows: str | None = None
+    defaults: dict[str, AnswerValue] = {}
+    ref_client: object | None = None
+    if resume and follow_up:
+        raise UsageError("--resume and --from cannot be used together")
+    if resume:
+        resumed = read_session(find_ref(resume, root).path)
+        if not resumed.is_draft:
+            raise BackpainError(
+                f"session {resumed.id} is already completed; use --from {resumed.id} for a "
+                "follow-up visit")
+        raw.update(resumed.answers)
+        skipped.update(resumed.skipped)
+        ref_client = resumed.client
+        follows = resumed.follows
+        chosen = chosen or resumed.instruments
+    if follow_up:
+        previous = read_session(find_ref(follow_up, root).path)
+        defaults = dict(previous.answers)
+        follows = previous.id
+        ref_client = previous.client
+        chosen = chosen or tuple(i for i in previous.instruments
+                                 if i in registry.optional_ids)
+    file_problems: tuple[Problem, ...] = ()
+    if answers_file is not None:
+        af = read_answers_file(answers_file)
+        file_problems = af.problems
+        if af.client is not None and ref_client is None:
+            ref_client = af.client
+        raw.update(af.answers)
+    if client is not None:
+        ref_client = client
+    # Only the reference in use is checked, and before the answers (PRODUCT.md).
+    checked = validate_client(ref_client) if ref_client is not None else None
+    if resumed is not None and checked != resumed.client:
+        raise UsageError(f"session {resumed.id} belongs to client {resumed.client}")
+    modules = registry.select(chosen)
+    selected = {q.id for m in modules for q in m.questions}
+    known = set(registry.questions()) - selected
+    validation = validate(modules, raw, known_ids=known, skipped=skipped)
+    warnings = []
+    if validation.dropped:
+        warnings.append(
+            "ignored answers to questions not asked in this interview (hidden by an earlier "
+            f"answer or an instrument not included): {', '.join(validation.dropped)}")
+    return Start(modules, chosen, checked, dict(validation.answers), skipped, validation,
+                 defaults, follows, resumed, file_problems, warnings)
+
+
+def require_complete(st: Start) -> None:
+    """Under --no-input: every problem at once, or nothing (exit 3)."""
+    problems = list(st.file_problems)
+    if st.client is None:
+        problems.append(Problem("client", "missing (give --client or client = \"...\" in the "
+                                          "answers file)"))
+    problems.extend(st.validation.all_problems())
+    if problems:
+        raise AnswersError(problems)
+
+
+def module_refs(modules: Sequence[Module]) -> tuple[ModuleRef, ...]:
+    return tuple(ModuleRef.of(m) for m in modules)
+
+
+def _new_or_resumed(st: Start, client: str, status: str) -> Session:
+    if st.resumed is not None:
+        return Session(
+            id=st.resumed.id, client=client, created=st.resumed.created, status=status,
+            answers={}, questionnaires=(), instruments=st.instruments, follows=st.follows)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return Session(id=new_session_id(now), client=client, created=now, status=status,
+                   answers={}, questionnaires=(), instruments=st.instruments,
+                   follows=st.follows)
+
+
+def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
+           skipped: set[str]) -> Session:
+    """Check the final answers once more (the same rules as the file path) and plan."""
+    selected = {q.id for m in st.modules for q in m.questions}
+    final = validate(st.modules, answers, skipped=skipped)
+    if not final.complete:
+        raise AnswersError(final.all_problems())
+    base = _new_or_resumed(st, client, "completed")
+    kept_skips = tuple(s for s in sorted(skipped) if s in selected and s not in final.answers)
+    plan = build_plan(final.answers)
+    return Session(
+        id=base.id, client=client, created=base.created, status="completed",
+        answers=dict(final.answers), questionnaires=module_refs(st.modules),
+        instruments=st.instruments, plan=plan, follows=st.follows, skipped=kept_skips)
+
+
+def draft(st: Start, client: str, answers: Mapping[str, AnswerValue],
+          skipped: set[str]) -> Session:
+    """What an interrupted interview leaves: valid answers so far, no plan."""
+    kept = dict(validate(st.modules, answers, skipped=skipped).answers)
+    base = _new_or_resumed(st, client, "draft")
+    return Session(
+        id=base.id, client=client, created=base.created, status="draft", answers=kept,
+        questionnaires=module_refs(st.modules), instruments=st.instruments,
+        follows=st.follows, skipped=tuple(sorted(skipped)))

@@ -1,0 +1,239 @@
+"""The command line: parse options, call one domain function, render, map errors to exit codes.
+
+Imports are kept lazy on purpose: `review` and `export` must start without paying for
+questionary/prompt_toolkit, and every command without the parts it does not use.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+from .errors import BackpainError, UsageError
+
+
+def _report(exc: BackpainError) -> None:
+    # Plain stderr, no rich: an error must be readable in any terminal and in logs.
+    from .errors import Interrupted
+
+    kind = "" if isinstance(exc, Interrupted) else "error: "
+    sys.stderr.write(f"backpain: {kind}{exc}\n")
+
+
+class _Group(TyperGroup):
+    """Maps our exceptions to exit codes, the one place that does (PRODUCT.md, Exit codes)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BackpainError as exc:
+            _report(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="Back-pain interviews and explainable care plans for practitioners.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Tracebacks must never show local variables: answers would leak into logs.
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+questionnaires_app = typer.Typer(cls=_Group, help="List and check questionnaire modules.",
+                                 no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(questionnaires_app, name="questionnaires")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"backpain {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Back-pain interviews and explainable care plans for practitioners."""
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"backpain: warning: {message}\n")
+
+
+def _info(message: str) -> None:
+    sys.stderr.write(f"{message}\n")
+
+
+@app.command()
+def assess(
+    client: Annotated[str | None, typer.Option(
+        "--client", help="Client reference: initials or a practice ID.")] = None,
+    answers: Annotated[Path | None, typer.Option(
+        "--answers", help="TOML answers file; answered questions are not asked again.",
+        dir_okay=False)] = None,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", help="Never prompt; missing or invalid answers end with exit 3.")] = False,
+    instruments: Annotated[str | None, typer.Option(
+        "--instruments", help="Extra instruments, comma-separated: odi, rmdq.")] = None,
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="Follow-up visit: a previous session's answers become the defaults.")
+    ] = None,
+    resume: Annotated[str | None, typer.Option(
+        "--resume", help="Continue an interrupted (draft) session.")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the JSON document to stdout; messages go to stderr.")] = False,
+    no_save: Annotated[bool, typer.Option(
+        "--no-save", help="Show the plan without saving a session.")] = False,
+    demo: Annotated[bool, typer.Option(
+        "--demo", help="Run a complete sample interview (no typing) and show its plan.")
+    ] = False,
+) -> None:
+    """Run the interview with a client and show (and save) their plan."""
+    from . import assess as domain
+    from . import storage
+    from .questionnaire import load_registry
+    from .session import to_document
+
+    if demo:
+        if answers is not None or resume or from_:
+            raise UsageError("--demo cannot be combined with --answers, --resume or --from")
+        answers = _demo_answers()
+        no_input = True
+    registry = load_registry(storage.questionnaires_dir())
+    st = domain.start(registry, client=client, answers_file=answers, instruments=instruments,
+                      resume=resume, follow_up=from_)
+    for message in st.warnings:
+        _warn(message)
+    if no_input:
+        domain.require_complete(st)
+        assert st.client is not None
+        session = domain.finish(st, st.client, st.answers, st.skipped)
+    else:
+        session = _interactive(st, domain, save=not no_save, as_json=as_json)
+    for warning in session.plan.warnings if session.plan else ():
+        _warn(warning)
+    if not no_save:
+        session, path = storage.save_session(session, new=st.resumed is None)
+        _info(f"Saved session {session.id} to {path}")
+    if as_json:
+        sys.stdout.write(json.dumps(to_document(session), indent=2, ensure_ascii=False) + "\n")
+        return
+    from .render import make_console, print_plan
+
+    assert session.plan is not None
+    print_plan(make_console(), session.plan, client=session.client,
+               session_id=None if no_save else session.id)
+
+
+def _demo_answers() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("backpain_cli") / "data" / "demo.answers.toml"))
+
+
+def _interactive(st: Any, domain: Any, *, save: bool, as_json: bool) -> Any:
+    """Ask what is missing; on Ctrl-C save what we have as a draft and exit 130."""
+    from . import storage
+    from .errors import Interrupted, NoTerminalError
+
+    for problem in st.file_problems:
+        _warn(f"answers file: {problem}")
+    for problem in st.validation.problems:
+        _warn(f"{problem} — it will be asked again")
+    for unknown in st.validation.unknown:
+        _warn(f"{unknown}: unknown question id, ignored")
+    needs_prompt = st.client is None or st.validation.missing or st.validation.problems
+    if not needs_prompt:
+        from .answers import next_question
+
+        needs_prompt = next_question(st.modules, st.answers, st.skipped) is not None
+    if needs_prompt and not sys.stdin.isatty():
+        raise NoTerminalError(
+            "answers are missing and standard input is not a terminal; give them in a file "
+            "with --answers FILE and add --no-input to fail instead of asking")
+    from .interview import QuestionaryAsker, ask_client, run_interview
+
+    output = None
+    if as_json or not sys.stdout.isatty():
+        # Keep stdout for the result: prompts go to the terminal on stderr.
+        from prompt_toolkit.output import create_output
+
+        output = create_output(stdout=sys.stderr)
+    asker = QuestionaryAsker(output=output)
+    client = st.client or ask_client(asker)
+    answers: dict[str, Any] = dict(st.answers)
+    skipped: set[str] = set(st.skipped)
+    try:
+        run_interview(st.modules, answers, skipped, asker, st.defaults)
+    except Interrupted:
+        if not save:
+            _info("Interrupted; nothing saved (--no-save).")
+            raise
+        session = domain.draft(st, client, answers, skipped)
+        session, path = storage.save_session(session, new=st.resumed is None)
+        raise Interrupted(
+            f"interrupted; draft saved to {path}\n"
+            f"  resume with: backpain assess --resume {session.id}") from None
+    return domain.finish(st, client, answers, skipped)
+
+
+@questionnaires_app.command("list")
+def questionnaires_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List the questionnaire modules: id, version, questions, source."""
+    from . import storage
+    from .questionnaire import load_registry
+
+    registry = load_registry(storage.questionnaires_dir())
+    rows = [{"id": m.id, "version": m.version, "title": m.title, "questions": len(m.questions),
+             "optional": m.optional, "source": "shipped" if m.shipped else m.source}
+            for m in registry.modules]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    from rich.table import Table
+
+    from .render import make_console
+
+    table = Table(title="Questionnaire modules", title_justify="left")
+    for col in ("id", "version", "questions", "included", "source"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), str(r["version"]), str(r["questions"]),
+                      "with --instruments" if r["optional"] else "always", str(r["source"]))
+    make_console().print(table)
+
+
+@questionnaires_app.command("check")
+def questionnaires_check(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files to check (default: the shipped and your own modules).")] = None,
+) -> None:
+    """Validate questionnaire files; report every problem (exit 1 if any)."""
+    from . import storage
+    from .errors import QuestionnaireError
+    from .questionnaire import check
+
+    registry, problems = check(storage.questionnaires_dir(), paths or ())
+    if problems:
+        raise QuestionnaireError(problems)
+    assert registry is not None
+    _info(f"ok: {len(registry.modules)} modules, "
+          f"{sum(len(m.questions) for m in registry.modules)} questions")
+
+
+# Commands that live in their own modules (review, export) register themselves here.
+from . import cmd_export, cmd_review  # noqa: E402
+
+cmd_review.register(app)
+cmd_export.register(app)

@@ -1,0 +1,98 @@
+"""The one exception hierarchy of backpain.
+
+Domain code raises these; `cli.py` turns them into a message and an exit code in one place.
+Messages are written for the practitioner: one clear line, no traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class BackpainError(Exception):
+    """Any error the user can act on. Exit code 1 unless a subclass says otherwise."""
+
+    exit_code = 1
+
+
+class UsageError(BackpainError):
+    """The command line itself is wrong (an unknown instrument, clashing options)."""
+
+    exit_code = 2
+
+
+class UnreadableFileError(BackpainError):
+    """A file that is not valid UTF-8 or TOML, or is missing."""
+
+
+class InvalidClientError(BackpainError):
+    """A client reference that could point outside the data folder or is malformed."""
+
+
+class NotFoundError(BackpainError):
+    """An unknown session or client."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one question (or the file as a whole when `where` is empty)."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}" if self.where else self.reason
+
+
+class ProblemsError(BackpainError):
+    """Several problems reported together; the message lists every one of them."""
+
+    headline = "problems found"
+
+    def __init__(self, problems: Sequence[Problem], headline: str | None = None) -> None:
+        self.problems = tuple(problems)
+        if headline is not None:
+            self.headline = headline
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{self.headline} ({len(self.problems)}):"]
+        lines.extend(f"  - {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+class QuestionnaireError(ProblemsError):
+    """A questionnaire file that does not validate."""
+
+    headline = "invalid questionnaire"
+
+
+class AnswersError(ProblemsError):
+    """Missing or invalid answers under --no-input (exit 3)."""
+
+    exit_code = 3
+    headline = "the answers are incomplete or invalid"
+
+
+class SessionFileError(BackpainError):
+    """A session file that cannot be read: corrupt, truncated, wrong or newer schema."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class StorageError(BackpainError):
+    """The data folder cannot be written (read-only, full, permissions)."""
+
+
+class NoTerminalError(BackpainError):
+    """Answers are missing and there is no terminal to ask them on."""
+
+
+class Interrupted(BackpainError):
+    """The practitioner pressed Ctrl-C or closed input during the interview (exit 130)."""
+
+    exit_code = 130

@@ -1,0 +1,597 @@
+"""The question model, its TOML loader and validator, and `when` evaluation.
+
+This is the one module that knows the questionnaire format. The interview, the answers-file
+path and `review` all go through it, so a questionnaire means the same thing everywhere.
+
+Format (one file per module)::
+
+    id = "sleep"             # module id
+    version = "1"
+    title = "Sleep"
+    order = 30               # position in the interview (lower first)
+    optional = false         # true: only asked when named in --instruments
+    description = "..."      # optional
+
+    [[questions]]
+    id = "knee_pillow"
+    type = "yesno"           # yesno | choice | multi | int
+    text = "Do you sleep with a pillow between or under your knees?"
+    help = "..."             # optional
+    required = true          # default true
+    default = false          # optional; must fit the type and choices
+    [questions.when]         # optional; all = [...] or any = [...]
+    any = [{ question = "sleep_position", operator = "in", value = ["side", "back"] }]
+
+Choice and multi questions have ``choices = [{ value = "...", label = "..." }]``; multi
+questions may name ``exclusive`` values that must be chosen alone (e.g. "none"). Int
+questions have ``min`` and ``max``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+from .errors import Problem, QuestionnaireError, UsageError
+
+AnswerValue: TypeAlias = bool | int | str | tuple[str, ...]
+Answers: TypeAlias = Mapping[str, AnswerValue]
+
+QUESTION_TYPES = ("yesno", "choice", "multi", "int")
+OPERATORS = ("=", "!=", ">", "<", ">=", "<=", "in")
+ORDERING_OPERATORS = (">", "<", ">=", "<=")
+
+_MODULE_KEYS = {"id", "version", "title", "order", "optional", "description", "questions"}
+_QUESTION_KEYS = {
+    "id", "type", "text", "help", "choices", "min", "max", "required", "default", "when",
+    "exclusive",
+}
+_CHOICE_KEYS = {"value", "label"}
+_CONDITION_KEYS = {"question", "operator", "value"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    question: str
+    operator: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class When:
+    mode: Literal["all", "any"]
+    conditions: tuple[Condition, ...]
+
+    def questions(self) -> tuple[str, ...]:
+        return tuple(c.question for c in self.conditions)
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    text: str
+    module: str
+    help: str | None = None
+    choices: tuple[Choice, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    required: bool = True
+    default: AnswerValue | None = None
+    when: When | None = None
+    exclusive: tuple[str, ...] = ()
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.choices)
+
+    def label(self, value: str) -> str:
+        for c in self.choices:
+            if c.value == value:
+                return c.label
+        return value
+
+
+@dataclass(frozen=True)
+class Module:
+    id: str
+    version: str
+    title: str
+    order: int
+    questions: tuple[Question, ...]
+    source: str
+    sha256: str
+    optional: bool = False
+    description: str | None = None
+    shipped: bool = True
+
+
+class Unknown(Enum):
+    """A condition whose inputs are missing or invalid: neither shown nor hidden."""
+
+    UNKNOWN = "unknown"
+
+
+UNKNOWN = Unknown.UNKNOWN
+Tristate: TypeAlias = bool | Unknown
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _is_int(v: object) -> bool:
+    # bool is an int subclass in Python; in answers and files it never counts as one.
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str, what: str,
+                problems: list[Problem]) -> None:
+    for key in sorted(set(data) - allowed):
+        problems.append(Problem(where, f"unknown key {key!r} in {what}"))
+
+
+def _parse_choices(raw: Any, where: str, problems: list[Problem]) -> tuple[Choice, ...]:
+    if not isinstance(raw, list) or not raw:
+        problems.append(Problem(where, "choices missing (a non-empty list is required)"))
+        return ()
+    out: list[Choice] = []
+    for i, item in enumerate(raw, 1):
+        if not isinstance(item, dict):
+            problems.append(Problem(where, f"choice {i} is not a table with value and label"))
+            continue
+        _check_keys(item, _CHOICE_KEYS, where, f"choice {i}", problems)
+        value, label = item.get("value"), item.get("label")
+        if not isinstance(value, str) or not value:
+            problems.append(Problem(where, f"choice {i} has no string value"))
+            continue
+        if not isinstance(label, str) or not label:
+            problems.append(Problem(where, f"choice {value!r} has no label"))
+            continue
+        if any(c.value == value for c in out):
+            problems.append(Problem(where, f"choice {value!r} appears twice"))
+            continue
+        out.append(Choice(value, label))
+    return tuple(out)
+
+
+def _parse_when(raw: Any, where: str, problems: list[Problem]) -> When | None:
+    if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in ("all", "any"):
+        problems.append(Problem(where, "when must be a table with exactly one of 'all' or 'any'"))
+        return None
+    mode = next(iter(raw))
+    items = raw[mode]
+    if not isinstance(items, list) or not items:
+        problems.append(Problem(where, f"when.{mode} must be a non-empty list of conditions"))
+        return None
+    conditions: list[Condition] = []
+    for i, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            problems.append(Problem(where, f"condition {i} is not a table"))
+            continue
+        _check_keys(item, _CONDITION_KEYS, where, f"condition {i}", problems)
+        missing = [k for k in ("question", "operator", "value") if k not in item]
+        if missing:
+            problems.append(Problem(where, f"condition {i} lacks {', '.join(missing)}"))
+            continue
+        if not isinstance(item["question"], str):
+            problems.append(Problem(where, f"condition {i}: question must be a string"))
+            continue
+        if item["operator"] not in OPERATORS:
+            problems.append(Problem(
+                where, f"condition {i}: operator {item['operator']!r} is not one of "
+                f"{' '.join(OPERATORS)}"))
+            continue
+        value = item["value"]
+        if isinstance(value, list):
+            value = tuple(value)
+        conditions.append(Condition(item["question"], item["operator"], value))
+    if len(conditions) != len(items):
+        return None
+    return When(mode, tuple(conditions))
+
+
+def _check_value(q: Question, value: Any) -> str | None:
+    """Why `value` is not a valid answer to `q`, or None when it is.
+
+    Shared by defaults in files and answers from people, so both obey the same rules.
+    """
+    if q.type == "yesno":
+        return None if isinstance(value, bool) else "expected yes or no (true/false)"
+    if q.type == "int":
+        if not _is_int(value):
+            return "expected a whole number"
+        if q.min is not None and value < q.min:
+            return f"{value} is below the minimum {q.min}"
+        if q.max is not None and value > q.max:
+            return f"{value} is above the maximum {q.max}"
+        return None
+    if q.type == "choice":
+        if not isinstance(value, str):
+            return f"expected one of: {', '.join(q.choice_values)}"
+        if value not in q.choice_values:
+            return f"{value!r} is not one of: {', '.join(q.choice_values)}"
+        return None
+    # multi
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        return "expected a list of choices"
+    if not value:
+        return "choose at least one"
+    bad = [v for v in value if v not in q.choice_values]
+    if bad:
+        return f"{', '.join(repr(b) for b in bad)} not among: {', '.join(q.choice_values)}"
+    if len(set(value)) != len(value):
+        return "a choice is listed twice"
+    for ex in q.exclusive:
+        if ex in value and len(value) > 1:
+            return f"{ex!r} cannot be combined with other choices"
+    return None
+
+
+def check_value(q: Question, value: Any) -> str | None:
+    return _check_value(q, value)
+
+
+def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
+                    problems: list[Problem]) -> Question | None:
+    if not isinstance(raw, dict):
+        problems.append(Problem(f"{where_file}: question {index}", "is not a table"))
+        return None
+    qid = raw.get("id")
+    if not isinstance(qid, str) or not qid.isidentifier():
+        problems.append(Problem(f"{where_file}: question {index}",
+                                "id missing or not a simple name (letters, digits, _)"))
+        return None
+    where = f"{where_file}: {qid}"
+    before = len(problems)
+    _check_keys(raw, _QUESTION_KEYS, where, "question", problems)
+    qtype = raw.get("type")
+    if qtype not in QUESTION_TYPES:
+        problems.append(Problem(where, f"type {qtype!r} is not one of {', '.join(QUESTION_TYPES)}"))
+        return None
+    text = raw.get("text")
+    if not isinstance(text, str) or not text.strip():
+        problems.append(Problem(where, "text missing"))
+    help_ = raw.get("help")
+    if help_ is not None and not isinstance(help_, str):
+        problems.append(Problem(where, "help must be a string"))
+    required = raw.get("required", True)
+    if not isinstance(required, bool):
+        problems.append(Problem(where, "required must be true or false"))
+    choices: tuple[Choice, ...] = ()
+    if qtype in ("choice", "multi"):
+        choices = _parse_choices(raw.get("choices"), where, problems)
+    elif "choices" in raw:
+        problems.append(Problem(where, f"choices make no sense for a {qtype} question"))
+    lo, hi = raw.get("min"), raw.get("max")
+    if qtype == "int":
+        for name, v in (("min", lo), ("max", hi)):
+            if v is None:
+                problems.append(Problem(where, f"{name} missing (int questions need min and max)"))
+            elif not _is_int(v):
+                problems.append(Problem(where, f"{name} must be a whole number"))
+        if isinstance(lo, int) and isinstance(hi, int) and _is_int(lo) and _is_int(hi) \
+                and lo > hi:
+            problems.append(Problem(where, f"min {lo} is greater than max {hi}"))
+    elif lo is not None or hi is not None:
+        problems.append(Problem(where, f"min/max make no sense for a {qtype} question"))
+    exclusive_raw = raw.get("exclusive", [])
+    exclusive: tuple[str, ...] = ()
+    if qtype != "multi" and "exclusive" in raw:
+        problems.append(Problem(where, "exclusive is only for multi questions"))
+    elif not isinstance(exclusive_raw, list) or not all(isinstance(e, str) for e in exclusive_raw):
+        problems.append(Problem(where, "exclusive must be a list of choice values"))
+    else:
+        exclusive = tuple(exclusive_raw)
+        for e in exclusive:
+            if choices and e not in {c.value for c in choices}:
+                problems.append(Problem(where, f"exclusive value {e!r} is not a choice"))
+    when = _parse_when(raw["when"], where, problems) if "when" in raw else None
+    if len(problems) > before:
+        return None
+    q = Question(
+        id=qid, type=qtype, text=str(text).strip(), module=module_id,
+        help=help_.strip() if isinstance(help_, str) else None, choices=choices,
+        min=lo if _is_int(lo) else None, max=hi if _is_int(hi) else None,
+        required=bool(required), when=when, exclusive=exclusive,
+    )
+    if "default" in raw:
+        default = raw["default"]
+        if isinstance(default, list):
+            default = tuple(default)
+        reason = _check_value(q, default)
+        if reason is not None:
+            problems.append(Problem(where, f"default does not fit the question: {reason}"))
+            return None
+        q = Question(**{**q.__dict__, "default": default})
+    return q
+
+
+def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
+    """Parse and validate one module file on its own (cross-module checks come later)."""
+    problems: list[Problem] = []
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise QuestionnaireError([Problem(source, f"not UTF-8 text (byte {exc.start})")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise QuestionnaireError([Problem(source, f"not valid TOML: {exc}")]) from None
+    _check_keys(raw, _MODULE_KEYS, source, "module", problems)
+    mid = raw.get("id")
+    if not isinstance(mid, str) or not mid.isidentifier():
+        problems.append(Problem(source, "module id missing or not a simple name"))
+        mid = "?"
+    version = raw.get("version")
+    if isinstance(version, int) and not isinstance(version, bool):
+        version = str(version)
+    if not isinstance(version, str) or not version:
+        problems.append(Problem(source, "module version missing"))
+    title = raw.get("title")
+    if not isinstance(title, str) or not title:
+        problems.append(Problem(source, "module title missing"))
+    order = raw.get("order", 1000)
+    if not _is_int(order):
+        problems.append(Problem(source, "order must be a whole number"))
+    optional = raw.get("optional", False)
+    if not isinstance(optional, bool):
+        problems.append(Problem(source, "optional must be true or false"))
+    description = raw.get("description")
+    if description is not None and not isinstance(description, str):
+        problems.append(Problem(source, "description must be a string"))
+    raw_questions = raw.get("questions")
+    questions: list[Question] = []
+    if not isinstance(raw_questions, list) or not raw_questions:
+        problems.append(Problem(source, "no [[questions]]"))
+    else:
+        seen: set[str] = set()
+        for i, rq in enumerate(raw_questions, 1):
+            q = _parse_question(rq, i, str(mid), source, problems)
+            if q is None:
+                continue
+            if q.id in seen:
+                problems.append(Problem(f"{source}: {q.id}",
+                                        "duplicate question id in this module"))
+                continue
+            seen.add(q.id)
+            questions.append(q)
+    if problems:
+        raise QuestionnaireError(problems)
+    return Module(
+        id=str(mid), version=str(version), title=str(title), order=int(order),
+        questions=tuple(questions), source=source,
+        sha256=hashlib.sha256(data).hexdigest(), optional=bool(optional),
+        description=description, shipped=shipped,
+    )
+
+
+def load_module_file(path: Path, *, shipped: bool = False) -> Module:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise QuestionnaireError([Problem(str(path), f"cannot read: {exc.strerror}")]) from None
+    return parse_module(data, str(path), shipped=shipped)
+
+
+def _condition_problem(cond: Condition, target: Question) -> str | None:
+    op, value = cond.operator, cond.value
+    if op in ORDERING_OPERATORS:
+        if target.type != "int":
+            return f"operator {op} needs an int question, {target.id} is {target.type}"
+        return None if _is_int(value) else f"operator {op} needs a whole number"
+    if op == "in":
+        if not isinstance(value, tuple) or not value:
+            return "operator in needs a non-empty list"
+        values: tuple[Any, ...] = value
+    else:
+        values = (value,)
+    for v in values:
+        if target.type == "yesno" and not isinstance(v, bool):
+            return f"{target.id} is yes/no: compare with true or false"
+        if target.type == "int" and not _is_int(v):
+            return f"{target.id} is an int question: compare with whole numbers"
+        if target.type in ("choice", "multi") and v not in target.choice_values:
+            return f"{v!r} is not a choice of {target.id}"
+    return None
+
+
+def validate_modules(modules: Sequence[Module]) -> list[Problem]:
+    """Checks that need every module at once: unique ids, `when` references in order."""
+    problems: list[Problem] = []
+    position: dict[str, int] = {}
+    by_id: dict[str, Question] = {}
+    where_of: dict[str, str] = {}
+    n = 0
+    for module in sorted(modules, key=lambda m: (m.order, m.id)):
+        for q in module.questions:
+            if q.id in by_id:
+                problems.append(Problem(
+                    f"{module.source}: {q.id}",
+                    f"duplicate question id (also in {where_of[q.id]})"))
+                continue
+            by_id[q.id] = q
+            where_of[q.id] = module.source
+            position[q.id] = n
+            n += 1
+    for module in modules:
+        for q in module.questions:
+            if q.when is None or by_id.get(q.id) is not q:
+                continue
+            where = f"{module.source}: {q.id}"
+            for cond in q.when.conditions:
+                target = by_id.get(cond.question)
+                if target is None:
+                    problems.append(Problem(where, f"when refers to unknown question "
+                                                   f"{cond.question!r}"))
+                elif position[cond.question] >= position[q.id]:
+                    problems.append(Problem(where, f"when refers to {cond.question!r}, which is "
+                                                   "not asked before this question"))
+                else:
+                    reason = _condition_problem(cond, target)
+                    if reason:
+                        problems.append(Problem(where, f"when: {reason}"))
+    return problems
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Every known module (shipped, then the practitioner's own), in interview order."""
+
+    modules: tuple[Module, ...]
+    replaced: tuple[str, ...] = field(default=())
+
+    def module(self, module_id: str) -> Module:
+        for m in self.modules:
+            if m.id == module_id:
+                return m
+        raise KeyError(module_id)
+
+    @property
+    def optional_ids(self) -> tuple[str, ...]:
+        return tuple(m.id for m in self.modules if m.optional)
+
+    def select(self, instruments: Iterable[str] = ()) -> tuple[Module, ...]:
+        """The modules of one interview: every non-optional module plus the named ones."""
+        wanted = set(instruments)
+        unknown = sorted(wanted - set(self.optional_ids))
+        if unknown:
+            raise UsageError(
+                f"unknown instrument {', '.join(unknown)}; choose from "
+                f"{', '.join(self.optional_ids) or 'none'}")
+        return tuple(m for m in self.modules if not m.optional or m.id in wanted)
+
+    def questions(self) -> dict[str, Question]:
+        return {q.id: q for m in self.modules for q in m.questions}
+
+
+def shipped_paths() -> list[tuple[str, bytes]]:
+    root = resources.files("backpain_cli.questionnaires")
+    return sorted(
+        (f"questionnaires/{p.name}", p.read_bytes())
+        for p in root.iterdir()
+        if p.name.endswith(".toml")
+    )
+
+
+def _load_all(sources: Iterable[tuple[str, bytes, bool]]) -> tuple[list[Module], list[Problem]]:
+    modules: list[Module] = []
+    problems: list[Problem] = []
+    for source, data, shipped in sources:
+        try:
+            modules.append(parse_module(data, source, shipped=shipped))
+        except QuestionnaireError as exc:
+            problems.extend(exc.problems)
+    return modules, problems
+
+
+def _merge(modules: list[Module]) -> tuple[list[Module], list[str]]:
+    """Later modules with the same id replace earlier ones (user folder over shipped)."""
+    merged: dict[str, Module] = {}
+    replaced: list[str] = []
+    for m in modules:
+        if m.id in merged:
+            replaced.append(m.id)
+        merged[m.id] = m
+    return sorted(merged.values(), key=lambda m: (m.order, m.id)), replaced
+
+
+def user_questionnaire_files(user_dir: Path | None) -> list[Path]:
+    if user_dir is None or not user_dir.is_dir():
+        return []
+    return sorted(p for p in user_dir.glob("*.toml") if p.is_file())
+
+
+def check(
+    user_dir: Path | None, paths: Sequence[Path] = ()
+) -> tuple[Registry | None, list[Problem]]:
+    """Validate shipped + user modules, with `paths` taking the place of same-id modules.
+
+    Returns the registry (None when anything failed) and every problem found.
+    """
+    sources: list[tuple[str, bytes, bool]] = [(s, d, True) for s, d in shipped_paths()]
+    problems: list[Problem] = []
+    for p in [*user_questionnaire_files(user_dir), *paths]:
+        try:
+            sources.append((str(p), p.read_bytes(), False))
+        except OSError as exc:
+            problems.append(Problem(str(p), f"cannot read: {exc.strerror}"))
+    modules, parse_problems = _load_all(sources)
+    problems.extend(parse_problems)
+    merged, replaced = _merge(modules)
+    problems.extend(validate_modules(merged))
+    if problems:
+        return None, problems
+    return Registry(tuple(merged), tuple(replaced)), problems
+
+
+def load_registry(user_dir: Path | None) -> Registry:
+    registry, problems = check(user_dir)
+    if registry is None:
+        raise QuestionnaireError(problems)
+    return registry
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def _compare(answer: AnswerValue, op: str, value: Any) -> bool:
+    if isinstance(answer, tuple):
+        # Multi answers: "=" means "includes", "!=" means "does not include",
+        # "in" means "includes any of".
+        if op == "=":
+            return value in answer
+        if op == "!=":
+            return value not in answer
+        if op == "in":
+            return any(v in answer for v in value)
+        return False
+    if op == "=":
+        return answer == value and type(answer) is type(value)
+    if op == "!=":
+        return not (answer == value and type(answer) is type(value))
+    if op == "in":
+        return any(answer == v and type(answer) is type(v) for v in value)
+    if not (_is_int(answer) and _is_int(value)):
+        return False
+    a, v = int(answer), int(value)
+    return {">": a > v, "<": a < v, ">=": a >= v, "<=": a <= v}[op]
+
+
+def evaluate(when: When | None, answers: Answers, hidden: Iterable[str] = ()) -> Tristate:
+    """Whether a question is shown: True, False, or UNKNOWN when its inputs are missing.
+
+    A referenced question that was hidden by its own condition counts as absent, and any
+    test on an absent answer is false (CLINICAL.md, "Named conditions"). A referenced
+    question that should have been answered but was not makes the result UNKNOWN.
+    """
+    if when is None:
+        return True
+    hidden_set = set(hidden)
+    results: list[Tristate] = []
+    for cond in when.conditions:
+        if cond.question in answers:
+            results.append(_compare(answers[cond.question], cond.operator, cond.value))
+        elif cond.question in hidden_set:
+            results.append(False)
+        else:
+            results.append(UNKNOWN)
+    if when.mode == "all":
+        if any(r is False for r in results):
+            return False
+        return UNKNOWN if any(r is UNKNOWN for r in results) else True
+    if any(r is True for r in results):
+        return True
+    return UNKNOWN if any(r is UNKNOWN for r in results) else False

@@ -1,0 +1,154 @@
+"""Terminal rendering with rich: the plan, the scores, the answers summary.
+
+Only presentation lives here; every word of clinical meaning comes from the plan. Output
+must read well at 80 columns, when piped (no control codes) and with NO_COLOR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, ScoreValue
+from .questionnaire import AnswerValue, Module
+
+TRIAGE_BANNERS: dict[str, tuple[str, str, str]] = {
+    # triage: (style, headline, what to do)
+    "emergency": ("bold white on red", "EMERGENCY — SAME-DAY EMERGENCY CARE",
+                  "Send the client to emergency care today. No hands-on treatment or "
+                  "exercise today."),
+    "urgent": ("bold black on yellow", "URGENT — SEE A DOCTOR WITHIN DAYS",
+               "The client should see a doctor within days (at most two weeks) before any "
+               "hands-on work or exercise programme."),
+    "refer_routine": ("bold white on blue", "REFER — ROUTINE MEDICAL REVIEW",
+                      "Arrange a routine review with the client's doctor; care can continue "
+                      "as planned below."),
+    "co_manage": ("bold white on blue", "CO-MANAGE WITH THE CLIENT'S DOCTOR",
+                  "A diagnosed condition calls for working alongside the client's doctor."),
+    "none": ("bold black on green", "NO WARNING SIGNS FOUND",
+             "Nothing in the answers calls for a doctor first."),
+}
+
+SCORE_LABELS: dict[str, str] = {
+    "nprs_now": "Pain now (0–10)",
+    "nprs_worst_week": "Worst pain this week (0–10)",
+    "startback_total": "STarT Back total (0–9)",
+    "startback_psychosocial": "STarT Back psychosocial (0–5)",
+    "startback_risk": "STarT Back risk",
+    "odi_percent": "Oswestry disability (%)",
+    "odi_band": "Oswestry band",
+    "rmdq_score": "Roland-Morris (0–24)",
+    "axspa_feature_count": "Inflammatory back pain features",
+}
+
+_RISK_MEANING = {
+    "low": "low risk of persistent disability",
+    "medium": "medium risk of persistent disability",
+    "high": "high risk of persistent disability",
+}
+_ODI_MEANING = {
+    "minimal": "minimal disability",
+    "moderate": "moderate disability",
+    "severe": "severe disability",
+    "crippling": "disability affecting most of daily life",
+    "bed_bound": "very limited daily activity; needs close medical care",
+}
+
+
+def score_meaning(key: str, value: ScoreValue) -> str:
+    """A plain-language reading of a score, for the client and the practitioner."""
+    if key in ("nprs_now", "nprs_worst_week") and isinstance(value, int):
+        if value == 0:
+            return "no pain"
+        return "mild" if value <= 3 else "moderate" if value <= 6 else "severe"
+    if key == "startback_risk":
+        return _RISK_MEANING.get(str(value), str(value))
+    if key == "odi_band":
+        return _ODI_MEANING.get(str(value), str(value))
+    if key == "rmdq_score" and isinstance(value, int):
+        return "higher means more disability"
+    if key == "axspa_feature_count" and isinstance(value, int):
+        return "4 or more suggests inflammatory back pain"
+    return ""
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    # highlight=False: rich would colour numbers and ids in advice text at random.
+    return Console(stderr=stderr, highlight=False)
+
+
+def triage_banner(triage: str) -> Panel:
+    style, headline, todo = TRIAGE_BANNERS.get(triage, TRIAGE_BANNERS["none"])
+    body = Text(todo)
+    return Panel(body, title=Text(f" {headline} ", style=style), title_align="left",
+                 border_style=style.split(" on ")[-1] if " on " in style else style,
+                 box=box.HEAVY if triage in ("emergency", "urgent") else box.ROUNDED)
+
+
+def scores_table(scores: Mapping[str, ScoreValue]) -> Table:
+    table = Table(title="Scores", box=box.SIMPLE_HEAD, title_justify="left", expand=False)
+    table.add_column("Measure")
+    table.add_column("Value", justify="right")
+    table.add_column("What it means")
+    for key, value in scores.items():
+        table.add_row(SCORE_LABELS.get(key, key), str(value), score_meaning(key, value))
+    return table
+
+
+def plan_renderables(plan: Plan, *, client: str, session_id: str | None) -> list[object]:
+    out: list[object] = []
+    header = f"Plan for {client}" + (f" — session {session_id}" if session_id else "")
+    out.append(Text(header, style="bold"))
+    out.append(triage_banner(plan.triage))
+    if plan.red_flags:
+        flags = ", ".join(f"{f.id} ({f.tier})" for f in plan.red_flags)
+        out.append(Text(f"Warning signs: {flags}", style="bold"))
+    if plan.scores:
+        out.append(scores_table(plan.scores))
+    for strategy in STRATEGIES:
+        recs = plan.by_strategy(strategy)
+        if not recs:
+            continue
+        out.append(Text(f"\n{STRATEGY_TITLES[strategy]}", style="bold underline"))
+        for i, rec in enumerate(recs, 1):
+            out.append(Text.assemble((f"{i}. {rec.title}", "bold"), f"  [{rec.id}]"))
+            out.append(Text(f"   {rec.detail}"))
+            out.append(Text(f"   because: {', '.join(rec.because)}", style="dim"))
+            out.append(Text(f"   evidence: {rec.evidence}", style="dim italic"))
+    if not plan.recommendations:
+        out.append(Text("\nNo recommendations yet.", style="italic"))
+    for warning in plan.warnings:
+        out.append(Text(f"Note: {warning}", style="yellow"))
+    out.append(Text(""))
+    out.append(Panel(Text(NOTICE), box=box.SQUARE))
+    return out
+
+
+def print_plan(console: Console, plan: Plan, *, client: str, session_id: str | None) -> None:
+    console.print(Group(*plan_renderables(plan, client=client, session_id=session_id)))  # type: ignore[arg-type]
+
+
+def _fmt(value: AnswerValue) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return str(value)
+
+
+def answers_table(modules: Sequence[Module], answers: Mapping[str, AnswerValue]) -> Table:
+    table = Table(title="Answers", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("Question")
+    table.add_column("Answer")
+    for module in modules:
+        rows = [(q.id, _fmt(answers[q.id])) for q in module.questions if q.id in answers]
+        if rows:
+            table.add_row(Text(module.title, style="bold"), "")
+            for qid, text in rows:
+                table.add_row(f"  {qid}", text)
+    return table

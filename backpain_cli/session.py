@@ -1,0 +1,237 @@
+"""The session model and its two serialised forms: the TOML session file and the JSON document.
+
+The TOML form is what PRODUCT.md's "Session file" section describes; the JSON form is the
+public document of `--json` and `export --format json`. Both are produced from the same frozen
+`Session`, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from . import __version__
+from .plan import Plan, Recommendation, RedFlag, ScoreValue
+from .questionnaire import AnswerValue, Module
+
+SCHEMA = 1
+STATUSES = ("completed", "draft")
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """Which questionnaire (and which exact text of it) the answers were given to."""
+
+    id: str
+    version: str
+    sha256: str
+
+    @classmethod
+    def of(cls, module: Module) -> ModuleRef:
+        return cls(module.id, module.version, module.sha256)
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    client: str
+    created: dt.datetime
+    status: str
+    answers: Mapping[str, AnswerValue]
+    questionnaires: tuple[ModuleRef, ...]
+    instruments: tuple[str, ...] = ()
+    plan: Plan | None = None
+    follows: str | None = None
+    skipped: tuple[str, ...] = ()
+    tool_version: str = __version__
+    schema: int = SCHEMA
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    def completed(self, answers: Mapping[str, AnswerValue], plan: Plan,
+                  questionnaires: tuple[ModuleRef, ...]) -> Session:
+        return replace(self, status="completed", answers=dict(answers), plan=plan,
+                       questionnaires=questionnaires, tool_version=__version__)
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _toml_value(value: AnswerValue) -> bool | int | str | list[str]:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _plan_tables(plan: Plan) -> dict[str, Any]:
+    return {
+        "triage": plan.triage,
+        "scores": dict(plan.scores),
+        "red_flags": [{"id": f.id, "tier": f.tier} for f in plan.red_flags],
+        "recommendations": [
+            {"id": r.id, "strategy": r.strategy, "title": r.title, "detail": r.detail,
+             "because": list(r.because), "evidence": r.evidence}
+            for r in plan.recommendations
+        ],
+        **({"warnings": list(plan.warnings)} if plan.warnings else {}),
+    }
+
+
+def to_toml_dict(session: Session) -> dict[str, Any]:
+    """The session file's content. Unanswered questions are simply absent."""
+    doc: dict[str, Any] = {
+        "schema": session.schema,
+        "tool_version": session.tool_version,
+        "id": session.id,
+        "client": session.client,
+        # TOML datetimes are written with their offset; keep whole seconds in UTC.
+        "created": session.created.astimezone(dt.UTC).replace(microsecond=0),
+        "status": session.status,
+    }
+    if session.follows:
+        doc["follows"] = session.follows
+    if session.instruments:
+        doc["instruments"] = list(session.instruments)
+    if session.skipped:
+        doc["skipped"] = list(session.skipped)
+    doc["questionnaires"] = {
+        m.id: {"version": m.version, "sha256": m.sha256} for m in session.questionnaires
+    }
+    doc["answers"] = {k: _toml_value(v) for k, v in session.answers.items()}
+    if session.plan is not None:
+        doc.update(_plan_tables(session.plan))
+    return doc
+
+
+def to_document(session: Session) -> dict[str, Any]:
+    """The public JSON document (PRODUCT.md, "JSON document")."""
+    doc: dict[str, Any] = {
+        "schema": session.schema,
+        "tool_version": session.tool_version,
+        "session": session.id,
+        "client": session.client,
+        "created": iso_utc(session.created),
+        "status": session.status,
+    }
+    if session.follows:
+        doc["follows"] = session.follows
+    doc["answers"] = {k: _toml_value(v) for k, v in session.answers.items()}
+    plan = session.plan
+    doc["scores"] = dict(plan.scores) if plan else {}
+    doc["triage"] = plan.triage if plan else None
+    doc["red_flags"] = [{"id": f.id, "tier": f.tier} for f in plan.red_flags] if plan else []
+    doc["recommendations"] = [
+        {"id": r.id, "strategy": r.strategy, "title": r.title, "detail": r.detail,
+         "because": list(r.because), "evidence": r.evidence}
+        for r in (plan.recommendations if plan else ())
+    ]
+    if plan and plan.warnings:
+        doc["warnings"] = list(plan.warnings)
+    return doc
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class SessionFormatError(ValueError):
+    """Raised by `from_toml_dict`; storage adds the path and turns it into SessionFileError."""
+
+
+def _req(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    if key not in data:
+        raise SessionFormatError(f"missing field {key!r}")
+    value = data[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise SessionFormatError(f"field {key!r} has the wrong type")
+    return value
+
+
+def _answer(value: object, key: str) -> AnswerValue:
+    if isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise SessionFormatError(f"answer {key!r} has an unsupported type")
+
+
+def _score(value: object, key: str) -> ScoreValue:
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return value
+    raise SessionFormatError(f"score {key!r} has an unsupported type")
+
+
+def _plan(data: Mapping[str, Any]) -> Plan | None:
+    if "triage" not in data:
+        return None
+    triage = _req(data, "triage", str)
+    scores = {k: _score(v, k) for k, v in _req(data, "scores", dict).items()}
+    flags = []
+    for f in data.get("red_flags", []):
+        if not isinstance(f, dict):
+            raise SessionFormatError("a red flag entry is not a table")
+        flags.append(RedFlag(_req(f, "id", str), _req(f, "tier", str)))
+    recs = []
+    for r in data.get("recommendations", []):
+        if not isinstance(r, dict):
+            raise SessionFormatError("a recommendation entry is not a table")
+        because = _req(r, "because", list)
+        if not all(isinstance(b, str) for b in because):
+            raise SessionFormatError("a recommendation's because list is not text")
+        recs.append(Recommendation(
+            _req(r, "id", str), _req(r, "strategy", str), _req(r, "title", str),
+            _req(r, "detail", str), tuple(because), _req(r, "evidence", str)))
+    warnings = data.get("warnings", [])
+    if not isinstance(warnings, list):
+        raise SessionFormatError("field 'warnings' has the wrong type")
+    return Plan(scores, triage, tuple(flags), tuple(recs), tuple(str(w) for w in warnings))
+
+
+def _migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older schema up to SCHEMA in memory. Schema 1 is the first; nothing to do yet.
+
+    Files are never rewritten by a migration: a practitioner's file stays as they saved it.
+    """
+    return data
+
+
+def from_toml_dict(data: dict[str, Any]) -> Session:
+    schema = _req(data, "schema", int)
+    if schema > SCHEMA:
+        raise SessionFormatError(
+            f"written by a newer backpain (schema {schema}; this version reads up to "
+            f"{SCHEMA}); upgrade backpain to read it")
+    if schema < 1:
+        raise SessionFormatError(f"unknown schema {schema}")
+    data = _migrate(data)
+    created = _req(data, "created", dt.datetime)
+    if created.tzinfo is None:
+        raise SessionFormatError("field 'created' has no time zone")
+    status = _req(data, "status", str)
+    if status not in STATUSES:
+        raise SessionFormatError(f"unknown status {status!r}")
+    qrefs = []
+    for mid, ref in _req(data, "questionnaires", dict).items():
+        if not isinstance(ref, dict):
+            raise SessionFormatError(f"questionnaire {mid!r} is not a table")
+        qrefs.append(ModuleRef(mid, str(_req(ref, "version", (str, int))),
+                               _req(ref, "sha256", str)))
+    answers = {k: _answer(v, k) for k, v in _req(data, "answers", dict).items()}
+    follows = data.get("follows")
+    if follows is not None and not isinstance(follows, str):
+        raise SessionFormatError("field 'follows' has the wrong type")
+    instruments = data.get("instruments", [])
+    skipped = data.get("skipped", [])
+    for name, lst in (("instruments", instruments), ("skipped", skipped)):
+        if not isinstance(lst, list) or not all(isinstance(x, str) for x in lst):
+            raise SessionFormatError(f"field {name!r} has the wrong type")
+    return Session(
+        id=_req(data, "id", str), client=_req(data, "client", str), created=created,
+        status=status, answers=answers, questionnaires=tuple(qrefs),
+        instruments=tuple(instruments), plan=_plan(data), follows=follows,
+        skipped=tuple(skipped), tool_version=str(data.get("tool_version", "?")),
+        schema=SCHEMA,
+    )

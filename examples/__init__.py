@@ -1,0 +1,1 @@
+# Sample answers files. A package only so that the installed tool can find the demo.
