@@ -478,7 +478,13 @@ class Registry:
 
 
 def shipped_paths() -> list[tuple[str, bytes]]:
-    root = resources.files("backpain_cli.questionnaires")
+    """The shipped module files, named as in the repository (questionnaires/NAME.toml)."""
+    try:
+        root: Any = resources.files("backpain_cli.questionnaires")
+    except ModuleNotFoundError:
+        # Imported straight from a source checkout (not installed): the package mapping of
+        # pyproject.toml does not exist there, the folder beside the package does.
+        root = Path(__file__).resolve().parent.parent / "questionnaires"
     return sorted(
         (f"questionnaires/{p.name}", p.read_bytes())
         for p in root.iterdir()
