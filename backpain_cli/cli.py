@@ -122,7 +122,7 @@ def assess(
     for warning in session.plan.warnings if session.plan else ():
         _warn(warning)
     if not no_save:
-        session, path = storage.save_session(session, new=st.resumed is None)
+        session, path = _save_or_keep(session, new=st.resumed is None)
         _info(f"Saved session {session.id} to {path}")
     if as_json:
         sys.stdout.write(json.dumps(to_document(session), indent=2, ensure_ascii=False) + "\n")
@@ -134,6 +134,25 @@ def assess(
                session_id=None if no_save else session.id)
 
 
+def _save_or_keep(session: Any, *, new: bool) -> Any:
+    """Save; if the data folder refuses, print the answers so the interview is not lost."""
+    from . import storage
+    from .errors import StorageError
+
+    try:
+        return storage.save_session(session, new=new)
+    except StorageError as exc:
+        import tomli_w
+
+        from .session import to_toml_dict
+
+        kept = {"client": session.client, "answers": to_toml_dict(session)["answers"]}
+        sys.stdout.write(tomli_w.dumps(kept))
+        raise StorageError(
+            f"{exc}. The answers are printed above as an answers file: save them and run "
+            "`backpain assess --answers FILE` once the data folder is writable") from None
+
+
 def _demo_answers() -> Path:
     from importlib import resources
 
@@ -142,7 +161,6 @@ def _demo_answers() -> Path:
 
 def _interactive(st: Any, domain: Any, *, save: bool, as_json: bool) -> Any:
     """Ask what is missing; on Ctrl-C save what we have as a draft and exit 130."""
-    from . import storage
     from .errors import Interrupted, NoTerminalError
 
     for problem in st.file_problems:
@@ -179,7 +197,7 @@ def _interactive(st: Any, domain: Any, *, save: bool, as_json: bool) -> Any:
             _info("Interrupted; nothing saved (--no-save).")
             raise
         session = domain.draft(st, client, answers, skipped)
-        session, path = storage.save_session(session, new=st.resumed is None)
+        session, path = _save_or_keep(session, new=st.resumed is None)
         raise Interrupted(
             f"interrupted; draft saved to {path}\n"
             f"  resume with: backpain assess --resume {session.id}") from None
