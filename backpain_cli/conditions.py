@@ -1,0 +1,274 @@
+"""The named conditions of CLINICAL.md ("Named conditions"), each a small pure function.
+
+Every condition returns a `Finding`: whether it holds, the ids that made it hold (for a
+recommendation's `because`), and every answered id its definition mentions (what a negated
+test names, CLINICAL.md "Recommendations").
+
+Absent answers follow CLINICAL.md: an answer that was not asked (hidden by its condition)
+is absent, and any test on it is false, so its negation is true. Two answers have their own
+rule, written out in `low_activity` and `massage_helped_not_no`: an absent answer there
+counts as a value, and the finding names the answer that hid it instead (an absent answer
+is never named).
+
+Triage, the recommender and the tests all read these functions, so "chronic" or "strain"
+mean one thing everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeGuard
+
+from .plan import ScoreValue
+from .questionnaire import AnswerValue
+
+Answers = Mapping[str, AnswerValue]
+Scores = Mapping[str, ScoreValue]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Whether a condition holds, and which answer ids and score keys say so."""
+
+    holds: bool
+    because: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.holds
+
+
+Condition = Callable[[Answers, Scores], Finding]
+
+
+def _ids(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    """Ids of several groups, first occurrence wins, so `because` reads like the definition."""
+    out: list[str] = []
+    for group in groups:
+        for i in group:
+            if i not in out:
+                out.append(i)
+    return tuple(out)
+
+
+def _is_number(v: object) -> TypeGuard[int | float]:
+    # bool is an int subclass; a yes/no answer must never pass as a number.
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def all_of(*parts: Finding) -> Finding:
+    holds = all(p.holds for p in parts)
+    return Finding(
+        holds,
+        _ids(p.because for p in parts) if holds else (),
+        _ids(p.mentions for p in parts),
+    )
+
+
+def any_of(*parts: Finding) -> Finding:
+    holds = any(p.holds for p in parts)
+    return Finding(
+        holds, _ids(p.because for p in parts if p.holds), _ids(p.mentions for p in parts))
+
+
+def negate(f: Finding) -> Finding:
+    """"Not X": names every answered id X's definition mentions (CLINICAL.md)."""
+    return Finding(not f.holds, () if f.holds else f.mentions, f.mentions)
+
+
+def _present(source: Mapping[str, object], key: str) -> tuple[str, ...]:
+    return (key,) if key in source else ()
+
+
+def _test(source: Mapping[str, object], key: str, predicate: Callable[[object], bool]) -> Finding:
+    seen = _present(source, key)
+    holds = bool(seen) and predicate(source[key])
+    return Finding(holds, seen if holds else (), seen)
+
+
+def is_(source: Mapping[str, object], key: str, value: str | bool) -> Finding:
+    """A choice, yes/no answer or text score equals `value` (types compared strictly)."""
+    return _test(source, key, lambda v: type(v) is type(value) and v == value)
+
+
+def one_of(source: Mapping[str, object], key: str, values: Iterable[str]) -> Finding:
+    wanted = tuple(values)
+    return _test(source, key, lambda v: isinstance(v, str) and v in wanted)
+
+
+def is_not(source: Mapping[str, object], key: str, value: str) -> Finding:
+    """Answered, and not `value` ("`pain_on_waking` is not no")."""
+    return _test(source, key, lambda v: v != value)
+
+
+def yes(answers: Answers, qid: str) -> Finding:
+    return is_(answers, qid, True)
+
+
+def has(answers: Answers, qid: str, value: str) -> Finding:
+    """Membership in a multi answer; false when the answer is absent."""
+    return _test(answers, qid, lambda v: isinstance(v, tuple) and value in v)
+
+
+def has_any(answers: Answers, qid: str, values: Iterable[str]) -> Finding:
+    wanted = tuple(values)
+    return _test(answers, qid, lambda v: isinstance(v, tuple) and any(w in v for w in wanted))
+
+
+def compare(source: Mapping[str, object], key: str, op: str, limit: float) -> Finding:
+    """A numeric answer or score against `limit`; false when absent or not a number."""
+    checks: dict[str, Callable[[float], bool]] = {
+        "<": lambda v: v < limit,
+        "<=": lambda v: v <= limit,
+        ">": lambda v: v > limit,
+        ">=": lambda v: v >= limit,
+        "==": lambda v: v == limit,
+    }
+    check = checks[op]
+    return _test(source, key, lambda v: _is_number(v) and check(float(v)))
+
+
+# --------------------------------------------------------------------------- named conditions
+
+
+CO_MANAGE_DIAGNOSES = (
+    "ankylosing_spondylitis", "autoimmune", "spinal_fracture", "spinal_tumor", "osteoporosis",
+    "spinal_stenosis", "spinal_arthritis", "spondylosis",
+)
+
+
+def chronic(a: Answers, s: Scores) -> Finding:
+    return is_(a, "pain_duration", "over_12_weeks")
+
+
+def acute(a: Answers, s: Scores) -> Finding:
+    return is_(a, "pain_duration", "under_6_weeks")
+
+
+def waking_pain(a: Answers, s: Scores) -> Finding:
+    return is_not(a, "pain_on_waking", "no")
+
+
+def leg_below_knee(a: Answers, s: Scores) -> Finding:
+    return has(a, "pain_location", "leg_below_knee")
+
+
+def onset_under_45(a: Answers, s: Scores) -> Finding:
+    return any_of(compare(a, "age", "<", 45), yes(a, "onset_before_45"))
+
+
+def axspa_suspected(a: Answers, s: Scores) -> Finding:
+    return all_of(chronic(a, s), onset_under_45(a, s), compare(s, "axspa_feature_count", ">=", 4))
+
+
+def axspa_possible(a: Answers, s: Scores) -> Finding:
+    return all_of(chronic(a, s), onset_under_45(a, s), compare(s, "axspa_feature_count", "==", 3))
+
+
+def co_manage_condition(a: Answers, s: Scores) -> Finding:
+    return any_of(
+        has_any(a, "diagnoses", CO_MANAGE_DIAGNOSES),
+        all_of(has(a, "diagnoses", "herniated_disc"), leg_below_knee(a, s)),
+    )
+
+
+def strain(a: Answers, s: Scores) -> Finding:
+    return any_of(
+        has(a, "diagnoses", "muscle_strain"),
+        all_of(
+            any_of(yes(a, "recent_overexertion"), is_(a, "onset", "after_exertion")),
+            acute(a, s),
+        ),
+    )
+
+
+def stenosis_pattern(a: Answers, s: Scores) -> Finding:
+    return any_of(
+        has(a, "diagnoses", "spinal_stenosis"),
+        all_of(
+            compare(a, "age", ">", 60),
+            has(a, "pain_worse_with", "standing_walking"),
+            has_any(a, "pain_eased_by", ("bending_forward", "sitting")),
+        ),
+    )
+
+
+def flexion_sensitive_disc(a: Answers, s: Scores) -> Finding:
+    return all_of(
+        has(a, "pain_worse_with", "bending_forward"),
+        any_of(leg_below_knee(a, s), has(a, "diagnoses", "herniated_disc")),
+    )
+
+
+def _neither_strength_nor_yoga(a: Answers) -> Finding:
+    types = a.get("exercise_types")
+    if isinstance(types, tuple):
+        holds = "strength" not in types and "yoga_pilates" not in types
+        return Finding(holds, ("exercise_types",) if holds else (), ("exercise_types",))
+    # Hidden (no exercise days): counts as neither; name the answer that hid it.
+    hid = _present(a, "exercise_days")
+    return Finding(True, hid, hid)
+
+
+def low_activity(a: Answers, s: Scores) -> Finding:
+    return any_of(compare(a, "exercise_days", "<", 2), _neither_strength_nor_yoga(a))
+
+
+def severe_chronic(a: Answers, s: Scores) -> Finding:
+    return all_of(
+        chronic(a, s),
+        any_of(compare(s, "nprs_worst_week", ">=", 8), compare(s, "odi_percent", ">", 40)),
+    )
+
+
+# Answer tests that several rules share; named so that their absent-answer rule lives here.
+
+
+def massage_helped_no(a: Answers, s: Scores) -> Finding:
+    return is_(a, "massage_helped", "no")
+
+
+def massage_helped_not_no(a: Answers, s: Scores) -> Finding:
+    """`massage_helped` is not no; absent (no massage yet) counts as not no.
+
+    Massage is then offered to clients who do not have it yet; the finding names
+    `current_care`, the answer that hid the question.
+    """
+    if "massage_helped" in a:
+        return is_not(a, "massage_helped", "no")
+    hid = _present(a, "current_care")
+    return Finding(True, hid, hid)
+
+
+def under_medical_care(a: Answers, s: Scores) -> Finding:
+    return yes(a, "under_medical_care")
+
+
+def co_manage_unconfirmed(a: Answers, s: Scores) -> Finding:
+    """co_manage_condition and not under_medical_care: the doctor's view is not in yet.
+
+    An unanswered `under_medical_care` counts as "not under care", the safer side: the
+    restrictions that wait for the doctor's view then apply.
+    """
+    return all_of(co_manage_condition(a, s), negate(under_medical_care(a, s)))
+
+
+NAMED_CONDITIONS: dict[str, Condition] = {
+    "chronic": chronic,
+    "acute": acute,
+    "waking_pain": waking_pain,
+    "leg_below_knee": leg_below_knee,
+    "onset_under_45": onset_under_45,
+    "axspa_suspected": axspa_suspected,
+    "axspa_possible": axspa_possible,
+    "co_manage_condition": co_manage_condition,
+    "strain": strain,
+    "stenosis_pattern": stenosis_pattern,
+    "flexion_sensitive_disc": flexion_sensitive_disc,
+    "low_activity": low_activity,
+    "severe_chronic": severe_chronic,
+}

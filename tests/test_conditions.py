@@ -1,0 +1,200 @@
+"""The named conditions of CLINICAL.md: whether each holds, and the ids it names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from backpain_cli import conditions as c
+from backpain_cli.conditions import Finding
+
+# (condition, answers, scores, holds, because)
+CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool, tuple[str, ...]]] = [
+    ("chronic", {"pain_duration": "over_12_weeks"}, {}, True, ("pain_duration",)),
+    ("chronic", {"pain_duration": "6_to_12_weeks"}, {}, False, ()),
+    ("chronic", {}, {}, False, ()),
+    ("acute", {"pain_duration": "under_6_weeks"}, {}, True, ("pain_duration",)),
+    ("acute", {"pain_duration": "6_to_12_weeks"}, {}, False, ()),
+    ("waking_pain", {"pain_on_waking": "eases_within_30min"}, {}, True, ("pain_on_waking",)),
+    ("waking_pain", {"pain_on_waking": "lasts_longer"}, {}, True, ("pain_on_waking",)),
+    ("waking_pain", {"pain_on_waking": "no"}, {}, False, ()),
+    ("waking_pain", {}, {}, False, ()),
+    ("leg_below_knee", {"pain_location": ("lower_back", "leg_below_knee")}, {}, True,
+     ("pain_location",)),
+    ("leg_below_knee", {"pain_location": ("leg_above_knee",)}, {}, False, ()),
+    ("onset_under_45", {"age": 44}, {}, True, ("age",)),
+    ("onset_under_45", {"age": 45, "onset_before_45": True}, {}, True, ("onset_before_45",)),
+    ("onset_under_45", {"age": 45, "onset_before_45": False}, {}, False, ()),
+    ("onset_under_45", {"age": 60}, {}, False, ()),
+    ("axspa_suspected", {"pain_duration": "over_12_weeks", "age": 30},
+     {"axspa_feature_count": 4}, True, ("pain_duration", "age", "axspa_feature_count")),
+    ("axspa_suspected", {"pain_duration": "over_12_weeks", "age": 50, "onset_before_45": True},
+     {"axspa_feature_count": 6}, True,
+     ("pain_duration", "onset_before_45", "axspa_feature_count")),
+    ("axspa_suspected", {"pain_duration": "over_12_weeks", "age": 30},
+     {"axspa_feature_count": 3}, False, ()),
+    ("axspa_suspected", {"pain_duration": "over_12_weeks", "age": 50, "onset_before_45": False},
+     {"axspa_feature_count": 5}, False, ()),
+    ("axspa_suspected", {"pain_duration": "6_to_12_weeks", "age": 30}, {}, False, ()),
+    ("axspa_possible", {"pain_duration": "over_12_weeks", "age": 30},
+     {"axspa_feature_count": 3}, True, ("pain_duration", "age", "axspa_feature_count")),
+    ("axspa_possible", {"pain_duration": "over_12_weeks", "age": 30},
+     {"axspa_feature_count": 4}, False, ()),
+    ("axspa_possible", {"pain_duration": "over_12_weeks", "age": 30},
+     {"axspa_feature_count": 2}, False, ()),
+    ("co_manage_condition", {"diagnoses": ("scoliosis", "osteoporosis")}, {}, True,
+     ("diagnoses",)),
+    ("co_manage_condition", {"diagnoses": ("herniated_disc",),
+                             "pain_location": ("leg_below_knee",)}, {}, True,
+     ("diagnoses", "pain_location")),
+    ("co_manage_condition", {"diagnoses": ("herniated_disc",),
+                             "pain_location": ("leg_above_knee",)}, {}, False, ()),
+    ("co_manage_condition", {"diagnoses": ("scoliosis", "muscle_strain"),
+                             "pain_location": ("leg_below_knee",)}, {}, False, ()),
+    ("co_manage_condition", {"diagnoses": ("none",)}, {}, False, ()),
+    ("strain", {"diagnoses": ("muscle_strain",), "pain_duration": "over_12_weeks"}, {}, True,
+     ("diagnoses",)),
+    ("strain", {"recent_overexertion": True, "onset": "gradual",
+                "pain_duration": "under_6_weeks"}, {}, True,
+     ("recent_overexertion", "pain_duration")),
+    ("strain", {"recent_overexertion": False, "onset": "after_exertion",
+                "pain_duration": "under_6_weeks"}, {}, True, ("onset", "pain_duration")),
+    ("strain", {"recent_overexertion": True, "onset": "after_exertion",
+                "pain_duration": "6_to_12_weeks", "diagnoses": ("none",)}, {}, False, ()),
+    ("strain", {"recent_overexertion": False, "onset": "after_injury",
+                "pain_duration": "under_6_weeks", "diagnoses": ("none",)}, {}, False, ()),
+    ("stenosis_pattern", {"diagnoses": ("spinal_stenosis",), "age": 40}, {}, True,
+     ("diagnoses",)),
+    ("stenosis_pattern", {"age": 61, "pain_worse_with": ("standing_walking",),
+                          "pain_eased_by": ("sitting",)}, {}, True,
+     ("age", "pain_worse_with", "pain_eased_by")),
+    ("stenosis_pattern", {"age": 61, "pain_worse_with": ("standing_walking",),
+                          "pain_eased_by": ("bending_forward",)}, {}, True,
+     ("age", "pain_worse_with", "pain_eased_by")),
+    ("stenosis_pattern", {"age": 60, "pain_worse_with": ("standing_walking",),
+                          "pain_eased_by": ("sitting",)}, {}, False, ()),
+    ("stenosis_pattern", {"age": 70, "pain_worse_with": ("standing_walking",),
+                          "pain_eased_by": ("lying_down",)}, {}, False, ()),
+    ("flexion_sensitive_disc", {"pain_worse_with": ("bending_forward",),
+                                "pain_location": ("leg_below_knee",)}, {}, True,
+     ("pain_worse_with", "pain_location")),
+    ("flexion_sensitive_disc", {"pain_worse_with": ("bending_forward",),
+                                "pain_location": ("lower_back",),
+                                "diagnoses": ("herniated_disc",)}, {}, True,
+     ("pain_worse_with", "diagnoses")),
+    ("flexion_sensitive_disc", {"pain_worse_with": ("sitting",),
+                                "pain_location": ("leg_below_knee",)}, {}, False, ()),
+    ("flexion_sensitive_disc", {"pain_worse_with": ("bending_forward",),
+                                "pain_location": ("lower_back",), "diagnoses": ("none",)},
+     {}, False, ()),
+    ("low_activity", {"exercise_days": 1, "exercise_types": ("strength",)}, {}, True,
+     ("exercise_days",)),
+    ("low_activity", {"exercise_days": 4, "exercise_types": ("walking", "running")}, {}, True,
+     ("exercise_types",)),
+    ("low_activity", {"exercise_days": 1, "exercise_types": ("walking",)}, {}, True,
+     ("exercise_days", "exercise_types")),
+    # exercise_types hidden (no exercise days): neither strength nor yoga; name exercise_days
+    ("low_activity", {"exercise_days": 0}, {}, True, ("exercise_days",)),
+    ("low_activity", {"exercise_days": 2, "exercise_types": ("yoga_pilates",)}, {}, False, ()),
+    ("low_activity", {"exercise_days": 7, "exercise_types": ("strength", "walking")}, {}, False,
+     ()),
+    ("severe_chronic", {"pain_duration": "over_12_weeks"}, {"nprs_worst_week": 8}, True,
+     ("pain_duration", "nprs_worst_week")),
+    ("severe_chronic", {"pain_duration": "over_12_weeks"},
+     {"nprs_worst_week": 7, "odi_percent": 40.2}, True, ("pain_duration", "odi_percent")),
+    ("severe_chronic", {"pain_duration": "over_12_weeks"},
+     {"nprs_worst_week": 9, "odi_percent": 60.0}, True,
+     ("pain_duration", "nprs_worst_week", "odi_percent")),
+    ("severe_chronic", {"pain_duration": "over_12_weeks"},
+     {"nprs_worst_week": 7, "odi_percent": 40.0}, False, ()),
+    ("severe_chronic", {"pain_duration": "over_12_weeks"}, {"nprs_worst_week": 7}, False, ()),
+    ("severe_chronic", {"pain_duration": "6_to_12_weeks"}, {"nprs_worst_week": 10}, False, ()),
+]
+
+
+@pytest.mark.parametrize(("name", "answers", "scores", "holds", "because"), CASES)
+def test_named_condition(name: str, answers: dict[str, Any], scores: dict[str, Any],
+                         holds: bool, because: tuple[str, ...]) -> None:
+    finding = c.NAMED_CONDITIONS[name](answers, scores)
+    assert (finding.holds, finding.because) == (holds, because), (name, answers, scores)
+    assert bool(finding) is holds
+
+
+def test_every_named_condition_is_tested() -> None:
+    assert {case[0] for case in CASES} == set(c.NAMED_CONDITIONS)
+    assert set(c.NAMED_CONDITIONS) == {
+        "chronic", "acute", "waking_pain", "leg_below_knee", "onset_under_45",
+        "axspa_suspected", "axspa_possible", "co_manage_condition", "strain",
+        "stenosis_pattern", "flexion_sensitive_disc", "low_activity", "severe_chronic",
+    }
+
+
+# --------------------------------------------------------------------------- negation
+
+
+@pytest.mark.parametrize(("name", "answers", "scores", "because"), [
+    ("chronic", {"pain_duration": "6_to_12_weeks"}, {}, ("pain_duration",)),
+    ("co_manage_condition", {"diagnoses": ("herniated_disc",),
+                             "pain_location": ("leg_above_knee",)}, {},
+     ("diagnoses", "pain_location")),
+    ("strain", {"diagnoses": ("none",), "recent_overexertion": False, "onset": "gradual",
+                "pain_duration": "over_12_weeks"}, {},
+     ("diagnoses", "recent_overexertion", "onset", "pain_duration")),
+    ("low_activity", {"exercise_days": 3, "exercise_types": ("strength",)}, {},
+     ("exercise_days", "exercise_types")),
+    ("waking_pain", {"pain_on_waking": "no"}, {}, ("pain_on_waking",)),
+    # an absent answer is never named
+    ("severe_chronic", {"pain_duration": "over_12_weeks"}, {"nprs_worst_week": 3},
+     ("pain_duration", "nprs_worst_week")),
+])
+def test_negation_names_every_answered_id_of_the_definition(
+        name: str, answers: dict[str, Any], scores: dict[str, Any],
+        because: tuple[str, ...]) -> None:
+    negated = c.negate(c.NAMED_CONDITIONS[name](answers, scores))
+    assert (negated.holds, negated.because) == (True, because), (name, answers)
+
+
+def test_negation_of_a_holding_condition_does_not_hold() -> None:
+    assert c.negate(c.chronic({"pain_duration": "over_12_weeks"}, {})) == Finding(
+        False, (), ("pain_duration",))
+
+
+# --------------------------------------------------------------------------- shared tests
+
+
+@pytest.mark.parametrize(("answers", "holds", "because"), [
+    ({"current_care": ("massage",), "massage_helped": "yes"}, True, ("massage_helped",)),
+    ({"current_care": ("massage",), "massage_helped": "somewhat"}, True, ("massage_helped",)),
+    ({"current_care": ("massage",), "massage_helped": "no"}, False, ()),
+    # hidden (no massage yet): counts as not no, and names the answer that hid it
+    ({"current_care": ("none",)}, True, ("current_care",)),
+    ({"current_care": ("chiropractic",)}, True, ("current_care",)),
+])
+def test_massage_helped_not_no(answers: dict[str, Any], holds: bool,
+                               because: tuple[str, ...]) -> None:
+    finding = c.massage_helped_not_no(answers, {})
+    assert (finding.holds, finding.because) == (holds, because), answers
+
+
+@pytest.mark.parametrize(("answers", "holds", "because"), [
+    ({"diagnoses": ("osteoporosis",), "under_medical_care": False}, True,
+     ("diagnoses", "under_medical_care")),
+    ({"diagnoses": ("osteoporosis",), "under_medical_care": True}, False, ()),
+    ({"diagnoses": ("scoliosis",), "under_medical_care": False}, False, ()),
+    # not answered yet (a draft): the safer side, restrictions apply
+    ({"diagnoses": ("spinal_tumor",)}, True, ("diagnoses",)),
+])
+def test_co_manage_unconfirmed(answers: dict[str, Any], holds: bool,
+                               because: tuple[str, ...]) -> None:
+    finding = c.co_manage_unconfirmed(answers, {})
+    assert (finding.holds, finding.because) == (holds, because), answers
+
+
+@pytest.mark.parametrize(("answers", "holds"), [
+    ({"age": True}, False),       # a yes/no is never a number
+    ({"age": "44"}, False),
+    ({"age": 44}, True),
+])
+def test_numbers_are_strict(answers: dict[str, Any], holds: bool) -> None:
+    assert c.onset_under_45(answers, {}).holds is holds, answers

@@ -1,0 +1,88 @@
+"""The worked examples of CLINICAL.md as acceptance tests.
+
+Each `<name>.answers.toml` goes through `answers.validate` and `plan.build_plan`, as
+`backpain assess --answers FILE --no-input` does, and must give exactly the triage, red
+flags, scores and recommendation ids (in plan order) of `<name>.expected.toml`. The shared
+spec folder is used when it is there; a copy in tests/data/examples is always tested.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from strategies import REGISTRY
+
+from backpain_cli.answers import validate
+from backpain_cli.plan import build_plan
+
+HERE = Path(__file__).parent
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"
+BUNDLED = HERE / "data" / "examples"
+DEMO = HERE.parent / "examples" / "demo.answers.toml"
+
+
+def _examples(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.answers.toml")) if folder.is_dir() else []
+
+
+def _expected(answers_file: Path) -> dict[str, Any]:
+    name = answers_file.name.removesuffix(".answers.toml")
+    return tomllib.loads(answers_file.with_name(f"{name}.expected.toml").read_text("utf-8"))
+
+
+def _check(answers_file: Path) -> None:
+    raw = tomllib.loads(answers_file.read_text("utf-8"))
+    result = validate(REGISTRY.select(()), raw["answers"], known_ids=REGISTRY.questions())
+    assert result.complete and not result.dropped, (
+        f"{answers_file.name}: {result.all_problems()} dropped={result.dropped}")
+    plan = build_plan(result.answers)
+    expected = _expected(answers_file)
+    got = {
+        "triage": plan.triage,
+        "red_flags": [{"id": f.id, "tier": f.tier} for f in plan.red_flags],
+        "scores": dict(plan.scores),
+        "recommendations": list(plan.ids),
+    }
+    for key in ("triage", "red_flags", "scores", "recommendations"):
+        assert got[key] == expected[key], f"{answers_file.name}: {key}"
+
+
+@pytest.mark.parametrize("answers_file", _examples(BUNDLED), ids=lambda p: p.name)
+def test_bundled_example(answers_file: Path) -> None:
+    _check(answers_file)
+
+
+def test_bundled_examples_are_there() -> None:
+    assert len(_examples(BUNDLED)) >= 3, f"worked examples missing from {BUNDLED}"
+
+
+@pytest.mark.skipif(not _examples(SHARED), reason=f"shared spec examples not found at {SHARED}")
+@pytest.mark.parametrize("answers_file", _examples(SHARED) or [SHARED / "none.answers.toml"],
+                         ids=lambda p: p.name)
+def test_shared_spec_example(answers_file: Path) -> None:
+    _check(answers_file)
+
+
+@pytest.mark.skipif(not _examples(SHARED), reason=f"shared spec examples not found at {SHARED}")
+def test_bundled_copy_matches_the_spec() -> None:
+    for spec_file in sorted(SHARED.glob("*.toml")):
+        copy = BUNDLED / spec_file.name
+        assert copy.is_file(), f"{spec_file.name} not copied to {BUNDLED}"
+        assert copy.read_bytes() == spec_file.read_bytes(), f"{spec_file.name} differs"
+
+
+def test_demo_answers_are_complete_and_give_a_rich_plan() -> None:
+    raw = tomllib.loads(DEMO.read_text("utf-8"))
+    assert set(raw) == {"client", "answers"}
+    modules = REGISTRY.select(())
+    result = validate(modules, raw["answers"])
+    assert result.complete and not result.dropped and not result.unknown, (
+        result.all_problems(), result.dropped)
+    plan = build_plan(result.answers)
+    assert plan.triage == "none"
+    assert {r.strategy for r in plan.recommendations} == {
+        "sleep", "personalized", "prevention", "massage"}
+    assert len(plan.ids) >= 12, plan.ids

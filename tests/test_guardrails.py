@@ -1,0 +1,325 @@
+"""The 11 guardrails of CLINICAL.md as properties over the whole answer space.
+
+Each guardrail is a function returning the ways a plan breaks it (empty when it holds). The
+main property draws complete interviews (with ODI and RMDQ sometimes included) and checks
+all eleven; smaller properties then fix the answers a guardrail is about, so rare corners
+(emergency, massage that did not help, a diagnosis awaiting the doctor) get their own runs.
+The rules under test are restated here from CLINICAL.md, not imported from the recommender.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import RED_FLAG_QUESTIONS, REGISTRY, SPEC_ORDER, interviews
+
+from backpain_cli.answers import validate
+from backpain_cli.plan import STRATEGIES, Plan, build_plan
+from backpain_cli.questionnaire import AnswerValue
+from backpain_cli.scoring import SCORE_KEYS
+from backpain_cli.triage import RED_FLAG_IDS
+
+Answers = Mapping[str, AnswerValue]
+
+EXERCISE = {
+    "prevention.core_strength", "prevention.keep_exercising",
+    "prevention.leg_strength_flexibility", "prevention.flexion_exercises",
+    "personalized.as.gentle_stretching", "personalized.as.low_impact_exercise",
+    "personalized.arthritis.keep_moving", "personalized.disc.guided_exercise",
+    "personalized.stenosis.flexion_bias", "personalized.morning_mobility",
+    "personalized.medium_risk.physio_exercise",
+}
+MASSAGE_NEEDING_EXERCISE = {
+    "massage.with_exercise", "massage.focused", "massage.whole_body", "massage.combine_care",
+    "personalized.strain.massage",
+}
+URGENT_ALLOWED = {"prevention.stay_active", "massage.hold_until_cleared"}
+REFERRALS = {"medical.emergency_referral", "medical.urgent_referral"}
+CO_MANAGE_DIAGNOSES = {
+    "ankylosing_spondylitis", "autoimmune", "spinal_fracture", "spinal_tumor", "osteoporosis",
+    "spinal_stenosis", "spinal_arthritis", "spondylosis",
+}
+
+BED_REST = re.compile(
+    r"\bbed[- ]?rest|\brest(ing)? in bed|\bstay(ing)? in bed|\b(lie|lying) down all day|"
+    r"\bin bed for (a|several|some) days", re.IGNORECASE)
+IMAGING = re.compile(
+    r"\b(imaging|x-?rays?|mri|ct|scans?|scanning|radiograph\w*|ultrasound)\b", re.IGNORECASE)
+DEVICES = re.compile(
+    r"\b(belts?|corsets?|braces?|bracing|traction|tens|transcutaneous|orthotics?|orthos[ie]s|"
+    r"insoles?)\b", re.IGNORECASE)
+TREATMENT_CLAIM = re.compile(
+    r"\b(cure[sd]?|curing|treats?|treating|treatment|heals?|healing|fix(es)?)\b", re.IGNORECASE)
+
+
+def _texts(plan: Plan) -> list[tuple[str, str]]:
+    return [(r.id, f"{r.title}\n{r.detail}") for r in plan.recommendations]
+
+
+def co_manage_condition(a: Answers) -> bool:
+    diagnoses = a.get("diagnoses", ())
+    assert isinstance(diagnoses, tuple)
+    location = a.get("pain_location", ())
+    assert isinstance(location, tuple)
+    return bool(CO_MANAGE_DIAGNOSES & set(diagnoses)) or (
+        "herniated_disc" in diagnoses and "leg_below_knee" in location)
+
+
+# --------------------------------------------------------------------------- the guardrails
+
+
+def g1_emergency(a: Answers, plan: Plan) -> list[str]:
+    if plan.triage == "emergency" and plan.ids != ("medical.emergency_referral",):
+        return [f"emergency plan is {plan.ids}"]
+    return []
+
+
+def g2_urgent(a: Answers, plan: Plan) -> list[str]:
+    if plan.triage != "urgent":
+        return []
+    out = []
+    if not plan.ids or plan.ids[0] != "medical.urgent_referral":
+        out.append(f"urgent plan starts with {plan.ids[:1]}")
+    if "massage.hold_until_cleared" not in plan.ids:
+        out.append("urgent plan lacks massage.hold_until_cleared")
+    out.extend(f"{i} under urgent" for i in plan.ids
+               if not i.startswith(("medical.", "sleep.")) and i not in URGENT_ALLOWED)
+    return out
+
+
+def g3_no_bed_rest(a: Answers, plan: Plan) -> list[str]:
+    out = [f"{rid} mentions bed rest" for rid, text in _texts(plan) if BED_REST.search(text)]
+    for r in plan.recommendations:
+        if r.id == "personalized.strain.relative_rest" and not (
+                "day or two" in r.detail and "active" in r.detail):
+            out.append("relative rest is not 'a day or two while staying active'")
+    return out
+
+
+def g4_massage_with_exercise(a: Answers, plan: Plan) -> list[str]:
+    present = MASSAGE_NEEDING_EXERCISE & set(plan.ids)
+    if present and not EXERCISE & set(plan.ids):
+        return [f"{sorted(present)} without any exercise recommendation"]
+    return []
+
+
+def g5_massage_did_not_help(a: Answers, plan: Plan) -> list[str]:
+    if a.get("massage_helped") != "no":
+        return []
+    return [f"{i} although massage did not help"
+            for i in plan.ids if i in MASSAGE_NEEDING_EXERCISE]
+
+
+def g6_no_imaging(a: Answers, plan: Plan) -> list[str]:
+    return [f"{rid} suggests imaging" for rid, text in _texts(plan)
+            if rid not in REFERRALS and IMAGING.search(text)]
+
+
+def g7_no_devices(a: Answers, plan: Plan) -> list[str]:
+    return [f"{rid} mentions {m.group(0)!r}" for rid, text in _texts(plan)
+            if (m := DEVICES.search(text))]
+
+
+def g8_deterministic(a: Answers, plan: Plan) -> list[str]:
+    out = []
+    if build_plan(a) != plan:
+        out.append("a second build_plan differs")
+    positions = [SPEC_ORDER.index(i) for i in plan.ids]
+    if positions != sorted(positions) or len(set(positions)) != len(positions):
+        out.append(f"plan order {plan.ids} is not CLINICAL.md's order")
+    strategies = [r.strategy for r in plan.recommendations]
+    if strategies != sorted(strategies, key=STRATEGIES.index):
+        out.append(f"strategy order {strategies}")
+    return out
+
+
+def g9_because(a: Answers, plan: Plan) -> list[str]:
+    flag_ids = {f.id for f in plan.red_flags}
+    out = []
+    for r in plan.recommendations:
+        if not r.because:
+            out.append(f"{r.id}: empty because")
+        for b in r.because:
+            if b in a or (b in SCORE_KEYS and b in plan.scores) or (
+                    b in RED_FLAG_IDS and b in flag_ids):
+                continue
+            out.append(f"{r.id}: because names {b!r}, not an answered id, score or flag")
+    return out
+
+
+def g10_mattress_claims(a: Answers, plan: Plan) -> list[str]:
+    out = []
+    for r in plan.recommendations:
+        text = f"{r.title}\n{r.detail}"
+        if r.strategy == "sleep" and TREATMENT_CLAIM.search(text):
+            out.append(f"{r.id} uses treatment words")
+        if "mattress" in text.lower() and re.search(
+                r"mattress[^.]*\b(cures?|treats?|heals?)\b", text, re.IGNORECASE):
+            out.append(f"{r.id} claims a mattress treats back pain")
+        if r.id.startswith("sleep.mattress.") and not re.search(
+                r"comfort|support", r.detail, re.IGNORECASE):
+            out.append(f"{r.id} is not about comfort and support")
+    return out
+
+
+def g11_awaiting_doctor(a: Answers, plan: Plan) -> list[str]:
+    if plan.triage in ("emergency", "urgent") or not co_manage_condition(a) or a.get(
+            "under_medical_care") is True:
+        return []
+    allowed = {"prevention.stay_active", "massage.gentle_only", "massage.reconsider"}
+    return [f"{i} while awaiting the doctor's view" for i in plan.ids
+            if (i.startswith(("prevention.", "massage.")) and i not in allowed)
+            or i == "personalized.strain.massage"]
+
+
+GUARDRAILS: dict[str, Callable[[Answers, Plan], list[str]]] = {
+    "1": g1_emergency, "2": g2_urgent, "3": g3_no_bed_rest, "4": g4_massage_with_exercise,
+    "5": g5_massage_did_not_help, "6": g6_no_imaging, "7": g7_no_devices,
+    "8": g8_deterministic, "9": g9_because, "10": g10_mattress_claims,
+    "11": g11_awaiting_doctor,
+}
+
+
+# Not guardrails of CLINICAL.md, but what they imply: a plan must not contradict itself.
+
+
+def routine_referral_is_in_the_plan(a: Answers, plan: Plan) -> list[str]:
+    referrals = {"medical.axspa_referral", "medical.routine_review",
+                 "medical.psychosocial_support"}
+    if plan.triage == "refer_routine" and not referrals & set(plan.ids):
+        return [f"refer_routine without a referral: {plan.ids}"]
+    return []
+
+
+def urgent_plan_never_invites_hands_on_work(a: Answers, plan: Plan) -> list[str]:
+    if plan.triage != "urgent":
+        return []
+    return [f"{rid} invites massage under urgent triage" for rid, text in _texts(plan)
+            if re.search(r"massage (and|is|are)[^.]*\bfine\b|light massage", text, re.I)]
+
+
+CONSISTENCY: dict[str, Callable[[Answers, Plan], list[str]]] = {
+    "refer_routine": routine_referral_is_in_the_plan,
+    "urgent text": urgent_plan_never_invites_hands_on_work,
+}
+
+
+def _checked(raw: dict[str, AnswerValue]) -> tuple[Answers, Plan]:
+    """Validate the drawn answers as the tool would, then build the plan."""
+    instruments = tuple(i for i in ("odi", "rmdq") if any(k.startswith(f"{i}_") for k in raw))
+    modules = REGISTRY.select(instruments)
+    result = validate(modules, raw)
+    assert result.complete and not result.dropped, (result.all_problems(), result.dropped, raw)
+    return result.answers, build_plan(result.answers)
+
+
+def _assert_guardrails(raw: dict[str, AnswerValue], which: str = "") -> None:
+    answers, plan = _checked(raw)
+    for name, guardrail in {**GUARDRAILS, **CONSISTENCY}.items():
+        if which and name != which:
+            continue
+        problems = guardrail(answers, plan)
+        assert not problems, (f"guardrail {name}: {problems}; triage={plan.triage} "
+                              f"ids={plan.ids} answers={dict(answers)}")
+
+
+MAIN = settings(max_examples=2000, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FOCUSED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@MAIN
+@given(interviews())
+def test_every_guardrail_holds_for_any_interview(raw: dict[str, AnswerValue]) -> None:
+    _assert_guardrails(raw)
+
+
+NO_FLAGS: dict[str, Any] = {**dict.fromkeys(RED_FLAG_QUESTIONS, False), "first_episode": False}
+
+
+@FOCUSED
+@given(interviews(fixed={"rf_saddle_numbness": True}))
+def test_guardrail_1_emergency_plan_is_only_the_referral(raw: dict[str, AnswerValue]) -> None:
+    _assert_guardrails(raw, "1")
+    assert build_plan(_checked(raw)[0]).triage == "emergency"
+
+
+@FOCUSED
+@given(interviews(fixed={"rf_trauma": True, "rf_saddle_numbness": False,
+                         "rf_bladder_bowel": False, "rf_both_legs": False,
+                         "rf_leg_weakness": False, "rf_fever": False}))
+def test_guardrail_2_urgent_plan_is_bounded(raw: dict[str, AnswerValue]) -> None:
+    _assert_guardrails(raw, "2")
+    assert build_plan(_checked(raw)[0]).triage == "urgent"
+
+
+@FOCUSED
+@given(interviews(fixed={**NO_FLAGS, "pain_duration": "under_6_weeks",
+                         "recent_overexertion": True}))
+@pytest.mark.parametrize("guardrail", ["3", "6", "7", "10"])
+def test_text_guardrails_on_strain_clients(guardrail: str, raw: dict[str, AnswerValue]) -> None:
+    _assert_guardrails(raw, guardrail)
+
+
+@FOCUSED
+@given(interviews(fixed={**NO_FLAGS, "pain_on_waking": "eases_within_30min",
+                         "mattress_firmness": "firm", "mattress_opinion": "too_firm",
+                         "mattress_sagging": False, "mattress_age_years": 5}))
+@pytest.mark.parametrize("guardrail", ["3", "6", "7", "10"])
+def test_text_guardrails_on_a_bed_that_feels_too_firm(guardrail: str,
+                                                      raw: dict[str, AnswerValue]) -> None:
+    _assert_guardrails(raw, guardrail)
+
+
+@FOCUSED
+@given(interviews(fixed={"current_care": ("massage",), "massage_helped": "no"}))
+def test_guardrails_4_and_5_massage_that_did_not_help(raw: dict[str, AnswerValue]) -> None:
+    _assert_guardrails(raw, "4")
+    _assert_guardrails(raw, "5")
+
+
+@FOCUSED
+@given(interviews(fixed={"exercise_days": 0}))
+def test_guardrail_4_massage_for_clients_who_do_not_exercise(raw: dict[str, AnswerValue]) -> None:
+    _assert_guardrails(raw, "4")
+
+
+@FOCUSED
+@given(st.data())
+def test_guardrails_8_and_9_same_answers_same_plan(data: st.DataObject) -> None:
+    raw = data.draw(interviews())
+    _assert_guardrails(raw, "8")
+    _assert_guardrails(raw, "9")
+
+
+@FOCUSED
+@given(st.sampled_from(sorted(CO_MANAGE_DIAGNOSES)).flatmap(
+    lambda d: interviews(fixed={"diagnoses": (d,), "under_medical_care": False})))
+def test_guardrail_11_awaiting_the_doctors_view(raw: dict[str, AnswerValue]) -> None:
+    _assert_guardrails(raw, "11")
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+@pytest.mark.parametrize(("guardrail", "text", "caught"), [
+    (BED_REST, "Stay in bed for a few days.", True),
+    (BED_REST, "Bed rest helps.", True),
+    (BED_REST, "Keep moving; rest the strained movement for a day or two.", False),
+    (IMAGING, "Ask for an MRI.", True),
+    (IMAGING, "An X-ray would show it.", True),
+    (IMAGING, "Keep moving.", False),
+    (DEVICES, "Wear a back brace.", True),
+    (DEVICES, "Try a TENS machine.", True),
+    (DEVICES, "Tension eases with heat.", False),
+    (TREATMENT_CLAIM, "This mattress treats back pain.", True),
+    (TREATMENT_CLAIM, "A supportive, comfortable mattress.", False),
+])
+def test_the_text_checks_catch_what_they_are_for(guardrail: re.Pattern[str], text: str,
+                                                 caught: bool) -> None:
+    assert bool(guardrail.search(text)) is caught, (guardrail.pattern, text)

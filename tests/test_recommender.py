@@ -1,0 +1,337 @@
+"""Every required recommendation: one plan where it fires and one where it does not.
+
+Each case is the base client of `strategies.BASE_ANSWERS` with a few answers changed,
+checked as a complete interview and run through `build_plan`, as the tool would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from strategies import BASE_ANSWERS, SPEC_ORDER, client_answers
+
+from backpain_cli import recommender
+from backpain_cli.plan import Plan, Recommendation, build_plan
+from backpain_cli.scoring import compute_scores
+from backpain_cli.triage import red_flags, triage
+
+STRAIN = {"pain_duration": "under_6_weeks", "onset": "after_exertion"}
+HIGH_RISK = {f"sbst_{i}": True for i in range(5, 9)}
+MEDIUM_RISK = {f"sbst_{i}": True for i in range(1, 5)}
+CHRONIC: dict[str, Any] = {"pain_duration": "over_12_weeks", "axspa_features": ["none"]}
+AXSPA_3 = ["onset_before_35", "wakes_second_half_night", "better_with_movement"]
+AXSPA_4 = [*AXSPA_3, "family_history"]
+NO_MASSAGE_HELP = {"current_care": ["massage"], "massage_helped": "no"}
+UNDER_CARE = {"under_medical_care": True}
+STENOSIS = {"age": 65, "pain_worse_with": ["standing_walking"], "pain_eased_by": ["sitting"]}
+FLEXION_DISC = {"pain_worse_with": ["bending_forward", "standing_walking"],
+                "pain_location": ["lower_back", "leg_below_knee"]}
+
+# id: (answers where it fires, answers where it does not)
+CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "medical.emergency_referral": ({"rf_bladder_bowel": True}, {"rf_night_pain": True}),
+    "medical.urgent_referral": ({"rf_trauma": True},
+                                {"rf_trauma": True, "rf_saddle_numbness": True}),
+    "medical.axspa_referral": ({"pain_duration": "over_12_weeks", "age": 30,
+                                "axspa_features": AXSPA_4},
+                               {"pain_duration": "over_12_weeks", "age": 30,
+                                "axspa_features": AXSPA_3}),
+    "medical.axspa_discuss": ({"pain_duration": "over_12_weeks", "age": 50,
+                               "onset_before_45": True, "axspa_features": AXSPA_3},
+                              {"pain_duration": "over_12_weeks", "age": 50,
+                               "onset_before_45": False, "axspa_features": AXSPA_3}),
+    "medical.routine_review": ({**CHRONIC, "pain_worst_week": 8},
+                               {**CHRONIC, "pain_worst_week": 7}),
+    "medical.co_manage": ({"diagnoses": ["spondylosis"], "under_medical_care": False},
+                          {"diagnoses": ["spondylosis"], **UNDER_CARE}),
+    "medical.coordinate_care": ({"diagnoses": ["autoimmune"], **UNDER_CARE},
+                                {"diagnoses": ["autoimmune"], "under_medical_care": False}),
+    "medical.psychosocial_support": (HIGH_RISK, {**HIGH_RISK, "sbst_8": False}),
+    "sleep.mattress.medium_firm": ({"pain_on_waking": "lasts_longer", "mattress_age_years": 11},
+                                   {"pain_on_waking": "lasts_longer",
+                                    "mattress_age_years": 10}),
+    "sleep.mattress.softer_surface": (
+        {"pain_on_waking": "eases_within_30min", "mattress_firmness": "very_firm",
+         "mattress_opinion": "too_firm", "mattress_age_years": 10},
+        {"pain_on_waking": "eases_within_30min", "mattress_firmness": "very_firm",
+         "mattress_opinion": "too_firm", "mattress_age_years": 10, "mattress_sagging": True}),
+    "sleep.mattress.review": ({"pain_on_waking": "lasts_longer"},
+                              {"pain_on_waking": "lasts_longer", "mattress_firmness": "soft"}),
+    "sleep.no_change": ({}, {"mattress_sagging": True}),
+    "sleep.pillow.between_knees": ({"knee_pillow": False},
+                                   {"sleep_position": "back", "knee_pillow": False}),
+    "sleep.pillow.under_knees": ({"sleep_position": "back", "knee_pillow": False},
+                                 {"sleep_position": "back", "knee_pillow": True}),
+    "sleep.position.stomach": ({"sleep_position": "stomach", "knee_pillow": None,
+                                "pillow_height": "low"}, {"sleep_position": "mixed"}),
+    "sleep.pillow.height": ({"pillow_height": "low"}, {"pillow_height": "high"}),
+    "personalized.as.gentle_stretching": ({"diagnoses": ["ankylosing_spondylitis"],
+                                           **UNDER_CARE}, {"diagnoses": ["spondylosis"],
+                                                           **UNDER_CARE}),
+    "personalized.as.low_impact_exercise": ({"pain_duration": "over_12_weeks", "age": 30,
+                                             "axspa_features": AXSPA_4},
+                                            {"pain_duration": "over_12_weeks", "age": 30,
+                                             "axspa_features": AXSPA_3}),
+    "personalized.as.medical_care": ({"diagnoses": ["ankylosing_spondylitis"],
+                                      "under_medical_care": False}, {}),
+    "personalized.strain.relative_rest": (STRAIN, {**STRAIN, "pain_duration": "6_to_12_weeks"}),
+    "personalized.strain.cold_or_heat": ({"diagnoses": ["muscle_strain"],
+                                          "under_medical_care": False},
+                                         {"recent_overexertion": True}),
+    "personalized.strain.massage": ({**STRAIN, "current_care": ["massage"],
+                                     "massage_helped": "somewhat"},
+                                    {**STRAIN, **NO_MASSAGE_HELP}),
+    "personalized.arthritis.keep_moving": ({"diagnoses": ["spinal_arthritis"], **UNDER_CARE},
+                                           {"diagnoses": ["scoliosis"], **UNDER_CARE}),
+    "personalized.arthritis.medical_care": ({"diagnoses": ["spondylosis", "scoliosis"],
+                                             "under_medical_care": False},
+                                            {"diagnoses": ["autoimmune"], **UNDER_CARE}),
+    "personalized.disc.guided_exercise": ({"pain_location": ["lower_back", "leg_below_knee"]},
+                                          {"pain_location": ["lower_back", "leg_above_knee"]}),
+    "personalized.stenosis.flexion_bias": (STENOSIS, {**STENOSIS, **FLEXION_DISC}),
+    "personalized.morning_mobility": ({"morning_stiffness_over_30min": True}, {}),
+    "personalized.low_risk.self_management": ({**MEDIUM_RISK, "sbst_4": False}, MEDIUM_RISK),
+    "personalized.medium_risk.physio_exercise": (MEDIUM_RISK, {**MEDIUM_RISK, **HIGH_RISK}),
+    "personalized.heat": ({}, CHRONIC),
+    "prevention.stay_active": ({"rf_weight_loss": True}, {"rf_leg_weakness": True}),
+    "prevention.core_strength": ({"exercise_days": 1},
+                                 {"exercise_types": ["walking", "yoga_pilates"]}),
+    "prevention.keep_exercising": ({"exercise_days": 2},
+                                   {"exercise_days": 3, "exercise_types": ["walking"]}),
+    "prevention.leg_strength_flexibility": ({"sitting_hours": 6}, {"sitting_hours": 5}),
+    "prevention.flexion_exercises": ({"pain_worse_with": ["bending_backward"]},
+                                     {"pain_worse_with": ["bending_backward", "bending_forward"],
+                                      "pain_location": ["leg_below_knee"]}),
+    "prevention.avoid_hyperextension": ({"hyperextension_activities": True},
+                                        {"pain_worse_with": ["bending_forward"]}),
+    "prevention.safe_lifting": ({"pain_worse_with": ["lifting"]}, {"occupation": "mixed"}),
+    "prevention.break_up_sitting": ({"pain_worse_with": ["sitting"]}, {"sitting_hours": 5}),
+    "massage.hold_until_cleared": ({"rf_cancer_history": True}, {}),
+    "massage.reconsider": (NO_MASSAGE_HELP, {"current_care": ["massage"],
+                                             "massage_helped": "yes"}),
+    "massage.gentle_only": ({"diagnoses": ["osteoporosis"], **UNDER_CARE},
+                            {"diagnoses": ["scoliosis"], **UNDER_CARE}),
+    "massage.with_exercise": ({}, NO_MASSAGE_HELP),
+    "massage.focused": (STRAIN, {**STRAIN, **HIGH_RISK}),
+    "massage.whole_body": (HIGH_RISK, {**HIGH_RISK, "diagnoses": ["spinal_tumor"],
+                                       **UNDER_CARE}),
+    "massage.combine_care": ({"current_care": ["massage", "chiropractic"],
+                              "massage_helped": "yes"},
+                             {"current_care": ["massage", "chiropractic"],
+                              "massage_helped": "no"}),
+}
+
+
+def plan_for(overrides: dict[str, Any]) -> Plan:
+    return build_plan(client_answers(overrides))
+
+
+def find(plan: Plan, rec_id: str) -> Recommendation:
+    for r in plan.recommendations:
+        if r.id == rec_id:
+            return r
+    raise AssertionError(f"{rec_id} not in {plan.ids}")
+
+
+def test_every_required_id_has_cases_and_a_rule_in_spec_order() -> None:
+    assert tuple(CASES) == SPEC_ORDER
+    assert recommender.RULE_IDS == SPEC_ORDER
+
+
+@pytest.mark.parametrize("rec_id", SPEC_ORDER)
+def test_fires(rec_id: str) -> None:
+    plan = plan_for(CASES[rec_id][0])
+    assert rec_id in plan.ids, f"{rec_id} should fire: triage={plan.triage} ids={plan.ids}"
+
+
+@pytest.mark.parametrize("rec_id", SPEC_ORDER)
+def test_does_not_fire(rec_id: str) -> None:
+    plan = plan_for(CASES[rec_id][1])
+    assert rec_id not in plan.ids, f"{rec_id} should not fire: ids={plan.ids}"
+
+
+def test_base_client_plan() -> None:
+    plan = plan_for({})
+    assert plan.triage == "none"
+    assert plan.ids == (
+        "sleep.no_change", "personalized.low_risk.self_management", "personalized.heat",
+        "prevention.stay_active", "prevention.keep_exercising", "massage.with_exercise",
+        "massage.combine_care",
+    ), plan.ids
+
+
+# --------------------------------------------------------------------------- because
+
+
+@pytest.mark.parametrize(("overrides", "rec_id", "because"), [
+    ({"rf_trauma": True, "rf_steroids": True, "first_episode": True, "age": 70},
+     "medical.urgent_referral", ("rf_trauma", "rf_steroids", "rf_age_first_episode")),
+    ({"rf_trauma": True, "rf_steroids": True}, "massage.hold_until_cleared",
+     ("rf_trauma", "rf_steroids")),
+    ({"rf_fever": True, "rf_immunosuppressed": True, "rf_trauma": True},
+     "medical.emergency_referral", ("rf_fever", "rf_immunosuppressed", "rf_trauma")),
+    ({}, "massage.with_exercise", ("current_care",)),
+    ({"current_care": ["massage"], "massage_helped": "yes"}, "massage.with_exercise",
+     ("massage_helped",)),
+    ({}, "massage.combine_care", ("current_care",)),
+    ({"current_care": ["massage"], "massage_helped": "yes"}, "massage.combine_care",
+     ("massage_helped", "current_care")),
+    ({"exercise_days": 0, "exercise_types": None}, "prevention.core_strength",
+     ("exercise_days",)),
+    ({}, "prevention.keep_exercising", ("exercise_days", "exercise_types")),
+    ({}, "prevention.stay_active", ("pain_duration",)),
+    ({}, "personalized.heat",
+     ("pain_duration", "diagnoses", "recent_overexertion", "onset")),
+    (HIGH_RISK, "medical.psychosocial_support", ("startback_risk",)),
+    ({**HIGH_RISK, **CHRONIC}, "medical.psychosocial_support",
+     ("startback_risk", "pain_duration")),
+    ({"diagnoses": ["spondylosis"], "under_medical_care": False}, "medical.co_manage",
+     ("diagnoses", "under_medical_care")),
+    ({"pain_on_waking": "lasts_longer"}, "sleep.mattress.review",
+     ("pain_on_waking", "mattress_firmness", "mattress_sagging", "mattress_opinion",
+      "mattress_age_years")),
+    ({"pain_on_waking": "eases_within_30min", "mattress_sagging": True},
+     "sleep.mattress.medium_firm", ("pain_on_waking", "mattress_sagging")),
+    ({"pillow_height": "none"}, "sleep.pillow.height", ("sleep_position", "pillow_height")),
+    ({"pain_duration": "over_12_weeks", "age": 30, "axspa_features": AXSPA_4},
+     "medical.axspa_referral", ("pain_duration", "age", "axspa_feature_count")),
+])
+def test_because(overrides: dict[str, Any], rec_id: str, because: tuple[str, ...]) -> None:
+    assert find(plan_for(overrides), rec_id).because == because, (rec_id, overrides)
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+def test_urgent_keeps_only_medical_sleep_stay_active_and_hold() -> None:
+    plan = plan_for({**STRAIN, **HIGH_RISK, "rf_trauma": True, "pillow_height": "low",
+                     "diagnoses": ["spondylosis"], "under_medical_care": False})
+    assert plan.triage == "urgent"
+    assert plan.ids == (
+        "medical.urgent_referral", "medical.co_manage", "medical.psychosocial_support",
+        "sleep.no_change", "sleep.pillow.height", "prevention.stay_active",
+        "massage.hold_until_cleared",
+    ), plan.ids
+
+
+def test_co_manage_does_not_allow_massage_under_urgent_triage() -> None:
+    plan = plan_for({"diagnoses": ["spondylosis"], "under_medical_care": False,
+                     "rf_cancer_history": True})
+    co_manage = find(plan, "medical.co_manage")
+    assert "light massage" not in co_manage.detail, co_manage.detail
+    assert "no hands-on work at all" in co_manage.detail, co_manage.detail
+    assert co_manage.because == ("diagnoses", "under_medical_care", "rf_cancer_history")
+    calm = find(plan_for({"diagnoses": ["spondylosis"], "under_medical_care": False}),
+                "medical.co_manage")
+    assert "light massage" in calm.detail and calm.because == ("diagnoses", "under_medical_care")
+
+
+def test_awaiting_doctor_bounds_prevention_and_massage_but_not_personalized() -> None:
+    plan = plan_for({**STRAIN, "diagnoses": ["muscle_strain", "osteoporosis"],
+                     "under_medical_care": False, "current_care": ["massage"],
+                     "massage_helped": "no", "sitting_hours": 9,
+                     "morning_stiffness_over_30min": True})
+    assert plan.triage == "co_manage"
+    assert plan.ids == (
+        "medical.co_manage", "sleep.no_change", "personalized.strain.relative_rest",
+        "personalized.strain.cold_or_heat", "personalized.morning_mobility",
+        "personalized.low_risk.self_management", "prevention.stay_active",
+        "massage.reconsider", "massage.gentle_only",
+    ), plan.ids
+
+
+def test_under_medical_care_lifts_the_bounds() -> None:
+    plan = plan_for({**STRAIN, "diagnoses": ["muscle_strain", "osteoporosis"], **UNDER_CARE})
+    assert plan.ids == (
+        "medical.coordinate_care", "sleep.no_change", "personalized.strain.relative_rest",
+        "personalized.strain.cold_or_heat", "personalized.strain.massage",
+        "personalized.low_risk.self_management", "prevention.stay_active",
+        "prevention.keep_exercising", "massage.gentle_only", "massage.with_exercise",
+        "massage.combine_care",
+    ), plan.ids
+
+
+def test_massage_is_withheld_when_no_exercise_advice_survives() -> None:
+    # A draft without the activity answers: no exercise recommendation can fire, so the
+    # massage items that belong in a package with exercise are withheld (guardrail 4).
+    answers = {k: v for k, v in client_answers(STRAIN).items()
+               if k not in ("exercise_days", "exercise_types")}
+    scores, _ = compute_scores(answers)
+    flags = red_flags(answers)
+    recs = recommender.recommend(answers, scores, flags, triage(answers, scores, flags))
+    ids = tuple(r.id for r in recs)
+    assert not set(ids) & recommender.NEEDS_EXERCISE, ids
+    assert "personalized.strain.relative_rest" in ids, ids
+
+
+def test_empty_answers_give_an_empty_plan_not_an_error() -> None:
+    assert build_plan({}).recommendations == ()
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def test_psychosocial_support_is_a_referral_when_chronic() -> None:
+    chronic = find(plan_for({**HIGH_RISK, **CHRONIC}), "medical.psychosocial_support")
+    assert "referral" in chronic.detail, chronic.detail
+    acute = find(plan_for(HIGH_RISK), "medical.psychosocial_support")
+    assert "referral" not in acute.detail, acute.detail
+
+
+def test_psychosocial_support_is_a_referral_when_chronic_even_under_urgent() -> None:
+    plan = plan_for({**HIGH_RISK, **CHRONIC, "rf_weight_loss": True})
+    assert plan.triage == "urgent"
+    assert "referral" in find(plan, "medical.psychosocial_support").detail
+
+
+@pytest.mark.parametrize(("care", "words"), [
+    (["none"], "exercise-based physiotherapy"),
+    (["massage"], "exercise-based physiotherapy"),
+    (["massage", "chiropractic", "physical_therapy"],
+     "the care you already have (chiropractic and physiotherapy)"),
+    (["medical", "medication"], "the care you already have (your doctor's care)"),
+    (["medication"], "exercise-based physiotherapy"),
+    (["chiropractic", "physical_therapy", "medical"],
+     "(chiropractic, physiotherapy and your doctor's care)"),
+])
+def test_combine_care_depends_on_current_care(care: list[str], words: str) -> None:
+    overrides: dict[str, Any] = {"current_care": care}
+    if "massage" in care:
+        overrides["massage_helped"] = "somewhat"
+    assert words in find(plan_for(overrides), "massage.combine_care").detail, care
+
+
+@pytest.mark.parametrize(("rec_id", "overrides", "words"), [
+    ("personalized.strain.cold_or_heat", STRAIN, "practitioner experience"),
+    ("prevention.flexion_exercises", {"pain_eased_by": ["bending_forward"]},
+     "practitioner experience"),
+    ("prevention.avoid_hyperextension", {"hyperextension_activities": True},
+     "practitioner experience"),
+    ("personalized.strain.relative_rest", STRAIN, "staying active"),
+    ("medical.emergency_referral", {"rf_saddle_numbness": True}, "Do not start or continue"),
+    ("medical.emergency_referral", {"rf_fever": True, "rf_immunosuppressed": True},
+     "infection"),
+    ("sleep.mattress.medium_firm", {"pain_on_waking": "lasts_longer",
+                                    "mattress_firmness": "soft", "mattress_age_years": 12},
+     "soft and more than ten years old"),
+    ("massage.with_exercise", {}, "If you would like to try massage"),
+    ("massage.with_exercise", {"current_care": ["massage"], "massage_helped": "somewhat"},
+     "Massage has helped a little"),
+    ("medical.emergency_referral", {"rf_both_legs": True},
+     "warning signs that the nerves at the base of the spine may be under pressure."),
+])
+def test_wording(rec_id: str, overrides: dict[str, Any], words: str) -> None:
+    assert words in find(plan_for(overrides), rec_id).detail, rec_id
+
+
+def test_every_rule_has_a_title_evidence_and_its_strategy() -> None:
+    titles = [r.title for r in recommender.RULES]
+    assert len(set(titles)) == len(titles), "titles repeat"
+    for rule in recommender.RULES:
+        assert rule.title and rule.evidence, rule.id
+        assert rule.strategy in ("medical", "sleep", "personalized", "prevention", "massage")
+
+
+def test_base_answers_are_what_the_cases_start_from() -> None:
+    assert client_answers() == client_answers(dict(BASE_ANSWERS))
