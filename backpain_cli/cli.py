@@ -156,28 +156,32 @@ def _save_or_keep(session: Any, *, new: bool) -> Any:
 def _demo_answers() -> Path:
     from importlib import resources
 
-    return Path(str(resources.files("backpain_cli") / "data" / "demo.answers.toml"))
+    # Through the package, not a folder beside cli.py: pyproject maps backpain_cli.data to
+    # examples/, which only an installed wheel puts inside backpain_cli/.
+    return Path(str(resources.files("backpain_cli.data") / "demo.answers.toml"))
 
 
 def _interactive(st: Any, domain: Any, *, save: bool, as_json: bool) -> Any:
     """Ask what is missing; on Ctrl-C save what we have as a draft and exit 130."""
     from .errors import Interrupted, NoTerminalError
 
+    needs_prompt = st.client is None or st.validation.missing or st.validation.problems
+    if not needs_prompt:
+        from .answers import next_question
+
+        needs_prompt = next_question(st.modules, st.answers, st.skipped) is not None
+    # Checked before the warnings below, which promise to ask again.
+    if needs_prompt and not sys.stdin.isatty():
+        raise NoTerminalError(
+            "answers are missing or invalid and standard input is not a terminal; give them "
+            "with --answers FILE and --client, and add --no-input to list every problem "
+            "instead of asking")
     for problem in st.file_problems:
         _warn(f"answers file: {problem}")
     for problem in st.validation.problems:
         _warn(f"{problem} — it will be asked again")
     for unknown in st.validation.unknown:
         _warn(f"{unknown}: unknown question id, ignored")
-    needs_prompt = st.client is None or st.validation.missing or st.validation.problems
-    if not needs_prompt:
-        from .answers import next_question
-
-        needs_prompt = next_question(st.modules, st.answers, st.skipped) is not None
-    if needs_prompt and not sys.stdin.isatty():
-        raise NoTerminalError(
-            "answers are missing and standard input is not a terminal; give them in a file "
-            "with --answers FILE and add --no-input to fail instead of asking")
     from .interview import QuestionaryAsker, ask_client, run_interview
 
     output = None

@@ -7,6 +7,7 @@ Ctrl-C and end of input reach us as exceptions; `run_interview` turns them into 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -19,6 +20,8 @@ from .answers import next_question
 from .errors import Interrupted, InvalidClientError
 from .questionnaire import AnswerValue, Module, Question, check_value
 from .storage import validate_client
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 class Skip:
@@ -51,10 +54,10 @@ def int_validator(question: Question) -> Callable[[str], bool | str]:
         text = text.strip()
         if not text:
             return True if not question.required else "Please type a whole number."
-        try:
-            value = int(text)
-        except ValueError:
+        # int() alone would also take "1_000" and non-ASCII digits such as "٣".
+        if not _WHOLE_NUMBER.fullmatch(text):
             return f"Please type a whole number from {question.min} to {question.max}."
+        value = int(text)
         reason = check_value(question, value)
         return True if reason is None else f"{reason[0].upper()}{reason[1:]}."
 
@@ -82,7 +85,9 @@ class QuestionaryAsker:
             self._io["output"] = output
 
     def _print(self, fragments: list[tuple[str, str]]) -> None:
-        print_formatted_text(FormattedText(fragments), style=STYLE, **self._io)
+        # print_formatted_text takes an output but no input.
+        output = {"output": self._io["output"]} if "output" in self._io else {}
+        print_formatted_text(FormattedText(fragments), style=STYLE, **output)
 
     def _ask(self, prompt: questionary.Question) -> Any:
         # The one place a prompt is shown. unsafe_ask lets KeyboardInterrupt and EOFError

@@ -324,7 +324,9 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise QuestionnaireError([Problem(source, f"not UTF-8 text (byte {exc.start})")]) from None
+        # A line, like the TOML errors: a byte offset means nothing to a practitioner.
+        line = data[: exc.start].count(b"\n") + 1
+        raise QuestionnaireError([Problem(source, f"line {line}: not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise QuestionnaireError([Problem(source, f"not valid TOML: {exc}")]) from None
     _check_keys(raw, _MODULE_KEYS, source, "module", problems)
@@ -411,6 +413,7 @@ def validate_modules(modules: Sequence[Module]) -> list[Problem]:
     position: dict[str, int] = {}
     by_id: dict[str, Question] = {}
     where_of: dict[str, str] = {}
+    module_of: dict[str, Module] = {}
     n = 0
     for module in sorted(modules, key=lambda m: (m.order, m.id)):
         for q in module.questions:
@@ -421,6 +424,7 @@ def validate_modules(modules: Sequence[Module]) -> list[Problem]:
                 continue
             by_id[q.id] = q
             where_of[q.id] = module.source
+            module_of[q.id] = module
             position[q.id] = n
             n += 1
     for module in modules:
@@ -436,6 +440,12 @@ def validate_modules(modules: Sequence[Module]) -> list[Problem]:
                 elif position[cond.question] >= position[q.id]:
                     problems.append(Problem(where, f"when refers to {cond.question!r}, which is "
                                                    "not asked before this question"))
+                elif module_of[cond.question].optional and module_of[cond.question] is not module:
+                    # Without that instrument the condition can never be decided, and the
+                    # question would silently never be asked.
+                    problems.append(Problem(
+                        where, f"when refers to {cond.question!r} of the optional module "
+                               f"{module_of[cond.question].id}, which may not be included"))
                 else:
                     reason = _condition_problem(cond, target)
                     if reason:

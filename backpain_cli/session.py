@@ -164,18 +164,26 @@ def _score(value: object, key: str) -> ScoreValue:
     raise SessionFormatError(f"score {key!r} has an unsupported type")
 
 
+def _optional_list(data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        # A hand-edited `red_flags = false` must be a clear error, not a TypeError.
+        raise SessionFormatError(f"field {key!r} has the wrong type")
+    return value
+
+
 def _plan(data: Mapping[str, Any]) -> Plan | None:
     if "triage" not in data:
         return None
     triage = _req(data, "triage", str)
     scores = {k: _score(v, k) for k, v in _req(data, "scores", dict).items()}
     flags = []
-    for f in data.get("red_flags", []):
+    for f in _optional_list(data, "red_flags"):
         if not isinstance(f, dict):
             raise SessionFormatError("a red flag entry is not a table")
         flags.append(RedFlag(_req(f, "id", str), _req(f, "tier", str)))
     recs = []
-    for r in data.get("recommendations", []):
+    for r in _optional_list(data, "recommendations"):
         if not isinstance(r, dict):
             raise SessionFormatError("a recommendation entry is not a table")
         because = _req(r, "because", list)

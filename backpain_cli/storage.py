@@ -68,6 +68,9 @@ def is_session_id(text: str) -> bool:
 
 def _ensure_dir(path: Path, root: Path) -> None:
     """Create `path` and any missing parents up to and including `root`, each 0700."""
+    # Above the data folder the folders are the user's, not ours (a fresh account may not
+    # have ~/.local/share yet): create them as `mkdir -p` would, with the usual mode.
+    root.parent.mkdir(parents=True, exist_ok=True)
     missing: list[Path] = []
     p = path
     while not p.exists():

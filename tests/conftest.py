@@ -1,0 +1,120 @@
+"""Shared fixtures for the whole suite.
+
+Other test modules rely on these names; keep them stable:
+
+- ``backpain_home`` (autouse): every test runs with ``BACKPAIN_HOME`` pointing at a fresh,
+  not yet created folder under ``tmp_path``, so no test can read or write the practitioner's
+  real data folder.
+- ``complete_answers``: a valid answer to every question the default interview shows,
+  built by walking the shipped modules, as a fresh ``dict`` in answers-file form (multi
+  answers as lists). No red flag is raised and every "none" choice is taken where one
+  exists, so the plan it leads to is an ordinary, non-urgent one.
+- ``write_answers``: writes an answers file and returns its path.
+- ``keys_for``: ``keys_for(question, value)`` gives the keystrokes a practitioner types at
+  that question's prompt to answer ``value`` (answers-file form).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeAlias
+
+import pytest
+import tomli_w
+
+from backpain_cli.answers import next_question
+from backpain_cli.questionnaire import AnswerValue, Question, load_registry
+
+RawAnswer: TypeAlias = bool | int | str | list[str]
+WriteAnswers: TypeAlias = Callable[..., Path]
+
+
+@pytest.fixture(autouse=True)
+def backpain_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "backpain-home"
+    monkeypatch.setenv("BACKPAIN_HOME", str(home))
+    return home
+
+
+def valid_answer(q: Question) -> AnswerValue:
+    """A valid answer to any question, chosen to be clinically unremarkable."""
+    if q.type == "yesno":
+        return False
+    if q.type == "choice":
+        return q.choice_values[0]
+    if q.type == "multi":
+        # "none" where it exists keeps the walk away from diagnoses and referrals.
+        return (q.exclusive[0],) if q.exclusive else (q.choice_values[0],)
+    assert q.min is not None and q.max is not None
+    # The middle of the range, so that conditions like "exercise_days > 0" show their
+    # follow-up question and the walk covers it.
+    return (q.min + q.max) // 2
+
+
+@functools.cache
+def _complete_default_answers() -> tuple[tuple[str, AnswerValue], ...]:
+    modules = load_registry(None).select(())
+    answers: dict[str, AnswerValue] = {}
+    # next_question re-evaluates conditions after each answer, exactly as the interview does.
+    while (q := next_question(modules, answers)) is not None:
+        answers[q.id] = valid_answer(q)
+    return tuple(answers.items())
+
+
+def to_raw(answers: Mapping[str, AnswerValue]) -> dict[str, RawAnswer]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in answers.items()}
+
+
+@pytest.fixture
+def complete_answers() -> dict[str, RawAnswer]:
+    return to_raw(dict(_complete_default_answers()))
+
+
+@pytest.fixture
+def write_answers(tmp_path: Path) -> WriteAnswers:
+    """``write_answers(answers, client="JD-042", name="answers.toml", **top_level)``.
+
+    ``client=None`` leaves the client out; extra keyword arguments become top-level keys.
+    """
+
+    def write(answers: Mapping[str, object] | None, client: object = "JD-042",
+              name: str = "answers.toml", **top_level: object) -> Path:
+        doc: dict[str, object] = {}
+        if client is not None:
+            doc["client"] = client
+        doc.update(top_level)
+        if answers is not None:
+            doc["answers"] = dict(answers)
+        path = tmp_path / name
+        path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+        return path
+
+    return write
+
+
+ENTER = "\r"
+DOWN = "\x1b[B"
+SPACE = " "
+
+
+def _keys_for(q: Question, value: RawAnswer) -> str:
+    if q.type == "yesno":
+        return ("y" if value else "n") + ENTER
+    if q.type == "int":
+        return f"{value}{ENTER}"
+    if q.type == "choice":
+        # The pointer starts on the first choice.
+        return DOWN * q.choice_values.index(str(value)) + ENTER
+    assert isinstance(value, list)
+    keys, at = "", 0
+    for index in sorted(q.choice_values.index(v) for v in value):
+        keys += DOWN * (index - at) + SPACE
+        at = index
+    return keys + ENTER
+
+
+@pytest.fixture
+def keys_for() -> Callable[[Question, RawAnswer], str]:
+    return _keys_for

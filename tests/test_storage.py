@@ -1,0 +1,325 @@
+"""Session files: the write/read round trip, atomic private writes, client references that
+could escape the data folder, finding sessions by file name, and unreadable files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+import tomllib
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from backpain_cli import __version__
+from backpain_cli.errors import (
+    InvalidClientError,
+    NotFoundError,
+    SessionFileError,
+    StorageError,
+)
+from backpain_cli.plan import Plan, Recommendation, RedFlag
+from backpain_cli.session import ModuleRef, Session, to_toml_dict
+from backpain_cli.storage import (
+    data_dir,
+    find_ref,
+    is_session_id,
+    iter_refs,
+    list_refs,
+    new_session_id,
+    read_session,
+    save_session,
+    validate_client,
+)
+
+CREATED = dt.datetime(2026, 11, 27, 10, 15, 3, tzinfo=dt.UTC)
+
+
+def make_session(client: str = "JD-042", sid: str = "20261127T101503Z-abc123",
+                 **changes: object) -> Session:
+    plan = Plan(
+        scores={"nprs_now": 6, "odi_percent": 34.0, "startback_risk": "medium"},
+        triage="urgent",
+        red_flags=(RedFlag("rf_trauma", "urgent"),),
+        recommendations=(Recommendation(
+            "medical.urgent_referral", "medical", "See a doctor", "Within days.",
+            ("rf_trauma",), "IFOMPT"),),
+        warnings=("ODI not scored",),
+    )
+    session = Session(
+        id=sid, client=client, created=CREATED, status="completed",
+        answers={"pain_now": 6, "rf_trauma": True, "sleep_position": "side",
+                 "pain_location": ("lower_back", "buttock")},
+        questionnaires=(ModuleRef("intake", "1", "ab" * 32),),
+        instruments=("odi",), plan=plan, follows="20261001T090000Z-000001",
+        skipped=("odi_8",),
+    )
+    return replace(session, **changes)  # type: ignore[arg-type]
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def umask_zero() -> Iterator[None]:
+    # The most permissive umask: modes must come from our code, not from the umask.
+    old = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+# --------------------------------------------------------------------------- round trip
+
+
+def test_a_saved_session_reads_back_equal(backpain_home: Path) -> None:
+    session = make_session()
+    saved, path = save_session(session, new=True)
+    assert saved == session
+    assert path == backpain_home / "sessions" / "JD-042" / "20261127T101503Z-abc123.toml"
+    assert read_session(path) == session
+
+
+def test_a_draft_without_plan_reads_back_equal() -> None:
+    draft = make_session(status="draft", plan=None, follows=None, instruments=(), skipped=())
+    _, path = save_session(draft, new=True)
+    back = read_session(path)
+    assert back == draft
+    assert back.is_draft
+
+
+def test_the_session_file_holds_what_product_md_lists() -> None:
+    _, path = save_session(make_session(), new=True)
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert set(doc) == {"schema", "tool_version", "id", "client", "created", "status",
+                        "follows", "instruments", "skipped", "questionnaires", "answers",
+                        "triage", "scores", "red_flags", "recommendations", "warnings"}
+    assert (doc["schema"], doc["tool_version"], doc["status"]) == (1, __version__, "completed")
+    assert doc["created"] == CREATED
+    assert doc["questionnaires"] == {"intake": {"version": "1", "sha256": "ab" * 32}}
+    assert doc["answers"]["pain_location"] == ["lower_back", "buttock"]
+    assert doc["recommendations"] == [{
+        "id": "medical.urgent_referral", "strategy": "medical", "title": "See a doctor",
+        "detail": "Within days.", "because": ["rf_trauma"], "evidence": "IFOMPT"}]
+
+
+def test_created_is_written_in_utc_whole_seconds() -> None:
+    local = dt.datetime(2026, 11, 27, 12, 15, 3, 999, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    doc = to_toml_dict(make_session(created=local))
+    assert doc["created"] == CREATED
+    assert doc["created"].utcoffset() == dt.timedelta(0)
+
+
+def test_optional_fields_are_omitted_not_empty() -> None:
+    doc = to_toml_dict(make_session(plan=None, follows=None, instruments=(), skipped=(),
+                                    status="draft"))
+    assert set(doc) == {"schema", "tool_version", "id", "client", "created", "status",
+                        "questionnaires", "answers"}
+
+
+# --------------------------------------------------------------------------- permissions
+
+
+def test_files_are_0600_and_folders_0700_even_with_umask_zero(
+        backpain_home: Path, umask_zero: None) -> None:
+    _, path = save_session(make_session(), new=True)
+    assert mode(path) == 0o600
+    for folder in (path.parent, backpain_home / "sessions", backpain_home):
+        assert mode(folder) == 0o700, folder
+
+
+def test_an_overwrite_keeps_the_file_private(umask_zero: None) -> None:
+    session = make_session(status="draft", plan=None)
+    _, path = save_session(session, new=True)
+    path.chmod(0o644)
+    save_session(replace(session, status="completed"), new=False)
+    assert mode(path) == 0o600
+    assert read_session(path).status == "completed"
+
+
+def test_missing_parents_of_the_data_folder_are_created(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fresh account may not have ~/.local/share yet.
+    home = tmp_path / "no" / "such" / "backpain"
+    monkeypatch.setenv("BACKPAIN_HOME", str(home))
+    _, path = save_session(make_session(), new=True)
+    assert path.is_file()
+    assert mode(home) == 0o700
+
+
+def test_backpain_home_is_the_data_folder(backpain_home: Path) -> None:
+    assert data_dir() == backpain_home
+
+
+def test_an_unwritable_data_folder_is_one_clear_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests run as root in CI, so a file in the way stands in for a read-only folder.
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("BACKPAIN_HOME", str(blocker))
+    with pytest.raises(StorageError) as info:
+        save_session(make_session(), new=True)
+    assert str(info.value) == f"cannot write {blocker}/sessions/JD-042: Not a directory"
+
+
+def test_no_temporary_file_is_left_behind() -> None:
+    _, path = save_session(make_session(), new=True)
+    save_session(make_session(status="draft"), new=False)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+# --------------------------------------------------------------------------- client references
+
+
+REFUSED: list[object] = [
+    "../x", "..", "a/b", "/etc", "a\\b", ".hidden", "", "x" * 65, "Zoë", "JD 042", " JD",
+    "JD\n", "J\x00D", "ＪＤ", 42, None, ["JD"],
+]
+
+
+@pytest.mark.parametrize("ref", REFUSED, ids=[repr(r) for r in REFUSED])
+def test_refused_client_references(ref: object) -> None:
+    with pytest.raises(InvalidClientError):
+        validate_client(ref)
+
+
+@pytest.mark.parametrize("ref", ["../x", "a/b", ".hidden", "x" * 65, "Zoë"])
+def test_a_refused_reference_writes_nothing_anywhere(tmp_path: Path, ref: str) -> None:
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(InvalidClientError) as info:
+        save_session(make_session(client=ref), new=True)
+    assert str(info.value) == (
+        f"invalid client reference {ref!r}: use 1 to 64 ASCII letters, digits, '-', '_' or "
+        "'.', not starting with '.'")
+    assert sorted(tmp_path.rglob("*")) == before
+    assert sorted(tmp_path.parent.glob("*.toml")) == []
+
+
+@pytest.mark.parametrize("ref", ["JD-042", "a", "x" * 64, "A.b_c-1", "_x", "1980"])
+def test_accepted_client_references(ref: str) -> None:
+    assert validate_client(ref) == ref
+
+
+# --------------------------------------------------------------------------- ids and finding
+
+
+def test_session_ids_sort_by_time_and_do_not_collide() -> None:
+    early = new_session_id(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+    late = new_session_id(dt.datetime(2026, 1, 2, 3, 4, 6, tzinfo=dt.UTC))
+    assert early.startswith("20260102T030405Z-")
+    assert is_session_id(early)
+    assert early < late
+    # 24 random bits: ten ids of one second collide about once in 300,000 runs.
+    same_second = {new_session_id(CREATED) for _ in range(10)}
+    assert len(same_second) == 10
+
+
+def test_a_taken_id_gets_a_fresh_one_instead_of_overwriting() -> None:
+    first, first_path = save_session(make_session(), new=True)
+    second, second_path = save_session(make_session(status="draft", plan=None), new=True)
+    assert second.id != first.id
+    assert second.id.startswith("20261127T101503Z-")
+    assert read_session(first_path).status == "completed"
+    assert read_session(second_path).status == "draft"
+
+
+def save_several() -> list[str]:
+    ids = ["20261101T090000Z-aaaaaa", "20261127T090000Z-bbbbbb", "20261115T090000Z-cccccc"]
+    for sid, client in zip(ids, ["AB", "CD", "AB"], strict=True):
+        save_session(make_session(client=client, sid=sid), new=True)
+    return ids
+
+
+def test_list_refs_is_newest_first_and_filters_by_client(backpain_home: Path) -> None:
+    save_several()
+    # Neither temp files nor stray names are sessions.
+    (backpain_home / "sessions" / "AB" / ".20261201T000000Z-dddddd.toml.1234.tmp").touch()
+    (backpain_home / "sessions" / "AB" / "notes.toml").touch()
+    (backpain_home / "sessions" / ".trash").mkdir()
+    refs = list_refs()
+    assert [(r.id, r.client) for r in refs] == [
+        ("20261127T090000Z-bbbbbb", "CD"), ("20261115T090000Z-cccccc", "AB"),
+        ("20261101T090000Z-aaaaaa", "AB")]
+    assert refs[0].created == dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+    assert [r.id for r in list_refs(client="AB")] == [
+        "20261115T090000Z-cccccc", "20261101T090000Z-aaaaaa"]
+    assert list_refs(client="ZZ") == []
+
+
+def test_an_empty_data_folder_has_no_sessions() -> None:
+    assert list(iter_refs()) == []
+
+
+def test_find_ref_by_id_or_unique_prefix(backpain_home: Path) -> None:
+    save_several()
+    assert find_ref("20261127T090000Z-bbbbbb").client == "CD"
+    assert find_ref("2026111").id == "20261115T090000Z-cccccc"
+    with pytest.raises(NotFoundError) as missing:
+        find_ref("2025")
+    assert str(missing.value) == "no session with id '2025'"
+    with pytest.raises(NotFoundError) as ambiguous:
+        find_ref("202611")
+    assert str(ambiguous.value) == (
+        "session id '202611' is ambiguous: 20261101T090000Z-aaaaaa, 20261115T090000Z-cccccc, "
+        "20261127T090000Z-bbbbbb")
+
+
+# --------------------------------------------------------------------------- unreadable files
+
+
+def session_doc(**changes: object) -> dict[str, object]:
+    doc = to_toml_dict(make_session())
+    for key, value in changes.items():
+        if value is None:
+            del doc[key]
+        else:
+            doc[key] = value
+    return doc
+
+
+UNREADABLE: list[tuple[str, bytes, str]] = [
+    ("empty", b"\n", "the file is empty"),
+    ("not UTF-8", b'id = "\xff"\n', "not UTF-8 text"),
+    ("not TOML", b"schema = \n",
+     "not valid TOML (Invalid value (at line 1, column 10))"),
+    ("newer schema", tomli_w.dumps(session_doc(schema=2)).encode(),
+     "written by a newer backpain (schema 2; this version reads up to 1); upgrade backpain to "
+     "read it"),
+    ("schema zero", tomli_w.dumps(session_doc(schema=0)).encode(), "unknown schema 0"),
+    ("no answers", tomli_w.dumps(session_doc(answers=None)).encode(),
+     "missing field 'answers'"),
+    ("client not text", tomli_w.dumps(session_doc(client=7)).encode(),
+     "field 'client' has the wrong type"),
+    ("unknown status", tomli_w.dumps(session_doc(status="paused")).encode(),
+     "unknown status 'paused'"),
+    ("created without zone",
+     tomli_w.dumps(session_doc(created=dt.datetime(2026, 1, 1))).encode(),
+     "field 'created' has no time zone"),
+    ("red flags not a list", tomli_w.dumps(session_doc(red_flags=False)).encode(),
+     "field 'red_flags' has the wrong type"),
+    ("recommendations not a list",
+     tomli_w.dumps(session_doc(recommendations="none")).encode(),
+     "field 'recommendations' has the wrong type"),
+    ("bad answer", tomli_w.dumps(session_doc(answers={"pain_now": 1.5})).encode(),
+     "answer 'pain_now' has an unsupported type"),
+    ("another session's id", tomli_w.dumps(session_doc(id="20260101T000000Z-000000")).encode(),
+     "its id '20260101T000000Z-000000' does not match the file name"),
+]
+
+
+@pytest.mark.parametrize(("data", "reason"), [(d, r) for _, d, r in UNREADABLE],
+                         ids=[c for c, _, _ in UNREADABLE])
+def test_an_unreadable_session_names_the_path_and_reason(tmp_path: Path, data: bytes,
+                                                         reason: str) -> None:
+    path = tmp_path / "20261127T101503Z-abc123.toml"
+    path.write_bytes(data)
+    with pytest.raises(SessionFileError) as info:
+        read_session(path)
+    assert str(info.value) == f"{path}: {reason}"
+    # Reading never rewrites: the practitioner's file stays as it was.
+    assert path.read_bytes() == data
