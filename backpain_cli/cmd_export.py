@@ -1,9 +1,262 @@
-"""`backpain export` (to be implemented by the export issue)."""
+"""`backpain export`: saved sessions as Markdown, HTML, JSON, FHIR or CSV.
+
+Thin on purpose: it picks what to export and where to, and leaves every format to
+`backpain_cli.export`. Each exporter is imported only when its format is asked for, so the
+command never pays for prompts, FHIR libraries or formats it does not use.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TextIO
+
 import typer
+
+from .errors import BackpainError, UsageError
+
+if TYPE_CHECKING:
+    from .export import BulkResult
+    from .questionnaire import Registry
+    from .session import Session
+    from .storage import SessionRef
+
+
+class Format(StrEnum):
+    md = "md"
+    html = "html"
+    json = "json"
+    fhir = "fhir"
+    csv = "csv"
+
+
+EPILOG = """\
+Formats: md (plain Markdown plan), html (a self-contained handout to print or send),
+json (the session document; one document per line with --all or --client),
+fhir (FHIR R4 Bundle), csv (one row per session).
+
+CSV columns: session, client, date (UTC, ISO 8601), status, follows, triage, red_flags
+(ids separated by spaces), nprs_now, nprs_worst_week, startback_total,
+startback_psychosocial, startback_risk, odi_percent, odi_band, rmdq_score,
+axspa_feature_count. A cell starting with = + - @ gets a leading ' so that a spreadsheet
+shows it as text.
+
+Exit codes: 0 done; 1 an error, or a session file that could not be read was skipped
+(each is named on stderr; everything else is still exported); 2 wrong usage.
+"""
+
+
+def _info(message: str) -> None:
+    sys.stderr.write(f"{message}\n")
+
+
+def _report_unreadable(path: Path, reason: str) -> None:
+    sys.stderr.write(f"backpain: skipped {path}: {reason}\n")
+
+
+def _emit(text: str, output: Path | None, force: bool) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from .export import write_text
+
+    write_text(output, text, force=force)
+    _info(f"Wrote {output}")
+
+
+def _registry() -> Registry:
+    """Questionnaire texts and labels for FHIR; the shipped ones if the user's are broken."""
+    from . import storage
+    from .errors import QuestionnaireError
+    from .questionnaire import load_registry
+
+    try:
+        return load_registry(storage.questionnaires_dir())
+    except QuestionnaireError:
+        sys.stderr.write("backpain: warning: your questionnaires folder has problems (see "
+                         "`backpain questionnaires check`); using the shipped questionnaires "
+                         "for question texts\n")
+        return load_registry(None)
+
+
+def _single(target: str, fmt: Format, output: Path | None, force: bool) -> None:
+    from .export import SkippedSessionsError, client_history, resolve
+    from .storage import read_session
+
+    found = resolve(target)
+    history: Sequence[Session] = ()
+    skipped = 0
+    if found.session is not None:
+        session = read_session(found.session.path)
+    else:
+        assert found.client is not None
+        if fmt is Format.csv:
+            _bulk(fmt, output, force, found.client)
+            return
+        h = client_history(found.client)
+        for bad in h.unreadable:
+            _report_unreadable(bad.path, bad.reason)
+        skipped = len(h.unreadable)
+        session, history = h.latest, h.sessions
+    if session.is_draft and fmt in (Format.md, Format.html):
+        raise BackpainError(
+            f"session {session.id} is a draft (the interview was not finished), so it has no "
+            f"plan yet; finish it with: backpain assess --resume {session.id}")
+    if fmt is Format.md:
+        from .export import markdown
+
+        text = markdown.render(session, history)
+    elif fmt is Format.html:
+        from .export import html_doc
+
+        text = html_doc.render(session, history)
+    elif fmt is Format.json:
+        from .export import json_doc
+
+        text = json_doc.render(session)
+    elif fmt is Format.fhir:
+        from .export import fhir
+
+        text = fhir.render(session, _registry())
+    else:
+        from .export import csv_export
+
+        text = csv_export.render([session])
+    _emit(text, output, force)
+    if skipped:
+        raise SkippedSessionsError(skipped)
+
+
+def _tracked(refs: Sequence[SessionRef], show: bool) -> Iterator[SessionRef]:
+    """The refs, with a progress bar on stderr while they are consumed (when `show`)."""
+    if not show:
+        yield from refs
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    # redirect_stdout=False: the export itself may be going to stdout.
+    with Progress(TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                  redirect_stdout=False, redirect_stderr=True) as progress:
+        task = progress.add_task("export", total=len(refs))
+        for i, ref in enumerate(refs, 1):
+            yield ref
+            if i % 100 == 0:
+                progress.update(task, completed=i)
+        progress.update(task, completed=len(refs))
+
+
+def _write_bulk(out: TextIO, fmt: Format, refs: Iterator[SessionRef], result: BulkResult) -> None:
+    if fmt is Format.csv:
+        from .export import csv_export
+
+        csv_export.write_rows(out, refs, _report_unreadable, result)
+        return
+    from .export import json_doc, read_or_report
+    from .storage import read_session
+
+    for ref in refs:
+        session = read_or_report(ref, read_session, _report_unreadable, result)
+        if session is not None:
+            out.write(json_doc.line(session))
+
+
+def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> None:
+    from .export import BulkResult, SkippedSessionsError, bulk_refs, streamed_output
+
+    refs = bulk_refs(client=client)
+    # A bar on the same terminal as the rows themselves would garble both.
+    show = sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())
+    result = BulkResult()
+    newline = "" if fmt is Format.csv else None
+    sink = (streamed_output(output, force=force, newline=newline) if output is not None
+            else contextlib.nullcontext(sys.stdout))
+    with sink as out:
+        _write_bulk(out, fmt, _tracked(refs, show), result)
+    if output is not None:
+        noun = "session" if result.written == 1 else "sessions"
+        _info(f"Wrote {result.written} {noun} to {output}")
+    else:
+        sys.stdout.flush()
+    if result.skipped:
+        raise SkippedSessionsError(result.skipped)
+
+
+def export(
+    target: Annotated[str | None, typer.Argument(
+        metavar="[SESSION|CLIENT]",
+        help="A session id (or a unique start of one), or a client reference for the "
+             "client's latest completed session with their history. A client's exact "
+             "name wins over the start of a session id.", show_default=False)] = None,
+    fmt: Annotated[Format | None, typer.Option(
+        "--format", "-f", help="Output format.", case_sensitive=False,
+        show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="PATH",
+        help="Write to PATH instead of stdout: atomically, readable only by you (0600), and "
+             "never over an existing file unless --force.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Let -o replace an existing file.")] = False,
+    all_: Annotated[bool, typer.Option(
+        "--all", help="Every session, for audits: --format csv or json (JSON Lines).")
+    ] = False,
+    client: Annotated[str | None, typer.Option(
+        "--client", metavar="REF",
+        help="Like --all, for one client's sessions.")] = None,
+    schema: Annotated[bool, typer.Option(
+        "--schema", help="Print the JSON Schema of the json format and exit.")] = False,
+) -> None:
+    """Export a session, a client's history or every session.
+
+    SESSION or CLIENT with --format md, html, json or fhir; --all or --client REF with
+    --format csv or json.
+    """
+    try:
+        _export(target, fmt, output, force, all_, client, schema)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python from complaining
+        # about the unflushable stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(1) from None
+
+
+def _export(target: str | None, fmt: Format | None, output: Path | None, force: bool,
+            all_: bool, client: str | None, schema: bool) -> None:
+    if schema:
+        if target is not None or fmt is not None or all_ or client is not None:
+            raise UsageError("--schema prints the JSON Schema; give it alone (or with -o)")
+        from .export.json_doc import schema_text
+
+        _emit(schema_text(), output, force)
+        return
+    if fmt is None:
+        raise UsageError("--format is required: md, html, json, fhir or csv")
+    if all_ or client is not None:
+        if target is not None or (all_ and client is not None):
+            raise UsageError("give one of: a SESSION or CLIENT, --all, or --client REF")
+        if fmt not in (Format.csv, Format.json):
+            raise UsageError(
+                f"--all and --client export csv or json (JSON Lines), not {fmt.value}; for "
+                f"{fmt.value}, name a session or a client instead")
+        _bulk(fmt, output, force, client)
+        return
+    if target is None:
+        raise UsageError("name a SESSION or CLIENT to export, or use --all or --client REF")
+    _single(target, fmt, output, force)
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("export", epilog=EPILOG)(export)

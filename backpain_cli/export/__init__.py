@@ -1,0 +1,220 @@
+"""Exporters: finished sessions (with the plan they were saved with) in other formats.
+
+Exporters never recompute a plan: what the practitioner saw and handed out is what is
+exported. This package holds what the formats share: finding what to export (a session,
+a client's history, every session), and writing the result safely.
+
+Each format lives in its own module and is imported only when asked for, so that
+`backpain export` pays for nothing it does not use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from ..errors import BackpainError, InvalidClientError, NotFoundError, StorageError
+from ..session import Session
+from ..storage import (
+    FILE_MODE,
+    SessionRef,
+    find_ref,
+    is_session_id,
+    iter_refs,
+    list_refs,
+    read_session,
+    sessions_dir,
+    validate_client,
+    write_bytes_atomic,
+)
+
+
+class OutputExistsError(BackpainError):
+    """`-o PATH` names an existing file and `--force` was not given."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} already exists; add --force to replace it")
+
+
+class SkippedSessionsError(BackpainError):
+    """Raised after an export finished without some unreadable session files (exit 1).
+
+    The export itself is complete for every other session; this only makes the exit code
+    say that something is missing from it.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        what = "session file could not be read and was" if count == 1 else (
+            "session files could not be read and were")
+        super().__init__(f"{count} {what} skipped (named above)")
+
+
+# --------------------------------------------------------------------------- what to export
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved command-line target: one session, or one client's history."""
+
+    session: SessionRef | None = None
+    client: str | None = None
+
+
+def resolve(text: str, root: Path | None = None) -> Target:
+    """A session id (or unique prefix of one), or a client reference.
+
+    An existing client's exact name wins over a session-id prefix: ids start with the
+    year, so a numeric practice ID such as "2026" would otherwise never reach its client.
+    A complete session id always means that session.
+    """
+    if not is_session_id(text):
+        with contextlib.suppress(InvalidClientError):
+            if (sessions_dir(root) / validate_client(text)).is_dir():
+                return Target(client=text)
+    try:
+        return Target(session=find_ref(text, root))
+    except NotFoundError as exc:
+        if "ambiguous" in str(exc):
+            raise
+    raise NotFoundError(f"no session or client named {text!r}")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class History:
+    """A client's completed sessions, oldest first; the last one is the current plan."""
+
+    client: str
+    sessions: tuple[Session, ...]
+    unreadable: tuple[Unreadable, ...] = field(default=())
+
+    @property
+    def latest(self) -> Session:
+        return self.sessions[-1]
+
+
+def client_history(client: str, root: Path | None = None) -> History:
+    """Every completed session of `client`, oldest first. Drafts have no plan to show."""
+    sessions: list[Session] = []
+    unreadable: list[Unreadable] = []
+    for ref in reversed(list_refs(root, client=client)):
+        try:
+            session = read_session(ref.path)
+        except BackpainError as exc:
+            unreadable.append(Unreadable(ref.path, _reason(exc)))
+            continue
+        if not session.is_draft and session.plan is not None:
+            sessions.append(session)
+    if not sessions:
+        raise NotFoundError(f"client {client} has no completed session to export")
+    return History(client, tuple(sessions), tuple(unreadable))
+
+
+def _reason(exc: BackpainError) -> str:
+    return getattr(exc, "reason", None) or str(exc)
+
+
+def bulk_refs(root: Path | None = None, client: str | None = None) -> list[SessionRef]:
+    """The sessions of `--all` (or of one client), oldest first, ties by client.
+
+    Only names are listed here (cheap even for tens of thousands of files); each file is
+    read when its turn comes, so memory stays flat however many sessions there are.
+    """
+    if client is not None and not (sessions_dir(root) / validate_client(client)).is_dir():
+        raise NotFoundError(f"no client named {client!r}")
+    return sorted(iter_refs(root, client), key=lambda r: (r.id, r.client))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_text(path: Path, text: str, *, force: bool) -> None:
+    """A whole export to `path`: atomic, 0600, never replacing a file without `force`."""
+    if not force and os.path.lexists(path):
+        raise OutputExistsError(path)
+    try:
+        write_bytes_atomic(path, text.encode("utf-8"), overwrite=force)
+    except FileExistsError:
+        # Created by someone else between the check above and the final link.
+        raise OutputExistsError(path) from None
+
+
+@contextlib.contextmanager
+def streamed_output(path: Path, *, force: bool, newline: str | None = None) -> Iterator[TextIO]:
+    """A text file that appears at `path` whole, or not at all.
+
+    `write_bytes_atomic` needs the content in memory; a bulk export of many thousands of
+    sessions is instead written as it goes into a private temporary file beside `path`,
+    then linked (or with `force`, renamed) into place once complete.
+    """
+    if not force and os.path.lexists(path):
+        raise OutputExistsError(path)
+    folder = path.parent
+    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    done = False
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        if force:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        done = True
+    except FileExistsError:
+        raise OutputExistsError(path) from None
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if not done:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+# --------------------------------------------------------------------------- bulk loop
+
+
+Report = Callable[[Path, str], None]
+
+
+@dataclass
+class BulkResult:
+    written: int = 0
+    skipped: int = 0
+
+
+def read_or_report(ref: SessionRef, reader: Callable[[Path], Session], report: Report,
+                   result: BulkResult) -> Session | None:
+    """One session of a bulk export, or None (reported) when its file cannot be read."""
+    try:
+        session = reader(ref.path)
+    except BackpainError as exc:
+        report(ref.path, _reason(exc))
+        result.skipped += 1
+        return None
+    result.written += 1
+    return session

@@ -1,0 +1,27 @@
+"""The public JSON document (PRODUCT.md, "JSON document") and its JSON Schema.
+
+The document itself is `session.to_document`, the same one `assess --json` prints; this
+module only serialises it and ships the schema that describes it.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from ..session import Session, to_document
+
+SCHEMA_FILE = "document.schema.json"
+
+
+def render(session: Session) -> str:
+    return json.dumps(to_document(session), indent=2, ensure_ascii=False) + "\n"
+
+
+def line(session: Session) -> str:
+    """One JSON Lines record: the same document on a single line."""
+    return json.dumps(to_document(session), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def schema_text() -> str:
+    return (resources.files("backpain_cli") / SCHEMA_FILE).read_text(encoding="utf-8")

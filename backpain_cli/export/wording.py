@@ -1,0 +1,140 @@
+"""Words for people, shared by the Markdown and HTML exports.
+
+The plan's own texts (titles, details, evidence) come from the saved session; this module
+only names things the plan refers to by id: warning signs, the answers a recommendation is
+based on, and what the triage level asks the client to do. Anything it does not know is
+shown by its id, so a newer questionnaire never breaks an export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from ..plan import ScoreValue
+
+# Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
+RED_FLAG_TEXT: dict[str, str] = {
+    "rf_saddle_numbness": "numbness around the genitals, buttocks or inner thighs",
+    "rf_bladder_bowel": "new trouble passing urine, or loss of bladder or bowel control",
+    "rf_both_legs": "new pain, numbness or pins and needles in both legs",
+    "rf_leg_weakness": "legs getting weaker, or walking or balance getting worse",
+    "rf_fever": "a fever together with the back pain",
+    "rf_immunosuppressed": "a weakened immune system (for example from medicines or illness)",
+    "rf_cancer_history": "a history of cancer",
+    "rf_weight_loss": "weight loss you cannot explain",
+    "rf_night_pain": "constant pain at night that no position eases",
+    "rf_trauma": "a recent fall, accident or blow",
+    "rf_steroids": "taking steroid tablets for a long time",
+    "rf_osteoporosis": "osteoporosis, with pain that came on suddenly or after a small strain",
+    "rf_thoracic_pain": "pain mainly in the mid or upper back, or like a band around the chest",
+    "rf_age_first_episode": "a first episode of back pain under the age of 16 or over 60",
+}
+
+# What a recommendation's `because` ids are about, in the client's words ("based on ...").
+_TOPICS: dict[str, str] = {
+    "age": "your age",
+    "pain_duration": "how long the pain has lasted",
+    "first_episode": "whether you have had back pain before",
+    "onset": "how the pain started",
+    "pain_location": "where it hurts",
+    "pain_worse_with": "what makes the pain worse",
+    "pain_eased_by": "what eases the pain",
+    "morning_stiffness_over_30min": "morning stiffness",
+    "pain_now": "your pain today",
+    "pain_worst_week": "your worst pain this week",
+    "sleep_position": "how you sleep",
+    "mattress_firmness": "your mattress",
+    "mattress_opinion": "how your mattress feels",
+    "mattress_age_years": "the age of your mattress",
+    "mattress_sagging": "your mattress sagging",
+    "pain_on_waking": "pain when you wake up",
+    "pillow_height": "your pillow",
+    "knee_pillow": "a pillow for your knees",
+    "occupation": "your work",
+    "sitting_hours": "time spent sitting",
+    "exercise_days": "how often you exercise",
+    "exercise_types": "the exercise you do",
+    "recent_overexertion": "recent heavy effort",
+    "hyperextension_activities": "bending backwards in work or sport",
+    "diagnoses": "what a doctor has diagnosed",
+    "under_medical_care": "the medical care you have now",
+    "current_care": "the care you have now",
+    "massage_helped": "how massage has helped you",
+    "axspa_features": "the pattern of your pain",
+    "onset_before_45": "when your back pain began",
+    "nprs_now": "your pain today",
+    "nprs_worst_week": "your worst pain this week",
+    "startback_total": "your screening questionnaire",
+    "startback_psychosocial": "your screening questionnaire",
+    "startback_risk": "your screening questionnaire",
+    "odi_percent": "your disability questionnaire",
+    "odi_band": "your disability questionnaire",
+    "rmdq_score": "your disability questionnaire",
+    "axspa_feature_count": "the pattern of your pain",
+}
+
+_PREFIX_TOPICS = (
+    ("sbst_", "your screening questionnaire"),
+    ("odi_", "your disability questionnaire"),
+    ("rmdq_", "your disability questionnaire"),
+    ("rf_", "the warning signs you told us about"),
+)
+
+# triage: (headline, what it means for the client) — the HTML handout's banner.
+CLIENT_BANNERS: dict[str, tuple[str, str]] = {
+    "emergency": (
+        "Please get emergency medical care today",
+        "Some of your answers can be signs of a serious problem that must be checked today. "
+        "Go to an emergency department now, or call your local emergency number. Do not "
+        "start or continue exercise or hands-on treatment today."),
+    "urgent": (
+        "Please see a doctor within the next few days",
+        "Some of your answers should be checked by a doctor soon: within days, and no later "
+        "than two weeks. Until then, keep gently active, and wait for the doctor's go-ahead "
+        "before hands-on treatment or a new exercise programme."),
+    "refer_routine": (
+        "Please book a routine appointment with your doctor",
+        "Your answers suggest that a doctor's review would help. You can carry on with the "
+        "plan below in the meantime."),
+    "co_manage": (
+        "We will work together with your doctor",
+        "Because of a condition a doctor has diagnosed, parts of this plan are best agreed "
+        "with your doctor."),
+    "none": (
+        "No warning signs found",
+        "Nothing in your answers suggests that you need to see a doctor first. The plan "
+        "below is for you."),
+}
+
+
+def topic(item: str) -> str:
+    if item in _TOPICS:
+        return _TOPICS[item]
+    for prefix, text in _PREFIX_TOPICS:
+        if item.startswith(prefix):
+            return text
+    return item.replace("_", " ")
+
+
+def topics(items: Iterable[str]) -> list[str]:
+    """The distinct topics of a `because` list, in order."""
+    return list(dict.fromkeys(topic(i) for i in items))
+
+
+def flag_text(flag_id: str) -> str:
+    return RED_FLAG_TEXT.get(flag_id, flag_id.removeprefix("rf_").replace("_", " "))
+
+
+def format_score(key: str, value: ScoreValue) -> str:
+    if key == "odi_percent" and isinstance(value, (int, float)):
+        return f"{value:.1f} %"
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    return str(value)
+
+
+def day(moment: dt.datetime) -> str:
+    """A date as people write it (27 Nov 2026), on the practitioner's calendar."""
+    local = moment.astimezone()
+    return f"{local.day} {local:%b %Y}"

@@ -1,0 +1,225 @@
+"""The HTML handout in a real browser (headless Chromium): it prints on one or two pages of A4
+and of Letter, fits a phone without sideways scrolling, loads nothing, and keeps paper light.
+
+Plans here come from the real rules (the worked examples, a client's four visits, and one of
+the longest plans the rules give), so a change in their wording that makes the handout
+spill onto another page fails here. Chromium is installed by .ci/run from the
+distribution's packages; without it these tests are skipped, except under CI, where a
+missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backpain_cli.export import client_history, html_doc
+from backpain_cli.plan import build_plan
+from backpain_cli.questionnaire import AnswerValue, load_registry
+from backpain_cli.session import ModuleRef, Session
+from backpain_cli.storage import save_session
+
+pytestmark = pytest.mark.browser
+
+HERE = Path(__file__).parent
+EXAMPLES = HERE / "data" / "examples"
+LONG_PLAN = HERE / "golden" / "long-plan.answers.toml"
+PHONE_WIDTH = 375
+# The printable width of A4 under the handout's own page margins (210 mm - 2 x 13 mm), in
+# CSS pixels: what the print layout has to fit into.
+A4_PRINT_WIDTH = 695
+
+# A test-only page that shows the handout in an iframe of a given width (headless Chromium
+# will not make its window narrower than 500 px) and writes what it measured into its own
+# DOM, which --dump-dom then prints. The handout itself runs no script: its CSP forbids it.
+FRAME_PAGE = """<!DOCTYPE html>
+<html><body style="margin:0">
+<iframe id="handout" style="border:0; width:{width}px; height:900px" srcdoc="{srcdoc}"></iframe>
+<script>
+window.addEventListener("load", () => {{
+  const win = document.getElementById("handout").contentWindow;
+  const doc = win.document;
+  const luminance = (colour) => {{
+    const m = colour.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return 1;
+    const p = m[1].split(",").map(parseFloat);
+    if (p.length === 4 && p[3] === 0) return 1;  // transparent
+    return (0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]) / 255;
+  }};
+  const style = (e) => win.getComputedStyle(e);
+  const all = [...doc.body.querySelectorAll("*")];
+  const width = doc.documentElement.clientWidth;
+  const hasText = (e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+  const metrics = {{
+    clientWidth: width,
+    scrollWidth: doc.documentElement.scrollWidth,
+    overflowing: all.filter((e) => e.getBoundingClientRect().right > width + 0.5)
+                    .map((e) => e.tagName + "." + e.className),
+    resources: win.performance.getEntriesByType("resource").map((r) => r.name),
+    darkestBackground: Math.min(...all.map((e) => luminance(style(e).backgroundColor))),
+    breakInside: Object.fromEntries([".rec", "table", "figure", ".banner"].map((s) => [s,
+      [...new Set([...doc.querySelectorAll(s)].map((e) => style(e).breakInside))]])),
+    smallestTextPx: Math.min(...all.filter((e) => hasText(e) && e.closest("svg") === null
+                                                  && e.getClientRects().length)
+                                   .map((e) => parseFloat(style(e).fontSize))),
+    charts: doc.querySelectorAll("svg").length,
+  }};
+  const out = document.createElement("pre");
+  out.id = "metrics";
+  out.textContent = JSON.stringify(metrics);
+  document.body.appendChild(out);
+}});
+</script>
+</body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run must install it (apt-get install "
+                        "chromium) so that the handout is checked in a real browser")
+        pytest.skip("chromium is not installed (apt-get install chromium); CI runs these")
+    return path
+
+
+def chrome(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
+         f"--user-data-dir={profile}", *args],
+        capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+def _answers(path: Path) -> dict[str, AnswerValue]:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))["answers"]
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+
+
+def _session(client: str, answers: Mapping[str, AnswerValue], created: dt.datetime,
+             instruments: tuple[str, ...] = ()) -> Session:
+    modules = load_registry(None).select(instruments)
+    return Session(id=f"{created:%Y%m%dT%H%M%SZ}-{abs(hash(client)) % 16**6:06x}",
+                   client=client, created=created, status="completed", answers=answers,
+                   questionnaires=tuple(ModuleRef.of(m) for m in modules),
+                   instruments=instruments, plan=build_plan(answers))
+
+
+@pytest.fixture(scope="module")
+def handouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each case's handout as the exporter writes it, by name."""
+    folder = tmp_path_factory.mktemp("handouts")
+    start = dt.datetime(2026, 9, 1, 9, 30, tzinfo=dt.UTC)
+    sessions = {p.name.removesuffix(".answers.toml"): _session("EX-1", _answers(p), start)
+                for p in sorted(EXAMPLES.glob("*.answers.toml"))}
+    sessions["long-plan"] = _session("LONG-1", _answers(LONG_PLAN), start)
+    out = {name: html_doc.render(s) for name, s in sessions.items()}
+    # A client's fourth visit, with pain and disability falling since the first.
+    home = folder / "data"
+    base = _answers(EXAMPLES / "desk-strain.answers.toml")
+    previous = None
+    for visit, (pain, worst, odi) in enumerate([(7, 9, 4), (6, 8, 3), (4, 6, 2), (3, 4, 1)]):
+        answers = {**base, "pain_now": pain, "pain_worst_week": worst,
+                   **{f"odi_{i}": odi for i in range(1, 11)}}
+        session = dataclasses.replace(
+            _session("JD-042", answers, start + dt.timedelta(days=21 * visit), ("odi",)),
+            follows=previous)
+        previous = save_session(session, root=home, new=True)[0].id
+    history = client_history("JD-042", root=home)
+    out["client-history"] = html_doc.render(history.latest, history.sessions)
+    paths = {}
+    for name, text in out.items():
+        paths[name] = folder / f"{name}.html"
+        paths[name].write_text(text, encoding="utf-8")
+    return paths
+
+
+def _variant(source: Path, name: str, *, css: str = "", print_media: bool = False) -> Path:
+    """A test-only copy of a handout: extra CSS, or its print rules applied on screen."""
+    text = source.read_text(encoding="utf-8")
+    if print_media:
+        text = text.replace("@media print {", "@media all {")
+    if css:
+        text = text.replace("</style>", f"{css}</style>")
+    target = source.with_name(f"{source.stem}.{name}.html")
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def pdf_pages(pdf: bytes) -> int:
+    # Chromium writes each page as an uncompressed "/Type /Page" dictionary.
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
+
+
+def metrics(chromium: str, tmp_path: Path, handout: Path, width: int) -> dict[str, Any]:
+    page = tmp_path / "frame.html"
+    page.write_text(FRAME_PAGE.format(width=width, srcdoc=html.escape(
+        handout.read_text(encoding="utf-8"), quote=True)), encoding="utf-8")
+    proc = chrome(chromium, tmp_path / "profile", "--window-size=1000,1000",
+                  "--virtual-time-budget=5000", "--dump-dom", page.as_uri())
+    found = re.search(r'<pre id="metrics">(.*?)</pre>', proc.stdout, re.S)
+    assert found, proc.stdout[-2000:]
+    result: dict[str, Any] = json.loads(html.unescape(found.group(1)))
+    return result
+
+
+CASES = [("both-legs-emergency", 1), ("desk-strain", 2), ("spondylosis-co-manage", 2),
+         ("client-history", 2), ("long-plan", 3)]
+
+
+@pytest.mark.parametrize("paper", ["A4", "letter"])
+@pytest.mark.parametrize(("case", "most"), CASES, ids=[c for c, _ in CASES])
+def test_handout_prints_on_few_pages(chromium: str, handouts: dict[str, Path],
+                                     tmp_path: Path, case: str, most: int,
+                                     paper: str) -> None:
+    page = _variant(handouts[case], paper, css=f"@page {{ size: {paper}; }}")
+    pdf = tmp_path / f"{case}.pdf"
+    chrome(chromium, tmp_path / "profile", f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+           page.as_uri())
+    pages = pdf_pages(pdf.read_bytes())
+    assert 1 <= pages <= most, f"{case} on {paper}: {pages} pages"
+
+
+@pytest.mark.parametrize("case", ["both-legs-emergency", "client-history", "long-plan"])
+def test_handout_fits_a_phone_and_loads_nothing(chromium: str, handouts: dict[str, Path],
+                                                tmp_path: Path, case: str) -> None:
+    m = metrics(chromium, tmp_path, handouts[case], PHONE_WIDTH)
+    assert m["clientWidth"] == PHONE_WIDTH
+    assert m["scrollWidth"] == PHONE_WIDTH
+    assert m["overflowing"] == []
+    assert m["resources"] == []
+    assert m["charts"] == (2 if case == "client-history" else 0)
+    assert m["smallestTextPx"] >= 11
+
+
+@pytest.mark.parametrize("case", ["client-history", "long-plan"])
+def test_print_rules_keep_paper_light_and_blocks_whole(chromium: str,
+                                                       handouts: dict[str, Path],
+                                                       tmp_path: Path, case: str) -> None:
+    page = _variant(handouts[case], "print-rules", print_media=True)
+    m = metrics(chromium, tmp_path, page, A4_PRINT_WIDTH)
+    assert m["overflowing"] == []
+    # Light tints only: nothing a printer would lay down as a dark block.
+    assert m["darkestBackground"] >= 0.85
+    present = {sel: v for sel, v in m["breakInside"].items() if v}
+    assert present == {sel: ["avoid"] for sel in present}
+    assert ".rec" in present and "table" in present
+    # 9 pt on paper is 12 px here; footnote-size sources may go down to 9 px, no lower.
+    assert m["smallestTextPx"] >= 9
