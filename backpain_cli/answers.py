@@ -38,7 +38,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise UnreadableFileError(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        text = data.decode("utf-8")
+        # utf-8-sig: editors on Windows put a byte-order mark at the start of UTF-8 files.
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise UnreadableFileError(f"{path}: line {line}: not UTF-8 text") from None

@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from . import __version__
 from .errors import BackpainError, UsageError
+
+if TYPE_CHECKING:  # imported lazily at run time, see the module docstring
+    from .assess import Start
+    from .session import Session
 
 
 def _report(exc: BackpainError) -> None:
@@ -118,7 +122,7 @@ def assess(
         assert st.client is not None
         session = domain.finish(st, st.client, st.answers, st.skipped)
     else:
-        session = _interactive(st, domain, save=not no_save, as_json=as_json)
+        session = _interactive(st, save=not no_save, as_json=as_json)
     for warning in session.plan.warnings if session.plan else ():
         _warn(warning)
     if not no_save:
@@ -134,7 +138,7 @@ def assess(
                session_id=None if no_save else session.id)
 
 
-def _save_or_keep(session: Any, *, new: bool) -> Any:
+def _save_or_keep(session: Session, *, new: bool) -> tuple[Session, Path]:
     """Save; if the data folder refuses, print the answers so the interview is not lost."""
     from . import storage
     from .errors import StorageError
@@ -161,15 +165,14 @@ def _demo_answers() -> Path:
     return Path(str(resources.files("backpain_cli.data") / "demo.answers.toml"))
 
 
-def _interactive(st: Any, domain: Any, *, save: bool, as_json: bool) -> Any:
+def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
     """Ask what is missing; on Ctrl-C save what we have as a draft and exit 130."""
+    from . import assess as domain
+    from .answers import next_question
     from .errors import Interrupted, NoTerminalError
 
-    needs_prompt = st.client is None or st.validation.missing or st.validation.problems
-    if not needs_prompt:
-        from .answers import next_question
-
-        needs_prompt = next_question(st.modules, st.answers, st.skipped) is not None
+    needs_prompt = (st.client is None or bool(st.validation.problems)
+                    or next_question(st.modules, st.answers, st.skipped) is not None)
     # Checked before the warnings below, which promise to ask again.
     if needs_prompt and not sys.stdin.isatty():
         raise NoTerminalError(

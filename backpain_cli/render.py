@@ -16,6 +16,7 @@ from rich.text import Text
 
 from .plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, ScoreValue
 from .questionnaire import AnswerValue, Module
+from .scoring import ODI_BAND_LABELS
 
 TRIAGE_BANNERS: dict[str, tuple[str, str, str]] = {
     # triage: (style, headline, what to do)
@@ -51,13 +52,6 @@ _RISK_MEANING = {
     "medium": "medium risk of persistent disability",
     "high": "high risk of persistent disability",
 }
-_ODI_MEANING = {
-    "minimal": "minimal disability",
-    "moderate": "moderate disability",
-    "severe": "severe disability",
-    "crippling": "disability affecting most of daily life",
-    "bed_bound": "very limited daily activity; needs close medical care",
-}
 
 
 def score_meaning(key: str, value: ScoreValue) -> str:
@@ -69,7 +63,7 @@ def score_meaning(key: str, value: ScoreValue) -> str:
     if key == "startback_risk":
         return _RISK_MEANING.get(str(value), str(value))
     if key == "odi_band":
-        return _ODI_MEANING.get(str(value), str(value))
+        return ODI_BAND_LABELS.get(str(value), str(value))
     if key == "rmdq_score" and isinstance(value, int):
         return "higher means more disability"
     if key == "axspa_feature_count" and isinstance(value, int):

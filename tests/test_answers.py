@@ -95,6 +95,13 @@ def test_an_unreadable_file_names_the_file_and_line(tmp_path: Path, data: bytes 
     assert info.value.exit_code == 1
 
 
+def test_a_byte_order_mark_is_not_a_toml_error(tmp_path: Path) -> None:
+    # Notepad on Windows saves UTF-8 with a BOM; the file is still what the user wrote.
+    path = tmp_path / "answers.toml"
+    path.write_bytes(b'\xef\xbb\xbfclient = "JD-042"\n[answers]\npain_now = 3\n')
+    assert read_toml(path) == {"client": "JD-042", "answers": {"pain_now": 3}}
+
+
 def test_a_folder_is_not_an_answers_file(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFileError) as info:
         read_toml(tmp_path)
