@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from rich import box
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -111,9 +112,12 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None) -> list
         out.append(Text(f"\n{STRATEGY_TITLES[strategy]}", style="bold underline"))
         for i, rec in enumerate(recs, 1):
             out.append(Text.assemble((f"{i}. {rec.title}", "bold"), f"  [{rec.id}]"))
-            out.append(Text(f"   {rec.detail}"))
-            out.append(Text(f"   because: {', '.join(rec.because)}", style="dim"))
-            out.append(Text(f"   evidence: {rec.evidence}", style="dim italic"))
+            # Padding, not leading spaces: wrapped lines must keep the indent at 80 columns.
+            out.append(Padding(Group(
+                Text(rec.detail),
+                Text(f"because: {', '.join(rec.because)}", style="dim"),
+                Text(f"evidence: {rec.evidence}", style="dim italic"),
+            ), (0, 0, 0, 3)))
     if not plan.recommendations:
         out.append(Text("\nNo recommendations yet.", style="italic"))
     for warning in plan.warnings:
