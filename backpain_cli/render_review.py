@@ -1,0 +1,438 @@
+"""Rich rendering of `backpain review`: the listing, the re-scored session, a client's history.
+
+Presentation only: every fact comes from `review.py`. Colour is a bonus, never the message:
+changes carry `+`/`-`/`~` marks and words, escalations an `▲` and the word "new", and the
+chart is drawn with block characters, so the output reads the same with NO_COLOR, piped,
+and at 80 columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .plan import ScoreValue
+from .questionnaire import AnswerValue
+from .render import SCORE_LABELS, plan_renderables
+from .review import (
+    OUTCOME_KEYS,
+    Change,
+    ChartPoint,
+    History,
+    Listing,
+    PlanDiff,
+    SessionReview,
+    Unreadable,
+    Visit,
+    follow_up_command,
+    resume_command,
+)
+from .session import Session
+
+NONE = "–"  # shown for a score that was not collected
+
+_SHORT_NAMES = {"nprs_now": "NPRS", "odi_percent": "ODI %", "rmdq_score": "RMDQ",
+                "startback_risk": "STarT"}
+_LABEL_STYLES = {"improved": "green", "worse": "bold red", "no important change": ""}
+_URGENT = ("urgent", "emergency")
+
+
+def _date(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M}"
+
+
+def _day(moment: dt.datetime) -> str:
+    # Session ids carry the time to the second; the day is what a reader scans for.
+    return f"{moment.astimezone(dt.UTC):%Y-%m-%d}"
+
+
+def _score(value: ScoreValue | None) -> str:
+    if value is None:
+        return NONE
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _signed(value: int | float) -> str:
+    if value == 0:
+        return "0.0" if isinstance(value, float) else "0"
+    text = f"{value:+.1f}" if isinstance(value, float) else f"{value:+d}"
+    return text.replace("-", "−")
+
+
+def _answer(value: AnswerValue) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return str(value)
+
+
+def _triage_text(triage: str | None) -> Text:
+    if triage is None:
+        return Text(NONE)
+    return Text(triage, style="bold red" if triage in _URGENT else "")
+
+
+# --------------------------------------------------------------------------- the listing
+
+
+def _table(title: str, *, tight: bool = False) -> Table:
+    # No edges, and for the listing one space between columns: it must fit 80 columns with
+    # a full session id, which is what the practitioner copies into the next command.
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                 pad_edge=False, padding=(0, 0) if tight else (0, 1), collapse_padding=True)
+
+
+def listing_renderables(listing: Listing) -> list[RenderableType]:
+    if not listing.rows:
+        whose = f" for client {listing.client}" if listing.client else ""
+        return [Text(f"No sessions{whose} yet. Start one with: backpain assess")]
+    title = f"Sessions of {listing.client}" if listing.client else "Sessions"
+    table = _table(f"{title}, newest first", tight=True)
+    # ODI and RMDQ are optional instruments: their columns appear only when used.
+    keys = ["nprs_now", "startback_risk",
+            *(k for k in ("odi_percent", "rmdq_score")
+              if any(s.plan is not None and k in s.plan.scores for s in listing.sessions))]
+    table.add_column("ID", no_wrap=True)
+    if listing.client is None:
+        table.add_column("Client", overflow="fold", min_width=6)
+    table.add_column("Date (UTC)", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Triage", no_wrap=True)
+    for key in keys:
+        table.add_column(_SHORT_NAMES[key], no_wrap=True,
+                         justify="left" if key == "startback_risk" else "right")
+    drafts: list[Session] = []
+    for row in listing.rows:
+        cells: list[RenderableType]
+        if isinstance(row, Unreadable):
+            path = Path(row.path)
+            cells = [path.stem]
+            if listing.client is None:
+                cells.append(path.parent.name)
+            # The file name is a session id, so the date is known even when the content is not.
+            day = f"{path.stem[:4]}-{path.stem[4:6]}-{path.stem[6:8]}"
+            cells += [day, Text("unreadable", style="bold red"), NONE]
+            table.add_row(*cells, *([NONE] * len(keys)))
+            continue
+        scores = dict(row.plan.scores) if row.plan else {}
+        if row.is_draft:
+            drafts.append(row)
+        cells = [row.id]
+        if listing.client is None:
+            cells.append(row.client)
+        cells += [
+            _day(row.created),
+            Text(row.status, style="yellow" if row.is_draft else ""),
+            _triage_text(row.plan.triage if row.plan else None),
+            *(_score(scores.get(k)) for k in keys),
+        ]
+        table.add_row(*cells)
+    out: list[RenderableType] = [table]
+    if len(listing.rows) < listing.total:
+        out.append(Text(f"Showing the newest {len(listing.rows)} of {listing.total} sessions; "
+                        "--limit N shows more, --limit 0 all."))
+    if drafts:
+        out.append(Text("Drafts (interrupted interviews) — resume with:"))
+        out.extend(Text(f"  {resume_command(d.id)}") for d in drafts)
+    if listing.unreadable:
+        out.append(Text(f"{len(listing.unreadable)} session file(s) could not be read; "
+                        "the reasons are on standard error."))
+    return out
+
+
+# --------------------------------------------------------------------------- one session
+
+
+def _header(session: Session) -> Text:
+    text = Text.assemble(
+        ("Review of session ", "bold"), (session.id, "bold"),
+        f" — client {session.client} — saved {_date(session.created)} UTC "
+        f"by backpain {session.tool_version}")
+    if session.follows:
+        text.append(f" — follow-up of {session.follows}")
+    return text
+
+
+def _draft_renderables(review: SessionReview) -> list[RenderableType]:
+    s = review.session
+    return [
+        _header(s),
+        Panel(Text.assemble(
+            ("DRAFT", "bold yellow"),
+            f" — the interview was interrupted after {len(s.answers)} answer(s), so there "
+            "is no plan to recompute or compare.\n",
+            f"Resume it with: {resume_command(s.id)}"), box=box.SQUARE),
+    ]
+
+
+def _incomplete_panel(review: SessionReview) -> Panel:
+    ids = ", ".join(m.question for m in review.missing)
+    return Panel(
+        Text.assemble(
+            ("PARTIAL PLAN", "bold yellow"),
+            f" — today's questionnaires ask {len(review.missing)} question(s) this session "
+            f"has no usable answer to: {ids}. The plan below is computed without them, so "
+            "advice or warning signs that depend on them may be missing.\n",
+            f"Ask them at a follow-up visit: {follow_up_command(review.session.id)}"),
+        box=box.HEAVY, border_style="yellow")
+
+
+def _diff_lines(diff: PlanDiff) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    if diff.triage_changed:
+        out.append(Text.assemble(
+            ("Triage: ", "bold"), diff.triage_before, " → ",
+            (diff.triage_after, "bold red" if diff.triage_after in _URGENT else "bold")))
+    for f in diff.flags_added:
+        out.append(Text(f"+ warning sign {f.id} ({f.tier})", style="bold red"))
+    for f in diff.flags_removed:
+        out.append(Text(f"- warning sign {f.id} ({f.tier}) no longer found"))
+    if diff.added or diff.removed or diff.changed or diff.reordered:
+        out.append(Text("Recommendations:", style="bold"))
+    for r in diff.added:
+        out.append(Text(f"  + added    {r.id} — {r.title}", style="green"))
+    for r in diff.removed:
+        out.append(Text(f"  - removed  {r.id} — {r.title}", style="red"))
+    for c in diff.changed:
+        out.append(Text(f"  ~ changed  {c.id}: {', '.join(c.fields)}", style="yellow"))
+        if "title" in c.fields:
+            out.append(Text(f"      title: {c.before.title} → {c.after.title}"))
+        if "strategy" in c.fields:
+            out.append(Text(f"      strategy: {c.before.strategy} → {c.after.strategy}"))
+        if "because" in c.fields:
+            out.append(Text(f"      because: {', '.join(c.before.because)} → "
+                            f"{', '.join(c.after.because)}"))
+    if diff.reordered:
+        out.append(Text("  ~ the order of the recommendations changed"))
+    if diff.scores:
+        out.append(Text("Scores:", style="bold"))
+        for s in diff.scores:
+            label = SCORE_LABELS.get(s.key, s.key)
+            before = "not scored" if s.before is None else _score(s.before)
+            after = "not scored" if s.after is None else _score(s.after)
+            out.append(Text(f"  ~ {label} [{s.key}]: {before} → {after}"))
+    return out
+
+
+def changes_renderables(review: SessionReview) -> list[RenderableType]:
+    out: list[RenderableType] = [Text("\nChanges since this session was saved",
+                                      style="bold underline")]
+    for m in review.questionnaires:
+        if m.change == "changed":
+            how = (f"version {m.saved_version} → {m.current_version}"
+                   if m.saved_version != m.current_version
+                   else f"same version {m.current_version}, different content")
+            out.append(Text(f"~ questionnaire {m.id} changed ({how})"))
+        elif m.change == "added":
+            out.append(Text(f"+ questionnaire {m.id} is new since then (not asked)"))
+        else:
+            out.append(Text(f"- questionnaire {m.id} is no longer used"))
+    if review.no_longer_fit:
+        table = _table("Answers that no longer fit today's questionnaires (left out)")
+        table.add_column("Question", no_wrap=True)
+        table.add_column("Saved answer")
+        table.add_column("Why")
+        for issue in review.no_longer_fit:
+            table.add_row(issue.question, _answer(issue.value), issue.reason)
+        out.append(table)
+    if review.diff is None:
+        out.append(Text("The saved session holds no plan, so there is nothing to compare "
+                        "the recomputed plan with."))
+    elif review.diff.empty:
+        if review.unchanged:
+            out.append(Text("No changes: today's questionnaires and rules give the same plan "
+                            "and scores as the ones saved."))
+        else:
+            out.append(Text("The plan and scores are the same as the ones saved."))
+    else:
+        out.extend(_diff_lines(review.diff))
+    return out
+
+
+def session_renderables(review: SessionReview) -> list[RenderableType]:
+    session = review.session
+    if session.is_draft:
+        return _draft_renderables(review)
+    out: list[RenderableType] = [_header(session)]
+    if not review.complete:
+        out.append(_incomplete_panel(review))
+    if review.plan is not None:
+        out.append(Text("Plan recomputed with today's questionnaires and rules:", style="bold"))
+        out.extend(plan_renderables(review.plan, client=session.client,  # type: ignore[arg-type]
+                                    session_id=session.id))
+    out.extend(changes_renderables(review))
+    return out
+
+
+# --------------------------------------------------------------------------- a client's history
+
+
+def _change_text(change: Change | None) -> Text:
+    if change is None:
+        return Text(NONE)
+    pct = "" if change.percent is None else f" ({_signed(change.percent)}%)"
+    return Text.assemble(f"{_signed(change.delta)}{pct} ",
+                         (change.label, _LABEL_STYLES.get(change.label, "")))
+
+
+def _visit_triage(visit: Visit) -> Text:
+    text = _triage_text(visit.triage)
+    if visit.escalated:
+        text.append(" ▲", style="bold red")
+    elif visit.triage_changed:
+        text.append(" ▼")
+    return text
+
+
+def visits_table(history: History) -> Table:
+    table = _table(f"Visits of {history.client}, oldest first")
+    measured = history.measures
+    table.add_column("#", justify="right")
+    table.add_column("Date (UTC)", no_wrap=True)
+    table.add_column("Session", no_wrap=True)
+    table.add_column("Triage", no_wrap=True)
+    keys = ["nprs_now", *(k for k in ("odi_percent", "rmdq_score") if k in measured)]
+    for key in keys:
+        table.add_column(_SHORT_NAMES[key], justify="right")
+    table.add_column("STarT")
+    for v in history.visits:
+        s = v.session
+        if s.is_draft:
+            table.add_row(str(v.number), _day(s.created), s.id, Text("draft", style="yellow"),
+                          *([NONE] * len(keys)), NONE)
+            continue
+        scores = v.scores
+        table.add_row(str(v.number), _day(s.created), s.id, _visit_triage(v),
+                      *(_score(scores.get(k)) for k in keys),
+                      _score(scores.get("startback_risk")))
+    return table
+
+
+def changes_table(history: History) -> Table | None:
+    rows = [(v, c) for v in history.visits for c in v.changes if c.from_previous is not None]
+    if not rows:
+        return None
+    table = _table("Change between visits")
+    table.add_column("Measure")
+    table.add_column("#", justify="right")
+    table.add_column("Now", justify="right")
+    table.add_column("From first visit")
+    table.add_column("From previous visit")
+    for key in OUTCOME_KEYS:
+        for v, c in rows:
+            if c.key == key:
+                table.add_row(_SHORT_NAMES[key], str(v.number), _score(c.value),
+                              _change_text(c.from_first), _change_text(c.from_previous))
+    return table
+
+
+# A line of its own: a table caption would wrap at the (narrow) table's width.
+MCID_NOTE = ("Minimal important change: NPRS 2 points, ODI 10 points, RMDQ 5 points, or 30% "
+             "of the earlier value. Lower is better.")
+
+
+def triage_lines(history: History) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for v in history.visits:
+        if not (v.triage_changed or v.new_flags or v.cleared_flags):
+            continue
+        parts: list[str] = []
+        if v.triage_changed:
+            parts.append(f"triage {v.previous_triage} → {v.triage}")
+        if v.new_flags:
+            parts.append("new warning sign(s): "
+                         + ", ".join(f"{f.id} ({f.tier})" for f in v.new_flags))
+        if v.cleared_flags:
+            parts.append("no longer found: " + ", ".join(f.id for f in v.cleared_flags))
+        mark = "▲ " if v.escalated else "  "
+        out.append(Text(f"{mark}visit {v.number} ({_date(v.session.created)[:10]}): "
+                        + "; ".join(parts), style="bold red" if v.escalated else ""))
+    if out:
+        out.insert(0, Text("Triage changes", style="bold underline"))
+    return out
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(value: float, maximum: float, width: int) -> str:
+    """A bar of `width` cells for `value` out of `maximum`, in eighths of a cell."""
+    filled = max(0.0, min(value / maximum, 1.0)) * width
+    whole = int(filled)
+    part = int((filled - whole) * 8)
+    text = "█" * whole + (_EIGHTHS[part] if whole < width and part else "")
+    return text.ljust(width, "·")
+
+
+def chart(points: Sequence[ChartPoint], *, width: int = 12) -> Table | None:
+    """Pain and disability per visit as horizontal bars: no colour is needed to read it."""
+    columns: list[tuple[str, str, float]] = [("Pain (0–10)", "pain", 10)]
+    if any(p.odi_percent is not None for p in points):
+        columns.append(("ODI (0–100 %)", "odi_percent", 100))
+    if any(p.rmdq is not None for p in points):
+        columns.append(("RMDQ (0–24)", "rmdq", 24))
+    if not any(getattr(p, attr) is not None for p in points for _, attr, _ in columns):
+        return None
+    table = Table(box=None, pad_edge=False, padding=(0, 1))
+    table.add_column("Date")
+    for name, _, _ in columns:
+        table.add_column(name, no_wrap=True)
+    for p in points:
+        cells = [f"{p.date:%Y-%m-%d}"]
+        for _, attr, maximum in columns:
+            value = getattr(p, attr)
+            cells.append(f"{bar(value, maximum, width)} {_score(value):>4}" if value is not None
+                         else f"{' ' * width} {NONE:>4}")
+        table.add_row(*cells)
+    return table
+
+
+def history_renderables(history: History) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    if history.visits:
+        out.append(visits_table(history))
+    else:
+        out.append(Text(f"No readable sessions for client {history.client}."))
+    changes = changes_table(history)
+    if changes is not None:
+        out += [Text(""), changes, Text(MCID_NOTE)]
+    triage = triage_lines(history)
+    if triage:
+        out += [Text(""), *triage]
+    points = history.chart
+    graph = chart(points) if points else None
+    if graph is not None:
+        # The title as its own line: a table title wraps at the (narrow) table's width.
+        out.append(Text("\nPain and disability over time (a longer bar is worse)",
+                        style="bold underline"))
+        out.append(graph)
+    drafts = [v.session for v in history.visits if v.session.is_draft]
+    if drafts:
+        out.append(Text("\nDrafts (interrupted interviews) — resume with:"))
+        out.extend(Text(f"  {resume_command(d.id)}") for d in drafts)
+    if history.unreadable:
+        out.append(Text(f"{len(history.unreadable)} session file(s) could not be read; "
+                        "the reasons are on standard error."))
+    return out
+
+
+def renderables(result: Listing | SessionReview | History) -> list[RenderableType]:
+    if isinstance(result, Listing):
+        return listing_renderables(result)
+    if isinstance(result, SessionReview):
+        return session_renderables(result)
+    return history_renderables(result)
+
+
+def print_result(console: Console, result: Listing | SessionReview | History) -> None:
+    console.print(Group(*renderables(result)))

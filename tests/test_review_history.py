@@ -1,0 +1,312 @@
+"""`backpain review CLIENT`: visits in date order, change judged by the minimal clinically
+important difference (CLINICAL.md), triage changes, and the pain/disability chart.
+
+History reads the scores as they were saved, so the sessions here carry hand-made plans:
+each case states its scores exactly instead of steering a questionnaire towards them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from backpain_cli import review
+from backpain_cli.cli import app
+from backpain_cli.plan import Plan, RedFlag, ScoreValue
+from backpain_cli.render_review import bar
+from backpain_cli.session import Session
+from backpain_cli.storage import new_session_id, save_session
+
+T0 = dt.datetime(2026, 1, 10, 9, 30, tzinfo=dt.UTC)
+CLIENT = "JD-042"
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def visit(day: int, scores: Mapping[str, ScoreValue] | None = None, *,
+          status: str = "completed", triage: str = "none", flags: tuple[RedFlag, ...] = (),
+          client: str = CLIENT, **named: ScoreValue) -> Session:
+    """A saved session `day` days after T0 whose plan holds exactly these scores."""
+    when = T0 + dt.timedelta(days=day)
+    plan = None if status == "draft" else Plan({**(scores or {}), **named}, triage, flags, ())
+    session = Session(id=new_session_id(when), client=client, created=when, status=status,
+                      answers={}, questionnaires=(), plan=plan)
+    saved, _ = save_session(session, new=True)
+    return saved
+
+
+def run(*args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+def history_json() -> dict[str, Any]:
+    result = run("review", CLIENT, "--json")
+    assert result.exit_code == 0, result.output
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+def lines_of(result: Result) -> list[str]:
+    # rich pads table lines to the table's width; the trailing blanks carry no meaning.
+    return [line.rstrip() for line in result.stdout.splitlines()]
+
+
+# --------------------------------------------------------------------------- MCID labels
+
+# (score key, before, after, label). Lower is better for every measure. Each block has a
+# case decided by the points, one decided only by the 30% rule, one just short of both,
+# and worsening; the 30% rule is not used from 0.
+MCID_CASES: list[tuple[str, int | float, int | float, str]] = [
+    ("nprs_now", 7, 5, "improved"),  # 2 points
+    ("nprs_now", 7, 6, "no important change"),  # 1 point, 14%
+    ("nprs_now", 3, 2, "improved"),  # 1 point but 33%
+    ("nprs_now", 4, 3, "no important change"),  # 1 point, 25%
+    ("nprs_now", 2, 3, "worse"),  # 1 point but 50%
+    ("nprs_now", 5, 7, "worse"),  # 2 points
+    ("nprs_now", 0, 1, "no important change"),  # from 0 only the points count
+    ("nprs_now", 0, 2, "worse"),
+    ("nprs_now", 6, 6, "no important change"),
+    ("odi_percent", 40.0, 30.0, "improved"),  # 10 points
+    ("odi_percent", 40.0, 31.0, "no important change"),  # 9 points, 22.5%
+    ("odi_percent", 20.0, 14.0, "improved"),  # 6 points: exactly 30%
+    ("odi_percent", 20.0, 14.2, "no important change"),  # 29%
+    ("odi_percent", 27.0, 19.0, "no important change"),  # 29.6%, not rounded up to 30
+    ("odi_percent", 34.4, 24.1, "improved"),  # 10.3 points
+    ("odi_percent", 33.3, 23.4, "no important change"),  # 9.9 points, 29.7%
+    ("odi_percent", 10.0, 13.0, "worse"),  # 3 points: 30%
+    ("odi_percent", 24.0, 34.0, "worse"),  # 10 points
+    ("rmdq_score", 12, 7, "improved"),  # 5 points
+    ("rmdq_score", 20, 16, "no important change"),  # 4 points, 20%
+    ("rmdq_score", 10, 7, "improved"),  # 3 points: 30%
+    ("rmdq_score", 10, 8, "no important change"),  # 20%
+    ("rmdq_score", 10, 13, "worse"),  # 30%
+    ("rmdq_score", 20, 24, "no important change"),  # 4 points, 20%
+    ("rmdq_score", 6, 11, "worse"),  # 5 points
+]
+
+
+@pytest.mark.parametrize(("key", "before", "after", "label"), MCID_CASES,
+                         ids=[f"{k}-{b}-{a}" for k, b, a, _ in MCID_CASES])
+def test_change_is_labelled_by_the_mcid_rule(key: str, before: int | float,
+                                             after: int | float, label: str) -> None:
+    first = visit(0, {key: before})
+    visit(28, {key: after})
+    doc = history_json()
+    change = doc["sessions"][1]["changes"][key]
+    delta = round(after - before, 1) if isinstance(after, float) else after - before
+    judged = {"since": first.id, "before": before, "after": after, "change": delta,
+              "label": label}
+    assert {k: v for k, v in change["from_previous"].items() if k != "percent"} == judged
+    assert change["from_first"] == change["from_previous"]
+    assert doc["sessions"][0]["changes"][key] == {
+        "value": before, "from_first": None, "from_previous": None}
+
+
+@pytest.mark.parametrize(("before", "after", "percent"), [
+    (7, 5, -28), (10, 7, -30), (27.0, 19.0, -29), (20.0, 14.0, -30), (2, 3, 50), (0, 2, None),
+])
+def test_percent_change_is_truncated_so_it_never_shows_a_threshold_not_reached(
+        before: int | float, after: int | float, percent: int | None) -> None:
+    change = review.Change("x", before, after, "improved")
+    assert change.percent == percent
+
+
+def test_change_from_the_first_and_from_the_previous_visit() -> None:
+    first = visit(0, nprs_now=8)
+    second = visit(14, nprs_now=4)
+    visit(28, nprs_now=6)
+    doc = history_json()
+    third = doc["sessions"][2]["changes"]["nprs_now"]
+    assert third["from_first"] == {"since": first.id, "before": 8, "after": 6, "change": -2,
+                                   "percent": -25, "label": "improved"}
+    assert third["from_previous"] == {"since": second.id, "before": 4, "after": 6,
+                                      "change": 2, "percent": 50, "label": "worse"}
+    lines = lines_of(run("review", CLIENT))
+    start = lines.index("Change between visits")
+    assert lines[start + 3:start + 5] == [
+        "NPRS     2    4  −4 (−50%) improved  −4 (−50%) improved",
+        "NPRS     3    6  −2 (−25%) improved  +2 (+50%) worse",
+    ]
+
+
+def test_first_and_previous_are_per_measure() -> None:
+    # ODI was only collected from the second visit on: its "first" is that visit.
+    visit(0, nprs_now=8)
+    second = visit(14, nprs_now=6, odi_percent=40.0)
+    visit(28, nprs_now=5, odi_percent=28.0)
+    doc = history_json()
+    assert "odi_percent" not in doc["sessions"][0]["changes"]
+    assert doc["sessions"][1]["changes"]["odi_percent"]["from_first"] is None
+    third = doc["sessions"][2]["changes"]["odi_percent"]
+    assert third["from_first"] == third["from_previous"] == {
+        "since": second.id, "before": 40.0, "after": 28.0, "change": -12.0, "percent": -30,
+        "label": "improved"}
+
+
+@pytest.mark.parametrize("odd", [float("nan"), float("inf"), "seven"])
+def test_a_hand_edited_score_that_is_not_a_number_is_not_judged(odd: ScoreValue) -> None:
+    visit(0, {"nprs_now": odd})
+    visit(14, nprs_now=4)
+    result = run("review", CLIENT, "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["sessions"][0]["changes"] == {}
+    assert doc["sessions"][1]["changes"]["nprs_now"] == {
+        "value": 4, "from_first": None, "from_previous": None}
+    assert run("review", CLIENT).exit_code == 0
+
+
+def test_startback_is_shown_per_visit_but_never_judged() -> None:
+    visit(0, nprs_now=5, startback_risk="high")
+    visit(14, nprs_now=5, startback_risk="low")
+    doc = history_json()
+    assert [s["scores"]["startback_risk"] for s in doc["sessions"]] == ["high", "low"]
+    assert all(set(s["changes"]) == {"nprs_now"} for s in doc["sessions"])
+    rows = [line.split() for line in lines_of(run("review", CLIENT))[3:5]]
+    assert [row[-1] for row in rows] == ["high", "low"]
+
+
+def test_drafts_are_listed_but_not_compared() -> None:
+    first = visit(0, nprs_now=8)
+    draft = visit(7, status="draft")
+    visit(14, nprs_now=5)
+    doc = history_json()
+    assert [s["status"] for s in doc["sessions"]] == ["completed", "draft", "completed"]
+    assert doc["sessions"][1]["changes"] == {}
+    assert doc["sessions"][1]["resume"] == f"backpain assess --resume {draft.id}"
+    assert doc["sessions"][2]["changes"]["nprs_now"]["from_previous"]["since"] == first.id
+    lines = lines_of(run("review", CLIENT))
+    assert lines[4].split() == ["2", "2026-01-17", draft.id, "draft", "–", "–"]
+    assert lines[-2:] == ["Drafts (interrupted interviews) — resume with:",
+                          f"  backpain assess --resume {draft.id}"]
+
+
+# --------------------------------------------------------------------------- triage changes
+
+
+def test_a_new_red_flag_at_a_later_visit_is_highlighted() -> None:
+    night = RedFlag("rf_night_pain", "urgent")
+    trauma = RedFlag("rf_trauma", "urgent")
+    visit(0, nprs_now=5)
+    visit(14, nprs_now=6, triage="urgent", flags=(night,))
+    visit(28, nprs_now=6, triage="urgent", flags=(night, trauma))
+    visit(42, nprs_now=3, triage="none")
+    doc = history_json()
+    assert [(s["triage_change"], s["new_red_flags"], s["cleared_red_flags"])
+            for s in doc["sessions"]] == [
+        (None, [], []),
+        ({"before": "none", "after": "urgent"}, [{"id": "rf_night_pain", "tier": "urgent"}],
+         []),
+        (None, [{"id": "rf_trauma", "tier": "urgent"}], []),
+        ({"before": "urgent", "after": "none"}, [],
+         [{"id": "rf_night_pain", "tier": "urgent"}, {"id": "rf_trauma", "tier": "urgent"}]),
+    ]
+    lines = lines_of(run("review", CLIENT))
+    assert [line.split()[3:5] for line in lines[3:7]] == [
+        ["none", "5"], ["urgent", "▲"], ["urgent", "▲"], ["none", "▼"]]
+    text = " ".join(lines)
+    assert " ".join(text.split()).split("Triage changes ")[1].startswith(
+        "▲ visit 2 (2026-01-24): triage none → urgent; new warning sign(s): rf_night_pain "
+        "(urgent) ▲ visit 3 (2026-02-07): new warning sign(s): rf_trauma (urgent) visit 4 "
+        "(2026-02-21): triage urgent → none; no longer found: rf_night_pain, rf_trauma ")
+
+
+def test_no_triage_section_when_triage_never_changed() -> None:
+    visit(0, nprs_now=5, triage="co_manage")
+    visit(14, nprs_now=4, triage="co_manage")
+    assert "Triage changes" not in run("review", CLIENT).stdout
+
+
+# --------------------------------------------------------------------------- the chart
+
+
+@pytest.mark.parametrize(("value", "maximum", "width", "drawn"), [
+    (0, 10, 10, "··········"),
+    (10, 10, 10, "██████████"),
+    (5, 10, 10, "█████·····"),
+    (8, 10, 12, "█████████▌··"),  # 9.6 cells: nine whole and four eighths
+    (40.0, 100, 12, "████▊·······"),  # 4.8 cells
+    (1, 24, 12, "▌···········"),  # half a cell
+    (30, 24, 12, "████████████"),  # beyond the scale: a full bar, never longer
+])
+def test_bar(value: float, maximum: float, width: int, drawn: str) -> None:
+    assert bar(value, maximum, width) == drawn
+    assert len(drawn) == width
+
+
+def test_chart_of_pain_and_disability_reads_without_colour() -> None:
+    visit(0, nprs_now=8, odi_percent=40.0)
+    visit(7, status="draft")
+    visit(14, nprs_now=5)
+    visit(28, nprs_now=2, odi_percent=12.0, rmdq_score=6)
+    result = run("review", CLIENT)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    lines = lines_of(result)
+    start = lines.index("Pain and disability over time (a longer bar is worse)")
+    assert lines[start + 1].split() == ["Date", "Pain", "(0–10)", "ODI", "(0–100", "%)",
+                                        "RMDQ", "(0–24)"]
+    # The draft has no scores and is not on the chart.
+    assert lines[start + 5] == ""
+    assert lines[start + 2].split() == ["2026-01-10", "█████████▌··", "8", "████▊·······",
+                                        "40.0", "–"]
+    assert lines[start + 3].split() == ["2026-01-24", "██████······", "5", "–", "–"]
+    assert lines[start + 4].split() == ["2026-02-07", "██▍·········", "2", "█▍··········",
+                                        "12.0", "███·········", "6"]
+
+
+def test_no_chart_without_completed_visits() -> None:
+    visit(0, status="draft")
+    result = run("review", CLIENT)
+    assert result.exit_code == 0, result.output
+    assert "Pain and disability over time" not in result.stdout
+
+
+# --------------------------------------------------------------------------- the whole form
+
+
+def test_history_document_and_table() -> None:
+    first = visit(0, nprs_now=7, startback_risk="medium", odi_percent=44.0)
+    second = visit(28, nprs_now=4, startback_risk="low", odi_percent=30.0)
+    middle = visit(3, nprs_now=1)
+    visit(5, nprs_now=9, client="OTHER")  # another client's visit must not appear
+    doc = history_json()
+    assert (doc["form"], doc["client"], doc["unreadable"]) == ("client", CLIENT, [])
+    assert [s["session"] for s in doc["sessions"]] == [first.id, middle.id, second.id]
+    assert doc["sessions"][2] == {
+        "session": second.id, "client": CLIENT, "created": "2026-02-07T09:30:00Z",
+        "status": "completed", "triage": "none",
+        "scores": {"nprs_now": 4, "startback_risk": "low", "odi_percent": 30.0},
+        "red_flags": [], "triage_change": None, "new_red_flags": [], "cleared_red_flags": [],
+        "changes": {
+            "nprs_now": {"value": 4, "from_first": {
+                "since": first.id, "before": 7, "after": 4, "change": -3, "percent": -42,
+                "label": "improved"}, "from_previous": {
+                "since": middle.id, "before": 1, "after": 4, "change": 3,
+                "percent": 300, "label": "worse"}},
+            "odi_percent": {"value": 30.0, "from_first": {
+                "since": first.id, "before": 44.0, "after": 30.0, "change": -14.0,
+                "percent": -31, "label": "improved"}, "from_previous": {
+                "since": first.id, "before": 44.0, "after": 30.0, "change": -14.0,
+                "percent": -31, "label": "improved"}},
+        },
+    }
+    lines = lines_of(run("review", CLIENT))
+    assert lines[:2] == [
+        f"Visits of {CLIENT}, oldest first",
+        "#  Date (UTC)  Session                  Triage  NPRS  ODI %  STarT",
+    ]
+    assert lines[2] == "─" * max(len(line) for line in lines[3:6])
+    assert lines[3].split() == ["1", "2026-01-10", first.id, "none", "7", "44.0", "medium"]
+    assert lines[5].split() == ["3", "2026-02-07", second.id, "none", "4", "30.0", "low"]
