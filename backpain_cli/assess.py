@@ -80,6 +80,15 @@ def start(
         chosen = chosen or resumed.instruments
     if follow_up:
         previous = read_session(find_ref(follow_up, root).path)
+        if previous.is_draft:
+            raise BackpainError(
+                f"session {previous.id} is an unfinished draft; continue it with "
+                f"backpain assess --resume {previous.id}")
+        if client is not None and client != previous.client:
+            # A follow-up belongs to the same client; another client's history must not
+            # point at this one's visit.
+            raise UsageError(f"session {previous.id} belongs to client {previous.client}, "
+                             f"not {client}")
         defaults = dict(previous.answers)
         follows = previous.id
         ref_client = previous.client

@@ -8,6 +8,7 @@ public document of `--json` and `export --format json`. Both are produced from t
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -159,6 +160,9 @@ def _answer(value: object, key: str) -> AnswerValue:
 
 
 def _score(value: object, key: str) -> ScoreValue:
+    if isinstance(value, float) and not math.isfinite(value):
+        # TOML allows nan and inf; JSON and every score rule do not.
+        raise SessionFormatError(f"score {key!r} is not a finite number")
     if isinstance(value, (int, float, str)) and not isinstance(value, bool):
         return value
     raise SessionFormatError(f"score {key!r} has an unsupported type")

@@ -598,3 +598,24 @@ def test_a_broken_user_module_stops_assess_with_the_reason(backpain_home: Path) 
         result = run(*args)
         assert result.exit_code == 1, result.output
         assert result.stderr == expected
+
+
+def test_from_refuses_a_draft_and_points_to_resume(complete_answers: dict[str, object]) -> None:
+    answers = dict(complete_answers)
+    del answers["sbst_9"]
+    sid = save_draft(answers)
+    result = run("assess", "--from", sid, "--no-input")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"backpain: error: session {sid} is an unfinished draft; "
+                             f"continue it with backpain assess --resume {sid}\n")
+
+
+def test_from_refuses_another_clients_session(backpain_home: Path, write_answers: WriteAnswers,
+                                              complete_answers: dict[str, object]) -> None:
+    first = run("assess", "--answers", write_answers(complete_answers), "--no-input")
+    previous = Path(saved_line(first)).stem
+    result = run("assess", "--from", previous, "--client", "ZZ-1", "--no-input")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"backpain: error: session {previous} belongs to client JD-042, "
+                             "not ZZ-1\n")
+    assert len(list_refs(backpain_home)) == 1

@@ -305,6 +305,9 @@ UNREADABLE: list[tuple[str, bytes, str]] = [
     ("recommendations not a list",
      tomli_w.dumps(session_doc(recommendations="none")).encode(),
      "field 'recommendations' has the wrong type"),
+    ("score not finite", tomli_w.dumps(session_doc(scores={"odi_percent": float("nan")})
+                                       ).encode(),
+     "score 'odi_percent' is not a finite number"),
     ("bad answer", tomli_w.dumps(session_doc(answers={"pain_now": 1.5})).encode(),
      "answer 'pain_now' has an unsupported type"),
     ("another session's id", tomli_w.dumps(session_doc(id="20260101T000000Z-000000")).encode(),
