@@ -68,10 +68,11 @@ def _toml_value(value: AnswerValue) -> bool | int | str | list[str]:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _plan_tables(plan: Plan) -> dict[str, Any]:
+def _plan_dict(plan: Plan) -> dict[str, Any]:
+    """The plan's part of both forms; the key names are the public contract."""
     return {
-        "triage": plan.triage,
         "scores": dict(plan.scores),
+        "triage": plan.triage,
         "red_flags": [{"id": f.id, "tier": f.tier} for f in plan.red_flags],
         "recommendations": [
             {"id": r.id, "strategy": r.strategy, "title": r.title, "detail": r.detail,
@@ -104,7 +105,7 @@ def to_toml_dict(session: Session) -> dict[str, Any]:
     }
     doc["answers"] = {k: _toml_value(v) for k, v in session.answers.items()}
     if session.plan is not None:
-        doc.update(_plan_tables(session.plan))
+        doc.update(_plan_dict(session.plan))
     return doc
 
 
@@ -121,17 +122,11 @@ def to_document(session: Session) -> dict[str, Any]:
     if session.follows:
         doc["follows"] = session.follows
     doc["answers"] = {k: _toml_value(v) for k, v in session.answers.items()}
-    plan = session.plan
-    doc["scores"] = dict(plan.scores) if plan else {}
-    doc["triage"] = plan.triage if plan else None
-    doc["red_flags"] = [{"id": f.id, "tier": f.tier} for f in plan.red_flags] if plan else []
-    doc["recommendations"] = [
-        {"id": r.id, "strategy": r.strategy, "title": r.title, "detail": r.detail,
-         "because": list(r.because), "evidence": r.evidence}
-        for r in (plan.recommendations if plan else ())
-    ]
-    if plan and plan.warnings:
-        doc["warnings"] = list(plan.warnings)
+    if session.plan is not None:
+        doc.update(_plan_dict(session.plan))
+    else:
+        # A draft has no plan yet: the keys are still there, empty.
+        doc.update({"scores": {}, "triage": None, "red_flags": [], "recommendations": []})
     return doc
 
 
