@@ -154,8 +154,23 @@ def test_first_and_previous_are_per_measure() -> None:
         "label": "improved"}
 
 
-@pytest.mark.parametrize("odd", [float("nan"), float("inf"), "seven"])
-def test_a_hand_edited_score_that_is_not_a_number_is_not_judged(odd: ScoreValue) -> None:
+@pytest.mark.parametrize("odd", [float("nan"), float("inf")])
+def test_a_hand_edited_score_that_is_not_finite_makes_the_file_unreadable(
+        odd: ScoreValue) -> None:
+    # TOML allows nan and inf, JSON does not: such a file is reported, never exported.
+    bad = visit(0, {"nprs_now": odd})
+    visit(14, nprs_now=4)
+    result = run("review", CLIENT, "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [s["scores"] for s in doc["sessions"]] == [{"nprs_now": 4}]
+    [unreadable] = doc["unreadable"]
+    assert unreadable["path"].endswith(f"{bad.id}.toml")
+    assert unreadable["reason"] == "score 'nprs_now' is not a finite number"
+
+
+def test_a_hand_edited_score_that_is_not_a_number_is_not_judged() -> None:
+    odd: ScoreValue = "seven"
     visit(0, {"nprs_now": odd})
     visit(14, nprs_now=4)
     result = run("review", CLIENT, "--json")
