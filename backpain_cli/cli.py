@@ -15,19 +15,11 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .errors import BackpainError, UsageError
+from .errors import BackpainError, UsageError, report
 
 if TYPE_CHECKING:  # imported lazily at run time, see the module docstring
     from .assess import Start
     from .session import Session
-
-
-def _report(exc: BackpainError) -> None:
-    # Plain stderr, no rich: an error must be readable in any terminal and in logs.
-    from .errors import Interrupted
-
-    kind = "" if isinstance(exc, Interrupted) else "error: "
-    sys.stderr.write(f"backpain: {kind}{exc}\n")
 
 
 class _Group(TyperGroup):
@@ -37,7 +29,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except BackpainError as exc:
-            _report(exc)
+            report(exc)
             raise typer.Exit(exc.exit_code) from None
 
 

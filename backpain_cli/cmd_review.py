@@ -7,7 +7,6 @@ nothing here ever imports questionary or prompt_toolkit (`review SESSION` must s
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -32,24 +31,9 @@ def register(app: typer.Typer) -> None:
             "--json", help="Print JSON to stdout; problems go to stderr.")] = False,
     ) -> None:
         """List sessions, re-run one through today's rules, or show a client's history."""
-        from . import review as domain
+        from .review_command import run_review
 
         if target is not None and (client is not None or limit is not None):
             raise UsageError("--client and --limit only apply to the listing (no SESSION or "
                              "CLIENT argument); for one client use: backpain review CLIENT")
-        result = domain.review(
-            target, client=client, limit=domain.DEFAULT_LIMIT if limit is None else limit)
-        if as_json:
-            import json
-
-            sys.stdout.write(
-                json.dumps(domain.document(result), indent=2, ensure_ascii=False) + "\n")
-        else:
-            from .render import make_console
-            from .render_review import print_result
-
-            print_result(make_console(), result)
-        sys.stdout.flush()
-        # After the output, so a terminal shows the problems below the table they concern.
-        for u in domain.unreadable_of(result):
-            sys.stderr.write(f"backpain: warning: {u.path}: {u.reason}\n")
+        run_review(target, client=client, limit=limit, as_json=as_json)

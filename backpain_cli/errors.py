@@ -96,3 +96,11 @@ class Interrupted(BackpainError):
     """The practitioner pressed Ctrl-C or closed input during the interview (exit 130)."""
 
     exit_code = 130
+
+
+def report(exc: BackpainError) -> None:
+    """The one way an error reaches the user: one plain line on stderr (no rich)."""
+    import sys
+
+    kind = "" if isinstance(exc, Interrupted) else "error: "
+    sys.stderr.write(f"backpain: {kind}{exc}\n")

@@ -34,7 +34,6 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
@@ -489,12 +488,18 @@ class Registry:
 
 def shipped_paths() -> list[tuple[str, bytes]]:
     """The shipped module files, named as in the repository (questionnaires/NAME.toml)."""
-    try:
-        root: Any = resources.files("backpain_cli.questionnaires")
-    except ModuleNotFoundError:
-        # Imported straight from a source checkout (not installed): the package mapping of
-        # pyproject.toml does not exist there, the folder beside the package does.
-        root = Path(__file__).resolve().parent.parent / "questionnaires"
+    # An installed wheel has the folder right here; importlib.resources (and the tempfile,
+    # zipfile and random modules it pulls in, ~3 ms) is only needed for other layouts.
+    root: Any = Path(__file__).resolve().parent / "questionnaires"
+    if not root.is_dir():
+        from importlib import resources
+
+        try:
+            root = resources.files("backpain_cli.questionnaires")
+        except ModuleNotFoundError:
+            # Imported straight from a source checkout (not installed): the package mapping
+            # of pyproject.toml does not exist there, the folder beside the package does.
+            root = Path(__file__).resolve().parent.parent / "questionnaires"
     return sorted(
         (f"questionnaires/{p.name}", p.read_bytes())
         for p in root.iterdir()

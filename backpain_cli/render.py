@@ -74,7 +74,9 @@ def score_meaning(key: str, value: ScoreValue) -> str:
 
 def make_console(*, stderr: bool = False) -> Console:
     # highlight=False: rich would colour numbers and ids in advice text at random.
-    return Console(stderr=stderr, highlight=False)
+    # emoji=False: ":name:" in a practitioner's own questionnaire text stays as typed (and
+    # rich's emoji table, ~2.5 ms to import, is never loaded).
+    return Console(stderr=stderr, highlight=False, emoji=False)
 
 
 def triage_banner(triage: str) -> Panel:

@@ -12,7 +12,6 @@ import datetime as dt
 import errno
 import os
 import re
-import secrets
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ def validate_client(ref: object) -> str:
 def new_session_id(now: dt.datetime | None = None) -> str:
     """Sortable by time (UTC, to the second) with a random suffix so ids never collide."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{moment:%Y%m%dT%H%M%SZ}-{os.urandom(3).hex()}"
 
 
 def is_session_id(text: str) -> bool:
@@ -113,7 +112,7 @@ def write_bytes_atomic(target: Path, data: bytes, *, overwrite: bool) -> None:
     how two sessions saved in the same second can never clobber each other.
     """
     folder = target.parent
-    tmp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    tmp = folder / f".{target.name}.{os.urandom(4).hex()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:

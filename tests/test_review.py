@@ -750,3 +750,30 @@ def test_review_does_not_write_anything(complete_answers: dict[str, Any],
         assert run(*args).exit_code == 0
     assert snapshot(backpain_home) == before
 
+
+
+# --------------------------------------------------------------------------- the fast path
+
+
+@pytest.mark.parametrize("form", ["session", "prefix", "client", "unknown"])
+@pytest.mark.parametrize("as_json", [False, True], ids=["table", "json"])
+def test_the_fast_path_of_main_matches_the_typer_command(
+        backpain_home: Path, complete_answers: dict[str, object], form: str,
+        as_json: bool) -> None:
+    # __main__ answers `review SESSION|CLIENT [--json]` without typer (start-up budget);
+    # it must say exactly what the typer command says, exit code included.
+    import os
+    import subprocess
+    import sys
+
+    session, _ = save(complete_answers)
+    target = {"session": session.id, "prefix": session.id[:12], "client": CLIENT,
+              "unknown": "NOBODY"}[form]
+    args = ["review", target, *(["--json"] if as_json else [])]
+    typer_path = run(*args)
+    env = {**os.environ, "BACKPAIN_HOME": str(backpain_home), "COLUMNS": "80",
+           "NO_COLOR": "1"}
+    fast = subprocess.run([sys.executable, "-m", "backpain_cli", *args], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (
+        typer_path.exit_code, typer_path.stdout, typer_path.stderr)
