@@ -105,6 +105,29 @@ def _describe(exc: OSError, target: Path) -> str:
     return f"cannot write {target}: {exc.strerror or exc}"
 
 
+# File systems without hard links (FAT and exFAT memory sticks, some network shares).
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK}
+
+
+def _place_new(tmp: Path, target: Path) -> None:
+    """Move `tmp` to `target`, which must not exist yet (FileExistsError if it does)."""
+    try:
+        # link() refuses an existing name atomically, unlike rename().
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        # Claim the name first (O_EXCL is atomic everywhere), then rename over the claim.
+        # A crash between the two leaves an empty file, reported as unreadable, never a
+        # half-written one.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
+
+
 def write_bytes_atomic(target: Path, data: bytes, *, overwrite: bool) -> None:
     """Write `data` to `target` so that a crash leaves the old file or the new one, whole.
 
@@ -127,9 +150,7 @@ def write_bytes_atomic(target: Path, data: bytes, *, overwrite: bool) -> None:
         if overwrite:
             os.replace(tmp, target)
         else:
-            # link() refuses an existing name atomically, unlike rename().
-            os.link(tmp, target)
-            os.unlink(tmp)
+            _place_new(tmp, target)
         _fsync_dir(folder)
     except FileExistsError:
         with contextlib.suppress(OSError):

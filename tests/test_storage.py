@@ -4,6 +4,7 @@ could escape the data folder, finding sessions by file name, and unreadable file
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import stat
 import tomllib
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from backpain_cli import __version__
+from backpain_cli import __version__, storage
 from backpain_cli.errors import (
     InvalidClientError,
     NotFoundError,
@@ -326,3 +327,22 @@ def test_an_unreadable_session_names_the_path_and_reason(tmp_path: Path, data: b
     assert str(info.value) == f"{path}: {reason}"
     # Reading never rewrites: the practitioner's file stays as it was.
     assert path.read_bytes() == data
+
+
+@pytest.mark.parametrize("code", [errno.EPERM, errno.EOPNOTSUPP])
+def test_a_file_system_without_hard_links_still_saves_without_overwriting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
+    # FAT/exFAT sticks refuse link(); os.link is the one call replaced, to play that file
+    # system, so the fallback path runs for real on this one.
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "s.toml"
+    storage.write_bytes_atomic(target, b"first\n", overwrite=False)
+    assert target.read_bytes() == b"first\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    with pytest.raises(FileExistsError):
+        storage.write_bytes_atomic(target, b"second\n", overwrite=False)
+    assert target.read_bytes() == b"first\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
