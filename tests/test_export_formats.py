@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from strategies import INSTRUMENT_SETS, REGISTRY, interviews
 from typer.testing import CliRunner, Result
 
+from backpain_cli import summary
 from backpain_cli.cli import app
 from backpain_cli.export import csv_export, fhir, html_doc, json_doc, markdown
 from backpain_cli.plan import Plan, Recommendation, RedFlag, build_plan
@@ -497,9 +498,9 @@ def test_fast_reader_takes_the_shortcut_for_files_tomli_w_wrote(
     def no_fallback(path: Path) -> Session:
         raise AssertionError(f"{path} went to the full reader")
 
-    monkeypatch.setattr(csv_export, "read_session", no_fallback)
+    monkeypatch.setattr(summary, "read_session", no_fallback)
     path = SAMPLE / CLIENT / f"{session_id}.toml"
-    assert csv_export.row(csv_export.read_summary(path)) == csv_export.row(read_session(path))
+    assert csv_export.row(summary.read_summary(path)) == csv_export.row(read_session(path))
 
 
 def _variants(text: str) -> list[tuple[str, str]]:
@@ -547,7 +548,7 @@ def _variants(text: str) -> list[tuple[str, str]]:
 def test_fast_reader_agrees_with_read_session(tmp_path: Path, name: str, text: str) -> None:
     path = tmp_path / f"{LATEST}.toml"
     path.write_bytes(text.encode("utf-8"))
-    assert _outcome(csv_export.read_summary, path) == _outcome(read_session, path)
+    assert _outcome(summary.read_summary, path) == _outcome(read_session, path)
 
 
 def test_fast_reader_agrees_on_every_truncation(tmp_path: Path) -> None:
@@ -559,7 +560,7 @@ def test_fast_reader_agrees_on_every_truncation(tmp_path: Path) -> None:
     rows = 0
     for cut in cuts:
         path.write_bytes(data[:cut])
-        fast, slow = _outcome(csv_export.read_summary, path), _outcome(read_session, path)
+        fast, slow = _outcome(summary.read_summary, path), _outcome(read_session, path)
         assert fast == slow, cut
         rows += fast[0] == "row"
     # Some cuts do parse (the recommendations are optional); both readers must agree there too.
@@ -586,8 +587,8 @@ def test_fast_reader_agrees_on_real_sessions(tmp_path: Path, answers: dict[str, 
     slow = _outcome(read_session, path)
     # The shortcut alone, with the full reader out of reach, must give the same row.
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(csv_export, "read_session", None)
-        assert _outcome(csv_export.read_summary, path) == slow
+        mp.setattr(summary, "read_session", None)
+        assert _outcome(summary.read_summary, path) == slow
 
 
 # --------------------------------------------------------------------------- HTML

@@ -20,7 +20,7 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner, Result
 
-from backpain_cli import assess, review
+from backpain_cli import assess, review, summary
 from backpain_cli.answers import validate
 from backpain_cli.cli import app
 from backpain_cli.plan import Plan, Recommendation, RedFlag, build_plan
@@ -222,13 +222,13 @@ def test_listing_reads_only_the_sessions_it_shows(complete_answers: dict[str, An
     for _, path in saved[:5]:
         path.write_bytes(b"\x00 not a session")
     read: list[Path] = []
-    real = read_session
+    real = summary.read_summary
 
     def counting(path: Path) -> Session:
         read.append(path)
         return real(path)
 
-    monkeypatch.setattr(review, "read_session", counting)
+    monkeypatch.setattr(review, "read_summary", counting)
     result = run("review")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""

@@ -12,27 +12,20 @@ draft's plan, is an empty cell. A cell that starts with `=`, `+`, `-`, `@`, a ta
 carriage return gets a leading `'`, so a spreadsheet shows it as text instead of running
 it as a formula.
 
-Speed: a saved session is mostly answers and recommendation texts, which a row does not
-need, and parsing them with tomllib is most of the cost. `read_summary` therefore parses
-only the parts a row uses, and accepts the rest unparsed only when it matches, line for
-line, a strict subset of TOML (the shape tomli_w writes these sections in). Anything
-else, even harmless, is read by `storage.read_session` instead, so a corrupt or
-hand-edited file is judged exactly as everywhere else.
+Speed: rows are read with `summary.read_summary`, which skips parsing the answers and
+recommendation texts a row does not need (see that module).
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import json
-import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TextIO
 
-from ..session import Session, SessionFormatError, from_toml_dict, iso_utc
-from ..storage import SessionRef, read_session
+from ..session import Session, iso_utc
+from ..storage import SessionRef
+from ..summary import read_summary
 from . import BulkResult, Report, read_or_report
 
 SCORE_COLUMNS = (
@@ -65,153 +58,6 @@ def row(session: Session) -> list[str]:
         *(scores.get(k) for k in SCORE_COLUMNS),
     ]
     return [_cell(c) for c in cells]
-
-
-# --------------------------------------------------------------------------- fast reading
-
-# A strict subset of TOML, as tomli_w writes session files. Every pattern below accepts
-# only text that TOML reads the same way; whatever they do not match goes to tomllib.
-# Basic strings: no raw control characters, only escapes that JSON decodes identically.
-_STR = r'"(?:[^"\\\x00-\x1f\x7f]++|\\[btnfr"\\]|\\u00[0-9A-Fa-f]{2})*+"'
-_KEY = r"[A-Za-z0-9_-]+"
-_INT = r"-?(?:0|[1-9][0-9]{0,17})"
-_FLOAT = r"-?(?:0|[1-9][0-9]{0,17})\.[0-9]{1,17}"
-_DATETIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\+00:00"
-_STR_ARRAY = rf"(?:\[\]|\[\n(?:    {_STR},\n)++\])"
-_FLAG = rf"\{{ id = ({_STR}), tier = ({_STR}) \}}"
-_FLAG_ARRAY = rf"(?:\[\n(?:    {_FLAG},\n)++\])"
-_ENTRY = re.compile(
-    rf"({_KEY}) = (?:(true|false)|({_FLOAT})|({_INT})|({_STR})|({_DATETIME})|({_STR_ARRAY})"
-    rf"|({_FLAG_ARRAY}))\n")
-_BLANK_OR_COMMENT = re.compile(r"(?:[ \t]*(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?\n)*")
-_STR_RE = re.compile(_STR)
-_FLAG_RE = re.compile(_FLAG)
-_ANSWERS_SECTION = re.compile(
-    rf"\[answers\]\n(?:{_KEY} = (?:true|false|{_INT}|{_STR}|{_STR_ARRAY})\n)*+\n*")
-_ANSWER_KEY = re.compile(rf"^({_KEY}) = ", re.MULTILINE)
-_QUESTIONNAIRE_SECTION = re.compile(
-    rf"\[questionnaires\.{_KEY}\]\nversion = {_STR}\nsha256 = {_STR}\n\n*")
-# Recommendations with exactly the six keys `from_toml_dict` requires, in tomli_w's order,
-# as the file's last sections (where tomli_w puts an array of tables).
-_RECOMMENDATIONS_TAIL = re.compile(
-    rf"(?:\[\[recommendations\]\]\nid = {_STR}\nstrategy = {_STR}\ntitle = {_STR}\n"
-    rf"detail = {_STR}\nbecause = {_STR_ARRAY}\nevidence = {_STR}\n\n*)++")
-_RECOMMENDATIONS_AT = "\n[[recommendations]]\n"
-_TABLE_NAMES = frozenset(("answers", "questionnaires", "scores", "recommendations"))
-
-
-class _NotStrict(Exception):
-    """The file is outside the strict subset: read it the ordinary way."""
-
-
-def _value(m: re.Match[str]) -> object:
-    kind = m.lastindex
-    token = m.group(kind or 0)
-    if kind == 2:
-        return token == "true"
-    if kind == 3:
-        return float(token)
-    if kind == 4:
-        return int(token)
-    if kind == 5:
-        return json.loads(token)
-    if kind == 6:
-        try:
-            return dt.datetime.fromisoformat(token)
-        except ValueError:  # e.g. month 13: let tomllib word the error
-            raise _NotStrict from None
-    if kind == 7:
-        return [json.loads(s) for s in _STR_RE.findall(token)]
-    return [{"id": json.loads(i), "tier": json.loads(t)} for i, t in _FLAG_RE.findall(token)]
-
-
-def _entries(text: str, pos: int, end: int) -> dict[str, object]:
-    """`key = value` lines between pos and end (a table's body)."""
-    table: dict[str, object] = {}
-    while True:
-        blank = _BLANK_OR_COMMENT.match(text, pos, end)  # always matches, maybe empty
-        pos = blank.end() if blank else pos
-        if pos >= end:
-            return table
-        m = _ENTRY.match(text, pos, end)
-        if m is None:
-            raise _NotStrict
-        key = m.group(1)
-        if key in table:
-            raise _NotStrict
-        # The group numbers of the value alternatives start at 2; lastindex is the one hit.
-        table[key] = _value(m)
-        pos = m.end()
-
-
-def _line_starts_with_bracket(text: str) -> list[int]:
-    # str.find runs in C; a MULTILINE "^\\[" regex is several times slower here.
-    starts = [0] if text.startswith("[") else []
-    pos = text.find("\n[")
-    while pos != -1:
-        starts.append(pos + 1)
-        pos = text.find("\n[", pos + 2)
-    return starts
-
-
-def _summary(text: str) -> dict[str, object]:
-    """What `tomllib.loads(text)` gives, minus answers, questionnaires and recommendations
-    (validated, then left empty). Raises _NotStrict outside the strict subset.
-    """
-    # Without multi-line strings, a line starting with "[" is a table header or makes the
-    # document invalid, so splitting on such lines cannot change what anything means.
-    if '"""' in text or "\'\'\'" in text or not text.endswith("\n"):
-        raise _NotStrict
-    rec_at = text.find(_RECOMMENDATIONS_AT)
-    if rec_at != -1:
-        if not _RECOMMENDATIONS_TAIL.fullmatch(text, rec_at + 1):
-            raise _NotStrict
-        text = text[: rec_at + 1]
-    starts = _line_starts_with_bracket(text)
-    doc = _entries(text, 0, starts[0] if starts else len(text))
-    if _TABLE_NAMES & doc.keys():
-        raise _NotStrict  # a key and a table of the same name: tomllib must judge
-    seen: set[str] = set()
-    for i, begin in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        eol = text.find("\n", begin)
-        header = text[begin:eol]
-        if header in seen:
-            raise _NotStrict
-        seen.add(header)
-        if header == "[scores]":
-            doc["scores"] = _entries(text, eol + 1, end)
-        elif header == "[answers]":
-            if not _ANSWERS_SECTION.fullmatch(text, begin, end):
-                raise _NotStrict
-            keys = _ANSWER_KEY.findall(text, begin, end)
-            if len(keys) != len(set(keys)):
-                raise _NotStrict
-            doc["answers"] = {}
-        elif header.startswith("[questionnaires."):
-            if not _QUESTIONNAIRE_SECTION.fullmatch(text, begin, end):
-                raise _NotStrict
-            doc["questionnaires"] = {}
-        elif header == "[questionnaires]" and not text[eol:end].strip():
-            doc["questionnaires"] = {}
-        else:
-            raise _NotStrict
-    return doc
-
-
-def read_summary(path: Path) -> Session:
-    """The session at `path` with what a CSV row needs; errors exactly as `read_session`.
-
-    The session returned lacks its answers, questionnaire list and recommendations.
-    """
-    try:
-        session = from_toml_dict(_summary(path.read_bytes().decode("utf-8")))
-        if session.id == path.stem:
-            return session
-    except (OSError, UnicodeDecodeError, _NotStrict, SessionFormatError):
-        pass
-    # Anything unusual: let the one real reader decide, with its own message.
-    return read_session(path)
 
 
 # --------------------------------------------------------------------------- writing
