@@ -141,12 +141,7 @@ def listing_renderables(listing: Listing) -> list[RenderableType]:
     if len(listing.rows) < listing.total:
         out.append(Text(f"Showing the newest {len(listing.rows)} of {listing.total} sessions; "
                         "--limit N shows more, --limit 0 all."))
-    if drafts:
-        out.append(Text("Drafts (interrupted interviews) — resume with:"))
-        out.extend(Text(f"  {resume_command(d.id)}") for d in drafts)
-    if listing.unreadable:
-        out.append(Text(f"{len(listing.unreadable)} session file(s) could not be read; "
-                        "the reasons are on standard error."))
+    out.extend(_drafts_and_unreadable(drafts, len(listing.unreadable), gap=""))
     return out
 
 
@@ -417,11 +412,19 @@ def history_renderables(history: History) -> list[RenderableType]:
                         style="bold underline"))
         out.append(graph)
     drafts = [v.session for v in history.visits if v.session.is_draft]
+    out.extend(_drafts_and_unreadable(drafts, len(history.unreadable), gap="\n"))
+    return out
+
+
+def _drafts_and_unreadable(drafts: Sequence[Session], unreadable: int,
+                           *, gap: str) -> list[RenderableType]:
+    """The footer of the listing and of a history: how to resume drafts, what was skipped."""
+    out: list[RenderableType] = []
     if drafts:
-        out.append(Text("\nDrafts (interrupted interviews) — resume with:"))
+        out.append(Text(f"{gap}Drafts (interrupted interviews) — resume with:"))
         out.extend(Text(f"  {resume_command(d.id)}") for d in drafts)
-    if history.unreadable:
-        out.append(Text(f"{len(history.unreadable)} session file(s) could not be read; "
+    if unreadable:
+        out.append(Text(f"{unreadable} session file(s) could not be read; "
                         "the reasons are on standard error."))
     return out
 
