@@ -64,6 +64,16 @@ def int_validator(question: Question) -> Callable[[str], bool | str]:
     return validate
 
 
+YES = ("y", "yes")
+NO = ("n", "no")
+
+
+def yes_no_validator(text: str) -> bool | str:
+    if text.strip().lower() in YES + NO:
+        return True
+    return "Please answer y (yes) or n (no)."
+
+
 def multi_validator(question: Question) -> Callable[[list[str]], bool | str]:
     def validate(selected: list[str]) -> bool | str:
         reason = check_value(question, tuple(selected))
@@ -105,9 +115,13 @@ class QuestionaryAsker:
         text = question.text
         common: dict[str, Any] = {"style": STYLE, "qmark": "?", **self._io}
         if question.type == "yesno":
-            return bool(self._ask(questionary.confirm(
-                text, default=bool(default) if isinstance(default, bool) else False,
-                auto_enter=False, **common)))
+            if isinstance(default, bool):
+                return bool(self._ask(questionary.confirm(
+                    text, default=default, auto_enter=False, **common)))
+            # No default: a stray Enter must never answer "no" to a warning sign.
+            answer = self._ask(questionary.text(
+                f"{text} (y/n)", validate=yes_no_validator, **common))
+            return str(answer).strip().lower() in YES
         if question.type == "choice":
             choices = [questionary.Choice(c.label, value=c.value) for c in question.choices]
             if not question.required:

@@ -92,7 +92,11 @@ PROMPTS: list[tuple[str, str, AnswerValue]] = [
     ("pain_duration", "3" + ENTER, "over_12_weeks"),  # numbered shortcut
     ("first_episode", "y" + ENTER, True),
     ("first_episode", "n" + ENTER, False),
-    ("first_episode", ENTER, False),
+    ("first_episode", "Yes" + ENTER, True),
+    # Enter alone is not an answer to a yes/no question without a remembered answer: a
+    # stray Enter must not say "no" to a warning sign. It is asked again.
+    ("first_episode", ENTER + "n" + ENTER, False),
+    ("rf_saddle_numbness", ENTER + "maybe" + ENTER + BACKSPACE * 5 + "y" + ENTER, True),
     ("pain_location", SPACE + DOWN + DOWN + SPACE + ENTER, ("lower_back", "buttock")),
     ("pain_now", "7" + ENTER, 7),
     ("pain_now", " 0 " + ENTER, 0),
@@ -125,6 +129,14 @@ def test_enter_keeps_the_previous_answer(registry: Registry, pipe: PipeInput, qi
 def test_a_vanished_choice_is_not_offered_as_default(registry: Registry,
                                                      pipe: PipeInput) -> None:
     assert ask_one(pipe, registry.questions()["sleep_position"], ENTER, "hammock") == "side"
+
+
+@pytest.mark.parametrize("qid", ["rf_saddle_numbness", "rf_trauma", "first_episode"])
+def test_enter_alone_never_answers_a_yes_no_question(registry: Registry, pipe: PipeInput,
+                                                     qid: str) -> None:
+    # Only Enters typed, then the input ends: the prompt is still waiting for y or n.
+    with pytest.raises(EOFError):
+        ask_one(pipe, registry.questions()[qid], ENTER * 3)
 
 
 @pytest.mark.parametrize("keys", [
