@@ -128,22 +128,23 @@ def _place_new(tmp: Path, target: Path) -> None:
     os.unlink(tmp)
 
 
-def write_bytes_atomic(target: Path, data: bytes, *, overwrite: bool) -> None:
-    """Write `data` to `target` so that a crash leaves the old file or the new one, whole.
+@contextlib.contextmanager
+def atomic_fd(target: Path, *, overwrite: bool) -> Iterator[int]:
+    """A file descriptor for the new content of `target`, put in place whole or not at all.
 
-    With `overwrite=False` an existing target is never replaced (FileExistsError), which is
-    how two sessions saved in the same second can never clobber each other.
+    The content goes to a private temp file in the same folder; on a clean exit it is
+    fsynced and renamed (or, with `overwrite=False`, linked: FileExistsError if `target`
+    exists). On any error the temp file goes and `target` keeps its old content; OS errors
+    become one StorageError line.
     """
     folder = target.parent
     tmp = folder / f".{target.name}.{os.urandom(4).hex()}.tmp"
+    placed = False
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
             os.fchmod(fd, FILE_MODE)
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            yield fd
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -151,15 +152,29 @@ def write_bytes_atomic(target: Path, data: bytes, *, overwrite: bool) -> None:
             os.replace(tmp, target)
         else:
             _place_new(tmp, target)
+        placed = True
         _fsync_dir(folder)
     except FileExistsError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise StorageError(_describe(exc, target)) from None
+    finally:
+        if not placed:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def write_bytes_atomic(target: Path, data: bytes, *, overwrite: bool) -> None:
+    """Write `data` to `target` so that a crash leaves the old file or the new one, whole.
+
+    With `overwrite=False` an existing target is never replaced (FileExistsError), which is
+    how two sessions saved in the same second can never clobber each other.
+    """
+    with atomic_fd(target, overwrite=overwrite) as fd:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
 
 
 def session_path(session: Session, root: Path | None = None) -> Path:

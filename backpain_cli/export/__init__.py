@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import BackpainError, InvalidClientError, NotFoundError, StorageError
+from ..errors import BackpainError, InvalidClientError, NotFoundError
 from ..session import Session
 from ..storage import (
-    FILE_MODE,
     SessionRef,
+    atomic_fd,
     find_ref,
     is_session_id,
     iter_refs,
@@ -154,45 +153,18 @@ def write_text(path: Path, text: str, *, force: bool) -> None:
 def streamed_output(path: Path, *, force: bool, newline: str | None = None) -> Iterator[TextIO]:
     """A text file that appears at `path` whole, or not at all.
 
-    `write_bytes_atomic` needs the content in memory; a bulk export of many thousands of
-    sessions is instead written as it goes into a private temporary file beside `path`,
-    then linked (or with `force`, renamed) into place once complete.
+    `write_text` needs the content in memory; a bulk export of many thousands of sessions
+    is instead written as it goes, through the same atomic writer as session files.
     """
     if not force and os.path.lexists(path):
         raise OutputExistsError(path)
-    folder = path.parent
-    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    done = False
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
+        with atomic_fd(path, overwrite=force) as fd, os.fdopen(
+                fd, "w", encoding="utf-8", newline=newline, closefd=False) as out:
             yield out
-            out.flush()
-            os.fsync(out.fileno())
-        if force:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)
-            os.unlink(tmp)
-        done = True
     except FileExistsError:
+        # Created by someone else since the check above.
         raise OutputExistsError(path) from None
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if not done:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 # --------------------------------------------------------------------------- bulk loop
