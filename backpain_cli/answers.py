@@ -10,13 +10,21 @@ reported.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import Problem, UnreadableFileError
-from .questionnaire import UNKNOWN, AnswerValue, Module, Question, check_value, evaluate
+from .questionnaire import (
+    UNKNOWN,
+    AnswerValue,
+    Module,
+    Question,
+    Tristate,
+    check_value,
+    evaluate,
+)
 
 _ANSWERS_FILE_KEYS = {"client", "answers"}
 
@@ -101,6 +109,22 @@ def questions_of(modules: Sequence[Module]) -> list[Question]:
     return [q for m in modules for q in m.questions]
 
 
+def walk(modules: Sequence[Module], answers: Mapping[str, AnswerValue]
+         ) -> Iterator[tuple[Question, Tristate]]:
+    """Every question in interview order with whether its condition shows it.
+
+    Each condition is judged against `answers` as it stands when its question is reached,
+    so a caller may add answers between steps (conditions only read earlier questions).
+    Questions found hidden are remembered: a test on them counts as absent.
+    """
+    hidden: set[str] = set()
+    for q in questions_of(modules):
+        shown = evaluate(q.when, answers, hidden)
+        if shown is False:
+            hidden.add(q.id)
+        yield q, shown
+
+
 def validate(
     modules: Sequence[Module],
     raw: Mapping[str, object],
@@ -120,10 +144,8 @@ def validate(
     dropped: list[str] = []
     hidden: set[str] = set()
     skipped_set = set(skipped)
-    questions = questions_of(modules)
-    ids = {q.id for q in questions}
-    for q in questions:
-        shown = evaluate(q.when, answers, hidden)
+    ids = {q.id for q in questions_of(modules)}
+    for q, shown in walk(modules, answers):
         if shown is False:
             hidden.add(q.id)
             if q.id in raw:
@@ -159,11 +181,8 @@ def next_question(
     answers come in and a resumed draft asks only what is still open.
     """
     done = set(answers) | set(skipped)
-    hidden: set[str] = set()
-    for q in questions_of(modules):
-        shown = evaluate(q.when, answers, hidden)
+    for q, shown in walk(modules, answers):
         if shown is False:
-            hidden.add(q.id)
             continue
         if shown is UNKNOWN:
             # Inputs are asked before the questions that depend on them, so this only

@@ -14,14 +14,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from backpain_cli.answers import questions_of, validate
+from backpain_cli.answers import questions_of, validate, walk
 from backpain_cli.questionnaire import (
     UNKNOWN,
     AnswerValue,
     Module,
     Question,
     Registry,
-    evaluate,
     load_registry,
 )
 
@@ -92,11 +91,9 @@ def answers_strategy(
     profile = draw(st.sampled_from(("none", "none", "none", "one", "some")))
     chosen = draw(st.sampled_from(rare_ids)) if rare_ids and profile == "one" else None
     answers: dict[str, AnswerValue] = {}
-    hidden: set[str] = set()
-    for q in questions_of(modules):
-        shown = evaluate(q.when, answers, hidden)
+    # walk() judges each condition against the answers drawn so far.
+    for q, shown in walk(modules, answers):
         if shown is False:
-            hidden.add(q.id)
             continue
         if shown is UNKNOWN:
             continue  # its input was a skipped optional question
