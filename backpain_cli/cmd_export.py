@@ -54,7 +54,7 @@ def _info(message: str) -> None:
     sys.stderr.write(f"{message}\n")
 
 
-def _report_unreadable(path: Path, reason: str) -> None:
+def _report_unreadable(path: str, reason: str) -> None:
     sys.stderr.write(f"backpain: skipped {path}: {reason}\n")
 
 

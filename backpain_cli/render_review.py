@@ -29,12 +29,12 @@ from .review import (
     Listing,
     PlanDiff,
     SessionReview,
-    Unreadable,
     Visit,
     follow_up_command,
     resume_command,
 )
 from .session import Session
+from .storage import Unreadable
 
 NONE = "–"  # shown for a score that was not collected
 

@@ -34,6 +34,7 @@ from .scoring import mcid_change
 from .session import Session, iso_utc, to_document
 from .storage import (
     SessionRef,
+    Unreadable,
     iter_refs,
     list_refs,
     read_session,
@@ -66,14 +67,6 @@ def follow_up_command(session_id: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-@dataclass(frozen=True)
-class Unreadable:
-    """A session file that could not be read, and why (shown, never fatal for a listing)."""
-
-    path: str
-    reason: str
-
-
 def load(ref: SessionRef, reader: Callable[[Path], Session] = read_session) -> Session:
     """Read one session, also refusing a file whose client is not the folder it sits in.
 
@@ -95,7 +88,7 @@ def _load_all(refs: Sequence[SessionRef]) -> tuple[list[Session], list[Unreadabl
         try:
             sessions.append(load(ref))
         except SessionFileError as exc:
-            unreadable.append(Unreadable(exc.path, exc.reason))
+            unreadable.append(Unreadable.of(exc))
     return sessions, unreadable
 
 
@@ -174,7 +167,7 @@ def list_sessions(*, client: str | None = None, limit: int = DEFAULT_LIMIT,
             # files the summary reader is several times faster than a full parse.
             rows.append(load(ref, read_summary))
         except SessionFileError as exc:
-            rows.append(Unreadable(exc.path, exc.reason))
+            rows.append(Unreadable.of(exc))
     return Listing(tuple(rows), len(refs), client)
 
 

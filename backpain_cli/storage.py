@@ -262,6 +262,18 @@ def find_ref(prefix: str, root: Path | None = None) -> SessionRef:
     return matches[0]
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A session file that could not be read, and why: reported, never fatal for a list."""
+
+    path: str
+    reason: str
+
+    @classmethod
+    def of(cls, exc: SessionFileError) -> Unreadable:
+        return cls(exc.path, exc.reason)
+
+
 def read_session(path: Path) -> Session:
     try:
         data = path.read_bytes()

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import BackpainError, InvalidClientError, NotFoundError
+from ..errors import BackpainError, InvalidClientError, NotFoundError, SessionFileError
 from ..session import Session
 from ..storage import (
     SessionRef,
+    Unreadable,
     atomic_fd,
     find_ref,
     is_session_id,
@@ -85,12 +86,6 @@ def resolve(text: str, root: Path | None = None) -> Target:
 
 
 @dataclass(frozen=True)
-class Unreadable:
-    path: Path
-    reason: str
-
-
-@dataclass(frozen=True)
 class History:
     """A client's completed sessions, oldest first; the last one is the current plan."""
 
@@ -110,18 +105,14 @@ def client_history(client: str, root: Path | None = None) -> History:
     for ref in reversed(list_refs(root, client=client)):
         try:
             session = read_session(ref.path)
-        except BackpainError as exc:
-            unreadable.append(Unreadable(ref.path, _reason(exc)))
+        except SessionFileError as exc:
+            unreadable.append(Unreadable.of(exc))
             continue
         if not session.is_draft and session.plan is not None:
             sessions.append(session)
     if not sessions:
         raise NotFoundError(f"client {client} has no completed session to export")
     return History(client, tuple(sessions), tuple(unreadable))
-
-
-def _reason(exc: BackpainError) -> str:
-    return getattr(exc, "reason", None) or str(exc)
 
 
 def bulk_refs(root: Path | None = None, client: str | None = None) -> list[SessionRef]:
@@ -170,7 +161,7 @@ def streamed_output(path: Path, *, force: bool, newline: str | None = None) -> I
 # --------------------------------------------------------------------------- bulk loop
 
 
-Report = Callable[[Path, str], None]
+Report = Callable[[str, str], None]
 
 
 @dataclass
@@ -184,8 +175,8 @@ def read_or_report(ref: SessionRef, reader: Callable[[Path], Session], report: R
     """One session of a bulk export, or None (reported) when its file cannot be read."""
     try:
         session = reader(ref.path)
-    except BackpainError as exc:
-        report(ref.path, _reason(exc))
+    except SessionFileError as exc:
+        report(exc.path, exc.reason)
         result.skipped += 1
         return None
     result.written += 1
