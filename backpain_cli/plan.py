@@ -52,6 +52,9 @@ class Plan:
     red_flags: tuple[RedFlag, ...]
     recommendations: tuple[Recommendation, ...]
     warnings: tuple[str, ...] = field(default=())
+    # Weeks until the next check (CLINICAL.md "Re-assessment"); None for an emergency plan,
+    # and for a partial plan whose pain duration is unknown.
+    reassess_weeks: int | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -63,10 +66,11 @@ class Plan:
 
 def build_plan(answers: Mapping[str, AnswerValue]) -> Plan:
     """Scores, then red flags and triage, then the recommendations that triage allows."""
-    from . import recommender, scoring, triage
+    from . import reassess, recommender, scoring, triage
 
     scores, warnings = scoring.compute_scores(answers)
     flags = triage.red_flags(answers)
     level = triage.triage(answers, scores, flags)
     recs = recommender.recommend(answers, scores, flags, level)
-    return Plan(scores, level, flags, recs, tuple(warnings))
+    weeks = reassess.reassess_weeks(answers, level)
+    return Plan(scores, level, flags, recs, tuple(warnings), weeks)
