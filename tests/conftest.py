@@ -12,23 +12,49 @@ Other test modules rely on these names; keep them stable:
 - ``write_answers``: writes an answers file and returns its path.
 - ``keys_for``: ``keys_for(question, value)`` gives the keystrokes a practitioner types at
   that question's prompt to answer ``value`` (answers-file form).
+
+Hypothesis profiles: ``ci`` (loaded when ``CI`` is set) is derandomised, so a CI run tries
+the same examples every time and a property test cannot fail one run in ten; ``dev``
+(otherwise) is randomised, so local runs keep exploring, and remembers failures in
+``.hypothesis/``. ``HYPOTHESIS_PROFILE=ci|dev`` chooses explicitly. Whatever a randomised
+run finds becomes an explicit regression test (``@example`` or a plain test), never just a
+database entry.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeAlias
 
 import pytest
 import tomli_w
+from hypothesis import HealthCheck, settings
 
 from backpain_cli.answers import next_question
 from backpain_cli.questionnaire import AnswerValue, Question, load_registry
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 WriteAnswers: TypeAlias = Callable[..., Path]
+
+# Tests' own @settings (max_examples, deadline, health checks) still apply on top of these:
+# a profile only changes what a test leaves unset.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    # A shared 2-core machine makes timings meaningless; no example may fail on time alone.
+    deadline=None,
+    # With derandomize there is nothing to remember between runs, and a database left by an
+    # earlier run must not change which examples a CI run tries.
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture(autouse=True)
