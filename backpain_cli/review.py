@@ -31,7 +31,7 @@ from .errors import NotFoundError, SessionFileError
 from .plan import Plan, Recommendation, RedFlag, ScoreValue, build_plan
 from .questionnaire import AnswerValue, Module, Registry
 from .scoring import mcid_change
-from .session import Session, iso_utc, to_document
+from .session import Session, iso_utc, plan_dict, to_document
 from .storage import (
     SessionRef,
     Unreadable,
@@ -616,17 +616,6 @@ def listing_document(listing: Listing) -> dict[str, Any]:
     }
 
 
-def _plan_doc(plan: Plan) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "scores": dict(plan.scores), "triage": plan.triage,
-        "red_flags": [_flag_doc(f) for f in plan.red_flags],
-        "recommendations": [_rec_doc(r) for r in plan.recommendations],
-    }
-    if plan.warnings:
-        doc["warnings"] = list(plan.warnings)
-    return doc
-
-
 def _diff_doc(diff: PlanDiff) -> dict[str, Any]:
     return {
         "triage": ({"before": diff.triage_before, "after": diff.triage_after}
@@ -652,7 +641,7 @@ def session_document(review: SessionReview) -> dict[str, Any]:
         doc["recomputed"] = None
         doc["changes"] = None
         return doc
-    doc["recomputed"] = _plan_doc(review.plan) if review.plan else None
+    doc["recomputed"] = plan_dict(review.plan) if review.plan else None
     doc["complete"] = review.complete
     doc["missing"] = [m.question for m in review.missing]
     doc["no_longer_fit"] = [{"question": i.question, "value": _answer_doc(i.value),

@@ -17,8 +17,12 @@ from . import __version__
 from .plan import Plan, Recommendation, RedFlag, ScoreValue
 from .questionnaire import AnswerValue, Module
 
-SCHEMA = 1
+# Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; this
+# version reads schema 1 and 2 and writes 2.
+SCHEMA = 2
 STATUSES = ("completed", "draft")
+# Why an interview ended before every question was asked (CLINICAL.md, "Stop at an emergency").
+ENDED_EARLY = ("emergency",)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class Session:
     tool_version: str = __version__
     schema: int = SCHEMA
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # "emergency" when the interview stopped at an emergency sign; None for a full interview.
+    ended_early: str | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -68,11 +74,14 @@ def _toml_value(value: AnswerValue) -> bool | int | str | list[str]:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _plan_dict(plan: Plan) -> dict[str, Any]:
-    """The plan's part of both forms; the key names are the public contract."""
+def plan_dict(plan: Plan) -> dict[str, Any]:
+    """The plan's part of both forms (and of `review --json`); the key names are the public
+    contract. `reassess_weeks` is absent when the plan has none (emergency, or no duration).
+    """
     return {
         "scores": dict(plan.scores),
         "triage": plan.triage,
+        **({"reassess_weeks": plan.reassess_weeks} if plan.reassess_weeks is not None else {}),
         "red_flags": [{"id": f.id, "tier": f.tier} for f in plan.red_flags],
         "recommendations": [
             {"id": r.id, "strategy": r.strategy, "title": r.title, "detail": r.detail,
@@ -96,6 +105,8 @@ def to_toml_dict(session: Session) -> dict[str, Any]:
     }
     if session.follows:
         doc["follows"] = session.follows
+    if session.ended_early:
+        doc["ended_early"] = session.ended_early
     if session.instruments:
         doc["instruments"] = list(session.instruments)
     if session.skipped:
@@ -105,7 +116,7 @@ def to_toml_dict(session: Session) -> dict[str, Any]:
     }
     doc["answers"] = {k: _toml_value(v) for k, v in session.answers.items()}
     if session.plan is not None:
-        doc.update(_plan_dict(session.plan))
+        doc.update(plan_dict(session.plan))
     return doc
 
 
@@ -121,9 +132,11 @@ def to_document(session: Session) -> dict[str, Any]:
     }
     if session.follows:
         doc["follows"] = session.follows
+    if session.ended_early:
+        doc["ended_early"] = session.ended_early
     doc["answers"] = {k: _toml_value(v) for k, v in session.answers.items()}
     if session.plan is not None:
-        doc.update(_plan_dict(session.plan))
+        doc.update(plan_dict(session.plan))
     else:
         # A draft has no plan yet: the keys are still there, empty.
         doc.update({"scores": {}, "triage": None, "red_flags": [], "recommendations": []})
@@ -194,13 +207,22 @@ def _plan(data: Mapping[str, Any]) -> Plan | None:
     warnings = data.get("warnings", [])
     if not isinstance(warnings, list):
         raise SessionFormatError("field 'warnings' has the wrong type")
-    return Plan(scores, triage, tuple(flags), tuple(recs), tuple(str(w) for w in warnings))
+    weeks = data.get("reassess_weeks")
+    if weeks is not None and (not isinstance(weeks, int) or isinstance(weeks, bool)
+                              or weeks < 1):
+        raise SessionFormatError("field 'reassess_weeks' is not a whole number of weeks")
+    return Plan(scores, triage, tuple(flags), tuple(recs), tuple(str(w) for w in warnings),
+                weeks)
 
 
 def _migrate(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring an older schema up to SCHEMA in memory. Schema 1 is the first; nothing to do yet.
+    """Bring an older schema up to SCHEMA in memory.
 
-    Files are never rewritten by a migration: a practitioner's file stays as they saved it.
+    Schema 2 only added optional keys, so a schema-1 file reads as it is: its plan keeps no
+    `reassess_weeks` (version-1 rules had none) and `ended_early` is absent. Its answers
+    are kept as saved; `legacy.current_answers` reads them as today's questionnaires ask
+    when they are re-scored. Files are never rewritten by a migration: a practitioner's
+    file stays as they saved it.
     """
     return data
 
@@ -230,6 +252,9 @@ def from_toml_dict(data: dict[str, Any]) -> Session:
     follows = data.get("follows")
     if follows is not None and not isinstance(follows, str):
         raise SessionFormatError("field 'follows' has the wrong type")
+    ended_early = data.get("ended_early")
+    if ended_early is not None and ended_early not in ENDED_EARLY:
+        raise SessionFormatError(f"field 'ended_early' has an unknown value {ended_early!r}")
     instruments = data.get("instruments", [])
     skipped = data.get("skipped", [])
     for name, lst in (("instruments", instruments), ("skipped", skipped)):
@@ -240,5 +265,5 @@ def from_toml_dict(data: dict[str, Any]) -> Session:
         status=status, answers=answers, questionnaires=tuple(qrefs),
         instruments=tuple(instruments), plan=_plan(data), follows=follows,
         skipped=tuple(skipped), tool_version=str(data.get("tool_version", "?")),
-        schema=SCHEMA,
+        schema=SCHEMA, ended_early=ended_early,
     )

@@ -39,6 +39,9 @@ _FLAG_RE = re.compile(_FLAG)
 _ANSWERS_SECTION = re.compile(
     rf"\[answers\]\n(?:{_KEY} = (?:true|false|{_INT}|{_STR}|{_STR_ARRAY})\n)*+\n*")
 _ANSWER_KEY = re.compile(rf"^({_KEY}) = ", re.MULTILINE)
+# The one answer a summary keeps: `review --due` places a version-1 session (which stored no
+# interval) by its pain duration (CLINICAL.md, "Version 1 sessions").
+_PAIN_DURATION = re.compile(rf"^pain_duration = ({_STR})\n", re.MULTILINE)
 _QUESTIONNAIRE_SECTION = re.compile(
     rf"\[questionnaires\.{_KEY}\]\nversion = {_STR}\nsha256 = {_STR}\n\n*")
 # Recommendations with exactly the six keys `from_toml_dict` requires, in tomli_w's order,
@@ -105,8 +108,9 @@ def _line_starts_with_bracket(text: str) -> list[int]:
 
 
 def _summary(text: str) -> dict[str, object]:
-    """What `tomllib.loads(text)` gives, minus answers, questionnaires and recommendations
-    (validated, then left empty). Raises _NotStrict outside the strict subset.
+    """What `tomllib.loads(text)` gives, minus answers (but `pain_duration`), questionnaires
+    and recommendations (validated, then left empty). Raises _NotStrict outside the strict
+    subset.
     """
     # Without multi-line strings, a line starting with "[" is a table header or makes the
     # document invalid, so splitting on such lines cannot change what anything means.
@@ -137,7 +141,9 @@ def _summary(text: str) -> dict[str, object]:
             keys = _ANSWER_KEY.findall(text, begin, end)
             if len(keys) != len(set(keys)):
                 raise _NotStrict
-            doc["answers"] = {}
+            duration = _PAIN_DURATION.search(text, begin, end)
+            doc["answers"] = ({"pain_duration": json.loads(duration.group(1))}
+                              if duration else {})
         elif header.startswith("[questionnaires."):
             if not _QUESTIONNAIRE_SECTION.fullmatch(text, begin, end):
                 raise _NotStrict
@@ -152,7 +158,8 @@ def _summary(text: str) -> dict[str, object]:
 def read_summary(path: Path) -> Session:
     """The session at `path` with what a CSV row needs; errors exactly as `read_session`.
 
-    The session returned lacks its answers, questionnaire list and recommendations.
+    The session returned lacks its answers (all but `pain_duration`), questionnaire list
+    and recommendations.
     """
     try:
         session = from_toml_dict(_summary(path.read_bytes().decode("utf-8")))

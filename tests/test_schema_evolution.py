@@ -76,6 +76,7 @@ def test_schema1_fixture_loads_with_every_field(backpain_home: Path) -> None:
     assert session.created == dt.datetime(2026, 11, 27, 10, 15, 3, tzinfo=dt.UTC)
     assert session.tool_version == "0.1.0"
     assert session.follows is None
+    assert session.ended_early is None  # schema 2's optional keys are simply absent
     assert [m.id for m in session.questionnaires] == [
         "intake", "red_flags", "sleep", "activity", "diagnoses", "startback"]
     assert {k: list(v) if isinstance(v, tuple) else v
@@ -85,6 +86,7 @@ def test_schema1_fixture_loads_with_every_field(backpain_home: Path) -> None:
     assert plan is not None
     assert plan.triage == "none"
     assert plan.red_flags == ()
+    assert plan.reassess_weeks is None  # version-1 rules gave no interval; none is invented
     assert dict(plan.scores) == {"nprs_now": 5, "nprs_worst_week": 7, "startback_total": 3,
                                  "startback_psychosocial": 1, "startback_risk": "low"}
     assert list(plan.ids) == PLAN_IDS

@@ -49,6 +49,7 @@ def make_session(client: str = "JD-042", sid: str = "20261127T101503Z-abc123",
             "medical.urgent_referral", "medical", "See a doctor", "Within days.",
             ("rf_trauma",), "IFOMPT"),),
         warnings=("ODI not scored",),
+        reassess_weeks=1,
     )
     session = Session(
         id=sid, client=client, created=CREATED, status="completed",
@@ -86,6 +87,18 @@ def test_a_saved_session_reads_back_equal(backpain_home: Path) -> None:
     assert read_session(path) == session
 
 
+def test_an_emergency_session_ended_early_reads_back_equal() -> None:
+    plan = Plan({}, "emergency", (RedFlag("rf_both_legs", "emergency"),), (Recommendation(
+        "medical.emergency_referral", "medical", "Emergency care today", "Now.",
+        ("rf_both_legs",), "NICE"),))
+    session = make_session(plan=plan, ended_early="emergency", answers={"rf_both_legs": True})
+    _, path = save_session(session, new=True)
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert doc["ended_early"] == "emergency"
+    assert "reassess_weeks" not in doc  # an emergency plan has no interval
+    assert read_session(path) == session
+
+
 def test_a_draft_without_plan_reads_back_equal() -> None:
     draft = make_session(status="draft", plan=None, follows=None, instruments=(), skipped=())
     _, path = save_session(draft, new=True)
@@ -99,8 +112,10 @@ def test_the_session_file_holds_what_product_md_lists() -> None:
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
     assert set(doc) == {"schema", "tool_version", "id", "client", "created", "status",
                         "follows", "instruments", "skipped", "questionnaires", "answers",
-                        "triage", "scores", "red_flags", "recommendations", "warnings"}
-    assert (doc["schema"], doc["tool_version"], doc["status"]) == (1, __version__, "completed")
+                        "triage", "scores", "red_flags", "recommendations", "warnings",
+                        "reassess_weeks"}
+    assert (doc["schema"], doc["tool_version"], doc["status"]) == (2, __version__, "completed")
+    assert doc["reassess_weeks"] == 1
     assert doc["created"] == CREATED
     assert doc["questionnaires"] == {"intake": {"version": "1", "sha256": "ab" * 32}}
     assert doc["answers"]["pain_location"] == ["lower_back", "buttock"]
@@ -288,9 +303,17 @@ UNREADABLE: list[tuple[str, bytes, str]] = [
     ("not UTF-8", b'id = "\xff"\n', "not UTF-8 text"),
     ("not TOML", b"schema = \n",
      "not valid TOML (Invalid value (at line 1, column 10))"),
-    ("newer schema", tomli_w.dumps(session_doc(schema=2)).encode(),
-     "written by a newer backpain (schema 2; this version reads up to 1); upgrade backpain to "
+    ("newer schema", tomli_w.dumps(session_doc(schema=3)).encode(),
+     "written by a newer backpain (schema 3; this version reads up to 2); upgrade backpain to "
      "read it"),
+    ("reassess_weeks not a number", tomli_w.dumps(session_doc(reassess_weeks="4")).encode(),
+     "field 'reassess_weeks' is not a whole number of weeks"),
+    ("reassess_weeks zero", tomli_w.dumps(session_doc(reassess_weeks=0)).encode(),
+     "field 'reassess_weeks' is not a whole number of weeks"),
+    ("reassess_weeks yes", tomli_w.dumps(session_doc(reassess_weeks=True)).encode(),
+     "field 'reassess_weeks' is not a whole number of weeks"),
+    ("ended_early unknown", tomli_w.dumps(session_doc(ended_early="tired")).encode(),
+     "field 'ended_early' has an unknown value 'tired'"),
     ("schema zero", tomli_w.dumps(session_doc(schema=0)).encode(), "unknown schema 0"),
     ("no answers", tomli_w.dumps(session_doc(answers=None)).encode(),
      "missing field 'answers'"),
