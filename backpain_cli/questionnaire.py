@@ -10,7 +10,8 @@ Format (one file per module)::
     title = "Sleep"
     order = 30               # position in the interview (lower first)
     optional = false         # true: only asked when named in --instruments
-    description = "..."      # optional
+    description = "..."      # optional; for `questionnaires list` (sources, licences)
+    intro = "..."            # optional; one short line under the heading in the interview
 
     [[questions]]
     id = "knee_pillow"
@@ -19,19 +20,26 @@ Format (one file per module)::
     help = "..."             # optional
     required = true          # default true
     default = false          # optional; must fit the type and choices
+    fresh_each_visit = true  # optional; never offered the last visit's answer (see below)
     [questions.when]         # optional; all = [...] or any = [...]
     any = [{ question = "sleep_position", operator = "in", value = ["side", "back"] }]
 
 Choice and multi questions have ``choices = [{ value = "...", label = "..." }]``; multi
 questions may name ``exclusive`` values that must be chosen alone (e.g. "none"). Int
 questions have ``min`` and ``max``.
+
+A follow-up visit offers the previous visit's answers as defaults, except for questions that
+describe today and must be asked afresh (CLINICAL.md, "The interview and clinical safety"):
+every question of the modules in ``FRESH_EACH_VISIT_MODULES`` and the questions in
+``FRESH_EACH_VISIT_QUESTIONS``, whatever their file says (a practitioner's own copy of a
+module must not lose this), and any question or module marked ``fresh_each_visit = true``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -46,11 +54,17 @@ QUESTION_TYPES = ("yesno", "choice", "multi", "int")
 OPERATORS = ("=", "!=", ">", "<", ">=", "<=", "in")
 ORDERING_OPERATORS = (">", "<", ">=", "<=")
 
-_MODULE_KEYS = {"id", "version", "title", "order", "optional", "description", "questions"}
+_MODULE_KEYS = {"id", "version", "title", "order", "optional", "description", "intro",
+                "questions", "fresh_each_visit"}
 _QUESTION_KEYS = {
     "id", "type", "text", "help", "choices", "min", "max", "required", "default", "when",
-    "exclusive",
+    "exclusive", "fresh_each_visit",
 }
+# Warning signs, pregnancy, NPRS and the standard instruments describe today: a follow-up
+# visit asks them afresh instead of offering last visit's answer (CLINICAL.md v2).
+FRESH_EACH_VISIT_MODULES = frozenset({"red_flags", "startback", "odi", "rmdq"})
+FRESH_EACH_VISIT_QUESTIONS = frozenset({"pregnancy", "pregnancy_weeks", "pain_now",
+                                        "pain_worst_week"})
 _CHOICE_KEYS = {"value", "label"}
 _CONDITION_KEYS = {"question", "operator", "value"}
 
@@ -91,6 +105,8 @@ class Question:
     default: AnswerValue | None = None
     when: When | None = None
     exclusive: tuple[str, ...] = ()
+    # Never offered the previous visit's answer (nor a file default) as a default.
+    fresh_each_visit: bool = False
 
     @property
     def choice_values(self) -> tuple[str, ...]:
@@ -115,6 +131,8 @@ class Module:
     optional: bool = False
     description: str | None = None
     shipped: bool = True
+    # Shown in the interview; the description (licence and source notes) is not.
+    intro: str | None = None
 
 
 class Unknown(Enum):
@@ -201,10 +219,11 @@ def _parse_when(raw: Any, where: str, problems: list[Problem]) -> When | None:
     return When(mode, tuple(conditions))
 
 
-def _check_value(q: Question, value: Any) -> str | None:
+def _check_value(q: Question, value: Any, name: Callable[[str], str] = repr) -> str | None:
     """Why `value` is not a valid answer to `q`, or None when it is.
 
     Shared by defaults in files and answers from people, so both obey the same rules.
+    `name` names a choice in the message: its value for files, its label on screen.
     """
     if q.type == "yesno":
         return None if isinstance(value, bool) else "expected yes or no (true/false)"
@@ -234,16 +253,16 @@ def _check_value(q: Question, value: Any) -> str | None:
         return "a choice is listed twice"
     for ex in q.exclusive:
         if ex in value and len(value) > 1:
-            return f"{ex!r} cannot be combined with other choices"
+            return f"{name(ex)} cannot be combined with other choices"
     return None
 
 
-def check_value(q: Question, value: Any) -> str | None:
-    return _check_value(q, value)
+def check_value(q: Question, value: Any, name: Callable[[str], str] = repr) -> str | None:
+    return _check_value(q, value, name)
 
 
 def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
-                    problems: list[Problem]) -> Question | None:
+                    problems: list[Problem], module_fresh: bool = False) -> Question | None:
     if not isinstance(raw, dict):
         problems.append(Problem(f"{where_file}: question {index}", "is not a table"))
         return None
@@ -297,6 +316,9 @@ def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
             if choices and e not in {c.value for c in choices}:
                 problems.append(Problem(where, f"exclusive value {e!r} is not a choice"))
     when = _parse_when(raw["when"], where, problems) if "when" in raw else None
+    fresh = raw.get("fresh_each_visit", False)
+    if not isinstance(fresh, bool):
+        problems.append(Problem(where, "fresh_each_visit must be true or false"))
     if len(problems) > before:
         return None
     q = Question(
@@ -304,6 +326,8 @@ def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
         help=help_.strip() if isinstance(help_, str) else None, choices=choices,
         min=lo if _is_int(lo) else None, max=hi if _is_int(hi) else None,
         required=bool(required), when=when, exclusive=exclusive,
+        fresh_each_visit=(fresh is True or module_fresh or module_id in FRESH_EACH_VISIT_MODULES
+                          or qid in FRESH_EACH_VISIT_QUESTIONS),
     )
     if "default" in raw:
         default = raw["default"]
@@ -350,6 +374,12 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(Problem(source, "description must be a string"))
+    intro = raw.get("intro")
+    if intro is not None and (not isinstance(intro, str) or not intro.strip()):
+        problems.append(Problem(source, "intro must be a non-empty string"))
+    module_fresh = raw.get("fresh_each_visit", False)
+    if not isinstance(module_fresh, bool):
+        problems.append(Problem(source, "fresh_each_visit must be true or false"))
     raw_questions = raw.get("questions")
     questions: list[Question] = []
     if not isinstance(raw_questions, list) or not raw_questions:
@@ -357,7 +387,7 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
     else:
         seen: set[str] = set()
         for i, rq in enumerate(raw_questions, 1):
-            q = _parse_question(rq, i, str(mid), source, problems)
+            q = _parse_question(rq, i, str(mid), source, problems, module_fresh is True)
             if q is None:
                 continue
             if q.id in seen:
@@ -373,6 +403,7 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
         questions=tuple(questions), source=source,
         sha256=hashlib.sha256(data).hexdigest(), optional=bool(optional),
         description=description, shipped=shipped,
+        intro=intro.strip() if isinstance(intro, str) else None,
     )
 
 
