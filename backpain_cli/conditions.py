@@ -158,7 +158,8 @@ def leg_below_knee(a: Answers, s: Scores) -> Finding:
 
 
 def onset_under_45(a: Answers, s: Scores) -> Finding:
-    return any_of(compare(a, "age", "<", 45), yes(a, "onset_before_45"))
+    return any_of(compare(a, "age", "<", 45), yes(a, "onset_before_45"),
+                  has(a, "axspa_features", "onset_before_35"))
 
 
 def axspa_suspected(a: Answers, s: Scores) -> Finding:
@@ -174,6 +175,40 @@ def co_manage_condition(a: Answers, s: Scores) -> Finding:
         has_any(a, "diagnoses", CO_MANAGE_DIAGNOSES),
         all_of(has(a, "diagnoses", "herniated_disc"), leg_below_knee(a, s)),
     )
+
+
+BONE_RISK_DIAGNOSES = ("spinal_fracture", "spinal_tumor", "osteoporosis")
+
+
+def bone_risk_condition(a: Answers, s: Scores) -> Finding:
+    """Weak or damaged bone: exercise waits for the doctor's view too (v2)."""
+    return has_any(a, "diagnoses", BONE_RISK_DIAGNOSES)
+
+
+def pregnant(a: Answers, s: Scores) -> Finding:
+    return is_(a, "pregnancy", "pregnant")
+
+
+def postpartum(a: Answers, s: Scores) -> Finding:
+    return is_(a, "pregnancy", "postpartum")
+
+
+def pregnant_or_postpartum(a: Answers, s: Scores) -> Finding:
+    return one_of(a, "pregnancy", ("pregnant", "postpartum"))
+
+
+def late_pregnancy(a: Answers, s: Scores) -> Finding:
+    """From 28 weeks: go to sleep on the side (NICE NG201)."""
+    return all_of(pregnant(a, s), compare(a, "pregnancy_weeks", ">=", 28))
+
+
+def young(a: Answers, s: Scores) -> Finding:
+    return compare(a, "age", "<", 16)
+
+
+def young_not_acute(a: Answers, s: Scores) -> Finding:
+    """Young people (under 16) whose pain is not new go to a doctor (v2)."""
+    return all_of(young(a, s), negate(acute(a, s)))
 
 
 def strain(a: Answers, s: Scores) -> Finding:
@@ -257,6 +292,14 @@ def co_manage_unconfirmed(a: Answers, s: Scores) -> Finding:
     return all_of(co_manage_condition(a, s), negate(under_medical_care(a, s)))
 
 
+# CLINICAL.md (v2) calls it awaiting_doctor.
+awaiting_doctor = co_manage_unconfirmed
+
+
+def awaiting_doctor_bone_risk(a: Answers, s: Scores) -> Finding:
+    return all_of(awaiting_doctor(a, s), bone_risk_condition(a, s))
+
+
 NAMED_CONDITIONS: dict[str, Condition] = {
     "chronic": chronic,
     "acute": acute,
@@ -271,4 +314,10 @@ NAMED_CONDITIONS: dict[str, Condition] = {
     "flexion_sensitive_disc": flexion_sensitive_disc,
     "low_activity": low_activity,
     "severe_chronic": severe_chronic,
+    "bone_risk_condition": bone_risk_condition,
+    "awaiting_doctor": awaiting_doctor,
+    "pregnant": pregnant,
+    "late_pregnancy": late_pregnancy,
+    "postpartum": postpartum,
+    "young": young,
 }

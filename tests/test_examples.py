@@ -45,8 +45,11 @@ def _check(answers_file: Path) -> None:
         "red_flags": [{"id": f.id, "tier": f.tier} for f in plan.red_flags],
         "scores": dict(plan.scores),
         "recommendations": list(plan.ids),
+        "reassess_weeks": plan.reassess_weeks,
     }
-    for key in ("triage", "red_flags", "scores", "recommendations"):
+    # An emergency plan has no reassess_weeks: its expected file has no such key.
+    expected.setdefault("reassess_weeks", None)
+    for key in ("triage", "red_flags", "scores", "recommendations", "reassess_weeks"):
         assert got[key] == expected[key], f"{answers_file.name}: {key}"
 
 
@@ -84,5 +87,8 @@ def test_demo_answers_are_complete_and_give_a_rich_plan() -> None:
     plan = build_plan(result.answers)
     assert plan.triage == "none"
     assert {r.strategy for r in plan.recommendations} == {
-        "sleep", "personalized", "prevention", "massage"}
+        "medical", "sleep", "personalized", "prevention", "massage"}
+    # No warning sign: the medical part is the safety-netting advice alone.
+    assert [r.id for r in plan.by_strategy("medical")] == ["medical.safety_net"]
+    assert plan.reassess_weeks == 4
     assert len(plan.ids) >= 12, plan.ids
