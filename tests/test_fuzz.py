@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
@@ -304,8 +304,23 @@ def test_session_file_truncated_or_corrupted(tmp_path: Path, data: bytes,
     check_session_file(tmp_path, data, command)
 
 
+def _without(doc: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k != key}
+
+
+# What this test has found, kept as explicit examples so that every run tries them.
+SESSION_CMD = {" ".join(args): (args, codes) for args, codes in SESSION_COMMANDS}
+
+
 @FUZZ
 @given(doc=mutated(FIXTURE_DOC, answer_like), command=session_commands)
+# A completed session without its triage line: `export --format md` crashed on an assert
+# ("drafts have no plan to export"), JSON printed "triage": null, CSV blank scores.
+@example(doc=_without(FIXTURE_DOC, "triage"),
+         command=SESSION_CMD[f"export {FIXTURE_ID} --format md"])
+@example(doc=_without(FIXTURE_DOC, "triage"),
+         command=SESSION_CMD[f"export {FIXTURE_ID} --format json"])
+@example(doc=_without(FIXTURE_DOC, "triage"), command=SESSION_CMD["export --all --format csv"])
 def test_session_file_mutated(tmp_path: Path, doc: dict[str, Any], command: Command) -> None:
     check_session_file(tmp_path, dumps(doc), command)
 
