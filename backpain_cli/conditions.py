@@ -244,9 +244,10 @@ def _neither_strength_nor_yoga(a: Answers) -> Finding:
     if isinstance(types, tuple):
         holds = "strength" not in types and "yoga_pilates" not in types
         return Finding(holds, ("exercise_types",) if holds else (), ("exercise_types",))
-    # Hidden (no exercise days): counts as neither; name the answer that hid it.
+    # Hidden (no exercise days): counts as neither; name the answer that hid it. Without an
+    # exercise_days answer either (a draft), nothing is known, and nothing holds.
     hid = _present(a, "exercise_days")
-    return Finding(True, hid, hid)
+    return Finding(bool(hid), hid, hid)
 
 
 def low_activity(a: Answers, s: Scores) -> Finding:

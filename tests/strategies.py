@@ -28,28 +28,33 @@ REGISTRY: Registry = load_registry(None)
 INSTRUMENT_SETS: tuple[tuple[str, ...], ...] = ((), ("odi",), ("rmdq",), ("odi", "rmdq"))
 ALL_MODULES = REGISTRY.select(("odi", "rmdq"))
 RED_FLAG_QUESTIONS = tuple(q.id for q in REGISTRY.module("red_flags").questions)
+# Shown only in pregnancy (guardrail 14): not part of a client who is not pregnant.
+PREGNANCY_ONLY_FLAGS = ("rf_pregnancy_warning",)
 
 # The required recommendation ids of CLINICAL.md ("Recommendations"), in plan order.
 SPEC_ORDER = (
     "medical.emergency_referral", "medical.urgent_referral", "medical.axspa_referral",
-    "medical.axspa_discuss", "medical.routine_review", "medical.co_manage",
-    "medical.coordinate_care", "medical.psychosocial_support",
+    "medical.axspa_discuss", "medical.routine_review", "medical.young_person",
+    "medical.sciatica_review", "medical.pregnancy_care", "medical.co_manage",
+    "medical.coordinate_care", "medical.psychosocial_support", "medical.safety_net",
     "sleep.mattress.medium_firm", "sleep.mattress.softer_surface", "sleep.mattress.review",
     "sleep.no_change", "sleep.pillow.between_knees", "sleep.pillow.under_knees",
-    "sleep.position.stomach", "sleep.pillow.height",
+    "sleep.position.stomach", "sleep.position.pregnancy", "sleep.pillow.height",
     "personalized.as.gentle_stretching", "personalized.as.low_impact_exercise",
     "personalized.as.medical_care", "personalized.strain.relative_rest",
     "personalized.strain.cold_or_heat", "personalized.strain.massage",
     "personalized.arthritis.keep_moving", "personalized.arthritis.medical_care",
     "personalized.disc.guided_exercise", "personalized.stenosis.flexion_bias",
-    "personalized.morning_mobility", "personalized.low_risk.self_management",
+    "personalized.morning_mobility", "personalized.pregnancy.pelvic_girdle",
+    "personalized.low_risk.self_management",
     "personalized.medium_risk.physio_exercise", "personalized.heat",
     "prevention.stay_active", "prevention.core_strength", "prevention.keep_exercising",
     "prevention.leg_strength_flexibility", "prevention.flexion_exercises",
-    "prevention.avoid_hyperextension", "prevention.safe_lifting",
+    "prevention.pregnancy_exercise", "prevention.avoid_hyperextension", "prevention.safe_lifting",
     "prevention.break_up_sitting",
     "massage.hold_until_cleared", "massage.reconsider", "massage.gentle_only",
-    "massage.with_exercise", "massage.focused", "massage.whole_body", "massage.combine_care",
+    "massage.with_exercise", "massage.focused", "massage.whole_body", "massage.prenatal",
+    "massage.combine_care",
 )
 
 
@@ -122,11 +127,12 @@ def interviews(draw: st.DrawFn, *, fixed: Mapping[str, Any] | None = None,
 # --------------------------------------------------------------------------- a known client
 
 # A plain client: subacute pain, no warning signs, no diagnosis, fit, good bed, low risk.
-# Its plan: sleep.no_change, personalized.low_risk.self_management, personalized.heat,
-# prevention.stay_active, prevention.keep_exercising, massage.with_exercise,
-# massage.combine_care.
+# Its plan: medical.safety_net, sleep.no_change, personalized.low_risk.self_management,
+# personalized.heat, prevention.stay_active, prevention.keep_exercising,
+# massage.with_exercise, massage.combine_care.
 BASE_ANSWERS: dict[str, Any] = {
     "age": 40,
+    "pregnancy": "no",
     "pain_duration": "6_to_12_weeks",
     "first_episode": False,
     "onset": "gradual",
@@ -136,7 +142,7 @@ BASE_ANSWERS: dict[str, Any] = {
     "morning_stiffness_over_30min": False,
     "pain_now": 4,
     "pain_worst_week": 6,
-    **dict.fromkeys(RED_FLAG_QUESTIONS, False),
+    **dict.fromkeys((q for q in RED_FLAG_QUESTIONS if q not in PREGNANCY_ONLY_FLAGS), False),
     "sleep_position": "side",
     "mattress_firmness": "medium_firm",
     "mattress_opinion": "comfortable",

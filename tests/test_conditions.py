@@ -110,6 +110,34 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool, tuple[str, ...]]] =
      {"nprs_worst_week": 7, "odi_percent": 40.0}, False, ()),
     ("severe_chronic", {"pain_duration": "over_12_weeks"}, {"nprs_worst_week": 7}, False, ()),
     ("severe_chronic", {"pain_duration": "6_to_12_weeks"}, {"nprs_worst_week": 10}, False, ()),
+    # exercise_types and exercise_days both unanswered (a draft): nothing is known
+    ("low_activity", {}, {}, False, ()),
+    # v2
+    ("onset_under_45", {"age": 50, "axspa_features": ("onset_before_35", "psoriasis")}, {},
+     True, ("axspa_features",)),
+    ("onset_under_45", {"age": 50, "onset_before_45": False,
+                        "axspa_features": ("psoriasis",)}, {}, False, ()),
+    ("bone_risk_condition", {"diagnoses": ("scoliosis", "spinal_fracture")}, {}, True,
+     ("diagnoses",)),
+    ("bone_risk_condition", {"diagnoses": ("spinal_stenosis",)}, {}, False, ()),
+    ("awaiting_doctor", {"diagnoses": ("spondylosis",), "under_medical_care": False}, {}, True,
+     ("diagnoses", "under_medical_care")),
+    ("awaiting_doctor", {"diagnoses": ("spondylosis",), "under_medical_care": True}, {}, False,
+     ()),
+    # an unanswered under_medical_care counts as not under care (the safer side)
+    ("awaiting_doctor", {"diagnoses": ("osteoporosis",)}, {}, True, ("diagnoses",)),
+    ("awaiting_doctor", {"diagnoses": ("scoliosis",), "under_medical_care": False}, {}, False,
+     ()),
+    ("pregnant", {"pregnancy": "pregnant"}, {}, True, ("pregnancy",)),
+    ("pregnant", {"pregnancy": "postpartum"}, {}, False, ()),
+    ("postpartum", {"pregnancy": "postpartum"}, {}, True, ("pregnancy",)),
+    ("postpartum", {"pregnancy": "no"}, {}, False, ()),
+    ("late_pregnancy", {"pregnancy": "pregnant", "pregnancy_weeks": 28}, {}, True,
+     ("pregnancy", "pregnancy_weeks")),
+    ("late_pregnancy", {"pregnancy": "pregnant", "pregnancy_weeks": 27}, {}, False, ()),
+    ("late_pregnancy", {"pregnancy": "postpartum"}, {}, False, ()),
+    ("young", {"age": 15}, {}, True, ("age",)),
+    ("young", {"age": 16}, {}, False, ()),
 ]
 
 
@@ -127,6 +155,8 @@ def test_every_named_condition_is_tested() -> None:
         "chronic", "acute", "waking_pain", "leg_below_knee", "onset_under_45",
         "axspa_suspected", "axspa_possible", "co_manage_condition", "strain",
         "stenosis_pattern", "flexion_sensitive_disc", "low_activity", "severe_chronic",
+        "bone_risk_condition", "awaiting_doctor", "pregnant", "late_pregnancy", "postpartum",
+        "young",
     }
 
 

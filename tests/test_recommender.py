@@ -22,9 +22,14 @@ MEDIUM_RISK = {f"sbst_{i}": True for i in range(1, 5)}
 CHRONIC: dict[str, Any] = {"pain_duration": "over_12_weeks", "axspa_features": ["none"]}
 AXSPA_3 = ["onset_before_35", "wakes_second_half_night", "better_with_movement"]
 AXSPA_4 = [*AXSPA_3, "family_history"]
+# Three features without an onset before 35: onset_before_45 is then asked (age 45 or over).
+AXSPA_3_LATE = ["wakes_second_half_night", "better_with_movement", "buttock_pain"]
 NO_MASSAGE_HELP = {"current_care": ["massage"], "massage_helped": "no"}
 UNDER_CARE = {"under_medical_care": True}
 STENOSIS = {"age": 65, "pain_worse_with": ["standing_walking"], "pain_eased_by": ["sitting"]}
+PREGNANT_30 = {"pregnancy": "pregnant", "pregnancy_weeks": 30, "rf_pregnancy_warning": False}
+PREGNANT_20 = {"pregnancy": "pregnant", "pregnancy_weeks": 20, "rf_pregnancy_warning": False}
+LEG = {"pain_location": ["lower_back", "leg_below_knee"]}
 FLEXION_DISC = {"pain_worse_with": ["bending_forward", "standing_walking"],
                 "pain_location": ["lower_back", "leg_below_knee"]}
 
@@ -38,16 +43,20 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                                {"pain_duration": "over_12_weeks", "age": 30,
                                 "axspa_features": AXSPA_3}),
     "medical.axspa_discuss": ({"pain_duration": "over_12_weeks", "age": 50,
-                               "onset_before_45": True, "axspa_features": AXSPA_3},
+                               "onset_before_45": True, "axspa_features": AXSPA_3_LATE},
                               {"pain_duration": "over_12_weeks", "age": 50,
-                               "onset_before_45": False, "axspa_features": AXSPA_3}),
+                               "onset_before_45": False, "axspa_features": AXSPA_3_LATE}),
     "medical.routine_review": ({**CHRONIC, "pain_worst_week": 8},
                                {**CHRONIC, "pain_worst_week": 7}),
+    "medical.young_person": ({"age": 14, "pain_duration": "under_6_weeks"}, {"age": 16}),
+    "medical.sciatica_review": (LEG, {**LEG, "pain_duration": "under_6_weeks"}),
+    "medical.pregnancy_care": ({"pregnancy": "postpartum"}, {}),
     "medical.co_manage": ({"diagnoses": ["spondylosis"], "under_medical_care": False},
                           {"diagnoses": ["spondylosis"], **UNDER_CARE}),
     "medical.coordinate_care": ({"diagnoses": ["autoimmune"], **UNDER_CARE},
                                 {"diagnoses": ["autoimmune"], "under_medical_care": False}),
     "medical.psychosocial_support": (HIGH_RISK, {**HIGH_RISK, "sbst_8": False}),
+    "medical.safety_net": ({}, {"rf_both_legs": True}),
     "sleep.mattress.medium_firm": ({"pain_on_waking": "lasts_longer", "mattress_age_years": 11},
                                    {"pain_on_waking": "lasts_longer",
                                     "mattress_age_years": 10}),
@@ -65,6 +74,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                                  {"sleep_position": "back", "knee_pillow": True}),
     "sleep.position.stomach": ({"sleep_position": "stomach", "knee_pillow": None,
                                 "pillow_height": "low"}, {"sleep_position": "mixed"}),
+    "sleep.position.pregnancy": (PREGNANT_30, PREGNANT_20),
     "sleep.pillow.height": ({"pillow_height": "low"}, {"pillow_height": "high"}),
     "personalized.as.gentle_stretching": ({"diagnoses": ["ankylosing_spondylitis"],
                                            **UNDER_CARE}, {"diagnoses": ["spondylosis"],
@@ -91,6 +101,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                                           {"pain_location": ["lower_back", "leg_above_knee"]}),
     "personalized.stenosis.flexion_bias": (STENOSIS, {**STENOSIS, **FLEXION_DISC}),
     "personalized.morning_mobility": ({"morning_stiffness_over_30min": True}, {}),
+    "personalized.pregnancy.pelvic_girdle": (PREGNANT_20, {"pregnancy": "no"}),
     "personalized.low_risk.self_management": ({**MEDIUM_RISK, "sbst_4": False}, MEDIUM_RISK),
     "personalized.medium_risk.physio_exercise": (MEDIUM_RISK, {**MEDIUM_RISK, **HIGH_RISK}),
     "personalized.heat": ({}, CHRONIC),
@@ -103,6 +114,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "prevention.flexion_exercises": ({"pain_worse_with": ["bending_backward"]},
                                      {"pain_worse_with": ["bending_backward", "bending_forward"],
                                       "pain_location": ["leg_below_knee"]}),
+    "prevention.pregnancy_exercise": (PREGNANT_20, {"pregnancy": "postpartum"}),
     "prevention.avoid_hyperextension": ({"hyperextension_activities": True},
                                         {"pain_worse_with": ["bending_forward"]}),
     "prevention.safe_lifting": ({"pain_worse_with": ["lifting"]}, {"occupation": "mixed"}),
@@ -116,6 +128,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "massage.focused": (STRAIN, {**STRAIN, **HIGH_RISK}),
     "massage.whole_body": (HIGH_RISK, {**HIGH_RISK, "diagnoses": ["spinal_tumor"],
                                        **UNDER_CARE}),
+    "massage.prenatal": (PREGNANT_20, {**PREGNANT_20, **NO_MASSAGE_HELP}),
     "massage.combine_care": ({"current_care": ["massage", "chiropractic"],
                               "massage_helped": "yes"},
                              {"current_care": ["massage", "chiropractic"],
@@ -155,6 +168,7 @@ def test_base_client_plan() -> None:
     plan = plan_for({})
     assert plan.triage == "none"
     assert plan.ids == (
+        "medical.safety_net",
         "sleep.no_change", "personalized.low_risk.self_management", "personalized.heat",
         "prevention.stay_active", "prevention.keep_exercising", "massage.with_exercise",
         "massage.combine_care",
@@ -177,15 +191,25 @@ def test_base_client_plan() -> None:
     ({}, "massage.combine_care", ("current_care",)),
     ({"current_care": ["massage"], "massage_helped": "yes"}, "massage.combine_care",
      ("massage_helped", "current_care")),
+    # "not pregnant" names the pregnancy answer (a negated test names what it mentions)
     ({"exercise_days": 0, "exercise_types": None}, "prevention.core_strength",
-     ("exercise_days",)),
+     ("exercise_days", "pregnancy")),
     ({}, "prevention.keep_exercising", ("exercise_days", "exercise_types")),
     ({}, "prevention.stay_active", ("pain_duration",)),
     ({}, "personalized.heat",
      ("pain_duration", "diagnoses", "recent_overexertion", "onset")),
     (HIGH_RISK, "medical.psychosocial_support", ("startback_risk",)),
-    ({**HIGH_RISK, **CHRONIC}, "medical.psychosocial_support",
-     ("startback_risk", "pain_duration")),
+    ({**HIGH_RISK, **CHRONIC}, "medical.psychosocial_support", ("startback_risk",)),
+    ({"rf_trauma": True}, "medical.safety_net", ("pain_duration", "rf_trauma")),
+    ({"pregnancy": "pregnant", "pregnancy_weeks": 30, "rf_pregnancy_warning": False},
+     "sleep.position.pregnancy", ("pregnancy", "pregnancy_weeks")),
+    ({"pain_on_waking": "lasts_longer", "morning_stiffness_over_30min": True},
+     "sleep.mattress.review",
+     ("pain_on_waking", "mattress_firmness", "mattress_sagging", "mattress_opinion",
+      "mattress_age_years", "morning_stiffness_over_30min")),
+    ({"pain_duration": "over_12_weeks", "age": 50,
+      "axspa_features": ["onset_before_35", *AXSPA_3_LATE]}, "medical.axspa_referral",
+     ("pain_duration", "axspa_features", "axspa_feature_count")),
     ({"diagnoses": ["spondylosis"], "under_medical_care": False}, "medical.co_manage",
      ("diagnoses", "under_medical_care")),
     ({"pain_on_waking": "lasts_longer"}, "sleep.mattress.review",
@@ -195,7 +219,7 @@ def test_base_client_plan() -> None:
      "sleep.mattress.medium_firm", ("pain_on_waking", "mattress_sagging")),
     ({"pillow_height": "none"}, "sleep.pillow.height", ("sleep_position", "pillow_height")),
     ({"pain_duration": "over_12_weeks", "age": 30, "axspa_features": AXSPA_4},
-     "medical.axspa_referral", ("pain_duration", "age", "axspa_feature_count")),
+     "medical.axspa_referral", ("pain_duration", "age", "axspa_features", "axspa_feature_count")),
 ])
 def test_because(overrides: dict[str, Any], rec_id: str, because: tuple[str, ...]) -> None:
     assert find(plan_for(overrides), rec_id).because == because, (rec_id, overrides)
@@ -208,8 +232,9 @@ def test_urgent_keeps_only_medical_sleep_stay_active_and_hold() -> None:
     plan = plan_for({**STRAIN, **HIGH_RISK, "rf_trauma": True, "pillow_height": "low",
                      "diagnoses": ["spondylosis"], "under_medical_care": False})
     assert plan.triage == "urgent"
+    # No psychosocial support under urgent (v2): no reassurance until a doctor has seen them.
     assert plan.ids == (
-        "medical.urgent_referral", "medical.co_manage", "medical.psychosocial_support",
+        "medical.urgent_referral", "medical.co_manage", "medical.safety_net",
         "sleep.no_change", "sleep.pillow.height", "prevention.stay_active",
         "massage.hold_until_cleared",
     ), plan.ids
@@ -227,29 +252,62 @@ def test_co_manage_does_not_allow_massage_under_urgent_triage() -> None:
     assert "light massage" in calm.detail and calm.because == ("diagnoses", "under_medical_care")
 
 
-def test_awaiting_doctor_bounds_prevention_and_massage_but_not_personalized() -> None:
-    plan = plan_for({**STRAIN, "diagnoses": ["muscle_strain", "osteoporosis"],
+def test_awaiting_doctor_with_bone_risk_bounds_prevention_and_massage() -> None:
+    plan = plan_for({**STRAIN, "diagnoses": ["muscle_strain", "spinal_tumor"],
                      "under_medical_care": False, "current_care": ["massage"],
                      "massage_helped": "no", "sitting_hours": 9,
                      "morning_stiffness_over_30min": True})
     assert plan.triage == "co_manage"
     assert plan.ids == (
-        "medical.co_manage", "sleep.no_change", "personalized.strain.relative_rest",
-        "personalized.strain.cold_or_heat", "personalized.morning_mobility",
-        "personalized.low_risk.self_management", "prevention.stay_active",
-        "massage.reconsider", "massage.gentle_only",
+        "medical.co_manage", "medical.safety_net", "sleep.no_change",
+        "personalized.strain.relative_rest", "personalized.strain.cold_or_heat",
+        "personalized.morning_mobility", "personalized.low_risk.self_management",
+        "prevention.stay_active", "massage.reconsider", "massage.gentle_only",
     ), plan.ids
+    # personalized exercise items stay, worded as guided care
+    assert "with a physiotherapist or with the doctor's agreement" in find(
+        plan, "personalized.morning_mobility").detail
+
+
+def test_awaiting_doctor_without_bone_risk_keeps_exercise_as_guided_care() -> None:
+    plan = plan_for({"diagnoses": ["spinal_stenosis"], "under_medical_care": False,
+                     "exercise_days": 1, "sitting_hours": 8})
+    assert plan.triage == "co_manage"
+    assert [i for i in plan.ids if i.split(".")[0] in ("prevention", "massage")] == [
+        "prevention.stay_active", "prevention.core_strength",
+        "prevention.leg_strength_flexibility", "prevention.flexion_exercises",
+        "prevention.break_up_sitting", "massage.gentle_only"], plan.ids
+    core = find(plan, "prevention.core_strength")
+    assert core.detail.endswith("do not start a hard strengthening programme on your own.")
+    assert core.because == ("exercise_days", "pregnancy", "diagnoses", "under_medical_care")
+    # not worded as guided once the doctor is happy for exercise to go ahead
+    cleared = find(plan_for({"diagnoses": ["spinal_stenosis"], **UNDER_CARE,
+                             "exercise_days": 1}), "prevention.core_strength")
+    assert "doctor's agreement" not in cleared.detail
+
+
+def test_fragility_fracture_sends_an_osteoporotic_strain_to_the_doctor() -> None:
+    # v1 gave heat, exercise and massage to a 68-year-old with osteoporosis hurt in a fall
+    # who answered no to the trauma question.
+    plan = plan_for({"age": 68, "pain_duration": "under_6_weeks", "onset": "after_injury",
+                     "diagnoses": ["osteoporosis"], "under_medical_care": False,
+                     "rf_trauma": False})
+    assert plan.triage == "urgent"
+    assert plan.ids[0] == "medical.urgent_referral"
+    assert "personalized.heat" not in plan.ids
+    assert "rf_fragility_fracture" in find(plan, "medical.urgent_referral").because
 
 
 def test_under_medical_care_lifts_the_bounds() -> None:
-    plan = plan_for({**STRAIN, "diagnoses": ["muscle_strain", "osteoporosis"], **UNDER_CARE})
+    plan = plan_for({**STRAIN, "diagnoses": ["muscle_strain", "spinal_tumor"], **UNDER_CARE})
     assert plan.ids == (
-        "medical.coordinate_care", "sleep.no_change", "personalized.strain.relative_rest",
-        "personalized.strain.cold_or_heat", "personalized.strain.massage",
-        "personalized.low_risk.self_management", "prevention.stay_active",
-        "prevention.keep_exercising", "massage.gentle_only", "massage.with_exercise",
-        "massage.combine_care",
+        "medical.coordinate_care", "medical.safety_net", "sleep.no_change",
+        "personalized.strain.relative_rest", "personalized.strain.cold_or_heat",
+        "personalized.strain.massage", "personalized.low_risk.self_management",
+        "prevention.stay_active", "prevention.keep_exercising", "massage.gentle_only",
+        "massage.with_exercise", "massage.combine_care",
     ), plan.ids
+    assert "light to moderate pressure" in find(plan, "massage.gentle_only").detail
 
 
 def test_massage_is_withheld_when_no_exercise_advice_survives() -> None:
@@ -272,17 +330,20 @@ def test_empty_answers_give_an_empty_plan_not_an_error() -> None:
 # --------------------------------------------------------------------------- wording
 
 
-def test_psychosocial_support_is_a_referral_when_chronic() -> None:
-    chronic = find(plan_for({**HIGH_RISK, **CHRONIC}), "medical.psychosocial_support")
-    assert "referral" in chronic.detail, chronic.detail
-    acute = find(plan_for(HIGH_RISK), "medical.psychosocial_support")
-    assert "referral" not in acute.detail, acute.detail
+@pytest.mark.parametrize("duration", ["under_6_weeks", "6_to_12_weeks", "over_12_weeks"])
+def test_psychosocial_support_is_a_referral_at_any_duration(duration: str) -> None:
+    overrides: dict[str, Any] = {**HIGH_RISK, "pain_duration": duration}
+    if duration == "over_12_weeks":
+        overrides["axspa_features"] = ["none"]
+    support = find(plan_for(overrides), "medical.psychosocial_support")
+    assert "referral to a physiotherapist who uses a psychologically informed approach" in (
+        support.detail)
 
 
-def test_psychosocial_support_is_a_referral_when_chronic_even_under_urgent() -> None:
+def test_psychosocial_support_is_removed_under_urgent() -> None:
     plan = plan_for({**HIGH_RISK, **CHRONIC, "rf_weight_loss": True})
     assert plan.triage == "urgent"
-    assert "referral" in find(plan, "medical.psychosocial_support").detail
+    assert "medical.psychosocial_support" not in plan.ids
 
 
 @pytest.mark.parametrize(("care", "words"), [
@@ -303,12 +364,37 @@ def test_combine_care_depends_on_current_care(care: list[str], words: str) -> No
 
 
 @pytest.mark.parametrize(("rec_id", "overrides", "words"), [
-    ("personalized.strain.cold_or_heat", STRAIN, "practitioner experience"),
     ("prevention.flexion_exercises", {"pain_eased_by": ["bending_forward"]},
      "practitioner experience"),
     ("prevention.avoid_hyperextension", {"hyperextension_activities": True},
      "practitioner experience"),
-    ("personalized.strain.relative_rest", STRAIN, "staying active"),
+    ("personalized.strain.relative_rest", STRAIN, "Staying active helps a strain settle"),
+    ("personalized.strain.cold_or_heat", STRAIN, "too little research on ice to judge"),
+    ("personalized.heat", {}, "never on skin that feels numb"),
+    ("personalized.heat", PREGNANT_20, "never on the bump, and avoid hot baths and saunas"),
+    ("personalized.low_risk.self_management", {}, "most back pain settles within weeks"),
+    ("personalized.disc.guided_exercise", LEG, "see a doctor within a day or two. If numbness"),
+    ("prevention.safe_lifting", {"pain_worse_with": ["lifting"]},
+     "Training in lifting technique on its own does not prevent back pain"),
+    ("prevention.stay_active", {"rf_trauma": True},
+     "avoid heavy lifting and strenuous exercise until you have been seen"),
+    ("medical.urgent_referral", {"rf_trauma": True},
+     "avoid heavy lifting and strenuous exercise"),
+    ("medical.young_person", {"age": 14}, "please book an appointment with the family doctor"),
+    ("medical.young_person", {"age": 14, "pain_duration": "under_6_weeks"},
+     "if it has not settled within a few weeks"),
+    ("medical.safety_net", {}, "Otherwise we will check this plan together in 4 weeks."),
+    ("medical.safety_net", {"rf_trauma": True}, "about a week after the doctor has seen you"),
+    ("massage.whole_body", HIGH_RISK, "no study compares"),
+    ("medical.emergency_referral", {"rf_chest_symptoms": True},
+     "Call the emergency number for an ambulance now"),
+    ("medical.emergency_referral", {**PREGNANT_20, "rf_pregnancy_warning": True},
+     "Contact the maternity unit now"),
+    ("sleep.mattress.review", {"pain_on_waking": "lasts_longer",
+                               "morning_stiffness_over_30min": True},
+     "more typical of inflammation than of the bed"),
+    ("personalized.as.medical_care", {"diagnoses": ["ankylosing_spondylitis"], **UNDER_CARE},
+     "A painful red eye needs medical care the same day"),
     ("medical.emergency_referral", {"rf_saddle_numbness": True}, "Do not start or continue"),
     ("medical.emergency_referral", {"rf_fever": True, "rf_immunosuppressed": True},
      "infection"),
