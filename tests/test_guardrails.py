@@ -1,8 +1,8 @@
-"""The 11 guardrails of CLINICAL.md as properties over the whole answer space.
+"""The 14 guardrails of CLINICAL.md as properties over the whole answer space.
 
 Each guardrail is a function returning the ways a plan breaks it (empty when it holds). The
 main property draws complete interviews (with ODI and RMDQ sometimes included) and checks
-all eleven; smaller properties then fix the answers a guardrail is about, so rare corners
+all fourteen; smaller properties then fix the answers a guardrail is about, so rare corners
 (emergency, massage that did not help, a diagnosis awaiting the doctor) get their own runs.
 The rules under test are restated here from CLINICAL.md, not imported from the recommender.
 """
@@ -29,14 +29,14 @@ Answers = Mapping[str, AnswerValue]
 EXERCISE = {
     "prevention.core_strength", "prevention.keep_exercising",
     "prevention.leg_strength_flexibility", "prevention.flexion_exercises",
-    "personalized.as.gentle_stretching", "personalized.as.low_impact_exercise",
+    "prevention.pregnancy_exercise", "personalized.as.gentle_stretching", "personalized.as.low_impact_exercise",
     "personalized.arthritis.keep_moving", "personalized.disc.guided_exercise",
     "personalized.stenosis.flexion_bias", "personalized.morning_mobility",
     "personalized.medium_risk.physio_exercise",
 }
 MASSAGE_NEEDING_EXERCISE = {
-    "massage.with_exercise", "massage.focused", "massage.whole_body", "massage.combine_care",
-    "personalized.strain.massage",
+    "massage.with_exercise", "massage.focused", "massage.whole_body", "massage.prenatal",
+    "massage.combine_care", "personalized.strain.massage",
 }
 URGENT_ALLOWED = {"prevention.stay_active", "massage.hold_until_cleared"}
 REFERRALS = {"medical.emergency_referral", "medical.urgent_referral"}
@@ -44,6 +44,10 @@ CO_MANAGE_DIAGNOSES = {
     "ankylosing_spondylitis", "autoimmune", "spinal_fracture", "spinal_tumor", "osteoporosis",
     "spinal_stenosis", "spinal_arthritis", "spondylosis",
 }
+BONE_RISK_DIAGNOSES = {"spinal_fracture", "spinal_tumor", "osteoporosis"}
+REASSURANCE = re.compile(
+    r"not (always )?mean (harm|damage)|not a sign of (harm|damage)|nothing serious|"
+    r"rarely a sign", re.IGNORECASE)
 
 BED_REST = re.compile(
     r"\bbed[- ]?rest|\brest(ing)? in bed|\bstay(ing)? in bed|\b(lie|lying) down all day|"
@@ -70,6 +74,21 @@ def co_manage_condition(a: Answers) -> bool:
         "herniated_disc" in diagnoses and "leg_below_knee" in location)
 
 
+def bone_risk_condition(a: Answers) -> bool:
+    diagnoses = a.get("diagnoses", ())
+    assert isinstance(diagnoses, tuple)
+    return bool(BONE_RISK_DIAGNOSES & set(diagnoses))
+
+
+def pregnant(a: Answers) -> bool:
+    return a.get("pregnancy") == "pregnant"
+
+
+def late_pregnancy(a: Answers) -> bool:
+    weeks = a.get("pregnancy_weeks")
+    return pregnant(a) and isinstance(weeks, int) and weeks >= 28
+
+
 # --------------------------------------------------------------------------- the guardrails
 
 
@@ -89,6 +108,8 @@ def g2_urgent(a: Answers, plan: Plan) -> list[str]:
         out.append("urgent plan lacks massage.hold_until_cleared")
     out.extend(f"{i} under urgent" for i in plan.ids
                if not i.startswith(("medical.", "sleep.")) and i not in URGENT_ALLOWED)
+    if "medical.psychosocial_support" in plan.ids:
+        out.append("medical.psychosocial_support under urgent")
     return out
 
 
@@ -171,17 +192,56 @@ def g11_awaiting_doctor(a: Answers, plan: Plan) -> list[str]:
     if plan.triage in ("emergency", "urgent") or not co_manage_condition(a) or a.get(
             "under_medical_care") is True:
         return []
-    allowed = {"prevention.stay_active", "massage.gentle_only", "massage.reconsider"}
-    return [f"{i} while awaiting the doctor's view" for i in plan.ids
-            if (i.startswith(("prevention.", "massage.")) and i not in allowed)
-            or i == "personalized.strain.massage"]
+    out = [f"{i} while awaiting the doctor's view" for i in plan.ids
+           if (i.startswith("massage.") and i not in ("massage.gentle_only",
+                                                       "massage.reconsider"))
+           or i == "personalized.strain.massage"]
+    if bone_risk_condition(a):
+        out.extend(f"{i} while awaiting the doctor's view of weak bone" for i in plan.ids
+                   if i.startswith("prevention.") and i != "prevention.stay_active")
+    return out
+
+
+def g12_pregnancy(a: Answers, plan: Plan) -> list[str]:
+    out = []
+    if late_pregnancy(a):
+        out.extend(f"{i} in late pregnancy" for i in plan.ids
+                   if i in ("sleep.pillow.under_knees", "sleep.position.stomach"))
+    if pregnant(a):
+        out.extend(f"{i} in pregnancy" for i in plan.ids
+                   if i in ("prevention.core_strength", "prevention.flexion_exercises",
+                            "massage.focused", "massage.whole_body"))
+    return out
+
+
+def g13_safety_net_and_reassessment(a: Answers, plan: Plan) -> list[str]:
+    if plan.triage == "emergency":
+        return [] if plan.reassess_weeks is None else ["emergency plan has reassess_weeks"]
+    out = []
+    if "medical.safety_net" not in plan.ids:
+        out.append("no medical.safety_net")
+    if not isinstance(plan.reassess_weeks, int) or plan.reassess_weeks < 1:
+        out.append(f"reassess_weeks is {plan.reassess_weeks!r}")
+    return out
+
+
+def g14_pregnancy_warning_only_in_pregnancy(a: Answers, plan: Plan) -> list[str]:
+    if pregnant(a):
+        return []
+    out = []
+    if "rf_pregnancy_warning" in a:
+        out.append("rf_pregnancy_warning answered outside pregnancy")
+    if any(f.id == "rf_pregnancy_warning" for f in plan.red_flags):
+        out.append("rf_pregnancy_warning counted outside pregnancy")
+    return out
 
 
 GUARDRAILS: dict[str, Callable[[Answers, Plan], list[str]]] = {
     "1": g1_emergency, "2": g2_urgent, "3": g3_no_bed_rest, "4": g4_massage_with_exercise,
     "5": g5_massage_did_not_help, "6": g6_no_imaging, "7": g7_no_devices,
     "8": g8_deterministic, "9": g9_because, "10": g10_mattress_claims,
-    "11": g11_awaiting_doctor,
+    "11": g11_awaiting_doctor, "12": g12_pregnancy, "13": g13_safety_net_and_reassessment,
+    "14": g14_pregnancy_warning_only_in_pregnancy,
 }
 
 
@@ -190,7 +250,7 @@ GUARDRAILS: dict[str, Callable[[Answers, Plan], list[str]]] = {
 
 def routine_referral_is_in_the_plan(a: Answers, plan: Plan) -> list[str]:
     referrals = {"medical.axspa_referral", "medical.routine_review",
-                 "medical.psychosocial_support"}
+                 "medical.psychosocial_support", "medical.young_person"}
     if plan.triage == "refer_routine" and not referrals & set(plan.ids):
         return [f"refer_routine without a referral: {plan.ids}"]
     return []
@@ -203,9 +263,36 @@ def urgent_plan_never_invites_hands_on_work(a: Answers, plan: Plan) -> list[str]
             if re.search(r"massage (and|is|are)[^.]*\bfine\b|light massage", text, re.I)]
 
 
+def no_reassurance_under_urgent(a: Answers, plan: Plan) -> list[str]:
+    """CLINICAL.md v2: no reassurance about pain and harm until a doctor has seen them."""
+    if plan.triage != "urgent":
+        return []
+    return [f"{rid} reassures under urgent triage" for rid, text in _texts(plan)
+            if REASSURANCE.search(text)]
+
+
+def emergency_tiers_never_mixed_in_a_sentence(a: Answers, plan: Plan) -> list[str]:
+    """Wording (v2): "emergency department now" and "within a day or two" apart."""
+    out = []
+    for rid, text in _texts(plan):
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            if re.search(r"emergency", sentence, re.I) and re.search(
+                    r"day or two|within (the next few )?days", sentence, re.I):
+                out.append(f"{rid} mixes two tiers: {sentence!r}")
+    return out
+
+
+def no_nocebo_words(a: Answers, plan: Plan) -> list[str]:
+    return [f"{rid} says {m.group(0)!r}" for rid, text in _texts(plan)
+            if (m := re.search(r"wear and tear|slipped|crumbl\w*|degenerat\w*", text, re.I))]
+
+
 CONSISTENCY: dict[str, Callable[[Answers, Plan], list[str]]] = {
     "refer_routine": routine_referral_is_in_the_plan,
     "urgent text": urgent_plan_never_invites_hands_on_work,
+    "urgent reassurance": no_reassurance_under_urgent,
+    "two tiers": emergency_tiers_never_mixed_in_a_sentence,
+    "nocebo": no_nocebo_words,
 }
 
 
@@ -250,9 +337,9 @@ def test_guardrail_1_emergency_plan_is_only_the_referral(raw: dict[str, AnswerVa
 
 
 @FOCUSED
-@given(interviews(fixed={"rf_trauma": True, "rf_saddle_numbness": False,
-                         "rf_bladder_bowel": False, "rf_both_legs": False,
-                         "rf_leg_weakness": False, "rf_fever": False}))
+@given(interviews(fixed={"rf_trauma": True, "rf_fever": False, **dict.fromkeys(
+    ("rf_saddle_numbness", "rf_bladder_bowel", "rf_sexual_dysfunction", "rf_both_legs",
+     "rf_leg_weakness", "rf_chest_symptoms", "rf_pregnancy_warning"), False)}))
 def test_guardrail_2_urgent_plan_is_bounded(raw: dict[str, AnswerValue]) -> None:
     _assert_guardrails(raw, "2")
     assert build_plan(_checked(raw)[0]).triage == "urgent"
@@ -302,6 +389,50 @@ def test_guardrails_8_and_9_same_answers_same_plan(data: st.DataObject) -> None:
     lambda d: interviews(fixed={"diagnoses": (d,), "under_medical_care": False})))
 def test_guardrail_11_awaiting_the_doctors_view(raw: dict[str, AnswerValue]) -> None:
     _assert_guardrails(raw, "11")
+
+
+@FOCUSED
+@given(st.integers(1, 42).flatmap(lambda weeks: interviews(
+    fixed={"pregnancy": "pregnant", "pregnancy_weeks": weeks})))
+def test_guardrails_12_13_14_in_pregnancy(raw: dict[str, AnswerValue]) -> None:
+    for which in ("4", "12", "13", "14", "urgent reassurance", "two tiers"):
+        _assert_guardrails(raw, which)
+
+
+@FOCUSED
+@given(st.sampled_from(("no", "postpartum")).flatmap(lambda p: interviews(
+    fixed={"pregnancy": p})))
+def test_guardrail_14_outside_pregnancy(raw: dict[str, AnswerValue]) -> None:
+    # An answer to the pregnancy warning sign is dropped by validation (its question is
+    # hidden) and never counted.
+    answers, plan = _checked(raw)
+    with_answer = validate(REGISTRY.select(()), {**answers, "rf_pregnancy_warning": True})
+    assert "rf_pregnancy_warning" in with_answer.dropped
+    assert "rf_pregnancy_warning" not in with_answer.answers
+    _assert_guardrails(raw, "14")
+    _assert_guardrails(raw, "13")
+
+
+@FOCUSED
+@given(st.integers(12, 15).flatmap(lambda age: interviews(fixed={"age": age})))
+def test_young_clients_are_routed_to_a_doctor(raw: dict[str, AnswerValue]) -> None:
+    answers, plan = _checked(raw)
+    if plan.triage not in ("emergency", "urgent"):
+        assert "medical.young_person" in plan.ids, plan.ids
+        if answers.get("pain_duration") != "under_6_weeks":
+            assert plan.triage == "refer_routine", plan.triage
+    _assert_guardrails(raw, "refer_routine")
+
+
+@FOCUSED
+@given(interviews(fixed={"pain_duration": "under_6_weeks", "diagnoses": ("osteoporosis",),
+                         "onset": "after_exertion"}))
+def test_a_strain_in_weak_bone_is_never_treated_before_a_doctor(
+        raw: dict[str, AnswerValue]) -> None:
+    answers, plan = _checked(raw)
+    assert plan.triage in ("emergency", "urgent"), plan.triage
+    for which in ("1", "2", "13", "urgent reassurance"):
+        _assert_guardrails(raw, which)
 
 
 # --------------------------------------------------------------------------- the checks
