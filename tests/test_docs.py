@@ -105,6 +105,8 @@ def yesno(*ids: str) -> dict[str, tuple[str, object]]:
 CONTRACT: dict[str, dict[str, tuple[str, object]]] = {
     "intake": {
         "age": ("int", (12, 110)),
+        "pregnancy": ("choice", {"no", "pregnant", "postpartum"}),
+        "pregnancy_weeks": ("int", (1, 42)),
         "pain_duration": ("choice", {"under_6_weeks", "6_to_12_weeks", "over_12_weeks"}),
         "first_episode": ("yesno", None),
         "onset": ("choice", {"after_exertion", "after_injury", "gradual", "unknown"}),
@@ -119,9 +121,11 @@ CONTRACT: dict[str, dict[str, tuple[str, object]]] = {
         "pain_worst_week": ("int", (0, 10)),
     },
     "red_flags": yesno(
-        "rf_saddle_numbness", "rf_bladder_bowel", "rf_both_legs", "rf_leg_weakness",
-        "rf_fever", "rf_immunosuppressed", "rf_cancer_history", "rf_weight_loss",
-        "rf_night_pain", "rf_trauma", "rf_steroids", "rf_osteoporosis", "rf_thoracic_pain"),
+        "rf_saddle_numbness", "rf_bladder_bowel", "rf_sexual_dysfunction", "rf_both_legs",
+        "rf_leg_weakness", "rf_chest_symptoms", "rf_pregnancy_warning", "rf_fever",
+        "rf_immunosuppressed", "rf_recent_procedure", "rf_unwell", "rf_cancer_history",
+        "rf_weight_loss", "rf_night_pain", "rf_trauma", "rf_steroids", "rf_osteoporosis",
+        "rf_thoracic_pain"),
     "sleep": {
         "sleep_position": ("choice", {"side", "back", "stomach", "mixed"}),
         "mattress_firmness": ("choice", {"soft", "medium_soft", "medium_firm", "firm",
@@ -152,10 +156,11 @@ CONTRACT: dict[str, dict[str, tuple[str, object]]] = {
         "current_care": ("multi", {"massage", "chiropractic", "physical_therapy", "medical",
                                    "medication", "none"}),
         "massage_helped": ("choice", {"yes", "somewhat", "no"}),
+        # NICE NG65's nine features (v2)
         "axspa_features": ("multi", {"onset_before_35", "wakes_second_half_night",
-                                     "buttock_pain_alternating", "better_with_movement",
-                                     "better_with_nsaids", "family_history",
-                                     "psoriasis_or_enthesitis", "none"}),
+                                     "buttock_pain", "better_with_movement",
+                                     "better_with_nsaids", "family_history", "arthritis",
+                                     "enthesitis", "psoriasis", "none"}),
         "onset_before_45": ("yesno", None),
     },
     "startback": {
@@ -194,3 +199,18 @@ def test_only_odi_and_rmdq_are_optional_and_red_flags_come_second() -> None:
     assert [questions[f"odi_{i}"].required for i in range(1, 11)] == [False] * 10
     assert all(questions[f"rmdq_{i}"].required for i in range(1, 25))
     assert all(questions[f"sbst_{i}"].required for i in range(1, 10))
+
+
+def test_v2_labels_avoid_nocebo_words() -> None:
+    # CLINICAL.md v2: spondylosis is never "wear and tear"; a disc is a bulge or herniation.
+    diagnoses = load_registry(None).questions()["diagnoses"]
+    assert "wear and tear" not in diagnoses.label("spondylosis").lower()
+    assert "very common, often painless" in diagnoses.label("spondylosis")
+    assert diagnoses.label("herniated_disc") == "Disc bulge or herniation (a 'slipped disc')"
+
+
+def test_changed_modules_are_version_2() -> None:
+    registry = load_registry(None)
+    assert {m.id: m.version for m in registry.modules if m.id in (
+        "intake", "red_flags", "diagnoses")} == {"intake": "2", "red_flags": "2",
+                                                 "diagnoses": "2"}

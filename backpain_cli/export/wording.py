@@ -15,25 +15,39 @@ from ..plan import ScoreValue
 
 # Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
 RED_FLAG_TEXT: dict[str, str] = {
-    "rf_saddle_numbness": "numbness around the genitals, buttocks or inner thighs",
-    "rf_bladder_bowel": "new trouble passing urine, or loss of bladder or bowel control",
+    "rf_saddle_numbness": "new numbness or tingling around the genitals, back passage, "
+                          "buttocks or inner thighs",
+    "rf_bladder_bowel": "new difficulty passing urine, or loss of bladder or bowel control",
+    "rf_sexual_dysfunction": "new loss of sexual function or of feeling in the genitals",
     "rf_both_legs": "new pain, numbness or pins and needles in both legs",
-    "rf_leg_weakness": "legs getting weaker, or walking or balance getting worse",
+    "rf_leg_weakness": "a leg or foot getting weaker, or walking or balance getting worse",
+    "rf_chest_symptoms": "chest or band-like pain with breathlessness, sweating or feeling "
+                         "faint, or a sudden severe tearing pain in the back",
+    "rf_pregnancy_warning": "bleeding, leaking fluid, or regular tightening or cramps in "
+                            "pregnancy",
     "rf_fever": "a fever together with the back pain",
     "rf_immunosuppressed": "a weakened immune system (for example from medicines or illness)",
-    "rf_cancer_history": "a history of cancer",
+    "rf_recent_procedure": "a spinal operation, injection or procedure, or a bacterial "
+                           "infection, in the last 3 months",
+    "rf_unwell": "feeling generally unwell: unusual tiredness, night sweats or chills",
+    "rf_cancer_history": "a history of cancer, even if treated long ago",
     "rf_weight_loss": "weight loss you cannot explain",
     "rf_night_pain": "constant pain at night that no position eases",
     "rf_trauma": "a recent fall, accident or blow",
-    "rf_steroids": "taking steroid tablets for a long time",
+    "rf_steroids": "taking steroid tablets for 3 months or more",
     "rf_osteoporosis": "osteoporosis, with pain that came on suddenly or after a small strain",
-    "rf_thoracic_pain": "pain mainly in the mid or upper back, or like a band around the chest",
+    "rf_thoracic_pain": "constant mid or upper back pain that does not change with movement, "
+                        "or a band of pain around the chest",
     "rf_age_first_episode": "a first episode of back pain under the age of 16 or over 60",
+    "rf_fragility_fracture": "new pain after a strain or fall with bones that may be weak "
+                             "(osteoporosis, or age 70 or over)",
 }
 
 # What a recommendation's `because` ids are about, in the client's words ("based on ...").
 _TOPICS: dict[str, str] = {
     "age": "your age",
+    "pregnancy": "your pregnancy",
+    "pregnancy_weeks": "how far along your pregnancy is",
     "pain_duration": "how long the pain has lasted",
     "first_episode": "whether you have had back pain before",
     "onset": "how the pain started",
@@ -58,7 +72,7 @@ _TOPICS: dict[str, str] = {
     "recent_overexertion": "recent heavy effort",
     "hyperextension_activities": "bending backwards in work or sport",
     "diagnoses": "what a doctor has diagnosed",
-    "under_medical_care": "the medical care you have now",
+    "under_medical_care": "whether a doctor has cleared exercise and hands-on work",
     "current_care": "the care you have now",
     "massage_helped": "how massage has helped you",
     "axspa_features": "the pattern of your pain",
@@ -86,13 +100,15 @@ CLIENT_BANNERS: dict[str, tuple[str, str]] = {
     "emergency": (
         "Please get emergency medical care today",
         "Some of your answers can be signs of a serious problem that must be checked today. "
-        "Go to an emergency department now, or call your local emergency number. Do not "
-        "start or continue exercise or hands-on treatment today."),
+        "Follow the emergency advice below now: it says whether to call an ambulance, go to "
+        "an emergency department or contact the maternity unit. Do not start or continue "
+        "exercise or hands-on treatment today."),
     "urgent": (
         "Please see a doctor within the next few days",
         "Some of your answers should be checked by a doctor soon: within days, and no later "
-        "than two weeks. Until then, keep gently active, and wait for the doctor's go-ahead "
-        "before hands-on treatment or a new exercise programme."),
+        "than two weeks. Until then, keep gently active, avoid heavy lifting and strenuous "
+        "exercise, and wait for the doctor's go-ahead before hands-on treatment or a new "
+        "exercise programme."),
     "refer_routine": (
         "Please book a routine appointment with your doctor",
         "Your answers suggest that a doctor's review would help. You can carry on with the "
