@@ -8,7 +8,6 @@ command never pays for prompts, FHIR libraries or formats it does not use.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
@@ -223,14 +222,8 @@ def export(
     SESSION or CLIENT with --format md, html, json or fhir; --all or --client REF with
     --format csv or json.
     """
-    try:
-        _export(target, fmt, output, force, all_, client, schema)
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, and keep Python from complaining
-        # about the unflushable stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(1) from None
+    # A reader that goes away (`| head`) or a full disk under stdout: __main__.main.
+    _export(target, fmt, output, force, all_, client, schema)
 
 
 def _export(target: str | None, fmt: Format | None, output: Path | None, force: bool,

@@ -88,6 +88,10 @@ class StorageError(BackpainError):
     """The data folder cannot be written (read-only, full, permissions)."""
 
 
+class OutputError(BackpainError):
+    """Standard output cannot be written (a full disk, a device error)."""
+
+
 class NoTerminalError(BackpainError):
     """Answers are missing and there is no terminal to ask them on."""
 
