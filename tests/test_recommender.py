@@ -412,10 +412,10 @@ def test_wording(rec_id: str, overrides: dict[str, Any], words: str) -> None:
 
 
 def test_every_rule_has_a_title_evidence_and_its_strategy() -> None:
-    titles = [r.title for r in recommender.RULES]
+    titles = [r.advice.title for r in recommender.RULES]
     assert len(set(titles)) == len(titles), "titles repeat"
     for rule in recommender.RULES:
-        assert rule.title and rule.evidence, rule.id
+        assert rule.advice.title and rule.advice.evidence, rule.id
         assert rule.strategy in ("medical", "sleep", "personalized", "prevention", "massage")
 
 

@@ -1,0 +1,124 @@
+"""advice.toml: every rule has its texts, and every text belongs to a rule and is used.
+
+The recommendation texts are data a clinician reviews apart from the rules. These tests
+keep the two sides in step: no rule without words, no words that no rule can say.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from typing import Any
+
+import pytest
+from strategies import client_answers
+from test_recommender import CASES, HIGH_RISK, LEG, PREGNANT_20, PREGNANT_30, STRAIN
+
+from backpain_cli import recommender
+from backpain_cli.plan import build_plan
+
+RAW: dict[str, Any] = tomllib.loads(
+    resources.files("backpain_cli").joinpath("advice.toml").read_text("utf-8"))
+
+# Answers that reach the wording variants the fires-cases of test_recommender do not.
+VARIANTS: list[dict[str, Any]] = [
+    {"rf_chest_symptoms": True},
+    {"rf_chest_symptoms": True, "rf_both_legs": True, **PREGNANT_20,
+     "rf_pregnancy_warning": True},
+    {**PREGNANT_20, "rf_pregnancy_warning": True},
+    {**PREGNANT_20, "rf_fever": True},
+    {"rf_fever": True, "rf_recent_procedure": True},
+    {"age": 14, "pain_duration": "under_6_weeks"},
+    {"age": 14},
+    {"diagnoses": ["spondylosis"], "under_medical_care": False, "rf_trauma": True},
+    {"diagnoses": ["osteoporosis"], "under_medical_care": False},
+    {"diagnoses": ["spinal_stenosis"], "under_medical_care": False},
+    {"rf_trauma": True},
+    {**PREGNANT_30, "pillow_height": "low", "sleep_position": "stomach", "knee_pillow": None},
+    {"pain_on_waking": "lasts_longer", "morning_stiffness_over_30min": True,
+     "mattress_firmness": "soft", "mattress_sagging": True, "mattress_opinion": "too_soft",
+     "mattress_age_years": 12},
+    {"pain_on_waking": "eases_within_30min", "mattress_firmness": "firm",
+     "mattress_opinion": "too_firm", "morning_stiffness_over_30min": True},
+    *({"sleep_position": p, "pillow_height": h, "knee_pillow": None if p == "stomach" else True}
+      for p, h in (("side", "low"), ("back", "high"), ("stomach", "high"), ("mixed", "none"))),
+    {"diagnoses": ["ankylosing_spondylitis"], "under_medical_care": True},
+    {"pain_duration": "over_12_weeks", "age": 30, "axspa_features": [
+        "onset_before_35", "wakes_second_half_night", "better_with_movement",
+        "family_history"]},
+    {**STRAIN, **PREGNANT_20},
+    {"diagnoses": ["spondylosis"], "under_medical_care": True},
+    {"diagnoses": ["spinal_arthritis", "spondylosis"], "under_medical_care": True},
+    {"pain_duration": "over_12_weeks", "axspa_features": ["none"]},
+    {"pain_duration": "over_12_weeks", "axspa_features": ["none"], "rf_unwell": True},
+    {"diagnoses": ["osteoporosis"], "under_medical_care": True},
+    {"current_care": ["massage"], "massage_helped": "yes"},
+    {"current_care": ["massage"], "massage_helped": "somewhat"},
+    {"current_care": ["chiropractic", "physical_therapy", "medical"]},
+    {**HIGH_RISK, **LEG},
+]
+
+
+class Recording(Mapping[str, str]):
+    """A rule's texts that remember which of them were read."""
+
+    def __init__(self, rule_id: str, texts: Mapping[str, str], seen: set[tuple[str, str]]):
+        self.rule_id, self.texts, self.seen = rule_id, texts, seen
+
+    def __getitem__(self, key: str) -> str:
+        value = self.texts[key]
+        self.seen.add((self.rule_id, key))
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def test_every_rule_has_its_texts_and_every_text_its_rule() -> None:
+    assert list(RAW["rules"]) == list(recommender.RULE_IDS)
+    for rule_id, entry in RAW["rules"].items():
+        assert entry["title"] and entry["evidence"] in RAW["evidence"], rule_id
+        assert set(entry) - {"title", "evidence"}, f"{rule_id} has no text"
+        assert all(isinstance(v, str) and v.strip() for v in entry.values()), rule_id
+
+
+def test_every_evidence_note_is_cited() -> None:
+    cited = {entry["evidence"] for entry in RAW["rules"].values()}
+    assert cited == set(RAW["evidence"])
+
+
+def test_titles_are_distinct() -> None:
+    titles = [entry["title"] for entry in RAW["rules"].values()]
+    assert len(set(titles)) == len(titles)
+
+
+def test_every_sentence_is_said_by_some_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: set[tuple[str, str]] = set()
+    real = recommender.advice()
+    recorded = {rule_id: recommender.Advice(a.title, a.evidence, Recording(rule_id, a.texts, seen))
+                for rule_id, a in real.items()}
+    monkeypatch.setattr(recommender, "advice", lambda: recorded)
+    for overrides in [fires for fires, _ in CASES.values()] + VARIANTS:
+        build_plan(client_answers(overrides))
+    said_shared = {key for _, key in seen if key in RAW["shared"]}
+    assert said_shared == set(RAW["shared"])
+    unsaid = [(rule_id, key) for rule_id, entry in RAW["rules"].items() for key in entry
+              if key not in ("title", "evidence") and (rule_id, key) not in seen]
+    assert not unsaid, f"texts no plan says: {unsaid}"
+
+
+@pytest.mark.parametrize("flag", [f for f, tier in __import__(
+    "backpain_cli.triage", fromlist=["RED_FLAG_TABLE"]).RED_FLAG_TABLE if tier == "emergency"])
+def test_every_emergency_flag_alone_gives_a_reason_and_a_place(flag: str) -> None:
+    overrides: dict[str, Any] = {flag: True}
+    if flag == "rf_pregnancy_warning":
+        overrides.update(PREGNANT_20, rf_pregnancy_warning=True)
+    (referral,) = build_plan(client_answers(overrides)).recommendations
+    assert "warning signs that ." not in referral.detail
+    assert "warning signs that the " in referral.detail, referral.detail
+    assert any(place in referral.detail for place in (
+        "ambulance", "emergency department", "maternity unit")), referral.detail
