@@ -4,18 +4,21 @@ Every path that produces answers (an answers file, the interview, a stored sessi
 `review`) is checked by `validate`, so the rules of PRODUCT.md ("Answers file") hold
 everywhere: strict types, every shown question required unless optional, answers to hidden
 questions or to instruments that were not included dropped with a warning, unknown ids
-reported.
+reported (with the nearest question id when one is close). Once an emergency-tier warning
+sign is answered yes, no other question is required (CLINICAL.md, "The interview and
+clinical safety"): the client goes to emergency care, not through the rest of the interview.
 """
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, UnreadableFileError
+from .errors import AnswersError, Problem, UnreadableFileError
 from .questionnaire import (
     UNKNOWN,
     AnswerValue,
@@ -25,6 +28,7 @@ from .questionnaire import (
     check_value,
     evaluate,
 )
+from .triage import is_emergency
 
 _ANSWERS_FILE_KEYS = {"client", "answers"}
 
@@ -35,6 +39,9 @@ class AnswersFile:
     client: object | None
     answers: Mapping[str, object]
     problems: tuple[Problem, ...]
+    # False when there is no usable [answers] table: that one problem is reported, not
+    # every question as missing.
+    has_answers: bool = True
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -63,23 +70,24 @@ def read_answers_file(path: Path) -> AnswersFile:
     for key in sorted(set(raw) - _ANSWERS_FILE_KEYS):
         problems.append(Problem(key, "unknown top-level key (expected client and [answers])"))
     answers = raw.get("answers")
+    has_answers = isinstance(answers, dict)
     if answers is None:
         problems.append(Problem("answers", "the [answers] table is missing"))
-        answers = {}
     elif not isinstance(answers, dict):
         problems.append(Problem("answers", "must be a table of question id = answer"))
-        answers = {}
-    return AnswersFile(str(path), raw.get("client"), answers, tuple(problems))
+    return AnswersFile(str(path), raw.get("client"), answers if isinstance(answers, dict) else {},
+                       tuple(problems), has_answers)
 
 
 def normalise(q: Question, value: object) -> AnswerValue:
     """The stored form of a valid answer: multi answers as tuples in the questionnaire's order."""
-    if q.type == "multi":
-        assert isinstance(value, (list, tuple))
+    if q.type == "multi" and isinstance(value, (list, tuple)):
         chosen = set(value)
         return tuple(v for v in q.choice_values if v in chosen)
-    assert isinstance(value, (bool, int, str))
-    return value
+    if q.type != "multi" and isinstance(value, (bool, int, str)):
+        return value
+    # Only reached if a caller skipped check_value: still one problem line, not a traceback.
+    raise AnswersError([Problem(q.id, check_value(q, value) or "not a valid answer")])
 
 
 @dataclass(frozen=True)
@@ -92,16 +100,26 @@ class Validation:
     dropped: tuple[str, ...]
     hidden: frozenset[str]
     unknown: tuple[str, ...] = field(default=())
+    # unknown id -> the question id it is probably a misspelling of.
+    suggestions: Mapping[str, str] = field(default_factory=dict)
+    # Required questions left unanswered that an emergency sign made unnecessary.
+    waived: tuple[str, ...] = field(default=())
 
     @property
     def complete(self) -> bool:
         return not self.problems and not self.missing and not self.unknown
 
-    def all_problems(self) -> list[Problem]:
-        """Every problem in question order, for the exit-3 listing."""
-        out = [Problem(u, "unknown question id") for u in self.unknown]
+    def unknown_problem(self, key: str) -> Problem:
+        hint = self.suggestions.get(key)
+        return Problem(key, "unknown question id" + (f" (did you mean {hint}?)" if hint else ""))
+
+    def all_problems(self, *, missing: bool = True) -> list[Problem]:
+        """Every problem in question order, for the exit-3 listing (`missing=False` leaves out
+        the missing answers, when a file had no usable [answers] table at all)."""
+        out = [self.unknown_problem(u) for u in self.unknown]
         out.extend(self.problems)
-        out.extend(Problem(m, "missing (required)") for m in self.missing)
+        if missing:
+            out.extend(Problem(m, "missing (required)") for m in self.missing)
         return out
 
 
@@ -166,8 +184,44 @@ def validate(
     known = set(known_ids)
     unknown = [k for k in raw if k not in ids and k not in known]
     dropped.extend(k for k in raw if k not in ids and k in known)
+    suggestions = _suggestions(unknown, sorted(ids | known))
+    # The id a typo was meant to be is reported once, at the typo, not also as missing.
+    missing = [m for m in missing if m not in suggestions.values()]
+    waived: list[str] = []
+    if missing and is_emergency(answers):
+        waived, missing = missing, []
     return Validation(answers, tuple(problems), tuple(missing), tuple(dropped),
-                      frozenset(hidden), tuple(unknown))
+                      frozenset(hidden), tuple(unknown), suggestions, tuple(waived))
+
+
+def _suggestions(unknown: Sequence[str], ids: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key in unknown:
+        close = difflib.get_close_matches(key, ids, n=1, cutoff=0.75)
+        if close:
+            out[key] = close[0]
+    return out
+
+
+def interview_questions(
+    modules: Sequence[Module],
+    answers: Mapping[str, AnswerValue],
+    skipped: Iterable[str] = (),
+) -> list[Question]:
+    """The questions of this interview as answers stand: those shown (answered or not) and
+    those not decided yet, in order. The interview counts its progress on this list; it
+    grows and shrinks as answers show or hide questions, hence "about"."""
+    skipped_set = set(skipped)
+    out: list[Question] = []
+    for q, shown in walk(modules, answers):
+        if shown is False:
+            continue
+        if shown is UNKNOWN and q.when is not None and \
+                any(i in skipped_set for i in q.when.questions()):
+            # Its input was skipped: it can never be decided, so it is never asked.
+            continue
+        out.append(q)
+    return out
 
 
 def next_question(

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from .answers import Validation, read_answers_file, validate
 from .errors import AnswersError, BackpainError, Problem, UsageError
-from .plan import build_plan
+from .plan import Plan, build_plan
 from .questionnaire import AnswerValue, Module, Registry
 from .session import ModuleRef, Session
 from .storage import find_ref, new_session_id, read_session, validate_client
+from .triage import is_emergency
 
 
 def parse_instruments(text: str | None, registry: Registry) -> tuple[str, ...]:
@@ -45,6 +46,8 @@ class Start:
     resumed: Session | None = None
     file_problems: tuple[Problem, ...] = ()
     warnings: list[str] = field(default_factory=list)
+    # False when the answers file had no usable [answers] table (PRODUCT.md: one problem).
+    file_has_answers: bool = True
 
 
 def start(
@@ -89,15 +92,26 @@ def start(
             # point at this one's visit.
             raise UsageError(f"session {previous.id} belongs to client {previous.client}, "
                              f"not {client}")
-        defaults = dict(previous.answers)
+        defaults = follow_up_defaults(registry, previous.answers)
         follows = previous.id
         ref_client = previous.client
         chosen = chosen or tuple(i for i in previous.instruments
                                  if i in registry.optional_ids)
+    if resumed is not None and resumed.follows and not defaults:
+        # A follow-up visit interrupted and resumed keeps the last visit's answers as
+        # defaults; if that session is gone, the questions are simply asked without them.
+        try:
+            previous = read_session(find_ref(resumed.follows, root).path)
+        except BackpainError:
+            pass
+        else:
+            defaults = follow_up_defaults(registry, previous.answers)
     file_problems: tuple[Problem, ...] = ()
+    file_has_answers = True
     if answers_file is not None:
         af = read_answers_file(answers_file)
         file_problems = af.problems
+        file_has_answers = af.has_answers
         if af.client is not None and ref_client is None:
             ref_client = af.client
         raw.update(af.answers)
@@ -117,18 +131,36 @@ def start(
             "ignored answers to questions not asked in this interview (hidden by an earlier "
             f"answer or an instrument not included): {', '.join(validation.dropped)}")
     return Start(modules, chosen, checked, dict(validation.answers), skipped, validation,
-                 defaults, follows, resumed, file_problems, warnings)
+                 defaults, follows, resumed, file_problems, warnings, file_has_answers)
 
 
-def require_complete(st: Start) -> None:
-    """Under --no-input: every problem at once, or nothing (exit 3)."""
+def follow_up_defaults(registry: Registry,
+                       previous: Mapping[str, AnswerValue]) -> dict[str, AnswerValue]:
+    """The previous visit's answers that a follow-up offers as defaults: not those that
+    describe today (warning signs, pregnancy, NPRS, STarT Back, ODI, RMDQ; CLINICAL.md)."""
+    questions = registry.questions()
+    return {k: v for k, v in previous.items()
+            if k in questions and not questions[k].fresh_each_visit}
+
+
+def emergency_plan(answers: Mapping[str, AnswerValue]) -> Plan | None:
+    """The plan of these answers when an emergency sign is among them (its only
+    recommendation is the emergency referral), else None."""
+    return build_plan(answers) if is_emergency(answers) else None
+
+
+def require_complete(st: Start) -> str:
+    """Under --no-input: every problem at once (exit 3), or the client to save the session for."""
     problems = list(st.file_problems)
     if st.client is None:
         problems.append(Problem("client", "missing (give --client or client = \"...\" in the "
                                           "answers file)"))
-    problems.extend(st.validation.all_problems())
-    if problems:
+    # Without an [answers] table every question would be listed as missing: that is one
+    # problem, already named.
+    problems.extend(st.validation.all_problems(missing=st.file_has_answers))
+    if problems or st.client is None:  # a missing client is one of the problems
         raise AnswersError(problems)
+    return st.client
 
 
 def module_refs(modules: Sequence[Module]) -> tuple[ModuleRef, ...]:
@@ -159,7 +191,9 @@ def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
     return Session(
         id=base.id, client=client, created=base.created, status="completed",
         answers=dict(final.answers), questionnaires=module_refs(st.modules),
-        instruments=st.instruments, plan=plan, follows=st.follows, skipped=kept_skips)
+        instruments=st.instruments, plan=plan, follows=st.follows, skipped=kept_skips,
+        # Questions left unasked because an emergency sign made them unnecessary.
+        ended_early="emergency" if final.waived else None)
 
 
 def draft(st: Start, client: str, answers: Mapping[str, AnswerValue],
@@ -171,3 +205,25 @@ def draft(st: Start, client: str, answers: Mapping[str, AnswerValue],
         id=base.id, client=client, created=base.created, status="draft", answers=kept,
         questionnaires=module_refs(st.modules), instruments=st.instruments,
         follows=st.follows, skipped=tuple(sorted(skipped)))
+
+
+def draft_to_discard(ref: str, root: Path | None = None) -> tuple[Session, Path]:
+    """The draft `ref` names, for `assess --discard`; a completed session is never deleted."""
+    found = find_ref(ref, root)
+    session = read_session(found.path)
+    if not session.is_draft:
+        raise BackpainError(
+            f"session {session.id} is completed, not a draft; completed sessions are kept "
+            "(only drafts can be discarded)")
+    return session, found.path
+
+
+def discard(session: Session, path: Path) -> None:
+    """Delete the draft, checking again that it still is one (it may have been resumed and
+    completed in another window since it was shown)."""
+    from .storage import delete_session
+
+    again = read_session(path)
+    if again.id != session.id or not again.is_draft:
+        raise BackpainError(f"session {session.id} is no longer a draft; nothing deleted")
+    delete_session(path)

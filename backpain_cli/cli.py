@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .errors import BackpainError, UsageError, report
+from .errors import AnswersError, BackpainError, UsageError, report
 
 if TYPE_CHECKING:  # imported lazily at run time, see the module docstring
     from .assess import Start
@@ -92,6 +92,11 @@ def assess(
     demo: Annotated[bool, typer.Option(
         "--demo", help="Run a complete sample interview (no typing) and show its plan.")
     ] = False,
+    discard: Annotated[str | None, typer.Option(
+        "--discard", help="Delete a draft (unfinished) session, after a typed confirmation.")
+    ] = None,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="With --discard: delete without asking.")] = False,
 ) -> None:
     """Run the interview with a client and show (and save) their plan."""
     from . import assess as domain
@@ -99,6 +104,18 @@ def assess(
     from .questionnaire import load_registry
     from .session import to_document
 
+    if discard is not None:
+        others = [name for name, given in (
+            ("--client", client is not None), ("--answers", answers is not None),
+            ("--no-input", no_input), ("--instruments", instruments is not None),
+            ("--from", from_ is not None), ("--resume", resume is not None),
+            ("--json", as_json), ("--no-save", no_save), ("--demo", demo)) if given]
+        if others:
+            raise UsageError(f"--discard cannot be combined with {', '.join(others)}")
+        _discard(discard, ask=not yes)
+        return
+    if yes:
+        raise UsageError("--yes goes with --discard only")
     if demo:
         if answers is not None or resume or from_:
             raise UsageError("--demo cannot be combined with --answers, --resume or --from")
@@ -110,9 +127,12 @@ def assess(
     for message in st.warnings:
         _warn(message)
     if no_input:
-        domain.require_complete(st)
-        assert st.client is not None
-        session = domain.finish(st, st.client, st.answers, st.skipped)
+        try:
+            client_ref = domain.require_complete(st)
+        except AnswersError:
+            _emergency_first(st)
+            raise
+        session = domain.finish(st, client_ref, st.answers, st.skipped)
     else:
         session = _interactive(st, save=not no_save, as_json=as_json)
     for warning in session.plan.warnings if session.plan else ():
@@ -157,16 +177,64 @@ def _demo_answers() -> Path:
     return Path(str(resources.files("backpain_cli.data") / "demo.answers.toml"))
 
 
+def _emergency_first(st: Start) -> None:
+    """With an emergency sign among the answers, the referral comes before any problem
+    list, so that no one misses it (CLINICAL.md, "Stop at an emergency")."""
+    from . import assess as domain
+
+    plan = domain.emergency_plan(st.answers)
+    if plan is not None:
+        import shutil
+        import textwrap
+
+        from .render import emergency_lines
+
+        width = min(shutil.get_terminal_size().columns, 100) - 1
+        lines = (textwrap.fill(line, width, break_long_words=False)
+                 for line in emergency_lines(plan))
+        sys.stderr.write("\n".join(lines) + "\n\n")
+
+
+def _discard(ref: str, *, ask: bool) -> None:
+    """`assess --discard SESSION`: delete a draft after the practitioner types "yes"."""
+    from . import assess as domain
+    from .errors import NoTerminalError
+
+    session, path = domain.draft_to_discard(ref)
+    if ask:
+        if not sys.stdin.isatty():
+            raise NoTerminalError("standard input is not a terminal, so the deletion cannot "
+                                  "be confirmed; add --yes to delete the draft without asking")
+        from prompt_toolkit.output import create_output
+
+        from .interview import QuestionaryAsker, confirm_typed
+
+        asker = QuestionaryAsker(output=create_output(stdout=sys.stderr))
+        count = len(session.answers)
+        if not confirm_typed(asker, f"Delete draft {session.id} of client {session.client} "
+                             f"({count} answer{'s' if count != 1 else ''})? Type yes to "
+                             "delete it:", "yes"):
+            _info(f"Nothing deleted; draft {session.id} is kept.")
+            return
+    domain.discard(session, path)
+    _info(f"Deleted draft {session.id} ({path})")
+
+
 def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
     """Ask what is missing; on Ctrl-C save what we have as a draft and exit 130."""
     from . import assess as domain
     from .answers import next_question
     from .errors import Interrupted, NoTerminalError
+    from .triage import is_emergency
 
+    # Once an emergency sign is answered, no other question is required (CLINICAL.md).
     needs_prompt = (st.client is None or bool(st.validation.problems)
-                    or next_question(st.modules, st.answers, st.skipped) is not None)
+                    or (next_question(st.modules, st.answers, st.skipped) is not None
+                        and not is_emergency(st.answers)))
+    terminal = sys.stdin.isatty()
     # Checked before the warnings below, which promise to ask again.
-    if needs_prompt and not sys.stdin.isatty():
+    if needs_prompt and not terminal:
+        _emergency_first(st)
         raise NoTerminalError(
             "answers are missing or invalid and standard input is not a terminal; give them "
             "with --answers FILE and --client, and add --no-input to list every problem "
@@ -176,7 +244,16 @@ def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
     for problem in st.validation.problems:
         _warn(f"{problem} — it will be asked again")
     for unknown in st.validation.unknown:
-        _warn(f"{unknown}: unknown question id, ignored")
+        _warn(f"{st.validation.unknown_problem(unknown)}, ignored")
+    if not terminal and st.client is not None:
+        # Nothing is required (an emergency sign, or nothing left): no prompt at all.
+        return domain.finish(st, st.client, st.answers, st.skipped)
+    if st.resumed is not None:
+        count = len(st.answers)
+        _info(f"Resuming draft {st.resumed.id} for client {st.resumed.client}: {count} "
+              f"answer{'s' if count != 1 else ''} kept.")
+    elif st.follows is not None:
+        _info(f"Follow-up visit for client {st.client} after session {st.follows}.")
     from .interview import QuestionaryAsker, ask_client, run_interview
 
     output = None
@@ -212,8 +289,10 @@ def questionnaires_list(
     from .questionnaire import load_registry
 
     registry = load_registry(storage.questionnaires_dir())
+    # The descriptions (sources, licences) live here and in the README, not in the interview.
     rows = [{"id": m.id, "version": m.version, "title": m.title, "questions": len(m.questions),
-             "optional": m.optional, "source": "shipped" if m.shipped else m.source}
+             "optional": m.optional, "source": "shipped" if m.shipped else m.source,
+             "description": m.description}
             for m in registry.modules]
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
@@ -221,14 +300,21 @@ def questionnaires_list(
     from rich.table import Table
 
     from .render import make_console
+    from .safe_text import visible
 
     table = Table(title="Questionnaire modules", title_justify="left")
     for col in ("id", "version", "questions", "included", "source"):
         table.add_column(col)
     for r in rows:
         table.add_row(str(r["id"]), str(r["version"]), str(r["questions"]),
-                      "with --instruments" if r["optional"] else "always", str(r["source"]))
-    make_console().print(table)
+                      "with --instruments" if r["optional"] else "always",
+                      visible(str(r["source"])))
+    console = make_console()
+    console.print(table)
+    for m in registry.modules:
+        if m.description:
+            # markup=False: a practitioner's own text may hold [brackets].
+            console.print(f"\n{m.id}: {m.description}", markup=False)
 
 
 @questionnaires_app.command("check")

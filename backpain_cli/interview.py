@@ -3,25 +3,46 @@
 Every prompt goes through `QuestionaryAsker._ask`, which always uses `unsafe_ask` so that
 Ctrl-C and end of input reach us as exceptions; `run_interview` turns them into our own
 `Interrupted` carrying the answers given so far, from which the CLI saves a draft.
+
+Safety comes first (CLINICAL.md, "The interview and clinical safety"): as soon as an answer
+raises an emergency-tier warning sign the referral is shown and the practitioner may end the
+interview there; an urgent sign is acknowledged in one line. Which signs fire and at what
+tier is `triage.red_flags`' decision, never this module's.
+
+Each prompt is erased when answered and replaced by one line with the question and the
+answer as it was shown on screen (labels, not stored values), so a number typed over a
+remembered default, a ticked list and an accepted default all read back the same way.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import questionary
 from prompt_toolkit import print_formatted_text
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.styles import Style
 
-from .answers import next_question
+from .answers import interview_questions, next_question
 from .errors import Interrupted, InvalidClientError
 from .questionnaire import AnswerValue, Module, Question, check_value
 from .storage import validate_client
+from .triage import EMERGENCY, URGENT, red_flags
+
+if TYPE_CHECKING:
+    from .plan import Plan, RedFlag
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+# Typed at an optional number prompt that has a default, to leave the question unanswered.
+SKIP_KEY = "-"
+MULTI_HINT = "(space to tick, enter to confirm)"
+URGENT_LINE = ("this client should see a doctor within days; the interview goes on for "
+               "sleep and activity advice")
 
 
 class Skip:
@@ -36,30 +57,78 @@ STYLE = Style([
     ("qmark", "bold"),
     ("question", "bold"),
     ("instruction", ""),
+    ("emergency", "bold reverse"),
+    ("urgent", "bold"),
 ])
 
 
-class Asker(Protocol):
-    def heading(self, module: Module) -> None: ...
+@dataclass(frozen=True)
+class Progress:
+    """Where a module's questions sit in the interview: first and last number, and the
+    total as answers stand (questions shown or hidden later change it, hence "about")."""
 
-    def ask(self, question: Question, default: AnswerValue | None) -> AnswerValue | Skip: ...
+    first: int
+    last: int
+    total: int
+
+    def __str__(self) -> str:
+        span = f"question {self.first}" if self.first == self.last \
+            else f"questions {self.first}–{self.last}"
+        return f"{span} of about {self.total}"
+
+
+class Asker(Protocol):
+    def intro(self, text: str) -> None: ...
+
+    def heading(self, module: Module, progress: Progress) -> None: ...
+
+    def urgent(self, flags: Sequence[RedFlag]) -> None: ...
+
+    def emergency(self, plan: Plan) -> bool: ...
+
+    def ask(self, question: Question, default: AnswerValue | None, *,
+            last_visit: bool = False) -> AnswerValue | Skip: ...
 
     def ask_client(self) -> str: ...
 
 
-def int_validator(question: Question) -> Callable[[str], bool | str]:
+def answer_text(question: Question, value: AnswerValue) -> str:
+    """An answer as the practitioner saw it on screen: yes/no, choice labels, the number."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(question.label(v) for v in value)
+    if isinstance(value, str):
+        return question.label(value)
+    return str(value)
+
+
+def _on_screen(question: Question) -> Callable[[str], str]:
+    """Names a choice in a validation message by its label, as it is shown."""
+    return lambda value: f"“{question.label(value)}”"
+
+
+def _sentence(reason: str) -> str:
+    return f"{reason[0].upper()}{reason[1:]}"
+
+
+def int_validator(question: Question, default: int | None = None
+                  ) -> Callable[[str], bool | str]:
     """Validation for typed numbers: a message explains the problem and the prompt stays."""
 
     def validate(text: str) -> bool | str:
         text = text.strip()
         if not text:
-            return True if not question.required else "Please type a whole number."
+            if default is not None or not question.required:
+                return True
+            return "Please type a whole number."
+        if text == SKIP_KEY and default is not None and not question.required:
+            return True
         # int() alone would also take "1_000" and non-ASCII digits such as "٣".
         if not _WHOLE_NUMBER.fullmatch(text):
             return f"Please type a whole number from {question.min} to {question.max}."
-        value = int(text)
-        reason = check_value(question, value)
-        return True if reason is None else f"{reason[0].upper()}{reason[1:]}."
+        reason = check_value(question, int(text))
+        return True if reason is None else f"{_sentence(reason)}."
 
     return validate
 
@@ -76,61 +145,151 @@ def yes_no_validator(text: str) -> bool | str:
 
 def multi_validator(question: Question) -> Callable[[list[str]], bool | str]:
     def validate(selected: list[str]) -> bool | str:
-        reason = check_value(question, tuple(selected))
+        reason = check_value(question, tuple(selected), _on_screen(question))
         if reason is None:
             return True
-        return f"{reason[0].upper()}{reason[1:]} (space to tick, enter to confirm)."
+        return f"{_sentence(reason)} {MULTI_HINT}."
 
     return validate
 
 
-class QuestionaryAsker:
-    """Asks with questionary. `input`/`output` are for tests (prompt_toolkit pipe input)."""
+def number_hint(question: Question, default: int | None, *, last_visit: bool) -> str:
+    """What a number prompt says after the question: the range, and what Enter does."""
+    parts = [f"{question.min}–{question.max}"]
+    if default is not None:
+        where = "last visit" if last_visit else "default"
+        parts.append(f"{where}: {default}, Enter keeps it")
+        if not question.required:
+            parts.append(f"{SKIP_KEY} to skip")
+    elif not question.required:
+        parts.append("empty to skip")
+    return f" ({'; '.join(parts)})"
 
-    def __init__(self, *, input: Any = None, output: Any = None) -> None:
+
+class QuestionaryAsker:
+    """Asks with questionary. `input`/`output` are for tests (prompt_toolkit pipe input);
+    `columns` fixes the width prompts are wrapped to (else the terminal's)."""
+
+    def __init__(self, *, input: Any = None, output: Any = None,
+                 columns: int | None = None) -> None:
         self._io: dict[str, Any] = {}
         if input is not None:
             self._io["input"] = input
         if output is not None:
             self._io["output"] = output
+        self._columns = columns
+
+    # ----------------------------------------------------------------------- output
+
+    def _width(self) -> int:
+        if self._columns is not None:
+            return self._columns
+        if "output" in self._io:
+            return int(self._io["output"].get_size().columns)
+        return shutil.get_terminal_size().columns
+
+    def _wrap(self, text: str, indent: str = "", first: str = "") -> str:
+        """Wrapped at word boundaries to the terminal: a terminal would cut words."""
+        # One column spare: a line exactly as wide as the terminal makes some wrap early.
+        width = max(20, self._width() - 1)
+        return textwrap.fill(text, width=width, initial_indent=first,
+                             subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False)[len(first):]
 
     def _print(self, fragments: list[tuple[str, str]]) -> None:
         # print_formatted_text takes an output but no input.
         output = {"output": self._io["output"]} if "output" in self._io else {}
         print_formatted_text(FormattedText(fragments), style=STYLE, **output)
 
+    def _say(self, text: str, style: str = "", indent: str = "") -> None:
+        self._print([(style, indent + self._wrap(text, indent, indent))])
+
     def _ask(self, prompt: questionary.Question) -> Any:
         # The one place a prompt is shown. unsafe_ask lets KeyboardInterrupt and EOFError
         # through instead of printing "Cancelled" and returning None.
         return prompt.unsafe_ask()
 
-    def heading(self, module: Module) -> None:
-        self._print([("", "\n"), ("class:heading", f"── {module.title} ──")])
-        if module.description:
-            self._print([("class:help", module.description)])
+    def _echo(self, text: str, answer: str) -> None:
+        self._print([("class:qmark", "?"), ("", " "),
+                     ("class:question", self._wrap(text, "  ", "? ")), ("", " "),
+                     ("class:answer", answer)])
 
-    def ask(self, question: Question, default: AnswerValue | None) -> AnswerValue | Skip:
+    def _common(self) -> dict[str, Any]:
+        # erase_when_done: the prompt is replaced by `_echo`'s line once answered.
+        return {"style": STYLE, "qmark": "?", "erase_when_done": True, **self._io}
+
+    # ----------------------------------------------------------------------- the interview
+
+    def intro(self, text: str) -> None:
+        self._say(text)
+
+    def heading(self, module: Module, progress: Progress) -> None:
+        self._print([("", "\n"), ("class:heading", f"── {module.title} — {progress} ──")])
+        if module.intro:
+            self._say(module.intro, "class:help")
+
+    def urgent(self, flags: Sequence[RedFlag]) -> None:
+        from .render import warning_signs
+
+        self._say(f"Urgent sign ({warning_signs(flags, tiers=False)}): {URGENT_LINE}.",
+                  "class:urgent")
+
+    def emergency(self, plan: Plan) -> bool:
+        """Show the emergency referral at once; True when the practitioner ends here."""
+        from .render import emergency_lines
+
+        headline, signs, *rest = emergency_lines(plan)
+        self._print([("", "\n"), ("class:emergency", f" {headline} ")])
+        self._say(signs, "class:urgent")
+        for line in rest:
+            self._say(line)
+        end = bool(self._ask(questionary.confirm(
+            self._wrap("End the interview now? The session is saved with the answers so far "
+                       "and this referral as its plan.", "  ", "? "),
+            default=True, auto_enter=False, **self._common())))
+        self._echo("End the interview now?", "yes" if end else "no, continue")
+        if not end:
+            self._say("The interview goes on; the plan stays an emergency referral.",
+                      "class:help")
+        return end
+
+    def ask(self, question: Question, default: AnswerValue | None, *,
+            last_visit: bool = False) -> AnswerValue | Skip:
         if question.help:
-            self._print([("class:help", f"  {question.help}")])
+            self._say(question.help, "class:help", "  ")
+        value = self._prompt(question, default, last_visit)
+        self._echo(question.text, "(skipped)" if isinstance(value, Skip)
+                   else answer_text(question, value))
+        return value
+
+    def _prompt(self, question: Question, default: AnswerValue | None,
+                last_visit: bool) -> AnswerValue | Skip:
         text = question.text
-        common: dict[str, Any] = {"style": STYLE, "qmark": "?", **self._io}
+        common = self._common()
         if question.type == "yesno":
             if isinstance(default, bool):
                 return bool(self._ask(questionary.confirm(
-                    text, default=default, auto_enter=False, **common)))
+                    self._wrap(text, "  ", "? "), default=default, auto_enter=False,
+                    **common)))
             # No default: a stray Enter must never answer "no" to a warning sign.
             answer = self._ask(questionary.text(
-                f"{text} (y/n)", validate=yes_no_validator, **common))
+                self._wrap(f"{text} (y/n)", "  ", "? "), validate=yes_no_validator,
+                **common))
             return str(answer).strip().lower() in YES
         if question.type == "choice":
             choices = [questionary.Choice(c.label, value=c.value) for c in question.choices]
             if not question.required:
                 choices.append(questionary.Choice("(skip this question)", value="__skip__"))
+            shortcuts = len(choices) <= 9
+            hint = "(arrow keys or number, Enter to choose)" if shortcuts \
+                else "(arrow keys, Enter to choose)"
             answer = self._ask(questionary.select(
-                text, choices=choices,
+                # The instruction is wrapped with the question: questionary would put it
+                # after the message and the terminal would cut it mid-word.
+                self._wrap(f"{text} {hint}", "  ", "? "), instruction=" ", choices=choices,
                 # A remembered answer whose choice no longer exists is not offered.
                 default=default if default in question.choice_values else None,
-                use_shortcuts=len(choices) <= 9, **common))
+                use_shortcuts=shortcuts, **common))
             return SKIP if answer == "__skip__" else str(answer)
         if question.type == "multi":
             ticked = set(default) if isinstance(default, tuple) else set()
@@ -138,15 +297,20 @@ class QuestionaryAsker:
             choices = [questionary.Choice(c.label, value=c.value, checked=c.value in ticked)
                        for c in question.choices]
             answer = self._ask(questionary.checkbox(
-                text, choices=choices, validate=multi_validator(question),
-                instruction="(space to tick, enter to confirm)", **common))
+                self._wrap(f"{text} {MULTI_HINT}", "  ", "? "), instruction=" ",
+                choices=choices, validate=multi_validator(question), **common))
             return tuple(answer)
-        hint = f" ({question.min}–{question.max}{'' if question.required else ', empty to skip'})"
-        answer = self._ask(questionary.text(
-            text + hint, default="" if default is None else str(default),
-            validate=int_validator(question), **common))
-        answer = str(answer).strip()
-        return SKIP if not answer else int(answer)
+        number = default if isinstance(default, int) and not isinstance(default, bool) \
+            and check_value(question, default) is None else None
+        # The default is named in the prompt, not put in the input as editable text:
+        # typing must replace it (typing 0 over a remembered 1 must not give 10).
+        answer = str(self._ask(questionary.text(
+            self._wrap(text + number_hint(question, number, last_visit=last_visit),
+                       "  ", "? "),
+            validate=int_validator(question, number), **common))).strip()
+        if not answer:
+            return number if number is not None else SKIP
+        return SKIP if answer == SKIP_KEY else int(answer)
 
     def ask_client(self) -> str:
         def validate(text: str) -> bool | str:
@@ -156,10 +320,38 @@ class QuestionaryAsker:
                 return str(exc)
             return True
 
-        answer = self._ask(questionary.text(
+        answer = str(self._ask(questionary.text(
             "Client reference (initials or practice ID)?", validate=validate,
-            style=STYLE, **self._io))
-        return str(answer).strip()
+            **self._common()))).strip()
+        self._echo("Client reference (initials or practice ID)?", answer)
+        return answer
+
+    def confirm_typed(self, text: str, word: str) -> bool:
+        """A confirmation that needs `word` typed out (Enter alone or y is not enough)."""
+        answer = str(self._ask(questionary.text(self._wrap(text, "  ", "? "),
+                                                **self._common()))).strip()
+        self._echo(text, answer)
+        return answer.lower() == word
+
+
+def intro_text(remaining: int, answered: int, *, follow_up: bool) -> str:
+    left = f"About {remaining} question{'s' if remaining != 1 else ''}" + (
+        f" left ({answered} already answered)" if answered else "")
+    text = f"{left}. Ctrl-C saves a draft that you can resume later."
+    if follow_up:
+        text += (" Follow-up visit: warning signs, pregnancy, pain scores and the "
+                 "questionnaires are asked afresh; for other questions Enter keeps the last "
+                 "visit's answer.")
+    return text
+
+
+def progress(modules: Sequence[Module], answers: Mapping[str, AnswerValue],
+             skipped: set[str], question: Question) -> Progress:
+    """The numbers of `question` and of its module's last question, out of about how many."""
+    listed = interview_questions(modules, answers, skipped)
+    numbers = [n for n, q in enumerate(listed, 1) if q.module == question.module]
+    first = next((n for n, q in enumerate(listed, 1) if q.id == question.id), 1)
+    return Progress(first, max(numbers, default=first), len(listed))
 
 
 def run_interview(
@@ -168,27 +360,59 @@ def run_interview(
     skipped: set[str],
     asker: Asker,
     defaults: Mapping[str, AnswerValue] | None = None,
-) -> None:
+) -> bool:
     """Ask every shown, unanswered question in order, updating `answers` and `skipped`.
 
-    Conditions are re-evaluated after each answer. On Ctrl-C or end of input raises
-    `Interrupted`; `answers` then holds everything answered so far.
+    Conditions are re-evaluated after each answer. Returns True when the practitioner ended
+    the interview at an emergency sign (the rest of the questions unasked), else False.
+    On Ctrl-C or end of input raises `Interrupted`; `answers` then holds everything
+    answered so far.
     """
+    from .plan import build_plan
+
     by_module = {m.id: m for m in modules}
+    remembered = defaults or {}
     current: str | None = None
+    # Every (sign, tier) already shown: a sign is announced once, and again only when its
+    # tier rises (fever becomes an emergency with a weakened immune system).
+    announced: set[RedFlag] = set()
     try:
+        first = True
         while (q := next_question(modules, answers, skipped)) is not None:
+            if first:
+                listed = interview_questions(modules, answers, skipped)
+                done = sum(1 for x in listed if x.id in answers or x.id in skipped)
+                asker.intro(intro_text(len(listed) - done, done,
+                                       follow_up=bool(remembered)))
+                first = False
+            flags = red_flags(answers)
+            new = [f for f in flags if f not in announced]
+            announced.update(flags)
+            if any(f.tier == EMERGENCY for f in new):
+                if asker.emergency(build_plan(answers)):
+                    return True
+            elif new and not any(f.tier == EMERGENCY for f in flags):
+                # Under an emergency the plan is the referral alone: no "goes on" line.
+                urgent = [f for f in new if f.tier == URGENT]
+                if urgent:
+                    asker.urgent(urgent)
             if q.module != current:
                 current = q.module
-                asker.heading(by_module[q.module])
-            default = (defaults or {}).get(q.id, q.default)
-            value = asker.ask(q, default)
+                asker.heading(by_module[q.module], progress(modules, answers, skipped, q))
+            # Questions about today are asked afresh: no remembered or file default.
+            if q.fresh_each_visit:
+                default, last_visit = None, False
+            else:
+                last_visit = q.id in remembered
+                default = remembered.get(q.id, q.default)
+            value = asker.ask(q, default, last_visit=last_visit)
             if isinstance(value, Skip):
                 skipped.add(q.id)
             else:
                 answers[q.id] = value
     except (KeyboardInterrupt, EOFError):
         raise Interrupted("interview interrupted") from None
+    return False
 
 
 def ask_client(asker: Asker) -> str:
@@ -196,3 +420,10 @@ def ask_client(asker: Asker) -> str:
         return asker.ask_client()
     except (KeyboardInterrupt, EOFError):
         raise Interrupted("interview interrupted before it started") from None
+
+
+def confirm_typed(asker: QuestionaryAsker, text: str, word: str) -> bool:
+    try:
+        return asker.confirm_typed(text, word)
+    except (KeyboardInterrupt, EOFError):
+        raise Interrupted("interrupted; nothing deleted") from None

@@ -15,9 +15,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, ScoreValue
+from .export.wording import flag_text
+from .plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, RedFlag, ScoreValue
 from .questionnaire import AnswerValue, Module
+from .safe_text import visible, visible_in
 from .scoring import ODI_BAND_LABELS
+from .triage import EMERGENCY
 
 TRIAGE_BANNERS: dict[str, tuple[str, str, str]] = {
     # triage: (style, headline, what to do)
@@ -97,14 +100,32 @@ def scores_table(scores: Mapping[str, ScoreValue]) -> Table:
     return table
 
 
+def warning_signs(flags: Sequence[RedFlag], *, tiers: bool = True) -> str:
+    """Warning signs in words (the one naming of them, shared with the exports), each with
+    its tier: "numbness around the genitals, buttocks or inner thighs (emergency)"."""
+    return "; ".join(flag_text(f.id) + (f" ({f.tier})" if tiers else "") for f in flags)
+
+
+def emergency_lines(plan: Plan) -> list[str]:
+    """The emergency referral as plain lines, for where it must come before anything else
+    (the interview when the sign is answered, an answers file with other problems)."""
+    headline = TRIAGE_BANNERS["emergency"][1]
+    signs = [f for f in plan.red_flags if f.tier == EMERGENCY]
+    named = "Emergency sign" + ("s" if len(signs) > 1 else "")
+    lines = [headline, f"{named}: {warning_signs(signs, tiers=False)}."]
+    lines.extend(f"{r.title}: {r.detail}" for r in plan.recommendations)
+    return lines
+
+
 def plan_renderables(plan: Plan, *, client: str, session_id: str | None) -> list[object]:
+    # A saved plan's texts come from its file: no control character reaches the terminal.
+    plan, client = visible_in(plan), visible(client)
     out: list[object] = []
     header = f"Plan for {client}" + (f" — session {session_id}" if session_id else "")
     out.append(Text(header, style="bold"))
     out.append(triage_banner(plan.triage))
     if plan.red_flags:
-        flags = ", ".join(f"{f.id} ({f.tier})" for f in plan.red_flags)
-        out.append(Text(f"Warning signs: {flags}", style="bold"))
+        out.append(Text(f"Warning signs: {warning_signs(plan.red_flags)}", style="bold"))
     if plan.scores:
         out.append(scores_table(plan.scores))
     for strategy in STRATEGIES:
@@ -142,6 +163,8 @@ def _fmt(value: AnswerValue) -> str:
 
 
 def answers_table(modules: Sequence[Module], answers: Mapping[str, AnswerValue]) -> Table:
+    answers = visible_in(answers)
+    answers = visible_in(answers)
     table = Table(title="Answers", box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("Question")
     table.add_column("Answer")

@@ -245,6 +245,20 @@ def iter_refs(root: Path | None = None, client: str | None = None) -> Iterator[S
                 yield SessionRef(name[:-5], folder.name, Path(e.path))
 
 
+def delete_session(path: Path) -> None:
+    """Remove a session file (a discarded draft), durably: the folder entry is synced."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: no such file (already deleted?)") from None
+    except OSError as exc:
+        denied = exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+        reason = "permission denied (read-only or not yours)" if denied \
+            else exc.strerror or str(exc)
+        raise StorageError(f"cannot delete {path}: {reason}") from None
+    _fsync_dir(path.parent)
+
+
 def list_refs(root: Path | None = None, client: str | None = None) -> list[SessionRef]:
     """Newest first (ids sort by time)."""
     return sorted(iter_refs(root, client), key=lambda r: r.id, reverse=True)

@@ -22,6 +22,8 @@ from typer.testing import CliRunner, Result
 from backpain_cli import assess as domain
 from backpain_cli.answers import validate
 from backpain_cli.cli import app
+from backpain_cli.export.wording import flag_text
+from backpain_cli.plan import build_plan
 from backpain_cli.questionnaire import load_registry
 from backpain_cli.storage import list_refs, read_session, save_session
 
@@ -71,7 +73,8 @@ def test_a_complete_answers_file_saves_a_completed_session(
     path = Path(saved_line(result))
     assert path.parent == backpain_home / "sessions" / "JD-042"
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert (doc["client"], doc["status"], doc["schema"]) == ("JD-042", "completed", 1)
+    assert (doc["client"], doc["status"], doc["schema"]) == ("JD-042", "completed", 2)
+    assert "ended_early" not in doc
     assert doc["answers"] == complete_answers
     assert set(doc["questionnaires"]) == {
         "intake", "red_flags", "sleep", "activity", "diagnoses", "startback"}
@@ -173,7 +176,13 @@ EXIT_3: list[tuple[str, dict[str, object], object, dict[str, object], list[str]]
      ["sleep_position: 'hammock' is not one of: side, back, stomach, mixed"]),
     ("none with others", {"diagnoses": ["none", "scoliosis"]}, "JD-042", {},
      ["diagnoses: 'none' cannot be combined with other choices"]),
-    ("unknown id", {"pain_nwo": 3}, "JD-042", {}, ["pain_nwo: unknown question id"]),
+    ("unknown id", {"zzz": 3}, "JD-042", {}, ["zzz: unknown question id"]),
+    # A misspelt id: the nearest question id is suggested, and the question it was meant
+    # for is not listed as missing as well.
+    ("misspelt id", {"pain_now": None, "pain_nwo": 3}, "JD-042", {},
+     ["pain_nwo: unknown question id (did you mean pain_now?)"]),
+    ("misspelt and present", {"slep_position": "side"}, "JD-042", {},
+     ["slep_position: unknown question id (did you mean sleep_position?)"]),
     ("no client", {}, None, {},
      ["client: missing (give --client or client = \"...\" in the answers file)"]),
     ("unknown top-level key", {}, "JD-042", {"pain_now": 3},
@@ -203,14 +212,18 @@ def test_no_input_lists_every_problem_and_saves_nothing(
     assert_nothing_saved(backpain_home)
 
 
-def test_a_missing_answers_table_is_an_answer_problem(backpain_home: Path,
-                                                      write_answers: WriteAnswers) -> None:
-    result = run("assess", "--answers", write_answers(None), "--no-input")
+@pytest.mark.parametrize(("text", "problem"), [
+    ('client = "JD-042"\n', "answers: the [answers] table is missing"),
+    ('client = "JD-042"\nanswers = "all"\n', "answers: must be a table of question id = answer"),
+], ids=["missing", "not a table"])
+def test_a_missing_answers_table_is_one_answer_problem(
+        backpain_home: Path, tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "answers.toml"
+    path.write_text(text, encoding="utf-8")
+    # One problem, not one "missing" line for every question of the interview.
+    result = run("assess", "--answers", path, "--no-input")
     assert result.exit_code == 3, result.output
-    lines = result.stderr.splitlines()
-    assert lines[:3] == [HEAD3.format(len(lines) - 1).rstrip(),
-                         "  - answers: the [answers] table is missing",
-                         "  - age: missing (required)"]
+    assert result.stderr == HEAD3.format(1) + f"  - {problem}\n"
     assert_nothing_saved(backpain_home)
 
 
@@ -490,7 +503,8 @@ def test_a_user_module_replaces_the_shipped_one(backpain_home: Path, write_answe
     [sleep] = [row for row in json.loads(listed.stdout) if row["id"] == "sleep"]
     assert sleep == {"id": "sleep", "version": "mine", "title": "Sleep",
                      "questions": len(shipped.questions), "optional": False,
-                     "source": str(backpain_home / "questionnaires" / "my-sleep.toml")}
+                     "source": str(backpain_home / "questionnaires" / "my-sleep.toml"),
+                     "description": None}
 
     # Stomach sleepers are asked about a knee pillow now: the shipped condition is gone.
     answers = {**complete_answers, "sleep_position": "stomach", "knee_pillow": True}
@@ -516,6 +530,13 @@ def test_questionnaires_list_shows_every_module() -> None:
     assert table.exit_code == 0, table.output
     for r in rows:
         assert f"│ {r['id']} " in table.stdout
+    # The source and licence notes the interview leaves out are shown here.
+    startback = load_registry(None).module("startback")
+    assert [r["description"] for r in rows if r["id"] == "startback"] == [
+        startback.description]
+    assert startback.description is not None and "©" in startback.description
+    assert " ".join(f"startback: {startback.description}".split()) in " ".join(
+        table.stdout.split())
 
 
 def test_questionnaires_check_passes_on_the_shipped_modules() -> None:
@@ -621,3 +642,169 @@ def test_from_refuses_another_clients_session(backpain_home: Path, write_answers
     assert result.stderr == (f"backpain: error: session {previous} belongs to client JD-042, "
                              "not ZZ-1\n")
     assert len(list_refs(backpain_home)) == 1
+
+
+# --------------------------------------------------------------------------- emergency
+
+
+REFERRAL_HEAD = "EMERGENCY — SAME-DAY EMERGENCY CARE\n"
+
+# (case, answers given, the flags listed with their tiers). Nothing else is answered: once an
+# emergency-tier sign is yes, no other question is required (CLINICAL.md).
+EMERGENCY_FILES: list[tuple[str, dict[str, object], list[tuple[str, str]]]] = [
+    ("saddle numbness", {"rf_saddle_numbness": True},
+     [("rf_saddle_numbness", "emergency")]),
+    ("chest symptoms", {"rf_chest_symptoms": True}, [("rf_chest_symptoms", "emergency")]),
+    ("sexual function", {"rf_sexual_dysfunction": True},
+     [("rf_sexual_dysfunction", "emergency")]),
+    ("fever with a weak immune system", {"rf_fever": True, "rf_immunosuppressed": True},
+     [("rf_fever", "emergency"), ("rf_immunosuppressed", "emergency")]),
+    ("fever after a spinal procedure", {"rf_fever": True, "rf_recent_procedure": True},
+     [("rf_fever", "emergency"), ("rf_recent_procedure", "emergency")]),
+    ("fever in pregnancy", {"pregnancy": "pregnant", "pregnancy_weeks": 30, "rf_fever": True},
+     [("rf_fever", "emergency")]),
+    ("pregnancy warning signs",
+     {"pregnancy": "pregnant", "pregnancy_weeks": 30, "rf_pregnancy_warning": True},
+     [("rf_pregnancy_warning", "emergency")]),
+    # Every sign answered yes is listed, emergency or not, in the table's order.
+    ("with urgent signs", {"rf_cancer_history": True, "rf_bladder_bowel": True},
+     [("rf_bladder_bowel", "emergency"), ("rf_cancer_history", "urgent")]),
+]
+
+
+@pytest.mark.parametrize(("given", "flags"), [c[1:] for c in EMERGENCY_FILES],
+                         ids=[c[0] for c in EMERGENCY_FILES])
+def test_an_emergency_sign_in_an_answers_file_needs_no_other_answer(
+        backpain_home: Path, write_answers: WriteAnswers, given: dict[str, object],
+        flags: list[tuple[str, str]]) -> None:
+    result = run("assess", "--answers", write_answers(given), "--no-input", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["status"], doc["triage"], doc["ended_early"]) == (
+        "completed", "emergency", "emergency")
+    assert [(f["id"], f["tier"]) for f in doc["red_flags"]] == flags
+    assert [r["id"] for r in doc["recommendations"]] == ["medical.emergency_referral"]
+    assert "reassess_weeks" not in doc
+    saved = only_session(backpain_home)
+    assert (saved["answers"], saved["ended_early"]) == (given, "emergency")
+
+
+@pytest.mark.parametrize("given", [
+    {"rf_fever": True},
+    {"rf_pregnancy_warning": True},  # not counted unless pregnant (guardrail 14)
+    {"pregnancy": "no", "rf_pregnancy_warning": True},
+], ids=["urgent only", "pregnancy sign, pregnancy unknown", "pregnancy sign, not pregnant"])
+def test_without_an_emergency_sign_every_question_is_required(
+        backpain_home: Path, write_answers: WriteAnswers, given: dict[str, object]) -> None:
+    result = run("assess", "--answers", write_answers(given), "--no-input")
+    assert result.exit_code == 3, result.output
+    assert "  - age: missing (required)\n" in result.stderr
+    assert "EMERGENCY" not in result.stderr
+    assert_nothing_saved(backpain_home)
+
+
+def test_a_complete_file_with_an_emergency_sign_did_not_end_early(
+        backpain_home: Path, write_answers: WriteAnswers,
+        complete_answers: dict[str, object]) -> None:
+    answers = {**complete_answers, "rf_leg_weakness": True}
+    result = run("assess", "--answers", write_answers(answers), "--no-input", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["triage"], "ended_early" in doc) == ("emergency", False)
+    assert doc["answers"] == answers
+
+
+def test_invalid_answers_with_an_emergency_sign_put_the_referral_first(
+        backpain_home: Path, write_answers: WriteAnswers) -> None:
+    given = {"rf_saddle_numbness": True, "pain_now": 11, "zzz": 1}
+    result = run("assess", "--answers", write_answers(given), "--no-input")
+    assert result.exit_code == 3, result.output
+    referral, problems = result.stderr.split("\n\n")
+    # The referral is the emergency plan's own text for the valid answers, the sign named
+    # in words.
+    [rec] = build_plan({"rf_saddle_numbness": True}).recommendations
+    assert referral.startswith(REFERRAL_HEAD)
+    assert " ".join(referral.split()) == " ".join(
+        f"{REFERRAL_HEAD} Emergency sign: {flag_text('rf_saddle_numbness')}. "
+        f"{rec.title}: {rec.detail}".split())
+    assert problems == HEAD3.format(2) + ("  - zzz: unknown question id\n"
+                                          "  - pain_now: 11 is above the maximum 10\n")
+    assert result.stdout == ""
+    assert_nothing_saved(backpain_home)
+
+
+def test_the_emergency_referral_comes_first_without_a_terminal_too(
+        backpain_home: Path, write_answers: WriteAnswers) -> None:
+    # Not --no-input, but nothing to ask on: an invalid answer would need a prompt.
+    result = run("assess", "--answers",
+                 write_answers({"rf_both_legs": True, "pain_now": 11}))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(REFERRAL_HEAD)
+    assert result.stderr.endswith("\n\n" + NOT_A_TERMINAL)
+    assert_nothing_saved(backpain_home)
+
+
+def test_an_emergency_file_without_a_terminal_is_not_asked_the_rest(
+        backpain_home: Path, write_answers: WriteAnswers) -> None:
+    result = run("assess", "--answers", write_answers({"rf_both_legs": True}))
+    assert result.exit_code == 0, result.output
+    assert only_session(backpain_home)["ended_early"] == "emergency"
+
+
+def test_the_plan_names_warning_signs_in_words(write_answers: WriteAnswers,
+                                               complete_answers: dict[str, object]) -> None:
+    answers = {**complete_answers, "rf_cancer_history": True, "rf_trauma": True}
+    result = run("assess", "--answers", write_answers(answers), "--no-input", "--no-save")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert (f"Warning signs: {flag_text('rf_cancer_history')} (urgent); "
+            f"{flag_text('rf_trauma')} (urgent)") in out
+    assert "rf_cancer_history (urgent)" not in out
+
+
+# --------------------------------------------------------------------------- --discard
+
+
+def test_discard_with_yes_deletes_a_draft(backpain_home: Path,
+                                          complete_answers: dict[str, object]) -> None:
+    sid = save_draft(dict(list(complete_answers.items())[:5]))
+    [ref] = list_refs(backpain_home)
+    result = run("assess", "--discard", sid[:18], "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"Deleted draft {sid} ({ref.path})\n"
+    assert not ref.path.exists()
+    assert list_refs(backpain_home) == []
+
+
+def test_discard_refuses_a_completed_session(backpain_home: Path, write_answers: WriteAnswers,
+                                             complete_answers: dict[str, object]) -> None:
+    done = run("assess", "--answers", write_answers(complete_answers), "--no-input")
+    sid = Path(saved_line(done)).stem
+    result = run("assess", "--discard", sid, "--yes")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"backpain: error: session {sid} is completed, not a draft; "
+                             "completed sessions are kept (only drafts can be discarded)\n")
+    assert len(list_refs(backpain_home)) == 1
+
+
+def test_discard_without_a_terminal_needs_yes(backpain_home: Path,
+                                              complete_answers: dict[str, object]) -> None:
+    sid = save_draft(dict(list(complete_answers.items())[:5]))
+    result = run("assess", "--discard", sid)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "backpain: error: standard input is not a terminal, so the deletion cannot be "
+        "confirmed; add --yes to delete the draft without asking\n")
+    assert len(list_refs(backpain_home)) == 1
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["--discard", "2099", "--yes"], 1, "no session with id '2099'"),
+    (["--discard", "2099", "--client", "JD", "--no-input"], 2,
+     "--discard cannot be combined with --client, --no-input"),
+    (["--yes"], 2, "--yes goes with --discard only"),
+], ids=["unknown", "combined", "yes alone"])
+def test_discard_errors(args: list[str], code: int, message: str) -> None:
+    result = run("assess", *args)
+    assert result.exit_code == code, result.output
+    assert result.stderr == f"backpain: error: {message}\n"

@@ -86,13 +86,17 @@ def finished(child: Any) -> str:
 def test_a_full_interactive_interview(
         spawn: Callable[..., Any], registry: Registry, keys_for: KeysFor,
         complete_answers: dict[str, RawAnswer], backpain_home: Path) -> None:
+    # 0 typed at a number prompt is saved as 0 (the issue: 10 after a remembered 1).
+    complete_answers = {**complete_answers, "pain_now": 0}
     child = spawn("assess")
     child.expect(re.escape("Client reference (initials or practice ID)?"))
     # A reference that could leave the data folder is refused at the prompt.
     child.send("../x\r")
     child.expect(re.escape("invalid client reference '../x'"))
     child.send("\x7f" * 4 + "JD-042\r")
-    child.expect("About the pain")
+    # Before the first question: how long, and that Ctrl-C keeps a draft.
+    child.expect(r"About \d+ questions\. Ctrl-C saves a draft that you can resume later\.")
+    child.expect(r"── About the pain — questions 1–\d+ of about \d+ ──")
     # A number that is not one is explained and asked again, in place.
     child.expect(re.escape("How old is the client? (12–110)"))
     child.send("abc\r")
@@ -128,6 +132,9 @@ def test_ctrl_c_saves_a_draft_and_resume_asks_the_rest(
     assert (draft["status"], draft["answers"]) == ("draft", first)
 
     child = spawn("assess", "--resume", ref.id)
+    child.expect_exact(f"Resuming draft {ref.id} for client JD-042: {len(first)} answers kept.")
+    # About: questions whose conditions are not decided yet are counted too.
+    child.expect(rf"About \d+ questions left \({len(first)} already answered\)\.")
     # The first prompt is the interrupted question: nothing answered is asked again.
     answer(child, registry, keys_for, rest)
     output = finished(child)
@@ -137,3 +144,116 @@ def test_ctrl_c_saves_a_draft_and_resume_asks_the_rest(
     done = tomllib.loads(ref.path.read_text(encoding="utf-8"))
     assert (done["status"], done["answers"], done["created"]) == (
         "completed", complete_answers, draft["created"])
+
+
+def expect_words(child: Any, text: str) -> None:
+    """Wait for `text`, however the terminal wrapped it (prompts wrap at word boundaries)."""
+    child.expect(r"\s+".join(re.escape(w) for w in text.split()))
+
+
+def upto(answers: Mapping[str, RawAnswer], last: str) -> dict[str, RawAnswer]:
+    items = list(answers.items())
+    return dict(items[: [k for k, _ in items].index(last) + 1])
+
+
+def test_an_emergency_sign_stops_the_interview(
+        spawn: Callable[..., Any], registry: Registry, keys_for: KeysFor,
+        complete_answers: dict[str, RawAnswer], backpain_home: Path) -> None:
+    given = {**upto(complete_answers, "rf_saddle_numbness"), "rf_saddle_numbness": True}
+    child = spawn("assess", "--client", "JD-042")
+    answer(child, registry, keys_for, given)
+    # At once, before any other question: the referral, then the question to end.
+    child.expect_exact("EMERGENCY — SAME-DAY EMERGENCY CARE")
+    child.expect_exact("Emergency care today:")
+    child.expect_exact("End the interview now?")
+    child.expect_exact("(Y/n)")
+    child.send("\r")  # ending is the default
+    output = finished(child)
+    assert child.exitstatus == 0, output
+    [ref] = list_refs(backpain_home)
+    doc = tomllib.loads(ref.path.read_text(encoding="utf-8"))
+    assert (doc["status"], doc["ended_early"], doc["triage"], doc["answers"]) == (
+        "completed", "emergency", "emergency", given)
+    assert [r["id"] for r in doc["recommendations"]] == ["medical.emergency_referral"]
+    assert "Plan for JD-042" in output
+    # Nothing after the sign was asked.
+    after = registry.questions()[list(complete_answers)[len(given)]]
+    assert after.text[:40] not in output
+
+
+def test_a_follow_up_replaces_numbers_and_asks_warning_signs_afresh(
+        spawn: Callable[..., Any], registry: Registry, keys_for: KeysFor,
+        complete_answers: dict[str, RawAnswer], backpain_home: Path,
+        write_answers: Callable[..., Path]) -> None:
+    from typer.testing import CliRunner
+
+    from backpain_cli.cli import app
+
+    previous = {**complete_answers, "pain_now": 1, "mattress_age_years": 1,
+                "sitting_hours": 1}
+    first = CliRunner().invoke(app, ["assess", "--answers", str(write_answers(previous)),
+                                     "--no-input"])
+    assert first.exit_code == 0, first.output
+    [ref] = list_refs(backpain_home)
+    questions = registry.questions()
+    today = {**previous, "pain_now": 0, "mattress_age_years": 2, "sitting_hours": 0}
+
+    child = spawn("assess", "--from", ref.id)
+    child.expect_exact(f"Follow-up visit for client JD-042 after session {ref.id}.")
+    expect_words(child, "warning signs, pregnancy, pain scores and the questionnaires are "
+                        "asked afresh")
+    for qid, value in today.items():
+        q = questions[qid]
+        child.expect(re.escape(q.text[:60]))
+        if qid == "pain_now":
+            # Asked afresh: no default offered, and 0 typed is 0.
+            child.expect_exact("(0–10)")
+            child.send("0\r")
+        elif qid in ("mattress_age_years", "sitting_hours"):
+            # The remembered number is shown as a default; what is typed replaces it.
+            child.expect_exact(f"({q.min}–{q.max}; last visit: 1, Enter keeps it)")
+            child.send(f"{value}\r")
+        elif qid == "rf_saddle_numbness":
+            # No remembered "no": Enter alone is not an answer, a typed n is.
+            child.expect_exact("(y/n)")
+            child.send("\r")
+            child.expect_exact("Please answer y (yes) or n (no).")
+            child.send("n\r")
+        elif q.fresh_each_visit:
+            child.send(keys_for(q, value))
+        else:
+            child.send("\r")  # Enter keeps last visit's answer
+    output = finished(child)
+    assert child.exitstatus == 0, output
+    new = [r for r in list_refs(backpain_home) if r.id != ref.id]
+    assert len(new) == 1
+    doc = tomllib.loads(new[0].path.read_text(encoding="utf-8"))
+    assert (doc["follows"], doc["answers"]) == (ref.id, today)
+
+
+def test_discard_asks_for_a_typed_yes(spawn: Callable[..., Any], backpain_home: Path,
+                                      complete_answers: dict[str, RawAnswer]) -> None:
+    from backpain_cli import assess as domain
+    from backpain_cli.storage import save_session
+
+    st = domain.start(load_registry(None), client="JD-042", answers_file=None,
+                      instruments=None)
+    given = dict(list(st.validation.answers.items()))
+    draft, path = save_session(domain.draft(st, "JD-042", given, set()), new=True)
+    prompt = f"Delete draft {draft.id} of client JD-042 (0 answers)? Type yes to delete it:"
+
+    child = spawn("assess", "--discard", draft.id)
+    expect_words(child, prompt)
+    child.send("y\r")  # not the word asked for: nothing is deleted
+    output = finished(child)
+    assert child.exitstatus == 0, output
+    assert f"Nothing deleted; draft {draft.id} is kept." in output
+    assert path.exists()
+
+    child = spawn("assess", "--discard", draft.id)
+    expect_words(child, prompt)
+    child.send("yes\r")
+    output = finished(child)
+    assert child.exitstatus == 0, output
+    assert f"Deleted draft {draft.id} ({path})" in output
+    assert not path.exists()

@@ -1,5 +1,7 @@
 """`backpain assess --from SESSION`: a follow-up visit where the previous answers are the
 defaults, the practitioner confirms or changes each, and the new session `follows` the old.
+Warning signs, pregnancy, NPRS and the standard instruments are asked afresh, with no
+default (CLINICAL.md, "The interview and clinical safety").
 
 The interview is driven through questionary's real prompts with prompt_toolkit's pipe input
 (keys are sent just before each question is asked), and once end to end through the
@@ -12,10 +14,10 @@ import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pytest
 from prompt_toolkit.input import PipeInput, create_pipe_input
@@ -23,9 +25,19 @@ from prompt_toolkit.output import DummyOutput
 
 from backpain_cli import assess, interview
 from backpain_cli.answers import next_question
-from backpain_cli.questionnaire import AnswerValue, Module, Question, load_registry
+from backpain_cli.errors import Interrupted
+from backpain_cli.questionnaire import (
+    FRESH_EACH_VISIT_MODULES,
+    FRESH_EACH_VISIT_QUESTIONS,
+    AnswerValue,
+    Module,
+    Question,
+    load_registry,
+)
 from backpain_cli.session import Session
-from backpain_cli.storage import find_ref, new_session_id, read_session, save_session
+from backpain_cli.storage import new_session_id, read_session, save_session
+
+KeysFor: TypeAlias = Callable[[Question, Any], str]
 
 T0 = dt.datetime(2026, 1, 10, 9, 30, tzinfo=dt.UTC)
 CLIENT = "JD-042"
@@ -52,17 +64,33 @@ class PipedAsker(interview.QuestionaryAsker):
         self.pipe = pipe
         self.keys = keys
         self.asked: list[str] = []
+        self.defaults: dict[str, AnswerValue | None] = {}
 
-    def ask(self, question: Question, default: AnswerValue | None) -> AnswerValue | interview.Skip:
+    def ask(self, question: Question, default: AnswerValue | None, *,
+            last_visit: bool = False) -> AnswerValue | interview.Skip:
         self.asked.append(question.id)
+        self.defaults[question.id] = default
         self.pipe.send_text(self.keys.get(question.id, ENTER))
-        return super().ask(question, default)
+        return super().ask(question, default, last_visit=last_visit)
 
 
 @pytest.fixture
 def pipe() -> Iterator[PipeInput]:
     with create_pipe_input() as p:
         yield p
+
+
+def is_fresh(qid: str) -> bool:
+    """CLINICAL.md's list, written out here on purpose (not read from the code under test)."""
+    return (qid.startswith(("rf_", "sbst_", "odi_", "rmdq_"))
+            or qid in ("pregnancy", "pregnancy_weeks", "pain_now", "pain_worst_week"))
+
+
+def retyped(previous: Session, keys_for: KeysFor) -> dict[str, str]:
+    """Keys that give the previous answer again to every question asked afresh."""
+    questions = load_registry(None).questions()
+    return {qid: keys_for(questions[qid], list(v) if isinstance(v, tuple) else v)
+            for qid, v in previous.answers.items() if is_fresh(qid)}
 
 
 def follow_up(previous: Session, pipe: PipeInput, keys: Mapping[str, str]
@@ -82,17 +110,87 @@ def test_start_of_a_follow_up_takes_the_previous_session(complete_answers: dict[
     previous = save_previous({**complete_answers, **odi}, instruments="odi")
     st = assess.start(load_registry(None), client=None, answers_file=None, instruments=None,
                       follow_up=previous.id)
-    assert st.defaults == previous.answers
+    assert st.defaults == {k: v for k, v in previous.answers.items() if not is_fresh(k)}
+    for qid in ("rf_saddle_numbness", "rf_cancer_history", "pregnancy", "pain_now",
+                "pain_worst_week", "sbst_1", "odi_1"):
+        assert qid in previous.answers and qid not in st.defaults
+    assert "sleep_position" in st.defaults
     assert (st.follows, st.client, st.instruments) == (previous.id, CLIENT, ("odi",))
     # Defaults are offered, not taken: every question is still asked.
     assert st.answers == {}
     assert "odi" in [m.id for m in st.modules]
 
 
-def test_confirming_every_default_repeats_the_previous_answers(
-        complete_answers: dict[str, Any], pipe: PipeInput) -> None:
+def test_the_fresh_list_is_clinicals() -> None:
+    registry = load_registry(None)
+    assert sorted(FRESH_EACH_VISIT_MODULES) == ["odi", "red_flags", "rmdq", "startback"]
+    assert sorted(FRESH_EACH_VISIT_QUESTIONS) == ["pain_now", "pain_worst_week", "pregnancy",
+                                                  "pregnancy_weeks"]
+    assert {q.id for q in registry.questions().values() if q.fresh_each_visit} == {
+        q for q in registry.questions() if is_fresh(q)}
+
+
+def test_a_practitioners_own_copy_of_a_module_stays_fresh(backpain_home: Path) -> None:
+    # A licensed STarT Back text in the practitioner's folder replaces the shipped scorer;
+    # its answers describe today all the same, whatever the file says.
+    folder = backpain_home / "questionnaires"
+    folder.mkdir(parents=True)
+    shipped = load_registry(None).module("startback")
+    text = [f'id = "startback"\nversion = "licensed"\ntitle = "STarT Back"\n'
+            f"order = {shipped.order}\n"]
+    text += [f'[[questions]]\nid = "{q.id}"\ntype = "yesno"\ntext = "Item {q.id}?"\n'
+             for q in shipped.questions]
+    # And a module of their own can ask for the same care.
+    (folder / "sb.toml").write_text("".join(text), encoding="utf-8")
+    (folder / "mine.toml").write_text(
+        'id = "mine"\nversion = "1"\ntitle = "Mine"\norder = 99\nfresh_each_visit = true\n'
+        '[[questions]]\nid = "feels_today"\ntype = "yesno"\ntext = "Today?"\n'
+        '[[questions]]\nid = "kept"\ntype = "yesno"\ntext = "Kept?"\n'
+        "fresh_each_visit = true\n", encoding="utf-8")
+    questions = load_registry(folder).questions()
+    assert questions["sbst_1"].fresh_each_visit
+    assert questions["feels_today"].fresh_each_visit and questions["kept"].fresh_each_visit
+
+
+def test_warning_signs_need_a_typed_answer_at_a_follow_up(complete_answers: dict[str, Any],
+                                                          pipe: PipeInput) -> None:
     previous = save_previous(complete_answers)
-    st, answers, asker = follow_up(previous, pipe, {})
+    assert previous.answers["rf_saddle_numbness"] is False
+    # Enter alone everywhere: the first question asked afresh (pregnancy is a choice and
+    # takes the pointer's first line) ... then pain_now, which has no default, waits.
+    st = assess.start(load_registry(None), client=None, answers_file=None, instruments=None,
+                      follow_up=previous.id)
+    answers: dict[str, AnswerValue] = {}
+
+    class EnterThenEnd(PipedAsker):
+        def ask(self, question: Question, default: AnswerValue | None, *,
+                last_visit: bool = False) -> AnswerValue | interview.Skip:
+            if question.id != "rf_saddle_numbness":
+                return super().ask(question, default, last_visit=last_visit)
+            self.asked.append(question.id)
+            self.defaults[question.id] = default
+            # Enter, then the input ends: a prompt that took Enter as an answer would
+            # return; one still waiting for y or n gets EOFError.
+            self.pipe.send_text(ENTER)
+            self.pipe.close()
+            return interview.QuestionaryAsker.ask(self, question, default,
+                                                  last_visit=last_visit)
+
+    asker = EnterThenEnd(pipe, {"pain_now": "3" + ENTER, "pain_worst_week": "4" + ENTER})
+    with pytest.raises(Interrupted):
+        interview.run_interview(st.modules, answers, set(), asker, st.defaults)
+    # Stopped at the first warning sign: Enter never answered it with last visit's "no".
+    assert asker.asked[-1] == "rf_saddle_numbness"
+    assert "rf_saddle_numbness" not in answers
+    assert asker.defaults["rf_saddle_numbness"] is None
+    assert {q: d for q, d in asker.defaults.items() if is_fresh(q)} == {
+        q: None for q in asker.asked if is_fresh(q)}
+
+
+def test_confirming_every_default_repeats_the_previous_answers(
+        complete_answers: dict[str, Any], pipe: PipeInput, keys_for: KeysFor) -> None:
+    previous = save_previous(complete_answers)
+    st, answers, asker = follow_up(previous, pipe, retyped(previous, keys_for))
     assert answers == previous.answers
     assert asker.asked == list(previous.answers)
     session = assess.finish(st, CLIENT, answers, set())
@@ -104,12 +202,18 @@ def test_confirming_every_default_repeats_the_previous_answers(
 
 
 def test_changing_answers_of_every_kind(complete_answers: dict[str, Any],
-                                        pipe: PipeInput) -> None:
+                                        pipe: PipeInput, keys_for: KeysFor) -> None:
     previous = save_previous({**complete_answers, "pain_now": 6, "sleep_position": "side",
-                              "knee_pillow": False, "pain_location": ["lower_back"]})
+                              "knee_pillow": False, "pain_location": ["lower_back"],
+                              "mattress_age_years": 1, "sitting_hours": 1})
     keys = {
-        # Typed numbers: the default is in the field; erase it and type the new one.
-        "pain_now": BACKSPACE * 2 + "3" + ENTER,
+        **retyped(previous, keys_for),
+        # Asked afresh: no default, the typed number is the answer.
+        "pain_now": "3" + ENTER,
+        # A remembered number is named in the prompt; what is typed replaces it (1 then 2
+        # is 2, never 12; 1 then 0 is 0, never 10).
+        "mattress_age_years": "2" + ENTER,
+        "sitting_hours": "0" + ENTER,
         # A choice: the pointer starts on the previous answer (side); one down is back.
         "sleep_position": DOWN + ENTER,
         # yes/no: the previous answer was no.
@@ -120,32 +224,38 @@ def test_changing_answers_of_every_kind(complete_answers: dict[str, Any],
     st, answers, _ = follow_up(previous, pipe, keys)
     changed = {k: v for k, v in answers.items() if previous.answers.get(k) != v}
     assert changed == {"pain_now": 3, "sleep_position": "back", "knee_pillow": True,
-                       "pain_location": ("lower_back", "mid_upper_back")}
+                       "pain_location": ("lower_back", "mid_upper_back"),
+                       "mattress_age_years": 2, "sitting_hours": 0}
     session = assess.finish(st, CLIENT, answers, set())
     assert session.plan is not None
     assert session.plan.scores["nprs_now"] == 3
 
 
 def test_a_change_that_hides_a_question_drops_its_old_answer(
-        complete_answers: dict[str, Any], pipe: PipeInput) -> None:
+        complete_answers: dict[str, Any], pipe: PipeInput, keys_for: KeysFor) -> None:
     previous = save_previous({**complete_answers, "sleep_position": "side",
                               "knee_pillow": True})
     # side → back → stomach: stomach sleepers are not asked about a knee pillow.
-    _, answers, asker = follow_up(previous, pipe, {"sleep_position": DOWN * 2 + ENTER})
+    _, answers, asker = follow_up(previous, pipe, {**retyped(previous, keys_for),
+                                                   "sleep_position": DOWN * 2 + ENTER})
     assert answers["sleep_position"] == "stomach"
     assert "knee_pillow" not in answers
     assert "knee_pillow" not in asker.asked
 
 
 def test_a_default_that_no_longer_fits_is_not_offered(complete_answers: dict[str, Any],
-                                                      pipe: PipeInput) -> None:
+                                                      pipe: PipeInput, keys_for: KeysFor
+                                                      ) -> None:
     previous = save_previous(complete_answers)
     # As if the choice had been removed from today's questionnaire since the last visit.
-    stale = replace(previous, answers={**previous.answers, "sleep_position": "hammock"})
-    path = find_ref(previous.id).path
-    save_session(stale, new=False)
-    assert read_session(path).answers["sleep_position"] == "hammock"
-    _, answers, _ = follow_up(previous, pipe, {})
+    # (A session file holding it is now refused as unreadable, so the stale default is
+    # given to the interview directly.)
+    st = assess.start(load_registry(None), client=None, answers_file=None, instruments=None,
+                      follow_up=previous.id)
+    answers: dict[str, AnswerValue] = {}
+    asker = PipedAsker(pipe, retyped(previous, keys_for))
+    interview.run_interview(st.modules, answers, set(), asker,
+                            {**st.defaults, "sleep_position": "hammock"})
     # Enter on a select without a usable default takes the first choice.
     assert answers["sleep_position"] == "side"
 
@@ -153,23 +263,24 @@ def test_a_default_that_no_longer_fits_is_not_offered(complete_answers: dict[str
 # --------------------------------------------------------------------------- end to end
 
 
-def _question_texts(modules: tuple[Module, ...], answers: Mapping[str, AnswerValue]
-                    ) -> list[str]:
-    """The questions the interview will ask, in order, when every default is kept."""
+def _questions(modules: tuple[Module, ...], answers: Mapping[str, AnswerValue]
+               ) -> list[Question]:
+    """The questions the interview will ask, in order, when every answer is the same."""
     given: dict[str, AnswerValue] = {}
-    texts: list[str] = []
+    asked: list[Question] = []
     while (q := next_question(modules, given)) is not None:
-        texts.append(q.text)
+        asked.append(q)
         given[q.id] = answers[q.id]
-    return texts
+    return asked
 
 
 @pytest.mark.pty
-def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_home: Path
-                                   ) -> None:
+def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_home: Path,
+                                   keys_for: KeysFor) -> None:
     import pexpect
 
     previous = save_previous({**complete_answers, "pain_now": 5})
+    fresh = retyped(previous, keys_for)
     modules = load_registry(None).select(previous.instruments)
     env = {**os.environ, "BACKPAIN_HOME": str(backpain_home), "TERM": "xterm", "NO_COLOR": "1",
            # No terminal answers prompt_toolkit's cursor-position requests here; without
@@ -179,10 +290,11 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
                           ["assess", "--from", previous.id[:12]], env=env, encoding="utf-8",
                           dimensions=(40, 200), timeout=20)
     try:
-        for text in _question_texts(modules, previous.answers):
+        for q in _questions(modules, previous.answers):
             # The start of the question is enough to know which prompt is showing.
-            child.expect_exact(text[:40])
-            child.send(ENTER)
+            child.expect_exact(q.text[:40])
+            # Enter keeps last visit's answer; what is asked afresh is typed again.
+            child.send(fresh.get(q.id, ENTER))
         child.expect(r"Saved session (\S+) to ")
         new_id = child.match.group(1)
         child.expect(pexpect.EOF)

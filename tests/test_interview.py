@@ -15,11 +15,13 @@ from backpain_cli.answers import validate
 from backpain_cli.errors import Interrupted
 from backpain_cli.interview import (
     SKIP,
+    Progress,
     QuestionaryAsker,
     Skip,
     ask_client,
     int_validator,
     multi_validator,
+    number_hint,
     run_interview,
 )
 from backpain_cli.questionnaire import (
@@ -54,20 +56,27 @@ def pipe() -> Iterator[PipeInput]:
 
 
 class RecordingAsker(QuestionaryAsker):
-    """The real asker, noting which questions it was given (to prove what was asked)."""
+    """The real asker, noting which questions it was given (to prove what was asked) and
+    every line it printed between prompts, as plain text."""
 
-    def __init__(self, inp: PipeInput) -> None:
-        super().__init__(input=inp, output=DummyOutput())
+    def __init__(self, inp: PipeInput, columns: int | None = None) -> None:
+        super().__init__(input=inp, output=DummyOutput(), columns=columns)
         self.asked: list[str] = []
         self.headings: list[str] = []
+        self.printed: list[str] = []
 
-    def heading(self, module: Module) -> None:
+    def heading(self, module: Module, progress: Progress) -> None:
         self.headings.append(module.id)
-        super().heading(module)
+        super().heading(module, progress)
 
-    def ask(self, question: Question, default: AnswerValue | None) -> AnswerValue | Skip:
+    def ask(self, question: Question, default: AnswerValue | None, *,
+            last_visit: bool = False) -> AnswerValue | Skip:
         self.asked.append(question.id)
-        return super().ask(question, default)
+        return super().ask(question, default, last_visit=last_visit)
+
+    def _print(self, fragments: list[tuple[str, str]]) -> None:
+        self.printed.append("".join(text for _, text in fragments).strip("\n"))
+        super()._print(fragments)
 
 
 def feed(pipe: PipeInput, keys: str) -> None:
@@ -124,6 +133,44 @@ DEFAULTS: list[tuple[str, AnswerValue]] = [
 def test_enter_keeps_the_previous_answer(registry: Registry, pipe: PipeInput, qid: str,
                                          default: AnswerValue) -> None:
     assert ask_one(pipe, registry.questions()[qid], ENTER, default) == default
+
+
+# (question id, remembered number, keystrokes, answer). Typing replaces the default: the
+# default is named in the prompt, never put in the input as text one could type after.
+NUMBER_DEFAULTS: list[tuple[str, int, str, int]] = [
+    ("mattress_age_years", 1, "2" + ENTER, 2),
+    ("mattress_age_years", 1, "12" + ENTER, 12),
+    ("sitting_hours", 1, "0" + ENTER, 0),
+    ("pain_now", 1, "0" + ENTER, 0),
+    ("pain_now", 1, ENTER, 1),
+    # Backspace on an empty input does nothing; the typed number still stands alone.
+    ("pain_now", 6, BACKSPACE * 2 + "3" + ENTER, 3),
+]
+
+
+@pytest.mark.parametrize(("qid", "default", "keys", "answer"), NUMBER_DEFAULTS,
+                         ids=[f"{q}-{d}-{k!r}" for q, d, k, _ in NUMBER_DEFAULTS])
+def test_typing_replaces_a_remembered_number(registry: Registry, pipe: PipeInput, qid: str,
+                                             default: int, keys: str, answer: int) -> None:
+    assert ask_one(pipe, registry.questions()[qid], keys, default) == answer
+
+
+@pytest.mark.parametrize(("qid", "default", "last_visit", "prompt"), [
+    ("pain_now", None, False, " (0–10)"),
+    ("mattress_age_years", 1, True, " (0–50; last visit: 1, Enter keeps it)"),
+    ("mattress_age_years", 1, False, " (0–50; default: 1, Enter keeps it)"),
+    ("odi_3", None, False, " (0–5; empty to skip)"),
+    ("odi_3", 2, True, " (0–5; last visit: 2, Enter keeps it; - to skip)"),
+], ids=["no default", "last visit", "file default", "optional", "optional with default"])
+def test_a_number_prompt_names_its_default(registry: Registry, qid: str, default: int | None,
+                                           last_visit: bool, prompt: str) -> None:
+    q = registry.questions()[qid]
+    assert number_hint(q, default, last_visit=last_visit) == prompt
+
+
+def test_an_optional_number_with_a_default_can_still_be_skipped(registry: Registry,
+                                                                pipe: PipeInput) -> None:
+    assert ask_one(pipe, registry.questions()["odi_3"], "-" + ENTER, 2) is SKIP
 
 
 def test_a_vanished_choice_is_not_offered_as_default(registry: Registry,
@@ -190,8 +237,9 @@ def test_an_optional_choice_offers_skip(pipe: PipeInput) -> None:
 @pytest.mark.parametrize(("selected", "outcome"), [
     (["lifting"], True),
     ([], "Choose at least one (space to tick, enter to confirm)."),
-    (["none", "sitting"], "'none' cannot be combined with other choices (space to tick, "
-                          "enter to confirm)."),
+    # The label the practitioner sees on screen, not the stored value 'none'.
+    (["none", "sitting"], "“Nothing in particular” cannot be combined with other choices "
+                          "(space to tick, enter to confirm)."),
 ], ids=["one", "none ticked", "exclusive"])
 def test_checkbox_validation_messages(registry: Registry, selected: list[str],
                                       outcome: bool | str) -> None:

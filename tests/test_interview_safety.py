@@ -1,0 +1,386 @@
+"""The interview's clinical safety (CLINICAL.md, "The interview and clinical safety (v2)")
+and what the practitioner sees around the questions, through the real questionary prompts
+fed by prompt_toolkit's pipe input.
+
+- An emergency-tier yes stops the interview at once: the referral (the plan's own text) is
+  shown and Enter ends the interview; the session is completed with `ended_early`.
+- An urgent sign is acknowledged in one line, once.
+- The intro line, the progress count in module headings, answers echoed in words, prompts
+  wrapped at word boundaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import TypeAlias
+
+import pytest
+from prompt_toolkit.input import PipeInput, create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from backpain_cli import assess as domain
+from backpain_cli.errors import Interrupted
+from backpain_cli.export.wording import flag_text
+from backpain_cli.interview import (
+    URGENT_LINE,
+    Progress,
+    QuestionaryAsker,
+    Skip,
+    intro_text,
+    run_interview,
+)
+from backpain_cli.plan import build_plan
+from backpain_cli.questionnaire import AnswerValue, Module, Question, Registry, load_registry
+from backpain_cli.storage import read_session, save_session
+
+RawAnswer: TypeAlias = bool | int | str | list[str]
+KeysFor: TypeAlias = Callable[[Question, RawAnswer], str]
+
+ENTER = "\r"
+CTRL_C = "\x03"
+REFERRAL = "medical.emergency_referral"
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return load_registry(None)
+
+
+@pytest.fixture
+def pipe() -> Iterator[PipeInput]:
+    with create_pipe_input() as inp:
+        yield inp
+
+
+class RecordingAsker(QuestionaryAsker):
+    """The real asker; notes the questions asked, the headings and every printed line."""
+
+    def __init__(self, inp: PipeInput, columns: int | None = None) -> None:
+        super().__init__(input=inp, output=DummyOutput(), columns=columns)
+        self.asked: list[str] = []
+        self.progress: list[tuple[str, Progress]] = []
+        self.printed: list[str] = []
+
+    def heading(self, module: Module, progress: Progress) -> None:
+        self.progress.append((module.id, progress))
+        super().heading(module, progress)
+
+    def ask(self, question: Question, default: AnswerValue | None, *,
+            last_visit: bool = False) -> AnswerValue | Skip:
+        self.asked.append(question.id)
+        return super().ask(question, default, last_visit=last_visit)
+
+    def _print(self, fragments: list[tuple[str, str]]) -> None:
+        self.printed.append("".join(text for _, text in fragments).strip("\n"))
+        super()._print(fragments)
+
+    def shown(self) -> str:
+        """Everything printed, with line breaks and indents as single spaces."""
+        return " ".join(" ".join(self.printed).split())
+
+
+def feed(pipe: PipeInput, keys: str) -> None:
+    """Type `keys`, then end the input: a prompt left waiting gets EOFError, never hangs."""
+    pipe.send_text(keys)
+    pipe.close()
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def upto(answers: Mapping[str, RawAnswer], last: str, **changes: RawAnswer
+         ) -> dict[str, RawAnswer]:
+    """The answers in interview order up to and including `last`, with `changes`."""
+    out: dict[str, RawAnswer] = {}
+    for qid, value in answers.items():
+        out[qid] = changes.get(qid, value)
+        if qid == last:
+            return out
+    raise KeyError(last)
+
+
+@pytest.fixture
+def keys(registry: Registry, keys_for: KeysFor) -> Callable[[Mapping[str, RawAnswer]], str]:
+    questions = registry.questions()
+
+    def keys(answers: Mapping[str, RawAnswer]) -> str:
+        return "".join(keys_for(questions[qid], value) for qid, value in answers.items())
+
+    return keys
+
+
+def stored(answers: Mapping[str, RawAnswer]) -> dict[str, AnswerValue]:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in answers.items()}
+
+
+def start(registry: Registry) -> domain.Start:
+    return domain.start(registry, client="JD-042", answers_file=None, instruments=None)
+
+
+# --------------------------------------------------------------------------- emergency
+
+
+def test_an_emergency_sign_stops_the_interview_and_enter_ends_it(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    given = upto(complete_answers, "rf_saddle_numbness", rf_saddle_numbness=True)
+    st = start(registry)
+    answers: dict[str, AnswerValue] = {}
+    skipped: set[str] = set()
+    # Enter at "End the interview now?": ending is the default. The input ends there, so
+    # any further question would raise Interrupted instead of returning.
+    feed(pipe, keys(given) + ENTER)
+    asker = RecordingAsker(pipe)
+    assert run_interview(st.modules, answers, skipped, asker) is True
+    assert asker.asked == list(given)
+    assert answers == stored(given)
+    # The referral shown is the plan's own text for the answers so far, at once.
+    plan = build_plan(answers)
+    assert plan.ids == (REFERRAL,)
+    shown = asker.shown()
+    referral_at = shown.index(words(plan.recommendations[0].detail))
+    assert shown.index("EMERGENCY — SAME-DAY EMERGENCY CARE") < referral_at
+    assert f"Emergency sign: {flag_text('rf_saddle_numbness')}." in shown
+    assert shown.endswith("? End the interview now? yes")
+
+    session = domain.finish(st, "JD-042", answers, skipped)
+    assert (session.status, session.ended_early) == ("completed", "emergency")
+    assert session.plan is not None and session.plan.ids == (REFERRAL,)
+    assert session.plan.reassess_weeks is None
+    _, path = save_session(session, new=True)
+    again = read_session(path)
+    assert (again.status, again.ended_early, dict(again.answers)) == (
+        "completed", "emergency", stored(given))
+
+
+def test_continuing_after_an_emergency_sign_asks_the_rest(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    given = {**complete_answers, "rf_saddle_numbness": True}
+    before = upto(given, "rf_saddle_numbness")
+    after = {k: v for k, v in given.items() if k not in before}
+    st = start(registry)
+    answers: dict[str, AnswerValue] = {}
+    feed(pipe, keys(before) + "n" + ENTER + keys(after))
+    asker = RecordingAsker(pipe)
+    assert run_interview(st.modules, answers, set(), asker) is False
+    assert asker.asked == list(given)
+    assert "The interview goes on; the plan stays an emergency referral." in asker.shown()
+    session = domain.finish(st, "JD-042", answers, set())
+    # Nothing was left unasked: not ended early, and the plan is still the referral alone.
+    assert session.ended_early is None
+    assert session.plan is not None and session.plan.ids == (REFERRAL,)
+
+
+def test_fever_becomes_an_emergency_with_a_weakened_immune_system(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    given = upto(complete_answers, "rf_immunosuppressed", rf_fever=True,
+                 rf_immunosuppressed=True)
+    st = start(registry)
+    answers: dict[str, AnswerValue] = {}
+    feed(pipe, keys(given) + ENTER)
+    asker = RecordingAsker(pipe)
+    assert run_interview(st.modules, answers, set(), asker) is True
+    shown = asker.shown()
+    # Fever alone is urgent: acknowledged when answered, before the next question.
+    urgent = f"Urgent sign ({flag_text('rf_fever')}): {URGENT_LINE}."
+    assert shown.count(urgent) == 1
+    assert shown.index(urgent) < shown.index("EMERGENCY — SAME-DAY EMERGENCY CARE")
+    assert (f"Emergency signs: {flag_text('rf_fever')}; {flag_text('rf_immunosuppressed')}."
+            in shown)
+    session = domain.finish(st, "JD-042", answers, set())
+    assert session.ended_early == "emergency"
+
+
+def test_an_urgent_sign_is_acknowledged_once_and_the_interview_goes_on(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    given = {**complete_answers, "rf_cancer_history": True}
+    st = start(registry)
+    answers: dict[str, AnswerValue] = {}
+    feed(pipe, keys(given))
+    asker = RecordingAsker(pipe)
+    assert run_interview(st.modules, answers, set(), asker) is False
+    assert asker.asked == list(given)
+    line = f"Urgent sign ({flag_text('rf_cancer_history')}): {URGENT_LINE}."
+    assert [words(p) for p in asker.printed if p.startswith("Urgent sign")] == [line]
+    # Right after its answer, before the next question's echo.
+    echoes = [n for n, p in enumerate(asker.printed) if p.startswith("? ")]
+    at = [words(p) for p in asker.printed].index(line)
+    asked_before = sum(1 for n in echoes if n < at)
+    assert asker.asked[asked_before - 1] == "rf_cancer_history"
+    assert "EMERGENCY" not in asker.shown()
+
+
+def test_a_derived_urgent_sign_is_acknowledged_when_it_fires(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    # A first episode over 60 (rf_age_first_episode) fires on an intake answer.
+    given = upto(complete_answers, "onset", age=70, first_episode=True)
+    st = start(registry)
+    feed(pipe, keys(given))
+    asker = RecordingAsker(pipe)
+    with pytest.raises(Interrupted):
+        run_interview(st.modules, {}, set(), asker)
+    line = f"Urgent sign ({flag_text('rf_age_first_episode')}): {URGENT_LINE}."
+    printed = [words(p) for p in asker.printed]
+    first_episode_echo = next(n for n, p in enumerate(printed)
+                              if p.startswith("? Is this the first time"))
+    assert printed.index(line) == first_episode_echo + 1
+
+
+def test_an_emergency_already_answered_is_shown_before_any_question(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer]) -> None:
+    # An answers file (or a resumed draft) with an emergency sign and questions still open.
+    given = stored(upto(complete_answers, "rf_bladder_bowel", rf_bladder_bowel=True))
+    st = start(registry)
+    answers = dict(given)
+    feed(pipe, ENTER)
+    asker = RecordingAsker(pipe)
+    assert run_interview(st.modules, answers, set(), asker) is True
+    assert asker.asked == []
+    assert f"Emergency sign: {flag_text('rf_bladder_bowel')}." in asker.shown()
+    assert domain.finish(st, "JD-042", answers, set()).ended_early == "emergency"
+
+
+def test_ctrl_c_at_the_emergency_question_keeps_the_sign_in_the_draft(
+        registry: Registry, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    given = upto(complete_answers, "rf_leg_weakness", rf_leg_weakness=True)
+    st = start(registry)
+    answers: dict[str, AnswerValue] = {}
+    with create_pipe_input() as pipe:
+        feed(pipe, keys(given) + CTRL_C)
+        with pytest.raises(Interrupted):
+            run_interview(st.modules, answers, set(), RecordingAsker(pipe))
+    draft, _ = save_session(domain.draft(st, "JD-042", answers, set()), new=True)
+    assert draft.answers["rf_leg_weakness"] is True
+
+    resumed = domain.start(registry, client=None, answers_file=None, instruments=None,
+                           resume=draft.id)
+    answers = dict(resumed.answers)
+    with create_pipe_input() as pipe:
+        feed(pipe, ENTER)
+        asker = RecordingAsker(pipe)
+        # The referral comes again, first, and Enter ends the resumed interview.
+        assert run_interview(resumed.modules, answers, set(), asker) is True
+    assert asker.asked == []
+    done = domain.finish(resumed, "JD-042", answers, set())
+    assert (done.id, done.status, done.ended_early) == (draft.id, "completed", "emergency")
+
+
+# --------------------------------------------------------------------------- what is shown
+
+
+def test_the_intro_comes_before_the_first_question(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    st = start(registry)
+    feed(pipe, keys(complete_answers))
+    asker = RecordingAsker(pipe)
+    run_interview(st.modules, {}, set(), asker)
+    # Counted before anything is answered: conditional questions may still be shown.
+    total = asker.progress[0][1].total
+    assert asker.printed[0] == (f"About {total} questions. Ctrl-C saves a draft that you "
+                                "can resume later.")
+    assert total >= len(complete_answers)
+
+
+@pytest.mark.parametrize(("remaining", "answered", "follow_up", "text"), [
+    (51, 0, False, "About 51 questions. Ctrl-C saves a draft that you can resume later."),
+    (1, 50, False, "About 1 question left (50 already answered). Ctrl-C saves a draft that "
+                   "you can resume later."),
+    (51, 0, True, "About 51 questions. Ctrl-C saves a draft that you can resume later. "
+                  "Follow-up visit: warning signs, pregnancy, pain scores and the "
+                  "questionnaires are asked afresh; for other questions Enter keeps the last "
+                  "visit's answer."),
+], ids=["first visit", "resumed", "follow-up"])
+def test_intro_texts(remaining: int, answered: int, follow_up: bool, text: str) -> None:
+    assert intro_text(remaining, answered, follow_up=follow_up) == text
+
+
+def test_module_headings_count_the_questions(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    st = start(registry)
+    feed(pipe, keys(complete_answers))
+    asker = RecordingAsker(pipe)
+    run_interview(st.modules, {}, set(), asker)
+    asked = list(complete_answers)
+    questions = registry.questions()
+    by_module: dict[str, list[int]] = {}
+    for n, qid in enumerate(asked, 1):
+        by_module.setdefault(questions[qid].module, []).append(n)
+    # Once the last module starts every condition is decided: the count is exact.
+    last_module, last = asker.progress[-1]
+    assert last == Progress(by_module[last_module][0], len(asked), len(asked))
+    for module, progress in asker.progress:
+        assert progress.first == by_module[module][0]
+    headings = [p for p in asker.printed if p.startswith("── ")]
+    sleep = registry.module("sleep")
+    first, *_, final = by_module["sleep"]
+    assert f"── {sleep.title} — questions {first}–{final} of about " in headings[2]
+
+
+def test_the_total_follows_answers_that_hide_questions(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    # A stomach sleeper who does not exercise: knee_pillow and exercise_types are hidden.
+    changed = {**complete_answers, "sleep_position": "stomach", "exercise_days": 0}
+    del changed["knee_pillow"], changed["exercise_types"]
+    st = start(registry)
+    feed(pipe, keys(changed))
+    asker = RecordingAsker(pipe)
+    run_interview(st.modules, {}, set(), asker)
+    totals = {module: p.total for module, p in asker.progress}
+    n = len(changed)
+    # At the sleep heading nothing below is decided yet. Once sleep_position is answered
+    # knee_pillow drops out, once exercise_days is exercise_types does, and the two
+    # follow-ups of diagnoses drop out with "none"; from then on the count is exact.
+    assert [totals[m] for m in ("sleep", "activity", "diagnoses", "startback")] == [
+        n + 4, n + 3, n + 2, n]
+
+
+@pytest.mark.parametrize(("qid", "keys", "echo"), [
+    ("pain_location", " \x1b[B\x1b[B " + ENTER, "Lower back, Buttock"),
+    ("pain_duration", "\x1b[B" + ENTER, "6 to 12 weeks"),
+    ("first_episode", "y" + ENTER, "yes"),
+    ("pain_now", "4" + ENTER, "4"),
+], ids=["multi", "choice", "yes/no", "number"])
+def test_answers_are_echoed_as_shown_on_screen(registry: Registry, pipe: PipeInput, qid: str,
+                                               keys: str, echo: str) -> None:
+    q = registry.questions()[qid]
+    feed(pipe, keys)
+    asker = RecordingAsker(pipe, columns=200)
+    asker.ask(q, None)
+    assert asker.printed[-1] == f"? {q.text} {echo}"
+
+
+def test_prompts_wrap_at_word_boundaries(registry: Registry, pipe: PipeInput) -> None:
+    q = registry.questions()["rf_recent_procedure"]
+    feed(pipe, "n" + ENTER)
+    asker = RecordingAsker(pipe, columns=40)
+    assert asker.ask(q, None) is False
+    echo = asker.printed[-1].split("\n")
+    assert len(echo) > 2
+    assert all(len(line) <= 39 for line in echo)
+    # Lines break between words: rejoined, they give the question back word for word.
+    assert " ".join(line.strip() for line in echo).removeprefix("? ") == f"{q.text} no"
+    assert all(line.startswith("  ") for line in echo[1:])
+
+
+def test_no_licence_text_during_the_interview(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    st = start(registry)
+    feed(pipe, keys(complete_answers))
+    asker = RecordingAsker(pipe)
+    run_interview(st.modules, {}, set(), asker)
+    shown = asker.shown()
+    for module in st.modules:
+        if module.description:
+            assert words(module.description) not in shown
+    assert "©" not in shown
+    assert "licen" not in shown.lower()
