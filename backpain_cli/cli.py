@@ -62,7 +62,10 @@ def _root(
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(f"backpain: warning: {message}\n")
+    from .safe_text import visible
+
+    # Warnings quote answers files and session files: control characters are shown as text.
+    sys.stderr.write(f"backpain: warning: {visible(message)}\n")
 
 
 def _info(message: str) -> None:

@@ -54,7 +54,9 @@ def _info(message: str) -> None:
 
 
 def _report_unreadable(path: str, reason: str) -> None:
-    sys.stderr.write(f"backpain: skipped {path}: {reason}\n")
+    from .safe_text import visible
+
+    sys.stderr.write(f"backpain: skipped {visible(f'{path}: {reason}')}\n")
 
 
 def _emit(text: str, output: Path | None, force: bool) -> None:

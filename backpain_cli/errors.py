@@ -106,5 +106,8 @@ def report(exc: BackpainError) -> None:
     """The one way an error reaches the user: one plain line on stderr (no rich)."""
     import sys
 
+    from .safe_text import visible
+
     kind = "" if isinstance(exc, Interrupted) else "error: "
-    sys.stderr.write(f"backpain: {kind}{exc}\n")
+    # Messages quote paths and values from files: control characters are shown, not sent.
+    sys.stderr.write(f"backpain: {kind}{visible(str(exc))}\n")

@@ -261,6 +261,38 @@ def check_value(q: Question, value: Any, name: Callable[[str], str] = repr) -> s
     return _check_value(q, value, name)
 
 
+def _check_control_characters(raw: Mapping[str, Any], source: str,
+                              problems: list[Problem]) -> None:
+    """Texts are shown in the terminal and written into exports, where an ESC or a BEL would
+    act instead of showing: line breaks and tabs are the only control characters a text may
+    hold. Each question's texts are reported under its id, as its other problems are."""
+    from .safe_text import control_character
+
+    def walk(value: Any, where: str, path: str) -> None:
+        if isinstance(value, str):
+            shown = control_character(value)
+            if shown is not None:
+                problems.append(Problem(where, f"{path} contains the control character "
+                                               f"{shown}; a text may hold line breaks and "
+                                               "tabs, no other control characters"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, where, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value, 1):
+                walk(item, where, f"{path}[{i}]")
+
+    for key, value in raw.items():
+        if key != "questions" or not isinstance(value, list):
+            walk(value, source, key)
+            continue
+        for i, question in enumerate(value, 1):
+            qid = question.get("id") if isinstance(question, dict) else None
+            where = (f"{source}: {qid}" if isinstance(qid, str) and qid.isidentifier()
+                     else f"{source}: question {i}")
+            walk(question, where, "")
+
+
 def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
                     problems: list[Problem], module_fresh: bool = False) -> Question | None:
     if not isinstance(raw, dict):
@@ -353,6 +385,7 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
     except tomllib.TOMLDecodeError as exc:
         raise QuestionnaireError([Problem(source, f"not valid TOML: {exc}")]) from None
     _check_keys(raw, _MODULE_KEYS, source, "module", problems)
+    _check_control_characters(raw, source, problems)
     mid = raw.get("id")
     if not isinstance(mid, str) or not mid.isidentifier():
         problems.append(Problem(source, "module id missing or not a simple name"))

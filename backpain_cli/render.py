@@ -164,7 +164,6 @@ def _fmt(value: AnswerValue) -> str:
 
 def answers_table(modules: Sequence[Module], answers: Mapping[str, AnswerValue]) -> Table:
     answers = visible_in(answers)
-    answers = visible_in(answers)
     table = Table(title="Answers", box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("Question")
     table.add_column("Answer")

@@ -33,6 +33,7 @@ from .review import (
     follow_up_command,
     resume_command,
 )
+from .safe_text import visible_in
 from .session import Session
 from .storage import Unreadable
 
@@ -430,6 +431,8 @@ def _drafts_and_unreadable(drafts: Sequence[Session], unreadable: int,
 
 
 def renderables(result: Listing | SessionReview | History) -> list[RenderableType]:
+    # Every text in it came from a session file: no control character reaches the terminal.
+    result = visible_in(result)
     if isinstance(result, Listing):
         return listing_renderables(result)
     if isinstance(result, SessionReview):

@@ -28,6 +28,8 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
 
         print_result(make_console(), result)
     sys.stdout.flush()
+    from .safe_text import visible
+
     # After the output, so a terminal shows the problems below the table they concern.
     for u in domain.unreadable_of(result):
-        sys.stderr.write(f"backpain: warning: {u.path}: {u.reason}\n")
+        sys.stderr.write(f"backpain: warning: {visible(f'{u.path}: {u.reason}')}\n")

@@ -23,6 +23,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from ..safe_text import visible
 from ..session import Session, iso_utc
 from ..storage import SessionRef
 from ..summary import read_summary
@@ -45,7 +46,7 @@ def neutralise(cell: str) -> str:
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    return neutralise(str(value))
+    return neutralise(visible(str(value)))
 
 
 def row(session: Session) -> list[str]:

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from ..plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
 from ..render import SCORE_LABELS, score_meaning
+from ..safe_text import visible_in
 from ..session import Session
 from .wording import CLIENT_BANNERS, day, flag_text, format_score, topics
 
@@ -343,6 +344,8 @@ def _history(sessions: Sequence[Session]) -> str:
 
 def render(session: Session, history: Sequence[Session] = ()) -> str:
     """The handout for `session`; with two or more visits in `history`, their progress."""
+    # HTML escaping leaves control characters alone: they are made visible first.
+    session, history = visible_in(session), visible_in(history)
     plan = session.plan
     assert plan is not None, "drafts have no plan to export"
     when = day(session.created)

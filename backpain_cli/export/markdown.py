@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from ..plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
 from ..render import SCORE_LABELS, TRIAGE_BANNERS, score_meaning
+from ..safe_text import visible_in
 from ..session import Session, iso_utc
 from .wording import flag_text, format_score
 
@@ -114,6 +115,8 @@ def _history_lines(sessions: Sequence[Session]) -> list[str]:
 
 def render(session: Session, history: Sequence[Session] = ()) -> str:
     """The session's plan; with two or more visits in `history`, a table of them too."""
+    # Control characters from the file would travel on to whatever shows the Markdown.
+    session, history = visible_in(session), visible_in(history)
     plan = session.plan
     assert plan is not None, "drafts have no plan to export"
     lines = [f"# Back-care plan for {escape(session.client)}", ""]

@@ -1,0 +1,79 @@
+"""Text from files, made safe to show: control characters become visible placeholders.
+
+A session file, an answers file or a file name can hold any character. Shown raw, an ESC
+starts a terminal escape sequence (it can rewrite the screen, set the window title, or hide
+a warning sign), a BEL rings, and a CR overwrites a line; in a Markdown or HTML export they
+travel on to whatever opens it. Every place that shows text from a file shows `visible(text)`
+instead: C0 characters other than line feed and tab, DEL and the C1 range 0x80–0x9f are
+replaced by their escape as plain text (ESC reads `\\x1b`), so nothing is hidden and nothing is
+executed. JSON output needs none of this: json escapes every control character itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import PurePath
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+CONTROL_CHARACTERS = frozenset(
+    [*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
+_PLACEHOLDERS = {code: f"\\x{code:02x}" for code in CONTROL_CHARACTERS}
+
+
+def visible(text: str) -> str:
+    """`text` with each control character (but line feed and tab) as a visible `\\xNN`."""
+    # Nearly every text is printable: skip the translation then (isprintable is False for
+    # a newline or a tab as well, which the translation then keeps).
+    if text.isprintable():
+        return text
+    shown = text.translate(_PLACEHOLDERS)
+    return text if shown == text else shown
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of `text` that `visible` would replace, as shown."""
+    return next((_PLACEHOLDERS[ord(c)] for c in text if ord(c) in CONTROL_CHARACTERS), None)
+
+
+def visible_in(value: T) -> T:
+    """`value` with `visible` applied to every string inside it, however deep: frozen
+    dataclasses (rebuilt with the new values), tuples, lists, dicts (keys too) and paths.
+
+    What a renderer is given (a session, a plan, a review) is passed through this first, so
+    no field of it can be forgotten. Nothing is copied when nothing needs changing."""
+    return cast(T, _visible_in(value))
+
+
+def _visible_in(value: Any) -> Any:
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, PurePath):
+        shown = visible(str(value))
+        return value if shown == str(value) else type(value)(shown)
+    if isinstance(value, tuple | list):
+        items = [_visible_in(v) for v in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple
+            return type(value)(*items)
+        return type(value)(items)
+    if isinstance(value, Mapping):
+        pairs = [(_visible_in(k), _visible_in(v)) for k, v in value.items()]
+        if all(nk is k and nv is v for (nk, nv), (k, v) in zip(pairs, value.items(),
+                                                                strict=True)):
+            return value
+        return dict(pairs)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if not f.init:
+                continue
+            old = getattr(value, f.name)
+            new = _visible_in(old)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value

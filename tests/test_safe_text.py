@@ -1,0 +1,184 @@
+"""Control characters from files are shown, never sent: in the terminal, in Markdown, HTML
+and CSV exports, and in messages; questionnaire files may not hold them at all."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+from typer.testing import CliRunner, Result
+
+from backpain_cli.cli import app
+from backpain_cli.errors import SessionFileError, report
+from backpain_cli.export import csv_export
+from backpain_cli.plan import Recommendation
+from backpain_cli.safe_text import control_character, visible, visible_in
+from backpain_cli.storage import read_session
+
+GOLDEN = Path(__file__).parent / "golden"
+CLIENT = "JD-042"
+SESSION = "20261029T101500Z-0f9e8d"  # completed, in tests/golden/sessions
+
+ESC, BEL = "\x1b", "\x07"
+# Every character visible() replaces: C0 but line feed and tab, DEL, C1.
+CONTROL = [chr(c) for c in [*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]]
+
+
+def raw_controls(text: str) -> list[str]:
+    return sorted({f"{ord(c):#04x}" for c in text if c in CONTROL and c != "\r"})
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("\x1b[31mred", "\\x1b[31mred"),
+    ("ring\x07", "ring\\x07"),
+    ("\x00", "\\x00"),
+    ("over\rwrite", "over\\x0dwrite"),
+    ("\x7f", "\\x7f"),
+    ("\x9b2J", "\\x9b2J"),
+    ("\x85", "\\x85"),
+    ("two\nlines\tand a tab", "two\nlines\tand a tab"),
+    ("été — ½ \xa0 ü", "été — ½ \xa0 ü"),
+    ("", ""),
+    ("\\x1b typed by hand", "\\x1b typed by hand"),
+])
+def test_visible(text: str, shown: str) -> None:
+    assert visible(text) == shown
+
+
+def test_visible_replaces_exactly_the_control_characters() -> None:
+    for code in [*range(0x200), 0x2028, 0x202E, 0xFEFF, 0x1F600]:
+        c = chr(code)
+        assert (visible(c) != c) == (c in CONTROL), hex(code)
+        assert (control_character(c) is not None) == (c in CONTROL), hex(code)
+
+
+def test_visible_in_rebuilds_what_holds_a_control_character_and_nothing_else() -> None:
+    clean = Recommendation("a.b", "sleep", "Title", "Detail", ("q1",), "Evidence")
+    dirty = dataclasses.replace(clean, detail=f"De{ESC}[2Jtail", because=("q1", f"q{BEL}"))
+    assert visible_in(clean) is clean
+    shown = visible_in((clean, dirty, {f"k{ESC}": [f"v{BEL}"]}))
+    assert shown == (clean, dataclasses.replace(
+        clean, detail="De\\x1b[2Jtail", because=("q1", "q\\x07")), {"k\\x1b": ["v\\x07"]})
+    assert shown[0] is clean
+
+
+# --------------------------------------------------------------------------- session files
+
+
+@pytest.fixture
+def home(backpain_home: Path) -> Path:
+    shutil.copytree(GOLDEN / "sessions", backpain_home / "sessions")
+    path = backpain_home / "sessions" / CLIENT / f"{SESSION}.toml"
+    doc: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    rec = doc["recommendations"][0]
+    rec["title"] = f"Title{ESC}[2J{BEL}"
+    rec["detail"] = f"Detail{ESC}]0;owned{BEL}"
+    rec["evidence"] = f"Evidence{ESC}[8m"
+    doc["tool_version"] = f"0.1.0{ESC}[31m"
+    doc["answers"]["pain_duration"] = f"over_12_weeks{ESC}[5m"
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    read_session(path)  # still a readable session: only its texts are odd
+    return backpain_home
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "200"})
+
+
+TITLE = "Title\\x1b[2J\\x07"
+DETAIL = "Detail\\x1b]0;owned\\x07"
+EVIDENCE = "Evidence\\x1b[8m"
+VERSION = "0.1.0\\x1b[31m"
+ANSWER = "over_12_weeks\\x1b[5m"
+
+
+@pytest.mark.parametrize(("args", "shown"), [
+    # review re-runs the session through today's rules: it shows the saved version, the
+    # answer today's questionnaire no longer takes, and the saved title that changed.
+    (("review", SESSION), [VERSION, ANSWER, TITLE]),
+    (("export", SESSION, "--format", "html"), [TITLE, DETAIL, EVIDENCE]),
+    # Markdown escapes the backslash of the placeholder, so that a viewer shows it.
+    (("export", SESSION, "--format", "md"),
+     [t.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+      for t in (TITLE, DETAIL, EVIDENCE)]),
+], ids=["review", "html", "md"])
+def test_control_characters_from_a_session_file_are_shown_not_sent(
+        home: Path, args: tuple[str, ...], shown: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert raw_controls(result.stdout) == []
+    for text in shown:
+        assert text in result.stdout, text
+
+
+def test_json_keeps_the_stored_text_exactly(home: Path) -> None:
+    # JSON escapes control characters itself, and a JSON reader gets the real text back.
+    result = run("export", SESSION, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert raw_controls(result.stdout) == []
+    assert '"tool_version": "0.1.0\\u001b[31m"' in result.stdout
+
+
+def test_csv_cells_are_shown_and_still_guarded_against_formulas() -> None:
+    session = read_session(GOLDEN / "sessions" / CLIENT / f"{SESSION}.toml")
+    odd = dataclasses.replace(session, client=f"={ESC}[31mJD", follows=f"x{BEL}")
+    row = csv_export.row(odd)
+    assert row[1] == "'=\\x1b[31mJD"
+    assert row[4] == "x\\x07"
+
+
+def test_error_messages_show_control_characters(capsys: pytest.CaptureFixture[str]) -> None:
+    report(SessionFileError(f"/data/{ESC}[31m.toml", f"bad {BEL}"))
+    assert capsys.readouterr().err == "backpain: error: /data/\\x1b[31m.toml: bad \\x07\n"
+
+
+# --------------------------------------------------------------------------- questionnaires
+
+
+MODULE = """\
+id = "mine"
+version = "1"
+title = "Mine{title}"
+
+[[questions]]
+id = "my_question"
+type = "choice"
+text = "How{text}"
+choices = [{{ value = "a", label = "A{label}" }}, {{ value = "b", label = "B" }}]
+"""
+
+
+# TOML itself refuses raw control characters in a string, but not their escapes.
+@pytest.mark.parametrize(("where", "field", "escape", "shown"), [
+    ("title", "title", "\\u001b[2J", "\\x1b"),
+    ("text", "my_question: text", "\\u0007", "\\x07"),
+    ("label", "my_question: choices[1].label", "\\u009b2J", "\\x9b"),
+    ("text", "my_question: text", "\\r", "\\x0d"),
+])
+def test_questionnaires_check_refuses_control_characters(tmp_path: Path, where: str,
+                                                          field: str, escape: str,
+                                                          shown: str) -> None:
+    texts = {"title": "", "text": "?", "label": ""}
+    texts[where] += escape
+    path = tmp_path / "mine.toml"
+    path.write_text(MODULE.format(**texts), encoding="utf-8")
+    result = run("questionnaires", "check", str(path))
+    assert result.exit_code == 1, result.output
+    location, _, what = field.rpartition(": ")
+    prefix = f"{path}: {location}" if location else str(path)
+    assert result.stderr == (
+        "backpain: error: invalid questionnaire (1):\n"
+        f"  - {prefix}: {what} contains the control character {shown}; a text may hold "
+        "line breaks and tabs, no other control characters\n")
+
+
+def test_questionnaires_check_takes_line_breaks_and_tabs(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(MODULE.format(title="", text='\\n\\tplease', label=""), encoding="utf-8")
+    result = run("questionnaires", "check", str(path))
+    assert result.exit_code == 0, result.output
