@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .answers import Validation, read_answers_file, validate
 from .errors import AnswersError, BackpainError, Problem, UsageError
+from .legacy import current_answers
 from .plan import Plan, build_plan
 from .questionnaire import AnswerValue, Module, Registry
 from .session import ModuleRef, Session
@@ -76,7 +77,8 @@ def start(
             raise BackpainError(
                 f"session {resumed.id} is already completed; use --from {resumed.id} for a "
                 "follow-up visit")
-        raw.update(resumed.answers)
+        # A version-1 draft resumes under today's questionnaires (CLINICAL.md).
+        raw.update(current_answers(resumed.answers))
         skipped.update(resumed.skipped)
         ref_client = resumed.client
         follows = resumed.follows
@@ -92,7 +94,7 @@ def start(
             # point at this one's visit.
             raise UsageError(f"session {previous.id} belongs to client {previous.client}, "
                              f"not {client}")
-        defaults = follow_up_defaults(registry, previous.answers)
+        defaults = follow_up_defaults(registry, current_answers(previous.answers))
         follows = previous.id
         ref_client = previous.client
         chosen = chosen or tuple(i for i in previous.instruments
@@ -105,7 +107,7 @@ def start(
         except BackpainError:
             pass
         else:
-            defaults = follow_up_defaults(registry, previous.answers)
+            defaults = follow_up_defaults(registry, current_answers(previous.answers))
     file_problems: tuple[Problem, ...] = ()
     file_has_answers = True
     if answers_file is not None:

@@ -28,6 +28,7 @@ from typing import Any
 
 from .answers import validate
 from .errors import NotFoundError, SessionFileError
+from .legacy import current_answers
 from .plan import Plan, Recommendation, RedFlag, ScoreValue, build_plan
 from .questionnaire import AnswerValue, Module, Registry
 from .scoring import mcid_change
@@ -329,7 +330,9 @@ def rescore(session: Session, registry: Registry) -> SessionReview:
     modules = registry.select(instruments)
     selected = {q.id: q for m in modules for q in m.questions}
     known = set(registry.questions()) - set(selected)
-    validation = validate(modules, session.answers, known_ids=known, skipped=session.skipped)
+    # Version-1 answers are read as today's questionnaires ask (CLINICAL.md).
+    answers = current_answers(session.answers)
+    validation = validate(modules, answers, known_ids=known, skipped=session.skipped)
     reasons: dict[str, str] = {}
     for qid in validation.unknown:
         reasons[qid] = "no question has this id today (removed or renamed)"
@@ -339,7 +342,7 @@ def rescore(session: Session, registry: Registry) -> SessionReview:
         reasons[qid] = ("no longer asked: hidden by an earlier answer" if qid in selected
                         else "its questionnaire is not part of this session's interview")
     issues = tuple(AnswerIssue(qid, value, reasons[qid])
-                   for qid, value in session.answers.items() if qid in reasons)
+                   for qid, value in answers.items() if qid in reasons)
     # A required question whose stored answer is invalid has no usable answer either.
     missing_ids = [*(p.where for p in validation.problems if selected[p.where].required),
                    *validation.missing]
