@@ -149,12 +149,15 @@ def validate(
     *,
     known_ids: Iterable[str] = (),
     skipped: Iterable[str] = (),
+    suggest: bool = False,
 ) -> Validation:
     """Check `raw` answers question by question, in interview order.
 
     `known_ids` are ids of questions that exist but are not part of this interview
     (an instrument that was not included): answers to them are dropped, not reported as
-    unknown. `skipped` are optional questions the client chose not to answer.
+    unknown. `skipped` are optional questions the client chose not to answer. With
+    `suggest` (answers typed by a person), an unknown id close to a question id is taken
+    for a typo of it: the nearest id is suggested and not also listed as missing.
     """
     answers: dict[str, AnswerValue] = {}
     problems: list[Problem] = []
@@ -184,7 +187,7 @@ def validate(
     known = set(known_ids)
     unknown = [k for k in raw if k not in ids and k not in known]
     dropped.extend(k for k in raw if k not in ids and k in known)
-    suggestions = _suggestions(unknown, sorted(ids | known))
+    suggestions = _suggestions(unknown, sorted(ids | known)) if suggest else {}
     # The id a typo was meant to be is reported once, at the typo, not also as missing.
     missing = [m for m in missing if m not in suggestions.values()]
     waived: list[str] = []
