@@ -126,7 +126,7 @@ def start(
     modules = registry.select(chosen)
     selected = {q.id for m in modules for q in m.questions}
     known = set(registry.questions()) - selected
-    validation = validate(modules, raw, known_ids=known, skipped=skipped)
+    validation = validate(modules, raw, known_ids=known, skipped=skipped, suggest=True)
     warnings = []
     if validation.dropped:
         warnings.append(
