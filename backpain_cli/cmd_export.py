@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 class Format(StrEnum):
     md = "md"
     html = "html"
+    pdf = "pdf"
     json = "json"
     fhir = "fhir"
     csv = "csv"
@@ -35,6 +36,7 @@ class Format(StrEnum):
 
 EPILOG = """\
 Formats: md (plain Markdown plan), html (a self-contained handout to print or send),
+pdf (that handout as an A4 PDF; needs -o FILE and: pip install 'backpain[pdf]'),
 json (the session document; one document per line with --all or --client),
 fhir (FHIR R4 Bundle), csv (one row per session).
 
@@ -49,6 +51,11 @@ Exit codes: 0 done; 1 an error, or a session file that could not be read was ski
 """
 
 
+# A PDF is binary: on a terminal it would be noise, and it has no use in a pipe that a file
+# would not serve as well.
+PDF_NEEDS_OUTPUT = "--format pdf needs -o FILE: a PDF is binary and is not written to stdout"
+
+
 def _info(message: str) -> None:
     sys.stderr.write(f"{message}\n")
 
@@ -59,14 +66,19 @@ def _report_unreadable(path: str, reason: str) -> None:
     sys.stderr.write(f"backpain: skipped {visible(f'{path}: {reason}')}\n")
 
 
-def _emit(text: str, output: Path | None, force: bool) -> None:
+def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
     if output is None:
+        if isinstance(text, bytes):  # _export refuses this before any work is done
+            raise UsageError(PDF_NEEDS_OUTPUT)
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from .export import write_text
+    from .export import write_bytes, write_text
 
-    write_text(output, text, force=force)
+    if isinstance(text, bytes):
+        write_bytes(output, text, force=force)
+    else:
+        write_text(output, text, force=force)
     _info(f"Wrote {output}")
 
 
@@ -104,11 +116,16 @@ def _single(target: str, fmt: Format, output: Path | None, force: bool) -> None:
             _report_unreadable(bad.path, bad.reason)
         skipped = len(h.unreadable)
         session, history = h.latest, h.sessions
-    if session.is_draft and fmt in (Format.md, Format.html):
+    if session.is_draft and fmt in (Format.md, Format.html, Format.pdf):
         raise BackpainError(
             f"session {session.id} is a draft (the interview was not finished), so it has no "
             f"plan yet; finish it with: backpain assess --resume {session.id}")
-    if fmt is Format.md:
+    text: str | bytes
+    if fmt is Format.pdf:
+        from .export import html_doc, pdf
+
+        text = pdf.render(html_doc.render(session, history))
+    elif fmt is Format.md:
         from .export import markdown
 
         text = markdown.render(session, history)
@@ -221,8 +238,8 @@ def export(
 ) -> None:
     """Export a session, a client's history or every session.
 
-    SESSION or CLIENT with --format md, html, json or fhir; --all or --client REF with
-    --format csv or json.
+    SESSION or CLIENT with --format md, html, pdf (with -o FILE), json or fhir; --all or
+    --client REF with --format csv or json.
     """
     # A reader that goes away (`| head`) or a full disk under stdout: __main__.main.
     _export(target, fmt, output, force, all_, client, schema)
@@ -238,7 +255,9 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
         _emit(schema_text(), output, force)
         return
     if fmt is None:
-        raise UsageError("--format is required: md, html, json, fhir or csv")
+        raise UsageError("--format is required: md, html, pdf, json, fhir or csv")
+    if fmt is Format.pdf and output is None:
+        raise UsageError(PDF_NEEDS_OUTPUT)
     if all_ or client is not None:
         if target is not None or (all_ and client is not None):
             raise UsageError("give one of: a SESSION or CLIENT, --all, or --client REF")

@@ -132,7 +132,7 @@ def test_a_clients_exact_name_wins_over_a_session_id_prefix(home: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ((), "--format is required: md, html, json, fhir or csv"),
+    ((), "--format is required: md, html, pdf, json, fhir or csv"),
     (("--format", "md"), "name a SESSION or CLIENT to export, or use --all or --client REF"),
     (("--all", "--format", "md"),
      "--all and --client export csv or json (JSON Lines), not md; for md, name a session "
@@ -155,9 +155,9 @@ def test_wrong_usage_exits_2(home: Path, args: tuple[str, ...], message: str) ->
 
 
 def test_unknown_format_is_a_usage_error(home: Path) -> None:
-    result = run(LATEST, "--format", "pdf")
+    result = run(LATEST, "--format", "docx")
     assert result.exit_code == 2, result.output
-    assert "'pdf' is not one of 'md', 'html', 'json', 'fhir', 'csv'" in result.stderr
+    assert "'docx' is not one of 'md', 'html', 'pdf', 'json', 'fhir', 'csv'" in result.stderr
 
 
 def test_draft_exports_as_json_and_fhir(home: Path) -> None:

@@ -131,10 +131,15 @@ def bulk_refs(root: Path | None = None, client: str | None = None) -> list[Sessi
 
 def write_text(path: Path, text: str, *, force: bool) -> None:
     """A whole export to `path`: atomic, 0600, never replacing a file without `force`."""
+    write_bytes(path, text.encode("utf-8"), force=force)
+
+
+def write_bytes(path: Path, data: bytes, *, force: bool) -> None:
+    """`write_text` for a binary export (PDF)."""
     if not force and os.path.lexists(path):
         raise OutputExistsError(path)
     try:
-        write_bytes_atomic(path, text.encode("utf-8"), overwrite=force)
+        write_bytes_atomic(path, data, overwrite=force)
     except FileExistsError:
         # Created by someone else between the check above and the final link.
         raise OutputExistsError(path) from None

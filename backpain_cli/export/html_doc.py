@@ -98,16 +98,22 @@ ol.sources li { margin: .1rem 0; }
     break-inside: avoid; page-break-inside: avoid; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   th, td { padding: .15rem .4rem; }
-  .charts { flex-wrap: nowrap; gap: 2rem; }
-  figure { flex: 0 1 40%; margin: .2rem 0; }
+  /* A grid rather than a flex row: WeasyPrint (the PDF export) gives a flex row of charts
+     the height of unshrunk ones, a gap that pushed the notice alone onto a page. */
+  .charts { display: grid; grid-template-columns: 40% 40%; gap: 2rem; }
+  figure { margin: .2rem 0; }
   .has-charts .table-wrap { display: none; }
   .table-wrap { overflow: visible; }
   .rec { padding: .1rem 0 .15rem .6rem; margin: .2rem 0; }
   .rec h4 { display: inline; font-size: 1rem; }
   .rec h4::after { content: " — "; font-weight: normal; }
   .rec p { display: inline; margin: 0; }
-  .rec p.why { margin-left: .3em; }
-  ol.sources { font-size: .75rem; columns: 2; column-gap: 1.5rem; }
+  /* A space rather than a margin: a place to break the line before "Based on". */
+  .rec p.why::before { content: " "; }
+  /* Each column indents its own numbers; under the list's padding, the second column's
+     numbers hang into the gap, over the end of the first column's lines. */
+  ol.sources { font-size: .75rem; columns: 2; column-gap: 1.5rem; padding-left: 0; }
+  ol.sources li { margin-left: 1.6rem; }
   .notice { margin-top: .8rem; }
   a { color: inherit; text-decoration: none; }
 }

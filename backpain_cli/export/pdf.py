@@ -1,0 +1,75 @@
+"""The HTML handout as a PDF, through WeasyPrint (the optional extra `backpain[pdf]`).
+
+The PDF is the HTML handout itself, laid out by its print stylesheet: one source of truth
+for what a client is handed, whether printed from a browser or sent as a file. WeasyPrint
+is imported here only, so no other command (nor any other format) pays for it or needs it.
+
+The handout is self-contained, so a PDF needs nothing from outside: every URL WeasyPrint
+would fetch (an image, a stylesheet, a font; on the network or on disk) is refused, and a
+handout that asks for one is an error rather than a PDF missing part of its content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import BackpainError
+
+INSTALL_HINT = "PDF export needs WeasyPrint: pip install 'backpain[pdf]'"
+# WeasyPrint's own default is A4 as well; said here so that a change of default there does
+# not change the handout's paper.
+PAGE_CSS = "@page { size: A4; }"
+
+
+class PdfUnavailableError(BackpainError):
+    """WeasyPrint (or the system libraries it loads) is not installed."""
+
+
+class ExternalResourceError(BackpainError):
+    """The handout asked for a URL; a PDF export fetches nothing."""
+
+    def __init__(self, url: str) -> None:
+        shown = url if len(url) <= 80 else f"{url[:77]}..."
+        super().__init__(f"the handout refers to an outside resource ({shown}); "
+                         "PDF export fetches nothing, so no PDF was written")
+
+
+def _weasyprint() -> Any:
+    try:
+        import weasyprint
+    except ImportError:
+        raise PdfUnavailableError(INSTALL_HINT) from None
+    except OSError:
+        # WeasyPrint is there but Pango, which it loads at import, is not.
+        raise PdfUnavailableError(
+            "PDF export needs the Pango library that WeasyPrint uses; install it from your "
+            "system's packages (Debian and Ubuntu: apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0)") from None
+    return weasyprint
+
+
+def render(html: str) -> bytes:
+    """The PDF of one handout (`html` as `html_doc.render` gives it)."""
+    weasyprint = _weasyprint()
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    refused: list[str] = []
+
+    class RefuseEveryURL(URLFetcher):  # type: ignore[misc]
+        # Fatal, so that WeasyPrint stops rather than logging the refusal and carrying on.
+        def fetch(self, url: str, headers: object = None) -> None:
+            refused.append(url)
+            raise FatalURLFetchingError(url)
+
+    fetcher = RefuseEveryURL()
+    try:
+        pdf: bytes = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(
+            stylesheets=[weasyprint.CSS(string=PAGE_CSS, url_fetcher=fetcher)])
+    except FatalURLFetchingError:
+        pass
+    else:
+        # Some of WeasyPrint's callers (an inline SVG's drawing) log a fatal error and carry
+        # on; the refusal is recorded all the same.
+        if not refused:
+            return pdf
+    raise ExternalResourceError(refused[0] if refused else "a URL")

@@ -1,0 +1,437 @@
+"""`backpain export ... --format pdf -o FILE`: the HTML handout as an A4 PDF (WeasyPrint).
+
+Sessions are made the way a practitioner makes them (`backpain assess --answers FILE
+--no-input`), exported through the command, and the PDF is read back with poppler's tools:
+`pdftotext` for what it says, `pdfinfo` for its pages and paper, `pdftoppm` for whether each
+page renders. Without WeasyPrint (the optional extra `backpain[pdf]`) or poppler-utils these
+tests are skipped, except under CI, where .ci/run installs both and a missing one fails.
+The one-line message for a missing extra is tested in any case.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import threading
+import tomllib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar, TypeAlias
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from backpain_cli.cli import app
+from backpain_cli.session import Session
+from backpain_cli.storage import list_refs, read_session
+
+WriteAnswers: TypeAlias = Callable[..., Path]
+
+HERE = Path(__file__).parent
+EXAMPLES = HERE / "data" / "examples"
+LONG_PLAN = HERE / "golden" / "long-plan.answers.toml"
+CLIENT = "JD-042"
+NO_EXTRA = "backpain: error: PDF export needs WeasyPrint: pip install 'backpain[pdf]'\n"
+NO_OUTPUT = ("backpain: error: --format pdf needs -o FILE: a PDF is binary and is not "
+             "written to stdout\n")
+# pdfinfo's "Page size" for A4 (210 x 297 mm) in points.
+A4 = "595.276 x 841.89 pts (A4)"
+
+
+def _missing(what: str, how: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing: .ci/run must install it ({how})")
+    pytest.skip(f"{what} is not installed ({how}); CI runs these tests")
+
+
+@pytest.fixture(scope="module")
+def poppler() -> None:
+    for tool in ("pdftotext", "pdftoppm", "pdfinfo"):
+        if shutil.which(tool) is None:
+            _missing(tool, "apt-get install poppler-utils")
+
+
+@pytest.fixture(scope="module")
+def weasyprint(poppler: None) -> None:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        _missing("WeasyPrint", "pip install 'backpain[pdf]', and Pango from the system")
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args], prog_name="backpain")
+
+
+def assess(answers_file: Path, *extra: str) -> Session:
+    """One completed visit saved by the real command; the session as saved."""
+    before = {r.id for r in list_refs()}
+    result = run("assess", "--answers", answers_file, "--no-input", *extra)
+    assert result.exit_code == 0, result.output
+    [ref] = [r for r in list_refs() if r.id not in before]
+    return read_session(ref.path)
+
+
+def answers_of(path: Path) -> dict[str, Any]:
+    answers: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))["answers"]
+    return answers
+
+
+def export_pdf(target: str, out: Path) -> Result:
+    result = run("export", target, "--format", "pdf", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"Wrote {out}\n"
+    assert result.stdout == ""
+    return result
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text with every run of white space as one space (lines wrap anywhere)."""
+    proc = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                          text=True, check=False, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return " ".join(proc.stdout.split())
+
+
+def pdf_info(pdf: Path) -> dict[str, str]:
+    proc = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return {k.strip(): v.strip() for k, _, v in
+            (line.partition(":") for line in proc.stdout.splitlines())}
+
+
+def page_sizes(pdf: Path) -> list[str]:
+    """pdfinfo's size of every page, not only the first."""
+    pages = int(pdf_info(pdf)["Pages"])
+    proc = subprocess.run(["pdfinfo", "-f", "1", "-l", str(pages), str(pdf)],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return re.findall(r"^Page\s+\d+ size:\s+(.*)$", proc.stdout, re.M)
+
+
+def render_pages(pdf: Path, folder: Path) -> list[tuple[int, int]]:
+    """Each page as a PNG at 50 dpi (poppler, not WeasyPrint, draws it); their sizes."""
+    folder.mkdir()
+    proc = subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(folder / "page")],
+                          capture_output=True, text=True, check=False, timeout=120)
+    # poppler reports a damaged PDF on stderr and may still exit 0.
+    assert (proc.returncode, proc.stderr) == (0, "")
+    sizes = []
+    for png in sorted(folder.glob("page-*.png")):
+        head = png.read_bytes()[:24]
+        assert head[:8] == b"\x89PNG\r\n\x1a\n", png
+        sizes.append((int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")))
+    return sizes
+
+
+def handout_must_show(session: Session) -> list[str]:
+    """What a PDF handout's text must hold: whom and which visit it is for, and the title
+    of every recommendation in the plan.
+
+    The settings of issue 13 (item 1) record the practice and practitioner in the session;
+    once they do, their name and contact belong in this list too, for every PDF test.
+    """
+    assert session.plan is not None
+    return [session.client, session.id,
+            *(rec.title for rec in session.plan.recommendations)]
+
+
+def assert_shows(text: str, session: Session) -> None:
+    missing = [item for item in handout_must_show(session) if " ".join(item.split()) not in text]
+    assert missing == []
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    """A folder of its own for outputs, so that listing it shows every stray file."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def typical(weasyprint: None, write_answers: WriteAnswers,
+            complete_answers: dict[str, Any]) -> Session:
+    return assess(write_answers(complete_answers))
+
+
+# --------------------------------------------------------------------------- the PDF itself
+
+
+def test_typical_plan_is_an_a4_handout_with_its_recommendations(
+        typical: Session, out_dir: Path, tmp_path: Path) -> None:
+    out = out_dir / "plan.pdf"
+    export_pdf(typical.id, out)
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert_shows(pdf_text(out), typical)
+    info = pdf_info(out)
+    pages = int(info["Pages"])
+    assert 1 <= pages <= 3, f"{pages} pages"
+    assert page_sizes(out) == [A4] * pages
+    # The HTML <title> becomes the document's title, as a mail client or viewer shows it.
+    assert info["Title"].startswith(f"Back-care plan · {CLIENT} · ")
+    # A4 at 50 dpi: 210 x 297 mm is 413.4 x 584.6 pixels, which poppler rounds up.
+    assert render_pages(out, tmp_path / "png") == [(414, 585)] * pages
+    assert os.listdir(out_dir) == ["plan.pdf"]
+
+
+CASES = [p.name.removesuffix(".answers.toml") for p in sorted(EXAMPLES.glob("*.answers.toml"))]
+
+
+@pytest.mark.parametrize("case", [*CASES, "long-plan"])
+def test_worked_examples_and_the_longest_plan_take_one_to_three_pages(
+        weasyprint: None, write_answers: WriteAnswers, complete_answers: dict[str, Any],
+        out_dir: Path, tmp_path: Path, case: str) -> None:
+    source = LONG_PLAN if case == "long-plan" else EXAMPLES / f"{case}.answers.toml"
+    # The long plan's file predates the questions clinical v2 added; those get the neutral
+    # answers of complete_answers (no red flag), and the file's own answers win.
+    answers = {**complete_answers, **answers_of(source)}
+    instruments = sorted({k.partition("_")[0] for k in answers} & {"odi", "rmdq"})
+    extra = ["--instruments", ",".join(instruments)] if instruments else []
+    session = assess(write_answers(answers, client="EX-1"), *extra)
+    out = out_dir / f"{case}.pdf"
+    export_pdf(session.id, out)
+    assert_shows(pdf_text(out), session)
+    pages = int(pdf_info(out)["Pages"])
+    assert 1 <= pages <= 3, f"{case}: {pages} pages"
+    assert len(render_pages(out, tmp_path / "png")) == pages
+
+
+def test_client_with_several_visits_renders_their_history(
+        weasyprint: None, write_answers: WriteAnswers, complete_answers: dict[str, Any],
+        out_dir: Path, tmp_path: Path) -> None:
+    # Four visits with ODI, pain and disability falling: the handout draws both charts.
+    visits: list[Session] = []
+    for number, (pain, odi) in enumerate([(8, 4), (6, 3), (4, 2), (2, 1)], 1):
+        answers = {**complete_answers, "pain_now": pain, "pain_worst_week": pain,
+                   **{f"odi_{i}": odi for i in range(1, 11)}}
+        extra = ["--from", visits[-1].id] if visits else []
+        visits.append(assess(write_answers(answers, name=f"visit{number}.toml"),
+                             "--instruments", "odi", *extra))
+    out = out_dir / "history.pdf"
+    export_pdf(CLIENT, out)
+    text = pdf_text(out)
+    assert "How you are doing" in text
+    assert "visit 4 of 4" in text
+    # Visits saved within one second sort by their random suffix, so "latest" is whichever
+    # visit sorts last; the handout is that visit's plan with the other three as history.
+    latest = read_session(max(list_refs(client=CLIENT), key=lambda r: r.id).path)
+    assert_shows(text, latest)
+    pages = int(pdf_info(out)["Pages"])
+    assert 1 <= pages <= 3, f"{pages} pages"
+    assert page_sizes(out) == [A4] * pages
+    assert len(render_pages(out, tmp_path / "png")) == pages
+
+
+# --------------------------------------------------------------------------- writing it
+
+
+def test_pdf_is_written_atomically_0600_and_never_over_a_file(
+        typical: Session, out_dir: Path, tmp_path: Path) -> None:
+    old = os.umask(0o000)
+    try:
+        out = out_dir / "plan.pdf"
+        export_pdf(typical.id, out)
+    finally:
+        os.umask(old)
+    assert mode(out) == 0o600
+    first = tmp_path / "first.pdf"
+    shutil.copy(out, first)
+    out.write_bytes(b"the practitioner's own file")
+    result = run("export", typical.id, "--format", "pdf", "-o", out)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"backpain: error: {out} already exists; add --force to replace it\n"
+    assert out.read_bytes() == b"the practitioner's own file"
+    result = run("export", typical.id, "--format", "pdf", "-o", out, "--force")
+    assert result.exit_code == 0, result.output
+    # WeasyPrint stamps the creation time, so the bytes may differ; the text may not.
+    assert pdf_text(out) == pdf_text(first)
+    assert mode(out) == 0o600
+    assert os.listdir(out_dir) == ["plan.pdf"]
+
+
+def test_pdf_without_output_is_a_usage_error(
+        write_answers: WriteAnswers, complete_answers: dict[str, Any]) -> None:
+    # Refused before anything is read or rendered, with or without WeasyPrint installed.
+    session = assess(write_answers(complete_answers))
+    result = run("export", session.id, "--format", "pdf")
+    assert result.exit_code == 2, result.output
+    assert (result.stdout, result.stderr) == ("", NO_OUTPUT)
+    result = run("export", "no-such-session", "--format", "pdf")
+    assert (result.exit_code, result.stderr) == (2, NO_OUTPUT)
+
+
+def test_a_draft_has_no_pdf(weasyprint: None, out_dir: Path) -> None:
+    shutil.copytree(HERE / "golden" / "sessions", Path(os.environ["BACKPAIN_HOME"]) / "sessions")
+    draft = "20261015T080000Z-777777"
+    out = out_dir / "draft.pdf"
+    result = run("export", draft, "--format", "pdf", "-o", out)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        f"backpain: error: session {draft} is a draft (the interview was not finished), so it "
+        f"has no plan yet; finish it with: backpain assess --resume {draft}\n")
+    assert os.listdir(out_dir) == []
+
+
+# --------------------------------------------------------------------------- without the extra
+
+# Runs the real entry point with `import weasyprint` failing, as it does where the extra is
+# not installed, whatever this environment has.
+WITHOUT_WEASYPRINT = """
+import sys
+
+class NoWeasyPrint:
+    def find_spec(self, name, path=None, target=None):
+        if name == "weasyprint" or name.startswith("weasyprint."):
+            raise ImportError(f"No module named {name!r}")
+        return None
+
+sys.meta_path.insert(0, NoWeasyPrint())
+sys.argv = ["backpain", *sys.argv[1:]]
+from backpain_cli.__main__ import main
+main()
+"""
+
+
+def test_without_the_extra_one_line_says_how_to_install_it(
+        write_answers: WriteAnswers, complete_answers: dict[str, Any], out_dir: Path) -> None:
+    session = assess(write_answers(complete_answers))
+    out = out_dir / "plan.pdf"
+    proc = subprocess.run(
+        [sys.executable, "-c", WITHOUT_WEASYPRINT, "export", session.id, "--format", "pdf",
+         "-o", str(out)],
+        capture_output=True, text=True, timeout=60, check=False, stdin=subprocess.DEVNULL)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", NO_EXTRA)
+    assert os.listdir(out_dir) == []
+
+
+# --------------------------------------------------------------------------- imports
+
+
+def test_start_up_does_not_import_weasyprint() -> None:
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import backpain_cli.cli"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:")}
+    # The -X importtime listing is real: the CLI module itself is in it.
+    assert "backpain_cli.cli" in imported
+    assert sorted(m for m in imported if m.partition(".")[0] == "weasyprint") == []
+
+
+RECORD_MODULES = """
+import json, os, sys
+sys.argv = ["backpain", *sys.argv[1:]]
+from backpain_cli.__main__ import main
+try:
+    main()
+finally:
+    with open(os.environ["RECORD_MODULES_TO"], "w") as fh:
+        json.dump(sorted(m for m in sys.modules if m.partition(".")[0] == "weasyprint"), fh)
+"""
+
+
+@pytest.mark.parametrize(("fmt", "loads"), [("html", False), ("md", False), ("pdf", True)])
+def test_only_the_pdf_format_imports_weasyprint(
+        weasyprint: None, write_answers: WriteAnswers, complete_answers: dict[str, Any],
+        out_dir: Path, fmt: str, loads: bool) -> None:
+    session = assess(write_answers(complete_answers))
+    record = out_dir.parent / "modules.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", RECORD_MODULES, "export", session.id, "--format", fmt, "-o",
+         str(out_dir / f"plan.{fmt}")],
+        env={**os.environ, "RECORD_MODULES_TO": str(record)}, capture_output=True,
+        text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    assert ("weasyprint" in record.read_text()) is loads
+
+
+# --------------------------------------------------------------------------- fetching nothing
+
+
+class Hits(http.server.BaseHTTPRequestHandler):
+    paths: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        Hits.paths.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """A local web server that counts every request it gets; its base URL."""
+    Hits.paths = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hits)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+# Every way a page can ask for something from outside; {u} is the URL asked for.
+RESOURCES = {
+    "image": '<img src="{u}/image.png" alt="">',
+    "stylesheet": '<link rel="stylesheet" href="{u}/style.css">',
+    "css import": "<style>@import url({u}/import.css);</style>",
+    "font": "<style>@font-face {{ font-family: x; src: url({u}/font.woff); }} "
+            "p {{ font-family: x; }}</style>",
+    "background": '<p style="background: url({u}/background.png)">text</p>',
+    "svg image": '<svg width="10" height="10"><image href="{u}/svg.png" width="10" '
+                 'height="10"/></svg>',
+    "object": '<object data="{u}/object.svg"></object>',
+}
+
+
+@pytest.mark.parametrize("kind", list(RESOURCES))
+def test_a_url_in_the_handout_is_refused_never_fetched(
+        weasyprint: None, server: str, tmp_path: Path, kind: str) -> None:
+    from backpain_cli.export import pdf
+
+    local = tmp_path / "local.png"
+    local.write_bytes(b"")
+    for base in (server, local.parent.as_uri()):
+        page = ("<!DOCTYPE html><html><head></head><body><p>Plan</p>"
+                f"{RESOURCES[kind].format(u=base)}</body></html>")
+        with pytest.raises(pdf.ExternalResourceError) as caught:
+            pdf.render(page)
+        # Long URLs are shortened in the message; the start is always there.
+        assert str(caught.value).startswith(
+            f"the handout refers to an outside resource ({base[:40]}")
+        assert str(caught.value).endswith("); PDF export fetches nothing, so no PDF was written")
+    assert Hits.paths == []
+
+
+def test_the_refusal_is_one_line_and_exit_1(
+        weasyprint: None, write_answers: WriteAnswers, complete_answers: dict[str, Any],
+        server: str, out_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A handout that somehow carries a URL (a bug in html_doc, say) makes no PDF."""
+    from backpain_cli.export import html_doc
+
+    session = assess(write_answers(complete_answers))
+    real = html_doc.render
+    monkeypatch.setattr(html_doc, "render", lambda *a: real(*a).replace(
+        "</body>", f'<img src="{server}/x.png"></body>'))
+    out = out_dir / "plan.pdf"
+    result = run("export", session.id, "--format", "pdf", "-o", out)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"backpain: error: the handout refers to an outside resource "
+                             f"({server}/x.png); PDF export fetches nothing, so no PDF was "
+                             "written\n")
+    assert os.listdir(out_dir) == []
+    assert Hits.paths == []
