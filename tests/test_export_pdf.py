@@ -193,8 +193,8 @@ def test_worked_examples_and_the_longest_plan_take_one_to_three_pages(
         weasyprint: None, write_answers: WriteAnswers, complete_answers: dict[str, Any],
         out_dir: Path, tmp_path: Path, case: str) -> None:
     source = LONG_PLAN if case == "long-plan" else EXAMPLES / f"{case}.answers.toml"
-    # The long plan's file predates the questions clinical v2 added; those get the neutral
-    # answers of complete_answers (no red flag), and the file's own answers win.
+    # Any question a file leaves out gets the neutral answer of complete_answers (no red
+    # flag); the file's own answers win.
     answers = {**complete_answers, **answers_of(source)}
     instruments = sorted({k.partition("_")[0] for k in answers} & {"odi", "rmdq"})
     extra = ["--instruments", ",".join(instruments)] if instruments else []
