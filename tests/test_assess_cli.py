@@ -601,6 +601,20 @@ def test_questionnaires_check_reports_file_question_and_reason(tmp_path: Path) -
         f"  - {b}: q3: when refers to unknown question 'q9'\n")
 
 
+def test_questionnaires_check_reports_bad_interview_keys(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text('id = "m"\nversion = "1"\ntitle = "M"\norder = 300\nintro = 3\n'
+                    'fresh_each_visit = "yes"\n[[questions]]\nid = "q"\ntype = "yesno"\n'
+                    'text = "Q?"\nfresh_each_visit = 1\n', encoding="utf-8")
+    result = run("questionnaires", "check", path)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "backpain: error: invalid questionnaire (3):\n"
+        f"  - {path}: intro must be a non-empty string\n"
+        f"  - {path}: fresh_each_visit must be true or false\n"
+        f"  - {path}: q: fresh_each_visit must be true or false\n")
+
+
 def test_a_valid_extra_file_checks_clean(tmp_path: Path) -> None:
     path = tmp_path / "habits.toml"
     path.write_text(HABITS, encoding="utf-8")

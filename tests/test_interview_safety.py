@@ -384,3 +384,20 @@ def test_no_licence_text_during_the_interview(
             assert words(module.description) not in shown
     assert "©" not in shown
     assert "licen" not in shown.lower()
+
+
+def test_a_module_intro_is_shown_under_its_heading(pipe: PipeInput) -> None:
+    from backpain_cli.questionnaire import parse_module
+
+    module = parse_module(
+        b'id = "m"\nversion = "1"\ntitle = "Mine"\ndescription = "Licence: (c) somebody."\n'
+        b'intro = "Enter the answers from the paper form."\n'
+        b'[[questions]]\nid = "q"\ntype = "yesno"\ntext = "Q?"\n', "m.toml", shipped=False)
+    feed(pipe, "y" + ENTER)
+    asker = RecordingAsker(pipe)
+    answers: dict[str, AnswerValue] = {}
+    run_interview((module,), answers, set(), asker)
+    assert answers == {"q": True}
+    assert asker.printed[1:4] == ["── Mine — question 1 of about 1 ──",
+                                  "Enter the answers from the paper form.", "? Q? yes"]
+    assert "Licence" not in asker.shown()
