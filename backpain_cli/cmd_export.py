@@ -34,11 +34,16 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class BundleType(StrEnum):
+    collection = "collection"
+    transaction = "transaction"
+
+
 EPILOG = """\
 Formats: md (plain Markdown plan), html (a self-contained handout to print or send),
 pdf (that handout as an A4 PDF; needs -o FILE and: pip install 'backpain[pdf]'),
 json (the session document; one document per line with --all or --client),
-fhir (FHIR R4 Bundle), csv (one row per session).
+fhir (FHIR R4 Bundle; --bundle transaction for a FHIR server), csv (one row per session).
 
 CSV columns: session, client, date (UTC, ISO 8601), status, follows, triage, red_flags
 (ids separated by spaces), nprs_now, nprs_worst_week, startback_total,
@@ -97,7 +102,20 @@ def _registry() -> Registry:
         return load_registry(None)
 
 
-def _single(target: str, fmt: Format, output: Path | None, force: bool) -> None:
+def _fhir_transaction(session: Session) -> str:
+    """The transaction Bundle, with the Questionnaires of the modules as answered."""
+    from . import storage
+    from .export import fhir_questionnaire, fhir_transaction
+    from .questionnaire import modules_by_hash
+
+    registry = _registry()
+    modules = fhir_questionnaire.answered_modules(
+        session, registry, modules_by_hash(storage.questionnaires_dir()))
+    return fhir_transaction.render(session, registry, modules)
+
+
+def _single(target: str, fmt: Format, output: Path | None, force: bool,
+            bundle: BundleType = BundleType.collection) -> None:
     from .export import SkippedSessionsError, client_history, resolve
     from .storage import read_session
 
@@ -137,6 +155,8 @@ def _single(target: str, fmt: Format, output: Path | None, force: bool) -> None:
         from .export import json_doc
 
         text = json_doc.render(session)
+    elif fmt is Format.fhir and bundle is BundleType.transaction:
+        text = _fhir_transaction(session)
     elif fmt is Format.fhir:
         from .export import fhir
 
@@ -235,6 +255,10 @@ def export(
         help="Like --all, for one client's sessions.")] = None,
     schema: Annotated[bool, typer.Option(
         "--schema", help="Print the JSON Schema of the json format and exit.")] = False,
+    bundle: Annotated[BundleType | None, typer.Option(
+        "--bundle", case_sensitive=False, show_default=False,
+        help="With --format fhir: collection (the default), or transaction: conditional "
+             "creates with identifiers and the Questionnaires, for a FHIR server.")] = None,
 ) -> None:
     """Export a session, a client's history or every session.
 
@@ -242,13 +266,15 @@ def export(
     --client REF with --format csv or json.
     """
     # A reader that goes away (`| head`) or a full disk under stdout: __main__.main.
-    _export(target, fmt, output, force, all_, client, schema)
+    _export(target, fmt, output, force, all_, client, schema, bundle=bundle)
 
 
 def _export(target: str | None, fmt: Format | None, output: Path | None, force: bool,
-            all_: bool, client: str | None, schema: bool) -> None:
+            all_: bool, client: str | None, schema: bool,
+            bundle: BundleType | None = None) -> None:
     if schema:
-        if target is not None or fmt is not None or all_ or client is not None:
+        if target is not None or fmt is not None or all_ or client is not None \
+                or bundle is not None:
             raise UsageError("--schema prints the JSON Schema; give it alone (or with -o)")
         from .export.json_doc import schema_text
 
@@ -258,6 +284,8 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
         raise UsageError("--format is required: md, html, pdf, json, fhir or csv")
     if fmt is Format.pdf and output is None:
         raise UsageError(PDF_NEEDS_OUTPUT)
+    if bundle is not None and fmt is not Format.fhir:
+        raise UsageError(f"--bundle is only for --format fhir, not {fmt.value}")
     if all_ or client is not None:
         if target is not None or (all_ and client is not None):
             raise UsageError("give one of: a SESSION or CLIENT, --all, or --client REF")
@@ -269,7 +297,7 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
         return
     if target is None:
         raise UsageError("name a SESSION or CLIENT to export, or use --all or --client REF")
-    _single(target, fmt, output, force)
+    _single(target, fmt, output, force, bundle or BundleType.collection)
 
 
 def register(app: typer.Typer) -> None:

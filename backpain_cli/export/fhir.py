@@ -12,6 +12,9 @@
   literal `Patient/...` reference: the bundle holds no Patient, and a client reference may
   contain `_`, which a FHIR id may not).
 
+`entries` builds the resources for both Bundles: this collection, and the transaction of
+`fhir_transaction`, which names them under the practice's identifier system (`Names`).
+
 Plain dicts and `json` only: validation with a FHIR model library happens in the tests,
 never on the command's import path.
 """
@@ -20,7 +23,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..plan import Plan, ScoreValue
@@ -85,12 +89,38 @@ SCORE_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _urn(session: Session, *parts: str) -> str:
-    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, '/'.join((session.id, *parts)))}"
+# The item of the response holding answers that no module knows any more: a module id is
+# a Python identifier, so it can never be "no-module".
+NO_MODULE = "no-module"
 
 
-def _subject(session: Session) -> dict[str, Any]:
-    return {"type": "Patient", "identifier": {"system": CLIENT_SYSTEM, "value": session.client}}
+@dataclass(frozen=True)
+class Names:
+    """How a Bundle names its resources, the client and the questionnaires answered.
+
+    `full_url` turns an item ("qr/<module>", "obs/<score key>", "obs/panel-<LOINC>",
+    "obs/triage") into the entry's fullUrl; references between entries use it too.
+    """
+
+    full_url: Callable[[str], str]
+    subject: Mapping[str, Any]
+    canonical_base: str
+
+
+def collection_names(session: Session) -> Names:
+    def full_url(item: str) -> str:
+        return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{session.id}/{item}')}"
+
+    return Names(full_url, {"type": "Patient", "identifier": {
+        "system": CLIENT_SYSTEM, "value": session.client}}, BASE)
+
+
+def response_item(module_id: str) -> str:
+    return f"qr/{module_id or NO_MODULE}"
+
+
+def questionnaire_url(canonical_base: str, module_id: str) -> str:
+    return f"{canonical_base}/Questionnaire/{module_id}"
 
 
 def answer_system(question_id: str) -> str:
@@ -145,8 +175,8 @@ def _group_answers(session: Session, registry: Registry | None
     return out
 
 
-def _response(session: Session, module_id: str, version: str | None, qids: Sequence[str],
-              questions: Mapping[str, Question]) -> dict[str, Any]:
+def _response(session: Session, names: Names, module_id: str, version: str | None,
+              qids: Sequence[str], questions: Mapping[str, Question]) -> dict[str, Any]:
     items = []
     for qid in qids:
         question = questions.get(qid)
@@ -157,11 +187,11 @@ def _response(session: Session, module_id: str, version: str | None, qids: Seque
         items.append(item)
     resource: dict[str, Any] = {"resourceType": "QuestionnaireResponse"}
     if module_id:
-        canonical = f"{BASE}/Questionnaire/{module_id}"
+        canonical = questionnaire_url(names.canonical_base, module_id)
         resource["questionnaire"] = f"{canonical}|{version}" if version else canonical
     resource.update({
         "status": "in-progress" if session.is_draft else "completed",
-        "subject": _subject(session),
+        "subject": dict(names.subject),
         "authored": iso_utc(session.created),
         "item": items,
     })
@@ -189,14 +219,14 @@ def _category() -> list[dict[str, Any]]:
     return [{"coding": [{"system": CATEGORY_SYSTEM, "code": "survey", "display": "Survey"}]}]
 
 
-def _observation(session: Session, code: list[dict[str, Any]], text: str,
+def _observation(session: Session, names: Names, code: list[dict[str, Any]], text: str,
                  derived_from: Sequence[str]) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Observation",
         "status": "final",
         "category": _category(),
         "code": {"coding": code, "text": text},
-        "subject": _subject(session),
+        "subject": dict(names.subject),
         "effectiveDateTime": iso_utc(session.created),
     }
     if derived_from:
@@ -212,30 +242,33 @@ def _score_code(key: str) -> list[dict[str, Any]]:
     return codes
 
 
-def _observations(session: Session, plan: Plan, response_of: Mapping[str, str]
-                  ) -> list[tuple[str, dict[str, Any]]]:
+Entry = tuple[str, dict[str, Any]]  # (item, resource); the item names it (see `Names`)
+
+
+def _observations(session: Session, names: Names, plan: Plan,
+                  response_of: Mapping[str, str]) -> list[Entry]:
     def sources(key: str) -> list[str]:
         urls = (response_of[q] for q in SCORE_SOURCES.get(key, ()) if q in response_of)
         return list(dict.fromkeys(urls))
 
-    entries: list[tuple[str, dict[str, Any]]] = []
+    entries: list[Entry] = []
     url_of: dict[str, str] = {}
     for key, value in plan.scores.items():
-        url = _urn(session, "score", key)
-        url_of[key] = url
-        resource = _observation(session, _score_code(key), SCORE_TEXT.get(key, key),
+        url_of[key] = names.full_url(f"obs/{key}")
+        resource = _observation(session, names, _score_code(key), SCORE_TEXT.get(key, key),
                                 sources(key))
         resource.update(_score_value(key, value))
-        entries.append((url, resource))
+        entries.append((f"obs/{key}", resource))
     for code, text, members in PANELS:
         present = [url_of[m] for m in members if m in url_of]
         if not present:
             continue
-        panel = _observation(session, [{"system": LOINC, "code": code}], text,
+        panel = _observation(session, names, [{"system": LOINC, "code": code}], text,
                              sources(members[0]))
         panel["hasMember"] = [{"reference": u} for u in present]
-        entries.append((_urn(session, "panel", code), panel))
-    triage = _observation(session, [{"system": SCORES_SYSTEM, "code": "triage"}],
+        # A score key is an identifier, so "panel-..." never names a score.
+        entries.append((f"obs/panel-{code}", panel))
+    triage = _observation(session, names, [{"system": SCORES_SYSTEM, "code": "triage"}],
                           "Triage: how soon a doctor should see the client",
                           # Triage reads nearly every module: red flags, age, diagnoses...
                           list(dict.fromkeys(response_of.values())))
@@ -247,28 +280,41 @@ def _observations(session: Session, plan: Plan, response_of: Mapping[str, str]
             {"code": {"coding": [{"system": RED_FLAG_SYSTEM, "code": f.id}]},
              "valueCodeableConcept": {"coding": [{"system": TIER_SYSTEM, "code": f.tier}]}}
             for f in plan.red_flags]
-    entries.append((_urn(session, "triage"), triage))
+    entries.append(("obs/triage", triage))
     return entries
 
 
-def bundle(session: Session, registry: Registry | None = None) -> dict[str, Any]:
-    """The Bundle as plain data (what `render` serialises)."""
-    questions = registry.questions() if registry is not None else {}
-    entries: list[tuple[str, dict[str, Any]]] = []
+def entries(session: Session, registry: Registry | None, names: Names,
+            questions: Mapping[str, Question] | None = None) -> list[Entry]:
+    """The QuestionnaireResponses and Observations of a session, in Bundle order.
+
+    `questions` (by id) give the item texts and choice labels; by default the registry's.
+    """
+    if questions is None:
+        questions = registry.questions() if registry is not None else {}
+    out: list[Entry] = []
     response_of: dict[str, str] = {}
     for module_id, version, qids in _group_answers(session, registry):
-        url = _urn(session, "response", module_id or "unknown")
-        entries.append((url, _response(session, module_id, version, qids, questions)))
+        item = response_item(module_id)
+        out.append((item, _response(session, names, module_id, version, qids, questions)))
+        url = names.full_url(item)
         response_of.update((q, url) for q in qids)
     if session.plan is not None and not session.is_draft:
-        entries += _observations(session, session.plan, response_of)
+        out += _observations(session, names, session.plan, response_of)
+    return out
+
+
+def bundle(session: Session, registry: Registry | None = None) -> dict[str, Any]:
+    """The collection Bundle as plain data (what `render` serialises)."""
+    names = collection_names(session)
     return {
         "resourceType": "Bundle",
         "id": session.id,
         "identifier": {"system": SESSION_SYSTEM, "value": session.id},
         "type": "collection",
         "timestamp": iso_utc(session.created),
-        "entry": [{"fullUrl": url, "resource": resource} for url, resource in entries],
+        "entry": [{"fullUrl": names.full_url(item), "resource": resource}
+                  for item, resource in entries(session, registry, names)],
     }
 
 

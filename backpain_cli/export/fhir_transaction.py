@@ -1,0 +1,178 @@
+"""A session as a FHIR R4 transaction Bundle: what a practice sends to its own FHIR server.
+
+The resources are those of the collection Bundle (backpain_cli.export.fhir), plus the
+Questionnaire of each module answered (fhir_questionnaire), named so that a server can
+recognise them:
+
+- Every resource has an identifier under the practice's identifier system, made from the
+  session id and the item: `<session>/qr/<module>`, `<session>/obs/<score key>`,
+  `<session>/obs/panel-<LOINC>`, `<session>/obs/triage`. A Questionnaire is identified by
+  its canonical URL and version, `<canonical base>/Questionnaire/<module>` `|<version>`.
+- Every entry is a conditional create (`POST` with `ifNoneExist` on that identifier, or on
+  url and version), so sending the same Bundle twice stores nothing twice.
+- `fullUrl` is `urn:uuid:` + uuid5 of the identifier (stable, different for every practice),
+  and the Bundle's references between resources (derivedFrom, hasMember) use those URNs,
+  which the server replaces with the ids it stores them under.
+- The client stays a logical reference, an identifier only: `client/<client reference>`
+  under the practice's system. No Patient resource is sent: the practice's own record of the
+  client (with a name) usually exists already and is theirs to link; creating a nameless
+  Patient next to it would give the client two records.
+- A follow-up visit names the visit it follows: each QuestionnaireResponse carries the
+  extension `FOLLOWS_URL` with a reference, by identifier, to the previous visit's response
+  to the same questionnaire (`<previous session>/qr/<module>`). R4 has no element for this:
+  QuestionnaireResponse.basedOn is for care plans and orders, partOf for observations and
+  procedures, and Observation.derivedFrom would claim the scores were computed from it.
+
+The identifier system and canonical base come from the practice's settings; their defaults
+(`DEFAULT_PRACTICE_NAMESPACE`) are URNs under the project's own namespace, which name the
+practice without pretending to be an address that resolves. `uri_problem` is the one check
+of both values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import BackpainError
+from ..questionnaire import Module, Question, Registry
+from ..session import Session, iso_utc
+from . import fhir, fhir_questionnaire
+
+PRACTICE_NAMESPACE_PREFIX = "urn:backpain:practice:"
+# Until a practice has its own id (a random one, created once and kept in the settings).
+DEFAULT_PRACTICE_NAMESPACE = f"{PRACTICE_NAMESPACE_PREFIX}unconfigured"
+FOLLOWS_URL = f"{fhir.BASE}/StructureDefinition/follows"
+CLIENT_PREFIX = "client/"
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S")
+# `|` `,` `$` `\` are special in a FHIR search value, `#` and `?` end a URL's path.
+_UNSAFE = frozenset("|,$\\#?")
+
+
+def practice_namespace(practice_id: uuid.UUID) -> str:
+    """The default identifier system and canonical base of a practice with this id."""
+    return f"{PRACTICE_NAMESPACE_PREFIX}{practice_id}"
+
+
+def uri_problem(value: str) -> str | None:
+    """Why `value` cannot be an identifier system or canonical base, or None if it can."""
+    if not _SCHEME.match(value):
+        return "must be an absolute URI such as https://example.org/fhir or urn:..."
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        return "must not contain spaces or control characters"
+    bad = sorted(set(value) & _UNSAFE)
+    if bad:
+        return f"must not contain {' '.join(bad)}"
+    if value.endswith("/"):
+        return "must not end with /"
+    return None
+
+
+def _checked(key: str, value: str) -> str:
+    problem = uri_problem(value)
+    if problem is not None:
+        raise BackpainError(f"{key} {value!r} {problem}")
+    return value
+
+
+def _token(system: str, value: str) -> str:
+    """`system|value` as a search parameter value, percent-encoded for a query string."""
+    return f"{urllib.parse.quote(system, safe=':/')}|{urllib.parse.quote(value, safe=':/')}"
+
+
+def _urn(system: str, value: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{system}|{value}')}"
+
+
+def _answered_questions(registry: Registry | None,
+                        modules: Mapping[str, Module]) -> dict[str, Question]:
+    """Item texts and labels from the modules as answered (their Questionnaires say so)."""
+    questions = registry.questions() if registry is not None else {}
+    for module in modules.values():
+        questions.update((q.id, q) for q in module.questions)
+    return questions
+
+
+def _entry(full_url: str, resource: dict[str, Any], if_none_exist: str) -> dict[str, Any]:
+    return {"fullUrl": full_url, "resource": resource, "request": {
+        "method": "POST", "url": resource["resourceType"], "ifNoneExist": if_none_exist}}
+
+
+def _with_first(resource: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """`resource` with `key` right after resourceType, where a reader looks for it."""
+    head = {"resourceType": resource["resourceType"], key: value}
+    return {**head, **{k: v for k, v in resource.items() if k not in head}}
+
+
+def _questionnaire_entry(module: Module, system: str, base: str) -> dict[str, Any]:
+    resource = fhir_questionnaire.questionnaire(module, base)
+    url, version = resource["url"], resource["version"]
+    resource = _with_first(resource, "identifier", [{
+        "system": system, "value": f"questionnaire/{module.id}/{version}"}])
+    full_url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{url}|{version}')}"
+    query = (f"url={urllib.parse.quote(url, safe=':/')}"
+             f"&version={urllib.parse.quote(version, safe='')}")
+    return _entry(full_url, resource, query)
+
+
+def bundle(session: Session, registry: Registry | None = None,
+           modules: Mapping[str, Module] | None = None, *,
+           identifier_system: str = DEFAULT_PRACTICE_NAMESPACE,
+           canonical_base: str = DEFAULT_PRACTICE_NAMESPACE) -> dict[str, Any]:
+    """The transaction Bundle as plain data (what `render` serialises).
+
+    `modules` are the modules as answered, by id (`fhir_questionnaire.answered_modules`);
+    each of them with a response becomes a Questionnaire entry.
+    """
+    system = _checked("fhir_identifier_system", identifier_system)
+    base = _checked("fhir_canonical_base", canonical_base)
+    modules = modules or {}
+
+    def value_of(item: str) -> str:
+        return f"{session.id}/{item}"
+
+    names = fhir.Names(
+        full_url=lambda item: _urn(system, value_of(item)),
+        subject={"type": "Patient", "identifier": {
+            "system": system, "value": CLIENT_PREFIX + session.client}},
+        canonical_base=base)
+    found = fhir.entries(session, registry, names, _answered_questions(registry, modules))
+    out: list[dict[str, Any]] = []
+    # The Questionnaires first: what the responses after them answer.
+    for item, _ in found:
+        module_id = item.removeprefix("qr/")
+        if item.startswith("qr/") and module_id in modules:
+            out.append(_questionnaire_entry(modules[module_id], system, base))
+    for item, resource in found:
+        identifier = {"system": system, "value": value_of(item)}
+        # QuestionnaireResponse.identifier is one Identifier, Observation.identifier a list.
+        is_response = resource["resourceType"] == "QuestionnaireResponse"
+        resource = _with_first(resource, "identifier", identifier if is_response else [identifier])
+        if is_response and session.follows:
+            previous = {"system": system, "value": f"{session.follows}/{item}"}
+            resource = _with_first(resource, "extension", [{
+                "url": FOLLOWS_URL, "valueReference": {
+                    "type": "QuestionnaireResponse", "identifier": previous}}])
+        out.append(_entry(names.full_url(item), resource,
+                          f"identifier={_token(system, value_of(item))}"))
+    return {
+        "resourceType": "Bundle",
+        "identifier": {"system": system, "value": session.id},
+        "type": "transaction",
+        "timestamp": iso_utc(session.created),
+        "entry": out,
+    }
+
+
+def render(session: Session, registry: Registry | None = None,
+           modules: Mapping[str, Module] | None = None, *,
+           identifier_system: str = DEFAULT_PRACTICE_NAMESPACE,
+           canonical_base: str = DEFAULT_PRACTICE_NAMESPACE) -> str:
+    data = bundle(session, registry, modules, identifier_system=identifier_system,
+                  canonical_base=canonical_base)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
