@@ -194,6 +194,14 @@ def test_follow_up_responses_point_at_the_previous_visit_by_identifier() -> None
                 "system": SYSTEM, "value": f"{FIRST_ID}/qr/{module}"}}}]
 
 
+def test_answers_no_module_knows_point_at_nothing_in_the_previous_visit() -> None:
+    session = make_session(client_answers(), session_id=FOLLOW_UP_ID, follows=FIRST_ID)
+    session = dataclasses.replace(session, answers={**session.answers, "retired_q": "yes"})
+    responses = resources(transaction(session), "QuestionnaireResponse")
+    assert [r["identifier"]["value"] for r in responses if "extension" not in r] == [
+        f"{FOLLOW_UP_ID}/qr/no-module"]
+
+
 def test_first_visit_has_no_follows_link(first: dict[str, Any]) -> None:
     assert all("extension" not in r for r in resources(first, "QuestionnaireResponse"))
 

@@ -153,7 +153,8 @@ def bundle(session: Session, registry: Registry | None = None,
         # QuestionnaireResponse.identifier is one Identifier, Observation.identifier a list.
         is_response = resource["resourceType"] == "QuestionnaireResponse"
         resource = _with_first(resource, "identifier", identifier if is_response else [identifier])
-        if is_response and session.follows:
+        # Answers no module knows have no counterpart to point at in the previous visit.
+        if is_response and session.follows and item != fhir.response_item(""):
             previous = {"system": system, "value": f"{session.follows}/{item}"}
             resource = _with_first(resource, "extension", [{
                 "url": FOLLOWS_URL, "valueReference": {
