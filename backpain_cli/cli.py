@@ -150,7 +150,7 @@ def assess(
 
     assert session.plan is not None
     print_plan(make_console(), session.plan, client=session.client,
-               session_id=None if no_save else session.id)
+               session_id=None if no_save else session.id, created=session.created)
 
 
 def _save_or_keep(session: Session, *, new: bool) -> tuple[Session, Path]:

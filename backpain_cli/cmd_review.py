@@ -27,12 +27,26 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int | None, typer.Option(
             "--limit", min=0, help="How many sessions to list, newest first (default 20; "
                                    "0 lists all).")] = None,
+        due: Annotated[bool, typer.Option(
+            "--due", help="The clients due or overdue for their next check, most overdue "
+                          "first.")] = False,
+        on: Annotated[str | None, typer.Option(
+            "--on", metavar="YYYY-MM-DD",
+            help="With --due: who is due on this day instead of today.")] = None,
         as_json: Annotated[bool, typer.Option(
             "--json", help="Print JSON to stdout; problems go to stderr.")] = False,
     ) -> None:
         """List sessions, re-run one through today's rules, or show a client's history."""
-        from .review_command import run_review
+        from .review_command import run_due, run_review
 
+        if due:
+            if target is not None or client is not None or limit is not None:
+                raise UsageError("--due lists every client; it takes no SESSION or CLIENT "
+                                 "argument and no --client or --limit")
+            run_due(on, as_json=as_json)
+            return
+        if on is not None:
+            raise UsageError("--on only applies to --due")
         if target is not None and (client is not None or limit is not None):
             raise UsageError("--client and --limit only apply to the listing (no SESSION or "
                              "CLIENT argument); for one client use: backpain review CLIENT")

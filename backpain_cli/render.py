@@ -6,6 +6,7 @@ must read well at 80 columns, when piped (no control codes) and with NO_COLOR.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from rich import box
@@ -18,6 +19,7 @@ from rich.text import Text
 from .export.wording import flag_text
 from .plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, RedFlag, ScoreValue
 from .questionnaire import AnswerValue, Module
+from .reassess import next_check
 from .safe_text import visible, visible_in
 from .scoring import ODI_BAND_LABELS
 from .triage import EMERGENCY
@@ -117,7 +119,9 @@ def emergency_lines(plan: Plan) -> list[str]:
     return lines
 
 
-def plan_renderables(plan: Plan, *, client: str, session_id: str | None) -> list[object]:
+def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
+                     created: dt.datetime | None = None) -> list[object]:
+    """The plan for the terminal; `created` (the session's date) dates the next check."""
     # A saved plan's texts come from its file: no control character reaches the terminal.
     plan, client = visible_in(plan), visible(client)
     out: list[object] = []
@@ -126,6 +130,8 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None) -> list
     out.append(triage_banner(plan.triage))
     if plan.red_flags:
         out.append(Text(f"Warning signs: {warning_signs(plan.red_flags)}", style="bold"))
+    if plan.reassess_weeks is not None and created is not None:
+        out.append(Text(next_check(created, plan.reassess_weeks), style="bold"))
     if plan.scores:
         out.append(scores_table(plan.scores))
     for strategy in STRATEGIES:
@@ -150,8 +156,10 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None) -> list
     return out
 
 
-def print_plan(console: Console, plan: Plan, *, client: str, session_id: str | None) -> None:
-    console.print(Group(*plan_renderables(plan, client=client, session_id=session_id)))  # type: ignore[arg-type]
+def print_plan(console: Console, plan: Plan, *, client: str, session_id: str | None,
+               created: dt.datetime | None = None) -> None:
+    console.print(Group(*plan_renderables(plan, client=client, session_id=session_id,  # type: ignore[arg-type]
+                                          created=created)))
 
 
 def _fmt(value: AnswerValue) -> str:

@@ -26,6 +26,7 @@ from .review import (
     OUTCOME_KEYS,
     Change,
     ChartPoint,
+    DueList,
     History,
     Listing,
     PlanDiff,
@@ -356,7 +357,7 @@ def session_renderables(review: SessionReview) -> list[RenderableType]:
     if review.plan is not None:
         out.append(Text("Plan recomputed with today's questionnaires and rules:", style="bold"))
         out.extend(plan_renderables(review.plan, client=session.client,  # type: ignore[arg-type]
-                                    session_id=session.id))
+                                    session_id=session.id, created=session.created))
     out.extend(changes_renderables(review))
     return out
 
@@ -521,9 +522,44 @@ def _drafts_and_unreadable(drafts: Sequence[Session], unreadable: int,
     return out
 
 
-def renderables(result: Listing | SessionReview | History) -> list[RenderableType]:
+# --------------------------------------------------------------------------- who is due
+
+
+def due_renderables(due: DueList) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    if not due.rows:
+        out.append(Text(f"No client is due for a check on {due.on}."))
+    else:
+        table = _table(f"Due for a check on {due.on}, most overdue first")
+        table.add_column("Client", overflow="fold", min_width=6)
+        # The session id starts with its date: no date column, so that 80 columns hold it.
+        table.add_column("Latest session", no_wrap=True)
+        table.add_column("Triage", no_wrap=True)
+        table.add_column("Check", no_wrap=True)
+        table.add_column("Due", no_wrap=True)
+        table.add_column("Overdue", justify="right", no_wrap=True)
+        for d in due.rows:
+            s = d.session
+            # An emergency plan has no interval: the client is worth a call from that day.
+            check = NONE if d.reassess_weeks is None else (
+                f"{d.reassess_weeks} week" + ("" if d.reassess_weeks == 1 else "s"))
+            overdue = "due today" if d.days_overdue == 0 else (
+                f"{d.days_overdue} day" + ("" if d.days_overdue == 1 else "s"))
+            table.add_row(s.client, s.id, _triage_text(s.plan.triage if s.plan else None),
+                          check, f"{d.due}", overdue)
+        out += [table, Text("Due dates are on this computer's calendar. History: "
+                            "backpain review CLIENT")]
+    if due.unreadable:
+        out.append(Text(f"{len(due.unreadable)} session file(s) could not be read; "
+                        "the reasons are on standard error."))
+    return out
+
+
+def renderables(result: Listing | SessionReview | History | DueList) -> list[RenderableType]:
     # Every text in it came from a session file: no control character reaches the terminal.
     result = visible_in(result)
+    if isinstance(result, DueList):
+        return due_renderables(result)
     if isinstance(result, Listing):
         return listing_renderables(result)
     if isinstance(result, SessionReview):
@@ -531,5 +567,6 @@ def renderables(result: Listing | SessionReview | History) -> list[RenderableTyp
     return history_renderables(result)
 
 
-def print_result(console: Console, result: Listing | SessionReview | History) -> None:
+def print_result(console: Console,
+                 result: Listing | SessionReview | History | DueList) -> None:
     console.print(Group(*renderables(result)))

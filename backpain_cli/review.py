@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from .answers import validate
-from .errors import NotFoundError, SessionFileError
+from .errors import NotFoundError, SessionFileError, UsageError
 from .legacy import current_answers
 from .plan import Plan, Recommendation, RedFlag, ScoreValue, build_plan
 from .questionnaire import AnswerValue, Module, Registry
+from .reassess import due_date, local_day, reassess_weeks
 from .scoring import mcid_change
 from .session import Session, iso_utc, plan_dict, to_document
 from .storage import (
@@ -536,6 +538,107 @@ def build_history(client: str, sessions: Sequence[Session],
 def client_history(target: ClientTarget) -> History:
     sessions, unreadable = _load_all(target.refs)
     return build_history(target.client, sessions, unreadable)
+
+
+# --------------------------------------------------------------------------- who is due
+
+
+@dataclass(frozen=True)
+class Due:
+    """A client whose latest completed session is due (or overdue) for its check."""
+
+    session: Session
+    reassess_weeks: int | None  # None: no interval (an emergency plan), due from its day
+    due: dt.date
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class DueList:
+    """Most overdue first. `on` is the day asked about (today unless --on)."""
+
+    on: dt.date
+    rows: tuple[Due, ...]
+    unreadable: tuple[Unreadable, ...]
+
+
+def _latest_completed(refs: Sequence[SessionRef],
+                      unreadable: list[Unreadable]) -> Session | None:
+    """The newest completed session among `refs` (newest first); drafts are passed over.
+
+    An unreadable file is reported and passed over too: it might have been the latest
+    visit, but showing an older visit as due is safer than hiding the client.
+    """
+    for ref in refs:
+        try:
+            session = load(ref, read_summary)
+        except SessionFileError as exc:
+            unreadable.append(Unreadable.of(exc))
+            continue
+        if not session.is_draft and session.plan is not None:
+            return session
+    return None
+
+
+def _interval(session: Session) -> int | None:
+    plan = session.plan
+    if plan is None:
+        return None
+    if plan.reassess_weeks is not None:
+        return plan.reassess_weeks
+    # A version-1 session stored no interval: the version-2 rule places it by its saved
+    # triage and pain duration (CLINICAL.md, "Version 1 sessions"). None for an emergency.
+    return reassess_weeks(session.answers, plan.triage)
+
+
+def due_list(on: dt.date | None = None, *, root: Path | None = None) -> DueList:
+    """The clients whose latest completed session is due for its check on `on`.
+
+    Due is counted on the local calendar from the session's day: on or after that day plus
+    `reassess_weeks`. A session without an interval (an emergency plan, or a file with no
+    pain duration to place it by) is due from its own day, until a later session exists.
+    """
+    day = on or dt.date.today()
+    by_client: dict[str, list[SessionRef]] = {}
+    for ref in iter_refs(root):
+        by_client.setdefault(ref.client, []).append(ref)
+    unreadable: list[Unreadable] = []
+    rows: list[Due] = []
+    for client in sorted(by_client):
+        refs = sorted(by_client[client], key=lambda r: r.id, reverse=True)
+        session = _latest_completed(refs, unreadable)
+        if session is None:
+            continue
+        weeks = _interval(session)
+        due = (due_date(session.created, weeks) if weeks is not None
+               else local_day(session.created))
+        if day >= due:
+            rows.append(Due(session, weeks, due, (day - due).days))
+    rows.sort(key=lambda d: (-d.days_overdue, d.session.client))
+    return DueList(day, tuple(rows), tuple(unreadable))
+
+
+_DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(text: str) -> dt.date:
+    """A --on date: YYYY-MM-DD only (a usage error otherwise)."""
+    try:
+        # fromisoformat alone would also take 20261201 and week dates like 2026-W49-1.
+        if not _DAY_RE.fullmatch(text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--on: {text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def due_document(due: DueList) -> list[dict[str, Any]]:
+    """`review --due --json`: one object per client due, most overdue first."""
+    return [{"client": d.session.client, "session": d.session.id,
+             "created": iso_utc(d.session.created), "due": d.due.isoformat(),
+             "days_overdue": d.days_overdue,
+             "triage": d.session.plan.triage if d.session.plan else None,
+             "reassess_weeks": d.reassess_weeks} for d in due.rows]
 
 
 # --------------------------------------------------------------------------- the command's entry

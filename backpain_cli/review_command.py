@@ -9,6 +9,11 @@ tree would take a third of that budget.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .storage import Unreadable
 
 
 def run_review(target: str | None, *, client: str | None = None, limit: int | None = None,
@@ -28,8 +33,32 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
 
         print_result(make_console(), result)
     sys.stdout.flush()
+    _report_unreadable(domain.unreadable_of(result))
+
+
+def _report_unreadable(unreadable: Sequence[Unreadable]) -> None:
     from .safe_text import visible
 
     # After the output, so a terminal shows the problems below the table they concern.
-    for u in domain.unreadable_of(result):
+    for u in unreadable:
         sys.stderr.write(f"backpain: warning: {visible(f'{u.path}: {u.reason}')}\n")
+
+
+def run_due(on: str | None, *, as_json: bool = False) -> None:
+    """`backpain review --due [--on DATE]`."""
+    from . import review as domain
+
+    day = domain.parse_day(on) if on is not None else None
+    result = domain.due_list(day)
+    if as_json:
+        import json
+
+        sys.stdout.write(
+            json.dumps(domain.due_document(result), indent=2, ensure_ascii=False) + "\n")
+    else:
+        from .render import make_console
+        from .render_review import print_result
+
+        print_result(make_console(), result)
+    sys.stdout.flush()
+    _report_unreadable(result.unreadable)

@@ -14,6 +14,7 @@ from html import escape
 from typing import NamedTuple
 
 from ..plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
+from ..reassess import next_check
 from ..render import SCORE_LABELS, score_meaning
 from ..safe_text import visible_in
 from ..session import Session
@@ -142,6 +143,13 @@ def _banner(plan: Plan) -> str:
         parts.append("</ul>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _next_check(plan: Plan, created: dt.datetime) -> str:
+    if plan.reassess_weeks is None:
+        return ""  # an emergency plan: the client goes to emergency care, not a check-up
+    text = next_check(created, plan.reassess_weeks)
+    return f'<p class="next-check"><strong>{_e(text)}</strong></p>'
 
 
 def _scores(plan: Plan) -> str:
@@ -368,6 +376,7 @@ def render(session: Session, history: Sequence[Session] = ()) -> str:
         f"{visits}</p>",
         "</header>",
         _banner(plan),
+        _next_check(plan, session.created),
         _scores(plan),
         _history(history) if len(history) > 1 else "",
         _plan(plan),

@@ -6,10 +6,12 @@ id, the answers behind it and its evidence, as on screen.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 
 from ..plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
+from ..reassess import next_check
 from ..render import SCORE_LABELS, TRIAGE_BANNERS, score_meaning
 from ..safe_text import visible_in
 from ..session import Session, iso_utc
@@ -60,7 +62,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
             *(line(r) for r in rows)]
 
 
-def _plan_lines(plan: Plan) -> list[str]:
+def _plan_lines(plan: Plan, created: dt.datetime) -> list[str]:
     out: list[str] = []
     _, headline, todo = TRIAGE_BANNERS.get(plan.triage, TRIAGE_BANNERS["none"])
     out += [f"> **{headline}**", f"> {escape(todo)}", ""]
@@ -69,6 +71,8 @@ def _plan_lines(plan: Plan) -> list[str]:
         out += [f"- `{f.id}` ({escape(f.tier)}): {escape(flag_text(f.id))}"
                 for f in plan.red_flags]
         out.append("")
+    if plan.reassess_weeks is not None:
+        out += [f"**{escape(next_check(created, plan.reassess_weeks))}**", ""]
     if plan.scores:
         out += ["## Scores", ""]
         for key, value in plan.scores.items():
@@ -124,7 +128,7 @@ def render(session: Session, history: Sequence[Session] = ()) -> str:
     if session.follows:
         meta += f" · follow-up to `{session.follows}`"
     lines += [meta, ""]
-    lines += _plan_lines(plan)
+    lines += _plan_lines(plan, session.created)
     if len(history) > 1:
         lines += _history_lines(history)
     lines += ["---", "", f"*{escape(NOTICE)}*", ""]
