@@ -12,6 +12,7 @@ clinical safety"): the client goes to emergency care, not through the rest of th
 from __future__ import annotations
 
 import difflib
+import errno
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnswersError, Problem, UnreadableFileError
+from .files import NotReadable, loads_toml, read_bytes
 from .questionnaire import (
     UNKNOWN,
     AnswerValue,
@@ -47,11 +49,12 @@ class AnswersFile:
 def read_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file, turning every failure into one clear line naming file and line."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise UnreadableFileError(f"{path}: cannot read ({exc.strerror})") from None
+        # A FIFO or a device given as --answers must not hang the command (files.py).
+        data = read_bytes(path)
+    except NotReadable as exc:
+        if exc.errno == errno.ENOENT:
+            raise UnreadableFileError(f"{path}: no such file") from None
+        raise UnreadableFileError(f"{path}: {exc.reason}") from None
     try:
         # utf-8-sig: editors on Windows put a byte-order mark at the start of UTF-8 files.
         text = data.decode("utf-8-sig")
@@ -59,7 +62,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         line = data[: exc.start].count(b"\n") + 1
         raise UnreadableFileError(f"{path}: line {line}: not UTF-8 text") from None
     try:
-        return tomllib.loads(text)
+        return loads_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise UnreadableFileError(f"{path}: not valid TOML: {exc}") from None
 

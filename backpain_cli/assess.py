@@ -16,7 +16,14 @@ from .legacy import current_answers
 from .plan import Plan, build_plan
 from .questionnaire import AnswerValue, Module, Registry
 from .session import ModuleRef, Session
-from .storage import find_ref, new_session_id, read_session, validate_client
+from .storage import (
+    find_ref,
+    new_session_id,
+    read_ref,
+    read_session,
+    same_client,
+    validate_client,
+)
 from .triage import is_emergency
 
 
@@ -72,7 +79,7 @@ def start(
     if resume and follow_up:
         raise UsageError("--resume and --from cannot be used together")
     if resume:
-        resumed = read_session(find_ref(resume, root).path)
+        resumed = read_ref(find_ref(resume, root))
         if not resumed.is_draft:
             raise BackpainError(
                 f"session {resumed.id} is already completed; use --from {resumed.id} for a "
@@ -84,12 +91,12 @@ def start(
         follows = resumed.follows
         chosen = chosen or resumed.instruments
     if follow_up:
-        previous = read_session(find_ref(follow_up, root).path)
+        previous = read_ref(find_ref(follow_up, root))
         if previous.is_draft:
             raise BackpainError(
                 f"session {previous.id} is an unfinished draft; continue it with "
                 f"backpain assess --resume {previous.id}")
-        if client is not None and client != previous.client:
+        if client is not None and not same_client(client, previous.client):
             # A follow-up belongs to the same client; another client's history must not
             # point at this one's visit.
             raise UsageError(f"session {previous.id} belongs to client {previous.client}, "
@@ -103,7 +110,7 @@ def start(
         # A follow-up visit interrupted and resumed keeps the last visit's answers as
         # defaults; if that session is gone, the questions are simply asked without them.
         try:
-            previous = read_session(find_ref(resumed.follows, root).path)
+            previous = read_ref(find_ref(resumed.follows, root))
         except BackpainError:
             pass
         else:
@@ -121,7 +128,7 @@ def start(
         ref_client = client
     # Only the reference in use is checked, and before the answers (PRODUCT.md).
     checked = validate_client(ref_client) if ref_client is not None else None
-    if resumed is not None and checked != resumed.client:
+    if resumed is not None and not same_client(checked, resumed.client):
         raise UsageError(f"session {resumed.id} belongs to client {resumed.client}")
     modules = registry.select(chosen)
     selected = {q.id for m in modules for q in m.questions}
@@ -212,7 +219,7 @@ def draft(st: Start, client: str, answers: Mapping[str, AnswerValue],
 def draft_to_discard(ref: str, root: Path | None = None) -> tuple[Session, Path]:
     """The draft `ref` names, for `assess --discard`; a completed session is never deleted."""
     found = find_ref(ref, root)
-    session = read_session(found.path)
+    session = read_ref(found)
     if not session.is_draft:
         raise BackpainError(
             f"session {session.id} is completed, not a draft; completed sessions are kept "

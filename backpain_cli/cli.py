@@ -146,10 +146,10 @@ def assess(
     if as_json:
         sys.stdout.write(json.dumps(to_document(session), indent=2, ensure_ascii=False) + "\n")
         return
+    from .export import plan_of
     from .render import make_console, print_plan
 
-    assert session.plan is not None
-    print_plan(make_console(), session.plan, client=session.client,
+    print_plan(make_console(), plan_of(session), client=session.client,
                session_id=None if no_save else session.id, created=session.created)
 
 
@@ -159,7 +159,7 @@ def _save_or_keep(session: Session, *, new: bool) -> tuple[Session, Path]:
     from .errors import StorageError
 
     try:
-        return storage.save_session(session, new=new)
+        saved, path = storage.save_session(session, new=new)
     except StorageError as exc:
         import tomli_w
 
@@ -170,6 +170,10 @@ def _save_or_keep(session: Session, *, new: bool) -> tuple[Session, Path]:
         raise StorageError(
             f"{exc}. The answers are printed above as an answers file: save them and run "
             "`backpain assess --answers FILE` once the data folder is writable") from None
+    if saved.client != session.client:
+        _info(f"backpain: note: client {session.client} is the existing client "
+              f"{saved.client} (references do not depend on case); saved as {saved.client}")
+    return saved, path
 
 
 def _demo_answers() -> Path:
@@ -331,9 +335,8 @@ def questionnaires_check(
     from .questionnaire import check
 
     registry, problems = check(storage.questionnaires_dir(), paths or ())
-    if problems:
+    if problems or registry is None:
         raise QuestionnaireError(problems)
-    assert registry is not None
     _info(f"ok: {len(registry.modules)} modules, "
           f"{sum(len(m.questions) for m in registry.modules)} questions")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from .errors import BackpainError, UsageError
+from .errors import UsageError
 
 if TYPE_CHECKING:
     from .export import BulkResult
@@ -116,28 +116,27 @@ def _fhir_transaction(session: Session) -> str:
 
 def _single(target: str, fmt: Format, output: Path | None, force: bool,
             bundle: BundleType = BundleType.collection) -> None:
+    from .errors import NotFoundError
     from .export import SkippedSessionsError, client_history, resolve
-    from .storage import read_session
+    from .storage import read_ref
 
     found = resolve(target)
     history: Sequence[Session] = ()
     skipped = 0
-    if found.session is not None:
-        session = read_session(found.session.path)
+    if not isinstance(found, str):
+        session = read_ref(found)
+    elif fmt is Format.csv:
+        _bulk(fmt, output, force, found)
+        return
     else:
-        assert found.client is not None
-        if fmt is Format.csv:
-            _bulk(fmt, output, force, found.client)
-            return
-        h = client_history(found.client)
+        h = client_history(found)
         for bad in h.unreadable:
             _report_unreadable(bad.path, bad.reason)
+        if not h.sessions:
+            raise NotFoundError(f"client {found} has no completed session to export")
         skipped = len(h.unreadable)
         session, history = h.latest, h.sessions
-    if session.is_draft and fmt in (Format.md, Format.html, Format.pdf):
-        raise BackpainError(
-            f"session {session.id} is a draft (the interview was not finished), so it has no "
-            f"plan yet; finish it with: backpain assess --resume {session.id}")
+    # md, html and pdf refuse a draft (export.plan_of): it has no plan to hand out yet.
     text: str | bytes
     if fmt is Format.pdf:
         from .export import html_doc, pdf
@@ -214,10 +213,19 @@ def _write_bulk(out: TextIO, fmt: Format, refs: Iterator[SessionRef], result: Bu
 def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> None:
     from .export import BulkResult, SkippedSessionsError, bulk_refs, streamed_output
 
-    refs = bulk_refs(client=client)
+    tree = bulk_refs(client=client)
+    # Reported before the rows; counted with the unreadable files, so the exit code says
+    # the export is missing something (issue 9: nothing is skipped in silence).
+    for bad in tree.skipped:
+        _report_unreadable(bad.path, bad.reason)
+    from .safe_text import visible
+
+    for note in tree.notes:
+        sys.stderr.write(f"backpain: warning: {visible(note)}\n")
+    refs = tree.refs
     # A bar on the same terminal as the rows themselves would garble both.
     show = sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())
-    result = BulkResult()
+    result = BulkResult(skipped=len(tree.skipped))
     newline = "" if fmt is Format.csv else None
     sink = (streamed_output(output, force=force, newline=newline) if output is not None
             else contextlib.nullcontext(sys.stdout))

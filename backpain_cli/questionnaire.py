@@ -37,6 +37,7 @@ module must not lose this), and any question or module marked ``fresh_each_visit
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from .errors import Problem, QuestionnaireError, UsageError
+from .files import NotReadable, loads_toml, read_bytes
 
 AnswerValue: TypeAlias = bool | int | str | tuple[str, ...]
 Answers: TypeAlias = Mapping[str, AnswerValue]
@@ -377,7 +379,7 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
     """Parse and validate one module file on its own (cross-module checks come later)."""
     problems: list[Problem] = []
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        raw = loads_toml(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         # A line, like the TOML errors: a byte offset means nothing to a practitioner.
         line = data[: exc.start].count(b"\n") + 1
@@ -440,11 +442,15 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
     )
 
 
+def _read_problem(path: Path, exc: NotReadable) -> Problem:
+    return Problem(str(path), f"cannot read: {exc.strerror}" if exc.strerror else exc.reason)
+
+
 def load_module_file(path: Path, *, shipped: bool = False) -> Module:
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise QuestionnaireError([Problem(str(path), f"cannot read: {exc.strerror}")]) from None
+        data = read_bytes(path)
+    except NotReadable as exc:
+        raise QuestionnaireError([_read_problem(path, exc)]) from None
     return parse_module(data, str(path), shipped=shipped)
 
 
@@ -596,7 +602,9 @@ def _merge(modules: list[Module]) -> tuple[list[Module], list[str]]:
 def user_questionnaire_files(user_dir: Path | None) -> list[Path]:
     if user_dir is None or not user_dir.is_dir():
         return []
-    return sorted(p for p in user_dir.glob("*.toml") if p.is_file())
+    # Not only is_file(): a FIFO or a broken link named *.toml is reported when read,
+    # not skipped in silence.
+    return sorted(p for p in user_dir.glob("*.toml") if not p.is_dir())
 
 
 def check(
@@ -610,9 +618,10 @@ def check(
     problems: list[Problem] = []
     for p in [*user_questionnaire_files(user_dir), *paths]:
         try:
-            sources.append((str(p), p.read_bytes(), False))
-        except OSError as exc:
-            problems.append(Problem(str(p), f"cannot read: {exc.strerror}"))
+            # A FIFO or device among them must not hang the command (files.py).
+            sources.append((str(p), read_bytes(p), False))
+        except NotReadable as exc:
+            problems.append(_read_problem(p, exc))
     modules, parse_problems = _load_all(sources)
     problems.extend(parse_problems)
     merged, replaced = _merge(modules)
@@ -627,6 +636,29 @@ def load_registry(user_dir: Path | None) -> Registry:
     if registry is None:
         raise QuestionnaireError(problems)
     return registry
+
+
+_BY_HASH: dict[str, dict[str, Module]] = {}
+
+
+def modules_by_hash(user_dir: Path | None) -> Mapping[str, Module]:
+    """Every module file that is valid on its own, shipped or in `user_dir`, by its sha256.
+
+    A session records the hash of the exact text its answers were given to, so a module
+    found by that hash is that text: its questions can judge the stored answers. Being
+    keyed by content, the index never goes stale and is built once per process. A file
+    that does not parse is simply not in it (`questionnaires check` reports it).
+    """
+    key = str(user_dir)
+    found = _BY_HASH.get(key)
+    if found is None:
+        sources = [(s, d, True) for s, d in shipped_paths()]
+        for p in user_questionnaire_files(user_dir):
+            with contextlib.suppress(NotReadable):
+                sources.append((str(p), read_bytes(p), False))
+        found = {m.sha256: m for m in _load_all(sources)[0]}
+        _BY_HASH[key] = found
+    return found
 
 
 # --------------------------------------------------------------------------- conditions

@@ -21,9 +21,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +31,16 @@ from .legacy import current_answers
 from .plan import Plan, Recommendation, RedFlag, ScoreValue, build_plan
 from .questionnaire import AnswerValue, Module, Registry
 from .reassess import due_date, local_day, reassess_weeks
-from .scoring import mcid_change
+from .scoring import exact, mcid_change
 from .session import Session, iso_utc, plan_dict, to_document
 from .storage import (
     SessionRef,
     Unreadable,
-    iter_refs,
-    list_refs,
+    did_you_mean,
+    find_client,
+    read_ref,
     read_session,
-    sessions_dir,
+    scan,
     validate_client,
 )
 from .summary import read_summary
@@ -50,7 +49,7 @@ DEFAULT_LIMIT = 20
 
 # Outcome measures judged between visits (CLINICAL.md, "Minimal clinically important
 # change"). STarT Back is shown per visit but never judged: it predicts, it does not measure.
-OUTCOME_KEYS = ("nprs_now", "odi_percent", "rmdq_score")
+OUTCOME_KEYS = ("nprs_now", "nprs_worst_week", "odi_percent", "rmdq_score")
 
 # Triage values from least to most urgent, to tell an escalation from an easing.
 _TRIAGE_RANK = {"none": 0, "co_manage": 1, "refer_routine": 2, "urgent": 3, "emergency": 4}
@@ -71,17 +70,8 @@ def follow_up_command(session_id: str) -> str:
 
 
 def load(ref: SessionRef, reader: Callable[[Path], Session] = read_session) -> Session:
-    """Read one session, also refusing a file whose client is not the folder it sits in.
-
-    `review CLIENT` finds a client's sessions by folder; a session claiming another client
-    would otherwise be shown in the wrong history.
-    """
-    session = reader(ref.path)
-    if session.client != ref.client:
-        raise SessionFileError(
-            str(ref.path),
-            f"its client {session.client!r} does not match its folder {ref.client!r}")
-    return session
+    """Read one session, also refusing a file whose client is not the folder it sits in."""
+    return read_ref(ref, reader)
 
 
 def _load_all(refs: Sequence[SessionRef]) -> tuple[list[Session], list[Unreadable]]:
@@ -100,8 +90,26 @@ def _load_all(refs: Sequence[SessionRef]) -> tuple[list[Session], list[Unreadabl
 
 @dataclass(frozen=True)
 class ClientTarget:
-    client: str
+    client: str  # as its folder is spelled
     refs: tuple[SessionRef, ...]
+    skipped: tuple[Unreadable, ...] = ()  # entries of its folder that are not read
+    notes: tuple[str, ...] = ()
+
+
+def _client_target(target: str, root: Path | None) -> ClientTarget | None:
+    """The client `target` names, in any case, if its folder holds anything to show."""
+    tree = scan(root, client=target)
+    if not tree.refs and not tree.skipped:
+        return None
+    name = target if target in tree.clients else (tree.clients or (target,))[0]
+    return ClientTarget(name, tuple(sorted(tree.refs, key=lambda r: r.id)), tree.skipped,
+                        tree.notes)
+
+
+def not_found_hint(ref: str, root: Path | None = None) -> str:
+    """The parenthesis closing a "no such client" message: the nearest client, if any."""
+    near = did_you_mean(ref, root)
+    return f"did you mean {near}?" if near else "run backpain review to list sessions"
 
 
 def resolve(target: str, root: Path | None = None) -> SessionRef | ClientTarget:
@@ -112,23 +120,22 @@ def resolve(target: str, root: Path | None = None) -> SessionRef | ClientTarget:
     """
     if not target:
         raise NotFoundError("no session or client '' (give a session id or a client reference)")
-    refs = list(iter_refs(root))
+    refs = scan(root).refs
     matches = sorted((r for r in refs if r.id.startswith(target)), key=lambda r: r.id)
     exact = [r for r in matches if r.id == target]
     if exact:
         return exact[0]
     if len(matches) == 1:
         return matches[0]
-    client_refs = tuple(sorted((r for r in refs if r.client == target), key=lambda r: r.id))
-    if client_refs:
-        return ClientTarget(target, client_refs)
+    client = _client_target(target, root)
+    if client is not None:
+        return client
     if matches:
         shown = ", ".join(r.id for r in matches[:10])
         more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
         raise NotFoundError(
             f"session id {target!r} is ambiguous: {shown}{more}; give more of the id")
-    raise NotFoundError(
-        f"no session or client {target!r} (run backpain review to list sessions)")
+    raise NotFoundError(f"no session or client {target!r} ({not_found_hint(target, root)})")
 
 
 # --------------------------------------------------------------------------- the listing
@@ -141,10 +148,12 @@ class Listing:
     rows: tuple[Session | Unreadable, ...]
     total: int  # sessions matching the filter, shown or not
     client: str | None
+    skipped: tuple[Unreadable, ...] = ()  # entries of the tree not read (storage.scan)
+    notes: tuple[str, ...] = ()
 
     @property
     def unreadable(self) -> tuple[Unreadable, ...]:
-        return tuple(r for r in self.rows if isinstance(r, Unreadable))
+        return (*(r for r in self.rows if isinstance(r, Unreadable)), *self.skipped)
 
     @property
     def sessions(self) -> tuple[Session, ...]:
@@ -159,9 +168,13 @@ def list_sessions(*, client: str | None = None, limit: int = DEFAULT_LIMIT,
     10,000 files only the shown ones are read. An unreadable file takes its place in the
     window, so problems among the shown sessions are never hidden.
     """
-    if client is not None and not (sessions_dir(root) / validate_client(client)).is_dir():
-        raise NotFoundError(f"no client {client!r} (run backpain review to list sessions)")
-    refs = list_refs(root, client)
+    if client is not None:
+        found = find_client(validate_client(client), root)
+        if found is None:
+            raise NotFoundError(f"no client {client!r} ({not_found_hint(client, root)})")
+        client = found
+    tree = scan(root, client)
+    refs = sorted(tree.refs, key=lambda r: r.id, reverse=True)
     shown = refs if limit == 0 else refs[:limit]
     rows: list[Session | Unreadable] = []
     for ref in shown:
@@ -171,7 +184,7 @@ def list_sessions(*, client: str | None = None, limit: int = DEFAULT_LIMIT,
             rows.append(load(ref, read_summary))
         except SessionFileError as exc:
             rows.append(Unreadable.of(exc))
-    return Listing(tuple(rows), len(refs), client)
+    return Listing(tuple(rows), len(refs), client, tree.skipped, tree.notes)
 
 
 # --------------------------------------------------------------------------- one session
@@ -382,7 +395,7 @@ class Change:
         """
         if not self.before:
             return None
-        share = (_exact(self.after) - _exact(self.before)) * 100 / _exact(self.before)
+        share = (exact(self.after) - exact(self.before)) * 100 / exact(self.before)
         return int(share)
 
 
@@ -441,6 +454,7 @@ class History:
     client: str
     visits: tuple[Visit, ...]
     unreadable: tuple[Unreadable, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def chart(self) -> tuple[ChartPoint, ...]:
@@ -460,11 +474,6 @@ class History:
         """The outcome measures recorded at any visit, in OUTCOME_KEYS order."""
         seen = {c.key for v in self.visits for c in v.changes}
         return tuple(k for k in OUTCOME_KEYS if k in seen)
-
-
-def _exact(v: int | float) -> Fraction:
-    # Through the decimal text: 34.4 means 34.4 here, as in scoring.mcid_change.
-    return Fraction(v) if isinstance(v, int) else Fraction(Decimal(repr(v)))
 
 
 def _number(v: ScoreValue | None) -> int | float | None:
@@ -537,7 +546,8 @@ def build_history(client: str, sessions: Sequence[Session],
 
 def client_history(target: ClientTarget) -> History:
     sessions, unreadable = _load_all(target.refs)
-    return build_history(target.client, sessions, unreadable)
+    history = build_history(target.client, sessions, [*unreadable, *target.skipped])
+    return replace(history, notes=target.notes)
 
 
 # --------------------------------------------------------------------------- who is due
@@ -599,10 +609,12 @@ def due_list(on: dt.date | None = None, *, root: Path | None = None) -> DueList:
     pain duration to place it by) is due from its own day, until a later session exists.
     """
     day = on or dt.date.today()
+    tree = scan(root)
     by_client: dict[str, list[SessionRef]] = {}
-    for ref in iter_refs(root):
-        by_client.setdefault(ref.client, []).append(ref)
-    unreadable: list[Unreadable] = []
+    for ref in tree.refs:
+        # Folders differing only in case are one client (storage.scan notes them).
+        by_client.setdefault(ref.client.lower(), []).append(ref)
+    unreadable: list[Unreadable] = list(tree.skipped)
     rows: list[Due] = []
     for client in sorted(by_client):
         refs = sorted(by_client[client], key=lambda r: r.id, reverse=True)
@@ -667,6 +679,10 @@ def review(target: str | None, *, client: str | None = None, limit: int = DEFAUL
 
 def unreadable_of(result: Result) -> tuple[Unreadable, ...]:
     return () if isinstance(result, SessionReview) else result.unreadable
+
+
+def notes_of(result: Result) -> tuple[str, ...]:
+    return () if isinstance(result, SessionReview) else result.notes
 
 
 def document(result: Result) -> dict[str, Any]:

@@ -33,15 +33,17 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
 
         print_result(make_console(), result)
     sys.stdout.flush()
-    _report_unreadable(domain.unreadable_of(result))
+    _report_unreadable(domain.unreadable_of(result), domain.notes_of(result))
 
 
-def _report_unreadable(unreadable: Sequence[Unreadable]) -> None:
+def _report_unreadable(unreadable: Sequence[Unreadable], notes: Sequence[str] = ()) -> None:
     from .safe_text import visible
 
     # After the output, so a terminal shows the problems below the table they concern.
     for u in unreadable:
         sys.stderr.write(f"backpain: warning: {visible(f'{u.path}: {u.reason}')}\n")
+    for note in notes:
+        sys.stderr.write(f"backpain: warning: {visible(note)}\n")
 
 
 def run_due(on: str | None, *, as_json: bool = False) -> None:

@@ -227,6 +227,81 @@ def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+# --------------------------------------------------------------------------- stored values
+#
+# Types alone do not make a file trustworthy: a plan with NPRS 99 or triage "maybe" was not
+# written by backpain, and showing or exporting it as if valid would be wrong. These checks
+# run on every read (full or summary) after the file has been turned into a Session.
+
+# The fields a completed session's plan is made of: without any of them the plan shown
+# would silently lack part of what was saved (a missing `red_flags` would hide a warning).
+_PLAN_FIELDS: tuple[tuple[str, type], ...] = (
+    ("triage", str), ("scores", dict), ("red_flags", list), ("recommendations", list))
+
+# What each score can be (CLINICAL.md, "Scores"): whole numbers within their range, ODI as a
+# percentage, and the named groups and bands.
+_SCORE_RANGES: dict[str, tuple[int, int]] = {
+    "nprs_now": (0, 10), "nprs_worst_week": (0, 10), "startback_total": (0, 9),
+    "startback_psychosocial": (0, 5), "rmdq_score": (0, 24),
+    # NICE NG65's nine features (version 1 of the questionnaire had seven).
+    "axspa_feature_count": (0, 9),
+}
+_STARTBACK_RISKS = ("low", "medium", "high")
+
+
+def _require_plan_fields(data: Mapping[str, Any]) -> None:
+    for key, kind in _PLAN_FIELDS:
+        _req(data, key, kind)
+
+
+def _score_problem(key: str, value: ScoreValue) -> str | None:
+    from .scoring import ODI_BAND_LABELS  # not needed by writers: kept lazy
+
+    # A key not known today may be a score an older version computed: kept as saved.
+    if key in _SCORE_RANGES:
+        low, high = _SCORE_RANGES[key]
+        if not isinstance(value, int):
+            return f"score {key!r} is not a whole number"
+        if not low <= value <= high:
+            return f"score {key!r} is {value}, outside {low} to {high}"
+        return None
+    if key == "odi_percent":
+        if isinstance(value, str):
+            return f"score {key!r} is not a number"
+        return None if 0 <= value <= 100 else f"score {key!r} is {value}, outside 0 to 100"
+    allowed = {"startback_risk": _STARTBACK_RISKS, "odi_band": tuple(ODI_BAND_LABELS)}
+    if key in allowed and value not in allowed[key]:
+        return f"score {key!r} has an unknown value {value!r}"
+    return None
+
+
+def _plan_problem(plan: Plan) -> str | None:
+    from .plan import TRIAGE_VALUES
+    from .triage import EMERGENCY, URGENT
+
+    if plan.triage not in TRIAGE_VALUES:
+        return f"unknown triage {plan.triage!r}"
+    for flag in plan.red_flags:
+        if flag.tier not in (EMERGENCY, URGENT):
+            return f"red flag {flag.id!r} has an unknown tier {flag.tier!r}"
+    for problem in map(_score_problem, plan.scores, plan.scores.values()):
+        if problem is not None:
+            return problem
+    return None
+
+
+def check_stored_values(session: Session) -> None:
+    """Refuse values no backpain writes (SessionFormatError): the file is then unreadable.
+
+    Answers are checked against their questionnaires by storage, which knows where the
+    practitioner's own questionnaires are.
+    """
+    if session.plan is not None:
+        problem = _plan_problem(session.plan)
+        if problem is not None:
+            raise SessionFormatError(problem)
+
+
 def from_toml_dict(data: dict[str, Any]) -> Session:
     schema = _req(data, "schema", int)
     if schema > SCHEMA:
@@ -242,6 +317,7 @@ def from_toml_dict(data: dict[str, Any]) -> Session:
     status = _req(data, "status", str)
     if status not in STATUSES:
         raise SessionFormatError(f"unknown status {status!r}")
+    _req(data, "tool_version", str)
     qrefs = []
     for mid, ref in _req(data, "questionnaires", dict).items():
         if not isinstance(ref, dict):
@@ -249,6 +325,8 @@ def from_toml_dict(data: dict[str, Any]) -> Session:
         qrefs.append(ModuleRef(mid, str(_req(ref, "version", (str, int))),
                                _req(ref, "sha256", str)))
     answers = {k: _answer(v, k) for k, v in _req(data, "answers", dict).items()}
+    if status == "completed":
+        _require_plan_fields(data)
     follows = data.get("follows")
     if follows is not None and not isinstance(follows, str):
         raise SessionFormatError("field 'follows' has the wrong type")

@@ -12,18 +12,31 @@ import datetime as dt
 import errno
 import os
 import re
+import stat
+import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InvalidClientError, NotFoundError, SessionFileError, StorageError
-from .session import Session, SessionFormatError, from_toml_dict, to_toml_dict
+from .files import LINKED, NotReadable, loads_toml, read_bytes
+from .questionnaire import AnswerValue, Question, check_value
+from .session import (
+    ModuleRef,
+    Session,
+    SessionFormatError,
+    check_stored_values,
+    from_toml_dict,
+    to_toml_dict,
+)
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 # ASCII only: str.isalnum() would accept other scripts, which file systems may normalise.
-_CLIENT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
+# Not starting with "-": it would be read as an option on the command line (and a CSV cell
+# starting with it as a formula).
+_CLIENT_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
 _SESSION_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 
@@ -51,7 +64,7 @@ def validate_client(ref: object) -> str:
     if not _CLIENT_RE.fullmatch(ref):
         raise InvalidClientError(
             f"invalid client reference {ref!r}: use 1 to 64 ASCII letters, digits, '-', '_' "
-            "or '.', not starting with '.'")
+            "or '.', not starting with '.' or '-'")
     return ref
 
 
@@ -185,28 +198,108 @@ def session_path(session: Session, root: Path | None = None) -> Path:
 def save_session(session: Session, *, root: Path | None = None, new: bool) -> tuple[Session, Path]:
     """Save a session; a new one gets a fresh id if (very rarely) its id is already taken.
 
-    Returns the session as saved (its id may have changed) and the path.
+    A client whose folder exists in another case is that client: the session goes to that
+    folder and is saved with its spelling. Returns the session as saved (its id and client
+    may have changed: the caller tells the practitioner) and the path.
     """
+    from dataclasses import replace
+
     import tomli_w
 
     base = root or data_dir()
-    folder = sessions_dir(base) / validate_client(session.client)
+    sessions = sessions_dir(base)
+    _check_data_folder(base)
+    _refuse_link_or_file(sessions, "the sessions folder")
+    client = _existing_client(sessions, validate_client(session.client))
+    folder = sessions / client
+    _refuse_link_or_file(folder, "a client folder")
     try:
         _ensure_dir(folder, base)
+        _tighten(base, sessions, folder)
     except OSError as exc:
         raise StorageError(_describe(exc, folder)) from None
+    _tidy(folder)
+    if client != session.client:
+        session = replace(session, client=client)
     for _ in range(20):
         path = folder / f"{session.id}.toml"
         data = tomli_w.dumps(to_toml_dict(session)).encode("utf-8")
         try:
             write_bytes_atomic(path, data, overwrite=not new)
         except FileExistsError:
-            from dataclasses import replace
-
             session = replace(session, id=new_session_id(session.created))
             continue
         return session, path
     raise StorageError(f"cannot find a free session id in {folder}")
+
+
+def _home_hint() -> str:
+    return "; check $BACKPAIN_HOME" if os.environ.get("BACKPAIN_HOME") else ""
+
+
+def _check_data_folder(base: Path) -> None:
+    """A data folder that exists must be a folder (a link to one is the practitioner's)."""
+    try:
+        info = os.stat(base)
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise StorageError(f"{base}: not a folder (a file is in the way of the data "
+                           f"folder{_home_hint()})") from None
+    except OSError as exc:
+        raise StorageError(f"{base}: cannot use the data folder ({exc.strerror})") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise StorageError(f"{base}: not a folder (the data folder must be one{_home_hint()})")
+
+
+def _refuse_link_or_file(path: Path, what: str) -> None:
+    """Writing through a link would put health data outside the data folder."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StorageError(_describe(exc, path)) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise StorageError(f"{path}: {what} is a symbolic link; backpain writes nothing "
+                           "through links inside the data folder")
+    if not stat.S_ISDIR(info.st_mode):
+        raise StorageError(f"{path}: not a folder ({what} must be one)")
+
+
+def _tighten(*folders: Path) -> None:
+    """Folders made before this version, by hand or with a loose umask, become 0700."""
+    for folder in folders:
+        if os.stat(folder).st_mode & 0o077:
+            os.chmod(folder, DIR_MODE)
+
+
+# A temp file of `atomic_fd`: "." + the target's name + 8 hex digits + ".tmp".
+_TMP_RE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+# A save takes milliseconds; a temp file an hour old is left by a crash, never live.
+STALE_TMP_SECONDS = 3600
+
+
+def _tidy(folder: Path) -> None:
+    """Before a save in `folder`: remove what crashed saves left, make session files 0600.
+
+    Best effort: a file that cannot be tidied is left as it is (the save itself decides).
+    """
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for e in entries:
+        with contextlib.suppress(OSError):
+            if e.is_symlink() or not e.is_file(follow_symlinks=False):
+                continue
+            info = e.stat(follow_symlinks=False)
+            if _TMP_RE.fullmatch(e.name):
+                if now - info.st_mtime > STALE_TMP_SECONDS:
+                    os.unlink(e.path)
+            elif _is_session_name(e.name) and info.st_mode & 0o077:
+                os.chmod(e.path, FILE_MODE)
 
 
 @dataclass(frozen=True)
@@ -222,27 +315,183 @@ class SessionRef:
         return dt.datetime.strptime(self.id[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
 
 
+# --------------------------------------------------------------------------- finding sessions
+
+# Reasons for entries of the sessions tree that are not read (issue 9: nothing is skipped in
+# silence). Hidden entries (".DS_Store", our temp files) are not reported.
+EXAMPLE_NAME = "20261127T101503Z-3f9a1c.toml"
+NOT_A_SESSION_NAME = f"not read: not named like a session file (<session id>.toml, e.g. " \
+                     f"{EXAMPLE_NAME})"
+NOT_IN_A_CLIENT_FOLDER = "not read: a file directly in the sessions folder (sessions are " \
+                         "read from sessions/<client>/)"
+NOT_A_CLIENT_NAME = "not read: the folder name is not a valid client reference"
+A_FOLDER_IN_A_CLIENT = "not read: a folder inside a client folder"
+LINK_NOT_FOLLOWED = LINKED
+
+
+def _is_session_name(name: str) -> bool:
+    return name.endswith(".toml") and is_session_id(name[:-5])
+
+
+def _reported(name: str) -> bool:
+    """Hidden entries are the system's or ours; a hidden .toml may be a session hidden."""
+    return not name.startswith(".") or name.lower().endswith(".toml")
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The sessions tree (or one client's part of it), read by names alone.
+
+    `refs` are files named like sessions (a FIFO or a link among them is refused when
+    read, with its reason); `skipped` every other entry that could hold a session, with
+    why it is not read; `notes` what is odd but read (client folders differing only in
+    case); `clients` the client folders scanned, as spelled on disk.
+    """
+
+    refs: tuple[SessionRef, ...] = ()
+    skipped: tuple[Unreadable, ...] = ()
+    notes: tuple[str, ...] = ()
+    clients: tuple[str, ...] = ()
+
+
+def _client_entries(sessions: Path) -> list[os.DirEntry[str]]:
+    """The entries of the sessions folder; [] when there is none yet."""
+    _check_data_folder(sessions.parent)
+    try:
+        info = os.lstat(sessions)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise StorageError(f"{sessions}: cannot read the sessions folder ({exc.strerror})") \
+            from None
+    if stat.S_ISLNK(info.st_mode):
+        return []  # reported by scan()
+    if not stat.S_ISDIR(info.st_mode):
+        raise StorageError(f"{sessions}: not a folder (the sessions folder must be one)")
+    try:
+        return list(os.scandir(sessions))
+    except OSError as exc:
+        raise StorageError(f"{sessions}: cannot read the sessions folder ({exc.strerror})") \
+            from None
+
+
+def _existing_client(sessions: Path, client: str) -> str:
+    """The spelling on disk of the folder of `client` (any case), else `client` itself."""
+    names = [e.name for e in _client_entries(sessions) if e.name.lower() == client.lower()]
+    if client in names or not names:
+        return client
+    return sorted(names)[0]
+
+
+def same_client(a: str | None, b: str | None) -> bool:
+    """Client references name the same client whatever their case (`jd-1` is `JD-1`)."""
+    return a is not None and b is not None and a.lower() == b.lower()
+
+
+def client_names(root: Path | None = None) -> list[str]:
+    """Every client folder's name, as spelled on disk (for suggestions and completion)."""
+    return sorted(e.name for e in _client_entries(sessions_dir(root))
+                  if _CLIENT_RE.fullmatch(e.name) and e.is_dir(follow_symlinks=False))
+
+
+def find_client(ref: str, root: Path | None = None) -> str | None:
+    """The client `ref` names, as its folder is spelled (any case), or None."""
+    if not _CLIENT_RE.fullmatch(ref):
+        return None
+    names = [n for n in _folder_names(sessions_dir(root)) if n.lower() == ref.lower()]
+    if not names:
+        return None
+    return ref if ref in names else sorted(names)[0]
+
+
+def _folder_names(sessions: Path) -> list[str]:
+    # Links count here: naming a linked client must lead to it being reported, not to
+    # "no such client".
+    return [e.name for e in _client_entries(sessions)
+            if _CLIENT_RE.fullmatch(e.name) and (e.is_symlink() or e.is_dir())]
+
+
+def did_you_mean(ref: str, root: Path | None = None) -> str | None:
+    """The existing client nearest to the unknown reference `ref`, if one is near."""
+    import difflib
+
+    if not _CLIENT_RE.fullmatch(ref):
+        return None  # not a reference at all: the message says so, not a guess
+    lowered = {n.lower(): n for n in client_names(root)}
+    close = difflib.get_close_matches(ref.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def scan(root: Path | None = None, client: str | None = None) -> Scan:
+    """Every session file by name (unsorted), and every entry that is not read and why.
+
+    With `client`, only that client's folders (any case) are looked at. Nothing is read
+    but folder listings, so a listing of thousands of sessions stays fast; a FIFO or a
+    device is never opened here.
+    """
+    sessions = sessions_dir(root)
+    entries = _client_entries(sessions)
+    skipped: list[Unreadable] = []
+    if not entries and os.path.islink(sessions):
+        return Scan(skipped=(Unreadable(str(sessions), LINK_NOT_FOLLOWED),))
+    wanted = None if client is None else client.lower()
+    folders: list[str] = []
+    for e in entries:
+        if wanted is not None and e.name.lower() != wanted:
+            continue
+        if not _reported(e.name):
+            continue
+        if e.is_symlink():
+            skipped.append(Unreadable(e.path, LINK_NOT_FOLLOWED))
+        elif not e.is_dir(follow_symlinks=False):
+            skipped.append(Unreadable(e.path, NOT_IN_A_CLIENT_FOLDER))
+        elif not _CLIENT_RE.fullmatch(e.name):
+            skipped.append(Unreadable(e.path, NOT_A_CLIENT_NAME))
+        else:
+            folders.append(e.name)
+    folders.sort()
+    if wanted is not None and not folders and skipped:
+        # A linked client folder is still that client, reported rather than unknown.
+        return Scan(skipped=tuple(skipped), clients=(client or "",))
+    notes = _case_notes(sessions, folders)
+    refs: list[SessionRef] = []
+    for name in folders:
+        folder = sessions / name
+        try:
+            inside = list(os.scandir(folder))
+        except OSError as exc:
+            skipped.append(Unreadable(str(folder), f"cannot read the folder ({exc.strerror})"))
+            continue
+        for e in inside:
+            if _is_session_name(e.name):
+                refs.append(SessionRef(e.name[:-5], name, Path(e.path)))
+            elif not _reported(e.name):
+                continue
+            elif e.is_symlink():
+                skipped.append(Unreadable(e.path, LINK_NOT_FOLLOWED))
+            elif e.is_dir(follow_symlinks=False):
+                skipped.append(Unreadable(e.path, A_FOLDER_IN_A_CLIENT))
+            else:
+                skipped.append(Unreadable(e.path, NOT_A_SESSION_NAME))
+    skipped.sort(key=lambda u: u.path)
+    return Scan(tuple(refs), tuple(skipped), notes, tuple(folders))
+
+
+def _case_notes(sessions: Path, folders: list[str]) -> tuple[str, ...]:
+    by_case: dict[str, list[str]] = {}
+    for name in folders:
+        by_case.setdefault(name.lower(), []).append(name)
+    return tuple(
+        f"{sessions / later}: the same client as {sessions / names[0]} (client references "
+        "do not depend on case); move its sessions into one folder"
+        for names in by_case.values() if len(names) > 1 for later in names[1:])
+
+
 def iter_refs(root: Path | None = None, client: str | None = None) -> Iterator[SessionRef]:
-    """Every session file by name, unsorted. Temp files and stray names are not sessions."""
-    base = sessions_dir(root)
+    """Every session file by name, unsorted (what else the tree holds: `scan`)."""
     if client is not None:
-        folders = [base / validate_client(client)]
-    else:
-        try:
-            folders = [Path(e.path) for e in os.scandir(base) if e.is_dir()]
-        except FileNotFoundError:
-            return
-    for folder in folders:
-        if not _CLIENT_RE.fullmatch(folder.name):
-            continue
-        try:
-            entries = list(os.scandir(folder))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for e in entries:
-            name = e.name
-            if name.endswith(".toml") and is_session_id(name[:-5]):
-                yield SessionRef(name[:-5], folder.name, Path(e.path))
+        validate_client(client)
+    yield from scan(root, client).refs
 
 
 def delete_session(path: Path) -> None:
@@ -290,9 +539,10 @@ class Unreadable:
 
 def read_session(path: Path) -> Session:
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SessionFileError(str(path), f"cannot read ({exc.strerror})") from None
+        # Inside the data folder: a link is reported, never followed (PRODUCT.md).
+        data = read_bytes(path, follow_links=False)
+    except NotReadable as exc:
+        raise SessionFileError(str(path), exc.reason) from None
     if not data.strip():
         raise SessionFileError(str(path), "the file is empty")
     try:
@@ -300,13 +550,108 @@ def read_session(path: Path) -> Session:
     except UnicodeDecodeError:
         raise SessionFileError(str(path), "not UTF-8 text") from None
     try:
-        raw = tomllib.loads(text)
+        raw = loads_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise SessionFileError(str(path), f"not valid TOML ({exc})") from None
     try:
         session = from_toml_dict(raw)
     except SessionFormatError as exc:
         raise SessionFileError(str(path), str(exc)) from None
+    return check_read(session, path)
+
+
+def read_ref(ref: SessionRef, reader: Callable[[Path], Session] | None = None) -> Session:
+    """Read a session found by `scan`, also refusing one whose client is not its folder's.
+
+    A client's sessions are found by folder; a session claiming another client would
+    otherwise be shown in the wrong history. `reader` is `read_session` unless a caller
+    needs only a summary (summary.read_summary).
+    """
+    session = (reader or read_session)(ref.path)
+    if session.client != ref.client:
+        raise SessionFileError(
+            str(ref.path),
+            f"its client {session.client!r} does not match its folder {ref.client!r}")
+    return session
+
+
+def check_read(session: Session, path: Path) -> Session:
+    """What every reader checks once a file has become a Session (this one and summary's).
+
+    Its name, values no backpain writes, and its answers against the questionnaires they
+    were given to, where those are known: one rule, so that a file is readable or not the
+    same way in every command.
+    """
     if session.id != path.stem:
         raise SessionFileError(str(path), f"its id {session.id!r} does not match the file name")
+    if session.follows is not None and not is_session_id(session.follows):
+        raise SessionFileError(str(path), f"field 'follows' is not a session id "
+                                          f"({session.follows!r})")
+    try:
+        check_stored_values(session)
+    except SessionFormatError as exc:
+        raise SessionFileError(str(path), str(exc)) from None
+    problem = _answers_problem(session)
+    if problem is not None:
+        raise SessionFileError(str(path), problem)
     return session
+
+
+def _answers_problem(session: Session) -> str | None:
+    """The first stored answer its own questionnaire would not accept, if any.
+
+    Only questionnaires known by the hash of their text can judge: a session answered to
+    an older version (or to a module since removed) keeps the answers it was given, and
+    `review SESSION` says which no longer fit today's questions.
+    """
+    known = _known_questions(questionnaires_dir(), session.questionnaires)
+    for qid, value in session.answers.items():
+        if qid not in known.questions:
+            if known.complete:
+                return f"answer {qid!r} is to no question of its questionnaires"
+            continue
+        reason = known.verdict(qid, value)
+        if reason is not None:
+            return f"answer {qid!r} does not fit its question: {reason}"
+    return None
+
+
+@dataclass(frozen=True)
+class _KnownQuestions:
+    """The questions of the known modules among a session's, with verdicts remembered.
+
+    A bulk export reads thousands of sessions answered to the same few questionnaire
+    versions, mostly with the same few values: each (question, value) is judged once.
+    """
+
+    questions: dict[str, Question]
+    complete: bool  # every module of the session is known
+    verdicts: dict[tuple[str, type, AnswerValue], str | None]
+
+    def verdict(self, qid: str, value: AnswerValue) -> str | None:
+        key = (qid, type(value), value)  # True == 1, but not as an answer
+        if key not in self.verdicts:
+            self.verdicts[key] = check_value(self.questions[qid], value)
+        return self.verdicts[key]
+
+
+_KNOWN: dict[tuple[str, tuple[ModuleRef, ...]], _KnownQuestions] = {}
+
+
+def _known_questions(user_dir: Path, refs: tuple[ModuleRef, ...]) -> _KnownQuestions:
+    key = (str(user_dir), refs)
+    found = _KNOWN.get(key)
+    if found is None:
+        from .questionnaire import modules_by_hash
+
+        index = modules_by_hash(user_dir)
+        questions: dict[str, Question] = {}
+        complete = bool(refs)
+        for ref in refs:
+            module = index.get(ref.sha256)
+            if module is None or module.id != ref.id:
+                complete = False
+                continue
+            questions.update((q.id, q) for q in module.questions)
+        found = _KNOWN[key] = _KnownQuestions(questions, complete, {})
+    return found

@@ -1,12 +1,14 @@
-"""Reading a session file's summary fast: everything but its answers, questionnaire list
-and recommendations, which listings and CSV rows do not need.
+"""Reading a session file's summary fast: everything but its recommendations, which
+listings and CSV rows do not need.
 
 A saved session is mostly answers and recommendation texts, and parsing them with tomllib
-is most of the cost of reading it (about 1 ms a file). `read_summary` parses only the parts
-a summary uses, and accepts the rest unparsed only when it matches, line for line, a strict
-subset of TOML (the shape tomli_w writes these sections in). Anything else, even harmless,
-is read by `storage.read_session` instead, so a corrupt or hand-edited file is judged
-exactly as everywhere else.
+is most of the cost of reading it (about 1 ms a file). `read_summary` parses the file with
+regular expressions that accept only a strict subset of TOML, line for line (the shape
+tomli_w writes session files in), and checks the recommendations' shape without building
+them. Anything else, even harmless, is read by `storage.read_session` instead, and both
+end in `storage.check_read`, so a corrupt, hand-edited or out-of-range file is judged
+exactly as everywhere else. (The answers are parsed too: `review --due` needs the pain
+duration, and a stored answer out of range must make the file unreadable here as well.)
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import json
 import re
 from pathlib import Path
 
+from .files import NotReadable, read_bytes
 from .session import Session, SessionFormatError, from_toml_dict
-from .storage import read_session
+from .storage import check_read, read_session
 
 # A strict subset of TOML, as tomli_w writes session files. Every pattern below accepts
 # only text that TOML reads the same way; whatever they do not match goes to tomllib.
@@ -38,12 +41,11 @@ _STR_RE = re.compile(_STR)
 _FLAG_RE = re.compile(_FLAG)
 _ANSWERS_SECTION = re.compile(
     rf"\[answers\]\n(?:{_KEY} = (?:true|false|{_INT}|{_STR}|{_STR_ARRAY})\n)*+\n*")
-_ANSWER_KEY = re.compile(rf"^({_KEY}) = ", re.MULTILINE)
-# The one answer a summary keeps: `review --due` places a version-1 session (which stored no
-# interval) by its pain duration (CLINICAL.md, "Version 1 sessions").
-_PAIN_DURATION = re.compile(rf"^pain_duration = ({_STR})\n", re.MULTILINE)
+# One answer line, for a section `_ANSWERS_SECTION` has matched whole.
+_ANSWER = re.compile(
+    rf"^({_KEY}) = (?:(true|false)|({_INT})|({_STR})|({_STR_ARRAY}))$", re.MULTILINE)
 _QUESTIONNAIRE_SECTION = re.compile(
-    rf"\[questionnaires\.{_KEY}\]\nversion = {_STR}\nsha256 = {_STR}\n\n*")
+    rf"\[questionnaires\.({_KEY})\]\nversion = ({_STR})\nsha256 = ({_STR})\n\n*")
 # Recommendations with exactly the six keys `from_toml_dict` requires, in tomli_w's order,
 # as the file's last sections (where tomli_w puts an array of tables).
 _RECOMMENDATIONS_TAIL = re.compile(
@@ -97,6 +99,21 @@ def _entries(text: str, pos: int, end: int) -> dict[str, object]:
         pos = m.end()
 
 
+def _answers(text: str, pos: int, end: int) -> dict[str, object]:
+    """The answers of a section that `_ANSWERS_SECTION` matched (faster than `_entries`)."""
+    answers: dict[str, object] = {}
+    count = 0
+    for m in _ANSWER.finditer(text, pos, end):
+        count += 1
+        kind, token = m.lastindex, m.group(m.lastindex or 0)
+        answers[m.group(1)] = (token == "true" if kind == 2 else int(token) if kind == 3
+                               else json.loads(token) if kind == 4
+                               else [json.loads(v) for v in _STR_RE.findall(token)])
+    if count != len(answers):
+        raise _NotStrict  # a key given twice: tomllib must judge
+    return answers
+
+
 def _line_starts_with_bracket(text: str) -> list[int]:
     # str.find runs in C; a MULTILINE "^\\[" regex is several times slower here.
     starts = [0] if text.startswith("[") else []
@@ -108,9 +125,8 @@ def _line_starts_with_bracket(text: str) -> list[int]:
 
 
 def _summary(text: str) -> dict[str, object]:
-    """What `tomllib.loads(text)` gives, minus answers (but `pain_duration`), questionnaires
-    and recommendations (validated, then left empty). Raises _NotStrict outside the strict
-    subset.
+    """What `tomllib.loads(text)` gives, minus the recommendations (validated, then left
+    empty). Raises _NotStrict outside the strict subset.
     """
     # Without multi-line strings, a line starting with "[" is a table header or makes the
     # document invalid, so splitting on such lines cannot change what anything means.
@@ -125,6 +141,9 @@ def _summary(text: str) -> dict[str, object]:
     doc = _entries(text, 0, starts[0] if starts else len(text))
     if _TABLE_NAMES & doc.keys():
         raise _NotStrict  # a key and a table of the same name: tomllib must judge
+    if rec_at != -1:
+        doc["recommendations"] = []  # there and well formed; a summary does not need them
+    questionnaires: dict[str, object] = {}
     seen: set[str] = set()
     for i, begin in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
@@ -138,18 +157,18 @@ def _summary(text: str) -> dict[str, object]:
         elif header == "[answers]":
             if not _ANSWERS_SECTION.fullmatch(text, begin, end):
                 raise _NotStrict
-            keys = _ANSWER_KEY.findall(text, begin, end)
-            if len(keys) != len(set(keys)):
-                raise _NotStrict
-            duration = _PAIN_DURATION.search(text, begin, end)
-            doc["answers"] = ({"pain_duration": json.loads(duration.group(1))}
-                              if duration else {})
+            # Parsed, not skipped: an answer its questionnaire would refuse makes the file
+            # unreadable in a listing as everywhere else (storage.check_read).
+            doc["answers"] = _answers(text, eol + 1, end)
         elif header.startswith("[questionnaires."):
-            if not _QUESTIONNAIRE_SECTION.fullmatch(text, begin, end):
+            m = _QUESTIONNAIRE_SECTION.fullmatch(text, begin, end)
+            if m is None:
                 raise _NotStrict
-            doc["questionnaires"] = {}
+            questionnaires[m.group(1)] = {"version": json.loads(m.group(2)),
+                                          "sha256": json.loads(m.group(3))}
+            doc["questionnaires"] = questionnaires
         elif header == "[questionnaires]" and not text[eol:end].strip():
-            doc["questionnaires"] = {}
+            doc["questionnaires"] = questionnaires
         else:
             raise _NotStrict
     return doc
@@ -158,14 +177,12 @@ def _summary(text: str) -> dict[str, object]:
 def read_summary(path: Path) -> Session:
     """The session at `path` with what a CSV row needs; errors exactly as `read_session`.
 
-    The session returned lacks its answers (all but `pain_duration`), questionnaire list
-    and recommendations.
+    The session returned lacks its recommendations.
     """
     try:
-        session = from_toml_dict(_summary(path.read_bytes().decode("utf-8")))
-        if session.id == path.stem:
-            return session
-    except (OSError, UnicodeDecodeError, _NotStrict, SessionFormatError):
-        pass
-    # Anything unusual: let the one real reader decide, with its own message.
-    return read_session(path)
+        session = from_toml_dict(
+            _summary(read_bytes(path, follow_links=False).decode("utf-8")))
+    except (NotReadable, UnicodeDecodeError, _NotStrict, SessionFormatError):
+        # Anything unusual: let the one real reader decide, with its own message.
+        return read_session(path)
+    return check_read(session, path)

@@ -335,7 +335,7 @@ CLIENTS: list[tuple[str | None, object, str]] = [
     (None, 42, "invalid client reference: it must be text, e.g. \"JD-042\""),
     (None, True, "invalid client reference: it must be text, e.g. \"JD-042\""),
     ("a/b", "FILE-1", "invalid client reference 'a/b': use 1 to 64 ASCII letters, digits, "
-                      "'-', '_' or '.', not starting with '.'"),
+                      "'-', '_' or '.', not starting with '.' or '-'"),
 ]
 
 

@@ -36,7 +36,7 @@ NOT_A_TERMINAL = (
 DROPPED = ("backpain: warning: ignored answers to questions not asked in this interview "
            "(hidden by an earlier answer or an instrument not included): {}\n")
 BAD_REF = ("backpain: error: invalid client reference {!r}: use 1 to 64 ASCII letters, "
-           "digits, '-', '_' or '.', not starting with '.'\n")
+           "digits, '-', '_' or '.', not starting with '.' or '-'\n")
 NOT_TEXT_REF = "backpain: error: invalid client reference: it must be text, e.g. \"JD-042\"\n"
 
 

@@ -94,7 +94,7 @@ def test_client_means_latest_completed_session_even_after_a_draft(home: Path) ->
     (("--client", "XX-999", "--format", "csv"), "no client named 'XX-999'"),
     (("--client", "../x", "--format", "csv"),
      "invalid client reference '../x': use 1 to 64 ASCII letters, digits, '-', '_' or '.', "
-     "not starting with '.'"),
+     "not starting with '.' or '-'"),
 ])
 def test_unknown_targets_are_one_line_errors(home: Path, args: tuple[str, ...],
                                              message: str) -> None:

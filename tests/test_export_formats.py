@@ -420,17 +420,22 @@ def test_csv_neutralises_formulas(cell: str, safe: str) -> None:
     assert csv_export.neutralise(cell) == safe
 
 
+# Client references, triage values and scores are checked when a file is read (a client
+# starting with "-", a formula as triage or "@risk" as a risk group make the file unreadable:
+# tests/test_datafolder_robustness.py); a red-flag id is free text and reaches the CSV.
 INJECTED_SESSION = """\
 schema = 1
 tool_version = "0.1.0"
 id = "20261101T090000Z-0a0b0c"
-client = "-JD"
+client = "JD"
 created = 2026-11-01 09:00:00+00:00
 status = "completed"
-triage = "=HYPERLINK(\\"http://evil.invalid\\",\\"click\\")"
+triage = "urgent"
 red_flags = [
     { id = "+rf_x", tier = "urgent" },
+    { id = "=HYPERLINK(\\"http://evil.invalid\\",\\"click\\")", tier = "urgent" },
 ]
+recommendations = []
 
 [questionnaires]
 
@@ -438,23 +443,21 @@ red_flags = [
 pain_now = 4
 
 [scores]
-nprs_now = -3
-startback_risk = "@risk"
+nprs_now = 4
 """
 
 
 def test_csv_export_neutralises_every_cell(backpain_home: Path) -> None:
-    folder = backpain_home / "sessions" / "-JD"
+    folder = backpain_home / "sessions" / "JD"
     folder.mkdir(parents=True)
     (folder / "20261101T090000Z-0a0b0c.toml").write_text(INJECTED_SESSION)
     result = run("--all", "--format", "csv")
     assert result.exit_code == 0, result.output
     header, row = list(csv.reader(io.StringIO(result.stdout)))
     cells = dict(zip(header, row, strict=True))
-    assert {k: cells[k] for k in ("client", "triage", "red_flags", "nprs_now",
-                                  "startback_risk")} == {
-        "client": "'-JD", "triage": "'=HYPERLINK(\"http://evil.invalid\",\"click\")",
-        "red_flags": "'+rf_x", "nprs_now": "'-3", "startback_risk": "'@risk"}
+    assert {k: cells[k] for k in ("client", "triage", "red_flags", "nprs_now")} == {
+        "client": "JD", "triage": "urgent",
+        "red_flags": "'+rf_x =HYPERLINK(\"http://evil.invalid\",\"click\")", "nprs_now": "4"}
 
 
 def test_csv_columns_are_the_documented_ones(home: Path) -> None:

@@ -175,7 +175,7 @@ def test_client_filter_and_limit(complete_answers: dict[str, Any]) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--client", "NOBODY"], "no client 'NOBODY' (run backpain review to list sessions)"),
     (["--client", "../etc"], "invalid client reference '../etc': use 1 to 64 ASCII letters, "
-                             "digits, '-', '_' or '.', not starting with '.'"),
+                             "digits, '-', '_' or '.', not starting with '.' or '-'"),
 ])
 def test_listing_of_an_unknown_or_invalid_client(args: list[str], message: str) -> None:
     result = run("review", *args)
@@ -655,7 +655,10 @@ def test_a_draft_has_no_plan_to_compare(complete_answers: dict[str, Any]) -> Non
                    "changes": None}
 
 
-def test_a_completed_session_saved_without_a_plan(complete_answers: dict[str, Any]) -> None:
+def test_a_completed_session_saved_without_a_plan_is_unreadable(
+        complete_answers: dict[str, Any]) -> None:
+    # Issue 9 item 1: a completed session's plan is part of what was saved; without it the
+    # file is unreadable in every command alike (not re-scored as if nothing were missing).
     session, path = save(complete_answers, when=T0)
 
     def strip_plan(data: dict[str, Any]) -> None:
@@ -663,13 +666,9 @@ def test_a_completed_session_saved_without_a_plan(complete_answers: dict[str, An
             data.pop(key, None)
 
     edit_file(path, strip_plan)
-    doc = json_of(run("review", session.id, "--json"))
-    assert session.plan is not None
-    assert doc["changes"] is None
-    assert doc["recomputed"]["triage"] == session.plan.triage
-    assert words(run("review", session.id)).endswith(
-        "The saved session holds no plan, so there is nothing to compare the recomputed plan "
-        "with.")
+    result = run("review", session.id, "--json")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"backpain: error: {path}: missing field 'triage'\n"
 
 
 # --------------------------------------------------------------------------- the plan diff alone

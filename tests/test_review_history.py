@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from backpain_cli import review
+from backpain_cli import review, storage
 from backpain_cli.cli import app
 from backpain_cli.plan import Plan, RedFlag, ScoreValue
 from backpain_cli.render_review import bar
@@ -169,16 +169,22 @@ def test_a_hand_edited_score_that_is_not_finite_makes_the_file_unreadable(
     assert unreadable["reason"] == "score 'nprs_now' is not a finite number"
 
 
-def test_a_hand_edited_score_that_is_not_a_number_is_not_judged() -> None:
-    odd: ScoreValue = "seven"
-    visit(0, {"nprs_now": odd})
+@pytest.mark.parametrize(("odd", "reason"), [
+    ("seven", "score 'nprs_now' is not a whole number"),
+    (99, "score 'nprs_now' is 99, outside 0 to 10"),
+    (6.5, "score 'nprs_now' is not a whole number"),
+])
+def test_a_hand_edited_score_out_of_its_range_makes_the_file_unreadable(
+        odd: ScoreValue, reason: str) -> None:
+    # Issue 9 item 10: no backpain writes these, so the file is reported, never shown.
+    bad = visit(0, {"nprs_now": odd})
     visit(14, nprs_now=4)
     result = run("review", CLIENT, "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["sessions"][0]["changes"] == {}
-    assert doc["sessions"][1]["changes"]["nprs_now"] == {
-        "value": 4, "from_first": None, "from_previous": None}
+    assert [s["scores"] for s in doc["sessions"]] == [{"nprs_now": 4}]
+    assert doc["unreadable"] == [
+        {"path": str(storage.sessions_dir() / CLIENT / f"{bad.id}.toml"), "reason": reason}]
     assert run("review", CLIENT).exit_code == 0
 
 

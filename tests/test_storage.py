@@ -153,7 +153,7 @@ def test_an_overwrite_keeps_the_file_private(umask_zero: None) -> None:
     session = make_session(status="draft", plan=None)
     _, path = save_session(session, new=True)
     path.chmod(0o644)
-    save_session(replace(session, status="completed"), new=False)
+    save_session(replace(session, status="completed", plan=make_session().plan), new=False)
     assert mode(path) == 0o600
     assert read_session(path).status == "completed"
 
@@ -180,7 +180,8 @@ def test_an_unwritable_data_folder_is_one_clear_error(
     monkeypatch.setenv("BACKPAIN_HOME", str(blocker))
     with pytest.raises(StorageError) as info:
         save_session(make_session(), new=True)
-    assert str(info.value) == f"cannot write {blocker}/sessions/JD-042: Not a directory"
+    assert str(info.value) == (f"{blocker}: not a folder (the data folder must be one; check "
+                               "$BACKPAIN_HOME)")
 
 
 def test_no_temporary_file_is_left_behind() -> None:
@@ -195,6 +196,8 @@ def test_no_temporary_file_is_left_behind() -> None:
 REFUSED: list[object] = [
     "../x", "..", "a/b", "/etc", "a\\b", ".hidden", "", "x" * 65, "Zoë", "JD 042", " JD",
     "JD\n", "J\x00D", "ＪＤ", 42, None, ["JD"],
+    # Issue 9 item 9: read as an option on the command line, and a formula in CSV.
+    "-JD", "--help", "-",
 ]
 
 
@@ -211,7 +214,7 @@ def test_a_refused_reference_writes_nothing_anywhere(tmp_path: Path, ref: str) -
         save_session(make_session(client=ref), new=True)
     assert str(info.value) == (
         f"invalid client reference {ref!r}: use 1 to 64 ASCII letters, digits, '-', '_' or "
-        "'.', not starting with '.'")
+        "'.', not starting with '.' or '-'")
     assert sorted(tmp_path.rglob("*")) == before
     assert sorted(tmp_path.parent.glob("*.toml")) == []
 

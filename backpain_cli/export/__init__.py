@@ -13,22 +13,24 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import BackpainError, InvalidClientError, NotFoundError, SessionFileError
+from ..errors import BackpainError, NotFoundError, SessionFileError
+from ..plan import Plan
 from ..session import Session
 from ..storage import (
+    Scan,
     SessionRef,
     Unreadable,
     atomic_fd,
+    did_you_mean,
+    find_client,
     find_ref,
     is_session_id,
-    iter_refs,
-    list_refs,
-    read_session,
-    sessions_dir,
+    read_ref,
+    scan,
     validate_client,
     write_bytes_atomic,
 )
@@ -55,34 +57,40 @@ class SkippedSessionsError(BackpainError):
         super().__init__(f"{count} {what} skipped (named above)")
 
 
+def plan_of(session: Session) -> Plan:
+    """The plan a handout shows. A draft has none yet: one clear error, not a traceback."""
+    if session.is_draft or session.plan is None:
+        raise BackpainError(
+            f"session {session.id} is a draft (the interview was not finished), so it has no "
+            f"plan yet; finish it with: backpain assess --resume {session.id}")
+    return session.plan
+
+
 # --------------------------------------------------------------------------- what to export
 
 
-@dataclass(frozen=True)
-class Target:
-    """A resolved command-line target: one session, or one client's history."""
-
-    session: SessionRef | None = None
-    client: str | None = None
+def _near(ref: str, root: Path | None) -> str:
+    near = did_you_mean(ref, root)
+    return f" (did you mean {near}?)" if near else ""
 
 
-def resolve(text: str, root: Path | None = None) -> Target:
-    """A session id (or unique prefix of one), or a client reference.
+def resolve(text: str, root: Path | None = None) -> SessionRef | str:
+    """A session (by id or unique prefix of one), or a client (its folder's name).
 
     An existing client's exact name wins over a session-id prefix: ids start with the
     year, so a numeric practice ID such as "2026" would otherwise never reach its client.
-    A complete session id always means that session.
+    A complete session id always means that session. Clients are found in any case.
     """
     if not is_session_id(text):
-        with contextlib.suppress(InvalidClientError):
-            if (sessions_dir(root) / validate_client(text)).is_dir():
-                return Target(client=text)
+        client = find_client(text, root)
+        if client is not None:
+            return client
     try:
-        return Target(session=find_ref(text, root))
+        return find_ref(text, root)
     except NotFoundError as exc:
         if "ambiguous" in str(exc):
             raise
-    raise NotFoundError(f"no session or client named {text!r}")
+    raise NotFoundError(f"no session or client named {text!r}{_near(text, root)}")
 
 
 @dataclass(frozen=True)
@@ -99,31 +107,39 @@ class History:
 
 
 def client_history(client: str, root: Path | None = None) -> History:
-    """Every completed session of `client`, oldest first. Drafts have no plan to show."""
+    """Every completed session of `client`, oldest first. Drafts have no plan to show.
+
+    Files that cannot be read, and entries of the folder that are not read, are in
+    `unreadable`; `sessions` may then be empty (the caller reports them first).
+    """
+    tree = scan(root, client)
     sessions: list[Session] = []
     unreadable: list[Unreadable] = []
-    for ref in reversed(list_refs(root, client=client)):
+    for ref in sorted(tree.refs, key=lambda r: r.id):
         try:
-            session = read_session(ref.path)
+            session = read_ref(ref)
         except SessionFileError as exc:
             unreadable.append(Unreadable.of(exc))
             continue
         if not session.is_draft and session.plan is not None:
             sessions.append(session)
-    if not sessions:
-        raise NotFoundError(f"client {client} has no completed session to export")
-    return History(client, tuple(sessions), tuple(unreadable))
+    return History(client, tuple(sessions), (*unreadable, *tree.skipped))
 
 
-def bulk_refs(root: Path | None = None, client: str | None = None) -> list[SessionRef]:
-    """The sessions of `--all` (or of one client), oldest first, ties by client.
+def bulk_refs(root: Path | None = None, client: str | None = None) -> Scan:
+    """The sessions of `--all` (or of one client), oldest first, ties by client, with
+    the entries of the tree that are not read.
 
     Only names are listed here (cheap even for tens of thousands of files); each file is
     read when its turn comes, so memory stays flat however many sessions there are.
     """
-    if client is not None and not (sessions_dir(root) / validate_client(client)).is_dir():
-        raise NotFoundError(f"no client named {client!r}")
-    return sorted(iter_refs(root, client), key=lambda r: (r.id, r.client))
+    if client is not None:
+        found = find_client(validate_client(client), root)
+        if found is None:
+            raise NotFoundError(f"no client named {client!r}{_near(client, root)}")
+        client = found
+    tree = scan(root, client)
+    return replace(tree, refs=tuple(sorted(tree.refs, key=lambda r: (r.id, r.client))))
 
 
 # --------------------------------------------------------------------------- writing
@@ -179,7 +195,7 @@ def read_or_report(ref: SessionRef, reader: Callable[[Path], Session], report: R
                    result: BulkResult) -> Session | None:
     """One session of a bulk export, or None (reported) when its file cannot be read."""
     try:
-        session = reader(ref.path)
+        session = read_ref(ref, reader)
     except SessionFileError as exc:
         report(exc.path, exc.reason)
         result.skipped += 1

@@ -18,7 +18,16 @@ from ..reassess import next_check
 from ..render import SCORE_LABELS, score_meaning
 from ..safe_text import visible_in
 from ..session import Session
-from .wording import CLIENT_BANNERS, day, flag_text, format_score, topics
+from . import plan_of
+from .wording import (
+    CHANGE_NOTE,
+    CLIENT_BANNERS,
+    change_rows,
+    day,
+    flag_text,
+    format_score,
+    topics,
+)
 
 CSS = """
 :root { color-scheme: light; --ink: #1d2125; --muted: #545d66; --line: #d5dae0;
@@ -305,7 +314,23 @@ def _key(colour: str, dashed: bool, text: str) -> str:
             f"{_e(text)}</span>")
 
 
-def _history(sessions: Sequence[Session]) -> str:
+def _changes(session: Session, sessions: Sequence[Session]) -> str:
+    """The change of each outcome measure since the first and the previous visit."""
+    rows = change_rows(session, sessions)
+    if not rows:
+        return ""
+    body = "\n".join(
+        f"<tr><td>{_e(SCORE_LABELS.get(k, k))}</td><td class=\"num\">{_e(now)}</td>"
+        f"<td>{_e(first)}</td><td>{_e(previous)}</td></tr>"
+        for k, now, first, previous in rows)
+    return ("<h3>Change since earlier visits</h3>\n<table class=\"changes\">\n"
+            '<thead><tr><th>Measure</th><th class="num">Now</th><th>Since your first visit'
+            "</th><th>Since your last visit</th></tr></thead>\n"
+            f"<tbody>\n{body}\n</tbody>\n</table>\n"
+            f'<p class="small">{_e(CHANGE_NOTE)}</p>')
+
+
+def _history(session: Session, sessions: Sequence[Session]) -> str:
     labels = _short_dates([s.created for s in sessions])
     pain_now = _series(sessions, "nprs_now")
     pain_worst = _series(sessions, "nprs_worst_week")
@@ -353,15 +378,14 @@ def _history(sessions: Sequence[Session]) -> str:
         f'<div class="charts">{"".join(figures)}</div>' if figures else "",
         '<div class="table-wrap"><table class="history">',
         f"<thead><tr><th>Visit</th>{head}</tr></thead>\n<tbody>",
-        *rows, "</tbody>\n</table></div>", "</section>"])
+        *rows, "</tbody>\n</table></div>", _changes(session, sessions), "</section>"])
 
 
 def render(session: Session, history: Sequence[Session] = ()) -> str:
     """The handout for `session`; with two or more visits in `history`, their progress."""
     # HTML escaping leaves control characters alone: they are made visible first.
     session, history = visible_in(session), visible_in(history)
-    plan = session.plan
-    assert plan is not None, "drafts have no plan to export"
+    plan = plan_of(session)
     when = day(session.created)
     visits = ""
     if len(history) > 1:
@@ -378,7 +402,7 @@ def render(session: Session, history: Sequence[Session] = ()) -> str:
         _banner(plan),
         _next_check(plan, session.created),
         _scores(plan),
-        _history(history) if len(history) > 1 else "",
+        _history(session, history) if len(history) > 1 else "",
         _plan(plan),
         '<footer class="notice">',
         f"<p>{_e(NOTICE)}</p>",

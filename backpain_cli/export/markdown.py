@@ -15,7 +15,8 @@ from ..reassess import next_check
 from ..render import SCORE_LABELS, TRIAGE_BANNERS, score_meaning
 from ..safe_text import visible_in
 from ..session import Session, iso_utc
-from .wording import flag_text, format_score
+from . import plan_of
+from .wording import CHANGE_NOTE, change_rows, flag_text, format_score
 
 _INLINE_SPECIAL = re.compile(r"([\\`*\[\]<>|])")
 # An underscore inside a word never starts emphasis; only escape the others.
@@ -117,12 +118,21 @@ def _history_lines(sessions: Sequence[Session]) -> list[str]:
     return ["## Visits", "", *_table(header, rows), ""]
 
 
+def _change_lines(session: Session, sessions: Sequence[Session]) -> list[str]:
+    rows = [[escape(SCORE_LABELS.get(k, k)), escape(now), escape(first), escape(previous)]
+            for k, now, first, previous in change_rows(session, sessions)]
+    if not rows:
+        return []
+    header = ["Measure", "Now", "Since the first visit", "Since the previous visit"]
+    return ["## Change since earlier visits", "", *_table(header, rows), "",
+            escape(CHANGE_NOTE), ""]
+
+
 def render(session: Session, history: Sequence[Session] = ()) -> str:
     """The session's plan; with two or more visits in `history`, a table of them too."""
     # Control characters from the file would travel on to whatever shows the Markdown.
     session, history = visible_in(session), visible_in(history)
-    plan = session.plan
-    assert plan is not None, "drafts have no plan to export"
+    plan = plan_of(session)
     lines = [f"# Back-care plan for {escape(session.client)}", ""]
     meta = f"Session `{session.id}` · {iso_utc(session.created)}"
     if session.follows:
@@ -131,5 +141,6 @@ def render(session: Session, history: Sequence[Session] = ()) -> str:
     lines += _plan_lines(plan, session.created)
     if len(history) > 1:
         lines += _history_lines(history)
+        lines += _change_lines(session, history)
     lines += ["---", "", f"*{escape(NOTICE)}*", ""]
     return "\n".join(lines)

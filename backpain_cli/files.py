@@ -1,0 +1,104 @@
+"""Reading the files backpain is given: session files, answers files, questionnaire files.
+
+Whatever sits at a path, reading it must neither hang nor eat memory nor crash: a FIFO
+would block an ordinary open, /dev/zero never ends, and deeply nested TOML exhausts the
+parser's recursion. So every file is opened without blocking, must be a regular file,
+is read only up to a limit far above any real file, and its TOML is parsed by `loads_toml`,
+which turns a recursion failure into an ordinary TOML error. Callers add the path and word
+the error in their own kind (SessionFileError, UnreadableFileError, a questionnaire Problem).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+# A session file is a few kilobytes; a questionnaire with full item texts some tens.
+MAX_BYTES = 1_000_000
+TOO_LARGE = "too large (over 1 MB)"
+NOT_REGULAR = "not a regular file (a FIFO, device or socket)"
+LINKED = "a symbolic link (links inside the data folder are not followed)"
+
+
+class NotReadable(Exception):
+    """Why the file at a path was not read, in words for the practitioner (no path).
+
+    `strerror` is set when the operating system refused (for callers that word those
+    themselves); `reason` is always the whole reason.
+    """
+
+    def __init__(self, reason: str, *, err: int | None = None,
+                 strerror: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.errno = err
+        self.strerror = strerror
+
+
+def _os_error(exc: OSError) -> NotReadable:
+    text = exc.strerror or str(exc)
+    return NotReadable(f"cannot read ({text})", err=exc.errno, strerror=text)
+
+
+def read_bytes(path: Path, *, follow_links: bool = True, limit: int = MAX_BYTES) -> bytes:
+    """The content of the regular file at `path`, at most `limit` bytes (NotReadable if not).
+
+    O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer, and the
+    fstat that follows refuses it (and devices) before anything is read. With
+    `follow_links=False` a symbolic link itself is refused (files inside the data folder).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    if not follow_links:
+        flags |= os.O_NOFOLLOW
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_links:
+            try:
+                linked = stat.S_ISLNK(os.lstat(path).st_mode)
+            except OSError:
+                linked = False
+            if linked:
+                raise NotReadable(LINKED) from None
+        raise _os_error(exc) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _os_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
+        if not stat.S_ISREG(info.st_mode):
+            raise NotReadable(NOT_REGULAR)
+        if info.st_size > limit:
+            raise NotReadable(TOO_LARGE)
+        chunks: list[bytes] = []
+        size = 0
+        # Read to the end rather than trust st_size (a file may grow meanwhile), but never
+        # more than one byte past the limit.
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise NotReadable(TOO_LARGE)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise _os_error(exc) from None
+    finally:
+        os.close(fd)
+
+
+def loads_toml(text: str) -> dict[str, Any]:
+    """tomllib.loads, with arrays or tables nested too deeply for it reported as bad TOML.
+
+    tomllib parses nested values recursively; about 500 levels (a 1 KB file) exhaust the
+    interpreter's stack and raise RecursionError, which is no TOML error at all.
+    """
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError("arrays or tables nested too deeply") from None
