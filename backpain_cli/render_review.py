@@ -41,8 +41,8 @@ from .storage import Unreadable
 
 NONE = "–"  # shown for a score that was not collected
 
-_SHORT_NAMES = {"nprs_now": "NPRS", "odi_percent": "ODI %", "rmdq_score": "RMDQ",
-                "startback_risk": "STarT"}
+_SHORT_NAMES = {"nprs_now": "NPRS", "nprs_worst_week": "Worst", "odi_percent": "ODI %",
+                "rmdq_score": "RMDQ", "startback_risk": "STarT"}
 _LABEL_STYLES = {"improved": "green", "worse": "bold red", "no important change": ""}
 _URGENT = ("urgent", "emergency")
 
@@ -389,7 +389,11 @@ def visits_table(history: History) -> Table:
     table.add_column("Date (UTC)", no_wrap=True)
     table.add_column("Session", no_wrap=True)
     table.add_column("Triage", no_wrap=True)
-    keys = ["nprs_now", *(k for k in ("odi_percent", "rmdq_score") if k in measured)]
+    # Eighty columns hold four score columns: with both ODI and RMDQ the worst pain of the
+    # week is left to the changes table.
+    both = "odi_percent" in measured and "rmdq_score" in measured
+    keys = ["nprs_now", *(k for k in ("nprs_worst_week", "odi_percent", "rmdq_score")
+                          if k in measured and not (both and k == "nprs_worst_week"))]
     for key in keys:
         table.add_column(_SHORT_NAMES[key], justify="right")
     table.add_column("STarT")
@@ -425,8 +429,9 @@ def changes_table(history: History) -> Table | None:
 
 
 # A line of its own: a table caption would wrap at the (narrow) table's width.
-MCID_NOTE = ("Minimal important change: NPRS 2 points, ODI 10 points, RMDQ 5 points, or 30% "
-             "of the earlier value. Lower is better.")
+MCID_NOTE = ("Minimal important change: NPRS 2 points, ODI 10 points, RMDQ 5 points. "
+             "Improved: a fall of at least that many points and at least 30% of the earlier "
+             "value; worse: a rise of at least the points. Lower is better.")
 
 
 def triage_lines(history: History) -> list[RenderableType]:

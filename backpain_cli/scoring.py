@@ -208,6 +208,7 @@ def compute_scores(answers: Answers) -> tuple[dict[str, ScoreValue], list[str]]:
 Change: TypeAlias = Literal["improved", "no important change", "worse"]
 
 # Minimal clinically important change (Ostelo et al., Spine 2008): (points, share of before).
+# CLINICAL.md v2: a fall is "improved" only when it reaches both; a rise needs the points.
 MCID: dict[str, tuple[int, Fraction]] = {
     "nprs": (2, Fraction(3, 10)),
     "odi": (10, Fraction(3, 10)),
@@ -220,7 +221,7 @@ _MEASURE_OF = {
 }
 
 
-def _exact(v: int | float) -> Fraction:
+def exact(v: int | float) -> Fraction:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise TypeError(f"expected a number, got {v!r}")
     # Through str so 34.4 means 34.4, not the binary float next to it: 10 -> 7 must be
@@ -231,10 +232,10 @@ def _exact(v: int | float) -> Fraction:
 def mcid_change(measure: str, before: int | float, after: int | float) -> Change:
     """Judge the change from `before` to `after` (lower is better for every measure).
 
-    `measure` is "nprs", "odi" or "rmdq", or one of their score keys. A change counts when
-    it reaches either threshold: the points, or 30% of the earlier value. With an earlier
-    value of 0 the 30% rule is not used (30% of nothing would make any rise "worse"), so
-    only the points count.
+    `measure` is "nprs", "odi" or "rmdq", or one of their score keys. A fall is "improved"
+    only when it is at least the points **and** at least 30% of the earlier value (both
+    inclusive: NPRS 6 -> 4 is improved, 7 -> 5 is not, 3 -> 2 is no important change); a
+    rise is "worse" when it is at least the points alone. From 0 no fall is possible.
     """
     if measure not in _MEASURE_OF:
         raise ValueError(
@@ -242,9 +243,9 @@ def mcid_change(measure: str, before: int | float, after: int | float) -> Change
             + (" (STarT Back predicts risk; it is not an outcome measure)"
                if measure.startswith("startback") else ""))
     points, share = MCID[_MEASURE_OF[measure]]
-    b, a = _exact(before), _exact(after)
-    size = abs(b - a)
-    important = size >= points or (b > 0 and size >= share * b)
-    if not important or a == b:
-        return "no important change"
-    return "improved" if a < b else "worse"
+    b, a = exact(before), exact(after)
+    if b - a >= points and b - a >= share * b:
+        return "improved"
+    if a - b >= points:
+        return "worse"
+    return "no important change"

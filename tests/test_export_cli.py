@@ -368,7 +368,8 @@ def test_client_export_skips_an_unreadable_visit_and_says_so(home: Path) -> None
     assert result.stderr == (
         f"backpain: skipped {bad}: the file is empty\n"
         "backpain: error: 1 session file could not be read and was skipped (named above)\n")
-    visits = result.stdout[result.stdout.index("## Visits"):result.stdout.index("\n---\n")]
+    visits = result.stdout[result.stdout.index("## Visits"):
+                           result.stdout.index("\n## Change since earlier visits")]
     assert [ln.split("|")[2].strip() for ln in visits.splitlines()[4:]] == [
         f"`{FIRST}`", f"`{LATEST}`"]
 

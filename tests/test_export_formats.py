@@ -100,7 +100,7 @@ def test_client_export_is_the_latest_plan_with_completed_visits_oldest_first(
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert text.startswith(f"# Back-care plan for JD-042\n\nSession `{LATEST}`")
-    visits = text[text.index("## Visits"):text.index("\n---\n")]
+    visits = text[text.index("## Visits"):text.index("\n## Change since earlier visits")]
     assert [ln.split("|")[2].strip() for ln in visits.splitlines()[4:]] == [
         f"`{FIRST}`", f"`{SECOND}`", f"`{LATEST}`"]
     assert DRAFT not in text

@@ -64,35 +64,36 @@ def lines_of(result: Result) -> list[str]:
 
 # --------------------------------------------------------------------------- MCID labels
 
-# (score key, before, after, label). Lower is better for every measure. Each block has a
-# case decided by the points, one decided only by the 30% rule, one just short of both,
-# and worsening; the 30% rule is not used from 0.
+# (score key, before, after, label). Lower is better for every measure. CLINICAL.md v2: a
+# fall is "improved" only at the points AND 30% of the earlier score (inclusive), a rise is
+# "worse" at the points alone, anything else is "no important change". Every outcome
+# score, with the spec's own boundary cases.
 MCID_CASES: list[tuple[str, int | float, int | float, str]] = [
-    ("nprs_now", 7, 5, "improved"),  # 2 points
-    ("nprs_now", 7, 6, "no important change"),  # 1 point, 14%
-    ("nprs_now", 3, 2, "improved"),  # 1 point but 33%
-    ("nprs_now", 4, 3, "no important change"),  # 1 point, 25%
-    ("nprs_now", 2, 3, "worse"),  # 1 point but 50%
-    ("nprs_now", 5, 7, "worse"),  # 2 points
-    ("nprs_now", 0, 1, "no important change"),  # from 0 only the points count
+    ("nprs_now", 6, 4, "improved"),  # 2 points, 33%
+    ("nprs_now", 7, 5, "no important change"),  # 2 points, 28.6%
+    ("nprs_now", 3, 2, "no important change"),  # 33% but 1 point
+    ("nprs_now", 10, 7, "improved"),  # 3 points, exactly 30%
+    ("nprs_now", 2, 3, "no important change"),  # 50% up but 1 point
+    ("nprs_now", 5, 7, "worse"),  # 2 points up
+    ("nprs_now", 0, 1, "no important change"),
     ("nprs_now", 0, 2, "worse"),
     ("nprs_now", 6, 6, "no important change"),
-    ("odi_percent", 40.0, 30.0, "improved"),  # 10 points
-    ("odi_percent", 40.0, 31.0, "no important change"),  # 9 points, 22.5%
-    ("odi_percent", 20.0, 14.0, "improved"),  # 6 points: exactly 30%
-    ("odi_percent", 20.0, 14.2, "no important change"),  # 29%
-    ("odi_percent", 27.0, 19.0, "no important change"),  # 29.6%, not rounded up to 30
-    ("odi_percent", 34.4, 24.1, "improved"),  # 10.3 points
-    ("odi_percent", 33.3, 23.4, "no important change"),  # 9.9 points, 29.7%
-    ("odi_percent", 10.0, 13.0, "worse"),  # 3 points: 30%
+    ("nprs_worst_week", 9, 6, "improved"),
+    ("nprs_worst_week", 7, 5, "no important change"),
+    ("nprs_worst_week", 4, 6, "worse"),
+    ("odi_percent", 10.0, 7.0, "no important change"),  # 30% but 3 points
+    ("odi_percent", 40.0, 30.0, "no important change"),  # 10 points, 25%
+    ("odi_percent", 50.0, 35.0, "improved"),  # 15 points, exactly 30%
+    ("odi_percent", 50.0, 35.2, "no important change"),  # 29.6%, not rounded up to 30
+    ("odi_percent", 33.3, 23.3, "improved"),  # 10 points, 30.03%
+    ("odi_percent", 34.4, 24.5, "no important change"),  # 9.9 points
+    ("odi_percent", 10.0, 13.0, "no important change"),  # 30% up but 3 points
     ("odi_percent", 24.0, 34.0, "worse"),  # 10 points
-    ("rmdq_score", 12, 7, "improved"),  # 5 points
-    ("rmdq_score", 20, 16, "no important change"),  # 4 points, 20%
-    ("rmdq_score", 10, 7, "improved"),  # 3 points: 30%
-    ("rmdq_score", 10, 8, "no important change"),  # 20%
-    ("rmdq_score", 10, 13, "worse"),  # 30%
-    ("rmdq_score", 20, 24, "no important change"),  # 4 points, 20%
-    ("rmdq_score", 6, 11, "worse"),  # 5 points
+    ("rmdq_score", 20, 15, "no important change"),  # 5 points, 25%
+    ("rmdq_score", 16, 11, "improved"),  # 5 points, 31%
+    ("rmdq_score", 10, 7, "no important change"),  # 30% but 3 points
+    ("rmdq_score", 10, 15, "worse"),  # 5 points
+    ("rmdq_score", 10, 13, "no important change"),  # 30% up but 3 points
 ]
 
 
@@ -113,6 +114,44 @@ def test_change_is_labelled_by_the_mcid_rule(key: str, before: int | float,
         "value": before, "from_first": None, "from_previous": None}
 
 
+def _shown(key: str, value: int | float) -> str:
+    return f"{value:.1f} %" if key == "odi_percent" else str(value)
+
+
+@pytest.mark.parametrize(("key", "before", "after", "label"), MCID_CASES,
+                         ids=[f"{k}-{b}-{a}" for k, b, a, _ in MCID_CASES])
+def test_the_handouts_history_judges_change_the_same_way(
+        key: str, before: int | float, after: int | float, label: str) -> None:
+    # Three visits: from the first (before) and from the previous (the same value again).
+    visit(0, {key: before})
+    visit(14, {key: before})
+    visit(28, {key: after})
+    cell = f"{label} ({_shown(key, before)} → {_shown(key, after)})"
+    md = run("export", CLIENT, "--format", "md")
+    assert md.exit_code == 0, md.output
+    section = md.stdout[md.stdout.index("## Change since earlier visits"):]
+    row = next(line for line in section.splitlines() if line.startswith("| ")
+               and "Measure" not in line)
+    assert [c.strip() for c in row.strip("|").split("|")][1:] == [
+        _shown(key, after), cell, cell]
+    html = run("export", CLIENT, "--format", "html")
+    assert html.exit_code == 0, html.output
+    assert (f'<td class="num">{_shown(key, after)}</td><td>{cell}</td><td>{cell}</td></tr>'
+            in html.stdout)
+
+
+def test_the_handout_has_no_change_table_at_a_first_visit() -> None:
+    visit(0, nprs_now=6)
+    md = run("export", CLIENT, "--format", "md")
+    assert md.exit_code == 0, md.output
+    assert "Change since" not in md.stdout
+    # STarT Back is shown per visit and never judged.
+    visit(0, startback_risk="high")
+    visit(14, startback_risk="low")
+    md = run("export", CLIENT, "--format", "md")
+    assert "Change since" not in md.stdout
+
+
 @pytest.mark.parametrize(("before", "after", "percent"), [
     (7, 5, -28), (10, 7, -30), (27.0, 19.0, -29), (20.0, 14.0, -30), (2, 3, 50), (0, 2, None),
 ])
@@ -128,15 +167,16 @@ def test_change_from_the_first_and_from_the_previous_visit() -> None:
     visit(28, nprs_now=6)
     doc = history_json()
     third = doc["sessions"][2]["changes"]["nprs_now"]
+    # 2 points but only 25% of the first score: not enough for "improved" (CLINICAL.md v2).
     assert third["from_first"] == {"since": first.id, "before": 8, "after": 6, "change": -2,
-                                   "percent": -25, "label": "improved"}
+                                   "percent": -25, "label": "no important change"}
     assert third["from_previous"] == {"since": second.id, "before": 4, "after": 6,
                                       "change": 2, "percent": 50, "label": "worse"}
     lines = lines_of(run("review", CLIENT))
     start = lines.index("Change between visits")
     assert lines[start + 3:start + 5] == [
-        "NPRS     2    4  −4 (−50%) improved  −4 (−50%) improved",
-        "NPRS     3    6  −2 (−25%) improved  +2 (+50%) worse",
+        "NPRS     2    4  −4 (−50%) improved             −4 (−50%) improved",
+        "NPRS     3    6  −2 (−25%) no important change  +2 (+50%) worse",
     ]
 
 

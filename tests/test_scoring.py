@@ -210,33 +210,46 @@ def test_every_score_key_is_known() -> None:
 # --------------------------------------------------------------------------- MCID
 
 
+# CLINICAL.md v2: a fall is "improved" only when it reaches the points AND 30% of the earlier
+# score (both inclusive); a rise is "worse" by the points alone; anything else is "no
+# important change". The boundary cases of the spec, then each threshold from both sides.
 @pytest.mark.parametrize(("measure", "before", "after", "expected"), [
-    # NPRS: 2 points or 30%
-    ("nprs", 8, 6, "improved"),              # 2 points
-    ("nprs", 8, 7, "no important change"),   # 1 point, 12.5%
+    # NPRS: 2 points
+    ("nprs", 6, 4, "improved"),              # the spec: 2 points, 33%
+    ("nprs", 7, 5, "no important change"),   # the spec: 2 points but 28.6%
+    ("nprs", 3, 2, "no important change"),   # the spec: 33% but 1 point
+    ("nprs", 10, 7, "improved"),             # exactly 30%, 3 points
+    ("nprs", 10, 8, "no important change"),  # 2 points, 20%
+    ("nprs", 8, 6, "no important change"),   # 2 points, 25%
+    ("nprs", 2, 0, "improved"),              # 2 points, 100%
+    ("nprs", 1, 0, "no important change"),   # 100% but 1 point
+    ("nprs", 5, 7, "worse"),                 # 2 points up
+    ("nprs", 2, 3, "no important change"),   # 50% up, 1 point: worse needs the points
     ("nprs", 8, 10, "worse"),
-    ("nprs", 8, 9, "no important change"),
-    ("nprs", 3, 2, "improved"),              # 1 point but 33%
-    ("nprs", 4, 3, "no important change"),   # 1 point, 25%
-    ("nprs_now", 10, 7, "improved"),         # score keys work too; exactly 30%
-    ("nprs_worst_week", 5, 5, "no important change"),
-    ("nprs", 0, 1, "no important change"),   # from 0 only the points count
     ("nprs", 0, 2, "worse"),
-    ("nprs", 1, 0, "improved"),              # 100% of the earlier value
-    # ODI: 10 points or 30%
-    ("odi", 50.0, 40.0, "improved"),         # 10 points
-    ("odi", 50.0, 40.2, "no important change"),
-    ("odi", 10.0, 7.0, "improved"),          # exactly 30%: exact arithmetic, not float
-    ("odi", 10.0, 7.2, "no important change"),
-    ("odi_percent", 20.0, 26.0, "worse"),    # 30% of 20
-    ("odi", 0.0, 8.0, "no important change"),
+    ("nprs", 0, 1, "no important change"),
+    ("nprs", 0, 0, "no important change"),   # from 0 no fall is possible
+    ("nprs_now", 6, 4, "improved"),          # score keys work too
+    ("nprs_worst_week", 7, 5, "no important change"),
+    ("nprs_worst_week", 9, 6, "improved"),
+    # ODI: 10 points
+    ("odi", 10.0, 7.0, "no important change"),   # the spec: 30% but 3 points
+    ("odi", 40.0, 30.0, "no important change"),  # 10 points, 25%
+    ("odi", 50.0, 35.0, "improved"),             # 15 points, exactly 30%: exact arithmetic
+    ("odi", 50.0, 35.2, "no important change"),  # 14.8 points, 29.6%
+    ("odi", 33.3, 23.3, "improved"),             # 10 points, 30.03%
+    ("odi", 34.4, 24.5, "no important change"),  # 9.9 points
+    ("odi_percent", 20.0, 30.0, "worse"),        # 10 points up
+    ("odi_percent", 20.0, 29.9, "no important change"),
     ("odi", 0.0, 10.0, "worse"),
-    # RMDQ: 5 points or 30%
-    ("rmdq", 20, 15, "improved"),
-    ("rmdq", 20, 16, "no important change"),  # 4 points, 20%
-    ("rmdq_score", 10, 7, "improved"),        # 3 points, 30%
-    ("rmdq", 10, 12, "no important change"),
-    ("rmdq", 10, 13, "worse"),
+    # RMDQ: 5 points
+    ("rmdq", 20, 15, "no important change"),  # 5 points, 25%
+    ("rmdq", 16, 11, "improved"),             # 5 points, 31%
+    ("rmdq", 10, 5, "improved"),
+    ("rmdq_score", 10, 7, "no important change"),  # 30% but 3 points
+    ("rmdq", 5, 0, "improved"),
+    ("rmdq", 10, 15, "worse"),
+    ("rmdq", 10, 14, "no important change"),
 ])
 def test_mcid_change(measure: str, before: float, after: float, expected: str) -> None:
     assert mcid_change(measure, before, after) == expected, (measure, before, after)

@@ -9,9 +9,14 @@ shown by its id, so a newer questionnaire never breaks an export.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ..plan import ScoreValue
+
+if TYPE_CHECKING:
+    from ..review import Change
+    from ..session import Session
 
 # Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
 RED_FLAG_TEXT: dict[str, str] = {
@@ -154,3 +159,33 @@ def day(moment: dt.datetime) -> str:
     """A date as people write it (27 Nov 2026), on the practitioner's calendar."""
     local = moment.astimezone()
     return f"{local.day} {local:%b %Y}"
+
+
+# The minimal important change, in words for the handout (CLINICAL.md, "Scores").
+CHANGE_NOTE = ("“Improved” and “worse” mean a change large enough to matter: for pain at "
+               "least 2 points on the 0 to 10 scale, for Oswestry 10 points and for "
+               "Roland-Morris 5; an improvement must also be at least 30 % of the earlier "
+               "score. Anything smaller is “no important change”.")
+
+
+def _change(key: str, change: Change | None) -> str:
+    if change is None:
+        return "–"
+    return (f"{change.label} ({format_score(key, change.before)} → "
+            f"{format_score(key, change.after)})")
+
+
+def change_rows(session: Session,
+                history: Sequence[Session]) -> list[tuple[str, str, str, str]]:
+    """(score key, value now, change since the first visit, since the previous one) for each
+    outcome measure of `session` recorded at an earlier visit of `history`, judged as
+    `review CLIENT` judges them (review.build_history, scoring.mcid_change)."""
+    from ..review import build_history
+
+    visits = build_history(session.client, history).visits
+    visit = next((v for v in visits if v.session.id == session.id), None)
+    if visit is None:
+        return []
+    return [(c.key, format_score(c.key, c.value), _change(c.key, c.from_first),
+             _change(c.key, c.from_previous))
+            for c in visit.changes if c.from_first is not None]
