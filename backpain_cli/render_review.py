@@ -205,6 +205,10 @@ class _ListingTable:
 def listing_renderables(listing: Listing) -> list[RenderableType]:
     if not listing.rows:
         whose = f" for client {listing.client}" if listing.client else ""
+        if listing.unreadable:
+            # Entries that are not read (a linked folder, odd names) are not "no sessions".
+            return [Text(f"No readable sessions{whose}."),
+                    *_drafts_and_unreadable((), len(listing.unreadable), gap="")]
         return [Text(f"No sessions{whose} yet. Start one with: backpain assess")]
     title = f"Sessions of {listing.client}" if listing.client else "Sessions"
     # ODI and RMDQ are optional instruments: their columns appear only when used.

@@ -417,7 +417,9 @@ def did_you_mean(ref: str, root: Path | None = None) -> str | None:
 
     if not _CLIENT_RE.fullmatch(ref):
         return None  # not a reference at all: the message says so, not a guess
-    lowered = {n.lower(): n for n in client_names(root)}
+    lowered: dict[str, str] = {}
+    for name in client_names(root):
+        lowered.setdefault(name.lower(), name)
     close = difflib.get_close_matches(ref.lower(), list(lowered), n=1, cutoff=0.6)
     return lowered[close[0]] if close else None
 
@@ -568,7 +570,7 @@ def read_ref(ref: SessionRef, reader: Callable[[Path], Session] | None = None) -
     needs only a summary (summary.read_summary).
     """
     session = (reader or read_session)(ref.path)
-    if session.client != ref.client:
+    if not same_client(session.client, ref.client):
         raise SessionFileError(
             str(ref.path),
             f"its client {session.client!r} does not match its folder {ref.client!r}")

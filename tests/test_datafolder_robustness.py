@@ -363,3 +363,306 @@ def test_a_special_user_questionnaire_file_is_one_problem(
     assert result.returncode == 1, result.stdout
     assert result.stderr == (f"backpain: error: invalid questionnaire (1):\n"
                              f"  - {user / 'mine.toml'}: {reason}\n")
+
+
+@pytest.mark.parametrize("folder_is", ["data folder", "sessions folder"])
+@pytest.mark.parametrize("args", [
+    ["review"], ["review", CLIENT], ["review", "--client", CLIENT],
+    ["export", "--all", "--format", "csv"], ["export", CLIENT, "--format", "md"],
+    ["assess", "--answers", "{answers}", "--no-input"],
+], ids=["review", "review CLIENT", "review --client", "export --all", "export CLIENT",
+        "assess"])
+def test_a_plain_file_in_place_of_a_folder_is_one_line(
+        backpain_home: Path, complete_answers: dict[str, Any],
+        write_answers: Callable[..., Path], folder_is: str, args: list[str]) -> None:
+    if folder_is == "data folder":
+        backpain_home.parent.mkdir(parents=True, exist_ok=True)
+        backpain_home.write_text("not a folder\n", encoding="utf-8")
+        error = (f"{backpain_home}: not a folder (the data folder must be one; check "
+                 "$BACKPAIN_HOME)")
+    else:
+        backpain_home.mkdir(parents=True)
+        (backpain_home / "sessions").write_text("not a folder\n", encoding="utf-8")
+        error = f"{backpain_home / 'sessions'}: not a folder (the sessions folder must be one)"
+    answers = write_answers(complete_answers)
+    result = run(*(str(answers) if a == "{answers}" else a for a in args))
+    assert result.exit_code == 1, result.output
+    if args[0] == "assess":
+        # As on any failed save: the answers are printed so that the interview is not lost.
+        assert tomllib.loads(result.stdout)["client"] == CLIENT
+        error += (". The answers are printed above as an answers file: save them and run "
+                  "`backpain assess --answers FILE` once the data folder is writable")
+    assert result.stderr == f"backpain: error: {error}\n"
+
+
+# --------------------------------------------------------------------------- item 5
+
+NOT_A_SESSION_NAME = ("not read: not named like a session file (<session id>.toml, e.g. "
+                      "20261127T101503Z-3f9a1c.toml)")
+NOT_IN_A_CLIENT_FOLDER = ("not read: a file directly in the sessions folder (sessions are "
+                          "read from sessions/<client>/)")
+NOT_A_CLIENT_NAME = "not read: the folder name is not a valid client reference"
+A_FOLDER_IN_A_CLIENT = "not read: a folder inside a client folder"
+
+
+def _copy(good: Path, name: str) -> Path:
+    path = good.parent / name.format(id=good.stem, day=good.stem[:-6])
+    path.write_bytes(good.read_bytes())
+    return path
+
+
+def _outside(good: Path, name: str) -> Path:
+    path = good.parent.parent / name
+    if name.endswith(".toml"):
+        path.write_bytes(good.read_bytes())
+    else:
+        path.mkdir()
+        (path / good.name).write_bytes(good.read_bytes())
+    return path
+
+
+def _subfolder(good: Path, name: str) -> Path:
+    path = good.parent / name
+    path.mkdir()
+    (path / good.name).write_bytes(good.read_bytes())
+    return path
+
+
+# (case, how the odd entry is made, its name, reason, inside the client's folder)
+ODD_ENTRIES: list[tuple[str, Callable[[Path, str], Path], str, str, bool]] = [
+    ("a copy", _copy, "copy.toml", NOT_A_SESSION_NAME, True),
+    ("a copy by a file manager", _copy, "{id} (1).toml", NOT_A_SESSION_NAME, True),
+    ("a suffix that is not hex", _copy, "{day}zzzzzz.toml", NOT_A_SESSION_NAME, True),
+    ("an upper-case extension", _copy, "{id}.TOML", NOT_A_SESSION_NAME, True),
+    ("a backup", _copy, "{id}.toml.bak", NOT_A_SESSION_NAME, True),
+    ("a hidden session", _copy, ".{id}.toml", NOT_A_SESSION_NAME, True),
+    ("a folder in a client folder", _subfolder, "old", A_FOLDER_IN_A_CLIENT, True),
+    ("a file directly in sessions/", _outside, "loose.toml", NOT_IN_A_CLIENT_FOLDER, False),
+    ("a folder that is no client reference", _outside, "J D", NOT_A_CLIENT_NAME, False),
+    ("a folder starting with -", _outside, "-JD", NOT_A_CLIENT_NAME, False),
+]
+
+
+@pytest.mark.parametrize(("make", "name", "reason", "in_client"),
+                         [(m, n, r, c) for _, m, n, r, c in ODD_ENTRIES],
+                         ids=[c for c, *_ in ODD_ENTRIES])
+def test_an_entry_that_is_not_a_session_file_is_reported_not_skipped_in_silence(
+        good: Path, make: Callable[[Path, str], Path], name: str, reason: str,
+        in_client: bool) -> None:
+    odd = make(good, name)
+    listing = run("review")
+    assert (listing.exit_code, listing.stderr) == _warned(odd, reason), listing.output
+    assert good.stem in listing.stdout
+    doc = json.loads(run("review", "--json").stdout)
+    assert ([s["session"] for s in doc["sessions"]], doc["unreadable"]) == (
+        [good.stem], [{"path": str(odd), "reason": reason}])
+    for fmt in ("csv", "json"):
+        exported = run("export", "--all", "--format", fmt)
+        assert (exported.exit_code, exported.stderr) == _skipped(odd, reason)
+        assert good.stem in exported.stdout
+    history = run("review", CLIENT)
+    exported = run("export", CLIENT, "--format", "md")
+    if in_client:
+        assert (history.exit_code, history.stderr) == _warned(odd, reason)
+        assert (exported.exit_code, exported.stderr) == _skipped(odd, reason)
+    else:
+        assert (history.exit_code, history.stderr) == (0, "")
+        assert (exported.exit_code, exported.stderr) == (0, "")
+
+
+def _temp_file(folder: Path, session_id: str, age_seconds: float) -> Path:
+    """What `storage.atomic_fd` leaves when a save is killed before its rename."""
+    path = folder / f".{session_id}.toml.{os.urandom(4).hex()}.tmp"
+    path.write_bytes(b'schema = 2\nid = "half a sess')
+    moment = path.stat().st_mtime - age_seconds
+    os.utime(path, (moment, moment))
+    return path
+
+
+def test_hidden_entries_and_temp_files_are_not_listed(good: Path) -> None:
+    _temp_file(good.parent, good.stem, 0)
+    _temp_file(good.parent, good.stem, 7200)
+    (good.parent / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (good.parent.parent / ".stfolder").mkdir()
+    for args in (["review"], ["review", CLIENT], ["export", "--all", "--format", "csv"]):
+        result = run(*args)
+        assert (result.exit_code, result.stderr) == (0, ""), (args, result.output)
+
+
+def test_a_save_removes_temp_files_over_an_hour_old_in_its_folder_only(
+        good: Path, complete_answers: dict[str, Any], write_answers: Callable[..., Path]
+        ) -> None:
+    stale = _temp_file(good.parent, good.stem, 3601)
+    fresh = _temp_file(good.parent, good.stem, 600)  # perhaps a save still running
+    other = good.parent.parent / "AB-1"
+    other.mkdir()
+    elsewhere = _temp_file(other, good.stem, 7200)
+    result = run("assess", "--answers", write_answers(complete_answers), "--no-input")
+    assert result.exit_code == 0, result.output
+    assert (stale.exists(), fresh.exists(), elsewhere.exists()) == (False, True, True)
+
+
+# --------------------------------------------------------------------------- item 7
+
+LINK_REFUSED = ("{path}: {what} is a symbolic link; backpain writes nothing through links "
+                "inside the data folder. The answers are printed above as an answers file: "
+                "save them and run `backpain assess --answers FILE` once the data folder is "
+                "writable")
+
+
+@pytest.mark.parametrize("linked", ["client folder", "sessions folder"])
+def test_nothing_is_written_through_a_link_in_the_data_folder(
+        backpain_home: Path, tmp_path: Path, complete_answers: dict[str, Any],
+        write_answers: Callable[..., Path], linked: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    sessions = backpain_home / "sessions"
+    if linked == "client folder":
+        sessions.mkdir(parents=True)
+        link, what = sessions / CLIENT, "a client folder"
+    else:
+        backpain_home.mkdir()
+        link, what = sessions, "the sessions folder"
+    link.symlink_to(outside)
+    result = run("assess", "--answers", write_answers(complete_answers), "--no-input")
+    assert result.exit_code == 1, result.output
+    assert tomllib.loads(result.stdout)["answers"] == complete_answers
+    assert result.stderr == f"backpain: error: {LINK_REFUSED.format(path=link, what=what)}\n"
+    assert list(outside.rglob("*")) == []
+
+
+@pytest.mark.parametrize("linked", ["client folder", "sessions folder"])
+def test_a_linked_folder_is_reported_not_followed(good: Path, tmp_path: Path,
+                                                  linked: str) -> None:
+    sessions = good.parent.parent
+    elsewhere = tmp_path / "elsewhere"
+    if linked == "client folder":
+        link = sessions / "AB-1"
+        (elsewhere / "AB-1").mkdir(parents=True)
+        (elsewhere / "AB-1" / good.name).write_bytes(good.read_bytes())
+        link.symlink_to(elsewhere / "AB-1")
+        shown = [good.stem]
+    else:
+        sessions.rename(elsewhere)
+        link = sessions
+        link.symlink_to(elsewhere)
+        shown = []
+    doc = json.loads(run("review", "--json").stdout)
+    assert [s["session"] for s in doc["sessions"]] == shown
+    assert doc["unreadable"] == [{"path": str(link), "reason": LINKED}]
+    exported = run("export", "--all", "--format", "json")
+    assert (exported.exit_code, exported.stderr) == _skipped(link, LINKED)
+    if linked == "client folder":
+        named = run("review", "AB-1")
+        assert (named.exit_code, named.stderr) == _warned(link, LINKED)
+        assert "No readable sessions" in named.stdout
+
+
+def test_loose_modes_are_tightened_on_save(
+        backpain_home: Path, complete_answers: dict[str, Any],
+        write_answers: Callable[..., Path]) -> None:
+    folder = backpain_home / "sessions" / CLIENT
+    folder.mkdir(parents=True)
+    for d in (backpain_home, backpain_home / "sessions", folder):
+        d.chmod(0o777)
+    old = folder / f"{new_session_id()}.toml"
+    old.write_text("# copied in by hand\n", encoding="utf-8")
+    old.chmod(0o644)
+    result = run("assess", "--answers", write_answers(complete_answers), "--no-input")
+    assert result.exit_code == 0, result.output
+    modes = {p.name: p.stat().st_mode & 0o777
+             for p in (backpain_home, backpain_home / "sessions", folder, *folder.iterdir())}
+    assert modes == {backpain_home.name: 0o700, "sessions": 0o700, CLIENT: 0o700,
+                     **{p.name: 0o600 for p in folder.iterdir()}}
+
+
+# --------------------------------------------------------------------------- item 9
+
+
+def test_a_reference_in_another_case_is_the_existing_client(
+        good: Path, complete_answers: dict[str, Any], write_answers: Callable[..., Path]
+        ) -> None:
+    result = run("assess", "--answers", write_answers(complete_answers), "--no-input",
+                 "--client", "jd-042", "--json")
+    assert result.exit_code == 0, result.output
+    saved = json.loads(result.stdout)
+    assert saved["client"] == CLIENT
+    path = good.parent / f"{saved['session']}.toml"
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["client"] == CLIENT
+    assert result.stderr == (
+        f"backpain: note: client jd-042 is the existing client {CLIENT} (references do not "
+        f"depend on case); saved as {CLIENT}\nSaved session {saved['session']} to {path}\n")
+    assert sorted(p.name for p in good.parent.parent.iterdir()) == [CLIENT]
+    # Every command finds the client whatever the case it is given in.
+    history = json.loads(run("review", "jd-042", "--json").stdout)
+    assert (history["client"], len(history["sessions"])) == (CLIENT, 2)
+    listing = json.loads(run("review", "--client", "Jd-042", "--json").stdout)
+    assert listing["total"] == 2
+    for args in (["export", "jD-042", "--format", "json"],
+                 ["export", "--client", "jd-042", "--format", "csv"]):
+        exported = run(*args)
+        assert exported.exit_code == 0, exported.output
+
+
+def test_a_follow_up_may_name_the_client_in_another_case(
+        good: Path, complete_answers: dict[str, Any], write_answers: Callable[..., Path]
+        ) -> None:
+    result = run("assess", "--from", good.stem, "--client", "jd-042", "--answers",
+                 write_answers(complete_answers), "--no-input", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["client"] == CLIENT
+
+
+def test_client_folders_differing_only_in_case_are_reported_and_read_as_one(
+        good: Path) -> None:
+    sessions = good.parent.parent
+    twin = sessions / "jd-042"
+    twin.mkdir()
+    doc = tomllib.loads(good.read_text(encoding="utf-8"))
+    doc["id"] = sid = new_session_id(doc["created"].replace(day=min(doc["created"].day + 1, 28)))
+    doc["client"] = "jd-042"
+    (twin / f"{sid}.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")
+    note = (f"backpain: warning: {twin}: the same client as {sessions / CLIENT} (client "
+            "references do not depend on case); move its sessions into one folder\n")
+    listing = run("review")
+    assert (listing.exit_code, listing.stderr) == (0, note)
+    history = run("review", CLIENT, "--json")
+    assert (history.exit_code, history.stderr) == (0, note)
+    assert [s["session"] for s in json.loads(history.stdout)["sessions"]] == [good.stem, sid]
+    exported = run("export", "--all", "--format", "csv")
+    assert (exported.exit_code, exported.stderr) == (0, note)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["review", "JD-42"], "no session or client 'JD-42' (did you mean JD-042?)"),
+    (["review", "jd042"], "no session or client 'jd042' (did you mean JD-042?)"),
+    (["review", "ZZ-999"], "no session or client 'ZZ-999' (run backpain review to list "
+                           "sessions)"),
+    (["review", "--client", "JD-42"], "no client 'JD-42' (did you mean JD-042?)"),
+    (["export", "JD-42", "--format", "md"],
+     "no session or client named 'JD-42' (did you mean JD-042?)"),
+    (["export", "--client", "JD-42", "--format", "csv"],
+     "no client named 'JD-42' (did you mean JD-042?)"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_an_unknown_client_suggests_the_nearest(good: Path, args: list[str],
+                                                message: str) -> None:
+    result = run(*args)
+    assert (result.exit_code, result.stderr) == (1, f"backpain: error: {message}\n")
+
+
+INVALID_DASH = ("invalid client reference '-JD': use 1 to 64 ASCII letters, digits, '-', '_' "
+                "or '.', not starting with '.' or '-'")
+
+
+@pytest.mark.parametrize("where", ["option", "answers file"])
+def test_a_reference_starting_with_a_dash_is_refused(
+        complete_answers: dict[str, Any], write_answers: Callable[..., Path],
+        backpain_home: Path, where: str) -> None:
+    args: list[str | Path]
+    if where == "option":
+        args = ["--answers", write_answers(complete_answers), "--client=-JD"]
+    else:
+        args = ["--answers", write_answers(complete_answers, client="-JD")]
+    result = run("assess", *args, "--no-input")
+    assert (result.exit_code, result.stderr) == (1, f"backpain: error: {INVALID_DASH}\n")
+    assert not backpain_home.exists()

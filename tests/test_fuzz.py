@@ -264,7 +264,8 @@ def check_session_file(home: Path, data: bytes, command: Command) -> None:
     path = folder / f"{FIXTURE_ID}.toml"
     path.write_bytes(data)
     try:
-        session: Session | None = storage.read_session(path)
+        session: Session | None = storage.read_ref(
+            storage.SessionRef(FIXTURE_ID, FIXTURE_CLIENT, path))
     except SessionFileError as exc:
         assert str(exc).startswith(str(path)), exc  # names the file
         session = None
@@ -273,6 +274,9 @@ def check_session_file(home: Path, data: bytes, command: Command) -> None:
     if session is None and args[:2] == ["review", FIXTURE_ID]:
         # An unreadable session is refused with its path, not skipped in silence.
         assert result.exit_code == 1 and str(path) in result.stderr, result.output
+    # One verdict in every command (issue 9 item 1): a file the full reader refuses is
+    # named by each command (listings read summaries), and a file it reads by none.
+    assert (str(path) in result.stderr) == (session is None), result.output
     # Reading never rewrites: the file is exactly as the practitioner left it.
     assert path.read_bytes() == data
 
