@@ -38,6 +38,7 @@ module must not lose this), and any question or module marked ``fresh_each_visit
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -558,6 +559,12 @@ class Registry:
 
 def shipped_paths() -> list[tuple[str, bytes]]:
     """The shipped module files, named as in the repository (questionnaires/NAME.toml)."""
+    return list(_shipped())
+
+
+@functools.cache
+def _shipped() -> tuple[tuple[str, bytes], ...]:
+    # Read once per process: reading a session file and re-scoring it both need them.
     # An installed wheel has the folder right here; importlib.resources (and the tempfile,
     # zipfile and random modules it pulls in, ~3 ms) is only needed for other layouts.
     root: Any = Path(__file__).resolve().parent / "questionnaires"
@@ -570,22 +577,34 @@ def shipped_paths() -> list[tuple[str, bytes]]:
             # Imported straight from a source checkout (not installed): the package mapping
             # of pyproject.toml does not exist there, the folder beside the package does.
             root = Path(__file__).resolve().parent.parent / "questionnaires"
-    return sorted(
+    return tuple(sorted(
         (f"questionnaires/{p.name}", p.read_bytes())
         for p in root.iterdir()
         if p.name.endswith(".toml")
-    )
+    ))
 
 
 def _load_all(sources: Iterable[tuple[str, bytes, bool]]) -> tuple[list[Module], list[Problem]]:
     modules: list[Module] = []
     problems: list[Problem] = []
     for source, data, shipped in sources:
-        try:
-            modules.append(parse_module(data, source, shipped=shipped))
-        except QuestionnaireError as exc:
-            problems.extend(exc.problems)
+        key = (source, data, shipped)
+        if key not in _PARSED:
+            try:
+                _PARSED[key] = parse_module(data, source, shipped=shipped)
+            except QuestionnaireError as exc:
+                _PARSED[key] = exc.problems
+        parsed = _PARSED[key]
+        if isinstance(parsed, Module):
+            modules.append(parsed)
+        else:
+            problems.extend(parsed)
     return modules, problems
+
+
+# Parsing is a pure function of the file's name and bytes: a process that reads a session
+# (storage checks its answers) and then re-scores it parses each module once.
+_PARSED: dict[tuple[str, bytes, bool], Module | tuple[Problem, ...]] = {}
 
 
 def _merge(modules: list[Module]) -> tuple[list[Module], list[str]]:
@@ -638,27 +657,44 @@ def load_registry(user_dir: Path | None) -> Registry:
     return registry
 
 
-_BY_HASH: dict[str, dict[str, Module]] = {}
+_BY_HASH: dict[str, dict[str, tuple[str, bytes, bool]]] = {}
 
 
 def modules_by_hash(user_dir: Path | None) -> Mapping[str, Module]:
-    """Every module file that is valid on its own, shipped or in `user_dir`, by its sha256.
+    """Every module file valid on its own, shipped or in `user_dir`, by its sha256."""
+    _hash_sources(user_dir)
+    found = {sha: module_by_hash(user_dir, sha) for sha in _BY_HASH[str(user_dir)]}
+    return {sha: m for sha, m in found.items() if m is not None}
 
-    A session records the hash of the exact text its answers were given to, so a module
-    found by that hash is that text: its questions can judge the stored answers. Being
-    keyed by content, the index never goes stale and is built once per process. A file
-    that does not parse is simply not in it (`questionnaires check` reports it).
-    """
+
+def _hash_sources(user_dir: Path | None) -> dict[str, tuple[str, bytes, bool]]:
     key = str(user_dir)
-    found = _BY_HASH.get(key)
-    if found is None:
-        sources = [(s, d, True) for s, d in shipped_paths()]
+    sources = _BY_HASH.get(key)
+    if sources is None:
+        found = [(s, d, True) for s, d in shipped_paths()]
         for p in user_questionnaire_files(user_dir):
             with contextlib.suppress(NotReadable):
-                sources.append((str(p), read_bytes(p), False))
-        found = {m.sha256: m for m in _load_all(sources)[0]}
-        _BY_HASH[key] = found
-    return found
+                found.append((str(p), read_bytes(p), False))
+        sources = _BY_HASH[key] = {hashlib.sha256(d).hexdigest(): (s, d, shipped)
+                                   for s, d, shipped in found}
+    return sources
+
+
+def module_by_hash(user_dir: Path | None, sha256: str) -> Module | None:
+    """The module file, shipped or in `user_dir`, whose text has this sha256, if it is valid
+    on its own.
+
+    A session records the hash of the exact text its answers were given to, so a module
+    found by that hash is that text: its questions can judge the stored answers. Keyed by
+    content, nothing here goes stale: files are hashed once per process, and parsed only
+    when a session names them. A file that does not parse is simply not found
+    (`questionnaires check` reports it).
+    """
+    source = _hash_sources(user_dir).get(sha256)
+    if source is None:
+        return None
+    modules, _ = _load_all([source])
+    return modules[0] if modules else None
 
 
 # --------------------------------------------------------------------------- conditions

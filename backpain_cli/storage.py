@@ -644,13 +644,12 @@ def _known_questions(user_dir: Path, refs: tuple[ModuleRef, ...]) -> _KnownQuest
     key = (str(user_dir), refs)
     found = _KNOWN.get(key)
     if found is None:
-        from .questionnaire import modules_by_hash
+        from .questionnaire import module_by_hash
 
-        index = modules_by_hash(user_dir)
         questions: dict[str, Question] = {}
         complete = bool(refs)
         for ref in refs:
-            module = index.get(ref.sha256)
+            module = module_by_hash(user_dir, ref.sha256)
             if module is None or module.id != ref.id:
                 complete = False
                 continue
