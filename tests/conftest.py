@@ -16,9 +16,11 @@ Other test modules rely on these names; keep them stable:
 Hypothesis profiles: ``ci`` (loaded when ``CI`` is set) is derandomised, so a CI run tries
 the same examples every time and a property test cannot fail one run in ten; ``dev``
 (otherwise) is randomised, so local runs keep exploring, and remembers failures in
-``.hypothesis/``. ``HYPOTHESIS_PROFILE=ci|dev`` chooses explicitly. Whatever a randomised
-run finds becomes an explicit regression test (``@example`` or a plain test), never just a
-database entry.
+``.hypothesis/``; ``deep`` is ``ci`` with every property test at its full number of
+examples (tests/depth.py), for the second step of ``.ci/run``.
+``HYPOTHESIS_PROFILE=ci|dev|deep`` chooses explicitly. Whatever a randomised run finds
+becomes an explicit regression test (``@example`` or a plain test), never just a database
+entry.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+settings.register_profile("deep", settings.get_profile("ci"))
 settings.register_profile("dev", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
                       or ("ci" if os.environ.get("CI") else "dev"))

@@ -26,6 +26,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from depth import examples
 
 # The FHIR model library validates exports in the tests only; the CLI never imports it.
 from fhir.resources.R4B.bundle import Bundle
@@ -178,7 +179,7 @@ def test_json_lines_of_all_sessions_validate(home: Path,
         validator.validate(doc)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(answers=interviews())
 def test_documents_of_real_plans_validate(answers: dict[str, Any],
                                           validator: jsonschema.Draft202012Validator) -> None:
@@ -379,7 +380,7 @@ def test_fhir_keeps_answers_no_module_knows_any_more() -> None:
         "system": f"{fhir.BASE}/CodeSystem/answer-retired-q", "code": "yes"}}]}]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(answers=interviews(), draft=st.booleans())
 def test_fhir_bundles_of_real_interviews_validate(answers: dict[str, Any],
                                                    draft: bool) -> None:
@@ -570,7 +571,7 @@ def test_fast_reader_agrees_on_every_truncation(tmp_path: Path) -> None:
     assert rows > 0
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=examples(60), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(answers=interviews(), data=st.data())
 def test_fast_reader_agrees_on_real_sessions(tmp_path: Path, answers: dict[str, Any],

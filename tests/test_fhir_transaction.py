@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from depth import examples
 
 # The FHIR model library validates exports in the tests only; the CLI never imports it.
 from fhir.resources.R4B.bundle import Bundle
@@ -476,7 +477,7 @@ def test_defaults_are_the_project_namespace() -> None:
     assert fhir_transaction.uri_problem(fhir_transaction.practice_namespace(practice)) is None
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(answers=interviews(), draft=st.booleans(), follow_up=st.booleans())
 def test_transactions_of_real_interviews_validate(answers: dict[str, AnswerValue],
                                                   draft: bool, follow_up: bool) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 import tomli_w
+from depth import examples
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
@@ -39,7 +40,7 @@ from backpain_cli.session import Session
 
 EXAMPLES = int(os.environ.get("BACKPAIN_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(
-    max_examples=EXAMPLES,
+    max_examples=examples(EXAMPLES),
     deadline=None,
     # One data folder serves every example of a test; each example rewrites what it uses.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

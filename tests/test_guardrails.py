@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
+from depth import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import RED_FLAG_QUESTIONS, REGISTRY, SPEC_ORDER, interviews
@@ -315,9 +316,10 @@ def _assert_guardrails(raw: dict[str, AnswerValue], which: str = "") -> None:
                               f"ids={plan.ids} answers={dict(answers)}")
 
 
-MAIN = settings(max_examples=2000, deadline=None,
+MAIN = settings(max_examples=examples(2000), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-FOCUSED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FOCUSED = settings(max_examples=examples(200), deadline=None,
+                   suppress_health_check=[HealthCheck.too_slow])
 
 
 @MAIN
