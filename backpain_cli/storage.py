@@ -326,7 +326,6 @@ NOT_IN_A_CLIENT_FOLDER = "not read: a file directly in the sessions folder (sess
                          "read from sessions/<client>/)"
 NOT_A_CLIENT_NAME = "not read: the folder name is not a valid client reference"
 A_FOLDER_IN_A_CLIENT = "not read: a folder inside a client folder"
-LINK_NOT_FOLLOWED = LINKED
 
 
 def _is_session_name(name: str) -> bool:
@@ -435,7 +434,7 @@ def scan(root: Path | None = None, client: str | None = None) -> Scan:
     entries = _client_entries(sessions)
     skipped: list[Unreadable] = []
     if not entries and os.path.islink(sessions):
-        return Scan(skipped=(Unreadable(str(sessions), LINK_NOT_FOLLOWED),))
+        return Scan(skipped=(Unreadable(str(sessions), LINKED),))
     wanted = None if client is None else client.lower()
     folders: list[str] = []
     for e in entries:
@@ -444,7 +443,7 @@ def scan(root: Path | None = None, client: str | None = None) -> Scan:
         if not _reported(e.name):
             continue
         if e.is_symlink():
-            skipped.append(Unreadable(e.path, LINK_NOT_FOLLOWED))
+            skipped.append(Unreadable(e.path, LINKED))
         elif not e.is_dir(follow_symlinks=False):
             skipped.append(Unreadable(e.path, NOT_IN_A_CLIENT_FOLDER))
         elif not _CLIENT_RE.fullmatch(e.name):
@@ -470,7 +469,7 @@ def scan(root: Path | None = None, client: str | None = None) -> Scan:
             elif not _reported(e.name):
                 continue
             elif e.is_symlink():
-                skipped.append(Unreadable(e.path, LINK_NOT_FOLLOWED))
+                skipped.append(Unreadable(e.path, LINKED))
             elif e.is_dir(follow_symlinks=False):
                 skipped.append(Unreadable(e.path, A_FOLDER_IN_A_CLIENT))
             else:

@@ -460,6 +460,8 @@ def test_an_entry_that_is_not_a_session_file_is_reported_not_skipped_in_silence(
         exported = run("export", "--all", "--format", fmt)
         assert (exported.exit_code, exported.stderr) == _skipped(odd, reason)
         assert good.stem in exported.stdout
+    due = run("review", "--due", "--on", "2099-01-01")
+    assert (due.exit_code, due.stderr) == _warned(odd, reason), due.output
     history = run("review", CLIENT)
     exported = run("export", CLIENT, "--format", "md")
     if in_client:
