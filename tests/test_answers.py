@@ -273,7 +273,13 @@ def test_next_question_follows_the_interview_order(
     answers["age"] = 40
     second = next_question(default_modules, answers)
     assert second is not None
-    assert second.id == "pain_duration"
+    assert second.id == "pregnancy"
+    answers["pregnancy"] = "pregnant"
+    third = next_question(default_modules, answers)
+    assert third is not None and third.id == "pregnancy_weeks"
+    answers["pregnancy"] = "no"
+    third = next_question(default_modules, answers)
+    assert third is not None and third.id == "pain_duration"
 
 
 def test_next_question_skips_what_is_hidden_answered_or_skipped(
