@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 
 def main() -> NoReturn:
+    sys.unraisablehook = _unraisable
     try:
         code = _dispatch(sys.argv[1:])
         # Output still buffered would otherwise be written at interpreter shutdown, where a
@@ -69,6 +70,28 @@ def _dispatch(args: list[str]) -> int:
         # typer ends every run with sys.exit, success included.
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
+
+
+def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """Ctrl-C can land in code that Python cannot raise from, such as a weakref callback of
+    the import system: it would be printed as "Exception ignored ... KeyboardInterrupt" and
+    lost. It is delivered again a moment later instead, where main() catches it."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        import _thread
+
+        _thread.start_new_thread(_interrupt_soon, ())
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def _interrupt_soon() -> None:
+    import _thread
+    import time
+
+    # Not at once: the main thread must be out of the callback first. interrupt_main does
+    # nothing once the SIGINT handler is SIG_IGN (the work is done by then).
+    time.sleep(0.001)
+    _thread.interrupt_main()
 
 
 def _ignore_late_interrupts() -> None:
