@@ -28,14 +28,14 @@ from prompt_toolkit import print_formatted_text
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.styles import Style
 
-from .answers import interview_questions, next_question
+from .clinical.answers import interview_questions, next_question
+from .clinical.questionnaire import AnswerValue, Module, Question, check_value
+from .clinical.triage import EMERGENCY, URGENT, red_flags
 from .errors import Interrupted, InvalidClientError
-from .questionnaire import AnswerValue, Module, Question, check_value
-from .storage import validate_client
-from .triage import EMERGENCY, URGENT, red_flags
+from .records.storage import validate_client
 
 if TYPE_CHECKING:
-    from .plan import Plan, RedFlag
+    from .clinical.model import Plan, RedFlag
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 # Typed at an optional number prompt that has a default, to leave the question unanswered.
@@ -229,14 +229,14 @@ class QuestionaryAsker:
             self._say(module.intro, "class:help")
 
     def urgent(self, flags: Sequence[RedFlag]) -> None:
-        from .render import warning_signs
+        from .output.terminal import warning_signs
 
         self._say(f"Urgent sign ({warning_signs(flags, tiers=False)}): {URGENT_LINE}.",
                   "class:urgent")
 
     def emergency(self, plan: Plan) -> bool:
         """Show the emergency referral at once; True when the practitioner ends here."""
-        from .render import emergency_lines
+        from .output.terminal import emergency_lines
 
         headline, signs, *rest = emergency_lines(plan)
         self._print([("", "\n"), ("class:emergency", f" {headline} ")])
@@ -368,7 +368,7 @@ def run_interview(
     On Ctrl-C or end of input raises `Interrupted`; `answers` then holds everything
     answered so far.
     """
-    from .plan import build_plan
+    from .clinical.engine import build_plan
 
     by_module = {m.id: m for m in modules}
     remembered = defaults or {}

@@ -25,15 +25,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .answers import validate
+from .clinical.answers import validate
+from .clinical.engine import build_plan
+from .clinical.legacy import current_answers
+from .clinical.model import Plan, Recommendation, RedFlag, ScoreValue
+from .clinical.questionnaire import AnswerValue, Module, Registry
+from .clinical.reassess import due_date, local_day, reassess_weeks
+from .clinical.scoring import exact, mcid_change
 from .errors import NotFoundError, SessionFileError, UsageError
-from .legacy import current_answers
-from .plan import Plan, Recommendation, RedFlag, ScoreValue, build_plan
-from .questionnaire import AnswerValue, Module, Registry
-from .reassess import due_date, local_day, reassess_weeks
-from .scoring import exact, mcid_change
-from .session import Session, iso_utc, plan_dict, to_document
-from .storage import (
+from .records.session import Session, iso_utc, plan_dict, to_document
+from .records.storage import (
     SessionRef,
     Unreadable,
     did_you_mean,
@@ -43,7 +44,7 @@ from .storage import (
     scan,
     validate_client,
 )
-from .summary import read_summary
+from .records.summary import read_summary
 
 DEFAULT_LIMIT = 20
 
@@ -671,8 +672,8 @@ def review(target: str | None, *, client: str | None = None, limit: int = DEFAUL
     if session.is_draft:
         # Nothing to recompute: today's questionnaires are not even read.
         return SessionReview(session)
-    from .questionnaire import load_registry
-    from .storage import questionnaires_dir
+    from .clinical.questionnaire import load_registry
+    from .records.storage import questionnaires_dir
 
     return rescore(session, load_registry(questionnaires_dir(root)))
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from backpain_cli.questionnaire import AnswerValue, Question
+    from backpain_cli.clinical.questionnaire import AnswerValue, Question
 
 PYTHON = sys.executable
 # The script pip installed next to this interpreter, not whatever `backpain` is on PATH.
@@ -101,8 +101,8 @@ def _fill_answer(question: Question) -> AnswerValue:
 
 def complete_answers(instruments: Sequence[str]) -> dict[str, object]:
     """Answers to every question the interview would show, walking it like the CLI does."""
-    from backpain_cli.answers import next_question
-    from backpain_cli.questionnaire import check_value, load_registry
+    from backpain_cli.clinical.answers import next_question
+    from backpain_cli.clinical.questionnaire import check_value, load_registry
 
     modules = load_registry(None).select(instruments)
     answers: dict[str, AnswerValue] = {}
@@ -227,8 +227,8 @@ def measure(specs: Sequence[tuple[Row, Sequence[str], dict[str, str]]], runs: in
 
 
 def first_question_text() -> str:
-    from backpain_cli.answers import next_question
-    from backpain_cli.questionnaire import load_registry
+    from backpain_cli.clinical.answers import next_question
+    from backpain_cli.clinical.questionnaire import load_registry
 
     q = next_question(load_registry(None).select(()), {})
     assert q is not None

@@ -35,8 +35,8 @@ import pytest
 import tomli_w
 from hypothesis import HealthCheck, settings
 
-from backpain_cli.answers import next_question
-from backpain_cli.questionnaire import AnswerValue, Question, load_registry
+from backpain_cli.clinical.answers import next_question
+from backpain_cli.clinical.questionnaire import AnswerValue, Question, load_registry
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 WriteAnswers: TypeAlias = Callable[..., Path]

@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from backpain_cli import assess
-from backpain_cli.answers import next_question
-from backpain_cli.questionnaire import AnswerValue, Question, load_registry
-from backpain_cli.session import Session
-from backpain_cli.storage import new_session_id, save_session
+from backpain_cli import visit as assess
+from backpain_cli.clinical.answers import next_question
+from backpain_cli.clinical.questionnaire import AnswerValue, Question, load_registry
+from backpain_cli.records.session import Session
+from backpain_cli.records.storage import new_session_id, save_session
 
 # Answers that give each interval (CLINICAL.md, "Re-assessment"); the rest of an interview
 # is filled in with unremarkable answers.

@@ -14,8 +14,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from backpain_cli.answers import questions_of, validate, walk
-from backpain_cli.questionnaire import (
+from backpain_cli.clinical.answers import questions_of, validate, walk
+from backpain_cli.clinical.questionnaire import (
     UNKNOWN,
     AnswerValue,
     Module,

@@ -15,11 +15,12 @@ import pytest
 from strategies import client_answers
 from test_recommender import CASES, HIGH_RISK, LEG, PREGNANT_20, PREGNANT_30, STRAIN
 
-from backpain_cli import recommender
-from backpain_cli.plan import build_plan
+from backpain_cli.clinical import recommender
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.triage import RED_FLAG_TABLE
 
 RAW: dict[str, Any] = tomllib.loads(
-    resources.files("backpain_cli").joinpath("advice.toml").read_text("utf-8"))
+    resources.files("backpain_cli.clinical").joinpath("advice.toml").read_text("utf-8"))
 
 # Answers that reach the wording variants the fires-cases of test_recommender do not.
 VARIANTS: list[dict[str, Any]] = [
@@ -111,8 +112,7 @@ def test_every_sentence_is_said_by_some_plan(monkeypatch: pytest.MonkeyPatch) ->
     assert not unsaid, f"texts no plan says: {unsaid}"
 
 
-@pytest.mark.parametrize("flag", [f for f, tier in __import__(
-    "backpain_cli.triage", fromlist=["RED_FLAG_TABLE"]).RED_FLAG_TABLE if tier == "emergency"])
+@pytest.mark.parametrize("flag", [f for f, tier in RED_FLAG_TABLE if tier == "emergency"])
 def test_every_emergency_flag_alone_gives_a_reason_and_a_place(flag: str) -> None:
     overrides: dict[str, Any] = {flag: True}
     if flag == "rf_pregnancy_warning":

@@ -10,16 +10,16 @@ from typing import TypeAlias
 
 import pytest
 
-from backpain_cli import assess
-from backpain_cli.answers import (
+from backpain_cli import visit as assess
+from backpain_cli.clinical.answers import (
     next_question,
     read_answers_file,
     read_toml,
     validate,
     visible_answers,
 )
+from backpain_cli.clinical.questionnaire import AnswerValue, Module, Registry, load_registry
 from backpain_cli.errors import AnswersError, InvalidClientError, Problem, UnreadableFileError
-from backpain_cli.questionnaire import AnswerValue, Module, Registry, load_registry
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 WriteAnswers: TypeAlias = Callable[..., Path]

@@ -19,13 +19,13 @@ from typing import Any, TypeAlias
 import pytest
 from typer.testing import CliRunner, Result
 
-from backpain_cli import assess as domain
-from backpain_cli.answers import validate
-from backpain_cli.cli import app
-from backpain_cli.export.wording import flag_text
-from backpain_cli.plan import build_plan
-from backpain_cli.questionnaire import load_registry
-from backpain_cli.storage import list_refs, read_session, save_session
+from backpain_cli import visit as domain
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.answers import validate
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.questionnaire import load_registry
+from backpain_cli.output.wording import flag_text
+from backpain_cli.records.storage import list_refs, read_session, save_session
 
 WriteAnswers: TypeAlias = Callable[..., Path]
 

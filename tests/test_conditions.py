@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from backpain_cli import conditions as c
-from backpain_cli.conditions import Finding
+from backpain_cli.clinical import conditions as c
+from backpain_cli.clinical.conditions import Finding
 
 # (condition, answers, scores, holds, because)
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool, tuple[str, ...]]] = [

@@ -24,8 +24,8 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner, Result
 
-from backpain_cli.cli import app
-from backpain_cli.storage import new_session_id, sessions_dir
+from backpain_cli.cli.app import app
+from backpain_cli.records.storage import new_session_id, sessions_dir
 
 CLIENT = "JD-042"
 SKIPPED_ONE = ("backpain: error: 1 session file could not be read and was skipped "

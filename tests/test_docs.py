@@ -16,8 +16,8 @@ import typer
 from typer.testing import CliRunner
 
 from backpain_cli import __version__
-from backpain_cli.cli import app
-from backpain_cli.questionnaire import load_registry, parse_module, shipped_paths
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.questionnaire import load_registry, parse_module, shipped_paths
 
 
 def command_tree() -> list[tuple[tuple[str, ...], Any]]:

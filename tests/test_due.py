@@ -26,8 +26,8 @@ from reassess_helpers import (
 )
 from typer.testing import CliRunner, Result
 
-from backpain_cli.cli import app
-from backpain_cli.questionnaire import AnswerValue
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.questionnaire import AnswerValue
 
 runner = CliRunner()
 DATA = Path(__file__).parent / "data"

@@ -17,8 +17,8 @@ from typing import Any, TypeAlias
 import pexpect
 import pytest
 
-from backpain_cli.questionnaire import Question, Registry, load_registry
-from backpain_cli.storage import list_refs
+from backpain_cli.clinical.questionnaire import Question, Registry, load_registry
+from backpain_cli.records.storage import list_refs
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 KeysFor: TypeAlias = Callable[[Question, RawAnswer], str]
@@ -187,7 +187,7 @@ def test_a_follow_up_replaces_numbers_and_asks_warning_signs_afresh(
         write_answers: Callable[..., Path]) -> None:
     from typer.testing import CliRunner
 
-    from backpain_cli.cli import app
+    from backpain_cli.cli.app import app
 
     previous = {**complete_answers, "pain_now": 1, "mattress_age_years": 1,
                 "sitting_hours": 1}
@@ -233,8 +233,8 @@ def test_a_follow_up_replaces_numbers_and_asks_warning_signs_afresh(
 
 def test_discard_asks_for_a_typed_yes(spawn: Callable[..., Any], backpain_home: Path,
                                       complete_answers: dict[str, RawAnswer]) -> None:
-    from backpain_cli import assess as domain
-    from backpain_cli.storage import save_session
+    from backpain_cli import visit as domain
+    from backpain_cli.records.storage import save_session
 
     st = domain.start(load_registry(None), client="JD-042", answers_file=None,
                       instruments=None)

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from strategies import REGISTRY
 
-from backpain_cli.answers import validate
-from backpain_cli.plan import build_plan
+from backpain_cli.clinical.answers import validate
+from backpain_cli.clinical.engine import build_plan
 
 HERE = Path(__file__).parent
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"

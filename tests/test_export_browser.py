@@ -25,11 +25,12 @@ from typing import Any
 
 import pytest
 
-from backpain_cli.export import client_history, html_doc
-from backpain_cli.plan import build_plan
-from backpain_cli.questionnaire import AnswerValue, load_registry
-from backpain_cli.session import ModuleRef, Session
-from backpain_cli.storage import save_session
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.questionnaire import AnswerValue, load_registry
+from backpain_cli.exports import client_history
+from backpain_cli.output import html as html_doc
+from backpain_cli.records.session import ModuleRef, Session
+from backpain_cli.records.storage import save_session
 
 pytestmark = pytest.mark.browser
 

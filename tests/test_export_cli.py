@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from backpain_cli.cli import app
-from backpain_cli.export import csv_export
+from backpain_cli.cli.app import app
+from backpain_cli.output import csv as csv_export
 
 GOLDEN = Path(__file__).parent / "golden"
 CLIENT = "JD-042"

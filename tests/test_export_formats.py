@@ -35,12 +35,15 @@ from hypothesis import strategies as st
 from strategies import INSTRUMENT_SETS, REGISTRY, interviews
 from typer.testing import CliRunner, Result
 
-from backpain_cli import summary
-from backpain_cli.cli import app
-from backpain_cli.export import csv_export, fhir, html_doc, json_doc, markdown
-from backpain_cli.plan import Plan, Recommendation, RedFlag, build_plan
-from backpain_cli.session import ModuleRef, Session, to_document
-from backpain_cli.storage import read_session
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
+from backpain_cli.output import csv as csv_export
+from backpain_cli.output import fhir, json_doc, markdown
+from backpain_cli.output import html as html_doc
+from backpain_cli.records import summary
+from backpain_cli.records.session import ModuleRef, Session, to_document
+from backpain_cli.records.storage import read_session
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLE = GOLDEN / "sessions"
@@ -155,7 +158,8 @@ def validator() -> jsonschema.Draft202012Validator:
 def test_schema_option_prints_the_shipped_schema(home: Path) -> None:
     result = run("--schema")
     assert result.exit_code == 0, result.output
-    shipped = Path(__file__).resolve().parents[1] / "backpain_cli" / "document.schema.json"
+    shipped = (Path(__file__).resolve().parents[1] / "backpain_cli" / "output"
+               / "document.schema.json")
     assert result.stdout == shipped.read_text(encoding="utf-8")
     assert json.loads(result.stdout)["$schema"] == (
         "https://json-schema.org/draft/2020-12/schema")
@@ -578,7 +582,7 @@ def test_fast_reader_agrees_on_real_sessions(tmp_path: Path, answers: dict[str, 
                                              data: st.DataObject) -> None:
     import tomli_w
 
-    from backpain_cli.session import to_toml_dict
+    from backpain_cli.records.session import to_toml_dict
 
     session = dataclasses.replace(
         sample(LATEST), answers=answers, plan=build_plan(answers),

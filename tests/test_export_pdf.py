@@ -26,9 +26,9 @@ from typing import Any, ClassVar, TypeAlias
 import pytest
 from typer.testing import CliRunner, Result
 
-from backpain_cli.cli import app
-from backpain_cli.session import Session
-from backpain_cli.storage import list_refs, read_session
+from backpain_cli.cli.app import app
+from backpain_cli.records.session import Session
+from backpain_cli.records.storage import list_refs, read_session
 
 WriteAnswers: TypeAlias = Callable[..., Path]
 
@@ -298,7 +298,7 @@ class NoWeasyPrint:
 
 sys.meta_path.insert(0, NoWeasyPrint())
 sys.argv = ["backpain", *sys.argv[1:]]
-from backpain_cli.__main__ import main
+from backpain_cli.cli import main
 main()
 """
 
@@ -319,20 +319,20 @@ def test_without_the_extra_one_line_says_how_to_install_it(
 
 
 def test_start_up_does_not_import_weasyprint() -> None:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import backpain_cli.cli"],
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import backpain_cli.cli.app"],
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
                 if line.startswith("import time:")}
     # The -X importtime listing is real: the CLI module itself is in it.
-    assert "backpain_cli.cli" in imported
+    assert "backpain_cli.cli.app" in imported
     assert sorted(m for m in imported if m.partition(".")[0] == "weasyprint") == []
 
 
 RECORD_MODULES = """
 import json, os, sys
 sys.argv = ["backpain", *sys.argv[1:]]
-from backpain_cli.__main__ import main
+from backpain_cli.cli import main
 try:
     main()
 finally:
@@ -401,7 +401,7 @@ RESOURCES = {
 @pytest.mark.parametrize("kind", list(RESOURCES))
 def test_a_url_in_the_handout_is_refused_never_fetched(
         weasyprint: None, server: str, tmp_path: Path, kind: str) -> None:
-    from backpain_cli.export import pdf
+    from backpain_cli.output import pdf
 
     local = tmp_path / "local.png"
     local.write_bytes(b"")
@@ -421,7 +421,7 @@ def test_the_refusal_is_one_line_and_exit_1(
         weasyprint: None, write_answers: WriteAnswers, complete_answers: dict[str, Any],
         server: str, out_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A handout that somehow carries a URL (a bug in html_doc, say) makes no PDF."""
-    from backpain_cli.export import html_doc
+    from backpain_cli.output import html as html_doc
 
     session = assess(write_answers(complete_answers))
     real = html_doc.render

@@ -31,10 +31,10 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner
 
-from backpain_cli import storage
-from backpain_cli.cli import app
-from backpain_cli.plan import Plan, Recommendation
-from backpain_cli.session import ModuleRef, Session, to_toml_dict
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.model import Plan, Recommendation
+from backpain_cli.records import storage
+from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
 
 CLIENT = "FT-007"
 LINUX = sys.platform.startswith("linux")
@@ -471,14 +471,14 @@ def test_interrupted_interview_in_a_read_only_folder_keeps_the_draft_answers(
 # starts them at the same instant, so both try to create the very same file.
 SAME_ID = """
 import sys, time
-import backpain_cli.assess as domain
+import backpain_cli.visit as domain
 assert hasattr(domain, "new_session_id"), "assess no longer names session ids this way"
 pinned = sys.argv.pop(1)
 domain.new_session_id = lambda now=None: pinned
 start_at = float(sys.argv.pop(1))
 time.sleep(max(0.0, start_at - time.time()))
 sys.argv[0] = "backpain"
-from backpain_cli.__main__ import main
+from backpain_cli.cli import main
 main()
 """
 

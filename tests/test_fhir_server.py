@@ -30,7 +30,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from typer.testing import CliRunner
 
-from backpain_cli.cli import app
+from backpain_cli.cli.app import app
 
 HARNESS_DIR = Path(__file__).parent / "fhir"
 NODE = shutil.which("node")

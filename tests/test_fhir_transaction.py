@@ -25,13 +25,13 @@ from hypothesis import strategies as st
 from strategies import REGISTRY, client_answers, interviews
 from typer.testing import CliRunner, Result
 
-from backpain_cli.cli import app
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.questionnaire import AnswerValue, Module, modules_by_hash, parse_module
 from backpain_cli.errors import BackpainError
-from backpain_cli.export import fhir, fhir_questionnaire, fhir_transaction
-from backpain_cli.plan import build_plan
-from backpain_cli.questionnaire import AnswerValue, Module, modules_by_hash, parse_module
-from backpain_cli.session import ModuleRef, Session
-from backpain_cli.storage import read_session
+from backpain_cli.output import fhir, fhir_questionnaire, fhir_transaction
+from backpain_cli.records.session import ModuleRef, Session
+from backpain_cli.records.storage import read_session
 
 GOLDEN = Path(__file__).parent / "golden" / "sessions"
 SYSTEM = "https://physio.example/fhir/id"

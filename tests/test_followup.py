@@ -23,10 +23,10 @@ import pytest
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from backpain_cli import assess, interview
-from backpain_cli.answers import next_question
-from backpain_cli.errors import Interrupted
-from backpain_cli.questionnaire import (
+from backpain_cli import interview
+from backpain_cli import visit as assess
+from backpain_cli.clinical.answers import next_question
+from backpain_cli.clinical.questionnaire import (
     FRESH_EACH_VISIT_MODULES,
     FRESH_EACH_VISIT_QUESTIONS,
     AnswerValue,
@@ -34,8 +34,9 @@ from backpain_cli.questionnaire import (
     Question,
     load_registry,
 )
-from backpain_cli.session import Session
-from backpain_cli.storage import new_session_id, read_session, save_session
+from backpain_cli.errors import Interrupted
+from backpain_cli.records.session import Session
+from backpain_cli.records.storage import new_session_id, read_session, save_session
 
 KeysFor: TypeAlias = Callable[[Question, Any], str]
 

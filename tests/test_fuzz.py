@@ -32,11 +32,11 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
-from backpain_cli import storage
-from backpain_cli.cli import app
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.questionnaire import load_registry
 from backpain_cli.errors import SessionFileError
-from backpain_cli.questionnaire import load_registry
-from backpain_cli.session import Session
+from backpain_cli.records import storage
+from backpain_cli.records.session import Session
 
 EXAMPLES = int(os.environ.get("BACKPAIN_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(

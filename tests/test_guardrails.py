@@ -19,18 +19,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import RED_FLAG_QUESTIONS, REGISTRY, SPEC_ORDER, interviews
 
-from backpain_cli.answers import validate
-from backpain_cli.plan import STRATEGIES, Plan, build_plan
-from backpain_cli.questionnaire import AnswerValue
-from backpain_cli.scoring import SCORE_KEYS
-from backpain_cli.triage import RED_FLAG_IDS
+from backpain_cli.clinical.answers import validate
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.model import STRATEGIES, Plan
+from backpain_cli.clinical.questionnaire import AnswerValue
+from backpain_cli.clinical.scoring import SCORE_KEYS
+from backpain_cli.clinical.triage import RED_FLAG_IDS
 
 Answers = Mapping[str, AnswerValue]
 
 EXERCISE = {
     "prevention.core_strength", "prevention.keep_exercising",
     "prevention.leg_strength_flexibility", "prevention.flexion_exercises",
-    "prevention.pregnancy_exercise", "personalized.as.gentle_stretching", "personalized.as.low_impact_exercise",
+    "prevention.pregnancy_exercise", "personalized.as.gentle_stretching",
+    "personalized.as.low_impact_exercise",
     "personalized.arthritis.keep_moving", "personalized.disc.guided_exercise",
     "personalized.stenosis.flexion_bias", "personalized.morning_mobility",
     "personalized.medium_risk.physio_exercise",
@@ -204,7 +206,7 @@ def g11_awaiting_doctor(a: Answers, plan: Plan) -> list[str]:
 
 
 def g12_pregnancy(a: Answers, plan: Plan) -> list[str]:
-    out = []
+    out: list[str] = []
     if late_pregnancy(a):
         out.extend(f"{i} in late pregnancy" for i in plan.ids
                    if i in ("sleep.pillow.under_knees", "sleep.position.stomach"))
@@ -407,7 +409,7 @@ def test_guardrails_12_13_14_in_pregnancy(raw: dict[str, AnswerValue]) -> None:
 def test_guardrail_14_outside_pregnancy(raw: dict[str, AnswerValue]) -> None:
     # An answer to the pregnancy warning sign is dropped by validation (its question is
     # hidden) and never counted.
-    answers, plan = _checked(raw)
+    answers, _ = _checked(raw)
     with_answer = validate(REGISTRY.select(()), {**answers, "rf_pregnancy_warning": True})
     assert "rf_pregnancy_warning" in with_answer.dropped
     assert "rf_pregnancy_warning" not in with_answer.answers
@@ -431,7 +433,7 @@ def test_young_clients_are_routed_to_a_doctor(raw: dict[str, AnswerValue]) -> No
                          "onset": "after_exertion"}))
 def test_a_strain_in_weak_bone_is_never_treated_before_a_doctor(
         raw: dict[str, AnswerValue]) -> None:
-    answers, plan = _checked(raw)
+    _, plan = _checked(raw)
     assert plan.triage in ("emergency", "urgent"), plan.triage
     for which in ("1", "2", "13", "urgent reassurance"):
         _assert_guardrails(raw, which)

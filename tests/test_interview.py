@@ -10,8 +10,16 @@ import pytest
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from backpain_cli import assess as domain
-from backpain_cli.answers import validate
+from backpain_cli import visit as domain
+from backpain_cli.clinical.answers import validate
+from backpain_cli.clinical.questionnaire import (
+    AnswerValue,
+    Module,
+    Question,
+    Registry,
+    load_registry,
+    parse_module,
+)
 from backpain_cli.errors import Interrupted
 from backpain_cli.interview import (
     SKIP,
@@ -24,15 +32,7 @@ from backpain_cli.interview import (
     number_hint,
     run_interview,
 )
-from backpain_cli.questionnaire import (
-    AnswerValue,
-    Module,
-    Question,
-    Registry,
-    load_registry,
-    parse_module,
-)
-from backpain_cli.storage import read_session, save_session
+from backpain_cli.records.storage import read_session, save_session
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 KeysFor: TypeAlias = Callable[[Question, RawAnswer], str]

@@ -18,9 +18,16 @@ import pytest
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from backpain_cli import assess as domain
+from backpain_cli import visit as domain
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.questionnaire import (
+    AnswerValue,
+    Module,
+    Question,
+    Registry,
+    load_registry,
+)
 from backpain_cli.errors import Interrupted
-from backpain_cli.export.wording import flag_text
 from backpain_cli.interview import (
     URGENT_LINE,
     Progress,
@@ -29,9 +36,8 @@ from backpain_cli.interview import (
     intro_text,
     run_interview,
 )
-from backpain_cli.plan import build_plan
-from backpain_cli.questionnaire import AnswerValue, Module, Question, Registry, load_registry
-from backpain_cli.storage import read_session, save_session
+from backpain_cli.output.wording import flag_text
+from backpain_cli.records.storage import read_session, save_session
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 KeysFor: TypeAlias = Callable[[Question, RawAnswer], str]
@@ -387,7 +393,7 @@ def test_no_licence_text_during_the_interview(
 
 
 def test_a_module_intro_is_shown_under_its_heading(pipe: PipeInput) -> None:
-    from backpain_cli.questionnaire import parse_module
+    from backpain_cli.clinical.questionnaire import parse_module
 
     module = parse_module(
         b'id = "m"\nversion = "1"\ntitle = "Mine"\ndescription = "Licence: (c) somebody."\n'

@@ -27,11 +27,11 @@ from reassess_helpers import (
 )
 from typer.testing import CliRunner, Result
 
-from backpain_cli.cli import app
-from backpain_cli.export import json_doc
-from backpain_cli.questionnaire import AnswerValue
-from backpain_cli.reassess import due_date, next_check
-from backpain_cli.session import to_toml_dict
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.questionnaire import AnswerValue
+from backpain_cli.clinical.reassess import due_date, next_check
+from backpain_cli.output import json_doc
+from backpain_cli.records.session import to_toml_dict
 
 runner = CliRunner()
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from backpain_cli import storage
+from backpain_cli.records import storage
 
 BACKPAIN = Path(sys.executable).parent / "backpain"
 GOLDEN = Path(__file__).parent / "golden"
@@ -125,8 +125,8 @@ def test_a_reader_that_has_gone_ends_the_command_quietly(home: Path, answers_fil
 # --------------------------------------------------------------------------- Ctrl-C
 
 
-# A frame of a function of __main__.py (main or below it), not of its import.
-IN_MAIN = re.compile(r'backpain_cli/__main__\.py", line \d+, in (?!<module>)')
+# A frame of a function of cli/__init__.py (main or below it), not of its import.
+IN_MAIN = re.compile(r'backpain_cli/cli/__init__\.py", line \d+, in (?!<module>)')
 LOST_IN_IMPORT = "Exception ignored in: <function _get_module_lock.<locals>.cb at "
 
 
@@ -170,7 +170,7 @@ def interpreter_start_up() -> float:
     for _ in range(3):
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import re, sys\n"
-                        "from backpain_cli.__main__ import main"], check=True, timeout=60)
+                        "from backpain_cli.cli import main"], check=True, timeout=60)
         times.append(time.perf_counter() - started)
     return max(times)
 
@@ -234,9 +234,9 @@ class Interrupter:
 
 LOSE_AN_INTERRUPT = """
 import sys, weakref
-from backpain_cli import __main__
+from backpain_cli import cli
 
-sys.unraisablehook = __main__._unraisable
+sys.unraisablehook = cli._unraisable
 class Anything: ...
 def callback(ref):
     raise KeyboardInterrupt  # what a Ctrl-C in a weakref callback amounts to

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from backpain_cli import storage
-from backpain_cli.cli import app
-from backpain_cli.questionnaire import load_registry
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.questionnaire import load_registry
+from backpain_cli.records import storage
 
 CLIENT = "PV-042"
 
@@ -62,7 +62,7 @@ def test_saved_session_is_private_whatever_the_umask(
 def test_save_session_is_private_under_umask_zero(tmp_path: Path, status: str) -> None:
     import datetime as dt
 
-    from backpain_cli.session import Session
+    from backpain_cli.records.session import Session
 
     session = Session(id="20261127T101503Z-0c0c0c", client=CLIENT,
                       created=dt.datetime(2026, 11, 27, 10, 15, 3, tzinfo=dt.UTC),
@@ -162,7 +162,7 @@ for _owner, _name in [(socket.socket, "connect"), (socket.socket, "connect_ex"),
                       (socket, "gethostbyname"), (socket, "gethostbyname_ex")]:
     setattr(_owner, _name, _blocked(_name))
 sys.argv[0] = "backpain"
-from backpain_cli.__main__ import main
+from backpain_cli.cli import main
 main()
 """
 
@@ -175,7 +175,7 @@ def guarded(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
 def test_guarded_subprocess_catches_a_connection() -> None:
     probe = subprocess.run(
         [sys.executable, "-c", GUARDED.replace(
-            "from backpain_cli.__main__ import main\nmain()",
+            "from backpain_cli.cli import main\nmain()",
             "import urllib.request\nurllib.request.urlopen('http://192.0.2.1/')")],
         capture_output=True, text=True, timeout=60, check=False)
     assert probe.returncode == 99

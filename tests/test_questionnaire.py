@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from backpain_cli.errors import Problem, QuestionnaireError, UsageError
-from backpain_cli.questionnaire import (
+from backpain_cli.clinical.questionnaire import (
     UNKNOWN,
     Answers,
     Condition,
@@ -23,6 +22,7 @@ from backpain_cli.questionnaire import (
     shipped_paths,
     validate_modules,
 )
+from backpain_cli.errors import Problem, QuestionnaireError, UsageError
 
 SOURCE = "m.toml"
 HEAD = 'id = "m"\nversion = "1"\ntitle = "M"\n'

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from strategies import BASE_ANSWERS, SPEC_ORDER, client_answers
 
-from backpain_cli import recommender
-from backpain_cli.plan import Plan, Recommendation, build_plan
-from backpain_cli.scoring import compute_scores
-from backpain_cli.triage import red_flags, triage
+from backpain_cli.clinical import recommender
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.model import Plan, Recommendation
+from backpain_cli.clinical.scoring import compute_scores
+from backpain_cli.clinical.triage import red_flags, triage
 
 STRAIN = {"pain_duration": "under_6_weeks", "onset": "after_exertion"}
 HIGH_RISK = {f"sbst_{i}": True for i in range(5, 9)}

@@ -20,13 +20,16 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner, Result
 
-from backpain_cli import assess, review, summary
-from backpain_cli.answers import validate
-from backpain_cli.cli import app
-from backpain_cli.plan import Plan, Recommendation, RedFlag, build_plan
-from backpain_cli.questionnaire import Registry, load_registry, shipped_paths
-from backpain_cli.session import Session, to_document
-from backpain_cli.storage import new_session_id, read_session, save_session
+from backpain_cli import review
+from backpain_cli import visit as assess
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.answers import validate
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
+from backpain_cli.clinical.questionnaire import Registry, load_registry, shipped_paths
+from backpain_cli.records import summary
+from backpain_cli.records.session import Session, to_document
+from backpain_cli.records.storage import new_session_id, read_session, save_session
 
 T0 = dt.datetime(2026, 1, 10, 9, 30, tzinfo=dt.UTC)
 CLIENT = "JD-042"
@@ -445,7 +448,7 @@ def test_a_changed_rule_shows_in_the_diff(complete_answers: dict[str, Any],
     session, _ = save(complete_answers, when=T0)
     assert session.plan is not None
     saved = session.plan.recommendations
-    from backpain_cli import recommender
+    from backpain_cli.clinical import recommender
 
     real = recommender.recommend
     added = Recommendation("prevention.new_rule", "prevention", "A new rule", "Detail.",

@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from backpain_cli import review, storage
-from backpain_cli.cli import app
-from backpain_cli.plan import Plan, RedFlag, ScoreValue
-from backpain_cli.render_review import bar
-from backpain_cli.session import Session
-from backpain_cli.storage import new_session_id, save_session
+from backpain_cli import review
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.model import Plan, RedFlag, ScoreValue
+from backpain_cli.output.terminal_review import bar
+from backpain_cli.records import storage
+from backpain_cli.records.session import Session
+from backpain_cli.records.storage import new_session_id, save_session
 
 T0 = dt.datetime(2026, 1, 10, 9, 30, tzinfo=dt.UTC)
 CLIENT = "JD-042"

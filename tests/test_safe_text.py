@@ -13,12 +13,12 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner, Result
 
-from backpain_cli.cli import app
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.model import Recommendation
 from backpain_cli.errors import SessionFileError, report
-from backpain_cli.export import csv_export
-from backpain_cli.plan import Recommendation
+from backpain_cli.output import csv as csv_export
+from backpain_cli.records.storage import read_session
 from backpain_cli.safe_text import control_character, visible, visible_in
-from backpain_cli.storage import read_session
 
 GOLDEN = Path(__file__).parent / "golden"
 CLIENT = "JD-042"

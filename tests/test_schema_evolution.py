@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from backpain_cli import storage
-from backpain_cli.cli import app
+from backpain_cli.cli.app import app
 from backpain_cli.errors import SessionFileError
-from backpain_cli.session import SCHEMA, to_toml_dict
+from backpain_cli.records import storage
+from backpain_cli.records.session import SCHEMA, to_toml_dict
 
 FIXTURE = Path(__file__).parent / "data" / "session_schema1.toml"
 SID = "20261127T101503Z-3f9a1c"

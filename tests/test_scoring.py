@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from backpain_cli.questionnaire import AnswerValue
-from backpain_cli.scoring import (
+from backpain_cli.clinical.questionnaire import AnswerValue
+from backpain_cli.clinical.scoring import (
     ODI_BAND_LABELS,
     SCORE_KEYS,
     STARTBACK_DOMAINS,
@@ -20,10 +20,10 @@ from backpain_cli.scoring import (
     round_half_up,
     startback_risk_group,
 )
-from backpain_cli.scoring import (
+from backpain_cli.clinical.scoring import (
     startback_psychosocial as psychosocial,
 )
-from backpain_cli.scoring import (
+from backpain_cli.clinical.scoring import (
     startback_total as total,
 )
 

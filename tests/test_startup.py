@@ -23,16 +23,17 @@ from typing import Any
 import pytest
 import tomli_w
 
-from backpain_cli import __version__, storage
-from backpain_cli.answers import next_question, validate
-from backpain_cli.questionnaire import AnswerValue, Question, load_registry
+from backpain_cli import __version__
+from backpain_cli.clinical.answers import next_question, validate
+from backpain_cli.clinical.questionnaire import AnswerValue, Question, load_registry
+from backpain_cli.records import storage
 
 # Runs the real entry point, then writes the names of every imported module to a file.
 # sys.modules is read in `finally` because typer ends every command with SystemExit.
 RECORD_MODULES = """
 import json, os, sys
 sys.argv = ["backpain", *sys.argv[1:]]
-from backpain_cli.__main__ import main
+from backpain_cli.cli import main
 try:
     main()
 finally:
@@ -42,8 +43,8 @@ finally:
 
 INTERACTIVE_ONLY = ("questionary", "prompt_toolkit")
 # The module that does each command's work: seeing it loaded proves the command ran.
-WORKER = {"review": "backpain_cli.review", "export": "backpain_cli.export",
-          "assess": "backpain_cli.assess", "questionnaires": "backpain_cli.questionnaire"}
+WORKER = {"review": "backpain_cli.review", "export": "backpain_cli.exports",
+          "assess": "backpain_cli.visit", "questionnaires": "backpain_cli.clinical.questionnaire"}
 FHIR_ONLY = ("fhir", "fhir_core", "pydantic", "pydantic_core")
 CLIENT = "ST-001"
 
@@ -144,7 +145,7 @@ def test_version_fast_path_imports_no_framework(home: dict[str, Any]) -> None:
     assert proc.stderr == ""
     # Neither typer nor the CLI module: the version is answered before they are needed.
     assert sorted(top_packages(modules) & {"typer", "rich", *INTERACTIVE_ONLY}) == []
-    assert "backpain_cli.cli" not in modules
+    assert "backpain_cli.cli.app" not in modules
 
 
 def test_recording_sees_imports_made_inside_a_command(home: dict[str, Any]) -> None:
@@ -152,7 +153,7 @@ def test_recording_sees_imports_made_inside_a_command(home: dict[str, Any]) -> N
     the module list is taken after the command ran, so the tests above are not vacuous."""
     proc, modules = run_recording(["questionnaires", "list"], home["env"], home["tmp"])
     assert proc.returncode == 0, proc.stderr
-    assert {"rich", "backpain_cli.render"} <= modules
+    assert {"rich", "backpain_cli.output.terminal"} <= modules
 
 
 def _load_benchmark() -> ModuleType:

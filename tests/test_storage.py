@@ -15,16 +15,17 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from backpain_cli import __version__, storage
+from backpain_cli import __version__
+from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
 from backpain_cli.errors import (
     InvalidClientError,
     NotFoundError,
     SessionFileError,
     StorageError,
 )
-from backpain_cli.plan import Plan, Recommendation, RedFlag
-from backpain_cli.session import ModuleRef, Session, to_toml_dict
-from backpain_cli.storage import (
+from backpain_cli.records import storage
+from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
+from backpain_cli.records.storage import (
     data_dir,
     find_ref,
     is_session_id,

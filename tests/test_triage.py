@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from strategies import client_answers
 
-from backpain_cli.plan import RedFlag, build_plan
-from backpain_cli.triage import RED_FLAG_IDS, red_flags, triage
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.model import RedFlag
+from backpain_cli.clinical.triage import RED_FLAG_IDS, red_flags, triage
 
 TIERS = {
     "rf_saddle_numbness": "emergency",

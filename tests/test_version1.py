@@ -26,11 +26,12 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner, Result
 
-from backpain_cli import assess, storage
-from backpain_cli.cli import app
-from backpain_cli.legacy import current_answers
-from backpain_cli.questionnaire import AnswerValue, load_registry
-from backpain_cli.session import SCHEMA
+from backpain_cli import visit as assess
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.legacy import current_answers
+from backpain_cli.clinical.questionnaire import AnswerValue, load_registry
+from backpain_cli.records import storage
+from backpain_cli.records.session import SCHEMA
 
 DATA = Path(__file__).parent / "data"
 DESK = ("EX-DESK", "20261127T101503Z-3f9a1c", DATA / "session_schema1.toml")

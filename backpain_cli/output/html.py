@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from html import escape
 from typing import NamedTuple
 
-from ..plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
-from ..reassess import next_check
-from ..render import SCORE_LABELS, score_meaning
+from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
+from ..clinical.reassess import next_check
+from ..exports import plan_of
+from ..records.session import Session
 from ..safe_text import visible_in
-from ..session import Session
-from . import plan_of
+from .terminal import SCORE_LABELS, score_meaning
 from .wording import (
     CHANGE_NOTE,
     CLIENT_BANNERS,

@@ -18,7 +18,7 @@ import json
 import re
 from pathlib import Path
 
-from .files import NotReadable, read_bytes
+from ..files import NotReadable, read_bytes
 from .session import Session, SessionFormatError, from_toml_dict
 from .storage import check_read, read_session
 

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InvalidClientError, NotFoundError, SessionFileError, StorageError
-from .files import LINKED, NotReadable, loads_toml, read_bytes
-from .questionnaire import AnswerValue, Question, check_value
+from ..clinical.questionnaire import AnswerValue, Question, check_value
+from ..errors import InvalidClientError, NotFoundError, SessionFileError, StorageError
+from ..files import LINKED, NotReadable, loads_toml, read_bytes
 from .session import (
     ModuleRef,
     Session,
@@ -643,7 +643,7 @@ def _known_questions(user_dir: Path, refs: tuple[ModuleRef, ...]) -> _KnownQuest
     key = (str(user_dir), refs)
     found = _KNOWN.get(key)
     if found is None:
-        from .questionnaire import module_by_hash
+        from ..clinical.questionnaire import module_by_hash
 
         questions: dict[str, Question] = {}
         complete = bool(refs)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import AnswersError, Problem, UnreadableFileError
-from .files import NotReadable, loads_toml, read_bytes
+from ..errors import AnswersError, Problem, UnreadableFileError
+from ..files import NotReadable, loads_toml, read_bytes
 from .questionnaire import (
     UNKNOWN,
     AnswerValue,

@@ -10,12 +10,12 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from ..plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
-from ..reassess import next_check
-from ..render import SCORE_LABELS, TRIAGE_BANNERS, score_meaning
+from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
+from ..clinical.reassess import next_check
+from ..exports import plan_of
+from ..records.session import Session, iso_utc
 from ..safe_text import visible_in
-from ..session import Session, iso_utc
-from . import plan_of
+from .terminal import SCORE_LABELS, TRIAGE_BANNERS, score_meaning
 from .wording import CHANGE_NOTE, change_rows, flag_text, format_score
 
 _INLINE_SPECIAL = re.compile(r"([\\`*\[\]<>|])")

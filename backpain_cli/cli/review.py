@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .errors import UsageError
+from ..errors import UsageError
 
 
 def register(app: typer.Typer) -> None:
@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
             "--json", help="Print JSON to stdout; problems go to stderr.")] = False,
     ) -> None:
         """List sessions, re-run one through today's rules, or show a client's history."""
-        from .review_command import run_due, run_review
+        from .review_run import run_due, run_review
 
         if due:
             if target is not None or client is not None or limit is not None:

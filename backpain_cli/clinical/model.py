@@ -1,7 +1,7 @@
-"""The plan: scores, red flags, triage and recommendations computed from one set of answers.
+"""The value types of the domain: scores, red flags, recommendations and the plan.
 
-`build_plan(answers)` is the domain's single entry point: the CLI, `review` and the tests all
-call it, and exporters only read what it returns.
+They live apart from the code that computes them (clinical/engine.py), so that every module
+can import them without importing the rules, and no import runs in a circle.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
-
-from .questionnaire import AnswerValue
 
 ScoreValue: TypeAlias = int | float | str
 
@@ -62,15 +60,3 @@ class Plan:
 
     def by_strategy(self, strategy: str) -> tuple[Recommendation, ...]:
         return tuple(r for r in self.recommendations if r.strategy == strategy)
-
-
-def build_plan(answers: Mapping[str, AnswerValue]) -> Plan:
-    """Scores, then red flags and triage, then the recommendations that triage allows."""
-    from . import reassess, recommender, scoring, triage
-
-    scores, warnings = scoring.compute_scores(answers)
-    flags = triage.red_flags(answers)
-    level = triage.triage(answers, scores, flags)
-    recs = recommender.recommend(answers, scores, flags, level)
-    weeks = reassess.reassess_weeks(answers, level)
-    return Plan(scores, level, flags, recs, tuple(warnings), weeks)

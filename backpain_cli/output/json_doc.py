@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from ..session import Session, to_document
+from ..records.session import Session, to_document
 
 SCHEMA_FILE = "document.schema.json"
 
@@ -24,4 +24,4 @@ def line(session: Session) -> str:
 
 
 def schema_text() -> str:
-    return (resources.files("backpain_cli") / SCHEMA_FILE).read_text(encoding="utf-8")
+    return (resources.files(__package__) / SCHEMA_FILE).read_text(encoding="utf-8")

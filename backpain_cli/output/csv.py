@@ -23,11 +23,11 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from ..exports import BulkResult, Report, read_or_report
+from ..records.session import Session, iso_utc
+from ..records.storage import SessionRef
+from ..records.summary import read_summary
 from ..safe_text import visible
-from ..session import Session, iso_utc
-from ..storage import SessionRef
-from ..summary import read_summary
-from . import BulkResult, Report, read_or_report
 
 SCORE_COLUMNS = (
     "nprs_now", "nprs_worst_week", "startback_total", "startback_psychosocial",

@@ -1,6 +1,6 @@
 """A session as a FHIR R4 transaction Bundle: what a practice sends to its own FHIR server.
 
-The resources are those of the collection Bundle (backpain_cli.export.fhir), plus the
+The resources are those of the collection Bundle (backpain_cli.output.fhir), plus the
 Questionnaire of each module answered (fhir_questionnaire), named so that a server can
 recognise them:
 
@@ -38,9 +38,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from ..clinical.questionnaire import Module, Question, Registry
 from ..errors import BackpainError
-from ..questionnaire import Module, Question, Registry
-from ..session import Session, iso_utc
+from ..records.session import Session, iso_utc
 from . import fhir, fhir_questionnaire
 
 PRACTICE_NAMESPACE_PREFIX = "urn:backpain:practice:"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from . import conditions as c
-from .plan import RedFlag, ScoreValue
+from .model import RedFlag, ScoreValue
 from .questionnaire import AnswerValue
 
 EMERGENCY = "emergency"

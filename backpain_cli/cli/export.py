@@ -1,7 +1,7 @@
 """`backpain export`: saved sessions as Markdown, HTML, JSON, FHIR or CSV.
 
 Thin on purpose: it picks what to export and where to, and leaves every format to
-`backpain_cli.export`. Each exporter is imported only when its format is asked for, so the
+`backpain_cli.exports`. Each exporter is imported only when its format is asked for, so the
 command never pays for prompts, FHIR libraries or formats it does not use.
 """
 
@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from .errors import UsageError
+from ..errors import UsageError
 
 if TYPE_CHECKING:
-    from .export import BulkResult
-    from .questionnaire import Registry
-    from .session import Session
-    from .storage import SessionRef
+    from ..clinical.questionnaire import Registry
+    from ..exports import BulkResult
+    from ..records.session import Session
+    from ..records.storage import SessionRef
 
 
 class Format(StrEnum):
@@ -66,7 +66,7 @@ def _info(message: str) -> None:
 
 
 def _report_unreadable(path: str, reason: str) -> None:
-    from .safe_text import visible
+    from ..safe_text import visible
 
     sys.stderr.write(f"backpain: skipped {visible(f'{path}: {reason}')}\n")
 
@@ -78,7 +78,7 @@ def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from .export import write_bytes, write_text
+    from ..exports import write_bytes, write_text
 
     if isinstance(text, bytes):
         write_bytes(output, text, force=force)
@@ -89,9 +89,9 @@ def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
 
 def _registry() -> Registry:
     """Questionnaire texts and labels for FHIR; the shipped ones if the user's are broken."""
-    from . import storage
-    from .errors import QuestionnaireError
-    from .questionnaire import load_registry
+    from ..clinical.questionnaire import load_registry
+    from ..errors import QuestionnaireError
+    from ..records import storage
 
     try:
         return load_registry(storage.questionnaires_dir())
@@ -104,9 +104,9 @@ def _registry() -> Registry:
 
 def _fhir_transaction(session: Session) -> str:
     """The transaction Bundle, with the Questionnaires of the modules as answered."""
-    from . import storage
-    from .export import fhir_questionnaire, fhir_transaction
-    from .questionnaire import modules_by_hash
+    from ..clinical.questionnaire import modules_by_hash
+    from ..output import fhir_questionnaire, fhir_transaction
+    from ..records import storage
 
     registry = _registry()
     modules = fhir_questionnaire.answered_modules(
@@ -116,9 +116,9 @@ def _fhir_transaction(session: Session) -> str:
 
 def _single(target: str, fmt: Format, output: Path | None, force: bool,
             bundle: BundleType = BundleType.collection) -> None:
-    from .errors import NotFoundError
-    from .export import SkippedSessionsError, client_history, resolve
-    from .storage import read_ref
+    from ..errors import NotFoundError
+    from ..exports import SkippedSessionsError, client_history, resolve
+    from ..records.storage import read_ref
 
     found = resolve(target)
     history: Sequence[Session] = ()
@@ -139,29 +139,30 @@ def _single(target: str, fmt: Format, output: Path | None, force: bool,
     # md, html and pdf refuse a draft (export.plan_of): it has no plan to hand out yet.
     text: str | bytes
     if fmt is Format.pdf:
-        from .export import html_doc, pdf
+        from ..output import html as html_doc
+        from ..output import pdf
 
         text = pdf.render(html_doc.render(session, history))
     elif fmt is Format.md:
-        from .export import markdown
+        from ..output import markdown
 
         text = markdown.render(session, history)
     elif fmt is Format.html:
-        from .export import html_doc
+        from ..output import html as html_doc
 
         text = html_doc.render(session, history)
     elif fmt is Format.json:
-        from .export import json_doc
+        from ..output import json_doc
 
         text = json_doc.render(session)
     elif fmt is Format.fhir and bundle is BundleType.transaction:
         text = _fhir_transaction(session)
     elif fmt is Format.fhir:
-        from .export import fhir
+        from ..output import fhir
 
         text = fhir.render(session, _registry())
     else:
-        from .export import csv_export
+        from ..output import csv as csv_export
 
         text = csv_export.render([session])
     _emit(text, output, force)
@@ -197,12 +198,13 @@ def _tracked(refs: Sequence[SessionRef], show: bool) -> Iterator[SessionRef]:
 
 def _write_bulk(out: TextIO, fmt: Format, refs: Iterator[SessionRef], result: BulkResult) -> None:
     if fmt is Format.csv:
-        from .export import csv_export
+        from ..output import csv as csv_export
 
         csv_export.write_rows(out, refs, _report_unreadable, result)
         return
-    from .export import json_doc, read_or_report
-    from .storage import read_session
+    from ..exports import read_or_report
+    from ..output import json_doc
+    from ..records.storage import read_session
 
     for ref in refs:
         session = read_or_report(ref, read_session, _report_unreadable, result)
@@ -211,14 +213,14 @@ def _write_bulk(out: TextIO, fmt: Format, refs: Iterator[SessionRef], result: Bu
 
 
 def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> None:
-    from .export import BulkResult, SkippedSessionsError, bulk_refs, streamed_output
+    from ..exports import BulkResult, SkippedSessionsError, bulk_refs, streamed_output
 
     tree = bulk_refs(client=client)
     # Reported before the rows; counted with the unreadable files, so the exit code says
     # the export is missing something (issue 9: nothing is skipped in silence).
     for bad in tree.skipped:
         _report_unreadable(bad.path, bad.reason)
-    from .safe_text import visible
+    from ..safe_text import visible
 
     for note in tree.notes:
         sys.stderr.write(f"backpain: warning: {visible(note)}\n")
@@ -284,7 +286,7 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
         if target is not None or fmt is not None or all_ or client is not None \
                 or bundle is not None:
             raise UsageError("--schema prints the JSON Schema; give it alone (or with -o)")
-        from .export.json_doc import schema_text
+        from ..output.json_doc import schema_text
 
         _emit(schema_text(), output, force)
         return

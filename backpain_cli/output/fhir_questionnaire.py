@@ -1,6 +1,6 @@
 """A questionnaire module as a FHIR R4 Questionnaire resource.
 
-Built from the module file only (backpain_cli.questionnaire), so the Questionnaire says what
+Built from the module file only (clinical/questionnaire.py), so the Questionnaire says what
 the interview asked: `linkId` is the question id, yes/no questions are `boolean`, choice and
 multi questions `choice` (multi with `repeats`) with an `answerOption` per choice coded
 exactly like the answers in the QuestionnaireResponse (`fhir.answer_system`), int questions
@@ -30,8 +30,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..questionnaire import AnswerValue, Module, Question, Registry, When
-from ..session import Session
+from ..clinical.questionnaire import AnswerValue, Module, Question, Registry, When
+from ..records.session import Session
 from . import fhir
 
 SHOWN_WHEN_URL = f"{fhir.BASE}/StructureDefinition/shown-when"

@@ -35,7 +35,7 @@ from .conditions import (
     one_of,
     yes,
 )
-from .plan import Recommendation, RedFlag, ScoreValue
+from .model import Recommendation, RedFlag, ScoreValue
 from .questionnaire import AnswerValue
 from .reassess import reassess_weeks
 

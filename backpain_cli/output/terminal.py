@@ -16,13 +16,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .export.wording import flag_text
-from .plan import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, RedFlag, ScoreValue
-from .questionnaire import AnswerValue, Module
-from .reassess import next_check
-from .safe_text import visible, visible_in
-from .scoring import ODI_BAND_LABELS
-from .triage import EMERGENCY
+from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, RedFlag, ScoreValue
+from ..clinical.questionnaire import AnswerValue, Module
+from ..clinical.reassess import next_check
+from ..clinical.scoring import ODI_BAND_LABELS
+from ..clinical.triage import EMERGENCY
+from ..safe_text import visible, visible_in
+from .wording import flag_text
 
 TRIAGE_BANNERS: dict[str, tuple[str, str, str]] = {
     # triage: (style, headline, what to do)

@@ -27,9 +27,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..plan import Plan, ScoreValue
-from ..questionnaire import AnswerValue, Question, Registry
-from ..session import Session, iso_utc
+from ..clinical.model import Plan, ScoreValue
+from ..clinical.questionnaire import AnswerValue, Question, Registry
+from ..records.session import Session, iso_utc
 
 BASE = "https://backpain.invalid/fhir"
 SCORES_SYSTEM = f"{BASE}/CodeSystem/scores"

@@ -12,11 +12,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from ..plan import ScoreValue
+from ..clinical.model import ScoreValue
 
 if TYPE_CHECKING:
+    from ..records.session import Session
     from ..review import Change
-    from ..session import Session
 
 # Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
 RED_FLAG_TEXT: dict[str, str] = {

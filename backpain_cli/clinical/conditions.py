@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from .plan import ScoreValue
+from .model import ScoreValue
 from .questionnaire import AnswerValue
 
 Answers = Mapping[str, AnswerValue]

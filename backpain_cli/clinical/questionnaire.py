@@ -47,8 +47,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
-from .errors import Problem, QuestionnaireError, UsageError
-from .files import NotReadable, loads_toml, read_bytes
+from ..errors import Problem, QuestionnaireError, UsageError
+from ..files import NotReadable, loads_toml, read_bytes
 
 AnswerValue: TypeAlias = bool | int | str | tuple[str, ...]
 Answers: TypeAlias = Mapping[str, AnswerValue]
@@ -269,7 +269,7 @@ def _check_control_characters(raw: Mapping[str, Any], source: str,
     """Texts are shown in the terminal and written into exports, where an ESC or a BEL would
     act instead of showing: line breaks and tabs are the only control characters a text may
     hold. Each question's texts are reported under its id, as its other problems are."""
-    from .safe_text import control_character
+    from ..safe_text import control_character
 
     def walk(value: Any, where: str, path: str) -> None:
         if isinstance(value, str):
@@ -567,7 +567,8 @@ def _shipped() -> tuple[tuple[str, bytes], ...]:
     # Read once per process: reading a session file and re-scoring it both need them.
     # An installed wheel has the folder right here; importlib.resources (and the tempfile,
     # zipfile and random modules it pulls in, ~3 ms) is only needed for other layouts.
-    root: Any = Path(__file__).resolve().parent / "questionnaires"
+    package = Path(__file__).resolve().parent.parent
+    root: Any = package / "questionnaires"
     if not root.is_dir():
         from importlib import resources
 
@@ -576,7 +577,7 @@ def _shipped() -> tuple[tuple[str, bytes], ...]:
         except ModuleNotFoundError:
             # Imported straight from a source checkout (not installed): the package mapping
             # of pyproject.toml does not exist there, the folder beside the package does.
-            root = Path(__file__).resolve().parent.parent / "questionnaires"
+            root = package.parent / "questionnaires"
     return tuple(sorted(
         (f"questionnaires/{p.name}", p.read_bytes())
         for p in root.iterdir()

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .storage import Unreadable
+    from ..records.storage import Unreadable
 
 
 def run_review(target: str | None, *, client: str | None = None, limit: int | None = None,
                as_json: bool = False) -> None:
-    from . import review as domain
+    from .. import review as domain
 
     result = domain.review(
         target, client=client, limit=domain.DEFAULT_LIMIT if limit is None else limit)
@@ -28,8 +28,8 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
         sys.stdout.write(
             json.dumps(domain.document(result), indent=2, ensure_ascii=False) + "\n")
     else:
-        from .render import make_console
-        from .render_review import print_result
+        from ..output.terminal import make_console
+        from ..output.terminal_review import print_result
 
         print_result(make_console(), result)
     sys.stdout.flush()
@@ -37,7 +37,7 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
 
 
 def _report_unreadable(unreadable: Sequence[Unreadable], notes: Sequence[str] = ()) -> None:
-    from .safe_text import visible
+    from ..safe_text import visible
 
     # After the output, so a terminal shows the problems below the table they concern.
     for u in unreadable:
@@ -48,7 +48,7 @@ def _report_unreadable(unreadable: Sequence[Unreadable], notes: Sequence[str] = 
 
 def run_due(on: str | None, *, as_json: bool = False) -> None:
     """`backpain review --due [--on DATE]`."""
-    from . import review as domain
+    from .. import review as domain
 
     day = domain.parse_day(on) if on is not None else None
     result = domain.due_list(day)
@@ -58,8 +58,8 @@ def run_due(on: str | None, *, as_json: bool = False) -> None:
         sys.stdout.write(
             json.dumps(domain.due_document(result), indent=2, ensure_ascii=False) + "\n")
     else:
-        from .render import make_console
-        from .render_review import print_result
+        from ..output.terminal import make_console
+        from ..output.terminal_review import print_result
 
         print_result(make_console(), result)
     sys.stdout.flush()

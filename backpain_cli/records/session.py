@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import __version__
-from .plan import Plan, Recommendation, RedFlag, ScoreValue
-from .questionnaire import AnswerValue, Module
+from .. import __version__
+from ..clinical.model import Plan, Recommendation, RedFlag, ScoreValue
+from ..clinical.questionnaire import AnswerValue, Module
 
 # Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; this
 # version reads schema 1 and 2 and writes 2.
@@ -255,7 +255,7 @@ def _require_plan_fields(data: Mapping[str, Any]) -> None:
 
 
 def _score_problem(key: str, value: ScoreValue) -> str | None:
-    from .scoring import ODI_BAND_LABELS  # not needed by writers: kept lazy
+    from ..clinical.scoring import ODI_BAND_LABELS  # not needed by writers: kept lazy
 
     # A key not known today may be a score an older version computed: kept as saved.
     if key in _SCORE_RANGES:
@@ -276,8 +276,8 @@ def _score_problem(key: str, value: ScoreValue) -> str | None:
 
 
 def _plan_problem(plan: Plan) -> str | None:
-    from .plan import TRIAGE_VALUES
-    from .triage import EMERGENCY, URGENT
+    from ..clinical.model import TRIAGE_VALUES
+    from ..clinical.triage import EMERGENCY, URGENT
 
     if plan.triage not in TRIAGE_VALUES:
         return f"unknown triage {plan.triage!r}"

@@ -19,10 +19,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .plan import ScoreValue
-from .questionnaire import AnswerValue
-from .render import SCORE_LABELS, plan_renderables
-from .review import (
+from ..clinical.model import ScoreValue
+from ..clinical.questionnaire import AnswerValue
+from ..records.session import Session
+from ..records.storage import Unreadable
+from ..review import (
     OUTCOME_KEYS,
     Change,
     ChartPoint,
@@ -35,9 +36,8 @@ from .review import (
     follow_up_command,
     resume_command,
 )
-from .safe_text import visible_in
-from .session import Session
-from .storage import Unreadable
+from ..safe_text import visible_in
+from .terminal import SCORE_LABELS, plan_renderables
 
 NONE = "–"  # shown for a score that was not collected
 

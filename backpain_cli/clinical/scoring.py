@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Literal, TypeAlias
 
-from .plan import ScoreValue
+from .model import ScoreValue
 from .questionnaire import AnswerValue
 
 Answers: TypeAlias = Mapping[str, AnswerValue]

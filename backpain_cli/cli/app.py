@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from . import __version__
-from .errors import AnswersError, BackpainError, UsageError, report
+from .. import __version__
+from ..errors import AnswersError, BackpainError, UsageError, report
 
 if TYPE_CHECKING:  # imported lazily at run time, see the module docstring
-    from .assess import Start
-    from .session import Session
+    from ..records.session import Session
+    from ..visit import Start
 
 
 class _Group(TyperGroup):
@@ -62,7 +62,7 @@ def _root(
 
 
 def _warn(message: str) -> None:
-    from .safe_text import visible
+    from ..safe_text import visible
 
     # Warnings quote answers files and session files: control characters are shown as text.
     sys.stderr.write(f"backpain: warning: {visible(message)}\n")
@@ -102,10 +102,10 @@ def assess(
         "--yes", help="With --discard: delete without asking.")] = False,
 ) -> None:
     """Run the interview with a client and show (and save) their plan."""
-    from . import assess as domain
-    from . import storage
-    from .questionnaire import load_registry
-    from .session import to_document
+    from .. import visit as domain
+    from ..clinical.questionnaire import load_registry
+    from ..records import storage
+    from ..records.session import to_document
 
     if discard is not None:
         others = [name for name, given in (
@@ -146,8 +146,8 @@ def assess(
     if as_json:
         sys.stdout.write(json.dumps(to_document(session), indent=2, ensure_ascii=False) + "\n")
         return
-    from .export import plan_of
-    from .render import make_console, print_plan
+    from ..exports import plan_of
+    from ..output.terminal import make_console, print_plan
 
     print_plan(make_console(), plan_of(session), client=session.client,
                session_id=None if no_save else session.id, created=session.created)
@@ -155,15 +155,15 @@ def assess(
 
 def _save_or_keep(session: Session, *, new: bool) -> tuple[Session, Path]:
     """Save; if the data folder refuses, print the answers so the interview is not lost."""
-    from . import storage
-    from .errors import StorageError
+    from ..errors import StorageError
+    from ..records import storage
 
     try:
         saved, path = storage.save_session(session, new=new)
     except StorageError as exc:
         import tomli_w
 
-        from .session import to_toml_dict
+        from ..records.session import to_toml_dict
 
         kept = {"client": session.client, "answers": to_toml_dict(session)["answers"]}
         sys.stdout.write(tomli_w.dumps(kept))
@@ -187,14 +187,14 @@ def _demo_answers() -> Path:
 def _emergency_first(st: Start) -> None:
     """With an emergency sign among the answers, the referral comes before any problem
     list, so that no one misses it (CLINICAL.md, "Stop at an emergency")."""
-    from . import assess as domain
+    from .. import visit as domain
 
     plan = domain.emergency_plan(st.answers)
     if plan is not None:
         import shutil
         import textwrap
 
-        from .render import emergency_lines
+        from ..output.terminal import emergency_lines
 
         width = min(shutil.get_terminal_size().columns, 100) - 1
         lines = (textwrap.fill(line, width, break_long_words=False)
@@ -204,8 +204,8 @@ def _emergency_first(st: Start) -> None:
 
 def _discard(ref: str, *, ask: bool) -> None:
     """`assess --discard SESSION`: delete a draft after the practitioner types "yes"."""
-    from . import assess as domain
-    from .errors import NoTerminalError
+    from .. import visit as domain
+    from ..errors import NoTerminalError
 
     session, path = domain.draft_to_discard(ref)
     if ask:
@@ -214,7 +214,7 @@ def _discard(ref: str, *, ask: bool) -> None:
                                   "be confirmed; add --yes to delete the draft without asking")
         from prompt_toolkit.output import create_output
 
-        from .interview import QuestionaryAsker, confirm_typed
+        from ..interview import QuestionaryAsker, confirm_typed
 
         asker = QuestionaryAsker(output=create_output(stdout=sys.stderr))
         count = len(session.answers)
@@ -229,10 +229,10 @@ def _discard(ref: str, *, ask: bool) -> None:
 
 def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
     """Ask what is missing; on Ctrl-C save what we have as a draft and exit 130."""
-    from . import assess as domain
-    from .answers import next_question
-    from .errors import Interrupted, NoTerminalError
-    from .triage import is_emergency
+    from .. import visit as domain
+    from ..clinical.answers import next_question
+    from ..clinical.triage import is_emergency
+    from ..errors import Interrupted, NoTerminalError
 
     # Once an emergency sign is answered, no other question is required (CLINICAL.md).
     needs_prompt = (st.client is None or bool(st.validation.problems)
@@ -261,7 +261,7 @@ def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
               f"answer{'s' if count != 1 else ''} kept.")
     elif st.follows is not None:
         _info(f"Follow-up visit for client {st.client} after session {st.follows}.")
-    from .interview import QuestionaryAsker, ask_client, run_interview
+    from ..interview import QuestionaryAsker, ask_client, run_interview
 
     output = None
     if as_json or not sys.stdout.isatty():
@@ -292,8 +292,8 @@ def questionnaires_list(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List the questionnaire modules: id, version, questions, source."""
-    from . import storage
-    from .questionnaire import load_registry
+    from ..clinical.questionnaire import load_registry
+    from ..records import storage
 
     registry = load_registry(storage.questionnaires_dir())
     # The descriptions (sources, licences) live here and in the README, not in the interview.
@@ -306,8 +306,8 @@ def questionnaires_list(
         return
     from rich.table import Table
 
-    from .render import make_console
-    from .safe_text import visible
+    from ..output.terminal import make_console
+    from ..safe_text import visible
 
     table = Table(title="Questionnaire modules", title_justify="left")
     for col in ("id", "version", "questions", "included", "source"):
@@ -330,9 +330,9 @@ def questionnaires_check(
         help="Files to check (default: the shipped and your own modules).")] = None,
 ) -> None:
     """Validate questionnaire files; report every problem (exit 1 if any)."""
-    from . import storage
-    from .errors import QuestionnaireError
-    from .questionnaire import check
+    from ..clinical.questionnaire import check
+    from ..errors import QuestionnaireError
+    from ..records import storage
 
     registry, problems = check(storage.questionnaires_dir(), paths or ())
     if problems or registry is None:
@@ -342,7 +342,7 @@ def questionnaires_check(
 
 
 # Commands that live in their own modules (review, export) register themselves here.
-from . import cmd_export, cmd_review  # noqa: E402
+from . import export, review  # noqa: E402
 
-cmd_review.register(app)
-cmd_export.register(app)
+review.register(app)
+export.register(app)

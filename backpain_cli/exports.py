@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import BackpainError, NotFoundError, SessionFileError
-from ..plan import Plan
-from ..session import Session
-from ..storage import (
+from .clinical.model import Plan
+from .errors import BackpainError, NotFoundError, SessionFileError
+from .records.session import Session
+from .records.storage import (
     Scan,
     SessionRef,
     Unreadable,

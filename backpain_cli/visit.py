@@ -10,13 +10,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .answers import Validation, read_answers_file, validate
+from .clinical.answers import Validation, read_answers_file, validate
+from .clinical.engine import build_plan
+from .clinical.legacy import current_answers
+from .clinical.model import Plan
+from .clinical.questionnaire import AnswerValue, Module, Registry
+from .clinical.triage import is_emergency
 from .errors import AnswersError, BackpainError, Problem, UsageError
-from .legacy import current_answers
-from .plan import Plan, build_plan
-from .questionnaire import AnswerValue, Module, Registry
-from .session import ModuleRef, Session
-from .storage import (
+from .records.session import ModuleRef, Session
+from .records.storage import (
     find_ref,
     new_session_id,
     read_ref,
@@ -24,7 +26,6 @@ from .storage import (
     same_client,
     validate_client,
 )
-from .triage import is_emergency
 
 
 def parse_instruments(text: str | None, registry: Registry) -> tuple[str, ...]:
@@ -230,7 +231,7 @@ def draft_to_discard(ref: str, root: Path | None = None) -> tuple[Session, Path]
 def discard(session: Session, path: Path) -> None:
     """Delete the draft, checking again that it still is one (it may have been resumed and
     completed in another window since it was shown)."""
-    from .storage import delete_session
+    from .records.storage import delete_session
 
     again = read_session(path)
     if again.id != session.id or not again.is_draft:

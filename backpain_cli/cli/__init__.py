@@ -1,0 +1,149 @@
+"""The `backpain` command: `main()`, its one start-up dispatch, and its exit codes.
+
+`main` is also the one place that turns what can happen to any command from outside into an
+exit code without a traceback: Ctrl-C at any moment (130), standard output on a full disk or
+a broken device (one line, 1), and a reader that closes the pipe early, as `| head` does
+(quietly, 1, as click and the Python documentation do it).
+"""
+
+from __future__ import annotations
+
+import sys
+
+# Not `from typing import ...`: importing typing takes milliseconds of start-up, during which
+# a Ctrl-C can only end in Python's own traceback. mypy reads this as typing.TYPE_CHECKING.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+
+def main() -> NoReturn:
+    sys.unraisablehook = _unraisable
+    try:
+        code = _dispatch(sys.argv[1:])
+        # Output still buffered would otherwise be written at interpreter shutdown, where a
+        # full disk or a closed pipe can only print a traceback.
+        sys.stdout.flush()
+        _ignore_late_interrupts()
+    except KeyboardInterrupt:
+        _ignore_late_interrupts()
+        _flush_or_discard()
+        code = 130
+    except BrokenPipeError:
+        _ignore_late_interrupts()
+        _discard_stdout()
+        code = 1
+    except OSError as exc:
+        _ignore_late_interrupts()
+        _discard_stdout()
+        code = _report_os_error(exc)
+    raise SystemExit(code)
+
+
+def _dispatch(args: list[str]) -> int:
+    # `--version` is answered before typer is imported: the import alone costs ~45 ms,
+    # about four times a bare interpreter start, and the version needs none of it.
+    if args == ["--version"]:
+        from .. import __version__
+
+        sys.stdout.write(f"backpain {__version__}\n")
+        return 0
+    # `review SESSION|CLIENT [--json]` is the other command that must start fast (12x a bare
+    # interpreter start): typer and building its command tree cost ~45 ms of the ~140 ms.
+    # Any other shape (options, --help, mistakes) goes through typer as usual.
+    if (len(args) in (2, 3) and args[0] == "review" and not args[1].startswith("-")
+            and args[2:] in ([], ["--json"])):
+        from ..errors import BackpainError, report
+        from .review_run import run_review
+
+        try:
+            run_review(args[1], as_json=len(args) == 3)
+        except BackpainError as exc:
+            report(exc)
+            return exc.exit_code
+        return 0
+    from .app import app
+
+    try:
+        app(prog_name="backpain")
+    except SystemExit as exc:
+        # typer ends every run with sys.exit, success included.
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """Ctrl-C can land in code that Python cannot raise from, such as a weakref callback of
+    the import system: it would be printed as "Exception ignored ... KeyboardInterrupt" and
+    lost. It is delivered again a moment later instead, where main() catches it."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        import _thread
+
+        _thread.start_new_thread(_interrupt_soon, ())
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def _interrupt_soon() -> None:
+    import _thread
+    import time
+
+    # Not at once: the main thread must be out of the callback first. interrupt_main does
+    # nothing once the SIGINT handler is SIG_IGN (the work is done by then).
+    time.sleep(0.001)
+    _thread.interrupt_main()
+
+
+def _ignore_late_interrupts() -> None:
+    """From here on the work is done: a Ctrl-C during interpreter shutdown (threading and
+    atexit run Python code) must not print a traceback over a finished command, nor kill
+    it by the signal once the interpreter has put the default action back."""
+    import signal
+
+    # signal.signal runs pending handlers before it changes one. Through a no-op handler
+    # first, a Ctrl-C that arrived just before is run (by the current handler, inside the
+    # caller's try) or dropped, rather than reported as "ignored due to race condition".
+    signal.signal(signal.SIGINT, _ignore)
+    # SIG_IGN itself, because shutdown puts back the default action for Python handlers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ignore(signum: int, frame: object) -> None:
+    pass
+
+
+def _flush_or_discard() -> None:
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        _discard_stdout()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's own flush at exit, of what is
+    still buffered, cannot fail a second time and print a traceback."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        # No file descriptor behind stdout (replaced by a test harness): nothing to protect.
+        pass
+
+
+def _report_os_error(exc: OSError) -> int:
+    from ..errors import OutputError, report
+
+    # Files go through files.py and storage.py, which turn an OSError into one of our errors
+    # naming the file; one that arrives here without a file name is standard output failing.
+    reason = exc.strerror or str(exc)
+    error = OutputError(f"cannot write to standard output: {reason}" if exc.filename is None
+                        else f"{exc.filename}: {reason}")
+    try:
+        report(error)
+        sys.stderr.flush()
+    except OSError:
+        pass  # stderr is failing as well: the exit code is all that is left
+    return error.exit_code

@@ -1,0 +1,22 @@
+"""`build_plan(answers)`: the domain's one entry point.
+
+The CLI, `review` and the tests all call it, and the exporters only read what it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import reassess, recommender, scoring, triage
+from .model import Plan
+from .questionnaire import AnswerValue
+
+
+def build_plan(answers: Mapping[str, AnswerValue]) -> Plan:
+    """Scores, then red flags and triage, then the recommendations that triage allows."""
+    scores, warnings = scoring.compute_scores(answers)
+    flags = triage.red_flags(answers)
+    level = triage.triage(answers, scores, flags)
+    recs = recommender.recommend(answers, scores, flags, level)
+    weeks = reassess.reassess_weeks(answers, level)
+    return Plan(scores, level, flags, recs, tuple(warnings), weeks)

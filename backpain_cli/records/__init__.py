@@ -1,0 +1,1 @@
+"""Session files: the session model and its codecs, storage and the summary of sessions."""
