@@ -5,8 +5,9 @@ starts a terminal escape sequence (it can rewrite the screen, set the window tit
 a warning sign), a BEL rings, and a CR overwrites a line; in a Markdown or HTML export they
 travel on to whatever opens it. Every place that shows text from a file shows `visible(text)`
 instead: C0 characters other than line feed and tab, DEL and the C1 range 0x80–0x9f are
-replaced by their escape as plain text (ESC reads `\\x1b`), so nothing is hidden and nothing is
-executed. JSON output needs none of this: json escapes every control character itself.
+replaced by their escape as plain text (ESC reads `\\x1b`), and so are the bidirectional
+controls (U+202E reads `\\u202e`), so nothing is hidden, reordered or executed. JSON output
+is for programs and keeps the stored text exactly (json escapes the C0 characters itself).
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
+# Bidirectional embedding, override and isolate controls reorder the text around them
+# ("Trojan Source"): a reference or a detail could read differently from what is stored.
+BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 CONTROL_CHARACTERS = frozenset(
-    [*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
-_PLACEHOLDERS = {code: f"\\x{code:02x}" for code in CONTROL_CHARACTERS}
+    [*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0), *BIDI_CONTROLS])
+_PLACEHOLDERS = {code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+                 for code in CONTROL_CHARACTERS}
 
 
 def visible(text: str) -> str:

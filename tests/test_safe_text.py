@@ -25,8 +25,9 @@ CLIENT = "JD-042"
 SESSION = "20261029T101500Z-0f9e8d"  # completed, in tests/golden/sessions
 
 ESC, BEL = "\x1b", "\x07"
-# Every character visible() replaces: C0 but line feed and tab, DEL, C1.
-CONTROL = [chr(c) for c in [*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]]
+# Every character visible() replaces: C0 but line feed and tab, DEL, C1, bidi controls.
+CONTROL = [chr(c) for c in [*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0),
+                            *range(0x202A, 0x202F), *range(0x2066, 0x206A)]]
 
 
 def raw_controls(text: str) -> list[str]:
@@ -45,13 +46,16 @@ def raw_controls(text: str) -> list[str]:
     ("été — ½ \xa0 ü", "été — ½ \xa0 ü"),
     ("", ""),
     ("\\x1b typed by hand", "\\x1b typed by hand"),
+    # bidirectional overrides and isolates reorder what is shown ("Trojan Source")
+    ("JD-\u202e240", "JD-\\u202e240"),
+    ("\u2066x\u2069", "\\u2066x\\u2069"),
 ])
 def test_visible(text: str, shown: str) -> None:
     assert visible(text) == shown
 
 
 def test_visible_replaces_exactly_the_control_characters() -> None:
-    for code in [*range(0x200), 0x2028, 0x202E, 0xFEFF, 0x1F600]:
+    for code in [*range(0x200), 0x2028, *range(0x2029, 0x2070), 0xFEFF, 0x1F600]:
         c = chr(code)
         assert (visible(c) != c) == (c in CONTROL), hex(code)
         assert (control_character(c) is not None) == (c in CONTROL), hex(code)
