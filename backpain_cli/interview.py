@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -413,6 +414,16 @@ def run_interview(
     except (KeyboardInterrupt, EOFError):
         raise Interrupted("interview interrupted") from None
     return False
+
+
+def terminal_asker(*, prompts_on_stderr: bool) -> QuestionaryAsker:
+    """The asker of a real terminal. With `prompts_on_stderr` the prompts are drawn on
+    stderr, so that standard output stays free for the result (`--json`, a pipe)."""
+    if not prompts_on_stderr:
+        return QuestionaryAsker()
+    from prompt_toolkit.output import create_output
+
+    return QuestionaryAsker(output=create_output(stdout=sys.stderr))
 
 
 def ask_client(asker: Asker) -> str:

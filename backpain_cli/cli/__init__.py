@@ -54,7 +54,7 @@ def _dispatch(args: list[str]) -> int:
     if (len(args) in (2, 3) and args[0] == "review" and not args[1].startswith("-")
             and args[2:] in ([], ["--json"])):
         from ..errors import BackpainError, report
-        from .review_run import run_review
+        from .review import run_review
 
         try:
             run_review(args[1], as_json=len(args) == 3)

@@ -1,25 +1,20 @@
-"""The command line: parse options, call one domain function, render, map errors to exit codes.
+"""The typer app, its root callback, and the one place typer turns our errors into exit codes.
 
-Imports are kept lazy on purpose: `review` and `export` must start without paying for
-questionary/prompt_toolkit, and every command without the parts it does not use.
+Each command lives in its own module (assess, review, export, questionnaires) and registers
+itself at the end of this one. Their imports are kept lazy on purpose: `review` and `export`
+must start without paying for questionary/prompt_toolkit, and every command without the
+parts it does not use.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from .. import __version__
-from ..errors import AnswersError, BackpainError, UsageError, report
-
-if TYPE_CHECKING:  # imported lazily at run time, see the module docstring
-    from ..records.session import Session
-    from ..visit import Start
+from ..errors import BackpainError, report
 
 
 class _Group(TyperGroup):
@@ -42,9 +37,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-questionnaires_app = typer.Typer(cls=_Group, help="List and check questionnaire modules.",
-                                 no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(questionnaires_app, name="questionnaires")
 
 
 def _version(value: bool) -> None:
@@ -61,288 +53,10 @@ def _root(
     """Back-pain interviews and explainable care plans for practitioners."""
 
 
-def _warn(message: str) -> None:
-    from ..safe_text import visible
+# One module a command; each registers itself here, in the order `--help` lists them.
+from . import assess, export, questionnaires, review  # noqa: E402
 
-    # Warnings quote answers files and session files: control characters are shown as text.
-    sys.stderr.write(f"backpain: warning: {visible(message)}\n")
-
-
-def _info(message: str) -> None:
-    sys.stderr.write(f"{message}\n")
-
-
-@app.command()
-def assess(
-    client: Annotated[str | None, typer.Option(
-        "--client", help="Client reference: initials or a practice ID.")] = None,
-    answers: Annotated[Path | None, typer.Option(
-        "--answers", help="TOML answers file; answered questions are not asked again.",
-        dir_okay=False)] = None,
-    no_input: Annotated[bool, typer.Option(
-        "--no-input", help="Never prompt; missing or invalid answers end with exit 3.")] = False,
-    instruments: Annotated[str | None, typer.Option(
-        "--instruments", help="Extra instruments, comma-separated: odi, rmdq.")] = None,
-    from_: Annotated[str | None, typer.Option(
-        "--from", help="Follow-up visit: a previous session's answers become the defaults.")
-    ] = None,
-    resume: Annotated[str | None, typer.Option(
-        "--resume", help="Continue an interrupted (draft) session.")] = None,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="Print the JSON document to stdout; messages go to stderr.")] = False,
-    no_save: Annotated[bool, typer.Option(
-        "--no-save", help="Show the plan without saving a session.")] = False,
-    demo: Annotated[bool, typer.Option(
-        "--demo", help="Run a complete sample interview (no typing) and show its plan.")
-    ] = False,
-    discard: Annotated[str | None, typer.Option(
-        "--discard", help="Delete a draft (unfinished) session, after a typed confirmation.")
-    ] = None,
-    yes: Annotated[bool, typer.Option(
-        "--yes", help="With --discard: delete without asking.")] = False,
-) -> None:
-    """Run the interview with a client and show (and save) their plan."""
-    from .. import visit as domain
-    from ..clinical.questionnaire import load_registry
-    from ..records import storage
-    from ..records.session import to_document
-
-    if discard is not None:
-        others = [name for name, given in (
-            ("--client", client is not None), ("--answers", answers is not None),
-            ("--no-input", no_input), ("--instruments", instruments is not None),
-            ("--from", from_ is not None), ("--resume", resume is not None),
-            ("--json", as_json), ("--no-save", no_save), ("--demo", demo)) if given]
-        if others:
-            raise UsageError(f"--discard cannot be combined with {', '.join(others)}")
-        _discard(discard, ask=not yes)
-        return
-    if yes:
-        raise UsageError("--yes goes with --discard only")
-    if demo:
-        if answers is not None or resume or from_:
-            raise UsageError("--demo cannot be combined with --answers, --resume or --from")
-        answers = _demo_answers()
-        no_input = True
-    registry = load_registry(storage.questionnaires_dir())
-    st = domain.start(registry, client=client, answers_file=answers, instruments=instruments,
-                      resume=resume, follow_up=from_)
-    for message in st.warnings:
-        _warn(message)
-    if no_input:
-        try:
-            client_ref = domain.require_complete(st)
-        except AnswersError:
-            _emergency_first(st)
-            raise
-        session = domain.finish(st, client_ref, st.answers, st.skipped)
-    else:
-        session = _interactive(st, save=not no_save, as_json=as_json)
-    for warning in session.plan.warnings if session.plan else ():
-        _warn(warning)
-    if not no_save:
-        session, path = _save_or_keep(session, new=st.resumed is None)
-        _info(f"Saved session {session.id} to {path}")
-    if as_json:
-        sys.stdout.write(json.dumps(to_document(session), indent=2, ensure_ascii=False) + "\n")
-        return
-    from ..exports import plan_of
-    from ..output.terminal import make_console, print_plan
-
-    print_plan(make_console(), plan_of(session), client=session.client,
-               session_id=None if no_save else session.id, created=session.created)
-
-
-def _save_or_keep(session: Session, *, new: bool) -> tuple[Session, Path]:
-    """Save; if the data folder refuses, print the answers so the interview is not lost."""
-    from ..errors import StorageError
-    from ..records import storage
-
-    try:
-        saved, path = storage.save_session(session, new=new)
-    except StorageError as exc:
-        import tomli_w
-
-        from ..records.session import to_toml_dict
-
-        kept = {"client": session.client, "answers": to_toml_dict(session)["answers"]}
-        sys.stdout.write(tomli_w.dumps(kept))
-        raise StorageError(
-            f"{exc}. The answers are printed above as an answers file: save them and run "
-            "`backpain assess --answers FILE` once the data folder is writable") from None
-    if saved.client != session.client:
-        _info(f"backpain: note: client {session.client} is the existing client "
-              f"{saved.client} (references do not depend on case); saved as {saved.client}")
-    return saved, path
-
-
-def _demo_answers() -> Path:
-    from importlib import resources
-
-    # Through the package, not a folder beside cli.py: pyproject maps backpain_cli.data to
-    # examples/, which only an installed wheel puts inside backpain_cli/.
-    return Path(str(resources.files("backpain_cli.data") / "demo.answers.toml"))
-
-
-def _emergency_first(st: Start) -> None:
-    """With an emergency sign among the answers, the referral comes before any problem
-    list, so that no one misses it (CLINICAL.md, "Stop at an emergency")."""
-    from .. import visit as domain
-
-    plan = domain.emergency_plan(st.answers)
-    if plan is not None:
-        import shutil
-        import textwrap
-
-        from ..output.terminal import emergency_lines
-
-        width = min(shutil.get_terminal_size().columns, 100) - 1
-        lines = (textwrap.fill(line, width, break_long_words=False)
-                 for line in emergency_lines(plan))
-        sys.stderr.write("\n".join(lines) + "\n\n")
-
-
-def _discard(ref: str, *, ask: bool) -> None:
-    """`assess --discard SESSION`: delete a draft after the practitioner types "yes"."""
-    from .. import visit as domain
-    from ..errors import NoTerminalError
-
-    session, path = domain.draft_to_discard(ref)
-    if ask:
-        if not sys.stdin.isatty():
-            raise NoTerminalError("standard input is not a terminal, so the deletion cannot "
-                                  "be confirmed; add --yes to delete the draft without asking")
-        from prompt_toolkit.output import create_output
-
-        from ..interview import QuestionaryAsker, confirm_typed
-
-        asker = QuestionaryAsker(output=create_output(stdout=sys.stderr))
-        count = len(session.answers)
-        if not confirm_typed(asker, f"Delete draft {session.id} of client {session.client} "
-                             f"({count} answer{'s' if count != 1 else ''})? Type yes to "
-                             "delete it:", "yes"):
-            _info(f"Nothing deleted; draft {session.id} is kept.")
-            return
-    domain.discard(session, path)
-    _info(f"Deleted draft {session.id} ({path})")
-
-
-def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
-    """Ask what is missing; on Ctrl-C save what we have as a draft and exit 130."""
-    from .. import visit as domain
-    from ..clinical.answers import next_question
-    from ..clinical.triage import is_emergency
-    from ..errors import Interrupted, NoTerminalError
-
-    # Once an emergency sign is answered, no other question is required (CLINICAL.md).
-    needs_prompt = (st.client is None or bool(st.validation.problems)
-                    or (next_question(st.modules, st.answers, st.skipped) is not None
-                        and not is_emergency(st.answers)))
-    terminal = sys.stdin.isatty()
-    # Checked before the warnings below, which promise to ask again.
-    if needs_prompt and not terminal:
-        _emergency_first(st)
-        raise NoTerminalError(
-            "answers are missing or invalid and standard input is not a terminal; give them "
-            "with --answers FILE and --client, and add --no-input to list every problem "
-            "instead of asking")
-    for problem in st.file_problems:
-        _warn(f"answers file: {problem}")
-    for problem in st.validation.problems:
-        _warn(f"{problem} — it will be asked again")
-    for unknown in st.validation.unknown:
-        _warn(f"{st.validation.unknown_problem(unknown)}, ignored")
-    if not terminal and st.client is not None:
-        # Nothing is required (an emergency sign, or nothing left): no prompt at all.
-        return domain.finish(st, st.client, st.answers, st.skipped)
-    if st.resumed is not None:
-        count = len(st.answers)
-        _info(f"Resuming draft {st.resumed.id} for client {st.resumed.client}: {count} "
-              f"answer{'s' if count != 1 else ''} kept.")
-    elif st.follows is not None:
-        _info(f"Follow-up visit for client {st.client} after session {st.follows}.")
-    from ..interview import QuestionaryAsker, ask_client, run_interview
-
-    output = None
-    if as_json or not sys.stdout.isatty():
-        # Keep stdout for the result: prompts go to the terminal on stderr.
-        from prompt_toolkit.output import create_output
-
-        output = create_output(stdout=sys.stderr)
-    asker = QuestionaryAsker(output=output)
-    client = st.client or ask_client(asker)
-    answers: dict[str, Any] = dict(st.answers)
-    skipped: set[str] = set(st.skipped)
-    try:
-        run_interview(st.modules, answers, skipped, asker, st.defaults)
-    except Interrupted:
-        if not save:
-            _info("Interrupted; nothing saved (--no-save).")
-            raise
-        session = domain.draft(st, client, answers, skipped)
-        session, path = _save_or_keep(session, new=st.resumed is None)
-        raise Interrupted(
-            f"interrupted; draft saved to {path}\n"
-            f"  resume with: backpain assess --resume {session.id}") from None
-    return domain.finish(st, client, answers, skipped)
-
-
-@questionnaires_app.command("list")
-def questionnaires_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    """List the questionnaire modules: id, version, questions, source."""
-    from ..clinical.questionnaire import load_registry
-    from ..records import storage
-
-    registry = load_registry(storage.questionnaires_dir())
-    # The descriptions (sources, licences) live here and in the README, not in the interview.
-    rows = [{"id": m.id, "version": m.version, "title": m.title, "questions": len(m.questions),
-             "optional": m.optional, "source": "shipped" if m.shipped else m.source,
-             "description": m.description}
-            for m in registry.modules]
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    from rich.table import Table
-
-    from ..output.terminal import make_console
-    from ..safe_text import visible
-
-    table = Table(title="Questionnaire modules", title_justify="left")
-    for col in ("id", "version", "questions", "included", "source"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(str(r["id"]), str(r["version"]), str(r["questions"]),
-                      "with --instruments" if r["optional"] else "always",
-                      visible(str(r["source"])))
-    console = make_console()
-    console.print(table)
-    for m in registry.modules:
-        if m.description:
-            # markup=False: a practitioner's own text may hold [brackets].
-            console.print(f"\n{m.id}: {m.description}", markup=False)
-
-
-@questionnaires_app.command("check")
-def questionnaires_check(
-    paths: Annotated[list[Path] | None, typer.Argument(
-        help="Files to check (default: the shipped and your own modules).")] = None,
-) -> None:
-    """Validate questionnaire files; report every problem (exit 1 if any)."""
-    from ..clinical.questionnaire import check
-    from ..errors import QuestionnaireError
-    from ..records import storage
-
-    registry, problems = check(storage.questionnaires_dir(), paths or ())
-    if problems or registry is None:
-        raise QuestionnaireError(problems)
-    _info(f"ok: {len(registry.modules)} modules, "
-          f"{sum(len(m.questions) for m in registry.modules)} questions")
-
-
-# Commands that live in their own modules (review, export) register themselves here.
-from . import export, review  # noqa: E402
-
+assess.register(app)
 review.register(app)
 export.register(app)
+questionnaires.register(app)

@@ -1,20 +1,33 @@
 """`backpain review`: the listing, one re-scored session, or one client's history.
 
-Kept thin and lazy: the domain is in review.py and the rich output in render_review.py,
-both imported inside the command so that registering it costs nothing at startup, and
-nothing here ever imports questionary or prompt_toolkit (`review SESSION` must start fast).
+Two ways in, one behaviour: the typer command that `register` adds, and the start-up
+dispatch in cli/__init__.py, which hands the common `backpain review SESSION|CLIENT
+[--json]` straight to `run_review` because importing typer and building the command tree
+would take a third of its start-up budget (12 times a bare interpreter start, PRODUCT.md,
+"Performance"). So this module imports typer only inside `register`, and nothing here ever
+imports questionary or prompt_toolkit.
+
+No `from __future__ import annotations` here: typer reads the command's annotations, which
+name `typer` and `Annotated` imported inside `register` and so must be evaluated there.
 """
 
-from __future__ import annotations
-
-from typing import Annotated
-
-import typer
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 
+if TYPE_CHECKING:
+    import typer
 
-def register(app: typer.Typer) -> None:
+    from ..records.storage import Unreadable
+
+
+def register(app: "typer.Typer") -> None:
+    from typing import Annotated
+
+    import typer
+
     @app.command()
     def review(
         target: Annotated[str | None, typer.Argument(
@@ -37,8 +50,6 @@ def register(app: typer.Typer) -> None:
             "--json", help="Print JSON to stdout; problems go to stderr.")] = False,
     ) -> None:
         """List sessions, re-run one through today's rules, or show a client's history."""
-        from .review_run import run_due, run_review
-
         if due:
             if target is not None or client is not None or limit is not None:
                 raise UsageError("--due lists every client; it takes no SESSION or CLIENT "
@@ -51,3 +62,53 @@ def register(app: typer.Typer) -> None:
             raise UsageError("--client and --limit only apply to the listing (no SESSION or "
                              "CLIENT argument); for one client use: backpain review CLIENT")
         run_review(target, client=client, limit=limit, as_json=as_json)
+
+
+def run_review(target: str | None, *, client: str | None = None, limit: int | None = None,
+               as_json: bool = False) -> None:
+    from .. import review as domain
+
+    result = domain.review(
+        target, client=client, limit=domain.DEFAULT_LIMIT if limit is None else limit)
+    if as_json:
+        import json
+
+        sys.stdout.write(
+            json.dumps(domain.document(result), indent=2, ensure_ascii=False) + "\n")
+    else:
+        from ..output.terminal import make_console
+        from ..output.terminal_review import print_result
+
+        print_result(make_console(), result)
+    sys.stdout.flush()
+    _report_unreadable(domain.unreadable_of(result), domain.notes_of(result))
+
+
+def _report_unreadable(unreadable: Sequence["Unreadable"], notes: Sequence[str] = ()) -> None:
+    from ..safe_text import visible
+
+    # After the output, so a terminal shows the problems below the table they concern.
+    for u in unreadable:
+        sys.stderr.write(f"backpain: warning: {visible(f'{u.path}: {u.reason}')}\n")
+    for note in notes:
+        sys.stderr.write(f"backpain: warning: {visible(note)}\n")
+
+
+def run_due(on: str | None, *, as_json: bool = False) -> None:
+    """`backpain review --due [--on DATE]`."""
+    from .. import review as domain
+
+    day = domain.parse_day(on) if on is not None else None
+    result = domain.due_list(day)
+    if as_json:
+        import json
+
+        sys.stdout.write(
+            json.dumps(domain.due_document(result), indent=2, ensure_ascii=False) + "\n")
+    else:
+        from ..output.terminal import make_console
+        from ..output.terminal_review import print_result
+
+        print_result(make_console(), result)
+    sys.stdout.flush()
+    _report_unreadable(result.unreadable)

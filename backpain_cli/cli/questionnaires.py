@@ -1,0 +1,72 @@
+"""`backpain questionnaires list|check`: the questionnaire modules and their validation."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+questionnaires_app = typer.Typer(help="List and check questionnaire modules.",
+                                 no_args_is_help=True, rich_markup_mode=None)
+
+
+def register(app: typer.Typer) -> None:
+    # Errors raised here reach the root group's invoke, the one place that maps them.
+    app.add_typer(questionnaires_app, name="questionnaires")
+
+
+@questionnaires_app.command("list")
+def questionnaires_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List the questionnaire modules: id, version, questions, source."""
+    from ..clinical.questionnaire import load_registry
+    from ..records import storage
+
+    registry = load_registry(storage.questionnaires_dir())
+    # The descriptions (sources, licences) live here and in the README, not in the interview.
+    rows = [{"id": m.id, "version": m.version, "title": m.title, "questions": len(m.questions),
+             "optional": m.optional, "source": "shipped" if m.shipped else m.source,
+             "description": m.description}
+            for m in registry.modules]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    from rich.table import Table
+
+    from ..output.terminal import make_console
+    from ..safe_text import visible
+
+    table = Table(title="Questionnaire modules", title_justify="left")
+    for col in ("id", "version", "questions", "included", "source"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), str(r["version"]), str(r["questions"]),
+                      "with --instruments" if r["optional"] else "always",
+                      visible(str(r["source"])))
+    console = make_console()
+    console.print(table)
+    for m in registry.modules:
+        if m.description:
+            # markup=False: a practitioner's own text may hold [brackets].
+            console.print(f"\n{m.id}: {m.description}", markup=False)
+
+
+@questionnaires_app.command("check")
+def questionnaires_check(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files to check (default: the shipped and your own modules).")] = None,
+) -> None:
+    """Validate questionnaire files; report every problem (exit 1 if any)."""
+    from ..clinical.questionnaire import check
+    from ..errors import QuestionnaireError
+    from ..records import storage
+
+    registry, problems = check(storage.questionnaires_dir(), paths or ())
+    if problems or registry is None:
+        raise QuestionnaireError(problems)
+    sys.stderr.write(f"ok: {len(registry.modules)} modules, "
+                     f"{sum(len(m.questions) for m in registry.modules)} questions\n")
