@@ -84,6 +84,16 @@ class SessionFileError(BackpainError):
         super().__init__(f"{path}: {reason}")
 
 
+class SettingsError(BackpainError):
+    """The settings file (config.toml) cannot be read, or holds a key or value that does
+    not fit: every command that needs the settings stops (exit 1) until it is fixed."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
 class StorageError(BackpainError):
     """The data folder cannot be written (read-only, full, permissions)."""
 

@@ -5,6 +5,8 @@ Other test modules rely on these names; keep them stable:
 - ``backpain_home`` (autouse): every test runs with ``BACKPAIN_HOME`` pointing at a fresh,
   not yet created folder under ``tmp_path``, so no test can read or write the practitioner's
   real data folder.
+- ``backpain_config`` (autouse): ``BACKPAIN_CONFIG`` points at ``config.toml`` in a fresh,
+  not yet created folder under ``tmp_path``, so no test reads the practitioner's settings.
 - ``complete_answers``: a valid answer to every question the default interview shows,
   built by walking the shipped modules, as a fresh ``dict`` in answers-file form (multi
   answers as lists). No red flag is raised and every "none" choice is taken where one
@@ -65,6 +67,13 @@ def backpain_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "backpain-home"
     monkeypatch.setenv("BACKPAIN_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def backpain_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "backpain-config" / "config.toml"
+    monkeypatch.setenv("BACKPAIN_CONFIG", str(path))
+    return path
 
 
 def valid_answer(q: Question) -> AnswerValue:

@@ -25,14 +25,13 @@ recognise them:
 
 The identifier system and canonical base come from the practice's settings; their defaults
 (`DEFAULT_PRACTICE_NAMESPACE`) are URNs under the project's own namespace, which name the
-practice without pretending to be an address that resolves. `uri_problem` is the one check
-of both values.
+practice without pretending to be an address that resolves. `uri_problem` (records.settings)
+is the one check of both values.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import urllib.parse
 import uuid
 from collections.abc import Mapping
@@ -41,37 +40,16 @@ from typing import Any
 from ..clinical.questionnaire import Module, Question, Registry
 from ..errors import BackpainError
 from ..records.session import Session, iso_utc
+
+# The rules of the settings' FHIR values live with the settings, which check them on reading.
+from ..records.settings import PRACTICE_NAMESPACE_PREFIX, uri_problem
+from ..records.settings import practice_namespace as practice_namespace
 from . import fhir, fhir_questionnaire
 
-PRACTICE_NAMESPACE_PREFIX = "urn:backpain:practice:"
 # Until a practice has its own id (a random one, created once and kept in the settings).
 DEFAULT_PRACTICE_NAMESPACE = f"{PRACTICE_NAMESPACE_PREFIX}unconfigured"
 FOLLOWS_URL = f"{fhir.BASE}/StructureDefinition/follows"
 CLIENT_PREFIX = "client/"
-
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S")
-# `|` `,` `$` `\` are special in a FHIR search value, `#` and `?` end a URL's path.
-_UNSAFE = frozenset("|,$\\#?")
-
-
-def practice_namespace(practice_id: uuid.UUID) -> str:
-    """The default identifier system and canonical base of a practice with this id."""
-    return f"{PRACTICE_NAMESPACE_PREFIX}{practice_id}"
-
-
-def uri_problem(value: str) -> str | None:
-    """Why `value` cannot be an identifier system or canonical base, or None if it can."""
-    if not _SCHEME.match(value):
-        return "must be an absolute URI such as https://example.org/fhir or urn:..."
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
-        return "must not contain spaces or control characters"
-    bad = sorted(set(value) & _UNSAFE)
-    if bad:
-        return f"must not contain {' '.join(bad)}"
-    if value.endswith("/"):
-        return "must not end with /"
-    return None
-
 
 def _checked(key: str, value: str) -> str:
     problem = uri_problem(value)

@@ -40,14 +40,32 @@ _CLIENT_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
 _SESSION_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 
-def data_dir() -> Path:
-    """`$BACKPAIN_HOME` when set, else the platform's user data folder for backpain."""
+# Where the data folder in use was chosen (`backpain where`).
+FROM_HOME = "$BACKPAIN_HOME"
+FROM_SETTINGS = "data_dir in the settings"
+FROM_DEFAULT = "the default"
+
+
+def data_dir_and_source() -> tuple[Path, str]:
+    """The data folder and where it was chosen: `$BACKPAIN_HOME` when set, else `data_dir`
+    in the settings, else the platform's user data folder for backpain."""
     home = os.environ.get("BACKPAIN_HOME")
     if home:
-        return Path(home).expanduser()
-    import platformdirs  # only needed when BACKPAIN_HOME is not set
+        return Path(home).expanduser(), FROM_HOME
+    # Only without BACKPAIN_HOME: `review SESSION` then needs the settings file as well.
+    from .settings import load
 
-    return platformdirs.user_data_path("backpain", appauthor=False)
+    configured = load().data_dir
+    if configured is not None:
+        return configured, FROM_SETTINGS
+    import platformdirs  # only needed when no data folder is given
+
+    return platformdirs.user_data_path("backpain", appauthor=False), FROM_DEFAULT
+
+
+def data_dir() -> Path:
+    """`$BACKPAIN_HOME` when set, else `data_dir` in the settings, else the platform's."""
+    return data_dir_and_source()[0]
 
 
 def sessions_dir(root: Path | None = None) -> Path:
@@ -95,6 +113,18 @@ def _ensure_dir(path: Path, root: Path) -> None:
             d.mkdir(mode=DIR_MODE)
         # mkdir's mode is filtered by the umask; health data folders must be private.
         os.chmod(d, DIR_MODE)
+
+
+def ensure_private_dir(folder: Path) -> None:
+    """Create `folder` (0700) if it is missing; an existing folder is left as it is.
+
+    For the settings file's folder, which may be one the practitioner chose and shares
+    with other files ($BACKPAIN_CONFIG): only what backpain creates is made private.
+    """
+    try:
+        _ensure_dir(folder, folder)
+    except OSError as exc:
+        raise StorageError(_describe(exc, folder)) from None
 
 
 def _fsync_dir(path: Path) -> None:
