@@ -16,8 +16,9 @@ from .clinical.legacy import current_answers
 from .clinical.model import Plan
 from .clinical.questionnaire import AnswerValue, Module, Registry
 from .clinical.triage import is_emergency
-from .errors import AnswersError, BackpainError, Problem, UsageError
+from .errors import AnswersError, BackpainError, Problem, SettingsError, UsageError
 from .records.session import ModuleRef, Session
+from .records.settings import Practice, Settings
 from .records.storage import (
     find_ref,
     new_session_id,
@@ -28,15 +29,33 @@ from .records.storage import (
 )
 
 
-def parse_instruments(text: str | None, registry: Registry) -> tuple[str, ...]:
+def instrument_names(text: str | None,
+                     registry: Registry) -> tuple[tuple[str, ...], str | None]:
+    """The instruments `text` names (comma-separated, any case), and what is wrong if one
+    of them is unknown: the one rule for `--instruments` and the `instruments` setting."""
     if not text:
-        return ()
+        return (), None
     names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
     unknown = [n for n in names if n not in registry.optional_ids]
     if unknown:
-        raise UsageError(
-            f"--instruments: unknown instrument {', '.join(unknown)}; choose from "
-            f"{', '.join(registry.optional_ids)}")
+        return names, (f"unknown instrument {', '.join(unknown)}; choose from "
+                       f"{', '.join(registry.optional_ids)}")
+    return names, None
+
+
+def parse_instruments(text: str | None, registry: Registry) -> tuple[str, ...]:
+    names, problem = instrument_names(text, registry)
+    if problem is not None:
+        raise UsageError(f"--instruments: {problem}")
+    return names
+
+
+def configured_instruments(settings: Settings, registry: Registry) -> tuple[str, ...]:
+    """The `instruments` setting; one the questionnaires do not know is a broken setting
+    (exit 1), not wrong usage: nothing on the command line is wrong."""
+    names, problem = instrument_names(settings.instruments, registry)
+    if problem is not None:
+        raise SettingsError(str(settings.path), f"instruments: {problem}")
     return names
 
 
@@ -57,6 +76,8 @@ class Start:
     warnings: list[str] = field(default_factory=list)
     # False when the answers file had no usable [answers] table (PRODUCT.md: one problem).
     file_has_answers: bool = True
+    # The practice and practitioner from the settings, recorded in the session.
+    practice: Practice = field(default_factory=Practice)
 
 
 def start(
@@ -68,8 +89,18 @@ def start(
     resume: str | None = None,
     follow_up: str | None = None,
     root: Path | None = None,
+    settings: Settings | None = None,
 ) -> Start:
-    """Collect what is already known: a resumed draft, a previous visit, an answers file."""
+    """Collect what is already known: a resumed draft, a previous visit, an answers file.
+
+    `settings` (the settings file when None) give the practice to record and the default
+    instruments: `--instruments` replaces them; a resumed draft keeps its own, and a
+    follow-up visit those of the visit it follows when that had any.
+    """
+    if settings is None:
+        from .records.settings import load
+
+        settings = load()
     chosen = parse_instruments(instruments, registry)
     raw: dict[str, object] = {}
     skipped: set[str] = set()
@@ -107,6 +138,8 @@ def start(
         ref_client = previous.client
         chosen = chosen or tuple(i for i in previous.instruments
                                  if i in registry.optional_ids)
+    if instruments is None and resumed is None and not chosen:
+        chosen = configured_instruments(settings, registry)
     if resumed is not None and resumed.follows and not defaults:
         # A follow-up visit interrupted and resumed keeps the last visit's answers as
         # defaults; if that session is gone, the questions are simply asked without them.
@@ -141,7 +174,8 @@ def start(
             "ignored answers to questions not asked in this interview (hidden by an earlier "
             f"answer or an instrument not included): {', '.join(validation.dropped)}")
     return Start(modules, chosen, checked, dict(validation.answers), skipped, validation,
-                 defaults, follows, resumed, file_problems, warnings, file_has_answers)
+                 defaults, follows, resumed, file_problems, warnings, file_has_answers,
+                 settings.practice)
 
 
 def follow_up_defaults(registry: Registry,
@@ -179,13 +213,16 @@ def module_refs(modules: Sequence[Module]) -> tuple[ModuleRef, ...]:
 
 def _new_or_resumed(st: Start, client: str, status: str) -> Session:
     if st.resumed is not None:
+        # The same visit, resumed: the practice it recorded when it began (a draft saved
+        # before backpain recorded one takes today's).
         return Session(
             id=st.resumed.id, client=client, created=st.resumed.created, status=status,
-            answers={}, questionnaires=(), instruments=st.instruments, follows=st.follows)
+            answers={}, questionnaires=(), instruments=st.instruments, follows=st.follows,
+            practice=st.resumed.practice or st.practice)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     return Session(id=new_session_id(now), client=client, created=now, status=status,
                    answers={}, questionnaires=(), instruments=st.instruments,
-                   follows=st.follows)
+                   follows=st.follows, practice=st.practice)
 
 
 def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
@@ -203,7 +240,7 @@ def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
         answers=dict(final.answers), questionnaires=module_refs(st.modules),
         instruments=st.instruments, plan=plan, follows=st.follows, skipped=kept_skips,
         # Questions left unasked because an emergency sign made them unnecessary.
-        ended_early="emergency" if final.waived else None)
+        ended_early="emergency" if final.waived else None, practice=base.practice)
 
 
 def draft(st: Start, client: str, answers: Mapping[str, AnswerValue],
@@ -214,7 +251,7 @@ def draft(st: Start, client: str, answers: Mapping[str, AnswerValue],
     return Session(
         id=base.id, client=client, created=base.created, status="draft", answers=kept,
         questionnaires=module_refs(st.modules), instruments=st.instruments,
-        follows=st.follows, skipped=tuple(sorted(skipped)))
+        follows=st.follows, skipped=tuple(sorted(skipped)), practice=base.practice)
 
 
 def draft_to_discard(ref: str, root: Path | None = None) -> tuple[Session, Path]:

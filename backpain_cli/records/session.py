@@ -16,6 +16,7 @@ from typing import Any
 from .. import __version__
 from ..clinical.model import Plan, Recommendation, RedFlag, ScoreValue
 from ..clinical.questionnaire import AnswerValue, Module
+from .settings import Practice, text_problem
 
 # Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; this
 # version reads schema 1 and 2 and writes 2.
@@ -23,6 +24,9 @@ SCHEMA = 2
 STATUSES = ("completed", "draft")
 # Why an interview ended before every question was asked (CLINICAL.md, "Stop at an emergency").
 ENDED_EARLY = ("emergency",)
+# The practice and practitioner of the visit (optional top-level keys of both forms): the
+# names of the settings they are copied from when the session is made.
+PRACTICE_KEYS = ("practice_name", "practice_contact", "practitioner")
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,9 @@ class Session:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # "emergency" when the interview stopped at an emergency sign; None for a full interview.
     ended_early: str | None = None
+    # Who saw the client, from the settings at the visit; its handout shows this, not
+    # whatever the settings say by the time it is exported.
+    practice: Practice = field(default_factory=Practice)
 
     @property
     def is_draft(self) -> bool:
@@ -92,6 +99,12 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
+def practice_dict(practice: Practice) -> dict[str, str]:
+    """The practice's keys that have a value, in both forms' order."""
+    values = (practice.name, practice.contact, practice.practitioner)
+    return {k: v for k, v in zip(PRACTICE_KEYS, values, strict=True) if v}
+
+
 def to_toml_dict(session: Session) -> dict[str, Any]:
     """The session file's content. Unanswered questions are simply absent."""
     doc: dict[str, Any] = {
@@ -107,6 +120,7 @@ def to_toml_dict(session: Session) -> dict[str, Any]:
         doc["follows"] = session.follows
     if session.ended_early:
         doc["ended_early"] = session.ended_early
+    doc.update(practice_dict(session.practice))
     if session.instruments:
         doc["instruments"] = list(session.instruments)
     if session.skipped:
@@ -134,6 +148,7 @@ def to_document(session: Session) -> dict[str, Any]:
         doc["follows"] = session.follows
     if session.ended_early:
         doc["ended_early"] = session.ended_early
+    doc.update(practice_dict(session.practice))
     doc["answers"] = {k: _toml_value(v) for k, v in session.answers.items()}
     if session.plan is not None:
         doc.update(plan_dict(session.plan))
@@ -333,6 +348,7 @@ def from_toml_dict(data: dict[str, Any]) -> Session:
     ended_early = data.get("ended_early")
     if ended_early is not None and ended_early not in ENDED_EARLY:
         raise SessionFormatError(f"field 'ended_early' has an unknown value {ended_early!r}")
+    practice = _practice(data)
     instruments = data.get("instruments", [])
     skipped = data.get("skipped", [])
     for name, lst in (("instruments", instruments), ("skipped", skipped)):
@@ -343,5 +359,16 @@ def from_toml_dict(data: dict[str, Any]) -> Session:
         status=status, answers=answers, questionnaires=tuple(qrefs),
         instruments=tuple(instruments), plan=_plan(data), follows=follows,
         skipped=tuple(skipped), tool_version=str(data.get("tool_version", "?")),
-        schema=SCHEMA, ended_early=ended_early,
+        schema=SCHEMA, ended_early=ended_early, practice=practice,
     )
+
+
+def _practice(data: Mapping[str, Any]) -> Practice:
+    """The practice of the visit, checked as the settings it came from are."""
+    for key in PRACTICE_KEYS:
+        if key in data:
+            problem = text_problem(data[key])
+            if problem is not None:
+                raise SessionFormatError(f"field {key!r} {problem}")
+    name, contact, practitioner = (data.get(k) for k in PRACTICE_KEYS)
+    return Practice(name, contact, practitioner)
