@@ -132,13 +132,13 @@ def test_a_clients_exact_name_wins_over_a_session_id_prefix(home: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ((), "--format is required: md, html, pdf, json, fhir or csv"),
+    ((), "--format is required: md, html, pdf, json, jsonl, fhir or csv"),
     (("--format", "md"), "name a SESSION or CLIENT to export, or use --all or --client REF"),
     (("--all", "--format", "md"),
-     "--all and --client export csv or json (JSON Lines), not md; for md, name a session "
+     "--all and --client export csv or jsonl (JSON Lines), not md; for md, name a session "
      "or a client instead"),
     (("--client", CLIENT, "--format", "fhir"),
-     "--all and --client export csv or json (JSON Lines), not fhir; for fhir, name a "
+     "--all and --client export csv or jsonl (JSON Lines), not fhir; for fhir, name a "
      "session or a client instead"),
     ((LATEST, "--all", "--format", "csv"),
      "give one of: a SESSION or CLIENT, --all, or --client REF"),
@@ -157,7 +157,8 @@ def test_wrong_usage_exits_2(home: Path, args: tuple[str, ...], message: str) ->
 def test_unknown_format_is_a_usage_error(home: Path) -> None:
     result = run(LATEST, "--format", "docx")
     assert result.exit_code == 2, result.output
-    assert "'docx' is not one of 'md', 'html', 'pdf', 'json', 'fhir', 'csv'" in result.stderr
+    assert ("'docx' is not one of 'md', 'html', 'pdf', 'json', 'jsonl', 'fhir', 'csv'"
+            in result.stderr)
 
 
 def test_draft_exports_as_json_and_fhir(home: Path) -> None:
@@ -201,6 +202,7 @@ def test_help_documents_the_exit_code_for_skipped_files() -> None:
     (LATEST, "--format", "fhir"),
     ("--all", "--format", "csv"),
     ("--all", "--format", "json"),
+    ("--all", "--format", "jsonl"),
     ("--schema",),
 ])
 def test_output_file_is_private_and_matches_stdout(home: Path, out_dir: Path,
@@ -313,6 +315,56 @@ def test_all_on_an_empty_data_folder(backpain_home: Path) -> None:
     assert (jsonl.exit_code, jsonl.stdout) == (0, "")
 
 
+def json_lines(text: str) -> list[dict[str, Any]]:
+    lines = text.splitlines()
+    assert text == "".join(f"{line}\n" for line in lines)
+    return [json.loads(line) for line in lines]
+
+
+@pytest.mark.parametrize("scope", [("--all",), ("--client", CLIENT)],
+                         ids=["--all", "--client"])
+def test_jsonl_is_one_session_document_a_line(home: Path, scope: tuple[str, ...]) -> None:
+    result = run(*scope, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    docs = json_lines(result.stdout)
+    assert [d["session"] for d in docs] == ALL_IDS
+    for doc in docs:
+        single = run(doc["session"], "--format", "json")
+        assert single.exit_code == 0, single.output
+        assert doc == json.loads(single.stdout)
+
+
+@pytest.mark.parametrize("scope", [("--all",), ("--client", CLIENT)],
+                         ids=["--all", "--client"])
+def test_json_with_all_or_client_is_an_alias_of_jsonl(home: Path,
+                                                      scope: tuple[str, ...]) -> None:
+    jsonl = run(*scope, "--format", "jsonl")
+    alias = run(*scope, "--format", "json")
+    assert (alias.exit_code, alias.stderr) == (0, ""), alias.output
+    assert alias.stdout_bytes == jsonl.stdout_bytes
+
+
+def test_jsonl_of_a_session_is_its_document_on_one_line(home: Path) -> None:
+    line = run(LATEST, "--format", "jsonl")
+    assert line.exit_code == 0, line.output
+    document = run(LATEST, "--format", "json")
+    assert json_lines(line.stdout) == [json.loads(document.stdout)]
+
+
+def test_jsonl_of_a_client_is_every_session_of_the_client(home: Path) -> None:
+    # As csv: formats of a line a session give all of a client's sessions, not the latest.
+    by_name = run(CLIENT, "--format", "jsonl")
+    assert by_name.exit_code == 0, by_name.output
+    assert by_name.stdout_bytes == run("--client", CLIENT, "--format", "jsonl").stdout_bytes
+
+
+def test_help_says_json_is_an_alias_of_jsonl_for_bulk_exports(home: Path) -> None:
+    result = run("--help")
+    assert result.exit_code == 0, result.output
+    assert "json: with --all or --client, an alias of jsonl" in " ".join(result.stdout.split())
+
+
 CORRUPTIONS: list[tuple[str, bytes, str]] = [
     ("garbage", b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text"),
     ("truncated", b"", "the file is empty"),
@@ -335,7 +387,7 @@ def _corrupt(home: Path, content: bytes) -> Path:
     return path
 
 
-@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
 @pytest.mark.parametrize(("name", "content", "reason"), CORRUPTIONS,
                          ids=[c[0] for c in CORRUPTIONS])
 def test_all_skips_and_reports_an_unreadable_file(home: Path, fmt: str, name: str,

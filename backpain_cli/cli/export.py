@@ -1,7 +1,7 @@
 """`backpain export`: saved sessions as Markdown, HTML, JSON, FHIR or CSV.
 
 Thin on purpose: it picks what to export and where to, and leaves every format to
-`backpain_cli.exports`. Each exporter is imported only when its format is asked for, so the
+`backpain_cli.output`. Each exporter is imported only when its format is asked for, so the
 command never pays for prompts, FHIR libraries or formats it does not use.
 """
 
@@ -19,8 +19,9 @@ import typer
 from ..errors import UsageError
 
 if TYPE_CHECKING:
+    from ..clinical.followup import History
     from ..clinical.questionnaire import Registry
-    from ..exports import BulkResult
+    from ..records.listing import BulkResult
     from ..records.session import Session
     from ..records.storage import SessionRef
 
@@ -30,6 +31,7 @@ class Format(StrEnum):
     html = "html"
     pdf = "pdf"
     json = "json"
+    jsonl = "jsonl"
     fhir = "fhir"
     csv = "csv"
 
@@ -42,8 +44,9 @@ class BundleType(StrEnum):
 EPILOG = """\
 Formats: md (plain Markdown plan), html (a self-contained handout to print or send),
 pdf (that handout as an A4 PDF; needs -o FILE and: pip install 'backpain[pdf]'),
-json (the session document; one document per line with --all or --client),
-fhir (FHIR R4 Bundle; --bundle transaction for a FHIR server), csv (one row per session).
+json (the session document), jsonl (JSON Lines: one document a line; json: with --all or
+--client, an alias of jsonl), fhir (FHIR R4 Bundle; --bundle transaction for a FHIR
+server), csv (one row per session).
 
 CSV columns: session, client, date (UTC, ISO 8601), status, follows, triage, red_flags
 (ids separated by spaces), nprs_now, nprs_worst_week, startback_total,
@@ -78,7 +81,7 @@ def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from ..exports import write_bytes, write_text
+    from ..records.storage import write_bytes, write_text
 
     if isinstance(text, bytes):
         write_bytes(output, text, force=force)
@@ -116,27 +119,33 @@ def _fhir_transaction(session: Session) -> str:
 
 def _single(target: str, fmt: Format, output: Path | None, force: bool,
             bundle: BundleType = BundleType.collection) -> None:
-    from ..errors import NotFoundError
-    from ..exports import SkippedSessionsError, client_history, resolve
-    from ..records.storage import read_ref
+    from ..errors import NotFoundError, SkippedSessionsError
+    from ..records.targets import ClientTarget, load, load_client, resolve
 
     found = resolve(target)
-    history: Sequence[Session] = ()
+    history: History[Session] | None = None
     skipped = 0
-    if not isinstance(found, str):
-        session = read_ref(found)
-    elif fmt is Format.csv:
-        _bulk(fmt, output, force, found)
-        return
-    else:
-        h = client_history(found)
-        for bad in h.unreadable:
+    if isinstance(found, ClientTarget):
+        if found.note is not None:
+            sys.stderr.write(f"backpain: note: {found.note}\n")
+        if fmt in (Format.csv, Format.jsonl):
+            # Formats of a row a session: a client's are all of their sessions, as --client.
+            _bulk(fmt, output, force, found.client)
+            return
+        from ..clinical.followup import build_history
+
+        client = load_client(found.client)
+        for bad in client.unreadable:
             _report_unreadable(bad.path, bad.reason)
-        if not h.sessions:
-            raise NotFoundError(f"client {found} has no completed session to export")
-        skipped = len(h.unreadable)
-        session, history = h.latest, h.sessions
-    # md, html and pdf refuse a draft (export.plan_of): it has no plan to hand out yet.
+        completed = client.completed
+        if not completed:
+            raise NotFoundError(f"client {client.client} has no completed session to export")
+        skipped = len(client.unreadable)
+        # The latest visit's handout, with the client's visits and their change.
+        session, history = completed[-1], build_history(client.client, completed)
+    else:
+        session = load(found)
+    # md, html and pdf refuse a draft (session.plan_of): it has no plan to hand out yet.
     text: str | bytes
     if fmt is Format.pdf:
         from ..output import html as html_doc
@@ -155,6 +164,10 @@ def _single(target: str, fmt: Format, output: Path | None, force: bool,
         from ..output import json_doc
 
         text = json_doc.render(session)
+    elif fmt is Format.jsonl:
+        from ..output import json_doc
+
+        text = json_doc.line(session)
     elif fmt is Format.fhir and bundle is BundleType.transaction:
         text = _fhir_transaction(session)
     elif fmt is Format.fhir:
@@ -202,8 +215,8 @@ def _write_bulk(out: TextIO, fmt: Format, refs: Iterator[SessionRef], result: Bu
 
         csv_export.write_rows(out, refs, _report_unreadable, result)
         return
-    from ..exports import read_or_report
     from ..output import json_doc
+    from ..records.listing import read_or_report
     from ..records.storage import read_session
 
     for ref in refs:
@@ -213,7 +226,9 @@ def _write_bulk(out: TextIO, fmt: Format, refs: Iterator[SessionRef], result: Bu
 
 
 def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> None:
-    from ..exports import BulkResult, SkippedSessionsError, bulk_refs, streamed_output
+    from ..errors import SkippedSessionsError
+    from ..records.listing import BulkResult, bulk_refs
+    from ..records.storage import streamed_output
 
     tree = bulk_refs(client=client)
     # Reported before the rows; counted with the unreadable files, so the exit code says
@@ -258,7 +273,7 @@ def export(
     force: Annotated[bool, typer.Option(
         "--force", help="Let -o replace an existing file.")] = False,
     all_: Annotated[bool, typer.Option(
-        "--all", help="Every session, for audits: --format csv or json (JSON Lines).")
+        "--all", help="Every session, for audits: --format csv or jsonl (JSON Lines).")
     ] = False,
     client: Annotated[str | None, typer.Option(
         "--client", metavar="REF",
@@ -273,7 +288,7 @@ def export(
     """Export a session, a client's history or every session.
 
     SESSION or CLIENT with --format md, html, pdf (with -o FILE), json or fhir; --all or
-    --client REF with --format csv or json.
+    --client REF with --format csv or jsonl.
     """
     # A reader that goes away (`| head`) or a full disk under stdout: __main__.main.
     _export(target, fmt, output, force, all_, client, schema, bundle=bundle)
@@ -291,7 +306,7 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
         _emit(schema_text(), output, force)
         return
     if fmt is None:
-        raise UsageError("--format is required: md, html, pdf, json, fhir or csv")
+        raise UsageError("--format is required: md, html, pdf, json, jsonl, fhir or csv")
     if fmt is Format.pdf and output is None:
         raise UsageError(PDF_NEEDS_OUTPUT)
     if bundle is not None and fmt is not Format.fhir:
@@ -299,9 +314,10 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
     if all_ or client is not None:
         if target is not None or (all_ and client is not None):
             raise UsageError("give one of: a SESSION or CLIENT, --all, or --client REF")
-        if fmt not in (Format.csv, Format.json):
+        # json stays an alias of jsonl here: it is what --all --format json always wrote.
+        if fmt not in (Format.csv, Format.jsonl, Format.json):
             raise UsageError(
-                f"--all and --client export csv or json (JSON Lines), not {fmt.value}; for "
+                f"--all and --client export csv or jsonl (JSON Lines), not {fmt.value}; for "
                 f"{fmt.value}, name a session or a client instead")
         _bulk(fmt, output, force, client)
         return
