@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class BackpainError(Exception):
@@ -100,6 +104,27 @@ class StorageError(BackpainError):
 
 class OutputError(BackpainError):
     """Standard output cannot be written (a full disk, a device error)."""
+
+
+class OutputExistsError(BackpainError):
+    """`-o PATH` names an existing file and `--force` was not given."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} already exists; add --force to replace it")
+
+
+class SkippedSessionsError(BackpainError):
+    """Raised after an export finished without some unreadable session files (exit 1).
+
+    The export itself is complete for every other session; this only makes the exit code
+    say that something is missing from it.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        what = "session file could not be read and was" if count == 1 else (
+            "session files could not be read and were")
+        super().__init__(f"{count} {what} skipped (named above)")
 
 
 class NoTerminalError(BackpainError):

@@ -20,13 +20,13 @@ from .errors import AnswersError, BackpainError, Problem, SettingsError, UsageEr
 from .records.session import ModuleRef, Session
 from .records.settings import Practice, Settings
 from .records.storage import (
-    find_ref,
     new_session_id,
     read_ref,
     read_session,
     same_client,
     validate_client,
 )
+from .records.targets import resolve_session
 
 
 def instrument_names(text: str | None,
@@ -111,7 +111,7 @@ def start(
     if resume and follow_up:
         raise UsageError("--resume and --from cannot be used together")
     if resume:
-        resumed = read_ref(find_ref(resume, root))
+        resumed = read_ref(resolve_session(resume, "--resume", root))
         if not resumed.is_draft:
             raise BackpainError(
                 f"session {resumed.id} is already completed; use --from {resumed.id} for a "
@@ -123,7 +123,7 @@ def start(
         follows = resumed.follows
         chosen = chosen or resumed.instruments
     if follow_up:
-        previous = read_ref(find_ref(follow_up, root))
+        previous = read_ref(resolve_session(follow_up, "--from", root))
         if previous.is_draft:
             raise BackpainError(
                 f"session {previous.id} is an unfinished draft; continue it with "
@@ -144,7 +144,7 @@ def start(
         # A follow-up visit interrupted and resumed keeps the last visit's answers as
         # defaults; if that session is gone, the questions are simply asked without them.
         try:
-            previous = read_ref(find_ref(resumed.follows, root))
+            previous = read_ref(resolve_session(resumed.follows, "--from", root))
         except BackpainError:
             pass
         else:
@@ -256,7 +256,7 @@ def draft(st: Start, client: str, answers: Mapping[str, AnswerValue],
 
 def draft_to_discard(ref: str, root: Path | None = None) -> tuple[Session, Path]:
     """The draft `ref` names, for `assess --discard`; a completed session is never deleted."""
-    found = find_ref(ref, root)
+    found = resolve_session(ref, "--discard", root)
     session = read_ref(found)
     if not session.is_draft:
         raise BackpainError(

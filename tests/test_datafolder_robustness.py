@@ -642,9 +642,9 @@ def test_client_folders_differing_only_in_case_are_reported_and_read_as_one(
                            "sessions)"),
     (["review", "--client", "JD-42"], "no client 'JD-42' (did you mean JD-042?)"),
     (["export", "JD-42", "--format", "md"],
-     "no session or client named 'JD-42' (did you mean JD-042?)"),
+     "no session or client 'JD-42' (did you mean JD-042?)"),
     (["export", "--client", "JD-42", "--format", "csv"],
-     "no client named 'JD-42' (did you mean JD-042?)"),
+     "no client 'JD-42' (did you mean JD-042?)"),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
 def test_an_unknown_client_suggests_the_nearest(good: Path, args: list[str],
                                                 message: str) -> None:

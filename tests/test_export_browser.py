@@ -26,11 +26,12 @@ from typing import Any
 import pytest
 
 from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.followup import build_history
 from backpain_cli.clinical.questionnaire import AnswerValue, load_registry
-from backpain_cli.exports import client_history
 from backpain_cli.output import html as html_doc
 from backpain_cli.records.session import ModuleRef, Session
 from backpain_cli.records.storage import save_session
+from backpain_cli.records.targets import load_client
 
 pytestmark = pytest.mark.browser
 
@@ -143,8 +144,8 @@ def handouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             _session("JD-042", answers, start + dt.timedelta(days=21 * visit), ("odi",)),
             follows=previous)
         previous = save_session(session, root=home, new=True)[0].id
-    history = client_history("JD-042", root=home)
-    out["client-history"] = html_doc.render(history.latest, history.sessions)
+    visits = load_client("JD-042", root=home).completed
+    out["client-history"] = html_doc.render(visits[-1], build_history("JD-042", visits))
     paths = {}
     for name, text in out.items():
         paths[name] = folder / f"{name}.html"

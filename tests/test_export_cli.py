@@ -87,11 +87,14 @@ def test_client_means_latest_completed_session_even_after_a_draft(home: Path) ->
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("XX-999", "--format", "md"), "no session or client named 'XX-999'"),
+    (("XX-999", "--format", "md"),
+     "no session or client 'XX-999' (run backpain review to list sessions)"),
     (("2026", "--format", "md"),
-     "session id '2026' is ambiguous: " + ", ".join(sorted(ALL_IDS))),
-    (("../etc", "--format", "md"), "no session or client named '../etc'"),
-    (("--client", "XX-999", "--format", "csv"), "no client named 'XX-999'"),
+     "session id '2026' is ambiguous: " + ", ".join(sorted(ALL_IDS)) + "; give more of the id"),
+    (("../etc", "--format", "md"),
+     "no session or client '../etc' (run backpain review to list sessions)"),
+    (("--client", "XX-999", "--format", "csv"),
+     "no client 'XX-999' (run backpain review to list sessions)"),
     (("--client", "../x", "--format", "csv"),
      "invalid client reference '../x': use 1 to 64 ASCII letters, digits, '-', '_' or '.', "
      "not starting with '.' or '-'"),

@@ -37,6 +37,7 @@ from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.followup import build_history
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
 from backpain_cli.output import csv as csv_export
 from backpain_cli.output import fhir, json_doc, markdown
@@ -680,7 +681,7 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_html_charts_only_for_a_client_with_several_visits(utc: None) -> None:
     history = [sample(FIRST), sample(SECOND), sample(LATEST)]
-    with_history = html_doc.render(history[-1], history)
+    with_history = html_doc.render(history[-1], build_history("JD-042", history))
     assert with_history.count("<svg ") == 2
     assert ('<desc id="chart-pain-d">Worst pain in the week: 9 on 3 Sep, 7 on 1 Oct, 6 on '
             "29 Oct; Pain now: 7 on 3 Sep, 5 on 1 Oct, 4 on 29 Oct</desc>") in with_history
@@ -688,7 +689,7 @@ def test_html_charts_only_for_a_client_with_several_visits(utc: None) -> None:
             "1 Oct, 11.1 on 29 Oct</desc>") in with_history
     assert "For <strong>JD-042</strong> · 29 Oct 2026 · visit 3 of 3</p>" in with_history
     assert "<svg " not in html_doc.render(history[-1])
-    assert "<svg " not in html_doc.render(history[-1], history[-1:])
+    assert "<svg " not in html_doc.render(history[-1], build_history("JD-042", history[-1:]))
 
 
 def test_html_lists_each_evidence_source_once() -> None:

@@ -20,14 +20,15 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner, Result
 
-from backpain_cli import review
 from backpain_cli import visit as assess
 from backpain_cli.cli.app import app
+from backpain_cli.clinical import followup
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
 from backpain_cli.clinical.questionnaire import Registry, load_registry, shipped_paths
-from backpain_cli.records import summary
+from backpain_cli.output import review_json
+from backpain_cli.records import listing, summary
 from backpain_cli.records.session import Session, to_document
 from backpain_cli.records.storage import new_session_id, read_session, save_session
 
@@ -231,7 +232,7 @@ def test_listing_reads_only_the_sessions_it_shows(complete_answers: dict[str, An
         read.append(path)
         return real(path)
 
-    monkeypatch.setattr(review, "read_summary", counting)
+    monkeypatch.setattr(listing, "read_summary", counting)
     result = run("review")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
@@ -467,8 +468,8 @@ def test_a_changed_rule_shows_in_the_diff(complete_answers: dict[str, Any],
     assert [r["id"] for r in changes["removed"]] == [saved[0].id]
     assert changes["changed"] == [{
         "id": saved[1].id, "fields": ["title", "because"],
-        "before": review._rec_doc(saved[1]),
-        "after": {**review._rec_doc(saved[1]), "title": "Reworded", "because": ["age"]}}]
+        "before": review_json._rec_doc(saved[1]),
+        "after": {**review_json._rec_doc(saved[1]), "title": "Reworded", "because": ["age"]}}]
     assert changes["reordered"] is False
     assert doc["unchanged"] is False
 
@@ -610,7 +611,7 @@ def test_an_instrument_that_no_longer_exists(complete_answers: dict[str, Any]) -
     odi = {f"odi_{i}": 1 for i in range(1, 11)}
     session, _ = save({**complete_answers, **odi}, when=T0, instruments="odi")
     today = Registry(tuple(m for m in registry().modules if m.id != "odi"))
-    result = review.rescore(session, today)
+    result = followup.rescore(session, today)
     assert [(m.id, m.change) for m in result.questionnaires] == [("odi", "removed")]
     assert [(i.question, i.reason) for i in result.no_longer_fit] == [
         (f"odi_{i}", "no question has this id today (removed or renamed)") for i in range(1, 11)]
@@ -624,7 +625,7 @@ def test_answers_to_an_instrument_not_in_the_session_are_listed(
         complete_answers: dict[str, Any]) -> None:
     session, _ = save(complete_answers, when=T0)
     stray = replace(session, answers={**session.answers, "odi_1": 3})
-    result = review.rescore(stray, registry())
+    result = followup.rescore(stray, registry())
     assert [(i.question, i.value, i.reason) for i in result.no_longer_fit] == [
         ("odi_1", 3, "its questionnaire is not part of this session's interview")]
 
@@ -714,7 +715,7 @@ DIFFS: list[tuple[str, Plan, Plan, dict[str, Any]]] = [
 @pytest.mark.parametrize(("saved", "current", "expected"), [d[1:] for d in DIFFS],
                          ids=[d[0] for d in DIFFS])
 def test_diff_plans(saved: Plan, current: Plan, expected: dict[str, Any]) -> None:
-    diff = review.diff_plans(saved, current)
+    diff = followup.diff_plans(saved, current)
     got = {
         "added": [r.id for r in diff.added], "removed": [r.id for r in diff.removed],
         "changed": [(c.id, c.fields) for c in diff.changed], "reordered": diff.reordered,

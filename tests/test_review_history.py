@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from backpain_cli import review
 from backpain_cli.cli.app import app
+from backpain_cli.clinical.followup import Change
 from backpain_cli.clinical.model import Plan, RedFlag, ScoreValue
 from backpain_cli.output.terminal_review import bar
 from backpain_cli.records import storage
@@ -158,7 +158,7 @@ def test_the_handout_has_no_change_table_at_a_first_visit() -> None:
 ])
 def test_percent_change_is_truncated_so_it_never_shows_a_threshold_not_reached(
         before: int | float, after: int | float, percent: int | None) -> None:
-    change = review.Change("x", before, after, "improved")
+    change = Change("x", before, after, "improved")
     assert change.percent == percent
 
 

@@ -17,17 +17,11 @@ import tomli_w
 
 from backpain_cli import __version__
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
-from backpain_cli.errors import (
-    InvalidClientError,
-    NotFoundError,
-    SessionFileError,
-    StorageError,
-)
+from backpain_cli.errors import InvalidClientError, SessionFileError, StorageError
 from backpain_cli.records import storage
 from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
 from backpain_cli.records.storage import (
     data_dir,
-    find_ref,
     is_session_id,
     iter_refs,
     list_refs,
@@ -273,20 +267,6 @@ def test_list_refs_is_newest_first_and_filters_by_client(backpain_home: Path) ->
 
 def test_an_empty_data_folder_has_no_sessions() -> None:
     assert list(iter_refs()) == []
-
-
-def test_find_ref_by_id_or_unique_prefix(backpain_home: Path) -> None:
-    save_several()
-    assert find_ref("20261127T090000Z-bbbbbb").client == "CD"
-    assert find_ref("2026111").id == "20261115T090000Z-cccccc"
-    with pytest.raises(NotFoundError) as missing:
-        find_ref("2025")
-    assert str(missing.value) == "no session with id '2025'"
-    with pytest.raises(NotFoundError) as ambiguous:
-        find_ref("202611")
-    assert str(ambiguous.value) == (
-        "session id '202611' is ambiguous: 20261101T090000Z-aaaaaa, 20261115T090000Z-cccccc, "
-        "20261127T090000Z-bbbbbb")
 
 
 # --------------------------------------------------------------------------- unreadable files

@@ -108,8 +108,8 @@ def assess(
     if as_json:
         sys.stdout.write(json.dumps(to_document(session), indent=2, ensure_ascii=False) + "\n")
         return
-    from ..exports import plan_of
     from ..output.terminal import make_console, print_plan
+    from ..records.session import plan_of
 
     print_plan(make_console(), plan_of(session), client=session.client,
                session_id=None if no_save else session.id, created=session.created)

@@ -66,22 +66,25 @@ def register(app: "typer.Typer") -> None:
 
 def run_review(target: str | None, *, client: str | None = None, limit: int | None = None,
                as_json: bool = False) -> None:
-    from .. import review as domain
+    from .. import review_flow as flow
+    from ..records.listing import DEFAULT_LIMIT
 
-    result = domain.review(
-        target, client=client, limit=domain.DEFAULT_LIMIT if limit is None else limit)
+    result = flow.review(target, client=client, limit=DEFAULT_LIMIT if limit is None else limit)
     if as_json:
         import json
 
-        sys.stdout.write(
-            json.dumps(domain.document(result), indent=2, ensure_ascii=False) + "\n")
+        from ..output.review_json import document
+
+        sys.stdout.write(json.dumps(document(result), indent=2, ensure_ascii=False) + "\n")
     else:
         from ..output.terminal import make_console
         from ..output.terminal_review import print_result
 
         print_result(make_console(), result)
     sys.stdout.flush()
-    _report_unreadable(domain.unreadable_of(result), domain.notes_of(result))
+    _report_unreadable(flow.unreadable_of(result), flow.notes_of(result))
+    if isinstance(result, flow.ClientHistory) and result.note is not None:
+        sys.stderr.write(f"backpain: note: {result.note}\n")
 
 
 def _report_unreadable(unreadable: Sequence["Unreadable"], notes: Sequence[str] = ()) -> None:
@@ -96,15 +99,16 @@ def _report_unreadable(unreadable: Sequence["Unreadable"], notes: Sequence[str] 
 
 def run_due(on: str | None, *, as_json: bool = False) -> None:
     """`backpain review --due [--on DATE]`."""
-    from .. import review as domain
+    from .. import review_flow as flow
 
-    day = domain.parse_day(on) if on is not None else None
-    result = domain.due_list(day)
+    day = flow.parse_day(on) if on is not None else None
+    result = flow.due_list(day)
     if as_json:
         import json
 
-        sys.stdout.write(
-            json.dumps(domain.due_document(result), indent=2, ensure_ascii=False) + "\n")
+        from ..output.review_json import due_document
+
+        sys.stdout.write(json.dumps(due_document(result), indent=2, ensure_ascii=False) + "\n")
     else:
         from ..output.terminal import make_console
         from ..output.terminal_review import print_result

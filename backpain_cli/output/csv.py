@@ -23,7 +23,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from ..exports import BulkResult, Report, read_or_report
+from ..records.listing import BulkResult, Report, read_or_report
 from ..records.session import Session, iso_utc
 from ..records.storage import SessionRef
 from ..records.summary import read_summary

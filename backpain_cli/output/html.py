@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from html import escape
 from typing import NamedTuple
 
+from ..clinical.followup import History
 from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
 from ..clinical.reassess import next_check
-from ..exports import plan_of
-from ..records.session import Session
+from ..records.session import Session, plan_of
 from ..safe_text import visible_in
 from .terminal import SCORE_LABELS, score_meaning
 from .wording import (
@@ -314,9 +314,9 @@ def _key(colour: str, dashed: bool, text: str) -> str:
             f"{_e(text)}</span>")
 
 
-def _changes(session: Session, sessions: Sequence[Session]) -> str:
+def _changes(session: Session, history: History[Session]) -> str:
     """The change of each outcome measure since the first and the previous visit."""
-    rows = change_rows(session, sessions)
+    rows = change_rows(session, history)
     if not rows:
         return ""
     body = "\n".join(
@@ -330,7 +330,8 @@ def _changes(session: Session, sessions: Sequence[Session]) -> str:
             f'<p class="small">{_e(CHANGE_NOTE)}</p>')
 
 
-def _history(session: Session, sessions: Sequence[Session]) -> str:
+def _history(session: Session, history: History[Session]) -> str:
+    sessions = [v.session for v in history.visits]
     labels = _short_dates([s.created for s in sessions])
     pain_now = _series(sessions, "nprs_now")
     pain_worst = _series(sessions, "nprs_worst_week")
@@ -378,20 +379,21 @@ def _history(session: Session, sessions: Sequence[Session]) -> str:
         f'<div class="charts">{"".join(figures)}</div>' if figures else "",
         '<div class="table-wrap"><table class="history">',
         f"<thead><tr><th>Visit</th>{head}</tr></thead>\n<tbody>",
-        *rows, "</tbody>\n</table></div>", _changes(session, sessions), "</section>"])
+        *rows, "</tbody>\n</table></div>", _changes(session, history), "</section>"])
 
 
-def render(session: Session, history: Sequence[Session] = ()) -> str:
+def render(session: Session, history: History[Session] | None = None) -> str:
     """The handout for `session`; with two or more visits in `history`, their progress."""
     # HTML escaping leaves control characters alone: they are made visible first.
     session, history = visible_in(session), visible_in(history)
     plan = plan_of(session)
     when = day(session.created)
     visits = ""
-    if len(history) > 1:
-        number = next((i for i, s in enumerate(history, 1) if s.id == session.id),
-                      len(history))
-        visits = f" · visit {number} of {len(history)}"
+    sessions = [v.session for v in history.visits] if history is not None else []
+    if len(sessions) > 1:
+        number = next((i for i, s in enumerate(sessions, 1) if s.id == session.id),
+                      len(sessions))
+        visits = f" · visit {number} of {len(sessions)}"
     body = [
         '<header class="top">',
         '<p class="eyebrow">Back-care plan</p>',
@@ -402,7 +404,7 @@ def render(session: Session, history: Sequence[Session] = ()) -> str:
         _banner(plan),
         _next_check(plan, session.created),
         _scores(plan),
-        _history(session, history) if len(history) > 1 else "",
+        _history(session, history) if history is not None and len(sessions) > 1 else "",
         _plan(plan),
         '<footer class="notice">',
         f"<p>{_e(NOTICE)}</p>",

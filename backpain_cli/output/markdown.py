@@ -10,10 +10,10 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+from ..clinical.followup import History
 from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
 from ..clinical.reassess import next_check
-from ..exports import plan_of
-from ..records.session import Session, iso_utc
+from ..records.session import Session, iso_utc, plan_of
 from ..safe_text import visible_in
 from .terminal import SCORE_LABELS, TRIAGE_BANNERS, score_meaning
 from .wording import CHANGE_NOTE, change_rows, flag_text, format_score
@@ -118,9 +118,9 @@ def _history_lines(sessions: Sequence[Session]) -> list[str]:
     return ["## Visits", "", *_table(header, rows), ""]
 
 
-def _change_lines(session: Session, sessions: Sequence[Session]) -> list[str]:
+def _change_lines(session: Session, history: History[Session]) -> list[str]:
     rows = [[escape(SCORE_LABELS.get(k, k)), escape(now), escape(first), escape(previous)]
-            for k, now, first, previous in change_rows(session, sessions)]
+            for k, now, first, previous in change_rows(session, history)]
     if not rows:
         return []
     header = ["Measure", "Now", "Since the first visit", "Since the previous visit"]
@@ -128,7 +128,7 @@ def _change_lines(session: Session, sessions: Sequence[Session]) -> list[str]:
             escape(CHANGE_NOTE), ""]
 
 
-def render(session: Session, history: Sequence[Session] = ()) -> str:
+def render(session: Session, history: History[Session] | None = None) -> str:
     """The session's plan; with two or more visits in `history`, a table of them too."""
     # Control characters from the file would travel on to whatever shows the Markdown.
     session, history = visible_in(session), visible_in(history)
@@ -139,8 +139,8 @@ def render(session: Session, history: Sequence[Session] = ()) -> str:
         meta += f" · follow-up to `{session.follows}`"
     lines += [meta, ""]
     lines += _plan_lines(plan, session.created)
-    if len(history) > 1:
-        lines += _history_lines(history)
+    if history is not None and len(history.visits) > 1:
+        lines += _history_lines([v.session for v in history.visits])
         lines += _change_lines(session, history)
     lines += ["---", "", f"*{escape(NOTICE)}*", ""]
     return "\n".join(lines)

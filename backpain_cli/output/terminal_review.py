@@ -1,9 +1,9 @@
 """Rich rendering of `backpain review`: the listing, the re-scored session, a client's history.
 
-Presentation only: every fact comes from `review.py`. Colour is a bonus, never the message:
-changes carry `+`/`-`/`~` marks and words, escalations an `▲` and the word "new", and the
-chart is drawn with block characters, so the output reads the same with NO_COLOR, piped,
-and at 80 columns.
+Presentation only: every fact comes finished from `review_flow.py`. Colour is a bonus,
+never the message: changes carry `+`/`-`/`~` marks and words, escalations an `▲` and the
+word "new", and the chart is drawn with block characters, so the output reads the same with
+NO_COLOR, piped, and at 80 columns.
 """
 
 from __future__ import annotations
@@ -19,23 +19,21 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..clinical.model import ScoreValue
-from ..clinical.questionnaire import AnswerValue
-from ..records.session import Session
-from ..records.storage import Unreadable
-from ..review import (
+from ..clinical.followup import (
     OUTCOME_KEYS,
     Change,
     ChartPoint,
-    DueList,
     History,
-    Listing,
     PlanDiff,
     SessionReview,
     Visit,
-    follow_up_command,
-    resume_command,
 )
+from ..clinical.model import ScoreValue
+from ..clinical.questionnaire import AnswerValue
+from ..records.listing import Listing
+from ..records.session import Session, follow_up_command, resume_command
+from ..records.storage import Unreadable
+from ..review_flow import ClientHistory, DueList
 from ..safe_text import visible_in
 from .terminal import SCORE_LABELS, plan_renderables
 
@@ -255,7 +253,7 @@ def _header(session: Session) -> Text:
     return text
 
 
-def _draft_renderables(review: SessionReview) -> list[RenderableType]:
+def _draft_renderables(review: SessionReview[Session]) -> list[RenderableType]:
     s = review.session
     return [
         _header(s),
@@ -267,7 +265,7 @@ def _draft_renderables(review: SessionReview) -> list[RenderableType]:
     ]
 
 
-def _incomplete_panel(review: SessionReview) -> Panel:
+def _incomplete_panel(review: SessionReview[Session]) -> Panel:
     ids = ", ".join(m.question for m in review.missing)
     return Panel(
         Text.assemble(
@@ -316,7 +314,7 @@ def _diff_lines(diff: PlanDiff) -> list[RenderableType]:
     return out
 
 
-def changes_renderables(review: SessionReview) -> list[RenderableType]:
+def changes_renderables(review: SessionReview[Session]) -> list[RenderableType]:
     out: list[RenderableType] = [Text("\nChanges since this session was saved",
                                       style="bold underline")]
     for m in review.questionnaires:
@@ -351,7 +349,7 @@ def changes_renderables(review: SessionReview) -> list[RenderableType]:
     return out
 
 
-def session_renderables(review: SessionReview) -> list[RenderableType]:
+def session_renderables(review: SessionReview[Session]) -> list[RenderableType]:
     session = review.session
     if session.is_draft:
         return _draft_renderables(review)
@@ -377,7 +375,7 @@ def _change_text(change: Change | None) -> Text:
                          (change.label, _LABEL_STYLES.get(change.label, "")))
 
 
-def _visit_triage(visit: Visit) -> Text:
+def _visit_triage(visit: Visit[Session]) -> Text:
     text = _triage_text(visit.triage)
     if visit.escalated:
         text.append(" ▲", style="bold red")
@@ -386,7 +384,7 @@ def _visit_triage(visit: Visit) -> Text:
     return text
 
 
-def visits_table(history: History) -> Table:
+def visits_table(history: History[Session]) -> Table:
     table = _table(f"Visits of {history.client}, oldest first")
     measured = history.measures
     table.add_column("#", justify="right")
@@ -414,7 +412,7 @@ def visits_table(history: History) -> Table:
     return table
 
 
-def changes_table(history: History) -> Table | None:
+def changes_table(history: History[Session]) -> Table | None:
     rows = [(v, c) for v in history.visits for c in v.changes if c.from_previous is not None]
     if not rows:
         return None
@@ -438,7 +436,7 @@ MCID_NOTE = ("Minimal important change: NPRS 2 points, ODI 10 points, RMDQ 5 poi
              "value; worse: a rise of at least the points. Lower is better.")
 
 
-def triage_lines(history: History) -> list[RenderableType]:
+def triage_lines(history: History[Session]) -> list[RenderableType]:
     out: list[RenderableType] = []
     for v in history.visits:
         if not (v.triage_changed or v.new_flags or v.cleared_flags):
@@ -494,7 +492,8 @@ def chart(points: Sequence[ChartPoint], *, width: int = 12) -> Table | None:
     return table
 
 
-def history_renderables(history: History) -> list[RenderableType]:
+def history_renderables(result: ClientHistory) -> list[RenderableType]:
+    history = result.history
     out: list[RenderableType] = []
     if history.visits:
         out.append(visits_table(history))
@@ -514,7 +513,7 @@ def history_renderables(history: History) -> list[RenderableType]:
                         style="bold underline"))
         out.append(graph)
     drafts = [v.session for v in history.visits if v.session.is_draft]
-    out.extend(_drafts_and_unreadable(drafts, len(history.unreadable), gap="\n"))
+    out.extend(_drafts_and_unreadable(drafts, len(result.unreadable), gap="\n"))
     return out
 
 
@@ -564,7 +563,10 @@ def due_renderables(due: DueList) -> list[RenderableType]:
     return out
 
 
-def renderables(result: Listing | SessionReview | History | DueList) -> list[RenderableType]:
+Result = Listing | SessionReview[Session] | ClientHistory | DueList
+
+
+def renderables(result: Result) -> list[RenderableType]:
     # Every text in it came from a session file: no control character reaches the terminal.
     result = visible_in(result)
     if isinstance(result, DueList):
@@ -576,6 +578,5 @@ def renderables(result: Listing | SessionReview | History | DueList) -> list[Ren
     return history_renderables(result)
 
 
-def print_result(console: Console,
-                 result: Listing | SessionReview | History | DueList) -> None:
+def print_result(console: Console, result: Result) -> None:
     console.print(Group(*renderables(result)))

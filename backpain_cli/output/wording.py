@@ -9,14 +9,14 @@ shown by its id, so a newer questionnaire never breaks an export.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..clinical.model import ScoreValue
 
 if TYPE_CHECKING:
+    from ..clinical.followup import Change, History
     from ..records.session import Session
-    from ..review import Change
 
 # Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
 RED_FLAG_TEXT: dict[str, str] = {
@@ -176,14 +176,11 @@ def _change(key: str, change: Change | None) -> str:
 
 
 def change_rows(session: Session,
-                history: Sequence[Session]) -> list[tuple[str, str, str, str]]:
+                history: History[Session]) -> list[tuple[str, str, str, str]]:
     """(score key, value now, change since the first visit, since the previous one) for each
-    outcome measure of `session` recorded at an earlier visit of `history`, judged as
-    `review CLIENT` judges them (review.build_history, scoring.mcid_change)."""
-    from ..review import build_history
-
-    visits = build_history(session.client, history).visits
-    visit = next((v for v in visits if v.session.id == session.id), None)
+    outcome measure of `session` recorded at an earlier visit of `history`, as `review
+    CLIENT` shows them (the one history builder: followup.build_history)."""
+    visit = next((v for v in history.visits if v.session.id == session.id), None)
     if visit is None:
         return []
     return [(c.key, format_score(c.key, c.value), _change(c.key, c.from_first),

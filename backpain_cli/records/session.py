@@ -16,6 +16,7 @@ from typing import Any
 from .. import __version__
 from ..clinical.model import Plan, Recommendation, RedFlag, ScoreValue
 from ..clinical.questionnaire import AnswerValue, Module
+from ..errors import BackpainError
 from .settings import Practice, text_problem
 
 # Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; this
@@ -71,6 +72,25 @@ class Session:
                   questionnaires: tuple[ModuleRef, ...]) -> Session:
         return replace(self, status="completed", answers=dict(answers), plan=plan,
                        questionnaires=questionnaires, tool_version=__version__)
+
+
+def resume_command(session_id: str) -> str:
+    """What to type to continue a draft."""
+    return f"backpain assess --resume {session_id}"
+
+
+def follow_up_command(session_id: str) -> str:
+    """What to type for the next visit after a completed session."""
+    return f"backpain assess --from {session_id}"
+
+
+def plan_of(session: Session) -> Plan:
+    """The plan a handout shows. A draft has none yet: one clear error, not a traceback."""
+    if session.is_draft or session.plan is None:
+        raise BackpainError(
+            f"session {session.id} is a draft (the interview was not finished), so it has no "
+            f"plan yet; finish it with: {resume_command(session.id)}")
+    return session.plan
 
 
 def iso_utc(moment: dt.datetime) -> str:

@@ -18,9 +18,16 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from ..clinical.questionnaire import AnswerValue, Question, check_value
-from ..errors import InvalidClientError, NotFoundError, SessionFileError, StorageError
+from ..errors import (
+    InvalidClientError,
+    NotFoundError,
+    OutputExistsError,
+    SessionFileError,
+    StorageError,
+)
 from ..files import LINKED, NotReadable, loads_toml, read_bytes
 from .session import (
     ModuleRef,
@@ -218,6 +225,43 @@ def write_bytes_atomic(target: Path, data: bytes, *, overwrite: bool) -> None:
         while view:
             written = os.write(fd, view)
             view = view[written:]
+
+
+# --------------------------------------------------------------------------- export files
+
+
+def write_text(path: Path, text: str, *, force: bool) -> None:
+    """A whole export to `path`: atomic, 0600, never replacing a file without `force`."""
+    write_bytes(path, text.encode("utf-8"), force=force)
+
+
+def write_bytes(path: Path, data: bytes, *, force: bool) -> None:
+    """`write_text` for a binary export (PDF)."""
+    if not force and os.path.lexists(path):
+        raise OutputExistsError(path)
+    try:
+        write_bytes_atomic(path, data, overwrite=force)
+    except FileExistsError:
+        # Created by someone else between the check above and the final link.
+        raise OutputExistsError(path) from None
+
+
+@contextlib.contextmanager
+def streamed_output(path: Path, *, force: bool, newline: str | None = None) -> Iterator[TextIO]:
+    """A text file that appears at `path` whole, or not at all.
+
+    `write_text` needs the content in memory; a bulk export of many thousands of sessions
+    is instead written as it goes, through the same atomic writer as session files.
+    """
+    if not force and os.path.lexists(path):
+        raise OutputExistsError(path)
+    try:
+        with atomic_fd(path, overwrite=force) as fd, os.fdopen(
+                fd, "w", encoding="utf-8", newline=newline, closefd=False) as out:
+            yield out
+    except FileExistsError:
+        # Created by someone else since the check above.
+        raise OutputExistsError(path) from None
 
 
 def session_path(session: Session, root: Path | None = None) -> Path:
@@ -542,18 +586,6 @@ def delete_session(path: Path) -> None:
 def list_refs(root: Path | None = None, client: str | None = None) -> list[SessionRef]:
     """Newest first (ids sort by time)."""
     return sorted(iter_refs(root, client), key=lambda r: r.id, reverse=True)
-
-
-def find_ref(prefix: str, root: Path | None = None) -> SessionRef:
-    """A session by its id or a unique prefix of it."""
-    matches = [r for r in iter_refs(root) if r.id.startswith(prefix)]
-    if not matches:
-        raise NotFoundError(f"no session with id {prefix!r}")
-    if len(matches) > 1:
-        shown = ", ".join(sorted(r.id for r in matches)[:10])
-        more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
-        raise NotFoundError(f"session id {prefix!r} is ambiguous: {shown}{more}")
-    return matches[0]
 
 
 @dataclass(frozen=True)

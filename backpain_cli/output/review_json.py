@@ -1,0 +1,142 @@
+"""The `--json` documents of `backpain review`: the listing, one session, one client's
+history, and the clients due for a check. Shapes only: every fact comes finished from
+review_flow.py; the session itself is the one session document (records.session)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..clinical.followup import Change, PlanDiff, SessionReview
+from ..clinical.model import Recommendation, RedFlag
+from ..clinical.questionnaire import AnswerValue
+from ..records.listing import Listing
+from ..records.session import Session, iso_utc, plan_dict, resume_command, to_document
+from ..records.storage import Unreadable
+from ..review_flow import ClientHistory, DueList, Result
+
+
+def document(result: Result) -> dict[str, Any]:
+    """The `--json` document of any form; its "form" key says which."""
+    if isinstance(result, Listing):
+        return listing_document(result)
+    if isinstance(result, SessionReview):
+        return session_document(result)
+    return history_document(result)
+
+
+def due_document(due: DueList) -> list[dict[str, Any]]:
+    """`review --due --json`: one object per client due, most overdue first."""
+    return [{"client": d.session.client, "session": d.session.id,
+             "created": iso_utc(d.session.created), "due": d.due.isoformat(),
+             "days_overdue": d.days_overdue,
+             "triage": d.session.plan.triage if d.session.plan else None,
+             "reassess_weeks": d.reassess_weeks} for d in due.rows]
+
+
+def _unreadable_doc(u: Unreadable) -> dict[str, str]:
+    return {"path": u.path, "reason": u.reason}
+
+
+def _flag_doc(f: RedFlag) -> dict[str, str]:
+    return {"id": f.id, "tier": f.tier}
+
+
+def _rec_doc(r: Recommendation) -> dict[str, Any]:
+    return {"id": r.id, "strategy": r.strategy, "title": r.title, "detail": r.detail,
+            "because": list(r.because), "evidence": r.evidence}
+
+
+def _answer_doc(value: AnswerValue) -> bool | int | str | list[str]:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _summary_doc(session: Session) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "session": session.id, "client": session.client, "created": iso_utc(session.created),
+        "status": session.status,
+    }
+    if session.follows:
+        doc["follows"] = session.follows
+    doc["triage"] = session.plan.triage if session.plan else None
+    doc["scores"] = dict(session.plan.scores) if session.plan else {}
+    if session.is_draft:
+        doc["resume"] = resume_command(session.id)
+    return doc
+
+
+def listing_document(listing: Listing) -> dict[str, Any]:
+    return {
+        "form": "list",
+        "client": listing.client,
+        "total": listing.total,
+        "sessions": [_summary_doc(s) for s in listing.sessions],
+        "unreadable": [_unreadable_doc(u) for u in listing.unreadable],
+    }
+
+
+def _diff_doc(diff: PlanDiff) -> dict[str, Any]:
+    return {
+        "triage": ({"before": diff.triage_before, "after": diff.triage_after}
+                   if diff.triage_changed else None),
+        "red_flags": {"added": [_flag_doc(f) for f in diff.flags_added],
+                      "removed": [_flag_doc(f) for f in diff.flags_removed]},
+        "recommendations": {
+            "added": [_rec_doc(r) for r in diff.added],
+            "removed": [_rec_doc(r) for r in diff.removed],
+            "changed": [{"id": c.id, "fields": list(c.fields), "before": _rec_doc(c.before),
+                         "after": _rec_doc(c.after)} for c in diff.changed],
+            "reordered": diff.reordered,
+        },
+        "scores": [{"key": s.key, "before": s.before, "after": s.after} for s in diff.scores],
+    }
+
+
+def session_document(review: SessionReview[Session]) -> dict[str, Any]:
+    session = review.session
+    doc: dict[str, Any] = {"form": "session", "session": to_document(session)}
+    if session.is_draft:
+        doc["resume"] = resume_command(session.id)
+        doc["recomputed"] = None
+        doc["changes"] = None
+        return doc
+    doc["recomputed"] = plan_dict(review.plan) if review.plan else None
+    doc["complete"] = review.complete
+    doc["missing"] = [m.question for m in review.missing]
+    doc["no_longer_fit"] = [{"question": i.question, "value": _answer_doc(i.value),
+                             "reason": i.reason} for i in review.no_longer_fit]
+    doc["questionnaires"] = [{"id": m.id, "change": m.change, "saved_version": m.saved_version,
+                              "current_version": m.current_version}
+                             for m in review.questionnaires]
+    doc["changes"] = _diff_doc(review.diff) if review.diff else None
+    doc["unchanged"] = review.unchanged
+    return doc
+
+
+def _change_doc(c: Change | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"since": c.since, "before": c.before, "after": c.after, "change": c.delta,
+            "percent": c.percent, "label": c.label}
+
+
+def history_document(result: ClientHistory) -> dict[str, Any]:
+    visits = []
+    for v in result.history.visits:
+        doc = _summary_doc(v.session)
+        doc["red_flags"] = ([_flag_doc(f) for f in v.session.plan.red_flags]
+                            if v.session.plan else [])
+        doc["triage_change"] = ({"before": v.previous_triage, "after": v.triage}
+                                if v.triage_changed else None)
+        doc["new_red_flags"] = [_flag_doc(f) for f in v.new_flags]
+        doc["cleared_red_flags"] = [_flag_doc(f) for f in v.cleared_flags]
+        doc["changes"] = {c.key: {"value": c.value, "from_first": _change_doc(c.from_first),
+                                  "from_previous": _change_doc(c.from_previous)}
+                          for c in v.changes}
+        visits.append(doc)
+    return {
+        "form": "client",
+        "client": result.client,
+        "sessions": visits,
+        "unreadable": [_unreadable_doc(u) for u in result.unreadable],
+    }
+
