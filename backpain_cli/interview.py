@@ -33,6 +33,7 @@ from .clinical.answers import interview_questions, next_question
 from .clinical.questionnaire import AnswerValue, Module, Question, check_value
 from .clinical.triage import EMERGENCY, URGENT, red_flags
 from .errors import Interrupted, InvalidClientError
+from .output.wording import answer_text
 from .records.storage import validate_client
 
 if TYPE_CHECKING:
@@ -91,17 +92,6 @@ class Asker(Protocol):
             last_visit: bool = False) -> AnswerValue | Skip: ...
 
     def ask_client(self) -> str: ...
-
-
-def answer_text(question: Question, value: AnswerValue) -> str:
-    """An answer as the practitioner saw it on screen: yes/no, choice labels, the number."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple):
-        return ", ".join(question.label(v) for v in value)
-    if isinstance(value, str):
-        return question.label(value)
-    return str(value)
 
 
 def _on_screen(question: Question) -> Callable[[str], str]:
@@ -260,7 +250,7 @@ class QuestionaryAsker:
             self._say(question.help, "class:help", "  ")
         value = self._prompt(question, default, last_visit)
         self._echo(question.text, "(skipped)" if isinstance(value, Skip)
-                   else answer_text(question, value))
+                   else answer_text(value, question))
         return value
 
     def _prompt(self, question: Question, default: AnswerValue | None,

@@ -17,7 +17,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, RedFlag, ScoreValue
-from ..clinical.questionnaire import AnswerValue, Module
 from ..clinical.reassess import next_check
 from ..clinical.scoring import ODI_BAND_LABELS
 from ..clinical.triage import EMERGENCY
@@ -160,25 +159,3 @@ def print_plan(console: Console, plan: Plan, *, client: str, session_id: str | N
                created: dt.datetime | None = None) -> None:
     console.print(Group(*plan_renderables(plan, client=client, session_id=session_id,  # type: ignore[arg-type]
                                           created=created)))
-
-
-def _fmt(value: AnswerValue) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple):
-        return ", ".join(value)
-    return str(value)
-
-
-def answers_table(modules: Sequence[Module], answers: Mapping[str, AnswerValue]) -> Table:
-    answers = visible_in(answers)
-    table = Table(title="Answers", box=box.SIMPLE_HEAD, title_justify="left")
-    table.add_column("Question")
-    table.add_column("Answer")
-    for module in modules:
-        rows = [(q.id, _fmt(answers[q.id])) for q in module.questions if q.id in answers]
-        if rows:
-            table.add_row(Text(module.title, style="bold"), "")
-            for qid, text in rows:
-                table.add_row(f"  {qid}", text)
-    return table

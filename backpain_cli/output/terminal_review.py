@@ -29,13 +29,13 @@ from ..clinical.followup import (
     Visit,
 )
 from ..clinical.model import ScoreValue
-from ..clinical.questionnaire import AnswerValue
 from ..records.listing import Listing
 from ..records.session import Session, follow_up_command, resume_command
 from ..records.storage import Unreadable
 from ..review_flow import ClientHistory, DueList
 from ..safe_text import visible_in
 from .terminal import SCORE_LABELS, plan_renderables
+from .wording import answer_text
 
 NONE = "–"  # shown for a score that was not collected
 
@@ -67,14 +67,6 @@ def _signed(value: int | float) -> str:
         return "0.0" if isinstance(value, float) else "0"
     text = f"{value:+.1f}" if isinstance(value, float) else f"{value:+d}"
     return text.replace("-", "−")
-
-
-def _answer(value: AnswerValue) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple):
-        return ", ".join(value)
-    return str(value)
 
 
 def _triage_text(triage: str | None) -> Text:
@@ -333,7 +325,7 @@ def changes_renderables(review: SessionReview[Session]) -> list[RenderableType]:
         table.add_column("Saved answer")
         table.add_column("Why")
         for issue in review.no_longer_fit:
-            table.add_row(issue.question, _answer(issue.value), issue.reason)
+            table.add_row(issue.question, answer_text(issue.value), issue.reason)
         out.append(table)
     if review.diff is None:
         out.append(Text("The saved session holds no plan, so there is nothing to compare "

@@ -16,6 +16,7 @@ from ..clinical.model import ScoreValue
 
 if TYPE_CHECKING:
     from ..clinical.followup import Change, History
+    from ..clinical.questionnaire import AnswerValue, Question
     from ..records.session import Session
 
 # Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
@@ -145,6 +146,18 @@ def topics(items: Iterable[str]) -> list[str]:
 
 def flag_text(flag_id: str) -> str:
     return RED_FLAG_TEXT.get(flag_id, flag_id.removeprefix("rf_").replace("_", " "))
+
+
+def answer_text(value: AnswerValue, question: Question | None = None) -> str:
+    """An answer for people: yes or no, the number, the choices; with its `question`, the
+    choices by their labels, as the interview showed them. The one answer formatter."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(question.label(v) if question else v for v in value)
+    if isinstance(value, str):
+        return question.label(value) if question else value
+    return str(value)
 
 
 def format_score(key: str, value: ScoreValue) -> str:
