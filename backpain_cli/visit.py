@@ -17,8 +17,9 @@ from .clinical.model import Plan
 from .clinical.questionnaire import AnswerValue, Module, Registry
 from .clinical.triage import is_emergency
 from .errors import AnswersError, BackpainError, Problem, SettingsError, UsageError
+from .records.practice import Practice
 from .records.session import ModuleRef, Session
-from .records.settings import Practice, Settings
+from .records.settings import Settings
 from .records.storage import (
     new_session_id,
     read_ref,

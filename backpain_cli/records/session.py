@@ -17,7 +17,7 @@ from .. import __version__
 from ..clinical.model import Plan, Recommendation, RedFlag, ScoreValue
 from ..clinical.questionnaire import AnswerValue, Module
 from ..errors import BackpainError
-from .settings import Practice, text_problem
+from .practice import PRACTICE_KEYS, Practice, text_problem
 
 # Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; this
 # version reads schema 1 and 2 and writes 2.
@@ -25,9 +25,6 @@ SCHEMA = 2
 STATUSES = ("completed", "draft")
 # Why an interview ended before every question was asked (CLINICAL.md, "Stop at an emergency").
 ENDED_EARLY = ("emergency",)
-# The practice and practitioner of the visit (optional top-level keys of both forms): the
-# names of the settings they are copied from when the session is made.
-PRACTICE_KEYS = ("practice_name", "practice_contact", "practitioner")
 
 
 @dataclass(frozen=True)
@@ -176,6 +173,14 @@ def to_document(session: Session) -> dict[str, Any]:
         # A draft has no plan yet: the keys are still there, empty.
         doc.update({"scores": {}, "triage": None, "red_flags": [], "recommendations": []})
     return doc
+
+
+def document_line(session: Session) -> str:
+    """The JSON document on one line, with its newline: a JSON Lines record (export --all,
+    and what the summary index keeps of each session)."""
+    import json
+
+    return json.dumps(to_document(session), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 # --------------------------------------------------------------------------- reading

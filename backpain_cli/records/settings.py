@@ -33,35 +33,23 @@ from pathlib import Path
 
 from ..errors import SettingsError, UsageError
 from ..files import NotReadable, loads_toml, read_bytes
-from ..safe_text import control_character
+from .practice import MAX_TEXT, PRACTICE_KEYS, Practice, text_problem
+
+# Practice is the settings' value type as well (`Settings.practice`).
+__all__ = ["KEYS", "Practice", "Settings", "load"]
 
 CONFIG_ENV = "BACKPAIN_CONFIG"
 CONFIG_NAME = "config.toml"
 # The keys in the order `config show` lists and the file is written in.
 KEYS = ("practice_name", "practice_contact", "practitioner", "instruments", "data_dir",
         "fhir_identifier_system", "fhir_canonical_base", "practice_id")
-# A name or contact line longer than this would not fit a handout's header.
-MAX_TEXT = 200
 PRACTICE_NAMESPACE_PREFIX = "urn:backpain:practice:"
 
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _INSTRUMENTS_RE = re.compile(r"\s*[A-Za-z0-9_-]+\s*(?:,\s*[A-Za-z0-9_-]+\s*)*")
-_LINE_BREAKS = frozenset("\n\r\t\v\f\u2028\u2029\x85")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S")
 # `|` `,` `$` `\` are special in a FHIR search value, `#` and `?` end a URL's path.
 _UNSAFE = frozenset("|,$\\#?")
-
-
-@dataclass(frozen=True)
-class Practice:
-    """Who saw the client: recorded in a session at its visit, shown on its handout."""
-
-    name: str | None = None
-    contact: str | None = None
-    practitioner: str | None = None
-
-    def __bool__(self) -> bool:
-        return any((self.name, self.contact, self.practitioner))
 
 
 @dataclass(frozen=True)
@@ -77,8 +65,8 @@ class Settings:
 
     @property
     def practice(self) -> Practice:
-        return Practice(self.get("practice_name"), self.get("practice_contact"),
-                        self.get("practitioner"))
+        name, contact, practitioner = (self.get(k) for k in PRACTICE_KEYS)
+        return Practice(name, contact, practitioner)
 
     @property
     def data_dir(self) -> Path | None:
@@ -91,22 +79,6 @@ class Settings:
 
 
 # --------------------------------------------------------------------------- the rules
-
-
-def text_problem(value: object, *, limit: int = MAX_TEXT) -> str | None:
-    """Why `value` cannot be a one-line text of a practice (settings and sessions alike)."""
-    if not isinstance(value, str):
-        return "must be text"
-    if not value.strip():
-        return "must not be empty"
-    if any(c in _LINE_BREAKS for c in value):
-        return "must be one line (no line breaks or tabs)"
-    shown = control_character(value)
-    if shown is not None:
-        return f"must not contain control characters ({shown})"
-    if len(value) > limit:
-        return f"must be at most {limit} characters (it has {len(value)})"
-    return None
 
 
 def uri_problem(value: str) -> str | None:
