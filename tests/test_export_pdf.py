@@ -130,15 +130,27 @@ def render_pages(pdf: Path, folder: Path) -> list[tuple[int, int]]:
     return sizes
 
 
-def handout_must_show(session: Session) -> list[str]:
-    """What a PDF handout's text must hold: whom and which visit it is for, and the title
-    of every recommendation in the plan.
+# Every session of these tests is made with a practice in the settings (`practice`).
+PRACTICE = {"practice_name": "Physio Nord",
+            "practice_contact": "12 Harbour Road, Kiel · 0431 123456",
+            "practitioner": "A. Jensen"}
 
-    The settings of issue 13 (item 1) record the practice and practitioner in the session;
-    once they do, their name and contact belong in this list too, for every PDF test.
-    """
+
+@pytest.fixture(autouse=True)
+def practice(backpain_config: Path) -> None:
+    backpain_config.parent.mkdir(parents=True, exist_ok=True)
+    backpain_config.write_text("".join(f'{k} = "{v}"\n' for k, v in PRACTICE.items()),
+                               encoding="utf-8")
+
+
+def handout_must_show(session: Session) -> list[str]:
+    """What a PDF handout's text must hold: whom and which visit it is for, who saw the
+    client (the practice and practitioner the session recorded), and the title of every
+    recommendation in the plan."""
     assert session.plan is not None
-    return [session.client, session.id,
+    assert session.practice.name == PRACTICE["practice_name"]
+    return [session.client, session.id, session.practice.name,
+            *(v for v in (session.practice.contact, session.practice.practitioner) if v),
             *(rec.title for rec in session.plan.recommendations)]
 
 

@@ -120,8 +120,11 @@ def test_handouts_show_the_next_check(zone: str) -> None:
     assert md.count("Next check") == 1
     assert md.index("NO WARNING SIGNS FOUND") < md.index(line) < md.index("## Scores")
     html = docs["html"]
-    assert html.count("Next check") == 1
     assert html.index('class="banner') < html.index(line) < html.index("<h2>Your plan</h2>")
+    # And again on the last page, with whom to ask (issue 13: more than the notice there).
+    footer = html[html.index('<footer class="notice">'):]
+    assert html.count("Next check") == 2
+    assert footer.count(f"<strong>{line}</strong>") == 1
 
 
 def test_an_emergency_plan_shows_no_next_check() -> None:

@@ -27,9 +27,8 @@ from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
 from backpain_cli.clinical.questionnaire import Registry, load_registry, shipped_paths
-from backpain_cli.output import review_json
 from backpain_cli.records import listing, summary
-from backpain_cli.records.session import Session, to_document
+from backpain_cli.records.session import Session, recommendation_dict, to_document
 from backpain_cli.records.storage import new_session_id, read_session, save_session
 
 T0 = dt.datetime(2026, 1, 10, 9, 30, tzinfo=dt.UTC)
@@ -193,8 +192,8 @@ def test_listing_options_with_a_target_are_wrong_usage(args: list[str]) -> None:
     result = run("review", *args)
     assert result.exit_code == 2
     assert result.stderr == (
-        "backpain: error: --client and --limit only apply to the listing (no SESSION or "
-        "CLIENT argument); for one client use: backpain review CLIENT\n")
+        "backpain: usage error: --client and --limit only apply to the listing (no SESSION "
+        "or CLIENT argument); for one client use: backpain review CLIENT\n")
 
 
 def test_negative_limit_is_wrong_usage() -> None:
@@ -468,8 +467,8 @@ def test_a_changed_rule_shows_in_the_diff(complete_answers: dict[str, Any],
     assert [r["id"] for r in changes["removed"]] == [saved[0].id]
     assert changes["changed"] == [{
         "id": saved[1].id, "fields": ["title", "because"],
-        "before": review_json._rec_doc(saved[1]),
-        "after": {**review_json._rec_doc(saved[1]), "title": "Reworded", "because": ["age"]}}]
+        "before": recommendation_dict(saved[1]),
+        "after": {**recommendation_dict(saved[1]), "title": "Reworded", "because": ["age"]}}]
     assert changes["reordered"] is False
     assert doc["unchanged"] is False
 

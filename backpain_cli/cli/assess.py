@@ -112,7 +112,8 @@ def assess(
     from ..records.session import plan_of
 
     print_plan(make_console(), plan_of(session), client=session.client,
-               session_id=None if no_save else session.id, created=session.created)
+               session_id=None if no_save else session.id, created=session.created,
+               practice=session.practice)
 
 
 def _save_or_keep(session: Session, *, new: bool) -> tuple[Session, Path]:

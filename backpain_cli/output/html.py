@@ -16,12 +16,14 @@ from typing import NamedTuple
 from ..clinical.followup import History
 from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
 from ..clinical.reassess import next_check
+from ..records.practice import Practice
 from ..records.session import Session, plan_of
 from ..safe_text import visible_in
 from .terminal import SCORE_LABELS, score_meaning
 from .wording import (
     CHANGE_NOTE,
     CLIENT_BANNERS,
+    PRACTITIONER,
     change_rows,
     day,
     flag_text,
@@ -48,6 +50,9 @@ p { margin: .3rem 0; }
 .eyebrow { text-transform: uppercase; letter-spacing: .08em; font-size: .75rem;
   color: var(--muted); margin: 0 0 .2rem; }
 .meta { color: var(--muted); }
+.practice { margin: 0 0 .7rem; color: var(--accent); }
+.practice strong { font-size: 1.1rem; }
+.contact { margin-bottom: .8rem; }
 .banner { margin: 1rem 0; padding: .8rem 1rem; border: 1px solid; border-left-width: .5rem;
   border-radius: .3rem; }
 .banner h2 { border: 0; margin: 0 0 .3rem; padding: 0; font-size: 1.2rem; }
@@ -159,6 +164,33 @@ def _next_check(plan: Plan, created: dt.datetime) -> str:
         return ""  # an emergency plan: the client goes to emergency care, not a check-up
     text = next_check(created, plan.reassess_weeks)
     return f'<p class="next-check"><strong>{_e(text)}</strong></p>'
+
+
+def _letterhead(practice: Practice) -> str:
+    """The practice as the session recorded it at the visit (not today's settings)."""
+    parts = [f"<strong>{_e(practice.name)}</strong>" if practice.name else "",
+             _e(practice.contact) if practice.contact else ""]
+    shown = " · ".join(p for p in parts if p)
+    return f'<p class="practice">{shown}</p>' if shown else ""
+
+
+def _contact(plan: Plan, session: Session) -> str:
+    """What the last page holds besides the notice: the next check, and whom to ask."""
+    lines = []
+    if plan.reassess_weeks is not None:
+        lines.append(f"<p><strong>{_e(next_check(session.created, plan.reassess_weeks))}"
+                     "</strong></p>")
+    practice = session.practice
+    who = [f"<strong>{_e(practice.name)}</strong>" if practice.name else "",
+           _e(practice.contact) if practice.contact else "",
+           _e(f"{PRACTITIONER}: {practice.practitioner}") if practice.practitioner else ""]
+    shown = " · ".join(w for w in who if w)
+    if shown:
+        lines.append(f"<p>Questions about this plan: {shown}</p>")
+    if not lines:
+        return ""
+    return '<section class="contact" aria-label="When to come back">' + \
+        "".join(lines) + "</section>"
 
 
 def _scores(plan: Plan) -> str:
@@ -394,12 +426,15 @@ def render(session: Session, history: History[Session] | None = None) -> str:
         number = next((i for i, s in enumerate(sessions, 1) if s.id == session.id),
                       len(sessions))
         visits = f" · visit {number} of {len(sessions)}"
+    seen_by = (f" · {_e(PRACTITIONER)}: {_e(session.practice.practitioner)}"
+               if session.practice.practitioner else "")
     body = [
         '<header class="top">',
+        _letterhead(session.practice),
         '<p class="eyebrow">Back-care plan</p>',
         "<h1>Your back-care plan</h1>",
         f'<p class="meta">For <strong>{_e(session.client)}</strong> · {_e(when)}'
-        f"{visits}</p>",
+        f"{visits}{seen_by}</p>",
         "</header>",
         _banner(plan),
         _next_check(plan, session.created),
@@ -407,6 +442,7 @@ def render(session: Session, history: History[Session] | None = None) -> str:
         _history(session, history) if history is not None and len(sessions) > 1 else "",
         _plan(plan),
         '<footer class="notice">',
+        _contact(plan, session),
         f"<p>{_e(NOTICE)}</p>",
         f'<p class="small">Session {_e(session.id)}</p>',
         "</footer>",

@@ -16,7 +16,7 @@ from ..clinical.reassess import next_check
 from ..records.session import Session, iso_utc, plan_of
 from ..safe_text import visible_in
 from .terminal import SCORE_LABELS, TRIAGE_BANNERS, score_meaning
-from .wording import CHANGE_NOTE, change_rows, flag_text, format_score
+from .wording import CHANGE_NOTE, change_rows, flag_text, format_score, practice_line
 
 _INLINE_SPECIAL = re.compile(r"([\\`*\[\]<>|])")
 # An underscore inside a word never starts emphasis; only escape the others.
@@ -134,6 +134,9 @@ def render(session: Session, history: History[Session] | None = None) -> str:
     session, history = visible_in(session), visible_in(history)
     plan = plan_of(session)
     lines = [f"# Back-care plan for {escape(session.client)}", ""]
+    # The practice as the session recorded it at the visit, not today's settings.
+    if session.practice:
+        lines += [escape(practice_line(session.practice)), ""]
     meta = f"Session `{session.id}` · {iso_utc(session.created)}"
     if session.follows:
         meta += f" · follow-up to `{session.follows}`"

@@ -7,10 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..clinical.followup import Change, PlanDiff, SessionReview
-from ..clinical.model import Recommendation, RedFlag
-from ..clinical.questionnaire import AnswerValue
 from ..records.listing import Listing
-from ..records.session import Session, iso_utc, plan_dict, resume_command, to_document
+from ..records.session import (
+    Session,
+    answer_value,
+    flag_dict,
+    iso_utc,
+    plan_dict,
+    recommendation_dict,
+    resume_command,
+    to_document,
+)
 from ..records.storage import Unreadable
 from ..review_flow import ClientHistory, DueList, Result
 
@@ -35,19 +42,6 @@ def due_document(due: DueList) -> list[dict[str, Any]]:
 
 def _unreadable_doc(u: Unreadable) -> dict[str, str]:
     return {"path": u.path, "reason": u.reason}
-
-
-def _flag_doc(f: RedFlag) -> dict[str, str]:
-    return {"id": f.id, "tier": f.tier}
-
-
-def _rec_doc(r: Recommendation) -> dict[str, Any]:
-    return {"id": r.id, "strategy": r.strategy, "title": r.title, "detail": r.detail,
-            "because": list(r.because), "evidence": r.evidence}
-
-
-def _answer_doc(value: AnswerValue) -> bool | int | str | list[str]:
-    return list(value) if isinstance(value, tuple) else value
 
 
 def _summary_doc(session: Session) -> dict[str, Any]:
@@ -78,13 +72,14 @@ def _diff_doc(diff: PlanDiff) -> dict[str, Any]:
     return {
         "triage": ({"before": diff.triage_before, "after": diff.triage_after}
                    if diff.triage_changed else None),
-        "red_flags": {"added": [_flag_doc(f) for f in diff.flags_added],
-                      "removed": [_flag_doc(f) for f in diff.flags_removed]},
+        "red_flags": {"added": [flag_dict(f) for f in diff.flags_added],
+                      "removed": [flag_dict(f) for f in diff.flags_removed]},
         "recommendations": {
-            "added": [_rec_doc(r) for r in diff.added],
-            "removed": [_rec_doc(r) for r in diff.removed],
-            "changed": [{"id": c.id, "fields": list(c.fields), "before": _rec_doc(c.before),
-                         "after": _rec_doc(c.after)} for c in diff.changed],
+            "added": [recommendation_dict(r) for r in diff.added],
+            "removed": [recommendation_dict(r) for r in diff.removed],
+            "changed": [{"id": c.id, "fields": list(c.fields),
+                         "before": recommendation_dict(c.before),
+                         "after": recommendation_dict(c.after)} for c in diff.changed],
             "reordered": diff.reordered,
         },
         "scores": [{"key": s.key, "before": s.before, "after": s.after} for s in diff.scores],
@@ -102,7 +97,7 @@ def session_document(review: SessionReview[Session]) -> dict[str, Any]:
     doc["recomputed"] = plan_dict(review.plan) if review.plan else None
     doc["complete"] = review.complete
     doc["missing"] = [m.question for m in review.missing]
-    doc["no_longer_fit"] = [{"question": i.question, "value": _answer_doc(i.value),
+    doc["no_longer_fit"] = [{"question": i.question, "value": answer_value(i.value),
                              "reason": i.reason} for i in review.no_longer_fit]
     doc["questionnaires"] = [{"id": m.id, "change": m.change, "saved_version": m.saved_version,
                               "current_version": m.current_version}
@@ -123,12 +118,12 @@ def history_document(result: ClientHistory) -> dict[str, Any]:
     visits = []
     for v in result.history.visits:
         doc = _summary_doc(v.session)
-        doc["red_flags"] = ([_flag_doc(f) for f in v.session.plan.red_flags]
+        doc["red_flags"] = ([flag_dict(f) for f in v.session.plan.red_flags]
                             if v.session.plan else [])
         doc["triage_change"] = ({"before": v.previous_triage, "after": v.triage}
                                 if v.triage_changed else None)
-        doc["new_red_flags"] = [_flag_doc(f) for f in v.new_flags]
-        doc["cleared_red_flags"] = [_flag_doc(f) for f in v.cleared_flags]
+        doc["new_red_flags"] = [flag_dict(f) for f in v.new_flags]
+        doc["cleared_red_flags"] = [flag_dict(f) for f in v.cleared_flags]
         doc["changes"] = {c.key: {"value": c.value, "from_first": _change_doc(c.from_first),
                                   "from_previous": _change_doc(c.from_previous)}
                           for c in v.changes}

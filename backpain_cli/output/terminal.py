@@ -20,8 +20,9 @@ from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, RedFlag,
 from ..clinical.reassess import next_check
 from ..clinical.scoring import ODI_BAND_LABELS
 from ..clinical.triage import EMERGENCY
+from ..records.practice import Practice
 from ..safe_text import visible, visible_in
-from .wording import flag_text
+from .wording import flag_text, practice_line
 
 TRIAGE_BANNERS: dict[str, tuple[str, str, str]] = {
     # triage: (style, headline, what to do)
@@ -119,10 +120,12 @@ def emergency_lines(plan: Plan) -> list[str]:
 
 
 def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
-                     created: dt.datetime | None = None) -> list[object]:
-    """The plan for the terminal; `created` (the session's date) dates the next check."""
+                     created: dt.datetime | None = None,
+                     practice: Practice | None = None) -> list[object]:
+    """The plan for the terminal; `created` (the session's date) dates the next check, and
+    `practice` (the session's) closes it."""
     # A saved plan's texts come from its file: no control character reaches the terminal.
-    plan, client = visible_in(plan), visible(client)
+    plan, client, practice = visible_in(plan), visible(client), visible_in(practice)
     out: list[object] = []
     header = f"Plan for {client}" + (f" — session {session_id}" if session_id else "")
     out.append(Text(header, style="bold"))
@@ -152,10 +155,12 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
         out.append(Text(f"Note: {warning}", style="yellow"))
     out.append(Text(""))
     out.append(Panel(Text(NOTICE), box=box.SQUARE))
+    if practice:
+        out.append(Text(practice_line(practice), style="dim"))
     return out
 
 
 def print_plan(console: Console, plan: Plan, *, client: str, session_id: str | None,
-               created: dt.datetime | None = None) -> None:
+               created: dt.datetime | None = None, practice: Practice | None = None) -> None:
     console.print(Group(*plan_renderables(plan, client=client, session_id=session_id,  # type: ignore[arg-type]
-                                          created=created)))
+                                          created=created, practice=practice)))

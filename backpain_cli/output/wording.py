@@ -17,6 +17,7 @@ from ..clinical.model import ScoreValue
 if TYPE_CHECKING:
     from ..clinical.followup import Change, History
     from ..clinical.questionnaire import AnswerValue, Question
+    from ..records.practice import Practice
     from ..records.session import Session
 
 # Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
@@ -166,6 +167,17 @@ def format_score(key: str, value: ScoreValue) -> str:
     if isinstance(value, str):
         return value.replace("_", " ")
     return str(value)
+
+
+PRACTITIONER = "Practitioner"
+
+
+def practice_line(practice: Practice) -> str:
+    """Who saw the client, on one line: "Physio Nord · 12 Harbour Road · Practitioner: A.
+    Jensen"; empty when the session recorded no practice."""
+    parts = [practice.name, practice.contact,
+             f"{PRACTITIONER}: {practice.practitioner}" if practice.practitioner else None]
+    return " · ".join(p for p in parts if p)
 
 
 def day(moment: dt.datetime) -> str:

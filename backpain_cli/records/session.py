@@ -94,8 +94,18 @@ def iso_utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _toml_value(value: AnswerValue) -> bool | int | str | list[str]:
+def answer_value(value: AnswerValue) -> bool | int | str | list[str]:
+    """An answer as both forms store it (a multiple choice as a list)."""
     return list(value) if isinstance(value, tuple) else value
+
+
+def flag_dict(flag: RedFlag) -> dict[str, str]:
+    return {"id": flag.id, "tier": flag.tier}
+
+
+def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
+    return {"id": rec.id, "strategy": rec.strategy, "title": rec.title, "detail": rec.detail,
+            "because": list(rec.because), "evidence": rec.evidence}
 
 
 def plan_dict(plan: Plan) -> dict[str, Any]:
@@ -106,12 +116,8 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "scores": dict(plan.scores),
         "triage": plan.triage,
         **({"reassess_weeks": plan.reassess_weeks} if plan.reassess_weeks is not None else {}),
-        "red_flags": [{"id": f.id, "tier": f.tier} for f in plan.red_flags],
-        "recommendations": [
-            {"id": r.id, "strategy": r.strategy, "title": r.title, "detail": r.detail,
-             "because": list(r.because), "evidence": r.evidence}
-            for r in plan.recommendations
-        ],
+        "red_flags": [flag_dict(f) for f in plan.red_flags],
+        "recommendations": [recommendation_dict(r) for r in plan.recommendations],
         **({"warnings": list(plan.warnings)} if plan.warnings else {}),
     }
 
@@ -145,7 +151,7 @@ def to_toml_dict(session: Session) -> dict[str, Any]:
     doc["questionnaires"] = {
         m.id: {"version": m.version, "sha256": m.sha256} for m in session.questionnaires
     }
-    doc["answers"] = {k: _toml_value(v) for k, v in session.answers.items()}
+    doc["answers"] = {k: answer_value(v) for k, v in session.answers.items()}
     if session.plan is not None:
         doc.update(plan_dict(session.plan))
     return doc
@@ -166,7 +172,7 @@ def to_document(session: Session) -> dict[str, Any]:
     if session.ended_early:
         doc["ended_early"] = session.ended_early
     doc.update(practice_dict(session.practice))
-    doc["answers"] = {k: _toml_value(v) for k, v in session.answers.items()}
+    doc["answers"] = {k: answer_value(v) for k, v in session.answers.items()}
     if session.plan is not None:
         doc.update(plan_dict(session.plan))
     else:
