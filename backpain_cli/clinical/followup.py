@@ -24,7 +24,7 @@ from typing import Generic, Protocol, TypeVar
 from .answers import validate
 from .engine import build_plan
 from .legacy import current_answers
-from .model import Plan, Recommendation, RedFlag, ScoreValue
+from .model import TRIAGE_VALUES, Plan, Recommendation, RedFlag, ScoreValue
 from .questionnaire import AnswerValue, Module, Registry
 from .reassess import due_date, local_day, reassess_weeks
 from .scoring import exact, mcid_change
@@ -33,8 +33,9 @@ from .scoring import exact, mcid_change
 # change"). STarT Back is shown per visit but never judged: it predicts, it does not measure.
 OUTCOME_KEYS = ("nprs_now", "nprs_worst_week", "odi_percent", "rmdq_score")
 
-# Triage values from least to most urgent, to tell an escalation from an easing.
-_TRIAGE_RANK = {"none": 0, "co_manage": 1, "refer_routine": 2, "urgent": 3, "emergency": 4}
+# Triage values from least (0) to most urgent, to tell an escalation from an easing: the
+# order of model.TRIAGE_VALUES, which lists them most urgent first.
+_TRIAGE_RANK = {t: rank for rank, t in enumerate(reversed(TRIAGE_VALUES))}
 
 # Recommendation fields compared by the plan diff, in the order they are reported.
 _REC_FIELDS = ("strategy", "title", "detail", "because", "evidence")
