@@ -30,6 +30,7 @@ from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.questionnaire import AnswerValue, Module, modules_by_hash, parse_module
 from backpain_cli.errors import BackpainError
 from backpain_cli.output import fhir, fhir_questionnaire, fhir_transaction
+from backpain_cli.records import settings as settings_file
 from backpain_cli.records.session import ModuleRef, Session
 from backpain_cli.records.storage import read_session
 
@@ -514,11 +515,14 @@ def test_export_bundle_transaction(home: Path) -> None:
     data = json.loads(result.stdout)
     Bundle.model_validate(data)
     assert data["type"] == "transaction"
+    # Without settings, the practice's own namespace, from the id the export created.
+    practice = settings_file.load().get("practice_id")
+    system = f"urn:backpain:practice:{practice}"
     assert data == json.loads(fhir_transaction.render(
         read_session(GOLDEN / "JD-042" / f"{LATEST}.toml"), REGISTRY,
         fhir_questionnaire.answered_modules(
             read_session(GOLDEN / "JD-042" / f"{LATEST}.toml"), REGISTRY,
-            modules_by_hash(None))))
+            modules_by_hash(None)), identifier_system=system, canonical_base=system))
 
 
 @pytest.mark.parametrize("bundle", [(), ("--bundle", "collection"), ("--bundle", "COLLECTION")])

@@ -110,11 +110,16 @@ def _fhir_transaction(session: Session) -> str:
     from ..clinical.questionnaire import modules_by_hash
     from ..output import fhir_questionnaire, fhir_transaction
     from ..records import storage
+    from ..records.settings import fhir_names
 
+    # The practice's names from the settings; by default its own namespace, from a
+    # practice id created the first time and kept, so every export names things alike.
+    system, base = fhir_names()
     registry = _registry()
     modules = fhir_questionnaire.answered_modules(
         session, registry, modules_by_hash(storage.questionnaires_dir()))
-    return fhir_transaction.render(session, registry, modules)
+    return fhir_transaction.render(session, registry, modules, identifier_system=system,
+                                   canonical_base=base)
 
 
 def _single(target: str, fmt: Format, output: Path | None, force: bool,
