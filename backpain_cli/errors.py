@@ -1,6 +1,6 @@
 """The one exception hierarchy of backpain.
 
-Domain code raises these; `cli.py` turns them into a message and an exit code in one place.
+Domain code raises these; `cli/` turns them into a message and an exit code in one place.
 Messages are written for the practitioner: one clear line, no traceback.
 """
 

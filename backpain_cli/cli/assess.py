@@ -142,7 +142,7 @@ def _save_or_keep(session: Session, *, new: bool) -> tuple[Session, Path]:
 def _demo_answers() -> Path:
     from importlib import resources
 
-    # Through the package, not a folder beside cli.py: pyproject maps backpain_cli.data to
+    # Through the package, not a folder beside this file: pyproject maps backpain_cli.data to
     # examples/, which only an installed wheel puts inside backpain_cli/.
     return Path(str(resources.files("backpain_cli.data") / "demo.answers.toml"))
 

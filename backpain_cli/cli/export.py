@@ -295,7 +295,7 @@ def export(
     SESSION or CLIENT with --format md, html, pdf (with -o FILE), json or fhir; --all or
     --client REF with --format csv or jsonl.
     """
-    # A reader that goes away (`| head`) or a full disk under stdout: __main__.main.
+    # A reader that goes away (`| head`) or a full disk under stdout: cli.main.
     _export(target, fmt, output, force, all_, client, schema, bundle=bundle)
 
 
