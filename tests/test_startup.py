@@ -91,7 +91,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("startup")
     answers_file = root / "complete.answers.toml"
     answers_file.write_text(tomli_w.dumps({"client": CLIENT, "answers": complete_answers()}))
-    env = {**os.environ, "BACKPAIN_HOME": str(root / "data"), "NO_COLOR": "1"}
+    env = {**os.environ, "BACKPAIN_HOME": str(root / "data"), "NO_COLOR": "1",
+           # Not the practitioner's settings (nor those of whichever test ran before).
+           "BACKPAIN_CONFIG": str(root / "config.toml")}
     ids = []
     for _ in range(2):
         proc = subprocess.run(
@@ -146,6 +148,21 @@ def test_version_fast_path_imports_no_framework(home: dict[str, Any]) -> None:
     # Neither typer nor the CLI module: the version is answered before they are needed.
     assert sorted(top_packages(modules) & {"typer", "rich", *INTERACTIVE_ONLY}) == []
     assert "backpain_cli.cli.app" not in modules
+
+
+@pytest.mark.parametrize("args", [["--version"], ["review", "{sid}"],
+                                  ["review", "{sid}", "--json"]])
+def test_fast_paths_never_read_the_settings(home: dict[str, Any], tmp_path: Path,
+                                            args: list[str]) -> None:
+    """With $BACKPAIN_HOME set, neither needs a setting: a broken settings file does not
+    stop them, and the module that reads it is not even imported (PRODUCT.md, start-up)."""
+    config = tmp_path / "config.toml"
+    config.write_text('practise_name = "a typo"\n', encoding="utf-8")
+    argv = [a.format(sid=home["ids"][-1]) for a in args]
+    proc, modules = run_recording(argv, {**home["env"], "BACKPAIN_CONFIG": str(config)},
+                                  home["tmp"])
+    assert proc.returncode == 0, proc.stderr
+    assert "backpain_cli.records.settings" not in modules
 
 
 def test_recording_sees_imports_made_inside_a_command(home: dict[str, Any]) -> None:
