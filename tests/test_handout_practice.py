@@ -103,6 +103,17 @@ def test_the_terminal_plan_ends_with_the_practice(backpain_config: Path,
     assert result.stdout.rstrip().splitlines()[-1] == NORD_LINE
 
 
+def test_review_session_shows_the_practice_of_the_visit(backpain_config: Path,
+                                                        answers: Path) -> None:
+    configure(backpain_config, NORD)
+    session, _ = assess(answers)
+    configure(backpain_config, SUED)
+    result = run("review", session.id)
+    assert result.exit_code == 0, result.output
+    assert NORD_LINE in result.stdout
+    assert "Larsen" not in result.stdout
+
+
 def test_the_handout_shows_the_practice_of_the_visit_not_todays(backpain_config: Path,
                                                                answers: Path) -> None:
     configure(backpain_config, NORD)

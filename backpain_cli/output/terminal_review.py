@@ -351,7 +351,8 @@ def session_renderables(review: SessionReview[Session]) -> list[RenderableType]:
     if review.plan is not None:
         out.append(Text("Plan recomputed with today's questionnaires and rules:", style="bold"))
         out.extend(plan_renderables(review.plan, client=session.client,  # type: ignore[arg-type]
-                                    session_id=session.id, created=session.created))
+                                    session_id=session.id, created=session.created,
+                                    practice=session.practice))
     out.extend(changes_renderables(review))
     return out
 
