@@ -143,6 +143,8 @@ def report(exc: BackpainError) -> None:
 
     from .safe_text import visible
 
-    kind = "" if isinstance(exc, Interrupted) else "error: "
+    # Usage errors read the same whether click or a command found them (cli/app.py _Group).
+    kind = ("" if isinstance(exc, Interrupted) else
+            "usage error: " if isinstance(exc, UsageError) else "error: ")
     # Messages quote paths and values from files: control characters are shown, not sent.
     sys.stderr.write(f"backpain: {kind}{visible(str(exc))}\n")

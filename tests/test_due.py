@@ -243,8 +243,8 @@ def test_a_bad_on_date_is_a_usage_error(text: str) -> None:
     result = run("review", "--due", "--on", text)
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
-    assert result.stderr == (f"backpain: error: --on: {text!r} is not a date in the form "
-                             "YYYY-MM-DD\n")
+    assert result.stderr == (f"backpain: usage error: --on: {text!r} is not a date in the "
+                             "form YYYY-MM-DD\n")
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -262,4 +262,4 @@ def test_a_bad_on_date_is_a_usage_error(text: str) -> None:
 def test_due_usage_errors(args: list[str], message: str) -> None:
     result = run(*args)
     assert result.exit_code == 2, result.output
-    assert result.stderr == f"backpain: error: {message}\n"
+    assert result.stderr == f"backpain: usage error: {message}\n"

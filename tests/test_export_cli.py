@@ -154,7 +154,7 @@ def test_wrong_usage_exits_2(home: Path, args: tuple[str, ...], message: str) ->
     result = run(*args)
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
-    assert result.stderr == f"backpain: error: {message}\n"
+    assert result.stderr == f"backpain: usage error: {message}\n"
 
 
 def test_unknown_format_is_a_usage_error(home: Path) -> None:
@@ -191,9 +191,9 @@ def test_help_documents_the_exit_code_for_skipped_files() -> None:
     result = CliRunner().invoke(app, ["export", "--help"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
-    assert ("Exit codes: 0 done; 1 an error, or a session file that could not be read was "
-            "skipped (each is named on stderr; everything else is still exported); 2 wrong "
-            "usage.") in text
+    assert ("Exit codes: 0 done 1 an error, or a session file that could not be read was "
+            "skipped (each is named on stderr; everything else is still exported) 2 wrong "
+            "usage") in text
 
 
 # --------------------------------------------------------------------------- -o PATH

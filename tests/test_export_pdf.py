@@ -37,7 +37,7 @@ EXAMPLES = HERE / "data" / "examples"
 LONG_PLAN = HERE / "golden" / "long-plan.answers.toml"
 CLIENT = "JD-042"
 NO_EXTRA = "backpain: error: PDF export needs WeasyPrint: pip install 'backpain[pdf]'\n"
-NO_OUTPUT = ("backpain: error: --format pdf needs -o FILE: a PDF is binary and is not "
+NO_OUTPUT = ("backpain: usage error: --format pdf needs -o FILE: a PDF is binary and is not "
              "written to stdout\n")
 # pdfinfo's "Page size" for A4 (210 x 297 mm) in points.
 A4 = "595.276 x 841.89 pts (A4)"

@@ -544,4 +544,4 @@ def test_export_collection_is_the_default(home: Path, bundle: tuple[str, ...]) -
 def test_bundle_usage_errors(home: Path, args: tuple[str, ...], message: str) -> None:
     result = run(*args)
     assert result.exit_code == 2, result.output
-    assert result.stderr == f"backpain: error: {message}\n"
+    assert result.stderr == f"backpain: usage error: {message}\n"

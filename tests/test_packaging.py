@@ -114,7 +114,10 @@ def fresh_venv(folder: Path) -> Path:
         capture_output=True, text=True, check=True, timeout=60).stdout.strip()
     # Plain paths: the .pth files in those folders (this environment's editable install of
     # the repository among them) are not run, so nothing points back at the repository.
-    borrowed = dict.fromkeys([*site.getsitepackages(), sysconfig.get_paths()["purelib"]])
+    # From sys.path too: this environment may itself borrow its packages that way.
+    borrowed = dict.fromkeys([
+        *site.getsitepackages(), sysconfig.get_paths()["purelib"],
+        *(p for p in sys.path if Path(p).name in ("site-packages", "dist-packages"))])
     Path(purelib, "_borrowed_dependencies.pth").write_text(
         "".join(f"{p}\n" for p in borrowed), encoding="utf-8")
     return python

@@ -165,6 +165,20 @@ def test_fast_paths_never_read_the_settings(home: dict[str, Any], tmp_path: Path
     assert "backpain_cli.records.settings" not in modules
 
 
+@pytest.mark.parametrize("args", [["review", "{sid}"], ["review", "{sid}", "--json"],
+                                  ["review", CLIENT]])
+def test_review_fast_path_imports_no_framework(home: dict[str, Any], args: list[str]) -> None:
+    """`review SESSION|CLIENT [--json]` is answered before typer and the command tree, and
+    so before the help texts and the shell completion that the tree carries."""
+    argv = [a.format(sid=home["ids"][-1]) for a in args]
+    proc, modules = run_recording(argv, home["env"], home["tmp"])
+    assert proc.returncode == 0, proc.stderr
+    assert WORKER["review"] in modules
+    assert "typer" not in top_packages(modules)
+    assert sorted(modules & {"backpain_cli.cli.app", "backpain_cli.cli.completion",
+                             "backpain_cli.cli.helptext"}) == []
+
+
 def test_recording_sees_imports_made_inside_a_command(home: dict[str, Any]) -> None:
     """`questionnaires list` imports rich only inside the command body: seeing it proves
     the module list is taken after the command ran, so the tests above are not vacuous."""

@@ -14,14 +14,27 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import AnswersError, UsageError
+from . import completion, helptext
 
 if TYPE_CHECKING:  # imported lazily at run time, see the module docstring
     from ..records.session import Session
     from ..visit import Start
 
 
+EPILOG = helptext.epilog(
+    ["backpain assess --client JD-042",
+     "backpain assess --client JD-042 --instruments odi,rmdq",
+     "backpain assess --answers visit.toml --no-input --json",
+     "backpain assess --from 20261127T101503Z-3f9a1c",
+     "backpain assess --resume 20261127T101503Z-3f9a1c",
+     "backpain assess --demo"],
+    [(0, "the plan is shown (and the session saved)"), helptext.ERROR, helptext.USAGE,
+     (3, "--no-input: answers missing or invalid (each listed; nothing saved)"),
+     (130, "interrupted (Ctrl-C): the answers so far are saved as a draft")])
+
+
 def register(app: typer.Typer) -> None:
-    app.command()(assess)
+    app.command(epilog=EPILOG)(assess)
 
 
 def _warn(message: str) -> None:
@@ -37,19 +50,24 @@ def _info(message: str) -> None:
 
 def assess(
     client: Annotated[str | None, typer.Option(
-        "--client", help="Client reference: initials or a practice ID.")] = None,
+        "--client", metavar="REF", help="Client reference: initials or a practice ID.",
+        autocompletion=completion.clients)] = None,
     answers: Annotated[Path | None, typer.Option(
-        "--answers", help="TOML answers file; answered questions are not asked again.",
+        "--answers", metavar="FILE",
+        help="TOML answers file; answered questions are not asked again.",
         dir_okay=False)] = None,
     no_input: Annotated[bool, typer.Option(
         "--no-input", help="Never prompt; missing or invalid answers end with exit 3.")] = False,
     instruments: Annotated[str | None, typer.Option(
-        "--instruments", help="Extra instruments, comma-separated: odi, rmdq.")] = None,
+        "--instruments", metavar="LIST", help="Extra instruments, comma-separated: odi, rmdq.",
+        autocompletion=completion.instruments)] = None,
     from_: Annotated[str | None, typer.Option(
-        "--from", help="Follow-up visit: a previous session's answers become the defaults.")
-    ] = None,
+        "--from", metavar="SESSION",
+        help="Follow-up visit: a previous session's answers become the defaults.",
+        autocompletion=completion.sessions)] = None,
     resume: Annotated[str | None, typer.Option(
-        "--resume", help="Continue an interrupted (draft) session.")] = None,
+        "--resume", metavar="SESSION", help="Continue an interrupted (draft) session.",
+        autocompletion=completion.sessions)] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the JSON document to stdout; messages go to stderr.")] = False,
     no_save: Annotated[bool, typer.Option(
@@ -58,8 +76,9 @@ def assess(
         "--demo", help="Run a complete sample interview (no typing) and show its plan.")
     ] = False,
     discard: Annotated[str | None, typer.Option(
-        "--discard", help="Delete a draft (unfinished) session, after a typed confirmation.")
-    ] = None,
+        "--discard", metavar="SESSION",
+        help="Delete a draft (unfinished) session, after a typed confirmation.",
+        autocompletion=completion.sessions)] = None,
     yes: Annotated[bool, typer.Option(
         "--yes", help="With --discard: delete without asking.")] = False,
 ) -> None:

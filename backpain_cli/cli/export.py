@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from ..errors import UsageError
+from . import completion, helptext
 
 if TYPE_CHECKING:
     from ..clinical.followup import History
@@ -41,22 +42,26 @@ class BundleType(StrEnum):
     transaction = "transaction"
 
 
-EPILOG = """\
-Formats: md (plain Markdown plan), html (a self-contained handout to print or send),
-pdf (that handout as an A4 PDF; needs -o FILE and: pip install 'backpain[pdf]'),
-json (the session document), jsonl (JSON Lines: one document a line; json: with --all or
---client, an alias of jsonl), fhir (FHIR R4 Bundle; --bundle transaction for a FHIR
-server), csv (one row per session).
-
-CSV columns: session, client, date (UTC, ISO 8601), status, follows, triage, red_flags
-(ids separated by spaces), nprs_now, nprs_worst_week, startback_total,
-startback_psychosocial, startback_risk, odi_percent, odi_band, rmdq_score,
-axspa_feature_count. A cell starting with = + - @ gets a leading ' so that a spreadsheet
-shows it as text.
-
-Exit codes: 0 done; 1 an error, or a session file that could not be read was skipped
-(each is named on stderr; everything else is still exported); 2 wrong usage.
-"""
+EPILOG = helptext.epilog(
+    ["backpain export JD-042 --format html -o plan.html",
+     "backpain export 20261127T1015 --format pdf -o plan.pdf",
+     "backpain export JD-042 -f fhir --bundle transaction -o visit.json",
+     "backpain export --all --format csv -o audit.csv",
+     "backpain export --client JD-042 --format jsonl"],
+    [helptext.OK,
+     (1, "an error, or a session file that could not be read was skipped (each is named "
+         "on stderr; everything else is still exported)"),
+     helptext.USAGE, helptext.INTERRUPTED],
+    "Formats: md (plain Markdown plan), html (a self-contained handout to print or send), "
+    "pdf (that handout as an A4 PDF; needs -o FILE and: pip install 'backpain[pdf]'), json "
+    "(the session document), jsonl (JSON Lines: one document a line; json: with --all or "
+    "--client, an alias of jsonl), fhir (FHIR R4 Bundle; --bundle transaction for a FHIR "
+    "server), csv (one row per session).",
+    "CSV columns: session, client, date (UTC, ISO 8601), status, follows, triage, red_flags "
+    "(ids separated by spaces), nprs_now, nprs_worst_week, startback_total, "
+    "startback_psychosocial, startback_risk, odi_percent, odi_band, rmdq_score, "
+    "axspa_feature_count. A cell starting with = + - @ gets a leading ' so that a "
+    "spreadsheet shows it as text.")
 
 
 # A PDF is binary: on a terminal it would be noise, and it has no use in a pipe that a file
@@ -267,7 +272,8 @@ def export(
         metavar="[SESSION|CLIENT]",
         help="A session id (or a unique start of one), or a client reference for the "
              "client's latest completed session with their history. A client's exact "
-             "name wins over the start of a session id.", show_default=False)] = None,
+             "name wins over the start of a session id.", show_default=False,
+        autocompletion=completion.sessions_and_clients)] = None,
     fmt: Annotated[Format | None, typer.Option(
         "--format", "-f", help="Output format.", case_sensitive=False,
         show_default=False)] = None,
@@ -282,7 +288,8 @@ def export(
     ] = False,
     client: Annotated[str | None, typer.Option(
         "--client", metavar="REF",
-        help="Like --all, for one client's sessions.")] = None,
+        help="Like --all, for one client's sessions.",
+        autocompletion=completion.clients)] = None,
     schema: Annotated[bool, typer.Option(
         "--schema", help="Print the JSON Schema of the json format and exit.")] = False,
     bundle: Annotated[BundleType | None, typer.Option(

@@ -9,8 +9,15 @@ from typing import Annotated
 
 import typer
 
-questionnaires_app = typer.Typer(help="List and check questionnaire modules.",
-                                 no_args_is_help=True, rich_markup_mode=None)
+from . import helptext
+
+questionnaires_app = typer.Typer(
+    help="List and check questionnaire modules.", no_args_is_help=True, rich_markup_mode=None,
+    epilog=helptext.epilog(
+        ["backpain questionnaires list", "backpain questionnaires check my_module.toml"],
+        [helptext.OK, helptext.ERROR,
+         (2, "wrong usage, or no command given (this help is shown)"),
+         helptext.INTERRUPTED]))
 
 
 def register(app: typer.Typer) -> None:
@@ -18,7 +25,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(questionnaires_app, name="questionnaires")
 
 
-@questionnaires_app.command("list")
+@questionnaires_app.command("list", epilog=helptext.epilog(
+    ["backpain questionnaires list", "backpain questionnaires list --json"],
+    [helptext.OK,
+     (1, "your questionnaires folder has a module that does not validate (see check), or "
+         "another error"),
+     helptext.USAGE, helptext.INTERRUPTED]))
 def questionnaires_list(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -55,7 +67,11 @@ def questionnaires_list(
             console.print(f"\n{m.id}: {m.description}", markup=False)
 
 
-@questionnaires_app.command("check")
+@questionnaires_app.command("check", epilog=helptext.epilog(
+    ["backpain questionnaires check",
+     "backpain questionnaires check ~/my-modules/odi.toml"],
+    [(0, "every module is valid"), (1, "problems found (every one is listed), or another error"),
+     helptext.USAGE, helptext.INTERRUPTED]))
 def questionnaires_check(
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Files to check (default: the shipped and your own modules).")] = None,

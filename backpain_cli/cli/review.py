@@ -28,15 +28,27 @@ def register(app: "typer.Typer") -> None:
 
     import typer
 
-    @app.command()
+    from . import completion, helptext
+
+    epilog = helptext.epilog(
+        ["backpain review", "backpain review --client JD-042 --limit 0",
+         "backpain review 20261127T1015", "backpain review JD-042 --json",
+         "backpain review --due --on 2026-12-01"],
+        [(0, "shown (a session file that cannot be read is named on stderr)"),
+         (1, "an unknown or unreadable session, an unknown client, or another error"),
+         helptext.USAGE, helptext.INTERRUPTED])
+
+    @app.command(epilog=epilog)
     def review(
         target: Annotated[str | None, typer.Argument(
             metavar="[SESSION|CLIENT]",
             help="A session id (or a unique prefix of it) to re-run through today's rules, "
-                 "or a client reference for their history. Without it: recent sessions.")
+                 "or a client reference for their history. Without it: recent sessions.",
+            autocompletion=completion.sessions_and_clients)
         ] = None,
         client: Annotated[str | None, typer.Option(
-            "--client", help="List only this client's sessions.")] = None,
+            "--client", metavar="REF", help="List only this client's sessions.",
+            autocompletion=completion.clients)] = None,
         limit: Annotated[int | None, typer.Option(
             "--limit", min=0, help="How many sessions to list, newest first (default 20; "
                                    "0 lists all).")] = None,
