@@ -135,6 +135,9 @@ USAGE_ERRORS: list[tuple[list[str], str]] = [
     (["--bogus"], "no such option: --bogus"),
     (["revew"], "no such command 'revew'. Did you mean 'review'?"),
     (["export", "--bogus"], "no such option: --bogus"),
+    # The README's example.
+    (["export", "--formt", "md"], "no such option: --formt (Possible options: --force, "
+                                  "--format)"),
     (["export", IDS[0], "-f", "docx"],
      "invalid value for '--format' / '-f': 'docx' is not one of 'md', 'html', 'pdf', "
      "'json', 'jsonl', 'fhir', 'csv'"),
