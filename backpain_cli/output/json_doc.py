@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from ..records.session import Session, to_document
+from ..records.session import Session, document_line, to_document
 
 SCHEMA_FILE = "document.schema.json"
 
@@ -20,7 +20,7 @@ def render(session: Session) -> str:
 
 def line(session: Session) -> str:
     """One JSON Lines record: the same document on a single line."""
-    return json.dumps(to_document(session), ensure_ascii=False, separators=(",", ":")) + "\n"
+    return document_line(session)
 
 
 def schema_text() -> str:

@@ -502,15 +502,44 @@ def scan(root: Path | None = None, client: str | None = None) -> Scan:
 
     With `client`, only that client's folders (any case) are looked at. Nothing is read
     but folder listings, so a listing of thousands of sessions stays fast; a FIFO or a
-    device is never opened here.
+    device is never opened here. (The summary index scans the same way, folder by folder:
+    `scan_top` and `scan_folder`.)
     """
+    top = scan_top(root, client)
+    if client is not None and not top.folders and top.skipped:
+        # A linked client folder is still that client, reported rather than unknown.
+        return Scan(skipped=top.skipped, clients=(client,))
+    sessions = sessions_dir(root)
+    refs: list[SessionRef] = []
+    skipped = list(top.skipped)
+    for entry in top.folders:
+        folder = sessions / entry.name
+        inside = scan_folder(sessions, entry.name)
+        refs.extend(SessionRef(n[:-5], entry.name, folder / n) for n in inside.names)
+        skipped.extend(inside.skipped)
+    skipped.sort(key=lambda u: u.path)
+    return Scan(tuple(refs), tuple(skipped), top.notes, tuple(e.name for e in top.folders))
+
+
+@dataclass(frozen=True)
+class Top:
+    """The sessions folder's own entries: client folders (by name) and what is not read."""
+
+    folders: tuple[os.DirEntry[str], ...] = ()
+    skipped: tuple[Unreadable, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def scan_top(root: Path | None = None, client: str | None = None) -> Top:
+    """The client folders of the sessions folder (only `client`'s, in any case, if given),
+    sorted by name, and its entries that are not client folders, with why."""
     sessions = sessions_dir(root)
     entries = _client_entries(sessions)
-    skipped: list[Unreadable] = []
     if not entries and os.path.islink(sessions):
-        return Scan(skipped=(Unreadable(str(sessions), LINKED),))
+        return Top(skipped=(Unreadable(str(sessions), LINKED),))
     wanted = None if client is None else client.lower()
-    folders: list[str] = []
+    skipped: list[Unreadable] = []
+    folders: list[os.DirEntry[str]] = []
     for e in entries:
         if wanted is not None and e.name.lower() != wanted:
             continue
@@ -523,33 +552,46 @@ def scan(root: Path | None = None, client: str | None = None) -> Scan:
         elif not _CLIENT_RE.fullmatch(e.name):
             skipped.append(Unreadable(e.path, NOT_A_CLIENT_NAME))
         else:
-            folders.append(e.name)
-    folders.sort()
-    if wanted is not None and not folders and skipped:
-        # A linked client folder is still that client, reported rather than unknown.
-        return Scan(skipped=tuple(skipped), clients=(client or "",))
-    notes = _case_notes(sessions, folders)
-    refs: list[SessionRef] = []
-    for name in folders:
-        folder = sessions / name
-        try:
-            inside = list(os.scandir(folder))
-        except OSError as exc:
-            skipped.append(Unreadable(str(folder), f"cannot read the folder ({exc.strerror})"))
-            continue
-        for e in inside:
-            if _is_session_name(e.name):
-                refs.append(SessionRef(e.name[:-5], name, Path(e.path)))
-            elif not _reported(e.name):
-                continue
-            elif e.is_symlink():
-                skipped.append(Unreadable(e.path, LINKED))
-            elif e.is_dir(follow_symlinks=False):
-                skipped.append(Unreadable(e.path, A_FOLDER_IN_A_CLIENT))
-            else:
-                skipped.append(Unreadable(e.path, NOT_A_SESSION_NAME))
+            folders.append(e)
+    folders.sort(key=lambda e: e.name)
     skipped.sort(key=lambda u: u.path)
-    return Scan(tuple(refs), tuple(skipped), notes, tuple(folders))
+    return Top(tuple(folders), tuple(skipped),
+               _case_notes(sessions, [e.name for e in folders]))
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    """One client folder by names: its session files' names and its other entries, with why
+    those are not read. `listed` is False when the folder itself could not be read (then it
+    is the one entry of `skipped`)."""
+
+    names: tuple[str, ...]
+    skipped: tuple[Unreadable, ...]
+    listed: bool = True
+
+
+def scan_folder(sessions: Path, name: str) -> FolderScan:
+    """The entries of the client folder `name` of the sessions folder `sessions`."""
+    folder = sessions / name
+    try:
+        inside = list(os.scandir(folder))
+    except OSError as exc:
+        return FolderScan((), (Unreadable(str(folder),
+                                          f"cannot read the folder ({exc.strerror})"),), False)
+    names: list[str] = []
+    skipped: list[Unreadable] = []
+    for e in inside:
+        if _is_session_name(e.name):
+            names.append(e.name)
+        elif not _reported(e.name):
+            continue
+        elif e.is_symlink():
+            skipped.append(Unreadable(e.path, LINKED))
+        elif e.is_dir(follow_symlinks=False):
+            skipped.append(Unreadable(e.path, A_FOLDER_IN_A_CLIENT))
+        else:
+            skipped.append(Unreadable(e.path, NOT_A_SESSION_NAME))
+    return FolderScan(tuple(names), tuple(skipped))
 
 
 def _case_notes(sessions: Path, folders: list[str]) -> tuple[str, ...]:
