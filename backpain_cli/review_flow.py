@@ -19,7 +19,13 @@ from pathlib import Path
 
 from .clinical.followup import Due, History, SessionReview, build_history, due, rescore
 from .errors import NotFoundError, UsageError
-from .records.listing import DEFAULT_LIMIT, Listing, latest_completed, list_sessions
+from .records.listing import (
+    DEFAULT_LIMIT,
+    Listing,
+    latest_completed,
+    list_sessions,
+    refresh_index,
+)
 from .records.session import Session
 from .records.storage import Unreadable
 from .records.targets import ClientTarget, load, load_client, resolve
@@ -62,10 +68,16 @@ def client_history(target: ClientTarget, root: Path | None = None) -> ClientHist
 
 
 def review(target: str | None, *, client: str | None = None, limit: int = DEFAULT_LIMIT,
-           root: Path | None = None) -> Result:
-    """The form the arguments ask for: listing, one session, or one client's history."""
+           root: Path | None = None, refresh: bool = False) -> Result:
+    """The form the arguments ask for: listing, one session, or one client's history.
+
+    `refresh`: the summary index checks every session file first (records/index.py); one
+    session or one client is read from its files in any case.
+    """
     if target is None:
-        return list_sessions(client=client, limit=limit, root=root)
+        return list_sessions(client=client, limit=limit, root=root, refresh=refresh)
+    if refresh:
+        refresh_index(root)
     found = resolve(target, root)
     if isinstance(found, ClientTarget):
         return client_history(found, root)
@@ -87,10 +99,11 @@ def notes_of(result: Result) -> tuple[str, ...]:
     return () if isinstance(result, SessionReview) else result.notes
 
 
-def due_list(on: dt.date | None = None, *, root: Path | None = None) -> DueList:
+def due_list(on: dt.date | None = None, *, root: Path | None = None,
+             refresh: bool = False) -> DueList:
     """The clients whose latest completed session is due for its check on `on` (today)."""
     day = on or dt.date.today()
-    latest, unreadable = latest_completed(root)
+    latest, unreadable = latest_completed(root, refresh=refresh)
     rows = [d for d in (due(s, day) for s in latest) if d is not None]
     rows.sort(key=lambda d: (-d.days_overdue, d.session.client))
     return DueList(day, tuple(rows), unreadable)

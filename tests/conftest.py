@@ -4,7 +4,7 @@ Other test modules rely on these names; keep them stable:
 
 - ``backpain_home`` (autouse): every test runs with ``BACKPAIN_HOME`` pointing at a fresh,
   not yet created folder under ``tmp_path``, so no test can read or write the practitioner's
-  real data folder.
+  real data folder (and ``BACKPAIN_CACHE`` at another, for the summary index).
 - ``backpain_config`` (autouse): ``BACKPAIN_CONFIG`` points at ``config.toml`` in a fresh,
   not yet created folder under ``tmp_path``, so no test reads the practitioner's settings.
 - ``complete_answers``: a valid answer to every question the default interview shows,
@@ -66,6 +66,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
 def backpain_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "backpain-home"
     monkeypatch.setenv("BACKPAIN_HOME", str(home))
+    # The summary index lives in the user cache folder: each test gets its own.
+    monkeypatch.setenv("BACKPAIN_CACHE", str(tmp_path / "backpain-cache"))
     return home
 
 

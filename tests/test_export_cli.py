@@ -281,7 +281,7 @@ def test_bulk_export_failing_midway_leaves_the_old_file_or_none(
     target = out_dir / "audit.csv"
     if existing:
         target.write_text("yesterday's audit\n")
-    real_row = csv_export.row
+    real_row = csv_export.brief_row
     calls = []
 
     # The third row fails as a write would (a full or failing disk) after two were written.
@@ -291,7 +291,7 @@ def test_bulk_export_failing_midway_leaves_the_old_file_or_none(
             raise OSError(5, "Input/output error")
         return real_row(session)
 
-    monkeypatch.setattr(csv_export, "row", row_then_crash)
+    monkeypatch.setattr(csv_export, "brief_row", row_then_crash)
     result = run("--all", "--format", "csv", "-o", target, *(["--force"] if existing else []))
     assert result.exit_code == 1, result.output
     assert result.stderr == f"backpain: error: cannot write {target}: Input/output error\n"

@@ -42,9 +42,9 @@ from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
 from backpain_cli.output import csv as csv_export
 from backpain_cli.output import fhir, json_doc, markdown
 from backpain_cli.output import html as html_doc
-from backpain_cli.records import summary
-from backpain_cli.records.session import ModuleRef, Session, to_document
-from backpain_cli.records.storage import read_session
+from backpain_cli.records import index
+from backpain_cli.records.session import Brief, ModuleRef, Session, to_document
+from backpain_cli.records.storage import SessionRef, Unreadable, read_ref, read_session
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLE = GOLDEN / "sessions"
@@ -489,27 +489,46 @@ def test_csv_columns_are_the_documented_ones(home: Path) -> None:
         "startback_risk, odi_percent, odi_band, rmdq_score, axspa_feature_count") == 1
 
 
-# ---- the fast reader behind CSV must judge every file exactly as read_session does
+# ---- the summary index behind the bulk exports judges every file as read_session does
 
 
-def _outcome(reader: Any, path: Path) -> tuple[str, Any]:
+def _outcome(path: Path) -> tuple[str, Any]:
+    """What the one reader makes of the session file at `path`: its CSV row and JSON line,
+    or why it cannot be read."""
     try:
-        return "row", csv_export.row(reader(path))
+        session = read_ref(SessionRef(path.stem, path.parent.name, path))
     except Exception as exc:  # any error at all: the comparison is the point
-        return type(exc).__name__, str(exc)
+        return type(exc).__name__, getattr(exc, "reason", str(exc))
+    return "row", (csv_export.row(session), json_doc.line(session))
+
+
+def _indexed(home: Path) -> tuple[str, Any]:
+    """The same, as the bulk exports get it from the summary index of `home`."""
+    briefs = list(index.bulk(home, what="brief").rows)
+    lines = list(index.bulk(home, what="document").rows)
+    assert len(briefs) == len(lines) == 1, (briefs, lines)
+    brief, line = briefs[0], lines[0]
+    if isinstance(brief, Unreadable):
+        assert line == brief
+        return "SessionFileError", brief.reason
+    assert isinstance(brief, Brief) and isinstance(line, str)
+    return "row", (csv_export.brief_row(brief), line)
+
+
+def _plant(home: Path, data: bytes) -> Path:
+    path = home / "sessions" / CLIENT / f"{LATEST}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
 
 
 @pytest.mark.parametrize("session_id", [FIRST, SECOND, DRAFT, LATEST])
-def test_fast_reader_takes_the_shortcut_for_files_tomli_w_wrote(
-        session_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The speed of `--all --format csv` rests on this: no fallback to the full reader for
-    # the files backpain writes (these also start with comments).
-    def no_fallback(path: Path) -> Session:
-        raise AssertionError(f"{path} went to the full reader")
-
-    monkeypatch.setattr(summary, "read_session", no_fallback)
-    path = SAMPLE / CLIENT / f"{session_id}.toml"
-    assert csv_export.row(summary.read_summary(path)) == csv_export.row(read_session(path))
+def test_index_gives_the_readers_rows_for_files_backpain_wrote(
+        session_id: str, backpain_home: Path) -> None:
+    path = _plant(backpain_home, (SAMPLE / CLIENT / f"{session_id}.toml").read_bytes())
+    path = path.rename(path.with_name(f"{session_id}.toml"))
+    assert _indexed(backpain_home) == _outcome(path)
+    assert _outcome(path)[0] == "row"
 
 
 def _variants(text: str) -> list[tuple[str, str]]:
@@ -554,33 +573,32 @@ def _variants(text: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("name", "text"),
                          _variants((SAMPLE / CLIENT / f"{LATEST}.toml").read_text()))
-def test_fast_reader_agrees_with_read_session(tmp_path: Path, name: str, text: str) -> None:
-    path = tmp_path / f"{LATEST}.toml"
-    path.write_bytes(text.encode("utf-8"))
-    assert _outcome(summary.read_summary, path) == _outcome(read_session, path)
+def test_index_agrees_with_read_session(backpain_home: Path, name: str, text: str) -> None:
+    path = _plant(backpain_home, text.encode("utf-8"))
+    assert _indexed(backpain_home) == _outcome(path)
 
 
-def test_fast_reader_agrees_on_every_truncation(tmp_path: Path) -> None:
+def test_index_agrees_on_every_truncation(backpain_home: Path) -> None:
     data = (SAMPLE / CLIENT / f"{LATEST}.toml").read_bytes()
-    path = tmp_path / f"{LATEST}.toml"
     # Every cut near a line end (where a cut can still parse) and every 17th byte besides.
     cuts = sorted({i for i, b in enumerate(data) if b == 10} | set(range(0, len(data), 17))
                   | {i + 1 for i, b in enumerate(data) if b == 10})
     rows = 0
     for cut in cuts:
-        path.write_bytes(data[:cut])
-        fast, slow = _outcome(summary.read_summary, path), _outcome(read_session, path)
-        assert fast == slow, cut
-        rows += fast[0] == "row"
-    # Some cuts do parse (the recommendations are optional); both readers must agree there too.
+        # Rewritten in place, moments after the last look: the index must read it again.
+        path = _plant(backpain_home, data[:cut])
+        indexed, slow = _indexed(backpain_home), _outcome(path)
+        assert indexed == slow, cut
+        rows += indexed[0] == "row"
+    # Some cuts do parse (the recommendations are optional); both must agree there too.
     assert rows > 0
 
 
 @settings(max_examples=examples(60), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(answers=interviews(), data=st.data())
-def test_fast_reader_agrees_on_real_sessions(tmp_path: Path, answers: dict[str, Any],
-                                             data: st.DataObject) -> None:
+def test_index_agrees_on_real_sessions(backpain_home: Path, answers: dict[str, Any],
+                                       data: st.DataObject) -> None:
     import tomli_w
 
     from backpain_cli.records.session import to_toml_dict
@@ -591,13 +609,8 @@ def test_fast_reader_agrees_on_real_sessions(tmp_path: Path, answers: dict[str, 
         status=data.draw(st.sampled_from(["completed", "draft"])))
     if session.status == "draft":
         session = dataclasses.replace(session, plan=None)
-    path = tmp_path / f"{LATEST}.toml"
-    path.write_text(tomli_w.dumps(to_toml_dict(session)), encoding="utf-8")
-    slow = _outcome(read_session, path)
-    # The shortcut alone, with the full reader out of reach, must give the same row.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(summary, "read_session", None)
-        assert _outcome(summary.read_summary, path) == slow
+    path = _plant(backpain_home, tomli_w.dumps(to_toml_dict(session)).encode("utf-8"))
+    assert _indexed(backpain_home) == _outcome(path)
 
 
 # --------------------------------------------------------------------------- HTML

@@ -48,6 +48,10 @@ def _dispatch(args: list[str]) -> int:
 
         sys.stdout.write(f"backpain {__version__}\n")
         return 0
+    from . import progress
+
+    # A first build of the summary index over a large folder shows a bar on a terminal.
+    progress.install()
     # `review SESSION|CLIENT [--json]` is the other command that must start fast (12x a bare
     # interpreter start): typer and building its command tree cost ~45 ms of the ~140 ms.
     # Any other shape (options, --help, mistakes) goes through typer as usual.

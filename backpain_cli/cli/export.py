@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO, TypeVar, cast
 
 import typer
 
@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from ..clinical.followup import History
     from ..clinical.questionnaire import Registry
     from ..records.listing import BulkResult
-    from ..records.session import Session
-    from ..records.storage import SessionRef
+    from ..records.session import Brief, Session
+    from ..records.storage import Unreadable
+
+T = TypeVar("T")
 
 
 class Format(StrEnum):
@@ -193,10 +195,10 @@ def _single(target: str, fmt: Format, output: Path | None, force: bool,
         raise SkippedSessionsError(skipped)
 
 
-def _tracked(refs: Sequence[SessionRef], show: bool) -> Iterator[SessionRef]:
-    """The refs, with a progress bar on stderr while they are consumed (when `show`)."""
+def _tracked(rows: Iterator[T], total: int, show: bool) -> Iterator[T]:
+    """The rows, with a progress bar on stderr while they are consumed (when `show`)."""
     if not show:
-        yield from refs
+        yield from rows
         return
     from rich.console import Console
     from rich.progress import (
@@ -211,53 +213,57 @@ def _tracked(refs: Sequence[SessionRef], show: bool) -> Iterator[SessionRef]:
     with Progress(TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True,
                   redirect_stdout=False, redirect_stderr=True) as progress:
-        task = progress.add_task("export", total=len(refs))
-        for i, ref in enumerate(refs, 1):
-            yield ref
+        task = progress.add_task("export", total=total)
+        i = 0
+        for i, row in enumerate(rows, 1):
+            yield row
             if i % 100 == 0:
                 progress.update(task, completed=i)
-        progress.update(task, completed=len(refs))
+        progress.update(task, completed=i)
 
 
-def _write_bulk(out: TextIO, fmt: Format, refs: Iterator[SessionRef], result: BulkResult) -> None:
+def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str | Unreadable],
+                result: BulkResult) -> None:
     if fmt is Format.csv:
         from ..output import csv as csv_export
 
-        csv_export.write_rows(out, refs, _report_unreadable, result)
+        csv_export.write_rows(out, cast("Iterator[Brief | Unreadable]", rows),
+                              _report_unreadable, result)
         return
-    from ..output import json_doc
-    from ..records.listing import read_or_report
-    from ..records.storage import read_session
+    from ..records.storage import Unreadable
 
-    for ref in refs:
-        session = read_or_report(ref, read_session, _report_unreadable, result)
-        if session is not None:
-            out.write(json_doc.line(session))
+    # JSON Lines records as the summary index keeps them: the one reader's document.
+    for row in rows:
+        if isinstance(row, Unreadable):
+            _report_unreadable(row.path, row.reason)
+            result.skipped += 1
+        elif isinstance(row, str):
+            out.write(row)
+            result.written += 1
 
 
 def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> None:
     from ..errors import SkippedSessionsError
-    from ..records.listing import BulkResult, bulk_refs
+    from ..records.listing import BulkResult, bulk_rows
     from ..records.storage import streamed_output
 
-    tree = bulk_refs(client=client)
+    found = bulk_rows(client=client, document=fmt is not Format.csv)
     # Reported before the rows; counted with the unreadable files, so the exit code says
     # the export is missing something (issue 9: nothing is skipped in silence).
-    for bad in tree.skipped:
+    for bad in found.tree.skipped:
         _report_unreadable(bad.path, bad.reason)
     from ..safe_text import visible
 
-    for note in tree.notes:
+    for note in found.tree.notes:
         sys.stderr.write(f"backpain: warning: {visible(note)}\n")
-    refs = tree.refs
     # A bar on the same terminal as the rows themselves would garble both.
     show = sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())
-    result = BulkResult(skipped=len(tree.skipped))
+    result = BulkResult(skipped=len(found.tree.skipped))
     newline = "" if fmt is Format.csv else None
     sink = (streamed_output(output, force=force, newline=newline) if output is not None
             else contextlib.nullcontext(sys.stdout))
     with sink as out:
-        _write_bulk(out, fmt, _tracked(refs, show), result)
+        _write_bulk(out, fmt, _tracked(found.rows, found.total, show), result)
     if output is not None:
         noun = "session" if result.written == 1 else "sessions"
         _info(f"Wrote {result.written} {noun} to {output}")

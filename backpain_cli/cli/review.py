@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING
 from ..errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import typer
 
+    from ..records.session import Brief
     from ..records.storage import Unreadable
 
 
@@ -60,28 +63,36 @@ def register(app: "typer.Typer") -> None:
             help="With --due: who is due on this day instead of today.")] = None,
         as_json: Annotated[bool, typer.Option(
             "--json", help="Print JSON to stdout; problems go to stderr.")] = False,
+        refresh: Annotated[bool, typer.Option(
+            "--refresh", help="Check every session file against the summary index first, "
+                              "not only the folders that changed (finds a file edited in "
+                              "place, or saved where folder times are not kept).")] = False,
     ) -> None:
         """List sessions, re-run one through today's rules, or show a client's history."""
         if due:
             if target is not None or client is not None or limit is not None:
                 raise UsageError("--due lists every client; it takes no SESSION or CLIENT "
                                  "argument and no --client or --limit")
-            run_due(on, as_json=as_json)
+            run_due(on, as_json=as_json, refresh=refresh)
             return
         if on is not None:
             raise UsageError("--on only applies to --due")
         if target is not None and (client is not None or limit is not None):
             raise UsageError("--client and --limit only apply to the listing (no SESSION or "
                              "CLIENT argument); for one client use: backpain review CLIENT")
-        run_review(target, client=client, limit=limit, as_json=as_json)
+        run_review(target, client=client, limit=limit, as_json=as_json, refresh=refresh)
 
 
 def run_review(target: str | None, *, client: str | None = None, limit: int | None = None,
-               as_json: bool = False) -> None:
+               as_json: bool = False, refresh: bool = False) -> None:
     from .. import review_flow as flow
     from ..records.listing import DEFAULT_LIMIT
 
-    result = flow.review(target, client=client, limit=DEFAULT_LIMIT if limit is None else limit)
+    if target is None and limit == 0 and not as_json and not sys.stdout.isatty():
+        _stream(client, refresh)
+        return
+    result = flow.review(target, client=client, limit=DEFAULT_LIMIT if limit is None else limit,
+                         refresh=refresh)
     if as_json:
         import json
 
@@ -99,6 +110,21 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
         sys.stderr.write(f"backpain: note: {result.note}\n")
 
 
+def _stream(client: str | None, refresh: bool) -> None:
+    """`review --limit 0` into a pipe or a file: plain rows as they come (output/plain.py);
+    a rich table would first hold and measure every row."""
+    from typing import cast
+
+    from ..output import plain
+    from ..records.listing import stream_sessions
+
+    found = stream_sessions(client=client, refresh=refresh)
+    rows = cast("Iterator[Brief | Unreadable]", found.rows)
+    unreadable = plain.write_rows(sys.stdout, rows)
+    sys.stdout.flush()
+    _report_unreadable([*unreadable, *found.tree.skipped], found.tree.notes)
+
+
 def _report_unreadable(unreadable: Sequence["Unreadable"], notes: Sequence[str] = ()) -> None:
     from ..safe_text import visible
 
@@ -109,12 +135,12 @@ def _report_unreadable(unreadable: Sequence["Unreadable"], notes: Sequence[str] 
         sys.stderr.write(f"backpain: warning: {visible(note)}\n")
 
 
-def run_due(on: str | None, *, as_json: bool = False) -> None:
+def run_due(on: str | None, *, as_json: bool = False, refresh: bool = False) -> None:
     """`backpain review --due [--on DATE]`."""
     from .. import review_flow as flow
 
     day = flow.parse_day(on) if on is not None else None
-    result = flow.due_list(day)
+    result = flow.due_list(day, refresh=refresh)
     if as_json:
         import json
 

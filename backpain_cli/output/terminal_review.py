@@ -28,38 +28,23 @@ from ..clinical.followup import (
     SessionReview,
     Visit,
 )
-from ..clinical.model import ScoreValue
 from ..records.listing import Listing
 from ..records.session import Session, follow_up_command, resume_command
 from ..records.storage import Unreadable
 from ..review_flow import ClientHistory, DueList
 from ..safe_text import visible_in
 from .terminal import SCORE_LABELS, plan_renderables
-from .wording import answer_text
+from .wording import NONE, answer_text
+from .wording import SHORT_NAMES as _SHORT_NAMES
+from .wording import score_cell as _score
+from .wording import utc_day as _day
 
-NONE = "–"  # shown for a score that was not collected
-
-_SHORT_NAMES = {"nprs_now": "NPRS", "nprs_worst_week": "Worst", "odi_percent": "ODI %",
-                "rmdq_score": "RMDQ", "startback_risk": "STarT"}
 _LABEL_STYLES = {"improved": "green", "worse": "bold red", "no important change": ""}
 _URGENT = ("urgent", "emergency")
 
 
 def _date(moment: dt.datetime) -> str:
     return f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M}"
-
-
-def _day(moment: dt.datetime) -> str:
-    # Session ids carry the time to the second; the day is what a reader scans for.
-    return f"{moment.astimezone(dt.UTC):%Y-%m-%d}"
-
-
-def _score(value: ScoreValue | None) -> str:
-    if value is None:
-        return NONE
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
 
 
 def _signed(value: int | float) -> str:

@@ -180,6 +180,25 @@ def practice_line(practice: Practice) -> str:
     return " · ".join(p for p in parts if p)
 
 
+# The listing's cells, in its rich table (terminal_review) and as plain rows (plain).
+NONE = "–"  # shown for a score that was not collected
+SHORT_NAMES = {"nprs_now": "NPRS", "nprs_worst_week": "Worst", "odi_percent": "ODI %",
+               "rmdq_score": "RMDQ", "startback_risk": "STarT"}
+
+
+def utc_day(moment: dt.datetime) -> str:
+    # Session ids carry the time to the second; the day is what a reader scans for.
+    return f"{moment.astimezone(dt.UTC):%Y-%m-%d}"
+
+
+def score_cell(value: ScoreValue | None) -> str:
+    if value is None:
+        return NONE
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
 def day(moment: dt.datetime) -> str:
     """A date as people write it (27 Nov 2026), on the practitioner's calendar."""
     local = moment.astimezone()

@@ -1,20 +1,22 @@
 """Many sessions at once: the `review` listing, the latest visit of every client (`review
 --due`) and the sessions of `export --all` / `--client`.
 
-Moved here as they were from review.py and exports.py (issue 12); how the summaries are found
-and read is the summary index's business (records/index.py).
+All of them come through the summary index (records/index.py), which reads only the
+session files that changed since it last looked, with the one reader and its checks, and
+keeps the rest; so they cost what the rows shown cost, not what the whole folder holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from ..errors import SessionFileError
-from .session import Session
-from .storage import Scan, SessionRef, Unreadable, read_ref, scan
-from .summary import read_summary
+from . import index
+from .index import Tree
+from .session import Brief, Session
+from .storage import Unreadable
 from .targets import existing_client
 
 DEFAULT_LIMIT = 20
@@ -40,77 +42,61 @@ class Listing:
 
 
 def list_sessions(*, client: str | None = None, limit: int = DEFAULT_LIMIT,
-                  root: Path | None = None) -> Listing:
-    """The newest `limit` sessions (0: all), parsing only those files.
+                  root: Path | None = None, refresh: bool = False) -> Listing:
+    """The newest `limit` sessions (0: all), as summaries (no recommendations).
 
-    Ids sort by time and file names carry them, so sorting names orders the sessions; with
-    10,000 files only the shown ones are read. An unreadable file takes its place in the
-    window, so problems among the shown sessions are never hidden.
+    An unreadable file takes its place in the window, so problems among the shown sessions
+    are never hidden. `refresh` checks every file of the tree first (README, "Where your
+    data lives"); the rows shown are checked against their files in any case.
     """
     if client is not None:
         client = existing_client(client, root)
-    tree = scan(root, client)
-    refs = sorted(tree.refs, key=lambda r: r.id, reverse=True)
-    shown = refs if limit == 0 else refs[:limit]
-    rows: list[Session | Unreadable] = []
-    for ref in shown:
-        try:
-            # A row needs no answers or advice texts: with --limit 0 over thousands of
-            # files the summary reader is several times faster than a full parse.
-            rows.append(read_ref(ref, read_summary))
-        except SessionFileError as exc:
-            rows.append(Unreadable.of(exc))
-    return Listing(tuple(rows), len(refs), client, tree.skipped, tree.notes)
+    found = index.newest(root, client, limit, refresh=refresh)
+    rows = cast(Iterator[Session | Unreadable], found.rows)
+    return Listing(tuple(rows), found.total, client, found.tree.skipped, found.tree.notes)
 
 
-def _latest_completed(refs: Sequence[SessionRef],
-                      unreadable: list[Unreadable]) -> Session | None:
-    """The newest completed session among `refs` (newest first); drafts are passed over.
+@dataclass(frozen=True)
+class Stream:
+    """Sessions one at a time, as the index gives them, and what the tree holds besides:
+    what a listing of 100,000 rows or a bulk export writes without holding them all."""
 
-    An unreadable file is reported and passed over too: it might have been the latest
-    visit, but showing an older visit as due is safer than hiding the client.
-    """
-    for ref in refs:
-        try:
-            session = read_ref(ref, read_summary)
-        except SessionFileError as exc:
-            unreadable.append(Unreadable.of(exc))
-            continue
-        if not session.is_draft and session.plan is not None:
-            return session
-    return None
+    total: int
+    tree: Tree
+    client: str | None
+    rows: Iterator[Brief | Session | str | Unreadable]
 
 
-def latest_completed(root: Path | None = None
+def stream_sessions(*, client: str | None = None, root: Path | None = None,
+                    refresh: bool = False) -> Stream:
+    """Every session (or `client`'s), newest first, as Briefs (`review --limit 0` piped)."""
+    if client is not None:
+        client = existing_client(client, root)
+    found = index.newest(root, client, 0, refresh=refresh, what="brief")
+    return Stream(found.total, found.tree, client, found.rows)
+
+
+def refresh_index(root: Path | None = None) -> None:
+    """Check every session file against the summary index (`review --refresh`)."""
+    index.refresh(root)
+
+
+def latest_completed(root: Path | None = None, *, refresh: bool = False
                      ) -> tuple[list[Session], tuple[Unreadable, ...]]:
     """Every client's newest completed session (by client, in any case), and what could not
     be read on the way."""
-    tree = scan(root)
-    by_client: dict[str, list[SessionRef]] = {}
-    for ref in tree.refs:
-        # Folders differing only in case are one client (storage.scan notes them).
-        by_client.setdefault(ref.client.lower(), []).append(ref)
-    unreadable: list[Unreadable] = list(tree.skipped)
-    latest: list[Session] = []
-    for client in sorted(by_client):
-        refs = sorted(by_client[client], key=lambda r: r.id, reverse=True)
-        session = _latest_completed(refs, unreadable)
-        if session is not None:
-            latest.append(session)
-    return latest, tuple(unreadable)
+    return index.latest_completed(root, refresh=refresh)
 
 
-def bulk_refs(root: Path | None = None, client: str | None = None) -> Scan:
-    """The sessions of `--all` (or of one client), oldest first, ties by client, with
-    the entries of the tree that are not read.
-
-    Only names are listed here (cheap even for tens of thousands of files); each file is
-    read when its turn comes, so memory stays flat however many sessions there are.
-    """
+def bulk_rows(root: Path | None = None, client: str | None = None, *,
+              document: bool = False) -> Stream:
+    """The sessions of `--all` (or of one client), oldest first, ties by client: Briefs (the
+    CSV rows), or with `document` their JSON Lines records. Every file's stamp is checked
+    first, so a file edited in place is exported as it is now."""
     if client is not None:
         client = existing_client(client, root)
-    tree = scan(root, client)
-    return replace(tree, refs=tuple(sorted(tree.refs, key=lambda r: (r.id, r.client))))
+    found = index.bulk(root, client, what="document" if document else "brief")
+    return Stream(found.total, found.tree, client, found.rows)
 
 
 # --------------------------------------------------------------------------- bulk loop
@@ -123,16 +109,3 @@ Report = Callable[[str, str], None]
 class BulkResult:
     written: int = 0
     skipped: int = 0
-
-
-def read_or_report(ref: SessionRef, reader: Callable[[Path], Session], report: Report,
-                   result: BulkResult) -> Session | None:
-    """One session of a bulk export, or None (reported) when its file cannot be read."""
-    try:
-        session = read_ref(ref, reader)
-    except SessionFileError as exc:
-        report(exc.path, exc.reason)
-        result.skipped += 1
-        return None
-    result.written += 1
-    return session

@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import __version__
 from ..clinical.model import Plan, Recommendation, RedFlag, ScoreValue
@@ -179,6 +179,33 @@ def to_document(session: Session) -> dict[str, Any]:
         # A draft has no plan yet: the keys are still there, empty.
         doc.update({"scores": {}, "triage": None, "red_flags": [], "recommendations": []})
     return doc
+
+
+class Brief(NamedTuple):
+    """A session as a row of a listing or of the CSV export shows it. The summary index
+    keeps it apart from the rest, so that 100,000 rows come without building 100,000
+    Sessions; `brief` makes it from a Session, so a row reads the same either way."""
+
+    id: str
+    client: str
+    created: dt.datetime
+    status: str
+    follows: str | None
+    triage: str | None  # None without a plan (a draft)
+    red_flags: tuple[str, ...]  # the ids of the warning signs that fired
+    scores: Mapping[str, ScoreValue]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+
+def brief(session: Session) -> Brief:
+    plan = session.plan
+    return Brief(session.id, session.client, session.created, session.status, session.follows,
+                 None if plan is None else plan.triage,
+                 () if plan is None else tuple(f.id for f in plan.red_flags),
+                 {} if plan is None else plan.scores)
 
 
 def document_line(session: Session) -> str:

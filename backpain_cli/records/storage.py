@@ -15,10 +15,10 @@ import re
 import stat
 import time
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..clinical.questionnaire import AnswerValue, Question, check_value
 from ..errors import (
@@ -37,6 +37,9 @@ from .session import (
     from_toml_dict,
     to_toml_dict,
 )
+
+if TYPE_CHECKING:
+    from . import index_store
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -303,8 +306,45 @@ def save_session(session: Session, *, root: Path | None = None, new: bool) -> tu
         except FileExistsError:
             session = replace(session, id=new_session_id(session.created))
             continue
+        _index_saved(base, SessionRef(session.id, client, path))
         return session, path
     raise StorageError(f"cannot find a free session id in {folder}")
+
+
+def _index_saved(base: Path, ref: SessionRef) -> None:
+    """Write the saved file's row through to the summary index, if there is one (the next
+    listing then has nothing to read). Judged by the one reader, as every indexed file."""
+    from . import index_store  # sqlite3: only for the commands that save
+
+    if not os.path.exists(index_store.index_path(base)):
+        return
+    looked = index_store.now_ns()
+    try:
+        stamp = index_store.stamp_of(os.lstat(ref.path))
+    except OSError:
+        return
+    entry, doc = index_entry(ref, stamp, looked)
+    index_store.record(base, entry, doc)
+
+
+def index_entry(ref: SessionRef, stamp: index_store.Stamp | None,
+                looked: int) -> tuple[index_store.Entry, str | None]:
+    """The summary index's row (and JSON document) of the file of `ref`, made by the one
+    reader with its checks: a summary of what it reads, or why it cannot be read.
+
+    `stamp` must have been taken before the file is read (at `looked`): if the file changes
+    meanwhile, its new stamp differs from the stored one, and it is read again.
+    """
+    from . import index_store
+
+    name = ref.path.name
+    try:
+        session = read_ref(ref)
+    except SessionFileError as exc:
+        return index_store.Entry(ref.client, name, ref.id, stamp, looked, exc.reason), None
+    brief, summary, answers, doc = index_store.readable(session)
+    return index_store.Entry(ref.client, name, ref.id, stamp, looked, None, brief, summary,
+                             answers), doc
 
 
 def _home_hint() -> str:
@@ -623,6 +663,10 @@ def delete_session(path: Path) -> None:
             else exc.strerror or str(exc)
         raise StorageError(f"cannot delete {path}: {reason}") from None
     _fsync_dir(path.parent)
+    from . import index_store  # its row goes too: a discarded draft leaves no summary
+
+    # <data folder>/sessions/<client>/<file>
+    index_store.forget(path.parent.parent.parent, [path])
 
 
 def list_refs(root: Path | None = None, client: str | None = None) -> list[SessionRef]:
@@ -665,14 +709,14 @@ def read_session(path: Path) -> Session:
     return check_read(session, path)
 
 
-def read_ref(ref: SessionRef, reader: Callable[[Path], Session] | None = None) -> Session:
+def read_ref(ref: SessionRef) -> Session:
     """Read a session found by `scan`, also refusing one whose client is not its folder's.
 
     A client's sessions are found by folder; a session claiming another client would
-    otherwise be shown in the wrong history. `reader` is `read_session` unless a caller
-    needs only a summary (summary.read_summary).
+    otherwise be shown in the wrong history. (Summaries of many sessions come from the
+    summary index, which makes them with this very function: records/index.py.)
     """
-    session = (reader or read_session)(ref.path)
+    session = read_session(ref.path)
     if not same_client(session.client, ref.client):
         raise SessionFileError(
             str(ref.path),
@@ -681,7 +725,7 @@ def read_ref(ref: SessionRef, reader: Callable[[Path], Session] | None = None) -
 
 
 def check_read(session: Session, path: Path) -> Session:
-    """What every reader checks once a file has become a Session (this one and summary's).
+    """What the reader checks once a file has become a Session.
 
     Its name, values no backpain writes, and its answers against the questionnaires they
     were given to, where those are known: one rule, so that a file is readable or not the

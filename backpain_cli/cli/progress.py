@@ -1,0 +1,46 @@
+"""The progress bar of a first summary-index build, on standard error when it is a terminal.
+
+A first listing over a large data folder reads every session file once (minutes for
+100,000); records/index.py reports how far it is through records/progress.py, and this draws
+it with rich. Nothing is drawn when standard error is a file or a pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+
+
+def install() -> None:
+    """Draw the index's progress from now on, if standard error is a terminal."""
+    if not sys.stderr.isatty():
+        return
+    from ..records import progress
+
+    progress.bar = _bar
+
+
+@contextlib.contextmanager
+def _bar(total: int) -> Iterator[Callable[[int], None]]:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    # redirect_stdout=False: the command's own output may be going to stdout meanwhile.
+    with Progress(TextColumn("Indexing session folders"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                  redirect_stdout=False, redirect_stderr=False) as shown:
+        task = shown.add_task("index", total=total)
+
+        def advance(done: int) -> None:
+            # Every folder would redraw 20,000 times; every 50th is smooth enough.
+            if done % 50 == 0 or done == total:
+                shown.update(task, completed=done)
+
+        yield advance
