@@ -3,15 +3,22 @@ is written, and what the commands make of it."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from backpain_cli.cli.app import app
 from backpain_cli.errors import SettingsError, UsageError
 from backpain_cli.records import settings, storage
-from backpain_cli.records.settings import KEYS, Practice
+from backpain_cli.records.practice import Practice
+from backpain_cli.records.settings import KEYS
 
 
 def mode(path: Path) -> int:
@@ -279,3 +286,259 @@ def test_a_broken_file_stops_what_needs_the_data_folder(backpain_config: Path,
     write_config(backpain_config, "data_dir = 7\n")
     with pytest.raises(SettingsError, match=r"config\.toml: data_dir must be text$"):
         storage.data_dir()
+
+
+# --------------------------------------------------------------------------- the commands
+
+GOLDEN = Path(__file__).parent / "golden" / "sessions"
+LATEST = "20261029T101500Z-0f9e8d"
+UNKNOWN_KEY = ("unknown key 'practise_name'; the keys are practice_name, practice_contact, "
+               "practitioner, instruments, data_dir, fhir_identifier_system, "
+               "fhir_canonical_base, practice_id")
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args], prog_name="backpain")
+
+
+def test_config_path_prints_the_path_and_reads_nothing(backpain_config: Path) -> None:
+    write_config(backpain_config, "broken = [\n")
+    result = run("config", "path")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{backpain_config}\n"
+
+
+def test_config_show_without_a_file(backpain_config: Path) -> None:
+    result = run("config", "show")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"# {backpain_config} (not created yet)\n"
+        "# not set: practice_name, practice_contact, practitioner, instruments, data_dir, "
+        "fhir_identifier_system, fhir_canonical_base, practice_id\n")
+    assert not backpain_config.parent.exists()
+
+
+def test_config_set_then_show(backpain_config: Path) -> None:
+    result = run("config", "set", "practice_name", "Physio Nord")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Set practice_name in {backpain_config}\n"
+        "backpain: note: sessions saved from now on record it; earlier sessions and their "
+        "handouts keep the practice of their visit\n")
+    assert mode(backpain_config) == 0o600
+    result = run("config", "set", "instruments", " ODI, rmdq ")
+    assert result.exit_code == 0, result.output
+    result = run("config", "show")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"# {backpain_config}\n"
+        'practice_name = "Physio Nord"\n'
+        'instruments = "odi,rmdq"\n'
+        "# not set: practice_contact, practitioner, data_dir, fhir_identifier_system, "
+        "fhir_canonical_base, practice_id\n")
+    result = run("config", "show", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "path": str(backpain_config), "exists": True,
+        "settings": {"practice_name": "Physio Nord", "instruments": "odi,rmdq"}}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("practise_name", "Physio Nord"), UNKNOWN_KEY),
+    (("instruments", "xyz"), "instruments: unknown instrument xyz; choose from odi, rmdq"),
+    (("instruments", "odi;rmdq"), "instruments must be instrument names separated by "
+                                  "commas, such as \"odi\" or \"odi,rmdq\""),
+    (("data_dir", "data"), "data_dir must be an absolute folder path, such as /srv/backpain "
+                           "or ~/backpain"),
+    (("practitioner", "A.\x1b[31m Jensen"),
+     "practitioner must not contain control characters (\\x1b)"),
+    (("fhir_canonical_base", "physio.example"), "fhir_canonical_base must be an absolute URI "
+                                                "such as https://example.org/fhir or urn:..."),
+    (("practice_id", "1234"), "practice_id must be a UUID in lower case, such as "
+                              "4f6c1d2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f"),
+])
+def test_config_set_refuses_with_one_line_and_exit_2(backpain_config: Path,
+                                                     args: tuple[str, str],
+                                                     message: str) -> None:
+    result = run("config", "set", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"backpain: usage error: {message}\n"
+    assert not backpain_config.exists()
+
+
+def test_config_unset(backpain_config: Path) -> None:
+    write_config(backpain_config, 'practitioner = "A. Jensen"\n')
+    result = run("config", "unset", "practitioner")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"Removed practitioner from {backpain_config}\n"
+    result = run("config", "unset", "practitioner")
+    assert (result.exit_code, result.stderr) == (0, "practitioner was not set\n")
+    result = run("config", "unset", "practise_name")
+    assert (result.exit_code, result.stderr) == (2, f"backpain: usage error: {UNKNOWN_KEY}\n")
+
+
+@pytest.mark.parametrize("command", [
+    ("config", "show"), ("config", "set", "practitioner", "A. Jensen"),
+    ("config", "unset", "practitioner"), ("assess", "--demo", "--no-save"),
+    ("export", LATEST, "--format", "fhir", "--bundle", "transaction"),
+])
+def test_a_broken_file_is_one_line_and_exit_1(backpain_config: Path, backpain_home: Path,
+                                              command: tuple[str, ...]) -> None:
+    shutil.copytree(GOLDEN, backpain_home / "sessions")
+    write_config(backpain_config, 'practise_name = "Physio Nord"\n')
+    result = run(*command)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"backpain: error: {backpain_config}: {UNKNOWN_KEY}\n"
+    assert backpain_config.read_text(encoding="utf-8") == 'practise_name = "Physio Nord"\n'
+
+
+def test_what_needs_no_settings_does_not_read_them(backpain_config: Path,
+                                                   backpain_home: Path) -> None:
+    shutil.copytree(GOLDEN, backpain_home / "sessions")
+    write_config(backpain_config, 'practise_name = "Physio Nord"\n')
+    for command in (("export", "--all", "--format", "csv"), ("review", LATEST),
+                    ("export", LATEST, "--format", "md")):
+        result = run(*command)
+        assert result.exit_code == 0, result.output
+
+
+def test_review_session_reads_the_file_only_without_backpain_home(
+        backpain_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config(backpain_config, 'practise_name = "Physio Nord"\n')
+    # $BACKPAIN_HOME names the data folder: the settings are not needed (nor read).
+    result = run("review", "20261029T101500Z-0f9e8d")
+    assert (result.exit_code, result.stderr) == (
+        1, "backpain: error: no session or client '20261029T101500Z-0f9e8d' (run backpain "
+           "review to list sessions)\n")
+    monkeypatch.delenv("BACKPAIN_HOME")
+    result = run("review", "20261029T101500Z-0f9e8d")
+    assert (result.exit_code, result.stderr) == (
+        1, f"backpain: error: {backpain_config}: {UNKNOWN_KEY}\n")
+
+
+def test_where(backpain_config: Path, backpain_home: Path, tmp_path: Path,
+               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BACKPAIN_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    result = run("where")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"data folder:   {backpain_home}  ($BACKPAIN_HOME)\n"
+        f"settings file: {backpain_config}  ($BACKPAIN_CONFIG; not created yet)\n"
+        f"cache folder:  {tmp_path / 'cache' / 'backpain'}  (the default)\n")
+    monkeypatch.delenv("BACKPAIN_HOME")
+    write_config(backpain_config, f'data_dir = "{tmp_path / "configured"}"\n')
+    result = run("where", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "data_folder": {"path": str(tmp_path / "configured"),
+                        "from": "data_dir in the settings"},
+        "settings_file": {"path": str(backpain_config), "from": "$BACKPAIN_CONFIG"},
+        "cache_folder": {"path": str(tmp_path / "cache" / "backpain"), "from": "the default"}}
+    monkeypatch.setenv("BACKPAIN_CACHE", str(tmp_path / "index-cache"))
+    result = run("where")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2] == (
+        f"cache folder:  {tmp_path / 'index-cache'}  ($BACKPAIN_CACHE)")
+
+
+def test_where_still_shows_a_broken_settings_file(backpain_config: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BACKPAIN_HOME")
+    write_config(backpain_config, "data_dir = 7\n")
+    result = run("where")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:2] == [
+        "data folder:   ?  (the settings file cannot be read)",
+        f"settings file: {backpain_config}  ($BACKPAIN_CONFIG)"]
+    assert result.stderr == f"backpain: error: {backpain_config}: data_dir must be text\n"
+
+
+# --------------------------------------------------------------------------- what uses them
+
+
+RMDQ = {f"rmdq_{i}": i % 3 == 0 for i in range(1, 25)}
+
+
+def saved_instruments(result: Result) -> tuple[str, ...]:
+    assert result.exit_code == 0, result.output
+    [ref] = storage.list_refs()
+    session = storage.read_session(ref.path)
+    ref.path.unlink()
+    return session.instruments
+
+
+def test_the_default_instruments_and_the_command_line(
+        backpain_config: Path, write_answers: Callable[..., Path],
+        complete_answers: dict[str, object]) -> None:
+    # RMDQ's answers too: dropped (with a warning) where it is not included.
+    answers = write_answers({**complete_answers, **RMDQ})
+    base = ("assess", "--answers", answers, "--no-input")
+    assert saved_instruments(run(*base)) == ()
+    write_config(backpain_config, 'instruments = "odi"\n')
+    assert saved_instruments(run(*base)) == ("odi",)
+    # --instruments replaces the default, even with nothing.
+    assert saved_instruments(run(*base, "--instruments", "rmdq")) == ("rmdq",)
+    assert saved_instruments(run(*base, "--instruments", "")) == ()
+
+
+def test_a_follow_up_keeps_the_instruments_of_the_visit_it_follows(
+        backpain_config: Path, write_answers: Callable[..., Path],
+        complete_answers: dict[str, object]) -> None:
+    answers = write_answers({**complete_answers, **RMDQ})
+    first = run("assess", "--answers", answers, "--no-input", "--instruments", "rmdq")
+    assert first.exit_code == 0, first.output
+    [ref] = storage.list_refs()
+    write_config(backpain_config, 'instruments = "odi"\n')
+    result = run("assess", "--answers", answers, "--no-input", "--from", ref.id)
+    assert result.exit_code == 0, result.output
+    [follow_up] = [r for r in storage.list_refs() if r.id != ref.id]
+    assert storage.read_session(follow_up.path).instruments == ("rmdq",)
+
+
+def test_an_unknown_default_instrument_is_a_broken_setting(
+        backpain_config: Path, write_answers: Callable[..., Path],
+        complete_answers: dict[str, object]) -> None:
+    write_config(backpain_config, 'instruments = "odi,sf36"\n')
+    result = run("assess", "--answers", write_answers(complete_answers), "--no-input")
+    assert result.exit_code == 1
+    assert result.stderr == (f"backpain: error: {backpain_config}: instruments: unknown "
+                             "instrument sf36; choose from odi, rmdq\n")
+    assert storage.list_refs() == []
+
+
+def transaction() -> dict[str, Any]:
+    result = run("export", LATEST, "--format", "fhir", "--bundle", "transaction")
+    assert result.exit_code == 0, result.output
+    bundle: dict[str, Any] = json.loads(result.stdout)
+    return bundle
+
+
+def test_fhir_transaction_uses_the_configured_names(backpain_config: Path,
+                                                     backpain_home: Path) -> None:
+    shutil.copytree(GOLDEN, backpain_home / "sessions")
+    write_config(backpain_config,
+                 'fhir_identifier_system = "https://physio-nord.example/id"\n'
+                 'fhir_canonical_base = "https://physio-nord.example/fhir"\n')
+    bundle = transaction()
+    assert bundle["identifier"] == {"system": "https://physio-nord.example/id", "value": LATEST}
+    questionnaires = [e["resource"] for e in bundle["entry"]
+                      if e["resource"]["resourceType"] == "Questionnaire"]
+    assert questionnaires
+    assert all(q["url"].startswith("https://physio-nord.example/fhir/Questionnaire/")
+               for q in questionnaires)
+    assert settings.load().get("practice_id") is None
+
+
+def test_fhir_transaction_defaults_to_the_practice_id_created_once(
+        backpain_config: Path, backpain_home: Path) -> None:
+    shutil.copytree(GOLDEN, backpain_home / "sessions")
+    first = transaction()
+    practice = settings.load().get("practice_id")
+    assert practice is not None
+    assert first["identifier"]["system"] == f"urn:backpain:practice:{practice}"
+    assert mode(backpain_config) == 0o600
+    # Sent again later, the same Bundle: a server stores nothing twice.
+    assert transaction() == first
+    assert settings.load().get("practice_id") == practice
