@@ -39,7 +39,8 @@ COMMANDS = command_tree()
 def test_the_walk_finds_the_commands_of_the_spec() -> None:
     paths = {p for p, _ in COMMANDS}
     assert {(), ("assess",), ("questionnaires",), ("questionnaires", "list"),
-            ("questionnaires", "check")} <= paths
+            ("questionnaires", "check"), ("config",), ("config", "show"), ("config", "path"),
+            ("config", "set"), ("where",), ("forget",)} <= paths
 
 
 @pytest.mark.parametrize(("path", "command"), COMMANDS,

@@ -150,10 +150,11 @@ def _root(
 
 
 # One module a command; each registers itself here, in the order `--help` lists them.
-from . import assess, config, export, questionnaires, review  # noqa: E402
+from . import assess, config, export, forget, questionnaires, review  # noqa: E402
 
 assess.register(app)
 review.register(app)
 export.register(app)
 questionnaires.register(app)
 config.register(app)
+forget.register(app)

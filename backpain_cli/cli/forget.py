@@ -1,0 +1,118 @@
+"""`backpain forget CLIENT|SESSION`: erase a client's health data, or one session of it,
+after a typed confirmation (records.erasure does the work)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from . import completion, helptext
+
+if TYPE_CHECKING:
+    from ..records.erasure import Erased, Erasure
+
+EPILOG = helptext.epilog(
+    ["backpain forget JD-042", "backpain forget 20261029T101500Z-0f9e8d",
+     "backpain forget JD-042 --yes"],
+    [(0, "erased"),
+     (1, "an error: an unknown client or session, no terminal to confirm on (and no "
+         "--yes), a file that could not be deleted, or something backpain did not write "
+         "left in the client's folder (named above)"),
+     helptext.USAGE, (130, "interrupted (Ctrl-C) at the confirmation: nothing deleted")],
+    "A client's sessions (drafts included) and their folder are deleted, and their rows "
+    "are removed from the summary index. Anything else in the client's folder (a file "
+    "backpain did not write, a folder, a symbolic link) is left and named. Exports written "
+    "with -o, copies and backups are not touched: delete those yourself.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("forget", epilog=EPILOG)(forget)
+
+
+def _info(message: str) -> None:
+    sys.stderr.write(f"{message}\n")
+
+
+def forget(
+    target: Annotated[str, typer.Argument(
+        metavar="CLIENT|SESSION",
+        help="A client reference (every session of the client), or a session id (that "
+             "session only). A client's exact name wins over the start of a session id.",
+        show_default=False, autocompletion=completion.sessions_and_clients)],
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Delete without asking (for scripts).")] = False,
+) -> None:
+    """Erase a client's sessions, or one session, for good (a client's request)."""
+    from ..records import erasure
+    from ..records.targets import ClientTarget, resolve
+    from ..safe_text import visible
+
+    found = resolve(target)
+    if isinstance(found, ClientTarget):
+        if found.note is not None:
+            sys.stderr.write(f"backpain: note: {visible(found.note)}\n")
+        plan = erasure.plan_client(found.client)
+    else:
+        plan = erasure.plan_session(found)
+    if not yes and not _confirmed(plan):
+        return
+    erased = erasure.erase(plan)
+    _report(plan, erased)
+
+
+def _question(plan: Erasure) -> tuple[str, str]:
+    """The confirmation prompt and the word it asks for."""
+    if plan.session is not None:
+        return (f"Erase session {plan.session} of client {plan.client} for good? Its file is "
+                "deleted and cannot be restored by backpain. Type yes to erase it:", "yes")
+    count = len(plan.session_ids)
+    sessions = f"{count} session{'s' if count != 1 else ''}"
+    return (f"Erase client {plan.client} for good: {sessions} (drafts included) and the "
+            f"client's folder? Type the client reference ({plan.client}) to erase them:",
+            plan.client.lower())
+
+
+def _confirmed(plan: Erasure) -> bool:
+    from ..errors import NoTerminalError
+
+    what = "the session" if plan.session is not None else "the client's sessions"
+    if not sys.stdin.isatty():
+        raise NoTerminalError(f"standard input is not a terminal, so erasing {what} cannot "
+                              "be confirmed; add --yes to erase without asking")
+    from ..interview import confirm_typed, terminal_asker
+
+    prompt, word = _question(plan)
+    if confirm_typed(terminal_asker(prompts_on_stderr=True), prompt, word):
+        return True
+    _info("Nothing erased.")
+    return False
+
+
+def _report(plan: Erasure, erased: Erased) -> None:
+    from ..errors import BackpainError
+    from ..safe_text import visible
+
+    for path in erased.files:
+        _info(f"Deleted {visible(str(path))}")
+    for folder in erased.folders:
+        _info(f"Removed the folder {visible(str(folder))}")
+    for entry in erased.left:
+        sys.stderr.write(f"backpain: warning: left {visible(entry.path)}: "
+                         f"{visible(entry.reason)}\n")
+    count = len(erased.session_ids)
+    sessions = f"{count} session{'s' if count != 1 else ''}"
+    whom = (f"session {plan.session} of client {plan.client}" if plan.session is not None
+            else f"client {plan.client}: {sessions}")
+    rows = ("its row in the summary index is" if plan.session is not None
+            else "their rows in the summary index are")
+    _info(f"Erased {whom}; {rows} removed. Exports written with -o and backups are not "
+          "touched.")
+    if erased.left:
+        from pathlib import Path
+
+        holder = str(Path(erased.left[0].path).parent)
+        raise BackpainError(
+            f"{visible(holder)} still holds what backpain did not write (named above); "
+            "delete it yourself if it is the client's")

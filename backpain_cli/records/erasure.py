@@ -1,0 +1,238 @@
+"""Erasing a client's health data, or one session of it (`backpain forget`).
+
+A practitioner must be able to honour a client's request to erase their data. `plan_client`
+and `plan_session` find what would go, by folder listings alone (an unreadable or corrupt
+session file is health data all the same); `erase` deletes it, removes the client folder
+when nothing else is left in it, and removes the deleted files' rows from the summary index.
+
+Only what backpain writes is deleted, and only inside the data folder: session files (drafts
+among them) and the temp files a crashed save may have left. A symbolic link is never
+followed nor deleted, and anything else found in a client folder (a folder, a file of the
+practitioner's) is left where it is and named, so that nothing is deleted that backpain did
+not write and nothing that remains goes unmentioned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import NotFoundError, StorageError
+from ..files import LINKED
+from .storage import (
+    _TMP_RE,  # the temp files of storage.atomic_fd: one rule for what they look like
+    SessionRef,
+    Unreadable,
+    _fsync_dir,
+    data_dir,
+    is_session_id,
+    sessions_dir,
+)
+
+NOT_OURS = "not a session file (backpain did not write it)"
+A_FOLDER = "a folder"
+NOT_REGULAR = "not a regular file"
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What `erase` will delete, found before anyone is asked to confirm it."""
+
+    root: Path
+    client: str  # as its folder is spelled on disk
+    session: str | None  # None: every session of the client
+    files: tuple[Path, ...]  # session files and crashed saves' temp files, by path
+    folders: tuple[Path, ...]  # the client's folders (several if they differ in case)
+    left: tuple[Unreadable, ...] = ()  # what is in them but will not be deleted, and why
+
+    @property
+    def session_ids(self) -> tuple[str, ...]:
+        return tuple(p.stem for p in self.files if _is_session_name(p.name))
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What `erase` did: the files deleted, the folders removed, and what is left."""
+
+    files: tuple[Path, ...]
+    folders: tuple[Path, ...]
+    left: tuple[Unreadable, ...]
+
+    @property
+    def session_ids(self) -> tuple[str, ...]:
+        return tuple(p.stem for p in self.files if _is_session_name(p.name))
+
+
+def _is_session_name(name: str) -> bool:
+    return name.endswith(".toml") and is_session_id(name[:-5])
+
+
+def _kind(entry: os.DirEntry[str]) -> str | None:
+    """None for a file `forget` deletes, else why the entry stays."""
+    if entry.is_symlink():
+        return LINKED
+    if entry.is_dir(follow_symlinks=False):
+        return A_FOLDER
+    if not (_is_session_name(entry.name) or _TMP_RE.fullmatch(entry.name)):
+        return NOT_OURS
+    if not entry.is_file(follow_symlinks=False):
+        return NOT_REGULAR
+    return None
+
+
+def _client_folders(root: Path, client: str) -> list[Path]:
+    """The client's folders (any case), refusing a linked sessions or client folder."""
+    sessions = sessions_dir(root)
+    try:
+        info = os.lstat(sessions)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise StorageError(f"{sessions}: cannot read the sessions folder ({exc.strerror})") \
+            from None
+    if stat.S_ISLNK(info.st_mode):
+        raise StorageError(f"{sessions}: the sessions folder is a symbolic link; backpain "
+                           "deletes nothing through links inside the data folder")
+    folders = []
+    try:
+        entries = list(os.scandir(sessions))
+    except OSError as exc:
+        raise StorageError(f"{sessions}: cannot read the sessions folder ({exc.strerror})") \
+            from None
+    for e in sorted(entries, key=lambda e: e.name):
+        if e.name.lower() != client.lower():
+            continue
+        if e.is_symlink():
+            raise StorageError(f"{e.path}: the client folder is a symbolic link; backpain "
+                               "deletes nothing through links inside the data folder")
+        if e.is_dir(follow_symlinks=False):
+            folders.append(Path(e.path))
+    return folders
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        return sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        raise StorageError(f"{folder}: cannot read the client folder ({exc.strerror})") \
+            from None
+
+
+def plan_client(client: str, root: Path | None = None) -> Erasure:
+    """Every file of `client` (its folder as spelled on disk) that `erase` would delete."""
+    base = root or data_dir()
+    folders = _client_folders(base, client)
+    if not folders:
+        raise NotFoundError(f"no client {client!r}")
+    files: list[Path] = []
+    left: list[Unreadable] = []
+    for folder in folders:
+        for e in _entries(folder):
+            reason = _kind(e)
+            if reason is None:
+                files.append(Path(e.path))
+            else:
+                left.append(Unreadable(e.path, reason))
+    return Erasure(base, folders[0].name, None, tuple(files), tuple(folders), tuple(left))
+
+
+def plan_session(ref: SessionRef, root: Path | None = None) -> Erasure:
+    """The session file of `ref` and the temp files a crashed save of it left."""
+    base = root or data_dir()
+    folder = ref.path.parent
+    if folder not in _client_folders(base, ref.client):
+        raise NotFoundError(f"no session with id {ref.id!r}")
+    files: list[Path] = []
+    left: list[Unreadable] = []
+    for e in _entries(folder):
+        if e.name != ref.path.name and not (_TMP_RE.fullmatch(e.name)
+                                            and e.name.startswith(f".{ref.path.name}.")):
+            continue
+        reason = _kind(e)
+        if reason is None:
+            files.append(Path(e.path))
+        else:
+            left.append(Unreadable(e.path, reason))
+    if not any(p.name == ref.path.name for p in files) and not left:
+        raise NotFoundError(f"{ref.path}: no such file (already deleted?)")
+    return Erasure(base, ref.client, ref.id, tuple(files), (folder,), tuple(left))
+
+
+def erase(plan: Erasure) -> Erased:
+    """Delete the files of `plan`, then the client folders left empty; forget their rows in
+    the summary index, also when a deletion fails part way (StorageError)."""
+    deleted: list[Path] = []
+    try:
+        for path in plan.files:
+            _delete(path, deleted)
+    finally:
+        for folder in plan.folders:
+            _fsync_dir(folder)
+        if deleted:
+            _forget_rows(plan.root, deleted)
+    removed: list[Path] = []
+    for folder in plan.folders:
+        try:
+            os.rmdir(folder)
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                continue  # not empty: what is left is named; gone: nothing to do
+            raise StorageError(f"cannot remove the folder {folder}: "
+                               f"{exc.strerror or exc}") from None
+        removed.append(folder)
+    if removed:
+        _fsync_dir(removed[0].parent)
+    left = [*plan.left, *_left_now(plan, removed)]
+    return Erased(tuple(deleted), tuple(removed), tuple(dict.fromkeys(left)))
+
+
+def _delete(path: Path, deleted: list[Path]) -> None:
+    # Checked again at the moment of deleting: a file replaced by a link since it was
+    # listed must not be followed or removed.
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return  # already gone (another window): nothing of it is left
+    except OSError as exc:
+        raise StorageError(f"cannot delete {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        return  # reported by _left_now
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        denied = exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+        reason = "permission denied (read-only or not yours)" if denied \
+            else exc.strerror or str(exc)
+        raise StorageError(f"cannot delete {path}: {reason}; deleted before it: "
+                           f"{len(deleted)} file{'s' if len(deleted) != 1 else ''}") from None
+    deleted.append(path)
+
+
+def _left_now(plan: Erasure, removed: list[Path]) -> list[Unreadable]:
+    """Entries of a whole client's folders that are still there (a file that became a link,
+    one saved meanwhile), besides those the plan already named."""
+    if plan.session is not None:
+        return [Unreadable(str(p), NOT_REGULAR) for p in plan.files if os.path.lexists(p)]
+    named = {u.path for u in plan.left}
+    out = []
+    for folder in plan.folders:
+        if folder in removed:
+            continue
+        with contextlib.suppress(OSError):
+            for e in sorted(os.scandir(folder), key=lambda e: e.name):
+                if e.path not in named:
+                    out.append(Unreadable(e.path, _kind(e) or "saved while it was erased"))
+    return out
+
+
+def _forget_rows(root: Path, paths: list[Path]) -> None:
+    # The summary index must not keep a summary of erased health data.
+    from .index import forget
+
+    forget(root, paths)
