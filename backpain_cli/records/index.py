@@ -120,6 +120,8 @@ class _Indexed:
         self.sessions = sessions_dir(root)
         self._base = str(self.sessions)
         self.store = store
+        # Rows read from their files by this command: not read a second time to check them.
+        self._fresh: set[Key] = set()
 
     # ---- keeping up with the files
 
@@ -197,6 +199,7 @@ class _Indexed:
             if old is not None and old[2] and trusted(old[0], old[1], stamp):
                 continue
             entries.append(index_entry(SessionRef(file_name[:-5], name, Path(path)), stamp, looked))
+            self._fresh.add((file_name[:-5], name))
         for u in found.skipped:
             file_name = Path(u.path).name if found.listed else ""
             old = known.pop(file_name, None)
@@ -263,7 +266,7 @@ class _Indexed:
                                    what=what):
             entry = index_store.entry_of(row)
             doc: bytes | str | None = index_store.doc_of(row) if what == "document" else None
-            if check:
+            if check and (entry.id or "", entry.folder) not in self._fresh:
                 path = self._path(entry.folder, entry.name)
                 stamp = _stamp(path)
                 if not trusted(entry.stamp, entry.checked_ns, stamp):
@@ -271,6 +274,7 @@ class _Indexed:
                     entry, doc = index_entry(SessionRef(entry.id or "", entry.folder, Path(path)),
                                        stamp, now_ns())
                     fresh.append((entry, doc))
+                    self._fresh.add((entry.id or "", entry.folder))
             out.append(((entry.id or "", entry.folder), self._value(entry, doc, what)))
         if fresh:
             with self.store.writing():

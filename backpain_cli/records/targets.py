@@ -61,7 +61,11 @@ def sessions_starting(prefix: str, root: Path | None = None) -> list[SessionRef]
     """The sessions whose id starts with `prefix`, by id: the one look-up of ids by prefix."""
     if not could_start_an_id(prefix):
         return []  # no file name can match: no folder needs listing
-    return sorted((r for r in scan(root).refs if r.id.startswith(prefix)), key=lambda r: r.id)
+    from . import index  # sqlite3: only when an id is looked up
+
+    # The summary index knows every file's id; it reads only folders that changed (a whole
+    # id it knows, whose file is there, not even those).
+    return index.sessions_starting(prefix, root)
 
 
 def not_found_hint(text: str, root: Path | None = None) -> str:

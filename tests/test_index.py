@@ -1,0 +1,628 @@
+"""The summary index (records/index.py, records/index_store.py): a cache that never changes
+an answer.
+
+Files are the truth: every command gives the same output with the index warm, cold (just
+deleted), broken in any way, or locked by another command, also after sessions arrive in
+the folder without save_session (copied by another machine), are edited in place, removed
+or replaced. Its file is private, two commands saving at once leave it whole, and a
+listing reads only the files that changed.
+
+Sessions are copies of the golden sample (tests/golden/sessions), given other ids and
+clients; their files and folders are dated an hour back, as a practice's would be, so that
+the index trusts what it stored (a stamp taken moments after a write proves nothing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import sqlite3
+import stat
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from backpain_cli.cli.app import app
+from backpain_cli.clinical.model import Plan
+from backpain_cli.clinical import questionnaire
+from backpain_cli.clinical.questionnaire import shipped_paths
+from backpain_cli.records import index, index_store, progress, storage
+from backpain_cli.records.practice import Practice
+from backpain_cli.records.session import Session
+from backpain_cli.records.storage import read_session
+
+GOLDEN = Path(__file__).parent / "golden" / "sessions" / "JD-042"
+FIRST, SECOND, DRAFT, LATEST = (
+    "20260903T091500Z-a1b2c3", "20261001T140000Z-d4e5f6", "20261015T080000Z-777777",
+    "20261029T101500Z-0f9e8d")
+CLIENTS = ("JD-042", "AB-7", "mk-19")
+HOUR = 3600
+
+
+@pytest.fixture(autouse=True)
+def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def sid(n: int, source: str) -> str:
+    """Another session id with the day and time of `source` (so the order is known)."""
+    return f"{source[:16]}-{n:06x}"
+
+
+def plant(home: Path, client: str, session_id: str, source: str = LATEST,
+          change: Callable[[str], str] = lambda t: t) -> Path:
+    """A copy of a golden session as `client`'s `session_id`, written as a plain file."""
+    text = (GOLDEN / f"{source}.toml").read_text(encoding="utf-8")
+    text = re.sub(r'^id = ".*"$', f'id = "{session_id}"', text, count=1, flags=re.M)
+    text = re.sub(r'^client = ".*"$', f'client = "{client}"', text, count=1, flags=re.M)
+    path = home / "sessions" / client / f"{session_id}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(change(text), encoding="utf-8")
+    return path
+
+
+def age(home: Path, seconds: int = HOUR) -> None:
+    """Date every file and folder of the data folder `seconds` back (folders last)."""
+    then = time.time() - seconds
+    for p in sorted(home.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        os.utime(p, (then, then), follow_symlinks=False)
+
+
+def practice(home: Path) -> dict[str, Path]:
+    """Four sessions of each client (a draft among them), an unreadable file among the
+    newest, and an entry that is not a session file; all dated an hour back."""
+    made: dict[str, Path] = {}
+    for n, client in enumerate(CLIENTS):
+        for k, source in enumerate((FIRST, SECOND, DRAFT, LATEST)):
+            session_id = sid(16 * n + k, source)
+            made[session_id] = plant(home, client, session_id, source)
+    broken = home / "sessions" / "AB-7" / f"{sid(99, LATEST)}.toml"
+    broken.write_bytes(b"\x00 not a session")
+    (home / "sessions" / "mk-19" / "notes.txt").write_text("not a session\n")
+    age(home)
+    return made
+
+
+COMMANDS: list[list[str]] = [
+    ["review"], ["review", "--limit", "0"], ["review", "--limit", "3"], ["review", "--json"],
+    ["review", "--limit", "0", "--json"], ["review", "--client", "AB-7"],
+    ["review", "AB-7"], ["review", "JD-042", "--json"], ["review", sid(3, LATEST)],
+    ["review", "20261029"], ["review", "--due", "--on", "2027-06-01"],
+    ["export", "--all", "--format", "csv"], ["export", "--all", "--format", "jsonl"],
+    ["export", "--client", "mk-19", "--format", "csv"], ["export", "AB-7", "--format", "md"],
+]
+
+
+def outputs(commands: list[list[str]] = COMMANDS) -> list[tuple[int, str, str]]:
+    results = []
+    for args in commands:
+        r = CliRunner().invoke(app, args, prog_name="backpain")
+        assert r.exception is None or isinstance(r.exception, SystemExit), (args, r.output)
+        results.append((r.exit_code, r.stdout, r.stderr))
+    return results
+
+
+def index_file(home: Path) -> Path:
+    return index_store.index_path(home)
+
+
+def db(home: Path) -> sqlite3.Connection:
+    return sqlite3.connect(index_file(home), isolation_level=None)
+
+
+def stored_ids(home: Path) -> set[str]:
+    with db(home) as con:
+        return {r[0] for r in con.execute("SELECT id FROM sessions")}
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The session files the index reads (through storage.read_ref, the one reader)."""
+    read: list[Path] = []
+    real = storage.read_ref
+
+    def read_ref(ref: storage.SessionRef) -> Session:
+        read.append(ref.path)
+        return real(ref)
+
+    monkeypatch.setattr(storage, "read_ref", read_ref)
+    return read
+
+
+# --------------------------------------------------------------------------- same output
+
+
+def test_deleting_the_index_changes_no_output(backpain_home: Path) -> None:
+    practice(backpain_home)
+    cold = outputs()
+    assert index_file(backpain_home).exists()
+    warm = outputs()
+    index_store.discard(backpain_home)
+    again = outputs()
+    assert cold == warm == again
+    # The outputs are real ones: rows, the unreadable file and the odd entry reported.
+    listing = dict(zip(map(tuple, COMMANDS), cold, strict=True))[("review",)]
+    assert listing[0] == 0 and "Sessions, newest first" in listing[1]
+    assert f"{sid(99, LATEST)}.toml: not valid TOML" in listing[2]
+    assert "notes.txt: not read: not named like a session file" in listing[2]
+
+
+def test_sessions_copied_in_by_another_machine(backpain_home: Path) -> None:
+    made = practice(backpain_home)
+    outputs()  # the index now knows the folder as it was
+    elsewhere = backpain_home.parent / "other-machine"
+    # Saved elsewhere and copied in with their times (cp -p, rsync -t): old stamps.
+    for n, source in enumerate((SECOND, LATEST)):
+        plant(elsewhere, "JD-042", sid(200 + n, source), source)
+        plant(elsewhere, "NEW-1", sid(210 + n, source), source)
+    age(elsewhere, 2 * HOUR)
+    for path in (elsewhere / "sessions" / "JD-042").iterdir():
+        shutil.copy2(path, backpain_home / "sessions" / "JD-042" / path.name)
+    shutil.copytree(elsewhere / "sessions" / "NEW-1", backpain_home / "sessions" / "NEW-1")
+    # And one removed, one replaced by a rename (another machine's save) with a new value.
+    made[sid(1, SECOND)].unlink()
+    replaced = made[sid(19, LATEST)]
+    tmp = replaced.with_name(".replacement")
+    tmp.write_text(replaced.read_text().replace("nprs_now = 4", "nprs_now = 9"))
+    os.utime(tmp, (time.time() - 2 * HOUR,) * 2)
+    os.replace(tmp, replaced)
+    seen = outputs()
+    index_store.discard(backpain_home)
+    assert seen == outputs()
+    listing = CliRunner().invoke(app, ["review", "--limit", "0"]).stdout
+    assert sid(211, LATEST) in listing and sid(201, LATEST) in listing
+    assert sid(1, SECOND) not in listing
+    assert "NEW-1" in listing
+
+
+# --------------------------------------------------------------------------- stale files
+
+
+def test_a_file_edited_in_place_is_caught(backpain_home: Path) -> None:
+    made = practice(backpain_home)
+    outputs()
+    # An older session (outside `review --limit 1`) edited in place: same inode, same
+    # folder time; only the file's own stamp changes.
+    edited = made[sid(16, FIRST)]
+    with edited.open("r+", encoding="utf-8") as fh:
+        text = re.sub(r"^nprs_now = \d+$", "nprs_now = 1", fh.read(), count=1, flags=re.M)
+        fh.seek(0)
+        fh.write(text)
+        fh.truncate()
+    assert CliRunner().invoke(app, ["review", "--limit", "1"]).exit_code == 0
+
+    def stored_nprs() -> object:
+        with db(backpain_home) as con:
+            (brief,) = con.execute("SELECT brief FROM sessions WHERE id = ?",
+                                   (sid(16, FIRST),)).fetchone()
+        return json.loads(brief)[6]["nprs_now"]
+
+    assert stored_nprs() == 7  # not shown, not looked at
+    # review --refresh checks every file: the index holds the file as it is now.
+    refreshed = CliRunner().invoke(app, ["review", "--refresh", "--limit", "1"])
+    assert refreshed.exit_code == 0, refreshed.output
+    assert stored_nprs() == 1
+    with edited.open("r+", encoding="utf-8") as fh:
+        text = re.sub(r"^nprs_now = \d+$", "nprs_now = 2", fh.read(), count=1, flags=re.M)
+        fh.seek(0)
+        fh.write(text)
+        fh.truncate()
+    # So does a bulk export, which exports it as it is now.
+    exported = CliRunner().invoke(app, ["export", "--all", "--format", "csv"])
+    row = next(line for line in exported.stdout.splitlines() if sid(16, FIRST) in line)
+    assert row.split(",")[7] == "2"
+    assert stored_nprs() == 2
+    seen = outputs()
+    index_store.discard(backpain_home)
+    assert seen == outputs()
+
+
+def _pretend_folder_time_unchanged(home: Path, folder: str) -> None:
+    """What a file system that keeps no folder times (some network shares) does: the index
+    finds the folder's stamp as it stored it."""
+    info = os.stat(home / "sessions" / folder)
+    with db(home) as con:
+        con.execute("UPDATE folders SET size = ?, mtime_ns = ?, ctime_ns = ?, ino = ?, "
+                    "checked_ns = ? WHERE name = ?",
+                    (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino,
+                     info.st_mtime_ns + 10 * index_store.RACY_NS, folder))
+
+
+def test_a_folder_whose_time_did_not_change_is_caught_by_refresh_and_bulk_exports(
+        backpain_home: Path) -> None:
+    practice(backpain_home)
+    outputs()
+    new = sid(300, LATEST[:8] + "T235959Z")  # the newest of all
+    plant(backpain_home, "JD-042", new)
+    _pretend_folder_time_unchanged(backpain_home, "JD-042")
+    # The one case the listing misses (README, "Where your data lives"): it trusts the
+    # folder's stamp, which says nothing changed.
+    assert new not in CliRunner().invoke(app, ["review"]).stdout
+    assert new in CliRunner().invoke(app, ["export", "--all", "--format", "csv"]).stdout
+    _pretend_folder_time_unchanged(backpain_home, "JD-042")
+    assert new in CliRunner().invoke(app, ["review", "--refresh"]).stdout
+    assert new in CliRunner().invoke(app, ["review"]).stdout
+
+
+def test_a_listing_reads_only_what_changed(backpain_home: Path, counting: list[Path]) -> None:
+    made = practice(backpain_home)
+    assert CliRunner().invoke(app, ["review"]).exit_code == 0
+    assert len(counting) == len(made) + 1  # every session file once (the broken one too)
+    counting.clear()
+    assert CliRunner().invoke(app, ["review"]).exit_code == 0
+    assert CliRunner().invoke(app, ["export", "--all", "--format", "csv"]).exit_code == 1
+    assert counting == []
+    # A save elsewhere changes one folder: only its new file is read.
+    added = plant(backpain_home, "mk-19", sid(400, LATEST))
+    os.utime(added, (time.time() - HOUR,) * 2)
+    assert CliRunner().invoke(app, ["review"]).exit_code == 0
+    assert counting == [added]
+
+
+def test_a_file_written_moments_before_it_was_read_is_read_again(
+        backpain_home: Path, counting: list[Path]) -> None:
+    practice(backpain_home)
+    fresh = plant(backpain_home, "AB-7", sid(500, LATEST))  # dated now: within RACY_NS
+    CliRunner().invoke(app, ["review"])
+    counting.clear()
+    CliRunner().invoke(app, ["review"])
+    # Its stamp may not show a second write in the same clock tick, so it is not trusted.
+    assert counting == [fresh]
+
+
+def test_save_session_writes_through(backpain_home: Path) -> None:
+    practice(backpain_home)
+    outputs()
+    session = dataclasses.replace(read_session(GOLDEN / f"{LATEST}.toml"), id=sid(600, LATEST))
+    saved, path = storage.save_session(session, new=True)
+    assert saved.id in stored_ids(backpain_home)  # before any listing
+
+
+# --------------------------------------------------------------------------- removed sessions
+
+
+def test_removed_sessions_leave_the_index(backpain_home: Path) -> None:
+    made = practice(backpain_home)
+    outputs()
+    gone = made[sid(17, SECOND)]
+    gone.unlink()
+    CliRunner().invoke(app, ["review"])
+    assert sid(17, SECOND) not in stored_ids(backpain_home)
+    # A discarded draft (storage.delete_session) and `backpain forget` (index.forget) take
+    # their rows at once, before any listing.
+    storage.delete_session(made[sid(2, DRAFT)])
+    assert sid(2, DRAFT) not in stored_ids(backpain_home)
+    index.forget(backpain_home, [made[sid(0, FIRST)], made[sid(3, LATEST)]])
+    assert stored_ids(backpain_home).isdisjoint({sid(0, FIRST), sid(3, LATEST)})
+    # Overwritten, not only unlinked, in the file (secure_delete).
+    assert b"20260903T091500Z-000000" not in index_file(backpain_home).read_bytes()
+    shutil.rmtree(backpain_home / "sessions" / "mk-19")
+    CliRunner().invoke(app, ["review"])
+    with db(backpain_home) as con:
+        assert con.execute("SELECT count(*) FROM sessions WHERE folder = 'mk-19'"
+                           ).fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM folders WHERE name = 'mk-19'").fetchone() == (0,)
+
+
+def test_forget_deletes_an_index_it_cannot_update(backpain_home: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    made = practice(backpain_home)
+    outputs()
+    index_file(backpain_home).write_bytes(b"garbage" * 1000)
+    index.forget(backpain_home, [made[sid(0, FIRST)]])
+    assert not index_file(backpain_home).exists()
+
+
+# --------------------------------------------------------------------------- broken index
+
+
+def _garbage(home: Path) -> None:
+    index_file(home).write_bytes(os.urandom(64 * 1024))
+
+
+def _truncated(home: Path) -> None:
+    path = index_file(home)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _header_damaged(home: Path) -> None:
+    path = index_file(home)
+    data = bytearray(path.read_bytes())
+    data[:16] = b"not a sqlite db!"
+    path.write_bytes(bytes(data))
+
+
+def _a_score_changed(home: Path) -> None:
+    # Valid SQLite, a plausible value, the checksum not updated: a damaged page.
+    with db(home) as con:
+        (brief,) = con.execute("SELECT brief FROM sessions WHERE id = ?",
+                               (sid(3, LATEST),)).fetchone()
+        con.execute("UPDATE sessions SET brief = ? WHERE id = ?",
+                    (brief.replace('"nprs_now":4', '"nprs_now":0'), sid(3, LATEST)))
+
+
+def _a_document_changed(home: Path) -> None:
+    with db(home) as con:
+        (doc,) = con.execute("SELECT doc FROM docs WHERE id = ?", (sid(3, LATEST),)).fetchone()
+        con.execute("UPDATE docs SET doc = ? WHERE id = ?", (doc[:-3] + b"xyz", sid(3, LATEST)))
+
+
+def _a_summary_changed(home: Path) -> None:
+    with db(home) as con:
+        con.execute("UPDATE summaries SET summary = replace(summary, '\"urgent\"', "
+                    "'\"none\"')")
+
+
+def _another_layout(home: Path) -> None:
+    with db(home) as con:
+        con.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+
+
+def _another_data_folder(home: Path) -> None:
+    with db(home) as con:
+        con.execute("UPDATE meta SET value = '/elsewhere' WHERE key = 'root'")
+
+
+def _tables_dropped(home: Path) -> None:
+    with db(home) as con:
+        con.execute("DROP TABLE docs")
+
+
+def _a_directory(home: Path) -> None:
+    index_file(home).unlink()
+    index_file(home).mkdir()
+
+
+DAMAGES = [_garbage, _truncated, _header_damaged, _a_score_changed, _a_document_changed,
+           _a_summary_changed, _another_layout, _another_data_folder, _tables_dropped,
+           _a_directory]
+
+
+@pytest.mark.parametrize("damage", DAMAGES, ids=[d.__name__.strip("_") for d in DAMAGES])
+def test_a_broken_index_gives_the_same_output(backpain_home: Path,
+                                              damage: Callable[[Path], None]) -> None:
+    practice(backpain_home)
+    expected = outputs()
+    damage(backpain_home)
+    assert outputs() == expected
+    if index_file(backpain_home).is_file():
+        # Rebuilt, not merely avoided: whole, and holding every session again.
+        with db(backpain_home) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert len(stored_ids(backpain_home)) == 4 * len(CLIENTS) + 1
+
+
+def test_a_locked_index_is_waited_for_then_passed_by(backpain_home: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    practice(backpain_home)
+    expected = outputs()
+    monkeypatch.setattr(index_store, "TIMEOUT", 0.05)
+    holder = db(backpain_home)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        # Another command writing for longer than TIMEOUT: the files are read instead.
+        assert outputs() == expected
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert outputs() == expected
+
+
+def test_an_unwritable_cache_folder_reads_the_files(backpain_home: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    practice(backpain_home)
+    expected = outputs()
+    blocked = tmp_path / "a-file"
+    blocked.write_text("in the way\n")
+    monkeypatch.setenv("BACKPAIN_CACHE", str(blocked / "cache"))
+    assert outputs() == expected
+
+
+# --------------------------------------------------------------------------- two writers
+
+
+def _save_many(home: str, cache: str, worker: int, count: int) -> None:
+    os.environ["BACKPAIN_HOME"], os.environ["BACKPAIN_CACHE"] = home, cache
+    template = read_session(GOLDEN / f"{LATEST}.toml")
+    for n in range(count):
+        session = dataclasses.replace(template, id=sid(1000 + 100 * worker + n, LATEST),
+                                      client=("JD-042", "AB-7")[n % 2])
+        storage.save_session(session, new=True)
+
+
+def _list_many(home: str, cache: str, count: int) -> None:
+    os.environ["BACKPAIN_HOME"], os.environ["BACKPAIN_CACHE"] = home, cache
+    for _ in range(count):
+        list(index.newest(Path(home), limit=5).rows)
+        list(index.bulk(Path(home), what="brief").rows)
+
+
+def test_concurrent_writers_leave_the_index_whole(backpain_home: Path) -> None:
+    practice(backpain_home)
+    outputs()
+    cache = os.environ["BACKPAIN_CACHE"]
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    workers = [context.Process(target=_save_many, args=(str(backpain_home), cache, w, 12))
+               for w in range(3)]
+    workers += [context.Process(target=_list_many, args=(str(backpain_home), cache, 6))
+                for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
+    with db(backpain_home) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    expected = {sid(1000 + 100 * w + n, LATEST) for w in range(3) for n in range(12)}
+    seen = outputs()
+    assert expected <= stored_ids(backpain_home)
+    index_store.discard(backpain_home)
+    assert seen == outputs()
+
+
+# --------------------------------------------------------------------------- private file
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_index_is_private_and_in_the_cache_folder(backpain_home: Path) -> None:
+    practice(backpain_home)
+    outputs()
+    path = index_file(backpain_home)
+    assert path.parent == Path(os.environ["BACKPAIN_CACHE"])
+    assert backpain_home not in path.parents
+    assert _mode(path) == 0o600
+    assert _mode(path.parent) == 0o700
+    # Its rollback journal, which holds the rows being changed, is as private as the file.
+    store = index_store.open_store(backpain_home)
+    try:
+        with store.writing():
+            store.set_meta("probe", "1")
+            journal = Path(f"{path}-journal")
+            assert journal.exists()
+            assert _mode(journal) == 0o600
+        assert store.con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+        assert store.con.execute("PRAGMA secure_delete").fetchone() == (1,)
+    finally:
+        store.close()
+    assert not Path(f"{path}-journal").exists()
+    assert not Path(f"{path}-wal").exists()
+
+
+def test_a_loose_index_file_is_made_private(backpain_home: Path) -> None:
+    practice(backpain_home)
+    outputs()
+    os.chmod(index_file(backpain_home), 0o644)
+    outputs()
+    assert _mode(index_file(backpain_home)) == 0o600
+
+
+def test_one_index_per_data_folder(backpain_home: Path, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "other-home"
+    link = tmp_path / "link-home"
+    link.symlink_to(backpain_home, target_is_directory=True)
+    assert index_store.index_path(backpain_home) != index_store.index_path(other)
+    # The same folder by another path is the same data folder.
+    assert index_store.index_path(backpain_home) == index_store.index_path(link)
+    monkeypatch.delenv("BACKPAIN_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    assert index_store.index_path(backpain_home).parent == tmp_path / "xdg-cache" / "backpain"
+
+
+# --------------------------------------------------------------------------- questionnaires
+
+
+def test_a_changed_questionnaire_folder_judges_the_files_again(backpain_home: Path) -> None:
+    source = dict(shipped_paths())["questionnaires/sleep.toml"].decode("utf-8")
+    mine = source.replace('version = "1"', 'version = "1-local"', 1)
+    assert mine != source
+    folder = backpain_home / "questionnaires"
+    folder.mkdir(parents=True)
+    (folder / "sleep.toml").write_text(mine, encoding="utf-8")
+    import hashlib
+
+    sha = hashlib.sha256(mine.encode("utf-8")).hexdigest()
+
+    def answered_to_mine(text: str) -> str:
+        # The sleep answers as given to the practitioner's own version, one out of range.
+        text = re.sub(r'(\[questionnaires\.sleep\]\nversion = )".*"\nsha256 = ".*"',
+                      f'\\1"1-local"\nsha256 = "{sha}"', text)
+        return text.replace('sleep_position = "side"', 'sleep_position = "upside_down"')
+
+    practice(backpain_home)
+    path = plant(backpain_home, "JD-042", sid(700, LATEST), change=answered_to_mine)
+    os.utime(path, (time.time() - HOUR,) * 2)
+    os.utime(path.parent, (time.time() - HOUR,) * 2)
+    first = CliRunner().invoke(app, ["review"])
+    assert "does not fit its question" in first.stderr
+    # Its questionnaire gone, its answers can no longer be judged: kept as saved.
+    (folder / "sleep.toml").unlink()
+    # Questionnaire texts are hashed once per process: the next command is a new one.
+    questionnaire._BY_HASH.clear()
+    storage._KNOWN.clear()
+    second = outputs()
+    assert "does not fit its question" not in second[0][2]
+    index_store.discard(backpain_home)
+    assert outputs() == second
+
+
+# --------------------------------------------------------------------------- the rest
+
+
+def test_the_summary_form_carries_every_field() -> None:
+    def names(cls: Any) -> set[str]:
+        return {f.name for f in dataclasses.fields(cls)}
+
+    assert {*index_store.SUMMARY_FIELDS, *index_store.NOT_IN_SUMMARY} == names(Session)
+    assert {*index_store.PLAN_FIELDS, *index_store.NOT_IN_PLAN} == names(Plan)
+    assert set(index_store.PRACTICE_FIELDS) == names(Practice)
+    for source in (FIRST, SECOND, DRAFT, LATEST):
+        session = dataclasses.replace(read_session(GOLDEN / f"{source}.toml"),
+                                      practice=Practice("P", "C", "Dr X"))
+        _, summary, answers, _ = index_store.readable(session)
+        back = index_store.summary_session(session.id, summary, lambda a=answers: a)
+        plan = session.plan and dataclasses.replace(session.plan, recommendations=())
+        assert dataclasses.replace(back, answers=dict(back.answers)) == dataclasses.replace(
+            session, plan=plan, answers=dict(session.answers))
+
+
+def test_review_limit_0_into_a_pipe_streams_plain_rows(backpain_home: Path) -> None:
+    practice(backpain_home)
+    result = CliRunner().invoke(app, ["review", "--limit", "0"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "ID\tClient\tDate (UTC)\tStatus\tTriage\tNPRS\tSTarT\tODI %\tRMDQ"
+    assert len(lines) == 1 + 4 * len(CLIENTS) + 1
+    assert lines[1].split("\t")[:4] == [sid(99, LATEST), "AB-7", "2026-10-29", "unreadable"]
+    assert lines[2].split("\t") == [sid(35, LATEST), "mk-19", "2026-10-29", "completed",
+                                    "urgent", "4", "low", "11.1", "–"]
+    draft = next(line for line in lines if sid(2, DRAFT) in line).split("\t")
+    assert draft[3:5] == ["draft", "–"]
+    assert "\x1b" not in result.stdout
+    assert result.stderr.count("backpain: warning: ") == 2
+
+
+def test_a_first_build_over_many_folders_reports_progress(
+        backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    practice(backpain_home)
+    seen: list[int] = []
+
+    import contextlib
+
+    @contextlib.contextmanager
+    def bar(total: int) -> Iterator[Callable[[int], None]]:
+        seen.append(total)
+        yield seen.append
+
+    monkeypatch.setattr(progress, "bar", bar)
+    monkeypatch.setattr(index, "PROGRESS_FROM", 2)
+    assert CliRunner().invoke(app, ["review"]).exit_code == 0
+    assert seen == [len(CLIENTS), 1, 2, 3]
+    seen.clear()
+    assert CliRunner().invoke(app, ["review"]).exit_code == 0
+    assert seen == []  # nothing to read, nothing shown
+
+
+def test_the_bar_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backpain_cli.cli import progress as cli_progress
+
+    monkeypatch.setattr(progress, "bar", None)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    cli_progress.install()
+    assert progress.bar is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    cli_progress.install()
+    assert progress.bar is not None
