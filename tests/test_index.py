@@ -15,6 +15,7 @@ the index trusts what it stored (a stamp taken moments after a write proves noth
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import multiprocessing
 import os
@@ -32,8 +33,8 @@ import pytest
 from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
-from backpain_cli.clinical.model import Plan
 from backpain_cli.clinical import questionnaire
+from backpain_cli.clinical.model import Plan
 from backpain_cli.clinical.questionnaire import shipped_paths
 from backpain_cli.records import index, index_store, progress, storage
 from backpain_cli.records.practice import Practice
@@ -284,7 +285,7 @@ def test_save_session_writes_through(backpain_home: Path) -> None:
     practice(backpain_home)
     outputs()
     session = dataclasses.replace(read_session(GOLDEN / f"{LATEST}.toml"), id=sid(600, LATEST))
-    saved, path = storage.save_session(session, new=True)
+    saved, _ = storage.save_session(session, new=True)
     assert saved.id in stored_ids(backpain_home)  # before any listing
 
 
@@ -451,7 +452,8 @@ def test_concurrent_writers_leave_the_index_whole(backpain_home: Path) -> None:
     practice(backpain_home)
     outputs()
     cache = os.environ["BACKPAIN_CACHE"]
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    # Forked: the children need nothing but the module-level functions above.
+    context = multiprocessing.get_context("fork")
     workers = [context.Process(target=_save_many, args=(str(backpain_home), cache, w, 12))
                for w in range(3)]
     workers += [context.Process(target=_list_many, args=(str(backpain_home), cache, 6))
@@ -573,7 +575,7 @@ def test_the_summary_form_carries_every_field() -> None:
         session = dataclasses.replace(read_session(GOLDEN / f"{source}.toml"),
                                       practice=Practice("P", "C", "Dr X"))
         _, summary, answers, _ = index_store.readable(session)
-        back = index_store.summary_session(session.id, summary, lambda a=answers: a)
+        back = index_store.summary_session(session.id, summary, functools.partial(str, answers))
         plan = session.plan and dataclasses.replace(session.plan, recommendations=())
         assert dataclasses.replace(back, answers=dict(back.answers)) == dataclasses.replace(
             session, plan=plan, answers=dict(session.answers))
