@@ -2,32 +2,49 @@
 
 Run it with the Python of the environment where backpain is installed::
 
-    python benchmarks/run.py             # full run (one to two minutes)
-    python benchmarks/run.py --quick     # fewer repetitions, for a quick look
-    python benchmarks/run.py --all-rows  # also `review --limit 0` over all 10,000 (slow)
+    python benchmarks/run.py            # 100,000 and 10,000 sessions (about ten minutes)
+    python benchmarks/run.py --quick    # 2,000 and 200 sessions, fewer runs (a minute)
 
-It uses that interpreter (`sys.executable`) and the `backpain` script installed beside it,
-builds one real session with `backpain assess --no-input`, copies it into 10,000 sessions
-(1,000 clients, 10 visits each) in a temporary BACKPAIN_HOME, and prints one line per
-figure: the median wall time, its ratio to a bare `python -c pass` where the target is
-stated as one, the target and pass/fail. Peak memory is the largest resident set of the
-measured process (from wait4, so no other process counts). The exit code is 1 when any
-target is missed or a command fails, so CI can run it.
+It uses that interpreter (`sys.executable`) and the `backpain` script installed beside it.
+One real session is saved by `backpain assess --no-input`; its file is the template of every
+generated one (written directly, with other ids, clients and dates: five sessions a client),
+into two data folders: the large one (100,000) and the everyday one (10,000). The first
+listing of each builds its summary index; that is timed on its own and reported, and every
+target is for a warm index, as a practice has it day to day.
 
-Measure a normal installation (`pip install .`, as users and CI have it). An editable one
-(`pip install -e .`) adds its import hook to every interpreter start, the floor included
-(about 14 ms here, more than the floor itself), which makes every ratio look better than
-users will see it.
+Every figure is a median of several runs, measured side by side with its yardstick in the
+same rounds (each round runs every command once, in turn), so that a busy machine slows
+both alike; the targets are ratios:
+
+- `--version` at most 5x, `review SESSION` (in a folder of one client) at most 12x a bare
+  `python -c pass`;
+- at the large size: the listing at most 20x, `review CLIENT` and `review SESSION` at most
+  15x that floor, and the listing at most 3x the listing of the everyday folder;
+- `export --all --format csv` at most 4x a script that stats every session file and writes
+  the same rows as CSV from a SQLite table (yardstick_csv.py, written beside the data);
+- `export --all --format jsonl` at most 10x a script that reads every session file's bytes
+  (yardstick_read.py);
+- peak memory (the measured process's own, from wait4) at most 150 MB, and flat: at the
+  large size at most 20 MB above the same command's at the everyday size;
+- `review --limit 0` into a file streams plain rows: 100,000 within 5 seconds.
+
+The exit code is 1 when a target is missed or a command fails.
+
+Measure a normal installation (`pip install .`, as users have it). An editable one
+(`pip install -e .`) adds its import hook to every interpreter start, the floor included,
+which makes every ratio look better than users will see it.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import os
 import platform
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -46,6 +63,7 @@ PYTHON = sys.executable
 BACKPAIN = str(Path(sys.executable).with_name("backpain"))
 
 MB = 1024 * 1024
+PER_CLIENT = 5
 
 # Values a practitioner might plausibly enter; any question not listed here (the
 # questionnaires grow) gets a neutral answer from `_fill_answer`.
@@ -68,20 +86,48 @@ REALISTIC_ANSWERS: dict[str, object] = {
 # ODI sections as a practitioner would copy them from the client's form.
 REALISTIC_ANSWERS.update({f"odi_{i}": v for i, v in enumerate([2, 1, 3, 1, 3, 2, 2, 0, 1, 2], 1)})
 
+# Yardsticks: what the targets are ratios of, as scripts of their own (PRODUCT.md).
+YARDSTICK_CSV = '''\
+"""Stat every session file, then write the same rows as CSV from a SQLite table."""
+import csv, os, sqlite3, sys
+sessions, table = sys.argv[1], sys.argv[2]
+for folder in os.scandir(sessions):
+    for entry in os.scandir(folder.path):
+        entry.stat(follow_symlinks=False)
+writer = csv.writer(sys.stdout)
+con = sqlite3.connect(table)
+writer.writerow([c[1] for c in con.execute("PRAGMA table_info(rows)")])
+writer.writerows(con.execute("SELECT * FROM rows ORDER BY session, client"))
+'''
+YARDSTICK_READ = '''\
+"""Read every session file's bytes."""
+import os, sys
+for folder in os.scandir(sys.argv[1]):
+    for entry in os.scandir(folder.path):
+        with open(entry.path, "rb") as f:
+            f.read()
+'''
+
 
 @dataclass
 class Row:
     name: str
     seconds: list[float] = field(default_factory=list)
     peak_rss: int = 0  # bytes
-    ratio_limit: float | None = None  # a multiple of the floor
+    ratio_limit: float | None = None  # a multiple of `against` (the floor by default)
+    against: Row | None = None
     seconds_limit: float | None = None
     rss_limit: int | None = None  # bytes
+    flat_against: Row | None = None  # its peak memory may exceed this row's by FLAT_MB
+    label: str | None = None  # how a target names this row when it is the yardstick
     error: str | None = None
 
     @property
     def median(self) -> float:
-        return statistics.median(self.seconds)
+        return statistics.median(self.seconds) if self.seconds else 0.0
+
+
+FLAT_MB = 20
 
 
 # --------------------------------------------------------------------------- data
@@ -111,14 +157,19 @@ def complete_answers(instruments: Sequence[str]) -> dict[str, object]:
         value = tuple(value) if isinstance(value, list) else value
         if value is None or check_value(q, value) is not None:
             value = _fill_answer(q)
-        assert isinstance(value, (bool, int, str, tuple))
+        if not isinstance(value, (bool, int, str, tuple)):
+            raise SystemExit(f"no answer for {q.id}")
         answers[q.id] = value
     return {k: list(v) if isinstance(v, tuple) else v for k, v in answers.items()}
 
 
-def env_for(home: Path) -> dict[str, str]:
+def env_for(home: Path, work: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["BACKPAIN_HOME"] = str(home)
+    # The index goes where the platform puts caches (found as users' is, through
+    # platformdirs), but under the work folder, never into the user's own cache.
+    env.pop("BACKPAIN_CACHE", None)
+    env["XDG_CACHE_HOME"] = str(work / "cache")
     env.pop("NO_COLOR", None)
     # Installed packages always have their byte-code cached; without it every run would
     # compile backpain from source and the figures would describe no real installation.
@@ -137,7 +188,7 @@ def build_template(work: Path) -> str:
     result = subprocess.run(
         [BACKPAIN, "assess", "--answers", str(answers_file), "--no-input",
          "--instruments", "odi", "--json"],
-        env=env_for(home), capture_output=True, text=True, check=False)
+        env=env_for(home, work), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"could not build the template session (exit {result.returncode}):\n"
                          f"{result.stderr}")
@@ -147,9 +198,23 @@ def build_template(work: Path) -> str:
     return files[0].read_text(encoding="utf-8")
 
 
-_TOP_ID = re.compile(r'^id = ".*"$', re.M)
-_TOP_CLIENT = re.compile(r'^client = ".*"$', re.M)
-_TOP_CREATED = re.compile(r"^created = .*$", re.M)
+_FIELDS = {"id": re.compile(r'^id = ".*"$', re.M),
+           "client": re.compile(r'^client = ".*"$', re.M),
+           "created": re.compile(r"^created = .*$", re.M)}
+
+
+def _pieces(template: str) -> list[str]:
+    """The template cut around its id, client and created lines (each a piece of its own,
+    named by its field), so that every copy is one join instead of three regex passes."""
+    spans = sorted((m.start(), m.end(), name) for name, pattern in _FIELDS.items()
+                   if (m := pattern.search(template)))
+    if len(spans) != len(_FIELDS):
+        raise SystemExit("the template has no id, client or created line")
+    pieces, pos = [], 0
+    for start, end, name in spans:
+        pieces += [template[pos:start], f"\x00{name}"]
+        pos = end
+    return [*pieces, template[pos:]]
 
 
 def generate_sessions(home: Path, template: str, count: int, *,
@@ -157,21 +222,22 @@ def generate_sessions(home: Path, template: str, count: int, *,
     """Write `count` copies of `template` as storage would name them; returns (client, id).
 
     Written directly (no fsync, no temp file): the data only has to look like a practice's
-    folder, and 10,000 atomic writes would make the benchmark slow to start.
+    folder, and 100,000 atomic writes would make the benchmark slow to start. Visits of a
+    client are about a month apart, clients seen at different times of day.
     """
-    clients = clients or max(1, count // 10)
-    start = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
+    clients = clients or max(1, count // PER_CLIENT)
+    start = dt.datetime(2020, 1, 6, 8, 0, tzinfo=dt.UTC)
+    pieces = _pieces(template)
     made: list[tuple[str, str]] = []
     sessions = home / "sessions"
     sessions.mkdir(parents=True, mode=0o700, exist_ok=True)
     for n in range(count):
-        client = f"PX-{n % clients:04d}"
-        # Visits about a week apart per client, at varied times of day.
-        created = start + dt.timedelta(days=7 * (n // clients), minutes=37 * (n % clients))
+        client = f"PX-{n % clients:05d}"
+        created = start + dt.timedelta(days=30 * (n // clients), seconds=37 * (n % clients))
         sid = f"{created:%Y%m%dT%H%M%SZ}-{n:06x}"
-        text = _TOP_ID.sub(f'id = "{sid}"', template, count=1)
-        text = _TOP_CLIENT.sub(f'client = "{client}"', text, count=1)
-        text = _TOP_CREATED.sub(f"created = {created:%Y-%m-%d %H:%M:%S}+00:00", text, count=1)
+        values = {"\x00id": f'id = "{sid}"', "\x00client": f'client = "{client}"',
+                  "\x00created": f"created = {created:%Y-%m-%d %H:%M:%S}+00:00"}
+        text = "".join(values.get(p, p) for p in pieces)
         folder = sessions / client
         if n < clients:
             folder.mkdir(mode=0o700, exist_ok=True)
@@ -180,6 +246,28 @@ def generate_sessions(home: Path, template: str, count: int, *,
             fh.write(text)
         made.append((client, sid))
     return made
+
+
+def age(home: Path, seconds: int = 3600) -> None:
+    """Date the generated files and folders back, as a practice's are: the index does not
+    trust a stamp taken moments after a write."""
+    then = time.time() - seconds
+    sessions = home / "sessions"
+    for folder in os.scandir(sessions):
+        for entry in os.scandir(folder.path):
+            os.utime(entry.path, (then, then), follow_symlinks=False)
+        os.utime(folder.path, (then, then))
+
+
+def csv_table(csv_file: Path, table: Path) -> None:
+    """The rows of a CSV export as a SQLite table, for the CSV yardstick."""
+    with csv_file.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    con = sqlite3.connect(table)
+    con.execute(f"CREATE TABLE rows ({', '.join(rows[0])})")
+    con.executemany(f"INSERT INTO rows VALUES ({', '.join('?' * len(rows[0]))})", rows[1:])
+    con.commit()
+    con.close()
 
 
 # --------------------------------------------------------------------------- measuring
@@ -203,12 +291,14 @@ def run_once(cmd: Sequence[str], env: dict[str, str], out_dir: Path) -> tuple[fl
     return elapsed, usage.ru_maxrss * scale
 
 
-def measure(specs: Sequence[tuple[Row, Sequence[str], dict[str, str]]], runs: int,
-            out_dir: Path) -> list[Row]:
+Spec = tuple[Row, Sequence[str], dict[str, str]]
+
+
+def measure(specs: Sequence[Spec], runs: int, out_dir: Path) -> list[Row]:
     """Run the commands in turn, `runs` rounds, after one warm-up run each.
 
-    Taking turns gives every command, the floor included, the same share of whatever else
-    the machine is doing, so the ratios hold even on a busy machine.
+    Taking turns gives every command, its yardstick included, the same share of whatever
+    else the machine is doing, so the ratios hold even on a busy machine.
     """
     rows = [row for row, _, _ in specs]
     for round_ in range(runs + 1):  # round 0 warms byte-code caches and the page cache
@@ -231,7 +321,8 @@ def first_question_text() -> str:
     from backpain_cli.clinical.questionnaire import load_registry
 
     q = next_question(load_registry(None).select(()), {})
-    assert q is not None
+    if q is None:
+        raise SystemExit("the interview has no first question")
     return q.text
 
 
@@ -260,6 +351,17 @@ def measure_first_prompt(row: Row, env: dict[str, str], runs: int) -> Row:
     return row
 
 
+def timed_once(row: Row, cmd: Sequence[str], env: dict[str, str], out_dir: Path) -> Row:
+    try:
+        seconds, rss = run_once(cmd, env, out_dir)
+    except (RuntimeError, OSError) as exc:
+        row.error = str(exc)
+        return row
+    row.seconds.append(seconds)
+    row.peak_rss = rss
+    return row
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -267,15 +369,16 @@ def _fmt_s(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
-def verdict(row: Row, floor: float) -> tuple[str, str, str, bool]:
+def verdict(row: Row, floor: Row) -> tuple[str, str, str, bool]:
     """(ratio text, target text, result text, passed) for one row."""
     if row.error:
         return "", "", "ERROR", False
-    ratio = row.median / floor if floor else 0.0
+    base = row.against or floor
+    ratio = row.median / base.median if base.median else 0.0
     targets: list[str] = []
     ok = True
     if row.ratio_limit is not None:
-        targets.append(f"<= {row.ratio_limit:g}x floor")
+        targets.append(f"<= {row.ratio_limit:g}x {base.label or base.name}")
         ok &= ratio <= row.ratio_limit
     if row.seconds_limit is not None:
         targets.append(f"<= {_fmt_s(row.seconds_limit)}")
@@ -283,14 +386,19 @@ def verdict(row: Row, floor: float) -> tuple[str, str, str, bool]:
     if row.rss_limit is not None:
         targets.append(f"<= {row.rss_limit // MB} MB")
         ok &= row.peak_rss <= row.rss_limit
+    if row.flat_against is not None and not row.flat_against.error:
+        targets.append(f"flat (+{FLAT_MB} MB)")
+        ok &= row.peak_rss <= row.flat_against.peak_rss + FLAT_MB * MB
     ratio_text = f"{ratio:.1f}x" if row.ratio_limit is not None else ""
     if not targets:
         return ratio_text, "-", "", True
     return ratio_text, ", ".join(targets), "pass" if ok else "FAIL", ok
 
 
-def print_table(rows: list[Row], floor: float) -> bool:
-    header = f"{'measure':<44} {'median':>8} {'peak RSS':>9} {'ratio':>6}  {'target':<26} result"
+def print_table(rows: list[Row], floor: Row) -> bool:
+    width = max(len(r.name) for r in rows) + 1
+    header = (f"{'measure':<{width}} {'median':>8} {'peak RSS':>9} {'ratio':>6}  "
+              f"{'target':<40} result")
     print(header)
     print("-" * len(header))
     all_ok = True
@@ -298,81 +406,135 @@ def print_table(rows: list[Row], floor: float) -> bool:
         ratio, target, result, ok = verdict(row, floor)
         all_ok &= ok
         if row.error:
-            print(f"{row.name:<44} {'-':>8} {'-':>9} {'-':>6}  {'-':<26} ERROR: {row.error}")
+            print(f"{row.name:<{width}} {'-':>8} {'-':>9} {'-':>6}  {'-':<40} ERROR: {row.error}")
             continue
         rss = f"{row.peak_rss / MB:.0f} MB" if row.peak_rss else "-"
-        print(f"{row.name:<44} {_fmt_s(row.median):>8} {rss:>9} {ratio:>6}  {target:<26} "
-              f"{result}")
+        print(f"{row.name:<{width}} {_fmt_s(row.median):>8} {rss:>9} {ratio:>6}  "
+              f"{target:<40} {result}")
     return all_ok
+
+
+# --------------------------------------------------------------------------- the run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--runs", type=int, help="repetitions of each fast command")
-    parser.add_argument("--sessions", type=int, default=10_000,
-                        help="sessions to generate (the targets assume 10,000)")
-    parser.add_argument("--all-rows", action="store_true",
-                        help="also time `review --limit 0`, which lists every session (slow)")
+    parser.add_argument("--quick", action="store_true",
+                        help="2,000 and 200 sessions, fewer runs (for a quick look, a test)")
+    parser.add_argument("--runs", type=int, help="rounds of the fast commands")
+    parser.add_argument("--sessions", type=int, help="sessions of the large folder")
+    parser.add_argument("--work", type=Path,
+                        help="where to generate the data (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true",
-                        help="keep the generated data folder and print where it is")
+                        help="keep the generated data and print where it is")
+    parser.add_argument("--no-pty", action="store_true",
+                        help="skip the time to the first prompt of assess (needs a pty)")
     args = parser.parse_args(argv)
-    fast_runs = args.runs or (5 if args.quick else 15)
-    slow_runs = max(1, fast_runs // 3) if args.runs else (2 if args.quick else 5)
+    large = args.sessions or (2_000 if args.quick else 100_000)
+    small = max(PER_CLIENT, large // 10)
+    fast_runs = args.runs or (3 if args.quick else 11)
+    slow_runs = max(1, fast_runs // 3) if args.runs else (1 if args.quick else 3)
 
     if not Path(BACKPAIN).exists():
         print(f"backpain is not installed beside {PYTHON} (expected {BACKPAIN})",
               file=sys.stderr)
         return 1
-    work = Path(tempfile.mkdtemp(prefix="backpain-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="backpain-bench-", dir=args.work))
     try:
         print(f"python {platform.python_version()} ({PYTHON}), {platform.platform()}, "
               f"{os.cpu_count()} CPUs")
         template = build_template(work)
-        small, big = work / "small-home", work / "big-home"
-        # A practice's everyday folder: one client's history, where `review SESSION` runs.
-        small_made = generate_sessions(small, template, 10, clients=1)
+        one, every, big = work / "one-client", work / "everyday", work / "large"
+        one_made = generate_sessions(one, template, 10, clients=1)
         started = time.perf_counter()
-        big_made = generate_sessions(big, template, args.sessions)
-        print(f"generated {len(big_made):,} sessions in {time.perf_counter() - started:.1f} s "
-              f"under {big}")
-        print()
+        generate_sessions(every, template, small)
+        big_made = generate_sessions(big, template, large)
+        print(f"generated {large:,} and {small:,} sessions ({PER_CLIENT} a client) in "
+              f"{time.perf_counter() - started:.1f} s under {work}")
+        for home in (one, every, big):
+            age(home)
         out_dir = work / "out"
         out_dir.mkdir()
-        n = f"{args.sessions:,}"
+        env_one, env_every, env_big = (env_for(h, work) for h in (one, every, big))
+        n, m = f"{large:,}", f"{small:,}"
+
+        # The first listing of each folder builds its index: timed once, not a target.
+        builds = [timed_once(Row(f"first listing, building the index ({m})"),
+                             [BACKPAIN, "review"], env_every, out_dir),
+                  timed_once(Row(f"first listing, building the index ({n})"),
+                             [BACKPAIN, "review"], env_big, out_dir)]
+        timed_once(Row("index of the one-client folder"), [BACKPAIN, "review"], env_one,
+                   out_dir)
+        # The yardstick table: the rows of the CSV export, in SQLite.
+        csv_file, table = work / "rows.csv", work / "rows.sqlite3"
+        subprocess.run([BACKPAIN, "export", "--all", "--format", "csv", "-o", str(csv_file)],
+                       env=env_big, check=True, capture_output=True)
+        csv_table(csv_file, table)
+        (work / "yardstick_csv.py").write_text(YARDSTICK_CSV)
+        (work / "yardstick_read.py").write_text(YARDSTICK_READ)
+
+        floor = Row("python -c pass (floor)", label="floor")
+        client = big_made[-1][0]
         fast = measure([
-            (Row("python -c pass (floor)"), [PYTHON, "-c", "pass"], env_for(small)),
-            (Row("backpain --version", ratio_limit=5), [BACKPAIN, "--version"], env_for(small)),
-            # In a practice's everyday folder: one client's history.
-            (Row("backpain review SESSION", ratio_limit=12),
-             [BACKPAIN, "review", small_made[-1][1]], env_for(small)),
-            (Row(f"backpain review SESSION (among {n})"),
-             [BACKPAIN, "review", big_made[-1][1]], env_for(big)),
+            (floor, [PYTHON, "-c", "pass"], env_one),
+            (Row("backpain --version", ratio_limit=5), [BACKPAIN, "--version"], env_one),
+            (Row("backpain review SESSION (one client's folder)", ratio_limit=12),
+             [BACKPAIN, "review", one_made[-1][1]], env_one),
+            (Row(f"backpain review SESSION (among {n})", ratio_limit=15),
+             [BACKPAIN, "review", big_made[len(big_made) // 2][1]], env_big),
+            (Row(f"backpain review CLIENT (among {n})", ratio_limit=15),
+             [BACKPAIN, "review", client], env_big),
         ], fast_runs, out_dir)
+        every_listing = Row(f"backpain review (newest 20 of {m})", label=f"at {m}")
+        big_listing = Row(f"backpain review (newest 20 of {n})", ratio_limit=20)
+        listings = measure([
+            (floor, [PYTHON, "-c", "pass"], env_one),
+            (every_listing, [BACKPAIN, "review"], env_every),
+            (big_listing, [BACKPAIN, "review"], env_big),
+        ], fast_runs, out_dir)
+        scaling = Row(f"listing: {n} against {m}", ratio_limit=3, against=every_listing,
+                      seconds=big_listing.seconds, peak_rss=big_listing.peak_rss,
+                      rss_limit=150 * MB, flat_against=every_listing)
         prompt = measure_first_prompt(Row("backpain assess: first prompt (pty)",
-                                          seconds_limit=0.4), env_for(work / "pty-home"),
-                                      max(3, fast_runs // 2))
-        slow = measure([
-            # The default listing shows the newest 20 but must find them among all.
-            (Row(f"backpain review (newest 20 of {n})", seconds_limit=1.5),
-             [BACKPAIN, "review"], env_for(big)),
-            (Row(f"backpain export --all --format csv ({n})", seconds_limit=2.5,
-                 rss_limit=150 * MB),
-             [BACKPAIN, "export", "--all", "--format", "csv"], env_for(big)),
+                                          seconds_limit=0.4), env_for(work / "pty-home", work),
+                                      max(3, fast_runs // 2)) if not args.no_pty else None
+
+        sessions_dir = str(big / "sessions")
+        csv_yardstick = Row("yardstick: stat every file + SQLite CSV", label="yardstick")
+        read_yardstick = Row("yardstick: read every file's bytes", label="yardstick")
+        every_csv = Row(f"export --all --format csv ({m})")
+        every_jsonl = Row(f"export --all --format jsonl ({m})")
+        bulk = measure([
+            (csv_yardstick, [PYTHON, str(work / "yardstick_csv.py"), sessions_dir, str(table)],
+             env_big),
+            (Row(f"export --all --format csv ({n})", ratio_limit=4, against=csv_yardstick,
+                 rss_limit=150 * MB, flat_against=every_csv),
+             [BACKPAIN, "export", "--all", "--format", "csv"], env_big),
+            (read_yardstick, [PYTHON, str(work / "yardstick_read.py"), sessions_dir], env_big),
+            (Row(f"export --all --format jsonl ({n})", ratio_limit=10, against=read_yardstick,
+                 rss_limit=150 * MB, flat_against=every_jsonl),
+             [BACKPAIN, "export", "--all", "--format", "jsonl"], env_big),
+            (every_csv, [BACKPAIN, "export", "--all", "--format", "csv"], env_every),
+            (every_jsonl, [BACKPAIN, "export", "--all", "--format", "jsonl"], env_every),
+            # "A few seconds" for 100,000 rows: 5 (and 1 for a small run, mostly start-up).
+            (Row(f"review --limit 0 into a file ({n} rows)",
+                 seconds_limit=max(1.0, 5 * large / 100_000), rss_limit=150 * MB),
+             [BACKPAIN, "review", "--limit", "0"], env_big),
         ], slow_runs, out_dir)
-        rows = [*fast, prompt, *slow]
-        if args.all_rows:
-            # Every row parses every file: the spec sets no target; shown to see a regression.
-            rows += measure([(Row(f"backpain review --limit 0 (all {n} rows)"),
-                              [BACKPAIN, "review", "--limit", "0"], env_for(big))], 1, out_dir)
-        floor_row = rows[0]
-        if floor_row.error or not floor_row.seconds:
-            print(f"cannot measure the floor: {floor_row.error}", file=sys.stderr)
+
+        rows = [*fast, *listings[1:], scaling, *([prompt] if prompt else []), *bulk]
+        if floor.error or not floor.seconds:
+            print(f"cannot measure the floor: {floor.error}", file=sys.stderr)
             return 1
-        ok = print_table(rows, floor_row.median)
         print()
-        print(f"runs: {fast_runs} per fast command, {slow_runs} over {n} sessions "
-              f"(after one warm-up run each); times are medians, memory the largest run")
+        print_table(builds, floor)
+        print()
+        ok = print_table(rows, floor)
+        size = sum(f.stat().st_size for f in (work / "cache" / "backpain").glob("index-*"))
+        print()
+        print(f"runs: {fast_runs} of each fast command, {slow_runs} of each export (after one "
+              f"warm-up run each, taking turns); times are medians, memory the largest run")
+        print(f"index files: {size / MB:.0f} MB for {large + small + 10:,} sessions")
         print("all targets met" if ok else "TARGETS MISSED")
         return 0 if ok else 1
     finally:
