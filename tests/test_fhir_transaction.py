@@ -449,7 +449,7 @@ def test_a_changed_module_is_found_by_its_hash() -> None:
     ("https://physio.example/fhir/", "must not end with /"),
 ])
 def test_uri_problem(value: str, problem: str | None) -> None:
-    assert fhir_transaction.uri_problem(value) == problem
+    assert settings_file.uri_problem(value) == problem
 
 
 def test_a_bad_identifier_system_is_one_clear_error() -> None:
@@ -475,7 +475,7 @@ def test_defaults_are_the_project_namespace() -> None:
     practice = uuid.UUID("3f2c9a1e-0b4d-4c7e-9f00-0123456789ab")
     assert fhir_transaction.practice_namespace(practice) == (
         "urn:backpain:practice:3f2c9a1e-0b4d-4c7e-9f00-0123456789ab")
-    assert fhir_transaction.uri_problem(fhir_transaction.practice_namespace(practice)) is None
+    assert settings_file.uri_problem(fhir_transaction.practice_namespace(practice)) is None
 
 
 @settings(max_examples=examples(30), deadline=None)

@@ -35,8 +35,8 @@ from typing import Any
 from .. import __version__
 from ..clinical.model import Plan, RedFlag
 from ..clinical.questionnaire import AnswerValue
-from .session import Brief, ModuleRef, Session, brief, document_line
 from .practice import Practice
+from .session import Brief, ModuleRef, Session, brief, document_line
 
 # Changed whenever the tables or the summary form change: a file of another layout is reset.
 SCHEMA = 1
