@@ -528,6 +528,7 @@ def test_questionnaires_list_shows_every_module() -> None:
     assert all(r["questions"] > 0 and r["version"] for r in rows)
     table = run("questionnaires", "list")
     assert table.exit_code == 0, table.output
+    assert "Questionnaire modules (clinical content version 2)" in table.stdout
     for r in rows:
         assert f"│ {r['id']} " in table.stdout
     # The source and licence notes the interview leaves out are shown here.

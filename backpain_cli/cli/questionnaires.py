@@ -52,7 +52,8 @@ def questionnaires_list(
     from ..output.terminal import make_console
     from ..safe_text import visible
 
-    table = Table(title="Questionnaire modules", title_justify="left")
+    table = Table(title="Questionnaire modules (clinical content version 2)",
+                  title_justify="left")
     for col in ("id", "version", "questions", "included", "source"):
         table.add_column(col)
     for r in rows:
