@@ -252,7 +252,10 @@ class _Indexed:
         if what == "brief":
             if entry.brief is None:
                 raise IndexProblem(f"no brief for {entry.folder}/{entry.name}")
-            return index_store.brief_of(entry.id or "", entry.brief)
+            try:
+                return index_store.brief_of(entry.id or "", entry.brief)
+            except (ValueError, TypeError, LookupError) as exc:
+                raise IndexProblem(f"the brief of {entry.folder}/{entry.name}: {exc}") from None
         return self.store.summary(entry)
 
     def count(self, client: str | None) -> int:

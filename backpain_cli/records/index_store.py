@@ -27,14 +27,13 @@ import sqlite3
 import stat
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..clinical.model import Plan, RedFlag
-from ..clinical.questionnaire import AnswerValue
 from .practice import Practice
 from .session import Brief, ModuleRef, Session, brief, document_line
 
@@ -219,13 +218,16 @@ def summary_text(session: Session) -> str:
     ])
 
 
-def summary_session(session_id: str, text: str, answers: Callable[[], str]) -> Session:
-    """The Session a summary stands for: without its recommendations (see SUMMARY_FIELDS)."""
+def summary_session(session_id: str, text: str, answers: str) -> Session:
+    """The Session a summary (and its answers' JSON) stands for: without its
+    recommendations (see SUMMARY_FIELDS)."""
     (client, created, status, follows, ended_early, tool_version, schema, practice,
      instruments, skipped, questionnaires, plan, extra) = json.loads(text)
     return Session(
         id=session_id, client=client, created=dt.datetime.fromisoformat(created),
-        status=status, answers=_Answers(answers), questionnaires=_modules(questionnaires),
+        status=status, answers={k: tuple(v) if isinstance(v, list) else v
+                                for k, v in json.loads(answers).items()},
+        questionnaires=_modules(questionnaires),
         instruments=tuple(instruments), skipped=tuple(skipped),
         plan=None if plan is None else Plan(
             plan[0], plan[1], tuple(RedFlag(*f) for f in plan[2]), (), tuple(plan[3]),
@@ -242,35 +244,6 @@ def _modules(text: str) -> tuple[ModuleRef, ...]:
     if found is None:
         found = _MODULES[text] = tuple(ModuleRef(*m) for m in json.loads(text))
     return found
-
-
-class _Answers(Mapping[str, AnswerValue]):
-    """A summary's answers, decoded the first time they are read (a CSV export of 100,000
-    rows reads none of them; `review --due` a few)."""
-
-    __slots__ = ("_answers", "_load")
-
-    def __init__(self, load: Callable[[], str]) -> None:
-        self._load = load
-        self._answers: dict[str, AnswerValue] | None = None
-
-    def _decoded(self) -> dict[str, AnswerValue]:
-        if self._answers is None:
-            self._answers = {k: tuple(v) if isinstance(v, list) else v
-                             for k, v in json.loads(self._load()).items()}
-        return self._answers
-
-    def __getitem__(self, key: str) -> AnswerValue:
-        return self._decoded()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._decoded())
-
-    def __len__(self) -> int:
-        return len(self._decoded())
-
-    def __repr__(self) -> str:
-        return repr(self._decoded())
 
 
 # --------------------------------------------------------------------------- the file
@@ -374,13 +347,14 @@ class Store:
         return blob if isinstance(blob, str) else _unpack(blob, self._dictionary())
 
     def summary(self, entry: Entry) -> Session:
-        """The summary Session of a readable entry (its answers decoded when read)."""
-        answers = entry.answers
-        if entry.summary is None or answers is None:
+        """The summary Session of a readable entry."""
+        if entry.summary is None or entry.answers is None:
             raise IndexProblem(f"no summary for {entry.folder}/{entry.name}")
-        zdict = None if isinstance(answers, str) else self._dictionary()
-        return summary_session(entry.id or "", entry.summary,
-                               lambda: _unpack(answers, zdict or b""))
+        try:
+            return summary_session(entry.id or "", entry.summary, self.text(entry.answers))
+        except (ValueError, TypeError, LookupError) as exc:
+            # A row its checksum passes but that does not decode: written by other rules.
+            raise IndexProblem(f"the summary of {entry.folder}/{entry.name}: {exc}") from None
 
     # ---- transactions
 
@@ -801,5 +775,6 @@ def discard(root: Path) -> None:
     """Delete the index file of `root` (and its journal): the next command rebuilds it."""
     path = index_path(root)
     for p in (path, Path(f"{path}-journal")):
-        with contextlib.suppress(FileNotFoundError):
+        # Best effort: what cannot be unlinked (a folder in its place) holds no rows.
+        with contextlib.suppress(OSError):
             os.unlink(p)
