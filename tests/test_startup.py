@@ -166,7 +166,7 @@ def test_fast_paths_never_read_the_settings(home: dict[str, Any], tmp_path: Path
 
 
 @pytest.mark.parametrize("args", [["review", "{sid}"], ["review", "{sid}", "--json"],
-                                  ["review", CLIENT]])
+                                  ["review", CLIENT], ["review"]])
 def test_review_fast_path_imports_no_framework(home: dict[str, Any], args: list[str]) -> None:
     """`review SESSION|CLIENT [--json]` is answered before typer and the command tree, and
     so before the help texts and the shell completion that the tree carries."""
@@ -222,3 +222,15 @@ def test_benchmark_answers_complete_the_interview() -> None:
     as_stored = {k: tuple(v) if isinstance(v, list) else v for k, v in answers.items()}
     assert next_question(modules, as_stored) is None
     assert validate(modules, answers).complete
+
+
+@pytest.mark.parametrize(("args", "needs"), [(["--version"], False), (["review", CLIENT], False),
+                                             (["review", "{sid}"], True), (["review"], True)])
+def test_sqlite_is_imported_only_to_use_the_index(home: dict[str, Any], args: list[str],
+                                                  needs: bool) -> None:
+    """The summary index's sqlite3 costs start-up: a client's history and the version do
+    without it; a session id is looked up, and the listing read, through the index."""
+    argv = [a.format(sid=home["ids"][-1]) for a in args]
+    proc, modules = run_recording(argv, home["env"], home["tmp"])
+    assert proc.returncode == 0, proc.stderr
+    assert ("sqlite3" in modules) is needs

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from . import index
-from .index import Tree
 from .session import Brief, Session
 from .storage import Unreadable
 from .targets import existing_client
+
+if TYPE_CHECKING:
+    from .index import Tree
 
 DEFAULT_LIMIT = 20
 
@@ -49,6 +50,8 @@ def list_sessions(*, client: str | None = None, limit: int = DEFAULT_LIMIT,
     are never hidden. `refresh` checks every file of the tree first (README, "Where your
     data lives"); the rows shown are checked against their files in any case.
     """
+    from . import index  # sqlite3: only when sessions are listed
+
     if client is not None:
         client = existing_client(client, root)
     found = index.newest(root, client, limit, refresh=refresh)
@@ -70,6 +73,8 @@ class Stream:
 def stream_sessions(*, client: str | None = None, root: Path | None = None,
                     refresh: bool = False) -> Stream:
     """Every session (or `client`'s), newest first, as Briefs (`review --limit 0` piped)."""
+    from . import index  # sqlite3: only when sessions are listed
+
     if client is not None:
         client = existing_client(client, root)
     found = index.newest(root, client, 0, refresh=refresh, what="brief")
@@ -78,6 +83,8 @@ def stream_sessions(*, client: str | None = None, root: Path | None = None,
 
 def refresh_index(root: Path | None = None) -> None:
     """Check every session file against the summary index (`review --refresh`)."""
+    from . import index  # sqlite3: only when sessions are listed
+
     index.refresh(root)
 
 
@@ -85,6 +92,8 @@ def latest_completed(root: Path | None = None, *, refresh: bool = False
                      ) -> tuple[list[Session], tuple[Unreadable, ...]]:
     """Every client's newest completed session (by client, in any case), and what could not
     be read on the way."""
+    from . import index  # sqlite3: only when sessions are listed
+
     return index.latest_completed(root, refresh=refresh)
 
 
@@ -93,6 +102,8 @@ def bulk_rows(root: Path | None = None, client: str | None = None, *,
     """The sessions of `--all` (or of one client), oldest first, ties by client: Briefs (the
     CSV rows), or with `document` their JSON Lines records. Every file's stamp is checked
     first, so a file edited in place is exported as it is now."""
+    from . import index  # sqlite3: only when sessions are listed
+
     if client is not None:
         client = existing_client(client, root)
     found = index.bulk(root, client, what="document" if document else "brief")
