@@ -99,6 +99,24 @@ con = sqlite3.connect(table)
 writer.writerow([c[1] for c in con.execute("PRAGMA table_info(rows)")])
 writer.writerows(con.execute("SELECT * FROM rows ORDER BY session, client"))
 '''
+# Runs one command and writes its wall time, peak memory and exit code to a pipe. Peak
+# memory as wait4 reports it is inherited by whatever a process execs: a command spawned by
+# this script (which holds the generated ids) would show this script's peak as its own. A
+# small interpreter (-S -E) that forks the command gives it a fresh count.
+LAUNCHER = '''\
+import os, sys, time
+report, cmd = int(sys.argv[1]), sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(cmd[0], cmd)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+elapsed = time.perf_counter() - start
+os.write(report, f"{elapsed} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}".encode())
+'''
 YARDSTICK_READ = '''\
 """Read every session file's bytes."""
 import os, sys
@@ -276,19 +294,30 @@ def csv_table(csv_file: Path, table: Path) -> None:
 def run_once(cmd: Sequence[str], env: dict[str, str], out_dir: Path) -> tuple[float, int]:
     """Wall time and peak RSS (bytes) of one run; raises RuntimeError on a non-zero exit."""
     out_path, err_path = out_dir / "stdout", out_dir / "stderr"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL)
-        # wait4 gives this child's own rusage; RUSAGE_CHILDREN would mix in earlier ones.
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    launcher = out_dir / "launcher.py"
+    if not launcher.exists():
+        launcher.write_text(LAUNCHER)
+    read_end, write_end = os.pipe()
+    try:
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            subprocess.run([PYTHON, "-S", "-E", str(launcher), str(write_end), *cmd], env=env,
+                           stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                           pass_fds=(write_end,), check=False)
+        os.close(write_end)
+        write_end = -1
+        report = os.read(read_end, 200).decode().split()
+    finally:
+        os.close(read_end)
+        if write_end != -1:
+            os.close(write_end)
+    if len(report) != 3:
+        raise RuntimeError(f"the launcher reported {report!r}")
+    elapsed, maxrss, code = float(report[0]), int(report[1]), int(report[2])
+    if code != 0:
         tail = err_path.read_text(errors="replace").strip().splitlines()[-3:]
-        raise RuntimeError(f"exit {proc.returncode}: {' | '.join(tail)}")
+        raise RuntimeError(f"exit {code}: {' | '.join(tail)}")
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is KiB on Linux
-    return elapsed, usage.ru_maxrss * scale
+    return elapsed, maxrss * scale
 
 
 Spec = tuple[Row, Sequence[str], dict[str, str]]
