@@ -37,10 +37,5 @@ def _bar(total: int) -> Iterator[Callable[[int], None]]:
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True,
                   redirect_stdout=False, redirect_stderr=False) as shown:
         task = shown.add_task("index", total=total)
-
-        def advance(done: int) -> None:
-            # Every folder would redraw 20,000 times; every 50th is smooth enough.
-            if done % 50 == 0 or done == total:
-                shown.update(task, completed=done)
-
-        yield advance
+        # Called a stretch of folders at a time (records/index.py), not for every one.
+        yield lambda done: shown.update(task, completed=done)

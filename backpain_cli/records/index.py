@@ -97,8 +97,9 @@ class Tree:
 class Rows:
     """Sessions in order, fetched as they are consumed, with what the tree holds besides.
 
-    Each value is a Session (a summary: no recommendations), the JSON Lines record of one,
-    or an Unreadable in the place of a file that cannot be read.
+    Each value is what was asked for: a Brief (a listing or CSV row), a Session (a summary:
+    no recommendations), the JSON Lines record of one, or an Unreadable in the place of a
+    file that cannot be read.
     """
 
     total: int
@@ -129,59 +130,75 @@ class _Indexed:
         self._check_questionnaires()
         checked = now_ns()
         top = scan_top(self.root, client)
-        stored = self.store.folders(client)
-        todo: list[tuple[str, Stamp | None, tuple[Stamp | None, int] | None]] = []
-        for e in top.folders:
+        folders = top.folders
+        # A first build (many folders the index does not know yet) shows its progress.
+        draw = progress.bar
+        first = draw is not None and len(folders) >= PROGRESS_FROM + self.store.folder_count(
+            client)
+        bar = draw(len(folders)) if draw is not None and first else contextlib.nullcontext()
+        with bar as advance:
+            # A few hundred folders at a time, by name: the stored stamps of one stretch of
+            # names are fetched at once, so memory does not grow with the store.
+            for start in range(0, max(len(folders), 1), _FOLDERS_AT_ONCE):
+                end = start + _FOLDERS_AT_ONCE
+                chunk = folders[start:end]
+                self._sync_stretch(chunk, chunk[0].name if start else None,
+                                   folders[end].name if end < len(folders) else None,
+                                   client, every_file, checked)
+                if advance is not None:
+                    advance(min(end, len(folders)))
+        if client is not None and not folders and top.skipped:
+            # A linked client folder is still that client, reported rather than unknown.
+            return Tree(top.skipped, (), (client,))
+        inside = [Unreadable(self._path(e.folder, e.name), e.reason or "")
+                  for e in self.store.not_sessions(client)]
+        skipped = sorted((*top.skipped, *inside), key=lambda u: u.path)
+        return Tree(tuple(skipped), top.notes, tuple(e.name for e in folders))
+
+    def _sync_stretch(self, chunk: Sequence[os.DirEntry[str]], low: str | None,
+                      high: str | None, client: str | None, every_file: bool,
+                      checked: int) -> None:
+        """The client folders in `chunk`, which are those named from `low` to before `high`
+        (None: no bound): the changed ones read again, the stored ones gone dropped."""
+        stored = self.store.folder_range(client, low, high)
+        # Stamps that prove a folder unchanged (read long enough after its last change).
+        proven = {r[:5] for r in stored
+                  if r[1] is not None and r[5] - r[2] > index_store.RACY_NS}
+        present: set[str] = set()
+        todo: list[tuple[str, Stamp | None, bool]] = []
+        for e in chunk:
+            present.add(e.name)
             try:
                 stamp: Stamp | None = stamp_of(e.stat(follow_symlinks=False))
             except OSError:
                 stamp = None
-            old = stored.pop(e.name, None)
-            if every_file or old is None or not trusted(old[0], old[1], stamp):
-                todo.append((e.name, stamp, old))
-        if stored:  # folders gone since the last look
+            unchanged = stamp is not None and (e.name, *stamp) in proven
+            if every_file or not unchanged:
+                todo.append((e.name, stamp, unchanged))
+        gone = [r[0] for r in stored if r[0] not in present]
+        if gone:
             with self.store.writing():
-                for name in stored:
+                for name in gone:
                     self.store.drop_folder(name)
-        if client is not None and not top.folders and top.skipped:
-            # A linked client folder is still that client, reported rather than unknown.
-            return Tree(top.skipped, (), (client,))
-        self._sync_folders(todo, checked)
-        inside = [Unreadable(self._path(e.folder, e.name), e.reason or "")
-                  for e in self.store.not_sessions(client)]
-        skipped = sorted((*top.skipped, *inside), key=lambda u: u.path)
-        return Tree(tuple(skipped), top.notes, tuple(e.name for e in top.folders))
+        if todo:
+            self._sync_folders(todo, checked)
 
-    def _sync_folders(self, todo: Sequence[tuple[str, Stamp | None,
-                                                 tuple[Stamp | None, int] | None]],
+    def _sync_folders(self, todo: Sequence[tuple[str, Stamp | None, bool]],
                       checked: int) -> None:
-        draw = progress.bar
-        bar = (draw(len(todo)) if draw is not None and len(todo) >= PROGRESS_FROM
-               else contextlib.nullcontext(None))
-        with bar as advance:
-            done = 0
-            for start in range(0, len(todo), _FOLDERS_AT_ONCE):
-                chunk = todo[start:start + _FOLDERS_AT_ONCE]
-                known = self.store.stamps(chunk[0][0], chunk[-1][0])
-                pending: list[tuple[str, Stamp | None, list[tuple[Entry, str | None]],
-                                    list[str]]] = []
-                size = 0
-                for name, stamp, old in chunk:
-                    entries, gone = self._read_folder(name, known.get(name, {}), checked)
-                    listed = not any(e.id is None and e.name == "" for e, _ in entries)
-                    stamp = stamp if listed else None
-                    # Nothing new, and the stored stamp already says so: nothing to write.
-                    if entries or gone or old is None or old[0] != stamp \
-                            or not trusted(old[0], old[1], stamp):
-                        pending.append((name, stamp, entries, gone))
-                        size += len(entries) + 1
-                    if size >= _WRITE_BATCH:
-                        self._write(pending, checked)
-                        pending, size = [], 0
-                    done += 1
-                    if advance is not None:
-                        advance(done)
+        known = self.store.stamps(todo[0][0], todo[-1][0])
+        pending: list[tuple[str, Stamp | None, list[tuple[Entry, str | None]], list[str]]] = []
+        size = 0
+        for name, stamp, unchanged in todo:
+            entries, gone = self._read_folder(name, known.get(name, {}), checked)
+            listed = not any(e.id is None and e.name == "" for e, _ in entries)
+            # Nothing new, and the stored stamp already says so: nothing to write.
+            if entries or gone or not unchanged:
+                pending.append((name, stamp if listed else None, entries, gone))
+                size += len(entries) + 1
+            if size >= _WRITE_BATCH:
                 self._write(pending, checked)
+                pending, size = [], 0
+        self._write(pending, checked)
 
     def _read_folder(self, name: str, known: Known, checked: int
                      ) -> tuple[list[tuple[Entry, str | None]], list[str]]:
@@ -445,15 +462,19 @@ class Reader:
             try:
                 index_store.replace_file(self.root)
                 self._store = index_store.open_store(self.root)
-                self._source = _Indexed(self.root, self._store)
+                rebuilt = _Indexed(self.root, self._store)
+                if self._synced is not None:
+                    # The new index has not seen the tree yet.
+                    rebuilt.sync(*self._synced)
+                self._source = rebuilt
+                return rebuilt
             except IndexProblem:
                 self.close()
-        if self._source is None:
-            self._source = _Files(self.root)
+        files = _Files(self.root)
         if self._synced is not None:
-            # The new source has not seen the tree yet.
-            self._source.sync(*self._synced)
-        return self._source
+            files.sync(*self._synced)
+        self._source = files
+        return files
 
     def _attempt(self, op: Callable[[Source], T]) -> T:
         while True:

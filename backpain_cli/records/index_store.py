@@ -405,12 +405,30 @@ class Store:
 
     # ---- folders
 
-    def folders(self, client: str | None = None) -> dict[str, tuple[Stamp | None, int]]:
-        """Stored client folders (all, or those naming `client` in any case)."""
+    def folder_range(self, client: str | None, low: str | None, high: str | None
+                     ) -> list[tuple[str, int | None, int, int, int, int]]:
+        """Stored client folders (of `client` in any case, if given) named from `low` to
+        before `high` (None: no bound), by name: (name, size, mtime, ctime, ino, checked)."""
+        where, args = [], []
+        if client is not None:
+            where.append("name = ? COLLATE NOCASE")
+            args.append(client)
+        if low is not None:
+            where.append("name >= ?")
+            args.append(low)
+        if high is not None:
+            where.append("name < ?")
+            args.append(high)
         sql = "SELECT name, size, mtime_ns, ctime_ns, ino, checked_ns FROM folders"
+        if where:
+            sql += f" WHERE {' AND '.join(where)}"
+        return self._query(sql + " ORDER BY name", args)
+
+    def folder_count(self, client: str | None = None) -> int:
+        sql = "SELECT count(*) FROM folders"
         rows = (self._query(sql) if client is None
                 else self._query(sql + " WHERE name = ? COLLATE NOCASE", (client,)))
-        return {r[0]: (None if r[1] is None else (r[1], r[2], r[3], r[4]), r[5]) for r in rows}
+        return int(rows[0][0])
 
     def put_folder(self, name: str, stamp: Stamp | None, checked_ns: int) -> None:
         self._run("INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?, ?, ?)",
