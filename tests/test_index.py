@@ -191,6 +191,25 @@ def test_sessions_copied_in_by_another_machine(backpain_home: Path, stretch: int
     assert "NEW-1" in listing
 
 
+@pytest.mark.parametrize("few", [storage.FEW_CLIENTS, 0])
+def test_review_session_finds_a_session_copied_in(backpain_home: Path, few: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Among a few clients a complete id is looked for in each folder; among many (here:
+    # more than none) through the index, which must see the copy all the same.
+    monkeypatch.setattr(storage, "FEW_CLIENTS", few)
+    practice(backpain_home)
+    outputs()
+    copied = plant(backpain_home.parent / "elsewhere", "mk-19", sid(250, SECOND), SECOND)
+    shutil.copy2(copied, backpain_home / "sessions" / "mk-19" / copied.name)
+    commands = [["review", sid(250, SECOND)], ["review", sid(250, SECOND)[:-1]],
+                ["review", sid(3, LATEST)]]
+    seen = outputs(commands)
+    assert [code for code, _, _ in seen] == [0, 0, 0]
+    assert f"Review of session {sid(250, SECOND)}" in seen[0][1]
+    index_store.discard(backpain_home)
+    assert outputs(commands) == seen
+
+
 # --------------------------------------------------------------------------- stale files
 
 

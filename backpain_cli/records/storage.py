@@ -634,6 +634,30 @@ def scan_folder(sessions: Path, name: str) -> FolderScan:
     return FolderScan(tuple(names), tuple(skipped))
 
 
+# Up to this many client folders, a complete session id is looked for by name in each of
+# them (a few stats), not through the summary index, whose sqlite3 alone costs more.
+FEW_CLIENTS = 64
+
+
+def sessions_named(session_id: str, root: Path | None = None) -> list[SessionRef] | None:
+    """The files named after the complete `session_id`, looked for in every client folder
+    (as `scan` would find them), by client; None when there are more than FEW_CLIENTS
+    folders to look in, or the sessions folder does not say how many it has."""
+    sessions = sessions_dir(root)
+    try:
+        links = os.stat(sessions).st_nlink
+    except FileNotFoundError:
+        return []
+    except OSError:
+        return None
+    # A folder's link count is 2 plus its subfolders on most file systems; 1 says nothing.
+    if not 2 <= links <= FEW_CLIENTS + 2:
+        return None
+    name = f"{session_id}.toml"
+    return [SessionRef(session_id, e.name, Path(e.path) / name)
+            for e in scan_top(root).folders if os.path.lexists(os.path.join(e.path, name))]
+
+
 def _case_notes(sessions: Path, folders: list[str]) -> tuple[str, ...]:
     by_case: dict[str, list[str]] = {}
     for name in folders:

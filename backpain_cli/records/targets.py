@@ -30,6 +30,7 @@ from .storage import (
     is_session_id,
     read_ref,
     scan,
+    sessions_named,
     validate_client,
 )
 
@@ -61,7 +62,12 @@ def sessions_starting(prefix: str, root: Path | None = None) -> list[SessionRef]
     """The sessions whose id starts with `prefix`, by id: the one look-up of ids by prefix."""
     if not could_start_an_id(prefix):
         return []  # no file name can match: no folder needs listing
-    from . import index  # sqlite3: only when an id is looked up
+    if is_session_id(prefix):
+        # A complete id among a few clients: a look in each folder is all it takes.
+        named = sessions_named(prefix, root)
+        if named is not None:
+            return named
+    from . import index  # sqlite3: only when an id is looked up among many
 
     # The summary index knows every file's id; it reads only folders that changed (a whole
     # id it knows, whose file is there, not even those).
