@@ -85,12 +85,16 @@ def register(app: "typer.Typer") -> None:
 
 def run_review(target: str | None, *, client: str | None = None, limit: int | None = None,
                as_json: bool = False, refresh: bool = False) -> None:
-    from .. import review_flow as flow
     from ..records.listing import DEFAULT_LIMIT
 
     if target is None and limit == 0 and not as_json and not sys.stdout.isatty():
         _stream(client, refresh)
         return
+    if target is None and not as_json:
+        _listing(client, DEFAULT_LIMIT if limit is None else limit, refresh)
+        return
+    from .. import review_flow as flow
+
     result = flow.review(target, client=client, limit=DEFAULT_LIMIT if limit is None else limit,
                          refresh=refresh)
     if as_json:
@@ -108,6 +112,19 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
     _report_unreadable(flow.unreadable_of(result), flow.notes_of(result))
     if isinstance(result, flow.ClientHistory) and result.note is not None:
         sys.stderr.write(f"backpain: note: {result.note}\n")
+
+
+def _listing(client: str | None, limit: int, refresh: bool) -> None:
+    """The listing on a terminal: the records and the listing's own renderer only, not the
+    follow-up rules review_flow brings (20x a bare interpreter start among 100,000)."""
+    from ..output.terminal import make_console
+    from ..output.terminal_listing import print_listing
+    from ..records.listing import list_sessions
+
+    listing = list_sessions(client=client, limit=limit, refresh=refresh)
+    print_listing(make_console(), listing)
+    sys.stdout.flush()
+    _report_unreadable(listing.unreadable, listing.notes)
 
 
 def _stream(client: str | None, refresh: bool) -> None:
