@@ -24,13 +24,13 @@ from ..records.storage import Unreadable
 from ..safe_text import visible_in
 from .wording import NONE, SHORT_NAMES, score_cell, utc_day
 
-_URGENT = ("urgent", "emergency")
+URGENT = ("urgent", "emergency")  # triage shown in bold red
 
 
 def triage_text(triage: str | None) -> Text:
     if triage is None:
         return Text(NONE)
-    return Text(triage, style="bold red" if triage in _URGENT else "")
+    return Text(triage, style="bold red" if triage in URGENT else "")
 
 
 # --------------------------------------------------------------------------- the listing

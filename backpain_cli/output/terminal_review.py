@@ -31,6 +31,7 @@ from ..records.session import Session, follow_up_command, resume_command
 from ..review_flow import ClientHistory, DueList
 from ..safe_text import visible_in
 from .terminal import SCORE_LABELS, plan_renderables
+from .terminal_listing import URGENT as _URGENT
 from .terminal_listing import drafts_and_unreadable as _drafts_and_unreadable
 from .terminal_listing import listing_renderables
 from .terminal_listing import review_table as _table
@@ -41,7 +42,6 @@ from .wording import score_cell as _score
 from .wording import utc_day as _day
 
 _LABEL_STYLES = {"improved": "green", "worse": "bold red", "no important change": ""}
-_URGENT = ("urgent", "emergency")
 
 
 def _date(moment: dt.datetime) -> str:
