@@ -117,7 +117,7 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
 def _listing(client: str | None, limit: int, refresh: bool) -> None:
     """The listing on a terminal: the records and the listing's own renderer only, not the
     follow-up rules review_flow brings (20x a bare interpreter start among 100,000)."""
-    from ..output.terminal import make_console
+    from ..output.console import make_console
     from ..output.terminal_listing import print_listing
     from ..records.listing import list_sessions
 

@@ -22,6 +22,9 @@ from ..clinical.scoring import ODI_BAND_LABELS
 from ..clinical.triage import EMERGENCY
 from ..records.practice import Practice
 from ..safe_text import visible, visible_in
+
+# The commands import it from here; it lives in console.py for the listing's sake.
+from .console import make_console as make_console
 from .wording import flag_text, practice_line
 
 TRIAGE_BANNERS: dict[str, tuple[str, str, str]] = {
@@ -75,13 +78,6 @@ def score_meaning(key: str, value: ScoreValue) -> str:
     if key == "axspa_feature_count" and isinstance(value, int):
         return "4 or more suggests inflammatory back pain"
     return ""
-
-
-def make_console(*, stderr: bool = False) -> Console:
-    # highlight=False: rich would colour numbers and ids in advice text at random.
-    # emoji=False: ":name:" in a practitioner's own questionnaire text stays as typed (and
-    # rich's emoji table, ~2.5 ms to import, is never loaded).
-    return Console(stderr=stderr, highlight=False, emoji=False)
 
 
 def triage_banner(triage: str) -> Panel:
