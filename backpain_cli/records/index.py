@@ -164,17 +164,18 @@ class _Indexed:
         # Stamps that prove a folder unchanged (read long enough after its last change).
         proven = {r[:5] for r in stored
                   if r[1] is not None and r[5] - r[2] > index_store.RACY_NS}
-        present: set[str] = set()
+        present = {e.name for e in chunk}
         todo: list[tuple[str, Stamp | None, bool]] = []
-        for e in chunk:
-            present.add(e.name)
+        for e in chunk:  # 20,000 folders a listing: kept to the stat and one set look-up
             try:
-                stamp: Stamp | None = stamp_of(e.stat(follow_symlinks=False))
+                info = e.stat(follow_symlinks=False)
             except OSError:
-                stamp = None
-            unchanged = stamp is not None and (e.name, *stamp) in proven
+                todo.append((e.name, None, False))
+                continue
+            unchanged = (e.name, info.st_size, info.st_mtime_ns, info.st_ctime_ns,
+                         info.st_ino) in proven
             if every_file or not unchanged:
-                todo.append((e.name, stamp, unchanged))
+                todo.append((e.name, stamp_of(info), unchanged))
         gone = [r[0] for r in stored if r[0] not in present]
         if gone:
             with self.store.writing():

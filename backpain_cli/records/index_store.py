@@ -38,7 +38,7 @@ from .practice import Practice
 from .session import Brief, ModuleRef, Session, brief, document_line
 
 # Changed whenever the tables or the summary form change: a file of another layout is reset.
-SCHEMA = 1
+SCHEMA = 2
 # How long a command waits for another one's write before it reads the files instead.
 TIMEOUT = 5.0
 # A stamp taken this close to the file's own modification time proves nothing: another write
@@ -255,7 +255,7 @@ _TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE folders (
     name TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER,
-    checked_ns INTEGER NOT NULL);
+    checked_ns INTEGER NOT NULL, sessions INTEGER NOT NULL);
 CREATE TABLE sessions (
     id TEXT NOT NULL, folder TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER, checked_ns INTEGER NOT NULL,
@@ -431,8 +431,12 @@ class Store:
         return int(rows[0][0])
 
     def put_folder(self, name: str, stamp: Stamp | None, checked_ns: int) -> None:
-        self._run("INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?, ?, ?)",
-                  (name, *_columns(stamp), checked_ns))
+        """The folder's stamp, with how many session rows it has now (after its entries
+        were written: a save written through since changed its stamp, so the next sync
+        counts again before a count is used)."""
+        self._run("INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?, ?, ?, "
+                  "(SELECT count(*) FROM sessions WHERE folder = ?))",
+                  (name, *_columns(stamp), checked_ns, name))
 
     def drop_folder(self, name: str) -> None:
         ids = [r[0] for r in self._query("SELECT id FROM sessions WHERE folder = ?", (name,))]
@@ -513,9 +517,10 @@ class Store:
         return [Entry(folder, name, None, None, 0, reason) for folder, name, reason in rows]
 
     def count(self, client: str | None = None) -> int:
-        sql = "SELECT count(*) FROM sessions s"
+        """Session files of every client folder (or `client`'s), as of the last sync."""
+        sql = "SELECT coalesce(sum(sessions), 0) FROM folders"
         rows = (self._query(sql) if client is None
-                else self._query(sql + f" WHERE {_FOLDER_CLIENT}", (client,)))
+                else self._query(sql + " WHERE name = ? COLLATE NOCASE", (client,)))
         return int(rows[0][0])
 
     def rows(self, *, newest_first: bool, client: str | None, limit: int,
