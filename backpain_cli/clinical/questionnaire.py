@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -437,7 +436,7 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
     return Module(
         id=str(mid), version=str(version), title=str(title), order=int(order),
         questions=tuple(questions), source=source,
-        sha256=hashlib.sha256(data).hexdigest(), optional=bool(optional),
+        sha256=_sha256(data), optional=bool(optional),
         description=description, shipped=shipped,
         intro=intro.strip() if isinstance(intro, str) else None,
     )
@@ -668,6 +667,14 @@ def modules_by_hash(user_dir: Path | None) -> Mapping[str, Module]:
     return {sha: m for sha, m in found.items() if m is not None}
 
 
+def _sha256(data: bytes) -> str:
+    # hashlib loads OpenSSL (5 to 10 ms): not imported by the commands that hash no module,
+    # such as the listing (20 times a bare interpreter start among 100,000 sessions).
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
 def _hash_sources(user_dir: Path | None) -> dict[str, tuple[str, bytes, bool]]:
     key = str(user_dir)
     sources = _BY_HASH.get(key)
@@ -676,7 +683,7 @@ def _hash_sources(user_dir: Path | None) -> dict[str, tuple[str, bytes, bool]]:
         for p in user_questionnaire_files(user_dir):
             with contextlib.suppress(NotReadable):
                 found.append((str(p), read_bytes(p), False))
-        sources = _BY_HASH[key] = {hashlib.sha256(d).hexdigest(): (s, d, shipped)
+        sources = _BY_HASH[key] = {_sha256(d): (s, d, shipped)
                                    for s, d, shipped in found}
     return sources
 

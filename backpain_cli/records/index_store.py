@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import sqlite3
@@ -80,9 +79,14 @@ def cache_dir() -> Path:
 
 
 def index_path(root: Path) -> Path:
-    """The index file of the data folder `root` (which need not exist yet)."""
-    key = hashlib.sha256(os.fsencode(_resolved(root))).hexdigest()[:20]
-    return cache_dir() / f"index-{key}.sqlite3"
+    """The index file of the data folder `root` (which need not exist yet).
+
+    Named by two checksums of the resolved path: hashlib would load OpenSSL for a name,
+    and the file records its data folder anyway (meta "root"), so one that two folders
+    came to share would be reset, never read as the other's.
+    """
+    path = os.fsencode(_resolved(root))
+    return cache_dir() / f"index-{zlib.crc32(path):08x}{zlib.adler32(path):08x}.sqlite3"
 
 
 def _resolved(root: Path) -> str:
