@@ -468,6 +468,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"backpain is not installed beside {PYTHON} (expected {BACKPAIN})",
               file=sys.stderr)
         return 1
+    if args.work is not None:
+        Path(args.work).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="backpain-bench-", dir=args.work))
     try:
         print(f"python {platform.python_version()} ({PYTHON}), {platform.platform()}, "

@@ -22,6 +22,7 @@ import re
 import shutil
 import sqlite3
 import stat
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -651,3 +652,28 @@ def test_the_bar_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     cli_progress.install()
     assert progress.bar is not None
+
+
+@pytest.mark.pty
+def test_a_first_build_shows_its_bar_on_a_terminal_and_not_in_a_pipe(
+        backpain_home: Path, tmp_path: Path) -> None:
+    import pexpect
+
+    # Enough folders for a bar (index.PROGRESS_FROM), one session each.
+    for n in range(index.PROGRESS_FROM + 50):
+        plant(backpain_home, f"C-{n:04d}", sid(n, LATEST))
+    age(backpain_home)
+    backpain = str(Path(sys.executable).parent / "backpain")
+    env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "COLUMNS": "100"}
+    piped = subprocess.run([backpain, "review", "--limit", "1"], env=env, capture_output=True,
+                           text=True, check=False)
+    assert piped.returncode == 0, piped.stderr
+    assert "Indexing" not in piped.stderr
+    index_store.discard(backpain_home)
+    child = pexpect.spawn(backpain, ["review", "--limit", "1"], env=env, dimensions=(24, 100),
+                          encoding="utf-8", timeout=60)
+    child.expect_exact("Indexing session folders")
+    child.expect_exact("Sessions, newest first")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
