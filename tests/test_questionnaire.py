@@ -3,10 +3,12 @@ the registry (shipped modules, the practitioner's own folder, instruments)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
+from backpain_cli.clinical import questionnaire
 from backpain_cli.clinical.questionnaire import (
     UNKNOWN,
     Answers,
@@ -222,6 +224,12 @@ def test_the_content_hash_changes_with_the_text() -> None:
     two = parse_module((HEAD + YESNO + "# edited\n").encode(), SOURCE, shipped=False)
     assert one.sha256 != two.sha256
     assert len(one.sha256) == 64
+
+
+@pytest.mark.parametrize("data", [b"", (HEAD + YESNO).encode(), bytes(range(256)) * 300])
+def test_the_content_hash_is_the_sha256_of_the_file(data: bytes) -> None:
+    # Session files record it; another machine's hashlib must find the same module.
+    assert questionnaire._sha256(data) == hashlib.sha256(data).hexdigest()
 
 
 # --------------------------------------------------------------------------- across modules

@@ -234,3 +234,16 @@ def test_sqlite_is_imported_only_to_use_the_index(home: dict[str, Any], args: li
     proc, modules = run_recording(argv, home["env"], home["tmp"])
     assert proc.returncode == 0, proc.stderr
     assert ("sqlite3" in modules) is needs
+
+
+@pytest.mark.parametrize("args", [["review", "{sid}"], ["review", "{sid}", "--json"],
+                                  ["review", CLIENT], ["review"]])
+def test_review_loads_no_openssl_and_no_difflib(home: dict[str, Any], args: list[str]) -> None:
+    """hashlib's OpenSSL (5 to 10 ms) and difflib are start-up a review does not need: the
+    questionnaire texts are hashed by CPython's built-in SHA-256, and "did you mean" is
+    looked for only when a name is unknown."""
+    argv = [a.format(sid=home["ids"][-1]) for a in args]
+    proc, modules = run_recording(argv, home["env"], home["tmp"])
+    assert proc.returncode == 0, proc.stderr
+    assert WORKER["review"] in modules
+    assert sorted(modules & {"_hashlib", "hashlib", "difflib"}) == []

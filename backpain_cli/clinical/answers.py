@@ -11,7 +11,6 @@ clinical safety"): the client goes to emergency care, not through the rest of th
 
 from __future__ import annotations
 
-import difflib
 import errno
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -201,6 +200,8 @@ def validate(
 
 
 def _suggestions(unknown: Sequence[str], ids: Sequence[str]) -> dict[str, str]:
+    import difflib  # only for a misspelt answers file: not on every start-up
+
     out: dict[str, str] = {}
     for key in unknown:
         close = difflib.get_close_matches(key, ids, n=1, cutoff=0.75)

@@ -18,7 +18,7 @@ import tomllib
 from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from . import conditions as c
@@ -73,11 +73,22 @@ class Advice:
     texts: Texts
 
 
+def _packaged(name: str) -> str:
+    # An installed package has its data file right beside this module; importlib.resources
+    # (with the tempfile, zipfile and threading modules it pulls in, ~10 ms of review
+    # SESSION's start-up) is needed only when the package is not a folder (a zip).
+    beside = Path(__file__).with_name(name)
+    if beside.is_file():
+        return beside.read_text("utf-8")
+    from importlib import resources
+
+    return resources.files(__package__).joinpath(name).read_text("utf-8")
+
+
 @functools.cache
 def advice() -> dict[str, Advice]:
     """advice.toml, read once: each rule's title, evidence note and named sentences."""
-    raw: dict[str, Any] = tomllib.loads(
-        resources.files(__package__).joinpath("advice.toml").read_text("utf-8"))
+    raw: dict[str, Any] = tomllib.loads(_packaged("advice.toml"))
     evidence: dict[str, str] = raw["evidence"]
     shared: dict[str, str] = raw["shared"]
     out = {}
