@@ -353,3 +353,59 @@ def test_a_file_system_without_hard_links_still_saves_without_overwriting(
         storage.write_bytes_atomic(target, b"second\n", overwrite=False)
     assert target.read_bytes() == b"first\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
+
+
+# --------------------------------------------------------------------------- one client's folders
+
+
+@pytest.fixture
+def odd_tree(tmp_path: Path) -> Path:
+    """A sessions folder with an entry of each kind, all named like client JD-1 in some case."""
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    (sessions / "JD-1").mkdir()
+    (sessions / "jd-1").mkdir()  # a case twin
+    (sessions / "Jd-1").write_text("a file, not a folder")
+    (tmp_path / "elsewhere").mkdir()
+    (sessions / "jD-1").symlink_to(tmp_path / "elsewhere")
+    (sessions / "JD-1x").mkdir()  # another client
+    for n in range(50):
+        (sessions / f"C-{n}").mkdir()
+    return tmp_path
+
+
+def _seen(top: storage.Top) -> tuple[list[str], list[tuple[str, str]], tuple[str, ...]]:
+    return ([e.name for e in top.folders], [(u.path, u.reason) for u in top.skipped], top.notes)
+
+
+def test_one_clients_scan_tells_each_entry_as_the_whole_scan_does(odd_tree: Path) -> None:
+    whole = storage.scan_top(odd_tree)
+    names, skipped, notes = _seen(whole)
+    one = _seen(storage.scan_top(odd_tree, "jd-1"))
+    assert one[0] == [n for n in names if n.lower() == "jd-1"] == ["JD-1", "jd-1"]
+    assert one[1] == [s for s in skipped if Path(s[0]).name.lower() == "jd-1"]
+    assert len(one[1]) == 2  # the file and the link
+    assert one[2] == notes and len(notes) == 1
+    assert {e.name: e.stat(follow_symlinks=False).st_ino
+            for e in storage.scan_top(odd_tree, "JD-1").folders} == {
+        e.name: e.stat(follow_symlinks=False).st_ino for e in whole.folders
+        if e.name.lower() == "jd-1"}
+
+
+def test_finding_a_client_lists_names_only(odd_tree: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Among 20,000 client folders os.scandir makes an entry for each (3x os.listdir's
+    time): naming one client must not."""
+    scanned: list[object] = []
+    real = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        scanned.append(path)
+        return real(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert storage.find_client("jd-1", odd_tree) == "jd-1"
+    assert storage.find_client("JD-1X", odd_tree) == "JD-1x"
+    assert storage.find_client("nobody", odd_tree) is None
+    assert [e.name for e in storage.scan_top(odd_tree, "JD-1").folders] == ["JD-1", "jd-1"]
+    assert odd_tree / "sessions" not in scanned and str(odd_tree / "sessions") not in scanned

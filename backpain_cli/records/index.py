@@ -43,6 +43,7 @@ from . import index_store, progress
 from .index_store import Entry, IndexProblem, Stamp, Store, now_ns, stamp_of, trusted
 from .session import Brief, Session, brief, document_line
 from .storage import (
+    FolderEntry,
     SessionRef,
     Unreadable,
     data_dir,
@@ -155,7 +156,7 @@ class _Indexed:
         skipped = sorted((*top.skipped, *inside), key=lambda u: u.path)
         return Tree(tuple(skipped), top.notes, tuple(e.name for e in folders))
 
-    def _sync_stretch(self, chunk: Sequence[os.DirEntry[str]], low: str | None,
+    def _sync_stretch(self, chunk: Sequence[FolderEntry], low: str | None,
                       high: str | None, client: str | None, every_file: bool,
                       checked: int) -> None:
         """The client folders in `chunk`, which are those named from `low` to before `high`
