@@ -746,3 +746,20 @@ def test_markdown_and_html_refuse_a_draft(home: Path) -> None:
         assert result.stderr == (
             f"backpain: error: session {DRAFT} is a draft (the interview was not finished), "
             f"so it has no plan yet; finish it with: backpain assess --resume {DRAFT}\n")
+
+
+@pytest.mark.parametrize("value", [0, 0.5, 1, 2, 5, 10])
+def test_a_value_label_never_sits_on_the_dates(value: float) -> None:
+    """Pain 0 used to print its label under the point, on top of the date below it."""
+    svg = html_doc.chart("Pain", ["2 Dec", "9 Dec"],
+                         [html_doc.Series("Pain now", [4, value], "#b22", labels_below=True),
+                          html_doc.Series("Worst", [7, value], "#e83")],
+                         10, (0, 5, 10), "c")
+    dates = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)" text-anchor="middle" '
+                                          r'fill="#545d66">\d+ Dec</text>', svg)]
+    values = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)" '
+                                           r'text-anchor="middle" fill="#[0-9a-f]+" '
+                                           r'font-weight="600">', svg)]
+    assert len(dates) == 2 and len(values) == 4, svg
+    assert all(v <= dates[0] - 12 for v in values), (values, dates)
+    assert all(v >= 9 for v in values), values  # nor off the top (digits are ~8 tall)

@@ -265,6 +265,13 @@ class Series(NamedTuple):
     labels_below: bool = False  # value labels under the points, clear of a line above
 
 
+# Between the baseline of a value label under a point and that of the dates: a 10-unit font
+# is about 8 units tall above its baseline, and the labels need a little air.
+_LABEL_GAP = 12
+# The highest baseline a value label may have: its digits (about 8 units) inside the chart.
+_TOP_BASELINE = 9
+
+
 def chart(title: str, labels: Sequence[str], series: Sequence[Series], y_max: float,
           ticks: Sequence[float], chart_id: str) -> str:
     """A small line chart as inline SVG: one polyline per series, gaps where no value."""
@@ -300,9 +307,10 @@ def chart(title: str, labels: Sequence[str], series: Sequence[Series], y_max: fl
         out.append(f'<text x="{left - 5}" y="{ty + 3.5:.1f}" text-anchor="end" '
                    f'fill="#545d66">{_num(t)}</text>')
     step = max(1, -(-n // 6))  # at most about six date labels, always the last one
+    date_y = height - bottom + 16
     for i, lab in enumerate(labels):
         if i % step == 0 or i == n - 1:
-            out.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" '
+            out.append(f'<text x="{x(i):.1f}" y="{date_y}" '
                        f'text-anchor="middle" fill="#545d66">{_e(lab)}</text>')
     for _name, values, colour, dashed, below in series:
         dash = ' stroke-dasharray="5 4"' if dashed else ""
@@ -324,7 +332,9 @@ def chart(title: str, labels: Sequence[str], series: Sequence[Series], y_max: fl
                 continue
             out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="#fff" '
                        f'stroke="{colour}" stroke-width="2"/>')
-            ty = y(v) + 15 if below else y(v) - 7
+            # A label under a point at or near 0 would sit on the dates: put it above.
+            ty = y(v) + 15 if below and y(v) + 15 <= date_y - _LABEL_GAP else y(v) - 7
+            ty = max(ty, _TOP_BASELINE)  # a label above a point at the top stays in view
             out.append(f'<text x="{x(i):.1f}" y="{ty:.1f}" text-anchor="middle" '
                        f'fill="{colour}" font-weight="600">{_num(v)}</text>')
     out.append("</svg>")
