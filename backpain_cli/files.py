@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +97,8 @@ def loads_toml(text: str) -> dict[str, Any]:
     tomllib parses nested values recursively; about 500 levels (a 1 KB file) exhaust the
     interpreter's stack and raise RecursionError, which is no TOML error at all.
     """
+    import tomllib  # here: a listing answered from the summary index parses no TOML
+
     try:
         return tomllib.loads(text)
     except RecursionError:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -247,3 +249,22 @@ def test_review_loads_no_openssl_and_no_difflib(home: dict[str, Any], args: list
     assert proc.returncode == 0, proc.stderr
     assert WORKER["review"] in modules
     assert sorted(modules & {"_hashlib", "hashlib", "difflib"}) == []
+
+
+def test_a_listing_from_the_index_loads_no_questionnaire_model(home: dict[str, Any],
+                                                                tmp_path: Path) -> None:
+    """Rows the index holds are shown without the questionnaire model and its TOML reader
+    (about 6 ms of the listing's 20x); only a file read again needs them."""
+    data = tmp_path / "data"
+    shutil.copytree(Path(home["env"]["BACKPAIN_HOME"]), data)
+    hour_ago = time.time() - 3600  # older than the index's racy window: rows are trusted
+    for path in [data, *data.rglob("*")]:
+        os.utime(path, (hour_ago, hour_ago))
+    env = {**home["env"], "BACKPAIN_HOME": str(data), "BACKPAIN_CACHE": str(tmp_path / "c")}
+    first, first_modules = run_recording(["review"], env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "backpain_cli.clinical.questionnaire" in first_modules  # it read the files
+    again, modules = run_recording(["review"], env, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert sorted(modules & {"backpain_cli.clinical.questionnaire", "tomllib"}) == []

@@ -11,13 +11,16 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import __version__
 from ..clinical.model import Plan, Recommendation, RedFlag, ScoreValue
-from ..clinical.questionnaire import AnswerValue, Module
 from ..errors import BackpainError
 from .practice import PRACTICE_KEYS, Practice, text_problem
+
+if TYPE_CHECKING:
+    # Types only: the listing reads summaries without the questionnaire model.
+    from ..clinical.questionnaire import AnswerValue, Module
 
 # Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; this
 # version reads schema 1 and 2 and writes 2.

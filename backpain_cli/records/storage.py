@@ -15,13 +15,11 @@ import os
 import re
 import stat
 import time
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from ..clinical.questionnaire import AnswerValue, Question, check_value
 from ..errors import (
     InvalidClientError,
     NotFoundError,
@@ -40,6 +38,7 @@ from .session import (
 )
 
 if TYPE_CHECKING:
+    from ..clinical.questionnaire import AnswerValue, Question
     from . import index_store
 
 FILE_MODE = 0o600
@@ -795,6 +794,8 @@ def read_session(path: Path) -> Session:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SessionFileError(str(path), "not UTF-8 text") from None
+    import tomllib  # loaded by loads_toml anyway; not at start-up (see files.loads_toml)
+
     try:
         raw = loads_toml(text)
     except tomllib.TOMLDecodeError as exc:
@@ -877,6 +878,8 @@ class _KnownQuestions:
     def verdict(self, qid: str, value: AnswerValue) -> str | None:
         key = (qid, type(value), value)  # True == 1, but not as an answer
         if key not in self.verdicts:
+            from ..clinical.questionnaire import check_value
+
             self.verdicts[key] = check_value(self.questions[qid], value)
         return self.verdicts[key]
 
