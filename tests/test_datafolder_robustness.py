@@ -473,7 +473,7 @@ def test_an_entry_that_is_not_a_session_file_is_reported_not_skipped_in_silence(
 
 
 def _temp_file(folder: Path, session_id: str, age_seconds: float) -> Path:
-    """What `storage.atomic_fd` leaves when a save is killed before its rename."""
+    """What `atomic.atomic_fd` leaves when a save is killed before its rename."""
     path = folder / f".{session_id}.toml.{os.urandom(4).hex()}.tmp"
     path.write_bytes(b'schema = 2\nid = "half a sess')
     moment = path.stat().st_mtime - age_seconds

@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.model import Plan, Recommendation
-from backpain_cli.records import storage
+from backpain_cli.records import atomic, storage
 from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
 
 CLIENT = "FT-007"
@@ -147,7 +147,7 @@ def test_sigkill_at_each_step_of_a_write(tmp_path: Path, stage: str, overwrite: 
 
     def writer() -> None:
         _stop_in(where, ready_w)
-        storage.write_bytes_atomic(target, new, overwrite=overwrite)
+        atomic.write_bytes_atomic(target, new, overwrite=overwrite)
 
     pid = fork_child(writer)
     os.close(ready_w)
@@ -192,7 +192,7 @@ def test_sigkill_at_random_moments_leaves_whole_files(tmp_path: Path) -> None:
         def writer(ready_w: int = ready_w) -> None:
             os.write(ready_w, b"!")
             for i in range(10_000):
-                storage.write_bytes_atomic(target, versions[i % 2], overwrite=True)
+                atomic.write_bytes_atomic(target, versions[i % 2], overwrite=True)
                 storage.save_session(replace(template, id=storage.new_session_id()),
                                      root=tmp_path, new=True)
 

@@ -103,7 +103,7 @@ def test_forget_client_in_any_case_and_every_folder_of_it(home: Path) -> None:
 def test_forget_one_session(home: Path) -> None:
     fill_index(home)
     path = client_folder(home) / f"{SECOND}.toml"
-    # What a crashed save of that session left (a temp file of storage.atomic_fd).
+    # What a crashed save of that session left (a temp file of atomic.atomic_fd).
     crashed = client_folder(home) / f".{SECOND}.toml.0123abcd.tmp"
     crashed.write_text("half a session", encoding="utf-8")
     result = run(SECOND, "--yes")

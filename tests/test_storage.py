@@ -18,7 +18,7 @@ import tomli_w
 from backpain_cli import __version__
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
 from backpain_cli.errors import InvalidClientError, SessionFileError, StorageError
-from backpain_cli.records import storage
+from backpain_cli.records import atomic, storage
 from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
 from backpain_cli.records.storage import (
     data_dir,
@@ -346,11 +346,11 @@ def test_a_file_system_without_hard_links_still_saves_without_overwriting(
 
     monkeypatch.setattr(os, "link", no_links)
     target = tmp_path / "s.toml"
-    storage.write_bytes_atomic(target, b"first\n", overwrite=False)
+    atomic.write_bytes_atomic(target, b"first\n", overwrite=False)
     assert target.read_bytes() == b"first\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     with pytest.raises(FileExistsError):
-        storage.write_bytes_atomic(target, b"second\n", overwrite=False)
+        atomic.write_bytes_atomic(target, b"second\n", overwrite=False)
     assert target.read_bytes() == b"first\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
 

@@ -126,7 +126,7 @@ def install(shell: Shell, home: Path | None = None) -> Path:
     from pathlib import Path
 
     from ..errors import StorageError
-    from ..records.storage import write_bytes_atomic
+    from ..records.atomic import write_bytes_atomic
 
     base = home if home is not None else Path.home()
     where, rc_name = _TARGETS[shell]

@@ -23,11 +23,10 @@ from pathlib import Path
 
 from ..errors import NotFoundError, StorageError
 from ..files import LINKED
+from .atomic import TMP_RE, fsync_dir  # one rule for what atomic_fd's temp files look like
 from .storage import (
-    _TMP_RE,  # the temp files of storage.atomic_fd: one rule for what they look like
     SessionRef,
     Unreadable,
-    _fsync_dir,
     data_dir,
     is_session_id,
     sessions_dir,
@@ -77,7 +76,7 @@ def _kind(entry: os.DirEntry[str]) -> str | None:
         return LINKED
     if entry.is_dir(follow_symlinks=False):
         return A_FOLDER
-    if not (_is_session_name(entry.name) or _TMP_RE.fullmatch(entry.name)):
+    if not (_is_session_name(entry.name) or TMP_RE.fullmatch(entry.name)):
         return NOT_OURS
     if not entry.is_file(follow_symlinks=False):
         return NOT_REGULAR
@@ -149,7 +148,7 @@ def plan_session(ref: SessionRef, root: Path | None = None) -> Erasure:
     files: list[Path] = []
     left: list[Unreadable] = []
     for e in _entries(folder):
-        if e.name != ref.path.name and not (_TMP_RE.fullmatch(e.name)
+        if e.name != ref.path.name and not (TMP_RE.fullmatch(e.name)
                                             and e.name.startswith(f".{ref.path.name}.")):
             continue
         reason = _kind(e)
@@ -171,7 +170,7 @@ def erase(plan: Erasure) -> Erased:
             _delete(path, deleted)
     finally:
         for folder in plan.folders:
-            _fsync_dir(folder)
+            fsync_dir(folder)
         if deleted:
             _forget_rows(plan.root, deleted)
     removed: list[Path] = []
@@ -185,7 +184,7 @@ def erase(plan: Erasure) -> Erased:
                                f"{exc.strerror or exc}") from None
         removed.append(folder)
     if removed:
-        _fsync_dir(removed[0].parent)
+        fsync_dir(removed[0].parent)
     left = [*plan.left, *_left_now(plan, removed)]
     return Erased(tuple(deleted), tuple(removed), tuple(dict.fromkeys(left)))
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from .. import __version__
 from ..clinical.model import Plan, RedFlag
+from .atomic import FILE_MODE, ensure_dir
 from .practice import Practice
 from .session import Brief, ModuleRef, Session, brief, document_line
 
@@ -589,28 +590,15 @@ def _problem(exc: sqlite3.Error) -> IndexProblem:
 # --------------------------------------------------------------------------- opening
 
 
-def _private_folder(folder: Path) -> None:
-    missing: list[Path] = []
-    p = folder
-    while not p.exists() and p.parent != p:
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            d.mkdir(mode=0o700)
-        # Only what backpain creates is made private ($BACKPAIN_CACHE may be shared).
-        os.chmod(d, 0o700)
-
-
 def _private_file(path: Path) -> None:
     """Create `path` empty and 0600 unless it exists; tighten an existing one to 0600."""
     with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE))
     info = os.lstat(path)
     if not stat.S_ISREG(info.st_mode):
         raise IndexProblem(f"{path} is not a regular file")
-    if info.st_mode & 0o077:
-        os.chmod(path, 0o600)
+    if info.st_mode & 0o077:  # anything for the group or others
+        os.chmod(path, FILE_MODE)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -652,7 +640,7 @@ def _open(root: Path, *, create: bool) -> Store | None:
     try:
         if not create and not os.path.exists(path):
             return None
-        _private_folder(path.parent)
+        ensure_dir(path.parent, path.parent)  # 0700 if backpain creates it
         _private_file(path)
     except OSError as exc:
         raise IndexProblem(f"{path}: {exc.strerror or exc}") from None
@@ -719,8 +707,8 @@ def replace_file(root: Path) -> None:
     path = index_path(root)
     tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     try:
-        _private_folder(path.parent)
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+        ensure_dir(path.parent, path.parent)  # 0700 if backpain creates it
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE))
         con = _connect(tmp)
         try:
             store = Store(con, tmp)

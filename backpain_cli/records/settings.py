@@ -190,7 +190,7 @@ def _write(settings: Settings, values: Mapping[str, str]) -> Settings:
     """Replace the file's content with `values`, atomically and readable only by you."""
     import tomli_w
 
-    from .storage import ensure_private_dir, write_bytes_atomic
+    from .atomic import ensure_private_dir, write_bytes_atomic
 
     # The file a link points to is replaced, not the link: the practitioner's dotfiles stay.
     target = Path(os.path.realpath(settings.path))

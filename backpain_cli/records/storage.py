@@ -28,6 +28,16 @@ from ..errors import (
     StorageError,
 )
 from ..files import LINKED, NotReadable, loads_toml, read_bytes
+from .atomic import (
+    DIR_MODE,
+    FILE_MODE,
+    TMP_RE,
+    atomic_fd,
+    describe,
+    ensure_dir,
+    fsync_dir,
+    write_bytes_atomic,
+)
 from .session import (
     ModuleRef,
     Session,
@@ -41,8 +51,6 @@ if TYPE_CHECKING:
     from ..clinical.questionnaire import AnswerValue, Question
     from . import index_store
 
-FILE_MODE = 0o600
-DIR_MODE = 0o700
 # ASCII only: str.isalnum() would accept other scripts, which file systems may normalise.
 # Not starting with "-": it would be read as an option on the command line (and a CSV cell
 # starting with it as a formula).
@@ -106,130 +114,6 @@ def is_session_id(text: str) -> bool:
     return bool(_SESSION_ID_RE.fullmatch(text))
 
 
-def _ensure_dir(path: Path, root: Path) -> None:
-    """Create `path` and any missing parents up to and including `root`, each 0700."""
-    # Above the data folder the folders are the user's, not ours (a fresh account may not
-    # have ~/.local/share yet): create them as `mkdir -p` would, with the usual mode.
-    root.parent.mkdir(parents=True, exist_ok=True)
-    missing: list[Path] = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        if p == root or p.parent == p:
-            break
-        p = p.parent
-    for d in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            d.mkdir(mode=DIR_MODE)
-        # mkdir's mode is filtered by the umask; health data folders must be private.
-        os.chmod(d, DIR_MODE)
-
-
-def ensure_private_dir(folder: Path) -> None:
-    """Create `folder` (0700) if it is missing; an existing folder is left as it is.
-
-    For the settings file's folder, which may be one the practitioner chose and shares
-    with other files ($BACKPAIN_CONFIG): only what backpain creates is made private.
-    """
-    try:
-        _ensure_dir(folder, folder)
-    except OSError as exc:
-        raise StorageError(_describe(exc, folder)) from None
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _describe(exc: OSError, target: Path) -> str:
-    if exc.errno == errno.ENOSPC:
-        return f"cannot write {target}: the disk is full"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"cannot write {target}: permission denied (read-only or not yours)"
-    return f"cannot write {target}: {exc.strerror or exc}"
-
-
-# File systems without hard links (FAT and exFAT memory sticks, some network shares).
-_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK}
-
-
-def _place_new(tmp: Path, target: Path) -> None:
-    """Move `tmp` to `target`, which must not exist yet (FileExistsError if it does)."""
-    try:
-        # link() refuses an existing name atomically, unlike rename().
-        os.link(tmp, target)
-    except FileExistsError:
-        raise
-    except OSError as exc:
-        if exc.errno not in _NO_HARD_LINKS:
-            raise
-        # Claim the name first (O_EXCL is atomic everywhere), then rename over the claim.
-        # A crash between the two leaves an empty file, reported as unreadable, never a
-        # half-written one.
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-        os.replace(tmp, target)
-        return
-    os.unlink(tmp)
-
-
-@contextlib.contextmanager
-def atomic_fd(target: Path, *, overwrite: bool) -> Iterator[int]:
-    """A file descriptor for the new content of `target`, put in place whole or not at all.
-
-    The content goes to a private temp file in the same folder; on a clean exit it is
-    fsynced and renamed (or, with `overwrite=False`, linked: FileExistsError if `target`
-    exists). On any error the temp file goes and `target` keeps its old content; OS errors
-    become one StorageError line.
-    """
-    folder = target.parent
-    tmp = folder / f".{target.name}.{os.urandom(4).hex()}.tmp"
-    placed = False
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-        try:
-            os.fchmod(fd, FILE_MODE)
-            yield fd
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            _place_new(tmp, target)
-        placed = True
-        _fsync_dir(folder)
-    except FileExistsError:
-        raise
-    except OSError as exc:
-        raise StorageError(_describe(exc, target)) from None
-    finally:
-        if not placed:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-
-def write_bytes_atomic(target: Path, data: bytes, *, overwrite: bool) -> None:
-    """Write `data` to `target` so that a crash leaves the old file or the new one, whole.
-
-    With `overwrite=False` an existing target is never replaced (FileExistsError), which is
-    how two sessions saved in the same second can never clobber each other.
-    """
-    with atomic_fd(target, overwrite=overwrite) as fd:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-
-
 # --------------------------------------------------------------------------- export files
 
 
@@ -291,10 +175,10 @@ def save_session(session: Session, *, root: Path | None = None, new: bool) -> tu
     folder = sessions / client
     _refuse_link_or_file(folder, "a client folder")
     try:
-        _ensure_dir(folder, base)
+        ensure_dir(folder, base)
         _tighten(base, sessions, folder)
     except OSError as exc:
-        raise StorageError(_describe(exc, folder)) from None
+        raise StorageError(describe(exc, folder)) from None
     _tidy(folder)
     if client != session.client:
         session = replace(session, client=client)
@@ -373,7 +257,7 @@ def _refuse_link_or_file(path: Path, what: str) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise StorageError(_describe(exc, path)) from None
+        raise StorageError(describe(exc, path)) from None
     if stat.S_ISLNK(info.st_mode):
         raise StorageError(f"{path}: {what} is a symbolic link; backpain writes nothing "
                            "through links inside the data folder")
@@ -388,8 +272,6 @@ def _tighten(*folders: Path) -> None:
             os.chmod(folder, DIR_MODE)
 
 
-# A temp file of `atomic_fd`: "." + the target's name + 8 hex digits + ".tmp".
-_TMP_RE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 # A save takes milliseconds; a temp file an hour old is left by a crash, never live.
 STALE_TMP_SECONDS = 3600
 
@@ -409,7 +291,7 @@ def _tidy(folder: Path) -> None:
             if e.is_symlink() or not e.is_file(follow_symlinks=False):
                 continue
             info = e.stat(follow_symlinks=False)
-            if _TMP_RE.fullmatch(e.name):
+            if TMP_RE.fullmatch(e.name):
                 if now - info.st_mtime > STALE_TMP_SECONDS:
                     os.unlink(e.path)
             elif _is_session_name(e.name) and info.st_mode & 0o077:
@@ -553,7 +435,7 @@ def _entries_named(sessions: Path, client: str) -> list[_Named]:
         except FileNotFoundError:
             continue  # removed since the folder was listed
         except OSError as exc:
-            raise StorageError(_describe(exc, sessions / name)) from None
+            raise StorageError(describe(exc, sessions / name)) from None
     return found
 
 
@@ -758,7 +640,7 @@ def delete_session(path: Path) -> None:
         reason = "permission denied (read-only or not yours)" if denied \
             else exc.strerror or str(exc)
         raise StorageError(f"cannot delete {path}: {reason}") from None
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     from . import index_store  # its row goes too: a discarded draft leaves no summary
 
     # <data folder>/sessions/<client>/<file>
