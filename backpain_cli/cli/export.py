@@ -200,26 +200,15 @@ def _tracked(rows: Iterator[T], total: int, show: bool) -> Iterator[T]:
     if not show:
         yield from rows
         return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    from .progress import bar
 
-    # redirect_stdout=False: the export itself may be going to stdout.
-    with Progress(TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-                  redirect_stdout=False, redirect_stderr=True) as progress:
-        task = progress.add_task("export", total=total)
+    with bar("Exporting", total, redirect_stderr=True) as advance:
         i = 0
         for i, row in enumerate(rows, 1):
             yield row
             if i % 100 == 0:
-                progress.update(task, completed=i)
-        progress.update(task, completed=i)
+                advance(i)
+        advance(i)
 
 
 def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str | Unreadable],

@@ -2,7 +2,8 @@
 
 A first listing over a large data folder reads every session file once (minutes for
 100,000); records/index.py reports how far it is through records/progress.py, and this draws
-it with rich. Nothing is drawn when standard error is a file or a pipe.
+it with rich. Nothing is drawn when standard error is a file or a pipe. `bar` is also the
+bar of a bulk export (cli/export.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ def install() -> None:
 
 @contextlib.contextmanager
 def _bar(total: int) -> Iterator[Callable[[int], None]]:
+    with bar("Indexing session folders", total, redirect_stderr=False) as advance:
+        # Called a stretch of folders at a time (records/index.py), not for every one.
+        yield advance
+
+
+@contextlib.contextmanager
+def bar(label: str, total: int, *, redirect_stderr: bool) -> Iterator[Callable[[int], None]]:
+    """A transient bar on standard error; the callable it gives says how many are done."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -33,9 +42,8 @@ def _bar(total: int) -> Iterator[Callable[[int], None]]:
     )
 
     # redirect_stdout=False: the command's own output may be going to stdout meanwhile.
-    with Progress(TextColumn("Indexing session folders"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-                  redirect_stdout=False, redirect_stderr=False) as shown:
-        task = shown.add_task("index", total=total)
-        # Called a stretch of folders at a time (records/index.py), not for every one.
+                  redirect_stdout=False, redirect_stderr=redirect_stderr) as shown:
+        task = shown.add_task(label, total=total)
         yield lambda done: shown.update(task, completed=done)

@@ -542,30 +542,30 @@ def newest(root: Path | None = None, client: str | None = None, limit: int = 0, 
            refresh: bool = False, what: What = "summary") -> Rows:
     """The newest `limit` sessions (0: all) of everyone or of `client`, each row checked
     against its file; with `refresh`, every file of the tree is checked first."""
-    reader = Reader(root)
-    try:
-        tree = reader.sync(client, every_file=refresh)
-        total = reader.count(client)
-    except BaseException:
-        reader.close()
-        raise
-    return Rows(total, tree, _closing(reader, reader.rows(
-        newest_first=True, client=client, limit=limit or None, what=what)))
+    return _rows(root, client, refresh, lambda reader: reader.rows(
+        newest_first=True, client=client, limit=limit or None, what=what))
 
 
 def bulk(root: Path | None = None, client: str | None = None, *,
          what: What = "summary") -> Rows:
     """Every session (or `client`'s), oldest first, ties by client, after checking every
     file's stamp: what `export --all` / `--client` write, as summaries or JSON lines."""
+    return _rows(root, client, True, lambda reader: reader.rows(
+        newest_first=False, client=client, what=what, check=False))
+
+
+def _rows(root: Path | None, client: str | None, every_file: bool,
+          fetch: Callable[[Reader], Iterator[Value]]) -> Rows:
+    """A synced reader's total, tree and `fetch`ed rows; the reader closes with the rows
+    (or at once, if the sync fails)."""
     reader = Reader(root)
     try:
-        tree = reader.sync(client, every_file=True)
+        tree = reader.sync(client, every_file=every_file)
         total = reader.count(client)
     except BaseException:
         reader.close()
         raise
-    return Rows(total, tree, _closing(reader, reader.rows(
-        newest_first=False, client=client, what=what, check=False)))
+    return Rows(total, tree, _closing(reader, fetch(reader)))
 
 
 def refresh(root: Path | None = None) -> None:
