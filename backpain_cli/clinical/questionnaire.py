@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from ..errors import Problem, QuestionnaireError, UsageError
-from ..files import NotReadable, loads_toml, read_bytes
+from ..files import NotReadable, loads_toml, packaged, read_bytes
 
 AnswerValue: TypeAlias = bool | int | str | tuple[str, ...]
 Answers: TypeAlias = Mapping[str, AnswerValue]
@@ -564,19 +564,13 @@ def shipped_paths() -> list[tuple[str, bytes]]:
 @functools.cache
 def _shipped() -> tuple[tuple[str, bytes], ...]:
     # Read once per process: reading a session file and re-scoring it both need them.
-    # An installed wheel has the folder right here; importlib.resources (and the tempfile,
-    # zipfile and random modules it pulls in, ~3 ms) is only needed for other layouts.
     package = Path(__file__).resolve().parent.parent
-    root: Any = package / "questionnaires"
-    if not root.is_dir():
-        from importlib import resources
-
-        try:
-            root = resources.files("backpain_cli.questionnaires")
-        except ModuleNotFoundError:
-            # Imported straight from a source checkout (not installed): the package mapping
-            # of pyproject.toml does not exist there, the folder beside the package does.
-            root = package.parent / "questionnaires"
+    try:
+        root = packaged(package / "questionnaires", "backpain_cli.questionnaires")
+    except ModuleNotFoundError:
+        # Imported straight from a source checkout (not installed): the package mapping
+        # of pyproject.toml does not exist there, the folder beside the package does.
+        root = package.parent / "questionnaires"
     return tuple(sorted(
         (f"questionnaires/{p.name}", p.read_bytes())
         for p in root.iterdir()

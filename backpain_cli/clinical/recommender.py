@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..files import packaged
 from . import conditions as c
 from .conditions import (
     Finding,
@@ -73,22 +74,11 @@ class Advice:
     texts: Texts
 
 
-def _packaged(name: str) -> str:
-    # An installed package has its data file right beside this module; importlib.resources
-    # (with the tempfile, zipfile and threading modules it pulls in, ~10 ms of review
-    # SESSION's start-up) is needed only when the package is not a folder (a zip).
-    beside = Path(__file__).with_name(name)
-    if beside.is_file():
-        return beside.read_text("utf-8")
-    from importlib import resources
-
-    return resources.files(__package__).joinpath(name).read_text("utf-8")
-
-
 @functools.cache
 def advice() -> dict[str, Advice]:
     """advice.toml, read once: each rule's title, evidence note and named sentences."""
-    raw: dict[str, Any] = tomllib.loads(_packaged("advice.toml"))
+    here = packaged(Path(__file__).parent, __package__)
+    raw: dict[str, Any] = tomllib.loads(here.joinpath("advice.toml").read_text("utf-8"))
     evidence: dict[str, str] = raw["evidence"]
     shared: dict[str, str] = raw["shared"]
     out = {}
