@@ -2,8 +2,8 @@
 
 Each `<name>.answers.toml` goes through `answers.validate` and `plan.build_plan`, as
 `backpain assess --answers FILE --no-input` does, and must give exactly the triage, red
-flags, scores and recommendation ids (in plan order) of `<name>.expected.toml`. The shared
-spec folder is used when it is there; a copy in tests/data/examples is always tested.
+flags, scores and recommendation ids (in plan order) of `<name>.expected.toml`. The
+examples live in the repository (tests/data/examples): the suite reads nothing outside it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.engine import build_plan
 
 HERE = Path(__file__).parent
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"
 BUNDLED = HERE / "data" / "examples"
 DEMO = HERE.parent / "examples" / "demo.answers.toml"
 
@@ -60,21 +59,6 @@ def test_bundled_example(answers_file: Path) -> None:
 
 def test_bundled_examples_are_there() -> None:
     assert len(_examples(BUNDLED)) >= 3, f"worked examples missing from {BUNDLED}"
-
-
-@pytest.mark.skipif(not _examples(SHARED), reason=f"shared spec examples not found at {SHARED}")
-@pytest.mark.parametrize("answers_file", _examples(SHARED) or [SHARED / "none.answers.toml"],
-                         ids=lambda p: p.name)
-def test_shared_spec_example(answers_file: Path) -> None:
-    _check(answers_file)
-
-
-@pytest.mark.skipif(not _examples(SHARED), reason=f"shared spec examples not found at {SHARED}")
-def test_bundled_copy_matches_the_spec() -> None:
-    for spec_file in sorted(SHARED.glob("*.toml")):
-        copy = BUNDLED / spec_file.name
-        assert copy.is_file(), f"{spec_file.name} not copied to {BUNDLED}"
-        assert copy.read_bytes() == spec_file.read_bytes(), f"{spec_file.name} differs"
 
 
 def test_demo_answers_are_complete_and_give_a_rich_plan() -> None:
