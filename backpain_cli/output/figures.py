@@ -72,6 +72,8 @@ STRAP = "#2f7364"
 BAND = "#7c3aa0"
 WATER_INK = "#1f6aa5"
 WATER_FILL = "#bfdcf2"
+LEAF_INK = "#4a7a3d"
+LEAF_FILL = "#dcebd5"
 OUTLINE = 1.8  # the visible width of the body's outline
 
 # ----------------------------------------------------------------------------- geometry
@@ -255,6 +257,8 @@ class Pose:
     (hip, knee, ankle). `flat_feet`: those feet lie level whatever the ankle says.
     `scale`: a factor per segment ("near.thigh", ...) for a limb seen end-on.
     `behind`: near limbs ("near.arm", "near.leg") drawn behind the trunk and head.
+    `face_viewer`: the face turned to the viewer (a body seen from the front, lying on its
+    side), not in profile.
     """
 
     trunk: float = 90.0
@@ -266,6 +270,7 @@ class Pose:
     flat_feet: frozenset[str] = frozenset()
     scale: Mapping[str, float] = field(default_factory=dict)
     behind: frozenset[str] = frozenset()
+    face_viewer: bool = False
 
 
 @dataclass(frozen=True)
@@ -335,14 +340,15 @@ def pose_body(pose: Pose, root: Point = (0.0, 0.0)) -> Body:
     trunk_a = _add(root, _dir(t), 2.0)
     trunk_b = _add(root, _dir(t), length("trunk", TRUNK) - R_CHEST + 4.0)
     # A small nose and dark hair over the crown and the back of the head: which way the
-    # face looks tells lying on the back from lying on the front.
-    face_dir = head_dir - 90
-    nose = Circle(_add(head, _dir(face_dir), HEAD_R - 0.4), 2.6)
-    hair = Poly(tuple(_add(head, _dir(head_dir - 40 + i * 10), HEAD_R) for i in range(20)),
-                closed=True)
+    # face looks tells lying on the back from lying on the front. A face turned to the
+    # viewer (a frontal view) has its hair on top and no nose.
+    hair_from, hair_to = (-70, 70) if pose.face_viewer else (-40, 150)
+    hair = Poly(tuple(_add(head, _dir(head_dir + a), HEAD_R)
+                      for a in range(hair_from, hair_to + 1, 10)), closed=True)
     core: list[Shape] = [Capsule(trunk_a, R_PELVIS, trunk_b, R_CHEST),
-                         Capsule(shoulder, R_NECK, head, R_NECK),
-                         Circle(head, HEAD_R), nose]
+                         Capsule(shoulder, R_NECK, head, R_NECK), Circle(head, HEAD_R)]
+    if not pose.face_viewer:
+        core.append(Circle(_add(head, _dir(head_dir - 90), HEAD_R - 0.4), 2.6))
     groups = {"far.leg": outlined(limbs["far.leg"], FAR_INK, FAR_FILL),
               "far.arm": outlined(limbs["far.arm"], FAR_INK, FAR_FILL),
               "near.leg": outlined(limbs["near.leg"], INK, BODY_FILL),
@@ -540,12 +546,14 @@ def _stairs(p: _Prop) -> Layers:
     if "rail" in p.spec:
         rx, ry = p.at("rail")
         slope = rise / going
-        x0, x1 = rx - 14, x + n * going - 4
-        layers += [
-            Layer((Poly(((x0, ry + (x0 - rx) * slope), (x1, ry + (x1 - rx) * slope))),),
-                  stroke=PROP_INK, width=3.5),
-            Layer((Poly(((x0 + 4, 0), (x0 + 4, ry + (x0 + 4 - rx) * slope))),),
-                  stroke=PROP_INK, width=3)]
+
+        def rail(at_x: float) -> Point:
+            return at_x, ry + (at_x - rx) * slope
+
+        post = x + 5  # the newel post stands on the first step
+        layers += [Layer((Poly((rail(min(rx - 14, post)), rail(x + n * going - 4))),),
+                         stroke=PROP_INK, width=3.5),
+                   Layer((Poly(((post, rise), rail(post))),), stroke=PROP_INK, width=3)]
     return layers, []
 
 
@@ -596,6 +604,19 @@ def _strap(p: _Prop) -> Layers:
     return [], [Layer((Poly(pts),), stroke=colour, width=width)]
 
 
+def _tree(p: _Prop) -> Layers:
+    """A tree standing on the floor at the x of `at`, `height` tall: outdoors."""
+    x = p.at("at")[0]
+    h = p.num("height", 150)
+    r = h * 0.24
+    return [Layer((Rect(x - 4, 0, x + 4, h - r),), fill=PROP_DARK, stroke=PROP_INK, width=1.6),
+            Layer((Circle((x, h - r), r), Circle((x - r * 0.55, h - r * 1.5), r * 0.6),
+                   Circle((x + r * 0.5, h - r * 1.45), r * 0.65)),
+                  fill=LEAF_FILL, stroke=LEAF_INK, width=1.8),
+            Layer((Circle((x, h - r), r - 0.9), Circle((x - r * 0.55, h - r * 1.5), r * 0.6 - 0.9),
+                   Circle((x + r * 0.5, h - r * 1.45), r * 0.65 - 0.9)), fill=LEAF_FILL)], []
+
+
 # Each anchored prop: how it is drawn and the keys its table may have besides `kind`.
 PROPS: dict[str, tuple[Callable[[_Prop], Layers], set[str]]] = {
     "chair": (_chair, {"seat", "top", "facing", "back"}),
@@ -606,6 +627,7 @@ PROPS: dict[str, tuple[Callable[[_Prop], Layers], set[str]]] = {
     "bike": (_bike, {"saddle", "bars", "crank", "pedals"}),
     "pillow": (_cushion, {"top", "width", "height"}),
     "cushion": (_cushion, {"top", "width", "height"}),
+    "tree": (_tree, {"at", "height"}),
     "towel": (_strap, {"path"}),
     "strap": (_strap, {"path"}),
     "band": (_strap, {"path"}),
@@ -716,8 +738,8 @@ def render(pic: Picture) -> str:
 # ----------------------------------------------------------------------------- poses.toml
 
 _ENTRY_KEYS = {"title", "desc", "trunk", "neck", "arm", "near_arm", "far_arm", "leg",
-               "near_leg", "far_leg", "flat_feet", "scale", "behind", "rest", "props",
-               "arrows"}
+               "near_leg", "far_leg", "flat_feet", "scale", "behind", "face", "rest",
+               "props", "arrows"}
 
 
 def _angles(value: Any, where: str) -> tuple[float, float, float]:
@@ -765,6 +787,9 @@ def parse_picture(picture_id: str, entry: Mapping[str, Any]) -> Picture:
     behind = entry.get("behind", [])
     if not isinstance(behind, list) or not set(behind) <= {"near.arm", "near.leg"}:
         raise PictureError(f"{where}: behind lists near.arm, near.leg or both")
+    face = entry.get("face", "side")
+    if face not in ("side", "viewer"):
+        raise PictureError(f"{where}: face is side or viewer")
     props = entry.get("props", [])
     arrows = entry.get("arrows", [])
     for key, value in (("props", props), ("arrows", arrows)):
@@ -777,7 +802,8 @@ def parse_picture(picture_id: str, entry: Mapping[str, Any]) -> Picture:
         raise PictureError(f"{where}: desc is text")
     pose = Pose(trunk=_number(entry, "trunk", 90, where), neck=_number(entry, "neck", 0, where),
                 arms=arms, legs=legs, flat_feet=flat_feet,
-                scale={k: float(v) for k, v in scale.items()}, behind=frozenset(behind))
+                scale={k: float(v) for k, v in scale.items()}, behind=frozenset(behind),
+                face_viewer=face == "viewer")
     return Picture(picture_id, title.strip(), pose, tuple(props), tuple(arrows), rest, desc)
 
 
