@@ -26,6 +26,7 @@ from backpain_cli.output.figures import (
     Pose,
     UnknownPicture,
     contact_sheet_html,
+    definition,
     parse_picture,
     picture,
     picture_ids,
@@ -130,7 +131,7 @@ def test_every_shape_lies_inside_the_view_box(exercise_id: str) -> None:
     outside = [e for e in shapes if e[0] < 0 or e[1] < 0 or e[2] > w or e[3] > h]
     assert outside == []
     # The model's own boxes (arcs included, which the end points above leave out).
-    layers, box = scene(figures._get(exercise_id))
+    layers, box = scene(definition(exercise_id))
     assert [la for la in layers if not box.contains(la.box())] == []
 
 
@@ -172,7 +173,7 @@ def test_every_stroke_has_at_least_3_to_1_contrast_on_white() -> None:
 
 def test_the_same_picture_is_the_same_bytes() -> None:
     for pid in LIBRARY:
-        assert render(figures._get(pid)) == picture(pid)
+        assert render(definition(pid)) == picture(pid)
         assert render(parse_picture(pid, figures._raw()[pid])) == picture(pid)
 
 

@@ -823,7 +823,8 @@ def picture_ids() -> tuple[str, ...]:
     return tuple(_pictures())
 
 
-def _get(exercise_id: str) -> Picture:
+def definition(exercise_id: str) -> Picture:
+    """The picture's definition from poses.toml (UnknownPicture if it has none)."""
     try:
         return _pictures()[exercise_id]
     except KeyError:
@@ -832,14 +833,14 @@ def _get(exercise_id: str) -> Picture:
 
 def picture_title(exercise_id: str) -> str:
     """The picture's text alternative (its SVG `<title>`)."""
-    return _get(exercise_id).title
+    return definition(exercise_id).title
 
 
 @functools.cache
 def picture(exercise_id: str) -> str:
     """The start-position drawing of a library exercise as an inline `<svg>` element
     (UnknownPicture for an id poses.toml does not have)."""
-    return render(_get(exercise_id))
+    return render(definition(exercise_id))
 
 
 # ----------------------------------------------------------------------------- contact sheet
