@@ -32,6 +32,7 @@ NEEDED = (
     "tests/fhir/package.json", "tests/fhir/package-lock.json", "tests/fhir/harness.mjs",
     "examples/demo.answers.toml", "questionnaires/startback.toml", "benchmarks/run.py",
     "backpain_cli/py.typed", "backpain_cli/output/document.schema.json",
+    "backpain_cli/output/poses.toml", "docs/pictures.html", "tools/pictures.py",
 )
 
 # Each reads a different part of the sdist: the bundled worked examples (and skips the
