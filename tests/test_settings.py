@@ -353,6 +353,15 @@ def test_config_set_then_show(backpain_config: Path) -> None:
                            "or ~/backpain"),
     (("practitioner", "A.\x1b[31m Jensen"),
      "practitioner must not contain control characters (\\x1b)"),
+    # The invisible bidi marks turn the text around them as the overrides do.
+    (("practice_name", "Physio\u200e Nord"),
+     "practice_name must not contain control characters (\\u200e)"),
+    (("practitioner", "A. \u200fJensen"),
+     "practitioner must not contain control characters (\\u200f)"),
+    (("practice_contact", "\u061c0431 123456"),
+     "practice_contact must not contain control characters (\\u061c)"),
+    (("practice_name", "Physio\x7f\x9b Nord"),
+     "practice_name must not contain control characters (\\x7f)"),
     (("fhir_canonical_base", "physio.example"), "fhir_canonical_base must be an absolute URI "
                                                 "such as https://example.org/fhir or urn:..."),
     (("practice_id", "1234"), "practice_id must be a UUID in lower case, such as "

@@ -6,7 +6,6 @@ so that `assess --answers FILE --no-input` never pays for it.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -87,6 +86,7 @@ def assess(
     from ..clinical.questionnaire import load_registry
     from ..records import storage
     from ..records.session import to_document
+    from ..safe_text import to_json
 
     if discard is not None:
         others = [name for name, given in (
@@ -125,7 +125,7 @@ def assess(
         session, path = _save_or_keep(session, new=st.resumed is None)
         _info(f"Saved session {session.id} to {path}")
     if as_json:
-        sys.stdout.write(json.dumps(to_document(session), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(to_document(session)))
         return
     from ..output.terminal import make_console, print_plan
     from ..records.session import plan_of

@@ -7,12 +7,12 @@ only parses the command line and words the result.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
 import typer
 
+from ..safe_text import to_json
 from . import helptext
 
 KEYS_NOTE = (
@@ -73,7 +73,7 @@ def show(
     if as_json:
         doc = {"path": str(settings.path), "exists": settings.exists,
                "settings": dict(settings.values)}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(doc))
         return
     import tomli_w
 
@@ -192,7 +192,7 @@ def where(
     if as_json:
         doc = {key.replace(" ", "_"): {"path": None if p is None else str(p), "from": src}
                for key, p, src in rows}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(doc))
     else:
         for label, p, src in rows:
             shown = "?" if p is None else visible(str(p))

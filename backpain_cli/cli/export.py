@@ -220,6 +220,7 @@ def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str |
                               _report_unreadable, result)
         return
     from ..records.storage import Unreadable
+    from ..safe_text import escape_json
 
     # JSON Lines records as the summary index keeps them: the one reader's document.
     for row in rows:
@@ -227,7 +228,8 @@ def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str |
             _report_unreadable(row.path, row.reason)
             result.skipped += 1
         elif isinstance(row, str):
-            out.write(row)
+            # An index written before the escapes holds the record as json.dumps wrote it.
+            out.write(escape_json(row))
             result.written += 1
 
 

@@ -98,11 +98,10 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
     result = flow.review(target, client=client, limit=DEFAULT_LIMIT if limit is None else limit,
                          refresh=refresh)
     if as_json:
-        import json
-
         from ..output.review_json import document
+        from ..safe_text import to_json
 
-        sys.stdout.write(json.dumps(document(result), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(document(result)))
     else:
         from ..output.terminal import make_console
         from ..output.terminal_review import print_result
@@ -159,11 +158,10 @@ def run_due(on: str | None, *, as_json: bool = False, refresh: bool = False) -> 
     day = flow.parse_day(on) if on is not None else None
     result = flow.due_list(day, refresh=refresh)
     if as_json:
-        import json
-
         from ..output.review_json import due_document
+        from ..safe_text import to_json
 
-        sys.stdout.write(json.dumps(due_document(result), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(due_document(result)))
     else:
         from ..output.terminal import make_console
         from ..output.terminal_review import print_result
