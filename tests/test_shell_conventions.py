@@ -122,6 +122,37 @@ def test_help_fits_80_columns(path: tuple[str, ...]) -> None:
     assert [line for line in result.stdout.splitlines() if len(line) > 80] == []
 
 
+def summaries(help_text: str) -> dict[str, str]:
+    """The Commands section of a group's help: name -> its summary, lines joined."""
+    found: dict[str, str] = {}
+    section = help_text.split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
+    for line in section.splitlines():
+        if m := re.fullmatch(r"  (\S+) +(.+)", line):
+            found[m[1]] = m[2]
+        else:
+            name = list(found)[-1]
+            found[name] = f"{found[name]} {line.strip()}"
+    return found
+
+
+GROUPS = [(p, c) for p, c in COMMANDS if getattr(c, "commands", None)]
+
+
+@pytest.mark.parametrize("columns", ["40", "80", "200"])
+@pytest.mark.parametrize(("path", "group"), GROUPS, ids=[" ".join(p) or "backpain"
+                                                         for p, _ in GROUPS])
+def test_command_summaries_are_whole_at_any_width(path: tuple[str, ...], group: Any,
+                                                  columns: str) -> None:
+    """click cuts a summary with "..." to what fits beside the names (issue 17): each is
+    the first paragraph of the command's own help, whole, wrapped if need be."""
+    result = run(*path, "-h", env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    expected = {name: " ".join(command.help.split("\n\n", 1)[0].split())
+                for name, command in group.commands.items()}
+    assert summaries(result.stdout) == expected
+    assert not any(s.endswith("...") for s in summaries(result.stdout).values())
+
+
 def test_the_root_help_names_shell_completion() -> None:
     text = " ".join(run("-h").stdout.split())
     assert "--install-completion" in text

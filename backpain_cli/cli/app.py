@@ -158,3 +158,27 @@ export.register(app)
 questionnaires.register(app)
 config.register(app)
 forget.register(app)
+
+
+def _whole_summaries(group: typer.Typer) -> None:
+    """A command's summary in its group's help is the first paragraph of its help, which
+    click cuts with "..." to what fits beside the names (45 columns by default). Given as
+    `short_help` it is wrapped instead, and stays whole at any width."""
+    import inspect
+
+    def summary(text: str | None) -> str | None:
+        return " ".join(text.split("\n\n", 1)[0].split()) if text else None
+
+    for command in group.registered_commands:
+        if command.short_help is None and command.callback is not None:
+            command.short_help = summary(command.help or inspect.getdoc(command.callback))
+    for sub in group.registered_groups:
+        if sub.typer_instance is None:
+            continue
+        if not isinstance(sub.short_help, str):
+            sub.short_help = summary(sub.typer_instance.info.help
+                                     if isinstance(sub.typer_instance.info.help, str) else None)
+        _whole_summaries(sub.typer_instance)
+
+
+_whole_summaries(app)

@@ -8,6 +8,7 @@ only parses the command line and words the result.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -161,6 +162,18 @@ def unset(
     _info(f"Removed {key} from {saved.path}" if was_set else f"{key} was not set")
 
 
+def _platform_source(path: Path, variable: str) -> str:
+    """Where the user folder for backpain came from: the XDG variable when it chose the
+    folder (platformdirs follows them on Linux and the BSDs, not on macOS), else the
+    platform's own default."""
+    import os
+
+    chosen = os.environ.get(variable, "").strip()
+    if chosen and path.is_relative_to(Path(chosen).expanduser()):
+        return f"${variable}"
+    return "the default"
+
+
 def where(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -183,8 +196,12 @@ def where(
     from ..records.index_store import cache_dir
 
     cache = cache_dir()
-    cache_source = "$BACKPAIN_CACHE" if os.environ.get("BACKPAIN_CACHE") else "the default"
-    config_source = f"${CONFIG_ENV}" if os.environ.get(CONFIG_ENV) else "the default"
+    cache_source = ("$BACKPAIN_CACHE" if os.environ.get("BACKPAIN_CACHE")
+                    else _platform_source(cache, "XDG_CACHE_HOME"))
+    config_source = (f"${CONFIG_ENV}" if os.environ.get(CONFIG_ENV)
+                     else _platform_source(config, "XDG_CONFIG_HOME"))
+    if data is not None and data_source == storage.FROM_DEFAULT:
+        data_source = _platform_source(data, "XDG_DATA_HOME")
     rows = [("data folder", data, data_source),
             ("settings file", config, config_source
              + ("" if config.exists() else "; not created yet")),

@@ -87,8 +87,10 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
                as_json: bool = False, refresh: bool = False) -> None:
     from ..records.listing import DEFAULT_LIMIT
 
-    if target is None and limit == 0 and not as_json and not sys.stdout.isatty():
-        _stream(client, refresh)
+    if target is None and not as_json and not on_a_terminal():
+        # Into a pipe or a file, whatever the limit: a table would wrap a long client name
+        # over lines that `cut`, `grep` and `sort` then read as rows.
+        _stream(client, DEFAULT_LIMIT if limit is None else limit, refresh)
         return
     if target is None and not as_json:
         _listing(client, DEFAULT_LIMIT if limit is None else limit, refresh)
@@ -113,6 +115,11 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
         sys.stderr.write(f"backpain: note: {result.note}\n")
 
 
+def on_a_terminal() -> bool:
+    """Whether the listing is a table for people (a terminal) or rows for programs."""
+    return sys.stdout.isatty()
+
+
 def _listing(client: str | None, limit: int, refresh: bool) -> None:
     """The listing on a terminal: the records and the listing's own renderer only, not the
     follow-up rules review_flow brings (20x a bare interpreter start among 100,000)."""
@@ -126,19 +133,23 @@ def _listing(client: str | None, limit: int, refresh: bool) -> None:
     _report_unreadable(listing.unreadable, listing.notes)
 
 
-def _stream(client: str | None, refresh: bool) -> None:
-    """`review --limit 0` into a pipe or a file: plain rows as they come (output/plain.py);
-    a rich table would first hold and measure every row."""
+def _stream(client: str | None, limit: int, refresh: bool) -> None:
+    """The listing into a pipe or a file: plain rows as they come (output/plain.py); a rich
+    table would first hold and measure every row."""
     from typing import cast
 
     from ..output import plain
     from ..records.listing import stream_sessions
 
-    found = stream_sessions(client=client, refresh=refresh)
+    found = stream_sessions(client=client, limit=limit, refresh=refresh)
     rows = cast("Iterator[Brief | Unreadable]", found.rows)
     unreadable = plain.write_rows(sys.stdout, rows)
     sys.stdout.flush()
     _report_unreadable([*unreadable, *found.tree.skipped], found.tree.notes)
+    if limit and found.total > limit:
+        # On stderr, as the table says it below its rows: the rows stay rows.
+        sys.stderr.write(f"backpain: note: the newest {limit} of {found.total} sessions; "
+                         "--limit N lists more, --limit 0 all\n")
 
 
 def _report_unreadable(unreadable: Sequence["Unreadable"], notes: Sequence[str] = ()) -> None:
