@@ -132,6 +132,15 @@ def _dispatch(args: list[str]) -> int:
 
         sys.stdout.write(f"backpain {__version__}\n")
         return 0
+    import os
+
+    # A Tab press in a shell with backpain's completion script (cli/completion.py, whose
+    # COMPLETE_VAR this is): the words typed are the arguments.
+    shell = os.environ.get("_BACKPAIN_COMPLETE")
+    if shell is not None:
+        from .completion import run
+
+        return run(shell, args)
     from . import progress
 
     # A first build of the summary index over a large folder shows a bar on a terminal.

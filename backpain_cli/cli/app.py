@@ -9,7 +9,7 @@ parts it does not use.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
@@ -43,18 +43,6 @@ class _Group(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         with _one_style():
             return super().invoke(ctx)
-
-    def _main_shell_completion(self, ctx_args: MutableMapping[str, Any], prog_name: str,
-                               complete_var: str | None = None) -> None:
-        import os
-
-        if os.environ.get(complete_var or completion.COMPLETE_VAR):
-            # typer's own answers to its scripts' protocol (add_completion=False leaves
-            # them unregistered); completing is the only thing this run does.
-            from typer._completion_classes import completion_init
-
-            completion_init()
-        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
 
 class _UsageLine(ClickUsageError):
@@ -100,7 +88,8 @@ app = typer.Typer(
          (130, "interrupted (Ctrl-C); an interview keeps a draft")],
         "Every command has -h (--help) with its examples and exit codes. Shell completion: "
         "backpain --install-completion, or backpain --show-completion bash|zsh|fish."),
-    # Our own --install-completion and --show-completion SHELL (_root), on typer's scripts.
+    # Our own --install-completion and --show-completion SHELL (_root) and scripts
+    # (cli/completion.py): typer's complete in one case and show no descriptions in bash.
     add_completion=False,
     # Tracebacks must never show local variables: answers would leak into logs.
     pretty_exceptions_enable=False,

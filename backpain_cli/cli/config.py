@@ -50,12 +50,6 @@ def register(app: typer.Typer) -> None:
          helptext.INTERRUPTED]))(where)
 
 
-def _keys(incomplete: str) -> list[str]:
-    from ..records.settings import KEYS
-
-    return [k for k in KEYS if k.startswith(incomplete)]
-
-
 def _info(message: str) -> None:
     sys.stderr.write(f"{message}\n")
 
@@ -108,8 +102,7 @@ def path() -> None:
     "The file is rewritten whole (atomically, readable only by you); comments in it are "
     "not kept."))
 def set_(
-    key: Annotated[str, typer.Argument(help="A key (listed below).", show_default=False,
-                                       autocompletion=_keys)],
+    key: Annotated[str, typer.Argument(help="A key (listed below).", show_default=False)],
     value: Annotated[str, typer.Argument(help="Its new value.", show_default=False)],
 ) -> None:
     """Set one key of the settings file, after checking it."""
@@ -152,8 +145,7 @@ def _instruments(value: str) -> str:
     ["backpain config unset instruments"],
     [helptext.OK, BROKEN, (2, "wrong usage: an unknown key"), helptext.INTERRUPTED]))
 def unset(
-    key: Annotated[str, typer.Argument(help="The key to remove.", show_default=False,
-                                       autocompletion=_keys)],
+    key: Annotated[str, typer.Argument(help="The key to remove.", show_default=False)],
 ) -> None:
     """Remove one key from the settings file (its default applies again)."""
     from ..records import settings as store

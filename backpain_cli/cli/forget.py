@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from . import completion, helptext
+from . import helptext
 
 if TYPE_CHECKING:
     from ..records.erasure import Erased, Erasure
@@ -40,7 +40,7 @@ def forget(
         metavar="CLIENT|SESSION",
         help="A client reference (every session of the client), or a session id (that "
              "session only). A client's exact name wins over the start of a session id.",
-        show_default=False, autocompletion=completion.sessions_and_clients)],
+        show_default=False)],
     yes: Annotated[bool, typer.Option(
         "--yes", help="Delete without asking (for scripts).")] = False,
     as_json: Annotated[bool, typer.Option(

@@ -31,7 +31,7 @@ def register(app: "typer.Typer") -> None:
 
     import typer
 
-    from . import completion, helptext
+    from . import helptext
 
     epilog = helptext.epilog(
         ["backpain review", "backpain review --client JD-042 --limit 0",
@@ -46,12 +46,10 @@ def register(app: "typer.Typer") -> None:
         target: Annotated[str | None, typer.Argument(
             metavar="[SESSION|CLIENT]",
             help="A session id (or a unique prefix of it) to re-run through today's rules, "
-                 "or a client reference for their history. Without it: recent sessions.",
-            autocompletion=completion.sessions_and_clients)
+                 "or a client reference for their history. Without it: recent sessions.")
         ] = None,
         client: Annotated[str | None, typer.Option(
-            "--client", metavar="REF", help="List only this client's sessions.",
-            autocompletion=completion.clients)] = None,
+            "--client", metavar="REF", help="List only this client's sessions.")] = None,
         limit: Annotated[int | None, typer.Option(
             "--limit", min=0, help="How many sessions to list, newest first (default 20; "
                                    "0 lists all).")] = None,
