@@ -7,12 +7,14 @@ travel on to whatever opens it. Every place that shows text from a file shows `v
 instead: C0 characters other than line feed and tab, DEL and the C1 range 0x80–0x9f are
 replaced by their escape as plain text (ESC reads `\\x1b`), and so are the bidirectional
 controls (U+202E reads `\\u202e`), so nothing is hidden, reordered or executed. JSON output
-is for programs and keeps the stored text exactly (json escapes the C0 characters itself).
+is for programs and keeps the stored text exactly, but never raw: `to_json` writes every one
+of these characters as a JSON escape (`\\u007f`), which a JSON reader turns back into it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any, TypeVar, cast
@@ -20,12 +22,41 @@ from typing import Any, TypeVar, cast
 T = TypeVar("T")
 
 # Bidirectional embedding, override and isolate controls reorder the text around them
-# ("Trojan Source"): a reference or a detail could read differently from what is stored.
-BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+# ("Trojan Source"): a reference or a detail could read differently from what is stored. The
+# invisible marks (left-to-right U+200E, right-to-left U+200F, Arabic letter U+061C) change
+# the direction of what is next to them as well.
+BIDI_CONTROLS = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                           *range(0x2066, 0x206A)])
 CONTROL_CHARACTERS = frozenset(
     [*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0), *BIDI_CONTROLS])
 _PLACEHOLDERS = {code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
                  for code in CONTROL_CHARACTERS}
+
+
+# json escapes the C0 range itself; the rest of CONTROL_CHARACTERS it leaves raw. A search
+# first: a bulk export passes every record through here, and nearly none holds one.
+_RAW_IN_JSON = re.compile("[" + "".join(chr(c) for c in sorted(CONTROL_CHARACTERS)
+                                        if c >= 0x20) + "]")
+
+
+def to_json(value: object, *, indent: int | None = 2) -> str:
+    """`value` as JSON text, with a final newline when indented (one document to print), in
+    one line without (a JSON Lines record, which adds its own). Non-ASCII text is kept as
+    it is, but DEL, the C1 controls and the bidirectional controls are written as escapes:
+    a terminal or an editor showing the output raw would obey them."""
+    import json
+
+    if indent is None:
+        return escape_json(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    return escape_json(json.dumps(value, indent=indent, ensure_ascii=False)) + "\n"
+
+
+def escape_json(text: str) -> str:
+    """JSON text (as json.dumps writes it) with the characters above escaped. They can only
+    be inside its strings, where an escape reads as the character itself."""
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def visible(text: str) -> str:

@@ -78,6 +78,15 @@ def backpain_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture
+def listing_as_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`review` (the listing) drawn as on a terminal, as its table, though CliRunner's
+    output is not one (into a pipe it is tab-separated rows)."""
+    from backpain_cli.cli import review
+
+    monkeypatch.setattr(review, "on_a_terminal", lambda: True)
+
+
 def valid_answer(q: Question) -> AnswerValue:
     """A valid answer to any question, chosen to be clinically unremarkable."""
     if q.type == "yesno":

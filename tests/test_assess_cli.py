@@ -602,6 +602,29 @@ def test_questionnaires_check_reports_file_question_and_reason(tmp_path: Path) -
         f"  - {b}: q3: when refers to unknown question 'q9'\n")
 
 
+def test_questionnaires_check_json(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text(BROKEN_A, encoding="utf-8")
+    b.write_text(BROKEN_B, encoding="utf-8")
+    result = run("questionnaires", "check", a, b, "--json")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "backpain: error: invalid questionnaire (4 problems, listed in the JSON)\n")
+    assert json.loads(result.stdout) == {
+        "valid": False, "modules": None, "questions": None, "problems": [
+            {"where": f"{a}: q1", "reason": "min 5 is greater than max 1"},
+            {"where": f"{a}: q2", "reason": "choices missing (a non-empty list is required)"},
+            {"where": f"{b}: age", "reason": "duplicate question id (also in "
+                                             "questionnaires/intake.toml)"},
+            {"where": f"{b}: q3", "reason": "when refers to unknown question 'q9'"}]}
+    registry = load_registry(None)
+    result = run("questionnaires", "check", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout) == {
+        "valid": True, "modules": len(registry.modules),
+        "questions": sum(len(m.questions) for m in registry.modules), "problems": []}
+
+
 def test_questionnaires_check_reports_bad_interview_keys(tmp_path: Path) -> None:
     path = tmp_path / "m.toml"
     path.write_text('id = "m"\nversion = "1"\ntitle = "M"\norder = 300\nintro = 3\n'

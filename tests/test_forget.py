@@ -6,6 +6,7 @@ or behind a symbolic link is touched."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import sqlite3
@@ -196,6 +197,30 @@ def test_a_link_in_the_client_folder_is_left_and_named(home: Path, tmp_path: Pat
     assert sorted(os.listdir(client_folder(home))) == [link.name, "notes.txt"]
 
 
+def test_json_says_what_was_erased(home: Path, tmp_path: Path) -> None:
+    notes = client_folder(home) / "notes.txt"
+    notes.write_text("the practitioner's own notes", encoding="utf-8")
+    result = run(CLIENT, "--yes", "--json")
+    # What was left still makes it exit 1, with its warning and error on stderr only.
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"backpain: warning: left {notes}: not a session file (backpain did not write it)\n"
+        f"backpain: error: {client_folder(home)} still holds what backpain did not write "
+        "(named above); delete it yourself if it is the client's\n")
+    ids = [FIRST, SECOND, DRAFT, LATEST]
+    assert json.loads(result.stdout) == {
+        "client": CLIENT, "session": None, "erased": True, "sessions": ids,
+        "files": [str(client_folder(home) / f"{i}.toml") for i in ids], "folders": [],
+        "left": [{"path": str(notes),
+                  "reason": "not a session file (backpain did not write it)"}]}
+    result = run(OTHER_ID, "--yes", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout) == {
+        "client": OTHER, "session": OTHER_ID, "erased": True, "sessions": [OTHER_ID],
+        "files": [str(client_folder(home, OTHER) / f"{OTHER_ID}.toml")],
+        "folders": [str(client_folder(home, OTHER))], "left": []}
+
+
 def test_a_note_when_session_ids_also_start_with_the_client(backpain_home: Path) -> None:
     folder = backpain_home / "sessions" / "2026"
     folder.mkdir(parents=True)
@@ -250,6 +275,14 @@ def test_forget_client_asks_for_the_client_reference(spawn: Callable[..., Any],
     output = finished(child)
     assert child.exitstatus == 0, output
     assert "Nothing erased." in output
+    assert len(list_refs(home, CLIENT)) == 4
+
+    child = spawn("forget", CLIENT, "--json")
+    child.expect_exact(prompt)
+    child.send("no\r")
+    output = finished(child)
+    assert child.exitstatus == 0, output
+    assert '"erased": false' in output and '"files": []' in output
     assert len(list_refs(home, CLIENT)) == 4
 
     child = spawn("forget", CLIENT)

@@ -143,6 +143,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 # --------------------------------------------------------------------------- same output
 
 
+@pytest.mark.usefixtures("listing_as_table")
 def test_deleting_the_index_changes_no_output(backpain_home: Path) -> None:
     practice(backpain_home)
     cold = outputs()

@@ -175,6 +175,12 @@ def interpreter_start_up() -> float:
     return max(times)
 
 
+def _ctrl_c_as_usual() -> None:
+    """A child started from pytest run with Ctrl-C ignored (`nohup`, a background job, some
+    CI) inherits SIG_IGN, and the SIGINT sent to it would test nothing: the default back."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Interrupter:
     """Runs commands and sends SIGINT after a delay, given as a fraction of the span from
     the interpreter's start-up to a little past the command's usual end."""
@@ -211,7 +217,8 @@ class Interrupter:
         span = max(self.duration[name] * 1.2 - self.start_up, 0.0)
         delay = self.start_up + fraction * span
         proc = subprocess.Popen(self.argv(name), env=self.env_of(name),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                preexec_fn=_ctrl_c_as_usual)
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=60)
@@ -233,9 +240,13 @@ class Interrupter:
 
 
 LOSE_AN_INTERRUPT = """
-import sys, weakref
+import signal, sys, weakref
 from backpain_cli import cli
 
+# Python raises KeyboardInterrupt only if Ctrl-C was not ignored when it started: under
+# `nohup`, a background job or `trap '' INT` the handler is SIG_IGN, and interrupt_main
+# does nothing. This child puts Python's own handler back itself.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.unraisablehook = cli._unraisable
 class Anything: ...
 def callback(ref):

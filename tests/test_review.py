@@ -112,6 +112,7 @@ def json_of(result: Result) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the listing
 
 
+@pytest.mark.usefixtures("listing_as_table")
 def test_listing_without_any_session() -> None:
     result = run("review")
     assert result.exit_code == 0, result.output
@@ -120,6 +121,7 @@ def test_listing_without_any_session() -> None:
         "form": "list", "client": None, "total": 0, "sessions": [], "unreadable": []}
 
 
+@pytest.mark.usefixtures("listing_as_table")
 def test_listing_is_newest_first_with_headline_scores(complete_answers: dict[str, Any]
                                                       ) -> None:
     older, _ = save({**complete_answers, "pain_now": 7}, when=T0)
@@ -144,6 +146,7 @@ def test_listing_is_newest_first_with_headline_scores(complete_answers: dict[str
         "status": "completed", "triage": older.plan.triage, "scores": dict(older.plan.scores)}
 
 
+@pytest.mark.usefixtures("listing_as_table")
 def test_listing_shows_odi_and_rmdq_columns_only_when_collected(
         complete_answers: dict[str, Any]) -> None:
     odi = {f"odi_{i}": 2 for i in range(1, 11)}
@@ -159,6 +162,7 @@ def test_listing_shows_odi_and_rmdq_columns_only_when_collected(
     assert lines[5].split()[-2:] == ["–", "–"]
 
 
+@pytest.mark.usefixtures("listing_as_table")
 def test_client_filter_and_limit(complete_answers: dict[str, Any]) -> None:
     mine = [save(complete_answers, when=T0 + dt.timedelta(days=d))[0] for d in range(3)]
     save(complete_answers, client="OTHER", when=T0 + dt.timedelta(days=9))
@@ -172,6 +176,37 @@ def test_client_filter_and_limit(complete_answers: dict[str, Any]) -> None:
     doc = json_of(run("review", "--client", CLIENT, "--limit", "0", "--json"))
     assert (doc["client"], doc["total"]) == (CLIENT, 3)
     assert [s["session"] for s in doc["sessions"]] == [s.id for s in reversed(mine)]
+
+
+LONG_CLIENT = "A-VERY-LONG-CLIENT-REFERENCE-THAT-A-TABLE-WOULD-WRAP-OVER-LINES-01"[:64]
+HEADER = "ID\tClient\tDate (UTC)\tStatus\tTriage\tNPRS\tSTarT\tODI %\tRMDQ"
+
+
+@pytest.mark.parametrize(("args", "rows", "note"), [
+    ([], 20, "the newest 20 of 23 sessions; --limit N lists more, --limit 0 all"),
+    (["--limit", "2"], 2, "the newest 2 of 23 sessions; --limit N lists more, --limit 0 all"),
+    (["--limit", "23"], 23, None),
+    (["--limit", "0"], 23, None),
+    (["--client", LONG_CLIENT, "--limit", "5"], 5,
+     "the newest 5 of 22 sessions; --limit N lists more, --limit 0 all"),
+])
+def test_the_listing_into_a_pipe_is_rows_whatever_the_limit(
+        complete_answers: dict[str, Any], args: list[str], rows: int,
+        note: str | None) -> None:
+    """Not a terminal (CliRunner's output is not one): one tab-separated line a session,
+    even for a client reference longer than a narrow table's column."""
+    made = [save(complete_answers, client=LONG_CLIENT, when=T0 + dt.timedelta(hours=h))[0]
+            for h in range(22)]
+    save(complete_answers, client="B-1", when=T0 - dt.timedelta(days=1))
+    result = run("review", *args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == HEADER
+    assert [line.split("\t")[:2] for line in lines[1:]] == [
+        [s.id, LONG_CLIENT] for s in reversed(made)][:rows] + (
+        [[lines[-1].split("\t")[0], "B-1"]] if rows == 23 else [])
+    assert all(len(line.split("\t")) == 9 for line in lines)
+    assert result.stderr == ("" if note is None else f"backpain: note: {note}\n")
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -201,6 +236,7 @@ def test_negative_limit_is_wrong_usage() -> None:
     assert "-1 is not in the range x>=0" in result.stderr
 
 
+@pytest.mark.usefixtures("listing_as_table")
 def test_drafts_are_marked_with_the_command_to_resume_them(
         complete_answers: dict[str, Any]) -> None:
     draft, _ = save_draft({"age": 40, "pain_duration": "over_12_weeks"}, when=T0)
@@ -217,6 +253,7 @@ def test_drafts_are_marked_with_the_command_to_resume_them(
         "resume": f"backpain assess --resume {draft.id}"}]
 
 
+@pytest.mark.usefixtures("listing_as_table")
 def test_listing_reports_problems_only_among_the_rows_it_shows(
         complete_answers: dict[str, Any]) -> None:
     saved = [save(complete_answers, when=T0 + dt.timedelta(hours=h)) for h in range(25)]
@@ -279,6 +316,7 @@ BROKEN: list[tuple[str, Callable[[bytes], bytes], str]] = [
 
 @pytest.mark.parametrize(("make", "reason"), [(m, r) for _, m, r in BROKEN],
                          ids=[n for n, _, _ in BROKEN])
+@pytest.mark.usefixtures("listing_as_table")
 def test_an_unreadable_session_file(complete_answers: dict[str, Any], backpain_home: Path,
                                     make: Callable[[bytes], bytes], reason: str) -> None:
     good, _ = save(complete_answers, client="AB", when=T0)
@@ -319,6 +357,7 @@ def test_a_folder_in_place_of_a_session_file(complete_answers: dict[str, Any],
     assert result.stderr == f"backpain: warning: {path}: cannot read (Is a directory)\n"
 
 
+@pytest.mark.usefixtures("listing_as_table")
 def test_every_unreadable_file_is_reported_and_the_rest_still_shown(
         complete_answers: dict[str, Any], backpain_home: Path) -> None:
     good, _ = save(complete_answers, when=T0)

@@ -19,6 +19,8 @@ from backpain_cli.records.storage import new_session_id, save_session
 
 T0 = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 LONG = "ABCDEFGHIJ-LONG-REFERENCE-0001"
+# The table, as a terminal shows it (into a pipe, the listing is tab-separated rows).
+pytestmark = pytest.mark.usefixtures("listing_as_table")
 
 
 def save(answers: Mapping[str, object], client: str, minutes: int, *,

@@ -4,6 +4,8 @@ and CSV exports, and in messages; questionnaire files may not hold them at all."
 from __future__ import annotations
 
 import dataclasses
+import io
+import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -18,7 +20,7 @@ from backpain_cli.clinical.model import Recommendation
 from backpain_cli.errors import SessionFileError, report
 from backpain_cli.output import csv as csv_export
 from backpain_cli.records.storage import read_session
-from backpain_cli.safe_text import control_character, visible, visible_in
+from backpain_cli.safe_text import control_character, to_json, visible, visible_in
 
 GOLDEN = Path(__file__).parent / "golden"
 CLIENT = "JD-042"
@@ -27,7 +29,8 @@ SESSION = "20261029T101500Z-0f9e8d"  # completed, in tests/golden/sessions
 ESC, BEL = "\x1b", "\x07"
 # Every character visible() replaces: C0 but line feed and tab, DEL, C1, bidi controls.
 CONTROL = [chr(c) for c in [*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0),
-                            *range(0x202A, 0x202F), *range(0x2066, 0x206A)]]
+                            0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                            *range(0x2066, 0x206A)]]
 
 
 def raw_controls(text: str) -> list[str]:
@@ -49,13 +52,16 @@ def raw_controls(text: str) -> list[str]:
     # bidirectional overrides and isolates reorder what is shown ("Trojan Source")
     ("JD-\u202e240", "JD-\\u202e240"),
     ("\u2066x\u2069", "\\u2066x\\u2069"),
+    # and so do the invisible marks
+    ("JD\u200e-042\u200f", "JD\\u200e-042\\u200f"),
+    ("\u061c", "\\u061c"),
 ])
 def test_visible(text: str, shown: str) -> None:
     assert visible(text) == shown
 
 
 def test_visible_replaces_exactly_the_control_characters() -> None:
-    for code in [*range(0x200), 0x2028, *range(0x2029, 0x2070), 0xFEFF, 0x1F600]:
+    for code in [*range(0x200), 0x061C, *range(0x2000, 0x2070), 0xFEFF, 0x1F600]:
         c = chr(code)
         assert (visible(c) != c) == (c in CONTROL), hex(code)
         assert (control_character(c) is not None) == (c in CONTROL), hex(code)
@@ -126,6 +132,75 @@ def test_json_keeps_the_stored_text_exactly(home: Path) -> None:
     assert result.exit_code == 0, result.output
     assert raw_controls(result.stdout) == []
     assert '"tool_version": "0.1.0\\u001b[31m"' in result.stdout
+
+
+# Every character JSON output must not carry raw (json.dumps escapes only C0 itself).
+RAW_IN_JSON = [c for c in CONTROL if ord(c) >= 0x20]
+
+
+def json_raw_controls(text: str) -> list[str]:
+    return sorted({f"{ord(c):#06x}" for c in text if c in RAW_IN_JSON})
+
+
+@pytest.fixture
+def json_home(backpain_home: Path) -> Path:
+    """A session whose stored texts hold DEL, the C1 CSI (U+009B) and the bidi marks."""
+    shutil.copytree(GOLDEN / "sessions", backpain_home / "sessions")
+    path = backpain_home / "sessions" / CLIENT / f"{SESSION}.toml"
+    doc: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    doc["recommendations"][0]["title"] = JSON_TITLE
+    doc["tool_version"] = "0.1.0\u200e\u202e"
+    doc["recommendations"][0]["detail"] = JSON_DETAIL
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    read_session(path)
+    return backpain_home
+
+
+JSON_TITLE = "Title\x7f\x9b2J\x85"
+JSON_DETAIL = "Detail\u061c\u2066turned\u2069\u200f"
+
+
+@pytest.mark.parametrize("args", [
+    ("export", SESSION, "--format", "json"),
+    ("export", SESSION, "--format", "jsonl"),
+    ("export", SESSION, "--format", "fhir"),
+    ("export", "--client", CLIENT, "--format", "jsonl"),
+    ("export", "--all", "--format", "jsonl"),
+    ("review", SESSION, "--json"),
+    ("review", CLIENT, "--json"),
+], ids=lambda a: " ".join(a))
+def test_json_escapes_del_c1_and_bidi_controls(json_home: Path, args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert json_raw_controls(result.stdout) == []
+    docs = ([json.loads(line) for line in result.stdout.splitlines()]
+            if args[-1] == "jsonl" else [json.loads(result.stdout)])
+    if args[-1] in ("json", "jsonl"):
+        # Escaped, not dropped: a JSON reader gets the stored text back.
+        recommendation = next(d for d in docs if d["session"] == SESSION)["recommendations"][0]
+        assert (recommendation["title"], recommendation["detail"]) == (JSON_TITLE, JSON_DETAIL)
+
+
+def test_jsonl_from_an_older_index_is_escaped_as_well(json_home: Path) -> None:
+    """An index written before the escapes keeps its records as json.dumps wrote them: the
+    bulk export escapes on the way out."""
+    from backpain_cli.cli.export import Format, _write_bulk
+    from backpain_cli.records.listing import BulkResult
+
+    raw = json.dumps({"title": JSON_TITLE}, ensure_ascii=False) + "\n"
+    out = io.StringIO()
+    _write_bulk(out, Format.jsonl, iter([raw]), BulkResult())
+    assert out.getvalue() == '{"title": "Title\\u007f\\u009b2J\\u0085"}\n'
+    assert json.loads(out.getvalue()) == {"title": JSON_TITLE}
+
+
+def test_to_json_escapes_exactly_the_characters_json_leaves_raw() -> None:
+    every = "".join(chr(c) for c in [*range(0x200), 0x061C, *range(0x2000, 0x2070), 0xFEFF])
+    text = to_json({"t": every})
+    assert json.loads(text) == {"t": every}
+    assert json_raw_controls(text) == []
+    assert "é" in text and "\u2028" in text  # the rest stays as it is
+    assert to_json([1, "ü"], indent=None) == '[1,"ü"]'
 
 
 def test_csv_cells_are_shown_and_still_guarded_against_formulas() -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import stat
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -353,6 +354,15 @@ def test_config_set_then_show(backpain_config: Path) -> None:
                            "or ~/backpain"),
     (("practitioner", "A.\x1b[31m Jensen"),
      "practitioner must not contain control characters (\\x1b)"),
+    # The invisible bidi marks turn the text around them as the overrides do.
+    (("practice_name", "Physio\u200e Nord"),
+     "practice_name must not contain control characters (\\u200e)"),
+    (("practitioner", "A. \u200fJensen"),
+     "practitioner must not contain control characters (\\u200f)"),
+    (("practice_contact", "\u061c0431 123456"),
+     "practice_contact must not contain control characters (\\u061c)"),
+    (("practice_name", "Physio\x7f\x9b Nord"),
+     "practice_name must not contain control characters (\\x7f)"),
     (("fhir_canonical_base", "physio.example"), "fhir_canonical_base must be an absolute URI "
                                                 "such as https://example.org/fhir or urn:..."),
     (("practice_id", "1234"), "practice_id must be a UUID in lower case, such as "
@@ -426,7 +436,7 @@ def test_where(backpain_config: Path, backpain_home: Path, tmp_path: Path,
     assert result.stdout == (
         f"data folder:   {backpain_home}  ($BACKPAIN_HOME)\n"
         f"settings file: {backpain_config}  ($BACKPAIN_CONFIG; not created yet)\n"
-        f"cache folder:  {tmp_path / 'cache' / 'backpain'}  (the default)\n")
+        f"cache folder:  {tmp_path / 'cache' / 'backpain'}  ($XDG_CACHE_HOME)\n")
     monkeypatch.delenv("BACKPAIN_HOME")
     write_config(backpain_config, f'data_dir = "{tmp_path / "configured"}"\n')
     result = run("where", "--json")
@@ -435,12 +445,32 @@ def test_where(backpain_config: Path, backpain_home: Path, tmp_path: Path,
         "data_folder": {"path": str(tmp_path / "configured"),
                         "from": "data_dir in the settings"},
         "settings_file": {"path": str(backpain_config), "from": "$BACKPAIN_CONFIG"},
-        "cache_folder": {"path": str(tmp_path / "cache" / "backpain"), "from": "the default"}}
+        "cache_folder": {"path": str(tmp_path / "cache" / "backpain"),
+                         "from": "$XDG_CACHE_HOME"}}
     monkeypatch.setenv("BACKPAIN_CACHE", str(tmp_path / "index-cache"))
     result = run("where")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[2] == (
         f"cache folder:  {tmp_path / 'index-cache'}  ($BACKPAIN_CACHE)")
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="platformdirs ignores XDG on macOS")
+def test_where_names_the_xdg_variable_that_chose_a_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("BACKPAIN_HOME", "BACKPAIN_CONFIG", "BACKPAIN_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.setenv("XDG_CACHE_HOME", "  ")  # blank: platformdirs takes the default
+    result = run("where")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"data folder:   {tmp_path / 'xdg_data_home' / 'backpain'}  ($XDG_DATA_HOME)\n"
+        f"settings file: {tmp_path / 'xdg_config_home' / 'backpain' / 'config.toml'}  "
+        "($XDG_CONFIG_HOME; not created yet)\n"
+        f"cache folder:  {home / '.cache' / 'backpain'}  (the default)\n")
 
 
 def test_where_still_shows_a_broken_settings_file(backpain_config: Path,

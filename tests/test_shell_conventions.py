@@ -22,6 +22,7 @@ from typer.testing import CliRunner, Result
 
 from backpain_cli.cli import completion
 from backpain_cli.cli.app import app
+from backpain_cli.clinical.questionnaire import load_registry
 
 BACKPAIN = Path(sys.executable).parent / "backpain"
 GOLDEN = Path(__file__).parent / "golden"
@@ -122,6 +123,37 @@ def test_help_fits_80_columns(path: tuple[str, ...]) -> None:
     assert [line for line in result.stdout.splitlines() if len(line) > 80] == []
 
 
+def summaries(help_text: str) -> dict[str, str]:
+    """The Commands section of a group's help: name -> its summary, lines joined."""
+    found: dict[str, str] = {}
+    section = help_text.split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
+    for line in section.splitlines():
+        if m := re.fullmatch(r"  (\S+) +(.+)", line):
+            found[m[1]] = m[2]
+        else:
+            name = list(found)[-1]
+            found[name] = f"{found[name]} {line.strip()}"
+    return found
+
+
+GROUPS = [(p, c) for p, c in COMMANDS if getattr(c, "commands", None)]
+
+
+@pytest.mark.parametrize("columns", ["40", "80", "200"])
+@pytest.mark.parametrize(("path", "group"), GROUPS, ids=[" ".join(p) or "backpain"
+                                                         for p, _ in GROUPS])
+def test_command_summaries_are_whole_at_any_width(path: tuple[str, ...], group: Any,
+                                                  columns: str) -> None:
+    """click cuts a summary with "..." to what fits beside the names (issue 17): each is
+    the first paragraph of the command's own help, whole, wrapped if need be."""
+    result = run(*path, "-h", env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    expected = {name: " ".join(command.help.split("\n\n", 1)[0].split())
+                for name, command in group.commands.items()}
+    assert summaries(result.stdout) == expected
+    assert not any(s.endswith("...") for s in summaries(result.stdout).values())
+
+
 def test_the_root_help_names_shell_completion() -> None:
     text = " ".join(run("-h").stdout.split())
     assert "--install-completion" in text
@@ -204,74 +236,92 @@ def test_show_completion_prints_the_script(shell: str) -> None:
     result = run("--show-completion", shell)
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    assert result.stdout.strip()
-    assert completion.COMPLETE_VAR in result.stdout
-    assert f"complete_{shell}" in result.stdout
+    assert result.stdout == completion.script(completion.Shell(shell)) + "\n"
+    assert f"{completion.COMPLETE_VAR}={shell}" in result.stdout
 
 
-def bash_complete(words: str, env: Mapping[str, str]) -> list[str]:
-    """What the installed command answers bash's completion (typer's protocol)."""
-    cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+def installed_complete(shell: str, words: list[str], env: Mapping[str, str],
+                       columns: int = 80) -> list[str]:
+    """What the installed command answers a script: the words typed are its arguments."""
     proc = subprocess.run(
-        [BACKPAIN], capture_output=True, text=True, timeout=60, check=False,
-        env={**os.environ, **env, completion.COMPLETE_VAR: "complete_bash",
-             "COMP_WORDS": words, "COMP_CWORD": str(cword)})
+        [BACKPAIN, *words], capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, **env, completion.COMPLETE_VAR: shell,
+             "_BACKPAIN_COLUMNS": str(columns)})
     assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
-    return proc.stdout.split()
+    return proc.stdout.splitlines()
 
 
-def test_completing_a_session_id_prefix_and_a_client(home: Path) -> None:
+def test_the_installed_command_answers_each_shell(home: Path) -> None:
     env = {"BACKPAIN_HOME": str(home)}
-    # Newest first, with sessions of every client.
-    assert bash_complete("backpain review 2026", env) == [OTHER_ID, *reversed(IDS)]
-    assert bash_complete("backpain export 202610", env) == [IDS[3], IDS[2], IDS[1]]
-    assert bash_complete("backpain review J", env) == [OTHER, CLIENT]
-    assert bash_complete("backpain export --client JD", env) == [CLIENT]
+    # bash: several candidates with their descriptions, aligned; one alone is the value.
+    assert installed_complete("bash", ["export", "202610"], env) == [
+        f"{IDS[3]}  ({CLIENT})", f"{IDS[2]}  ({CLIENT})", f"{IDS[1]}  ({CLIENT})"]
+    assert installed_complete("bash", ["review", "j"], env) == [
+        "JA-7    (client, 1 session)", "JD-042  (client, 4 sessions)"]
+    assert installed_complete("bash", ["export", "--client", "jd"], env) == [CLIENT]
+    # Cut to the terminal's width, so that bash can show them in columns.
+    assert installed_complete("bash", ["review", "j"], env, columns=24) == [
+        "JA-7    (client, 1 se…)", "JD-042  (client, 4 se…)"]
+    # zsh and fish: value, tab, description.
+    for shell in ("zsh", "fish"):
+        assert installed_complete(shell, ["assess", "--from", "2026110"], env) == [
+            f"{OTHER_ID}\t{OTHER}"]
+    # An older backpain's script (typer's protocol) gets nothing: the shell offers files.
+    assert installed_complete("complete_bash", ["review", ""], env) == []
 
 
-def in_process_complete(words: str, shell: str = "bash") -> list[str]:
-    if shell == "bash":
-        cword = len(words.split()) - (0 if words.endswith(" ") else 1)
-        env = {completion.COMPLETE_VAR: "complete_bash", "COMP_WORDS": words,
-               "COMP_CWORD": str(cword)}
-    else:
-        env = {completion.COMPLETE_VAR: f"complete_{shell}", "_TYPER_COMPLETE_ARGS": words,
-               "_TYPER_COMPLETE_FISH_ACTION": "get-args"}
-    result = CliRunner().invoke(app, [], prog_name="backpain", env=env)
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    # Nothing to offer is an empty line.
-    return [line for line in result.stdout.splitlines() if line]
+def complete(words: str, *, described: bool = False) -> list[Any]:
+    """The candidates for a command line (the last word is the one being completed)."""
+    split = words.split() + ([""] if words.endswith(" ") or not words.split() else [])
+    found = completion.candidates(typer.main.get_command(app), split[1:-1], split[-1])
+    return found if described else [v for v, _ in found]
 
 
 COMPLETIONS: list[tuple[str, list[str]]] = [
     ("backpain ", ["assess", "review", "export", "questionnaires"]),
     ("backpain rev", ["review"]),
+    ("backpain REV", ["review"]),
     ("backpain questionnaires ", ["list", "check"]),
     ("backpain export --format ", ["md", "html", "pdf", "json", "jsonl", "fhir", "csv"]),
     ("backpain export -f j", ["json", "jsonl"]),
+    ("backpain export -f J", ["json", "jsonl"]),
     ("backpain export --bundle ", ["collection", "transaction"]),
     ("backpain --show-completion ", ["bash", "zsh", "fish"]),
     ("backpain review --d", ["--due"]),
     ("backpain export --c", ["--client"]),
     ("backpain review ", [OTHER, CLIENT, OTHER_ID, *reversed(IDS)]),
     ("backpain review 20260903", [IDS[0]]),
+    ("backpain review 20261029t101500z-0F", [IDS[3]]),
     ("backpain review --client ", [OTHER, CLIENT]),
     ("backpain export JD", [CLIENT]),
+    # References match in any case, as they are read (issue 17, item 17).
+    ("backpain export jd", [CLIENT]),
+    ("backpain review j", [OTHER, CLIENT]),
+    ("backpain forget jd-0", [CLIENT]),
     ("backpain assess --client J", [OTHER, CLIENT]),
+    ("backpain assess --client ja", [OTHER]),
+    ("backpain export --client=jd", [f"--client={CLIENT}"]),
     ("backpain assess --from 2026110", [OTHER_ID]),
     ("backpain assess --resume 20261015", [IDS[2]]),
     ("backpain assess --discard 20261015", [IDS[2]]),
     ("backpain assess --instruments ", ["odi", "rmdq"]),
     ("backpain assess --instruments o", ["odi"]),
+    ("backpain assess --instruments ODI,", ["ODI,rmdq"]),
     ("backpain assess --instruments odi,", ["odi,rmdq"]),
+    ("backpain config set practice_n", ["practice_name"]),
+    ("backpain config unset INSTR", ["instruments"]),
     ("backpain review 1999", []),
+    # A value already given: nothing more to complete; an option's value is not an argument.
+    ("backpain forget JD-042 ", []),
+    ("backpain review --limit ", []),
+    ("backpain review --limit 5 jd", [CLIENT]),
+    ("backpain nosuch ", []),
 ]
 
 
 @pytest.mark.parametrize(("words", "expected"), COMPLETIONS, ids=[w for w, _ in COMPLETIONS])
 def test_completion_table(home: Path, words: str, expected: list[str]) -> None:
-    got = in_process_complete(words)
+    got = complete(words)
     # Commands and options other helpers add may come too; the ones listed come in order.
     if words.rstrip().endswith(("backpain", "--d", "--c")) or words == "backpain ":
         assert [g for g in got if g in expected] == expected
@@ -279,10 +329,33 @@ def test_completion_table(home: Path, words: str, expected: list[str]) -> None:
         assert got == expected
 
 
-@pytest.mark.parametrize("shell", ["zsh", "fish"])
-def test_zsh_and_fish_see_the_client_of_each_session(home: Path, shell: str) -> None:
-    got = "\n".join(in_process_complete("backpain review 2026110", shell))
-    assert OTHER_ID in got and OTHER in got
+def test_sessions_come_with_their_client_and_clients_with_their_sessions(home: Path) -> None:
+    assert complete("backpain assess --from 2026", described=True) == [
+        (OTHER_ID, OTHER), *((i, CLIENT) for i in reversed(IDS))]
+    assert complete("backpain export j", described=True) == [
+        (OTHER, "client, 1 session"), (CLIENT, "client, 4 sessions")]
+    [rmdq] = [m for m in load_registry(None).modules if m.id == "rmdq"]
+    assert complete("backpain assess --instruments r", described=True) == [
+        ("rmdq", rmdq.title)]
+    described = dict(complete("backpain ", described=True))
+    assert described["review"] == (
+        "List sessions, re-run one through today's rules, or show a client's history.")
+
+
+def test_every_session_or_client_parameter_completes() -> None:
+    """The values come by parameter name (completion.VALUES): each name there is a
+    parameter of the tree, and every parameter taking a session or a client has one."""
+    params = [p for _, command in COMMANDS for p in getattr(command, "params", [])]
+    names = {p.name for p in params}
+    assert set(completion.VALUES) <= names
+    for p in params:
+        if re.search(r"SESSION|CLIENT|REF", p.metavar or ""):
+            assert p.name in completion.VALUES, p.name
+
+
+def test_completion_uses_no_private_typer_module() -> None:
+    source = Path(completion.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"typer\._|_completion_|from typer import _", source)
 
 
 @pytest.mark.parametrize("layout", ["none", "sessions is a file"])
@@ -291,8 +364,13 @@ def test_completion_of_a_missing_or_broken_data_folder_is_empty(backpain_home: P
     if layout == "sessions is a file":
         backpain_home.mkdir()
         (backpain_home / "sessions").write_text("not a folder")
-    assert in_process_complete("backpain review ") == []
-    assert in_process_complete("backpain assess --client ") == []
+    assert complete("backpain review ") == []
+    assert complete("backpain assess --client ") == []
+
+
+def shell_env(home: Path) -> dict[str, str]:
+    return {**os.environ, "BACKPAIN_HOME": str(home), "PS1": "$ ", "TERM": "dumb",
+            "PATH": f"{BACKPAIN.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
 def test_bash_loads_the_script_and_completes_through_it(home: Path) -> None:
@@ -307,14 +385,77 @@ def test_bash_loads_the_script_and_completes_through_it(home: Path) -> None:
         COMP_WORDS=(backpain review 202609); COMP_CWORD=2
         _backpain_completion backpain
         printf '%s\\n' "${{COMPREPLY[@]}}"
+        COMP_WORDS=(backpain assess --from 2026110 --json); COMP_CWORD=3
+        _backpain_completion backpain
+        printf '%s\\n' "${{COMPREPLY[@]}}"
     """
-    env = {**os.environ, "BACKPAIN_HOME": str(home),
-           "PATH": f"{BACKPAIN.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     proc = subprocess.run([bash, "--norc", "-c", script], capture_output=True, text=True,
-                          timeout=60, check=False, env=env)
+                          timeout=60, check=False, env=shell_env(home))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
-        "complete -o default -F _backpain_completion backpain", IDS[0]]
+        "complete -o default -o nosort -F _backpain_completion backpain", IDS[0], OTHER_ID]
+
+
+def type_tab(shell: list[str], setup: str, typed: str, home: Path,
+             env: Mapping[str, str] | None = None) -> str:
+    """What an interactive `shell` shows after `typed` (ending with a Tab)."""
+    import pexpect
+
+    child = pexpect.spawn(shell[0], shell[1:], env={**shell_env(home), **(env or {})},
+                          encoding="utf-8", dimensions=(24, 200), timeout=20)
+    try:
+        child.sendline(f"{setup}; echo re''ady")
+        child.expect_exact("ready")
+        child.expect_exact("$ ")
+        child.send(typed)
+        # Then to the start of the line (Ctrl-A), to run it as `echo completed: ...`.
+        child.send("\x01echo completed: \r")
+        child.expect(r"\ncompleted: ([^\r\n]*)\r?\n")
+        return str(child.match.group(1))
+    finally:
+        child.terminate(force=True)
+
+
+@pytest.mark.pty
+def test_bash_completes_a_reference_in_any_case(home: Path) -> None:
+    """`jd<Tab>` in a real bash: the word becomes the reference as spelled (issue 17)."""
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    shown = type_tab([bash, "--norc", "--noprofile", "-i"],
+                     f'source <("{BACKPAIN}" --show-completion bash)', "backpain review jd\t",
+                     home)
+    assert shown == f"backpain review {CLIENT}"
+
+
+@pytest.mark.pty
+def test_zsh_completes_through_its_script(home: Path, tmp_path: Path) -> None:
+    zsh = shutil.which("zsh")
+    if zsh is None:
+        pytest.skip("zsh is not installed")
+    folder = tmp_path / "zfunc"
+    folder.mkdir()
+    (folder / "_backpain").write_text(completion.script(completion.Shell.zsh))
+    shown = type_tab([zsh, "-f", "-i"],
+                     f"PS1='$ '; fpath=({folder} $fpath); autoload -Uz compinit; compinit -u",
+                     "backpain review jd\t", home)
+    assert shown == f"backpain review {CLIENT}"
+
+
+def test_fish_completes_through_its_script(home: Path, tmp_path: Path) -> None:
+    fish = shutil.which("fish")
+    if fish is None:
+        pytest.skip("fish is not installed")
+    folder = tmp_path / "fish" / "completions"
+    folder.mkdir(parents=True)
+    (folder / "backpain.fish").write_text(completion.script(completion.Shell.fish))
+    proc = subprocess.run(
+        [fish, "-c",
+         'complete -C"backpain review jd"; complete -C"backpain assess --from 2026110"'],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**shell_env(home), "XDG_CONFIG_HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [f"{CLIENT}\tclient, 4 sessions", f"{OTHER_ID}\t{OTHER}"]
 
 
 def test_install_completion_for_the_shell_that_runs_it(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 `main` is also the one place that turns what can happen to any command from outside into an
 exit code without a traceback: Ctrl-C at any moment (130), standard output on a full disk or
 a broken device (one line, 1), and a reader that closes the pipe early, as `| head` does
-(quietly, 1, as click and the Python documentation do it).
+(quietly, 1, as click and the Python documentation do it). And it makes the process's
+surroundings safe first: a standard stream that was closed (`>&-`), a terminal whose
+encoding is not UTF-8, a system clock that Python cannot read (`_surroundings`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
 def main() -> NoReturn:
     sys.unraisablehook = _unraisable
     try:
-        code = _dispatch(sys.argv[1:])
+        problem = _surroundings()
+        code = _dispatch(sys.argv[1:]) if problem is None else _refuse(problem)
         # Output still buffered would otherwise be written at interpreter shutdown, where a
         # full disk or a closed pipe can only print a traceback.
         sys.stdout.flush()
@@ -40,6 +43,87 @@ def main() -> NoReturn:
     raise SystemExit(code)
 
 
+def _surroundings() -> str | None:
+    """Standard streams that can be used whatever the shell gave, and why this process
+    cannot run at all (None: it can)."""
+    _reopen_closed_streams()
+    _escape_what_the_encoding_lacks()
+    import time
+
+    try:
+        time.time()
+    except OverflowError:
+        # Python keeps times in 64-bit nanoseconds: no date, session id or file time works.
+        return ("the system clock is set outside the years 1678 to 2262, where Python "
+                "cannot read it; set the date and time right")
+    return None
+
+
+def _refuse(problem: str) -> int:
+    from ..errors import BackpainError, report
+
+    error = BackpainError(problem)
+    report(error)
+    return error.exit_code
+
+
+def _reopen_closed_streams() -> None:
+    """A standard stream the shell closed (`<&-`, `>&-`, `2>&-`) is None in Python, and its
+    descriptor is free: the next file opened (a session being saved, the index) would get
+    it, and what is written to standard error would land in that file. Each is put on
+    /dev/null instead, open the other way round for stdin and stdout, so that reading or
+    writing them fails as on a closed stream (EBADF: one line, exit 1) rather than reading
+    nothing or losing output in silence; standard error, the last resort, just drops what
+    is written (the command still does its work and exits with its code)."""
+    if sys.stdin is not None and sys.stdout is not None and sys.stderr is not None:
+        return
+    import os
+
+    # In this order: open() takes the lowest free descriptor.
+    for fd, name, flags, mode in ((0, "stdin", os.O_WRONLY, "r"), (1, "stdout", os.O_RDONLY, "w"),
+                                  (2, "stderr", os.O_WRONLY, "w")):
+        if getattr(sys, name) is not None:
+            continue
+        got = os.open(os.devnull, flags)
+        if got != fd:
+            os.dup2(got, fd)
+            os.close(got)
+        setattr(sys, name, open(fd, mode, encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
+                                closefd=False))
+
+
+def _escape_what_the_encoding_lacks() -> None:
+    """On a terminal or a pipe whose encoding is not UTF-8 (an ISO-8859-1 locale,
+    PYTHONIOENCODING=ascii), a character it lacks is written as its escape (— as \\u2014)
+    instead of ending the command with UnicodeEncodeError. The escapes are JSON's, so JSON
+    output stays valid JSON with the same content."""
+    import codecs
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        try:
+            utf = codecs.lookup(encoding).name == "utf-8"
+        except LookupError:
+            utf = False
+        if not utf and hasattr(stream, "reconfigure"):
+            codecs.register_error("backpain.escape", _json_escape)
+            stream.reconfigure(errors="backpain.escape")
+
+
+def _json_escape(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    escaped = []
+    for char in exc.object[exc.start:exc.end]:
+        code = ord(char)
+        if code > 0xFFFF:  # as JSON writes it: a surrogate pair
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), exc.end
+
+
 def _dispatch(args: list[str]) -> int:
     # `--version` is answered before typer is imported: the import alone costs ~45 ms,
     # about four times a bare interpreter start, and the version needs none of it.
@@ -48,6 +132,15 @@ def _dispatch(args: list[str]) -> int:
 
         sys.stdout.write(f"backpain {__version__}\n")
         return 0
+    import os
+
+    # A Tab press in a shell with backpain's completion script (cli/completion.py, whose
+    # COMPLETE_VAR this is): the words typed are the arguments.
+    shell = os.environ.get("_BACKPAIN_COMPLETE")
+    if shell is not None:
+        from .completion import run
+
+        return run(shell, args)
     from . import progress
 
     # A first build of the summary index over a large folder shows a bar on a terminal.

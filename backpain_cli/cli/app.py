@@ -9,7 +9,7 @@ parts it does not use.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
@@ -43,18 +43,6 @@ class _Group(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         with _one_style():
             return super().invoke(ctx)
-
-    def _main_shell_completion(self, ctx_args: MutableMapping[str, Any], prog_name: str,
-                               complete_var: str | None = None) -> None:
-        import os
-
-        if os.environ.get(complete_var or completion.COMPLETE_VAR):
-            # typer's own answers to its scripts' protocol (add_completion=False leaves
-            # them unregistered); completing is the only thing this run does.
-            from typer._completion_classes import completion_init
-
-            completion_init()
-        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
 
 class _UsageLine(ClickUsageError):
@@ -100,7 +88,8 @@ app = typer.Typer(
          (130, "interrupted (Ctrl-C); an interview keeps a draft")],
         "Every command has -h (--help) with its examples and exit codes. Shell completion: "
         "backpain --install-completion, or backpain --show-completion bash|zsh|fish."),
-    # Our own --install-completion and --show-completion SHELL (_root), on typer's scripts.
+    # Our own --install-completion and --show-completion SHELL (_root) and scripts
+    # (cli/completion.py): typer's complete in one case and show no descriptions in bash.
     add_completion=False,
     # Tracebacks must never show local variables: answers would leak into logs.
     pretty_exceptions_enable=False,
@@ -158,3 +147,27 @@ export.register(app)
 questionnaires.register(app)
 config.register(app)
 forget.register(app)
+
+
+def _whole_summaries(group: typer.Typer) -> None:
+    """A command's summary in its group's help is the first paragraph of its help, which
+    click cuts with "..." to what fits beside the names (45 columns by default). Given as
+    `short_help` it is wrapped instead, and stays whole at any width."""
+    import inspect
+
+    def summary(text: str | None) -> str | None:
+        return " ".join(text.split("\n\n", 1)[0].split()) if text else None
+
+    for command in group.registered_commands:
+        if command.short_help is None and command.callback is not None:
+            command.short_help = summary(command.help or inspect.getdoc(command.callback))
+    for sub in group.registered_groups:
+        if sub.typer_instance is None:
+            continue
+        if not isinstance(sub.short_help, str):
+            sub.short_help = summary(sub.typer_instance.info.help
+                                     if isinstance(sub.typer_instance.info.help, str) else None)
+        _whole_summaries(sub.typer_instance)
+
+
+_whole_summaries(app)

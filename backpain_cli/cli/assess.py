@@ -6,7 +6,6 @@ so that `assess --answers FILE --no-input` never pays for it.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import AnswersError, UsageError
-from . import completion, helptext
+from . import helptext
 
 if TYPE_CHECKING:  # imported lazily at run time, see the module docstring
     from ..records.session import Session
@@ -50,8 +49,7 @@ def _info(message: str) -> None:
 
 def assess(
     client: Annotated[str | None, typer.Option(
-        "--client", metavar="REF", help="Client reference: initials or a practice ID.",
-        autocompletion=completion.clients)] = None,
+        "--client", metavar="REF", help="Client reference: initials or a practice ID.")] = None,
     answers: Annotated[Path | None, typer.Option(
         "--answers", metavar="FILE",
         help="TOML answers file; answered questions are not asked again.",
@@ -59,15 +57,13 @@ def assess(
     no_input: Annotated[bool, typer.Option(
         "--no-input", help="Never prompt; missing or invalid answers end with exit 3.")] = False,
     instruments: Annotated[str | None, typer.Option(
-        "--instruments", metavar="LIST", help="Extra instruments, comma-separated: odi, rmdq.",
-        autocompletion=completion.instruments)] = None,
+        "--instruments", metavar="LIST",
+        help="Extra instruments, comma-separated: odi, rmdq.")] = None,
     from_: Annotated[str | None, typer.Option(
         "--from", metavar="SESSION",
-        help="Follow-up visit: a previous session's answers become the defaults.",
-        autocompletion=completion.sessions)] = None,
+        help="Follow-up visit: a previous session's answers become the defaults.")] = None,
     resume: Annotated[str | None, typer.Option(
-        "--resume", metavar="SESSION", help="Continue an interrupted (draft) session.",
-        autocompletion=completion.sessions)] = None,
+        "--resume", metavar="SESSION", help="Continue an interrupted (draft) session.")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the JSON document to stdout; messages go to stderr.")] = False,
     no_save: Annotated[bool, typer.Option(
@@ -77,8 +73,7 @@ def assess(
     ] = False,
     discard: Annotated[str | None, typer.Option(
         "--discard", metavar="SESSION",
-        help="Delete a draft (unfinished) session, after a typed confirmation.",
-        autocompletion=completion.sessions)] = None,
+        help="Delete a draft (unfinished) session, after a typed confirmation.")] = None,
     yes: Annotated[bool, typer.Option(
         "--yes", help="With --discard: delete without asking.")] = False,
 ) -> None:
@@ -87,6 +82,7 @@ def assess(
     from ..clinical.questionnaire import load_registry
     from ..records import storage
     from ..records.session import to_document
+    from ..safe_text import to_json
 
     if discard is not None:
         others = [name for name, given in (
@@ -125,7 +121,7 @@ def assess(
         session, path = _save_or_keep(session, new=st.resumed is None)
         _info(f"Saved session {session.id} to {path}")
     if as_json:
-        sys.stdout.write(json.dumps(to_document(session), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(to_document(session)))
         return
     from ..output.terminal import make_console, print_plan
     from ..records.session import plan_of

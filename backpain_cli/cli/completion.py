@@ -1,24 +1,33 @@
-"""Shell completion: the scripts for bash, zsh and fish, and the values completed from the
-data folder (session ids, client references) and the questionnaires (instruments).
+"""Shell completion: backpain's own scripts for bash, zsh and fish, and the answers they get.
 
-The shell runs `backpain` once for every Tab press, with `_BACKPAIN_COMPLETE` set (typer's
-completion protocol); commands, options and the choices of `--format` and `--bundle` come
-from the command tree itself. What this module adds reads folder listings only (the
-storage scan: no session file is opened) and imports what it needs when it is called, so
+On each Tab press the shell runs `backpain` with `_BACKPAIN_COMPLETE` set to its name and
+the words of the command line as arguments, the last one the word being completed (cli/
+__init__.py hands such a run here before anything else). The answer is one candidate a
+line, with a description where it helps: a session id with its client's reference, a
+client with how many sessions it has, a command with its summary, an option with its help.
+Commands, options and choices (`--format`, `--bundle`) come from the command tree; the
+values of the parameters named in VALUES from the data folder's listings (no session file
+is opened) and the questionnaires. What is typed matches in any case, as references do:
+`jd<Tab>` completes `JD-042`. A completion never fails loudly: a data folder that cannot
+be read completes nothing, and the shell then offers file names.
+
+Only typer's public `typer.main.get_command` and the attributes of the commands and
+parameters it builds are used; this module imports what it needs when it is called, so
 that building the command tree for an ordinary run costs nothing more than this module.
-A completion never fails loudly: a data folder that cannot be read completes nothing.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 PROG = "backpain"
-# What typer's scripts set; derived from the program name as typer derives it.
+# Set, to the shell's name, by the scripts below when they ask for completions.
 COMPLETE_VAR = "_BACKPAIN_COMPLETE"
 
 
@@ -28,42 +37,53 @@ class Shell(StrEnum):
     fish = "fish"
 
 
-def clients(incomplete: str) -> list[str]:
-    """Client references (folder names, as spelled on disk) that start with `incomplete`.
+# A candidate and its description ("" for none).
+Candidate = tuple[str, str]
 
-    Case counts here although references do not depend on it: typer keeps only the values
-    that start with what was typed, as it was typed.
-    """
+
+def _matches(value: str, incomplete: str) -> bool:
+    return value.casefold().startswith(incomplete.casefold())
+
+
+@functools.cache
+def _sessions_by_client() -> dict[str, list[str]]:
+    """Every client folder (as spelled on disk) and its session ids, newest first, from
+    the folder listings alone; empty when the data folder cannot be read."""
     from ..errors import BackpainError
     from ..records import storage
 
     try:
-        names = storage.client_names()
+        names, refs = storage.client_names(), storage.scan().refs
     except (BackpainError, OSError):
-        return []
-    return [n for n in names if n.startswith(incomplete)]
+        return {}
+    found: dict[str, list[str]] = {name: [] for name in names}
+    for ref in sorted(refs, key=lambda r: r.id, reverse=True):
+        found.setdefault(ref.client, []).append(ref.id)
+    return found
 
 
-def sessions(incomplete: str) -> list[tuple[str, str]]:
+def clients(incomplete: str) -> list[Candidate]:
+    """Client references that start with `incomplete` in any case, each with how many
+    sessions it has."""
+    return [(name, f"client, {len(ids)} session{'s' if len(ids) != 1 else ''}")
+            for name, ids in sorted(_sessions_by_client().items(),
+                                    key=lambda item: item[0].casefold())
+            if _matches(name, incomplete)]
+
+
+def sessions(incomplete: str) -> list[Candidate]:
     """Session ids that start with `incomplete`, newest first, each with its client."""
-    from ..errors import BackpainError
-    from ..records import storage
-
-    try:
-        refs = storage.scan().refs
-    except (BackpainError, OSError):
-        return []
-    found = sorted((r for r in refs if r.id.startswith(incomplete)), key=lambda r: r.id,
-                   reverse=True)
-    return [(r.id, r.client) for r in found]
+    found = [(sid, client) for client, ids in _sessions_by_client().items() for sid in ids
+             if _matches(sid, incomplete)]
+    return sorted(found, reverse=True)
 
 
-def sessions_and_clients(incomplete: str) -> list[tuple[str, str]]:
+def sessions_and_clients(incomplete: str) -> list[Candidate]:
     """For SESSION|CLIENT arguments: the clients first, then the sessions."""
-    return [(c, "client") for c in clients(incomplete)] + sessions(incomplete)
+    return clients(incomplete) + sessions(incomplete)
 
 
-def instruments(incomplete: str) -> list[str]:
+def instruments(incomplete: str) -> list[Candidate]:
     """`--instruments odi,r` completes the last name of the comma-separated list."""
     from ..errors import BackpainError
 
@@ -72,22 +92,236 @@ def instruments(incomplete: str) -> list[str]:
         from ..clinical.questionnaire import load_registry
         from ..records import storage
 
-        optional = [m.id for m in load_registry(storage.questionnaires_dir()).modules
+        optional = [m for m in load_registry(storage.questionnaires_dir()).modules
                     if m.optional]
     except (BackpainError, OSError):
         return []
-    chosen = set(done.split(",")) if done else set()
+    chosen = {c.casefold() for c in done.split(",")} if done else set()
     prefix = f"{done}," if done else ""
-    return [f"{prefix}{m}" for m in optional if m.startswith(last) and m not in chosen]
+    return [(f"{prefix}{m.id}", m.title) for m in optional
+            if _matches(m.id, last) and m.id.casefold() not in chosen]
+
+
+def settings_keys(incomplete: str) -> list[Candidate]:
+    from ..records.settings import KEYS
+
+    return [(k, "") for k in KEYS if _matches(k, incomplete)]
+
+
+# The values of parameters, by the parameter's name: the same name means the same kind of
+# value in every command (tests/test_shell_conventions.py holds the tree to it).
+VALUES: dict[str, Callable[[str], list[Candidate]]] = {
+    "target": sessions_and_clients,  # review, export, forget: SESSION|CLIENT
+    "client": clients,
+    "from_": sessions,
+    "resume": sessions,
+    "discard": sessions,
+    "instruments": instruments,
+    "key": settings_keys,  # config set|unset
+}
+
+
+# --------------------------------------------------------------------------- answering
+
+
+def answer(shell: str, words: Sequence[str], root: Any) -> str:
+    """What `shell` is told for a command line of `words` (after the program's name; the
+    last is the word being completed) under the command tree `root`."""
+    if not words:
+        words = [""]
+    found = candidates(root, list(words[:-1]), words[-1])
+    if shell == Shell.fish:
+        return "".join(f"{v}\t{d}\n" if d else f"{v}\n" for v, d in found)
+    if shell == Shell.zsh:
+        return "".join(f"{v}\t{d}\n" for v, d in found)
+    return _bash(found)
+
+
+def _bash(found: list[Candidate]) -> str:
+    """bash shows what it is given: with several candidates, each carries its description
+    after two spaces, aligned (as gh and other cobra programs do). They never share more
+    than their values do, so what bash inserts as their common start is still a value's."""
+    import os
+
+    if len(found) == 1 or not any(d for _, d in found):
+        return "".join(f"{v}\n" for v, _ in found)
+    try:
+        columns = int(os.environ.get("_BACKPAIN_COLUMNS") or 80)
+    except ValueError:
+        columns = 80
+    width = max(len(v) for v, _ in found)
+    lines = []
+    for value, description in found:
+        if not description:
+            lines.append(value)
+            continue
+        line = f"{value:<{width}}  ({description})"
+        if len(line) > columns - 1 and columns - 1 > width + 5:
+            line = line[:columns - 3] + "…)"
+        lines.append(line)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def candidates(root: Any, words: list[str], incomplete: str) -> list[Candidate]:
+    """The completions of `incomplete` after `words`, under the click command `root`."""
+    _sessions_by_client.cache_clear()  # the folder is read once an answer
+    command, position, pending = _walk(root, words)
+    if command is None:
+        return []
+    if pending is not None:
+        return _values(pending, incomplete)
+    if incomplete.startswith("-"):
+        name, eq, value = incomplete.partition("=")
+        option = _option(command, name) if eq else None
+        if option is not None:  # --client=JD (zsh and fish keep the "=" in the word)
+            return [(f"{name}={v}", d) for v, d in _values(option, value)]
+        return _options(command, incomplete)
+    if hasattr(command, "commands"):
+        return [(name, sub.get_short_help_str(limit=200))
+                for name, sub in command.commands.items()
+                if not sub.hidden and _matches(name, incomplete)]
+    arguments = [p for p in command.params if p.param_type_name == "argument"]
+    if not arguments:
+        return []
+    argument = arguments[min(position, len(arguments) - 1)]
+    if position >= len(arguments) and argument.nargs != -1:
+        return []
+    return _values(argument, incomplete)
+
+
+def _walk(root: Any, words: list[str]) -> tuple[Any, int, Any]:
+    """The command the words lead to (None: nowhere), how many of its arguments they gave,
+    and the option still waiting for its value (or None)."""
+    command, position, pending, options_ended = root, 0, None, False
+    for word in words:
+        if pending is not None:
+            if word != "=":  # bash splits --client=JD into --client, =, JD
+                pending = None
+            continue
+        if not options_ended and word == "--":
+            options_ended = True
+        elif not options_ended and word.startswith("-") and word != "-":
+            name, eq, _ = word.partition("=")
+            option = _option(command, name)
+            if option is not None and _takes_value(option) and not eq:
+                pending = option
+        elif hasattr(command, "commands"):
+            command = command.commands.get(word)
+            if command is None:
+                return None, 0, None
+            position = 0
+        else:
+            position += 1
+    return command, position, pending
+
+
+def _option(command: Any, name: str) -> Any:
+    return next((p for p in command.params if p.param_type_name == "option"
+                 and name in (*p.opts, *p.secondary_opts)), None)
+
+
+def _takes_value(option: Any) -> bool:
+    return not (option.is_flag or option.count)
+
+
+def _options(command: Any, incomplete: str) -> list[Candidate]:
+    found = [(name, p.help or "") for p in command.params
+             if p.param_type_name == "option" and not p.hidden
+             for name in (*p.opts, *p.secondary_opts) if name.startswith("--")]
+    found.append(("--help", "Show the help and exit."))
+    return [(n, " ".join(d.split())) for n, d in found if n.startswith(incomplete)]
+
+
+def _values(param: Any, incomplete: str) -> list[Candidate]:
+    completer = VALUES.get(param.name)
+    if completer is not None:
+        return completer(incomplete)
+    choices = getattr(param.type, "choices", None)
+    if choices:
+        values = [str(getattr(c, "value", c)) for c in choices]
+        return [(v, "") for v in values if _matches(v, incomplete)]
+    return []  # a file, a number, free text: the shell's own completion (file names)
+
+
+def run(shell: str, words: Sequence[str]) -> int:
+    """Answer one completion request on stdout (cli/__init__.py's start-up dispatch)."""
+    import sys
+
+    import typer
+
+    from .app import app
+
+    # A script of an older backpain (typer's, "complete_bash") gets nothing: file names.
+    if shell in Shell.__members__:
+        sys.stdout.write(answer(shell, words, typer.main.get_command(app)))
+    return 0
+
+
+# --------------------------------------------------------------------------- the scripts
+
+
+_BASH = """\
+# backpain completion for bash (backpain --show-completion bash)
+_backpain_completion() {
+    # mapfile, not COMPREPLY=( $(...) ): a description's [brackets] must not glob.
+    mapfile -t COMPREPLY < <(_BACKPAIN_COLUMNS="${COLUMNS:-80}" %(var)s=bash \\
+        "$1" "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)
+    return 0
+}
+complete -o default -o nosort -F _backpain_completion %(prog)s 2>/dev/null \\
+    || complete -o default -F _backpain_completion %(prog)s
+"""
+
+_ZSH = """\
+#compdef %(prog)s
+# backpain completion for zsh (backpain --show-completion zsh)
+_backpain() {
+    local -a found described
+    local line
+    found=( ${(f)"$(%(var)s=zsh ${words[1]} "${(@)words[2,CURRENT]}" 2>/dev/null)"} )
+    if (( ${#found} == 0 )); then
+        _files
+        return
+    fi
+    for line in $found; do
+        if [[ $line == *$'\\t'?* ]]; then
+            described+=( "${${line%%%%$'\\t'*}//:/\\\\:}:${line#*$'\\t'}" )
+        else
+            described+=( "${${line%%%%$'\\t'*}//:/\\\\:}" )
+        fi
+    done
+    _describe -V -t values %(prog)s described -M 'm:{a-zA-Z}={A-Za-z}'
+}
+if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+    _backpain "$@"
+else
+    compdef _backpain %(prog)s
+fi
+"""
+
+_FISH = """\
+# backpain completion for fish (backpain --show-completion fish)
+function __backpain_complete
+    set -l words (commandline -opc)
+    set -l program $words[1]
+    set -e words[1]
+    set -l current (commandline -ct)
+    set -l found (env %(var)s=fish $program $words "$current" 2>/dev/null)
+    if test (count $found) -eq 0
+        __fish_complete_path "$current"
+    else
+        printf '%%s\\n' $found
+    end
+end
+complete -c %(prog)s -f -k -a '(__backpain_complete)'
+"""
+
+_SCRIPTS = {Shell.bash: _BASH, Shell.zsh: _ZSH, Shell.fish: _FISH}
 
 
 def script(shell: Shell) -> str:
     """The completion script for `shell`, as `--show-completion SHELL` prints it."""
-    # typer's scripts speak the protocol its completion classes answer (the pin on typer
-    # in pyproject.toml keeps the two private modules used here where they are).
-    from typer._completion_shared import get_completion_script
-
-    return get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell.value)
+    return _SCRIPTS[shell] % {"prog": PROG, "var": COMPLETE_VAR}
 
 
 # Where each shell reads completions, and the line its start-up file needs for that.
@@ -102,12 +336,15 @@ def detect_shell() -> Shell:
     """The shell that runs backpain (its parent process), else the login shell ($SHELL)."""
     import os
 
-    # typer's detection (shellingham, a dependency of typer): None when it cannot tell.
-    from typer._completion_shared import _get_shell_name
+    import shellingham
 
     from ..errors import BackpainError
 
-    for candidate in (_get_shell_name(), os.path.basename(os.environ.get("SHELL", ""))):
+    try:
+        detected: str | None = shellingham.detect_shell()[0]
+    except (shellingham.ShellDetectionFailure, OSError, RuntimeError):
+        detected = None
+    for candidate in (detected, os.path.basename(os.environ.get("SHELL", ""))):
         if candidate is not None and candidate in Shell.__members__:
             return Shell(candidate)
     raise BackpainError(

@@ -7,12 +7,13 @@ only parses the command line and words the result.
 
 from __future__ import annotations
 
-import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..safe_text import to_json
 from . import helptext
 
 KEYS_NOTE = (
@@ -49,12 +50,6 @@ def register(app: typer.Typer) -> None:
          helptext.INTERRUPTED]))(where)
 
 
-def _keys(incomplete: str) -> list[str]:
-    from ..records.settings import KEYS
-
-    return [k for k in KEYS if k.startswith(incomplete)]
-
-
 def _info(message: str) -> None:
     sys.stderr.write(f"{message}\n")
 
@@ -73,7 +68,7 @@ def show(
     if as_json:
         doc = {"path": str(settings.path), "exists": settings.exists,
                "settings": dict(settings.values)}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(doc))
         return
     import tomli_w
 
@@ -107,8 +102,7 @@ def path() -> None:
     "The file is rewritten whole (atomically, readable only by you); comments in it are "
     "not kept."))
 def set_(
-    key: Annotated[str, typer.Argument(help="A key (listed below).", show_default=False,
-                                       autocompletion=_keys)],
+    key: Annotated[str, typer.Argument(help="A key (listed below).", show_default=False)],
     value: Annotated[str, typer.Argument(help="Its new value.", show_default=False)],
 ) -> None:
     """Set one key of the settings file, after checking it."""
@@ -151,14 +145,25 @@ def _instruments(value: str) -> str:
     ["backpain config unset instruments"],
     [helptext.OK, BROKEN, (2, "wrong usage: an unknown key"), helptext.INTERRUPTED]))
 def unset(
-    key: Annotated[str, typer.Argument(help="The key to remove.", show_default=False,
-                                       autocompletion=_keys)],
+    key: Annotated[str, typer.Argument(help="The key to remove.", show_default=False)],
 ) -> None:
     """Remove one key from the settings file (its default applies again)."""
     from ..records import settings as store
 
     saved, was_set = store.unset(key)
     _info(f"Removed {key} from {saved.path}" if was_set else f"{key} was not set")
+
+
+def _platform_source(path: Path, variable: str) -> str:
+    """Where the user folder for backpain came from: the XDG variable when it chose the
+    folder (platformdirs follows them on Linux and the BSDs, not on macOS), else the
+    platform's own default."""
+    import os
+
+    chosen = os.environ.get(variable, "").strip()
+    if chosen and path.is_relative_to(Path(chosen).expanduser()):
+        return f"${variable}"
+    return "the default"
 
 
 def where(
@@ -183,8 +188,12 @@ def where(
     from ..records.index_store import cache_dir
 
     cache = cache_dir()
-    cache_source = "$BACKPAIN_CACHE" if os.environ.get("BACKPAIN_CACHE") else "the default"
-    config_source = f"${CONFIG_ENV}" if os.environ.get(CONFIG_ENV) else "the default"
+    cache_source = ("$BACKPAIN_CACHE" if os.environ.get("BACKPAIN_CACHE")
+                    else _platform_source(cache, "XDG_CACHE_HOME"))
+    config_source = (f"${CONFIG_ENV}" if os.environ.get(CONFIG_ENV)
+                     else _platform_source(config, "XDG_CONFIG_HOME"))
+    if data is not None and data_source == storage.FROM_DEFAULT:
+        data_source = _platform_source(data, "XDG_DATA_HOME")
     rows = [("data folder", data, data_source),
             ("settings file", config, config_source
              + ("" if config.exists() else "; not created yet")),
@@ -192,7 +201,7 @@ def where(
     if as_json:
         doc = {key.replace(" ", "_"): {"path": None if p is None else str(p), "from": src}
                for key, p, src in rows}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(doc))
     else:
         for label, p, src in rows:
             shown = "?" if p is None else visible(str(p))

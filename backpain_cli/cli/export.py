@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO, TypeVar, cast
 import typer
 
 from ..errors import UsageError
-from . import completion, helptext
+from . import helptext
 
 if TYPE_CHECKING:
     from ..clinical.followup import History
@@ -220,6 +220,7 @@ def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str |
                               _report_unreadable, result)
         return
     from ..records.storage import Unreadable
+    from ..safe_text import escape_json
 
     # JSON Lines records as the summary index keeps them: the one reader's document.
     for row in rows:
@@ -227,7 +228,8 @@ def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str |
             _report_unreadable(row.path, row.reason)
             result.skipped += 1
         elif isinstance(row, str):
-            out.write(row)
+            # An index written before the escapes holds the record as json.dumps wrote it.
+            out.write(escape_json(row))
             result.written += 1
 
 
@@ -267,8 +269,7 @@ def export(
         metavar="[SESSION|CLIENT]",
         help="A session id (or a unique start of one), or a client reference for the "
              "client's latest completed session with their history. A client's exact "
-             "name wins over the start of a session id.", show_default=False,
-        autocompletion=completion.sessions_and_clients)] = None,
+             "name wins over the start of a session id.", show_default=False)] = None,
     fmt: Annotated[Format | None, typer.Option(
         "--format", "-f", help="Output format.", case_sensitive=False,
         show_default=False)] = None,
@@ -283,8 +284,7 @@ def export(
     ] = False,
     client: Annotated[str | None, typer.Option(
         "--client", metavar="REF",
-        help="Like --all, for one client's sessions.",
-        autocompletion=completion.clients)] = None,
+        help="Like --all, for one client's sessions.")] = None,
     schema: Annotated[bool, typer.Option(
         "--schema", help="Print the JSON Schema of the json format and exit.")] = False,
     bundle: Annotated[BundleType | None, typer.Option(

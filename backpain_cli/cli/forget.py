@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from . import completion, helptext
+from . import helptext
 
 if TYPE_CHECKING:
     from ..records.erasure import Erased, Erasure
 
 EPILOG = helptext.epilog(
     ["backpain forget JD-042", "backpain forget 20261029T101500Z-0f9e8d",
-     "backpain forget JD-042 --yes"],
+     "backpain forget JD-042 --yes", "backpain forget JD-042 --yes --json"],
     [(0, "erased"),
      (1, "an error: an unknown client or session, no terminal to confirm on (and no "
          "--yes), a file that could not be deleted, or something backpain did not write "
@@ -40,9 +40,12 @@ def forget(
         metavar="CLIENT|SESSION",
         help="A client reference (every session of the client), or a session id (that "
              "session only). A client's exact name wins over the start of a session id.",
-        show_default=False, autocompletion=completion.sessions_and_clients)],
+        show_default=False)],
     yes: Annotated[bool, typer.Option(
         "--yes", help="Delete without asking (for scripts).")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print what was erased as JSON to stdout (instead of a line each on "
+                       "stderr); warnings and errors stay on stderr.")] = False,
 ) -> None:
     """Erase a client's sessions, or one session, for good (a client's request)."""
     from ..records import erasure
@@ -57,9 +60,13 @@ def forget(
     else:
         plan = erasure.plan_session(found)
     if not yes and not _confirmed(plan):
+        if as_json:
+            _print_json(plan, None)
         return
     erased = erasure.erase(plan)
-    _report(plan, erased)
+    if as_json:
+        _print_json(plan, erased)
+    _report(plan, erased, quiet=as_json)
 
 
 def _question(plan: Erasure) -> tuple[str, str]:
@@ -90,14 +97,31 @@ def _confirmed(plan: Erasure) -> bool:
     return False
 
 
-def _report(plan: Erasure, erased: Erased) -> None:
+def _print_json(plan: Erasure, erased: Erased | None) -> None:
+    """What was erased (None: nothing, the confirmation was declined), for scripts."""
+    from ..safe_text import to_json
+
+    sys.stdout.write(to_json({
+        "client": plan.client, "session": plan.session, "erased": erased is not None,
+        "sessions": list(erased.session_ids) if erased else [],
+        "files": [str(p) for p in erased.files] if erased else [],
+        "folders": [str(p) for p in erased.folders] if erased else [],
+        "left": [{"path": e.path, "reason": e.reason} for e in erased.left] if erased
+        else []}))
+    sys.stdout.flush()
+
+
+def _report(plan: Erasure, erased: Erased, *, quiet: bool = False) -> None:
+    """Each deletion a line on stderr (none when `quiet`: the JSON said it); what was left
+    is a warning and the exit code 1 in any case."""
     from ..errors import BackpainError
     from ..safe_text import visible
 
-    for path in erased.files:
-        _info(f"Deleted {visible(str(path))}")
-    for folder in erased.folders:
-        _info(f"Removed the folder {visible(str(folder))}")
+    if not quiet:
+        for path in erased.files:
+            _info(f"Deleted {visible(str(path))}")
+        for folder in erased.folders:
+            _info(f"Removed the folder {visible(str(folder))}")
     for entry in erased.left:
         sys.stderr.write(f"backpain: warning: left {visible(entry.path)}: "
                          f"{visible(entry.reason)}\n")
@@ -107,8 +131,9 @@ def _report(plan: Erasure, erased: Erased) -> None:
             else f"client {plan.client}: {sessions}")
     rows = ("its row in the summary index is" if plan.session is not None
             else "their rows in the summary index are")
-    _info(f"Erased {whom}; {rows} removed. Exports written with -o and backups are not "
-          "touched.")
+    if not quiet:
+        _info(f"Erased {whom}; {rows} removed. Exports written with -o and backups are not "
+              "touched.")
     if erased.left:
         from pathlib import Path
 

@@ -70,12 +70,16 @@ def questionnaires_list(
 
 @questionnaires_app.command("check", epilog=helptext.epilog(
     ["backpain questionnaires check",
-     "backpain questionnaires check ~/my-modules/odi.toml"],
+     "backpain questionnaires check ~/my-modules/odi.toml",
+     "backpain questionnaires check --json"],
     [(0, "every module is valid"), (1, "problems found (every one is listed), or another error"),
      helptext.USAGE, helptext.INTERRUPTED]))
 def questionnaires_check(
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Files to check (default: the shipped and your own modules).")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the result as JSON to stdout: the problems as objects "
+                       "({where, reason}), or the modules and questions counted.")] = False,
 ) -> None:
     """Validate questionnaire files; report every problem (exit 1 if any)."""
     from ..clinical.questionnaire import check
@@ -83,6 +87,23 @@ def questionnaires_check(
     from ..records import storage
 
     registry, problems = check(storage.questionnaires_dir(), paths or ())
+    if as_json:
+        from ..safe_text import to_json
+
+        valid = registry is not None and not problems
+        sys.stdout.write(to_json({
+            "valid": valid,
+            "modules": len(registry.modules) if valid and registry else None,
+            "questions": sum(len(m.questions) for m in registry.modules)
+            if valid and registry else None,
+            "problems": [{"where": p.where, "reason": p.reason} for p in problems]}))
+        if not valid:
+            from ..errors import BackpainError
+
+            sys.stdout.flush()
+            count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+            raise BackpainError(f"invalid questionnaire ({count}, listed in the JSON)")
+        return
     if problems or registry is None:
         raise QuestionnaireError(problems)
     sys.stderr.write(f"ok: {len(registry.modules)} modules, "

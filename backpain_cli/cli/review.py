@@ -31,7 +31,7 @@ def register(app: "typer.Typer") -> None:
 
     import typer
 
-    from . import completion, helptext
+    from . import helptext
 
     epilog = helptext.epilog(
         ["backpain review", "backpain review --client JD-042 --limit 0",
@@ -46,12 +46,10 @@ def register(app: "typer.Typer") -> None:
         target: Annotated[str | None, typer.Argument(
             metavar="[SESSION|CLIENT]",
             help="A session id (or a unique prefix of it) to re-run through today's rules, "
-                 "or a client reference for their history. Without it: recent sessions.",
-            autocompletion=completion.sessions_and_clients)
+                 "or a client reference for their history. Without it: recent sessions.")
         ] = None,
         client: Annotated[str | None, typer.Option(
-            "--client", metavar="REF", help="List only this client's sessions.",
-            autocompletion=completion.clients)] = None,
+            "--client", metavar="REF", help="List only this client's sessions.")] = None,
         limit: Annotated[int | None, typer.Option(
             "--limit", min=0, help="How many sessions to list, newest first (default 20; "
                                    "0 lists all).")] = None,
@@ -87,8 +85,10 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
                as_json: bool = False, refresh: bool = False) -> None:
     from ..records.listing import DEFAULT_LIMIT
 
-    if target is None and limit == 0 and not as_json and not sys.stdout.isatty():
-        _stream(client, refresh)
+    if target is None and not as_json and not on_a_terminal():
+        # Into a pipe or a file, whatever the limit: a table would wrap a long client name
+        # over lines that `cut`, `grep` and `sort` then read as rows.
+        _stream(client, DEFAULT_LIMIT if limit is None else limit, refresh)
         return
     if target is None and not as_json:
         _listing(client, DEFAULT_LIMIT if limit is None else limit, refresh)
@@ -98,11 +98,10 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
     result = flow.review(target, client=client, limit=DEFAULT_LIMIT if limit is None else limit,
                          refresh=refresh)
     if as_json:
-        import json
-
         from ..output.review_json import document
+        from ..safe_text import to_json
 
-        sys.stdout.write(json.dumps(document(result), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(document(result)))
     else:
         from ..output.terminal import make_console
         from ..output.terminal_review import print_result
@@ -112,6 +111,11 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
     _report_unreadable(flow.unreadable_of(result), flow.notes_of(result))
     if isinstance(result, flow.ClientHistory) and result.note is not None:
         sys.stderr.write(f"backpain: note: {result.note}\n")
+
+
+def on_a_terminal() -> bool:
+    """Whether the listing is a table for people (a terminal) or rows for programs."""
+    return sys.stdout.isatty()
 
 
 def _listing(client: str | None, limit: int, refresh: bool) -> None:
@@ -127,19 +131,23 @@ def _listing(client: str | None, limit: int, refresh: bool) -> None:
     _report_unreadable(listing.unreadable, listing.notes)
 
 
-def _stream(client: str | None, refresh: bool) -> None:
-    """`review --limit 0` into a pipe or a file: plain rows as they come (output/plain.py);
-    a rich table would first hold and measure every row."""
+def _stream(client: str | None, limit: int, refresh: bool) -> None:
+    """The listing into a pipe or a file: plain rows as they come (output/plain.py); a rich
+    table would first hold and measure every row."""
     from typing import cast
 
     from ..output import plain
     from ..records.listing import stream_sessions
 
-    found = stream_sessions(client=client, refresh=refresh)
+    found = stream_sessions(client=client, limit=limit, refresh=refresh)
     rows = cast("Iterator[Brief | Unreadable]", found.rows)
     unreadable = plain.write_rows(sys.stdout, rows)
     sys.stdout.flush()
     _report_unreadable([*unreadable, *found.tree.skipped], found.tree.notes)
+    if limit and found.total > limit:
+        # On stderr, as the table says it below its rows: the rows stay rows.
+        sys.stderr.write(f"backpain: note: the newest {limit} of {found.total} sessions; "
+                         "--limit N lists more, --limit 0 all\n")
 
 
 def _report_unreadable(unreadable: Sequence["Unreadable"], notes: Sequence[str] = ()) -> None:
@@ -159,11 +167,10 @@ def run_due(on: str | None, *, as_json: bool = False, refresh: bool = False) -> 
     day = flow.parse_day(on) if on is not None else None
     result = flow.due_list(day, refresh=refresh)
     if as_json:
-        import json
-
         from ..output.review_json import due_document
+        from ..safe_text import to_json
 
-        sys.stdout.write(json.dumps(due_document(result), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(due_document(result)))
     else:
         from ..output.terminal import make_console
         from ..output.terminal_review import print_result

@@ -7,9 +7,14 @@ version-1 sessions that never stored an interval).
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from .questionnaire import AnswerValue
+from ..errors import BackpainError
+
+if TYPE_CHECKING:  # the listing's cells take local_day without the questionnaire model
+    from .questionnaire import AnswerValue
 
 # Weeks by pain duration, below urgent triage.
 WEEKS_BY_DURATION = {"under_6_weeks": 2, "6_to_12_weeks": 4, "over_12_weeks": 6}
@@ -28,8 +33,18 @@ def reassess_weeks(answers: Mapping[str, AnswerValue], triage: str) -> int | Non
 
 
 def local_day(moment: dt.datetime) -> dt.date:
-    """The day of `moment` on the practitioner's calendar (the local time zone, $TZ)."""
-    return moment.astimezone().date()
+    """The day of `moment` on the practitioner's calendar (the local time zone, $TZ): the
+    one rule for every local date shown (next checks, --due, the dates of handouts).
+
+    Through the C library's localtime, not datetime.astimezone, which refuses an offset of
+    24 hours or more that a POSIX TZ may still give (TZ=UTC+24).
+    """
+    try:
+        local = time.localtime(moment.timestamp())
+        return dt.date(local.tm_year, local.tm_mon, local.tm_mday)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise BackpainError(f"{moment.isoformat()} cannot be placed on the local calendar "
+                            f"(the time zone, TZ): {exc}") from None
 
 
 def due_date(created: dt.datetime, weeks: int) -> dt.date:

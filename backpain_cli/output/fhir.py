@@ -21,7 +21,6 @@ never on the command's import path.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import Any
 from ..clinical.model import Plan, ScoreValue
 from ..clinical.questionnaire import AnswerValue, Question, Registry
 from ..records.session import Session, iso_utc
+from ..safe_text import to_json
 
 BASE = "https://backpain.invalid/fhir"
 SCORES_SYSTEM = f"{BASE}/CodeSystem/scores"
@@ -319,4 +319,4 @@ def bundle(session: Session, registry: Registry | None = None) -> dict[str, Any]
 
 
 def render(session: Session, registry: Registry | None = None) -> str:
-    return json.dumps(bundle(session, registry), indent=2, ensure_ascii=False) + "\n"
+    return to_json(bundle(session, registry))

@@ -31,7 +31,6 @@ is the one check of both values.
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 import uuid
 from collections.abc import Mapping
@@ -44,6 +43,7 @@ from ..records.session import Session, iso_utc
 # The rules of the settings' FHIR values live with the settings, which check them on reading.
 from ..records.settings import PRACTICE_NAMESPACE_PREFIX, uri_problem
 from ..records.settings import practice_namespace as practice_namespace
+from ..safe_text import to_json
 from . import fhir, fhir_questionnaire
 
 # Until a practice has its own id (a random one, created once and kept in the settings).
@@ -154,4 +154,4 @@ def render(session: Session, registry: Registry | None = None,
            canonical_base: str = DEFAULT_PRACTICE_NAMESPACE) -> str:
     data = bundle(session, registry, modules, identifier_system=identifier_system,
                   canonical_base=canonical_base)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return to_json(data)

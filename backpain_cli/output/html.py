@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from ..clinical.followup import History
 from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
-from ..clinical.reassess import next_check
+from ..clinical.reassess import local_day, next_check
 from ..records.practice import Practice
 from ..records.session import Session, plan_of
 from ..safe_text import visible_in
@@ -248,7 +248,7 @@ def _plan(plan: Plan) -> str:
 
 
 def _short_dates(moments: Sequence[dt.datetime]) -> list[str]:
-    local = [m.astimezone() for m in moments]
+    local = [local_day(m) for m in moments]
     several_years = len({d.year for d in local}) > 1
     return [f"{d.day} {d:%b}" + (f" {d:%y}" if several_years else "") for d in local]
 

@@ -6,16 +6,16 @@ module only serialises it and ships the schema that describes it.
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 
 from ..records.session import Session, document_line, to_document
+from ..safe_text import to_json
 
 SCHEMA_FILE = "document.schema.json"
 
 
 def render(session: Session) -> str:
-    return json.dumps(to_document(session), indent=2, ensure_ascii=False) + "\n"
+    return to_json(to_document(session))
 
 
 def line(session: Session) -> str:

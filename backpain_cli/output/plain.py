@@ -1,5 +1,5 @@
-"""The listing as plain rows, for a pipe or a file: `review --limit 0` when standard output
-is not a terminal.
+"""The listing as plain rows, for a pipe or a file: `review` (whatever its --limit) when
+standard output is not a terminal.
 
 A rich table measures every row before it prints the first (100,000 rows took minutes);
 these rows are written as they come, one line a session, the columns separated by tabs

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..clinical.model import ScoreValue
+from ..clinical.reassess import local_day
 
 if TYPE_CHECKING:
     from ..clinical.followup import Change, History
@@ -201,7 +202,7 @@ def score_cell(value: ScoreValue | None) -> str:
 
 def day(moment: dt.datetime) -> str:
     """A date as people write it (27 Nov 2026), on the practitioner's calendar."""
-    local = moment.astimezone()
+    local = local_day(moment)
     return f"{local.day} {local:%b %Y}"
 
 

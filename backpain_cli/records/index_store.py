@@ -113,8 +113,22 @@ def _code_stamp() -> str:
 Stamp = tuple[int, int, int, int]
 
 
+# SQLite's integers are 64 bits: nanoseconds since 1970 fit from 1677 to 2262. A file dated
+# outside (`touch -d 2300-01-01`, a clock set far ahead) is stamped at the limit: its row is
+# then never trusted (its stamp cannot be told from a later one) and the file is read each
+# time, which is slow for that file but never wrong.
+_NS_MIN, _NS_MAX = -(2**63), 2**63 - 1
+
+
+def _ns(value: int) -> int:
+    return value if _NS_MIN <= value <= _NS_MAX else max(_NS_MIN, min(value, _NS_MAX))
+
+
 def stamp_of(info: os.stat_result) -> Stamp:
-    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+    # An inode number is only compared: one past 2**63 (some network and FUSE file
+    # systems) is stored as its 64-bit two's complement, which keeps it distinct.
+    ino = info.st_ino if info.st_ino <= _NS_MAX else info.st_ino - 2**64
+    return info.st_size, _ns(info.st_mtime_ns), _ns(info.st_ctime_ns), ino
 
 
 def trusted(stored: Stamp | None, checked_ns: int, now: Stamp | None) -> bool:
@@ -733,7 +747,7 @@ def replace_file(root: Path) -> None:
 
 
 def now_ns() -> int:
-    return time.time_ns()
+    return _ns(time.time_ns())
 
 
 def record(root: Path, entry: Entry, doc: str | None) -> None:

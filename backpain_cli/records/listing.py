@@ -70,14 +70,15 @@ class Stream:
     rows: Iterator[Brief | Session | str | Unreadable]
 
 
-def stream_sessions(*, client: str | None = None, root: Path | None = None,
+def stream_sessions(*, client: str | None = None, limit: int = 0, root: Path | None = None,
                     refresh: bool = False) -> Stream:
-    """Every session (or `client`'s), newest first, as Briefs (`review --limit 0` piped)."""
+    """The newest `limit` sessions (0: all) of everyone or of `client`, as Briefs (the
+    listing piped)."""
     from . import index  # sqlite3: only when sessions are listed
 
     if client is not None:
         client = existing_client(client, root)
-    found = index.newest(root, client, 0, refresh=refresh, what="brief")
+    found = index.newest(root, client, limit, refresh=refresh, what="brief")
     return Stream(found.total, found.tree, client, found.rows)
 
 

@@ -214,9 +214,9 @@ def brief(session: Session) -> Brief:
 def document_line(session: Session) -> str:
     """The JSON document on one line, with its newline: a JSON Lines record (export --all,
     and what the summary index keeps of each session)."""
-    import json
+    from ..safe_text import to_json
 
-    return json.dumps(to_document(session), ensure_ascii=False, separators=(",", ":")) + "\n"
+    return to_json(to_document(session), indent=None) + "\n"
 
 
 # --------------------------------------------------------------------------- reading
