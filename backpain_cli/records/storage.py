@@ -659,6 +659,15 @@ class Unreadable:
     path: str
     reason: str
 
+    def __post_init__(self) -> None:
+        # What a listing names goes on to JSON, the summary index (SQLite) and the terminal:
+        # the name of a file that is not UTF-8, or a data folder's, is shown, never passed
+        # on as the lone surrogates Python decodes it to (review, export --all, --due).
+        from ..safe_text import valid_text
+
+        object.__setattr__(self, "path", valid_text(self.path))
+        object.__setattr__(self, "reason", valid_text(self.reason))
+
     @classmethod
     def of(cls, exc: SessionFileError) -> Unreadable:
         return cls(exc.path, exc.reason)
