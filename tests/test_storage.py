@@ -17,7 +17,12 @@ import tomli_w
 
 from backpain_cli import __version__
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
-from backpain_cli.errors import InvalidClientError, SessionFileError, StorageError
+from backpain_cli.errors import (
+    InvalidClientError,
+    NotFoundError,
+    SessionFileError,
+    StorageError,
+)
 from backpain_cli.records import atomic, storage
 from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
 from backpain_cli.records.storage import (
@@ -30,6 +35,7 @@ from backpain_cli.records.storage import (
     save_session,
     validate_client,
 )
+from backpain_cli.records.targets import resolve
 
 CREATED = dt.datetime(2026, 11, 27, 10, 15, 3, tzinfo=dt.UTC)
 
@@ -231,6 +237,26 @@ def test_session_ids_sort_by_time_and_do_not_collide() -> None:
     # 24 random bits: ten ids of one second collide about once in 300,000 runs.
     same_second = {new_session_id(CREATED) for _ in range(10)}
     assert len(same_second) == 10
+
+
+def test_session_ids_take_ascii_digits_only(backpain_home: Path) -> None:
+    """\\d took any script's digits: a fullwidth id was read, completed and exported as a
+    FHIR id no server accepts (issue 17 item 13)."""
+    sid = "20261127T101503Z-abc123"
+    fullwidth = sid[:16].translate({ord(d): 0xFF10 + int(d) for d in "0123456789"}) + sid[16:]
+    assert (is_session_id(sid), is_session_id(fullwidth)) == (True, False)
+    _, path = save_session(make_session(sid=sid, follows=None), new=True)
+    odd = path.with_name(f"{fullwidth}.toml")
+    odd.write_text(tomli_w.dumps(to_toml_dict(make_session(sid=fullwidth))), encoding="utf-8")
+    found = storage.scan()
+    assert [r.id for r in found.refs] == [sid]
+    assert found.skipped == (storage.Unreadable(str(odd), storage.NOT_A_SESSION_NAME),)
+    with pytest.raises(NotFoundError, match="no session or client"):
+        resolve(fullwidth)
+    path.write_text(tomli_w.dumps(to_toml_dict(make_session(sid=sid, follows=fullwidth))),
+                    encoding="utf-8")
+    with pytest.raises(SessionFileError, match="field 'follows' is not a session id"):
+        read_session(path)
 
 
 def test_a_taken_id_gets_a_fresh_one_instead_of_overwriting() -> None:

@@ -55,7 +55,9 @@ if TYPE_CHECKING:
 # Not starting with "-": it would be read as an option on the command line (and a CSV cell
 # starting with it as a formula).
 _CLIENT_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
-_SESSION_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
+# [0-9], not \d: \d takes any script's digits (fullwidth ids were read, completed and
+# exported as FHIR ids no server accepts).
+_SESSION_ID_RE = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}")
 
 
 # Where the data folder in use was chosen (`backpain where`).
