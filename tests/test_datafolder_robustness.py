@@ -26,6 +26,7 @@ import tomli_w
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
+from backpain_cli.records import storage
 from backpain_cli.records.storage import new_session_id, sessions_dir
 
 CLIENT = "JD-042"
@@ -654,6 +655,35 @@ def test_nothing_is_written_through_a_link_in_the_data_folder(
     assert tomllib.loads(result.stdout)["answers"] == complete_answers
     assert result.stderr == f"backpain: error: {LINK_REFUSED.format(path=link, what=what)}\n"
     assert list(outside.rglob("*")) == []
+
+
+@pytest.mark.parametrize("swapped", ["client folder", "sessions folder"])
+def test_a_folder_swapped_for_a_link_after_the_checks_gets_no_write(
+        good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        complete_answers: dict[str, Any], write_answers: Callable[..., Path],
+        swapped: str) -> None:
+    """Issue 17 item 9: a swap after the link checks wrote the session outside the data
+    folder (2 of 3 runs). The folders are opened link by link and written in by handle:
+    the swap, made once they are open and before anything is written, changes nothing."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder = good.parent if swapped == "client folder" else good.parent.parent
+    moved = folder.with_name(f"{folder.name}.moved")
+    real_tidy = storage._tidy
+
+    def swap_then_tidy(handle: int) -> None:
+        folder.rename(moved)
+        folder.symlink_to(outside)
+        real_tidy(handle)
+
+    monkeypatch.setattr(storage, "_tidy", swap_then_tidy)
+    result = run("assess", "--answers", write_answers(complete_answers), "--no-input",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    assert list(outside.rglob("*")) == []
+    client = moved if swapped == "client folder" else moved / CLIENT
+    assert sorted(p.name for p in client.iterdir()) == sorted(
+        [good.name, f"{json.loads(result.stdout)['session']}.toml"])
 
 
 @pytest.mark.parametrize("linked", ["client folder", "sessions folder"])

@@ -259,6 +259,21 @@ def test_session_ids_take_ascii_digits_only(backpain_home: Path) -> None:
         read_session(path)
 
 
+def test_a_draft_is_never_deleted_through_a_linked_client_folder(backpain_home: Path,
+                                                                 tmp_path: Path) -> None:
+    """`assess --discard` deletes by name in a handle of the client folder, opened without
+    following links (issue 17 item 9): a folder swapped for a link deletes nothing."""
+    _, path = save_session(make_session(status="draft", plan=None), new=True)
+    outside = tmp_path / "outside"
+    path.parent.rename(outside)
+    path.parent.symlink_to(outside)
+    with pytest.raises(StorageError) as info:
+        storage.delete_session(path)
+    assert str(info.value) == (f"{path.parent}: a client folder is a symbolic link; backpain "
+                               "deletes nothing through links inside the data folder")
+    assert (outside / path.name).exists()
+
+
 def test_a_taken_id_gets_a_fresh_one_instead_of_overwriting() -> None:
     first, first_path = save_session(make_session(), new=True)
     second, second_path = save_session(make_session(status="draft", plan=None), new=True)
@@ -367,7 +382,7 @@ def test_a_file_system_without_hard_links_still_saves_without_overwriting(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
     # FAT/exFAT sticks refuse link(); os.link is the one call replaced, to play that file
     # system, so the fallback path runs for real on this one.
-    def no_links(src: object, dst: object) -> None:
+    def no_links(src: object, dst: object, **dir_fds: object) -> None:
         raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr(os, "link", no_links)

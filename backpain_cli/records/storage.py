@@ -35,7 +35,9 @@ from .atomic import (
     atomic_fd,
     describe,
     ensure_dir,
-    fsync_dir,
+    fsync_folder,
+    open_folder,
+    open_subfolder,
     write_bytes_atomic,
 )
 from .session import (
@@ -170,34 +172,82 @@ def save_session(session: Session, *, root: Path | None = None, new: bool) -> tu
     import tomli_w
 
     base = root or data_dir()
-    sessions = sessions_dir(base)
     _check_data_folder(base)
-    _refuse_link_or_file(sessions, "the sessions folder")
-    client = _existing_client(sessions, validate_client(session.client))
-    folder = sessions / client
-    _refuse_link_or_file(folder, "a client folder")
+    client = _existing_client(sessions_dir(base), validate_client(session.client))
     try:
-        ensure_dir(folder, base)
-        _tighten(base, sessions, folder)
+        ensure_dir(base, base)
     except OSError as exc:
-        raise StorageError(describe(exc, folder)) from None
-    _tidy(folder)
+        raise StorageError(describe(exc, base)) from None
     if client != session.client:
         session = replace(session, client=client)
-    for _ in range(20):
-        path = folder / f"{session.id}.toml"
-        data = tomli_w.dumps(to_toml_dict(session)).encode("utf-8")
-        try:
-            write_bytes_atomic(path, data, overwrite=not new)
-        except FileExistsError:
-            session = replace(session, id=new_session_id(session.created))
-            continue
-        _index_saved(base, SessionRef(session.id, client, path))
-        return session, path
+    with client_folder(base, client, verb="writes", create=True) as handles:
+        folder_fd = handles[-1]
+        folder = sessions_dir(base) / client
+        _tighten(handles)
+        _tidy(folder_fd)
+        for _ in range(20):
+            path = folder / f"{session.id}.toml"
+            data = tomli_w.dumps(to_toml_dict(session)).encode("utf-8")
+            try:
+                write_bytes_atomic(path, data, overwrite=not new, folder=folder_fd)
+            except FileExistsError:
+                session = replace(session, id=new_session_id(session.created))
+                continue
+            _index_saved(base, SessionRef(session.id, client, path), folder_fd)
+            return session, path
     raise StorageError(f"cannot find a free session id in {folder}")
 
 
-def _index_saved(base: Path, ref: SessionRef) -> None:
+@contextlib.contextmanager
+def client_folder(base: Path, client: str, *, verb: str,
+                  create: bool = False) -> Iterator[tuple[int, int, int]]:
+    """Open handles of the data folder `base`, its sessions folder and the folder of
+    `client` (as spelled on disk), for writing (`verb` "writes") or deleting ("deletes").
+
+    Below the data folder each folder is opened inside the one above it and never through
+    a link (O_NOFOLLOW): a folder swapped for a link after it was checked, or while the
+    command runs, cannot send a write or a deletion outside the data folder (issue 17 item
+    9). The data folder itself may be a link: it is the practitioner's choice. With
+    `create`, missing folders are made (0700). A link or a file in the way is one
+    StorageError line.
+    """
+    sessions = sessions_dir(base)
+    handles: list[int] = []
+    try:
+        try:
+            handles.append(open_folder(base))
+        except OSError as exc:
+            raise StorageError(describe(exc, base)) from None
+        for path, what in ((sessions, "the sessions folder"),
+                           (sessions / client, "a client folder")):
+            handles.append(_open_below(handles[-1], path, what, verb, create))
+        yield handles[0], handles[1], handles[2]
+    finally:
+        for fd in handles:
+            os.close(fd)
+
+
+def _open_below(parent: int, path: Path, what: str, verb: str, create: bool) -> int:
+    try:
+        return open_subfolder(parent, path.name, create=create)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            try:
+                info: os.stat_result | None = os.stat(path.name, dir_fd=parent,
+                                                      follow_symlinks=False)
+            except OSError:
+                info = None
+            if info is not None and stat.S_ISLNK(info.st_mode):
+                raise StorageError(f"{path}: {what} is a symbolic link; backpain {verb} "
+                                   "nothing through links inside the data folder") from None
+            if info is not None and not stat.S_ISDIR(info.st_mode):
+                raise StorageError(f"{path}: not a folder ({what} must be one)") from None
+        if exc.errno == errno.ENOENT and not create:
+            raise NotFoundError(f"{path}: no such folder (deleted meanwhile?)") from None
+        raise StorageError(describe(exc, path)) from None
+
+
+def _index_saved(base: Path, ref: SessionRef, folder: int) -> None:
     """Write the saved file's row through to the summary index, if there is one (the next
     listing then has nothing to read). Judged by the one reader, as every indexed file."""
     from . import index_store  # sqlite3: only for the commands that save
@@ -206,7 +256,9 @@ def _index_saved(base: Path, ref: SessionRef) -> None:
         return
     looked = index_store.now_ns()
     try:
-        stamp = index_store.stamp_of(os.lstat(ref.path))
+        # The file just written, in the folder just written to (its handle).
+        stamp = index_store.stamp_of(os.stat(ref.path.name, dir_fd=folder,
+                                             follow_symlinks=False))
     except OSError:
         return
     entry, doc = index_entry(ref, stamp, looked)
@@ -252,34 +304,20 @@ def _check_data_folder(base: Path) -> None:
         raise StorageError(f"{base}: not a folder (the data folder must be one{_home_hint()})")
 
 
-def _refuse_link_or_file(path: Path, what: str) -> None:
-    """Writing through a link would put health data outside the data folder."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise StorageError(describe(exc, path)) from None
-    if stat.S_ISLNK(info.st_mode):
-        raise StorageError(f"{path}: {what} is a symbolic link; backpain writes nothing "
-                           "through links inside the data folder")
-    if not stat.S_ISDIR(info.st_mode):
-        raise StorageError(f"{path}: not a folder ({what} must be one)")
-
-
-def _tighten(*folders: Path) -> None:
+def _tighten(folders: tuple[int, ...]) -> None:
     """Folders made before this version, by hand or with a loose umask, become 0700."""
-    for folder in folders:
-        if os.stat(folder).st_mode & 0o077:
-            os.chmod(folder, DIR_MODE)
+    for fd in folders:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, DIR_MODE)
 
 
 # A save takes milliseconds; a temp file an hour old is left by a crash, never live.
 STALE_TMP_SECONDS = 3600
 
 
-def _tidy(folder: Path) -> None:
-    """Before a save in `folder`: remove what crashed saves left, make session files 0600.
+def _tidy(folder: int) -> None:
+    """Before a save in the open `folder`: remove what crashed saves left, make session
+    files 0600.
 
     Best effort: a file that cannot be tidied is left as it is (the save itself decides).
     """
@@ -295,9 +333,12 @@ def _tidy(folder: Path) -> None:
             info = e.stat(follow_symlinks=False)
             if TMP_RE.fullmatch(e.name):
                 if now - info.st_mtime > STALE_TMP_SECONDS:
-                    os.unlink(e.path)
+                    os.unlink(e.name, dir_fd=folder)
             elif _is_session_name(e.name) and info.st_mode & 0o077:
-                os.chmod(e.path, FILE_MODE)
+                try:
+                    os.chmod(e.name, FILE_MODE, dir_fd=folder, follow_symlinks=False)
+                except NotImplementedError:  # no lchmod: it was a regular file just now
+                    os.chmod(e.name, FILE_MODE, dir_fd=folder)
 
 
 @dataclass(frozen=True)
@@ -632,21 +673,28 @@ def iter_refs(root: Path | None = None, client: str | None = None) -> Iterator[S
 
 
 def delete_session(path: Path) -> None:
-    """Remove a session file (a discarded draft), durably: the folder entry is synced."""
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        raise NotFoundError(f"{path}: no such file (already deleted?)") from None
-    except OSError as exc:
-        denied = exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
-        reason = "permission denied (read-only or not yours)" if denied \
-            else exc.strerror or str(exc)
-        raise StorageError(f"cannot delete {path}: {reason}") from None
-    fsync_dir(path.parent)
+    """Remove a session file (a discarded draft), durably: the folder entry is synced.
+
+    `path` is <data folder>/sessions/<client>/<file>: the file is deleted by its name in a
+    handle of its client folder, opened link by link (`client_folder`)."""
+    root = path.parent.parent.parent
+    with client_folder(root, path.parent.name, verb="deletes") as (_, _, folder):
+        try:
+            if not stat.S_ISREG(os.stat(path.name, dir_fd=folder,
+                                        follow_symlinks=False).st_mode):
+                raise StorageError(f"cannot delete {path}: not a regular file")
+            os.unlink(path.name, dir_fd=folder)
+        except FileNotFoundError:
+            raise NotFoundError(f"{path}: no such file (already deleted?)") from None
+        except OSError as exc:
+            denied = exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+            reason = "permission denied (read-only or not yours)" if denied \
+                else exc.strerror or str(exc)
+            raise StorageError(f"cannot delete {path}: {reason}") from None
+        fsync_folder(folder)
     from . import index_store  # its row goes too: a discarded draft leaves no summary
 
-    # <data folder>/sessions/<client>/<file>
-    index_store.forget(path.parent.parent.parent, [path])
+    index_store.forget(root, [path])
 
 
 def list_refs(root: Path | None = None, client: str | None = None) -> list[SessionRef]:
