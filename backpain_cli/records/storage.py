@@ -24,6 +24,7 @@ from ..errors import (
     InvalidClientError,
     NotFoundError,
     OutputExistsError,
+    OutputTargetError,
     SessionFileError,
     StorageError,
 )
@@ -128,13 +129,12 @@ def write_text(path: Path, text: str, *, force: bool) -> None:
 
 def write_bytes(path: Path, data: bytes, *, force: bool) -> None:
     """`write_text` for a binary export (PDF)."""
-    if not force and os.path.lexists(path):
-        raise OutputExistsError(path)
-    try:
-        write_bytes_atomic(path, data, overwrite=force)
-    except FileExistsError:
-        # Created by someone else between the check above and the final link.
-        raise OutputExistsError(path) from None
+    with _export_folder(path, force=force) as folder:
+        try:
+            write_bytes_atomic(path, data, overwrite=force, folder=folder)
+        except FileExistsError:
+            # Created by someone else between the check and the final link.
+            raise OutputExistsError(path) from None
 
 
 @contextlib.contextmanager
@@ -144,15 +144,70 @@ def streamed_output(path: Path, *, force: bool, newline: str | None = None) -> I
     `write_text` needs the content in memory; a bulk export of many thousands of sessions
     is instead written as it goes, through the same atomic writer as session files.
     """
-    if not force and os.path.lexists(path):
-        raise OutputExistsError(path)
+    with _export_folder(path, force=force) as folder:
+        try:
+            with atomic_fd(path, overwrite=force, folder=folder) as fd, os.fdopen(
+                    fd, "w", encoding="utf-8", newline=newline, closefd=False) as out:
+                yield out
+        except FileExistsError:
+            # Created by someone else since the check.
+            raise OutputExistsError(path) from None
+
+
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+@contextlib.contextmanager
+def _export_folder(path: Path, *, force: bool) -> Iterator[int]:
+    """A handle of the folder an export goes to, once `path` is known to be a place an
+    export may be written: nothing there, or (with `force`) a regular file.
+
+    `--force` replaces only a regular file: never a device (`-o /dev/stdout --force`
+    replaced /dev/stdout for root), a FIFO, a socket, a link or a folder, and nothing in
+    the sessions folder (a session's own .toml was replaced by its handout)."""
+    if path.name in ("", ".", ".."):
+        raise OutputTargetError(f"{path}: a folder; -o takes a file name")
+    _refuse_sessions_tree(path)
     try:
-        with atomic_fd(path, overwrite=force) as fd, os.fdopen(
-                fd, "w", encoding="utf-8", newline=newline, closefd=False) as out:
-            yield out
-    except FileExistsError:
-        # Created by someone else since the check above.
-        raise OutputExistsError(path) from None
+        folder = open_folder(path.parent)
+    except OSError as exc:
+        raise StorageError(describe(exc, path)) from None
+    try:
+        try:
+            info: os.stat_result | None = os.stat(path.name, dir_fd=folder,
+                                                  follow_symlinks=False)
+        except FileNotFoundError:
+            info = None
+        except OSError as exc:
+            raise StorageError(describe(exc, path)) from None
+        if info is not None:
+            kind = next((k for test, k in _KINDS if test(info.st_mode)), None)
+            if kind is not None:
+                hint = ("; for standard output use -o -"
+                        if kind in ("a symbolic link", "a device") else "")
+                raise OutputTargetError(f"{path}: {kind}, not a regular file; -o replaces "
+                                        f"only regular files (with --force){hint}")
+            if not force:
+                raise OutputExistsError(path)
+        yield folder
+    finally:
+        os.close(folder)
+
+
+def _refuse_sessions_tree(path: Path) -> None:
+    """Exports never go into the sessions folder: only session files are written there."""
+    from ..errors import BackpainError
+
+    try:
+        sessions = os.path.realpath(sessions_dir())
+    except BackpainError:
+        return  # no data folder can be told (settings that cannot be read): none to guard
+    target = os.path.realpath(path.parent)
+    if os.path.commonpath([sessions, target]) == sessions:
+        raise OutputTargetError(f"{path}: inside the sessions folder {sessions}, which holds "
+                                "only session files; write the export somewhere else")
 
 
 def session_path(session: Session, root: Path | None = None) -> Path:
@@ -290,7 +345,14 @@ def _home_hint() -> str:
 
 
 def _check_data_folder(base: Path) -> None:
-    """A data folder that exists must be a folder (a link to one is the practitioner's)."""
+    """A data folder that exists must be a folder (a link to one is the practitioner's),
+    and none is in a system folder (/proc, /sys, /dev)."""
+    from .settings import system_folder
+
+    top = system_folder(base)
+    if top is not None:
+        raise StorageError(f"{base}: in {top}, a system folder, which cannot be the data "
+                           f"folder{_home_hint() or '; check data_dir in the settings'}")
     try:
         info = os.stat(base)
     except FileNotFoundError:
