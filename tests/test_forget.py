@@ -287,6 +287,39 @@ def test_a_client_folder_already_a_link_when_the_erasure_begins_is_refused(
     assert len(os.listdir(home / "sessions" / f"{CLIENT}.moved")) == 4
 
 
+@pytest.mark.slow
+def test_a_folder_swapped_while_the_real_command_erases(home: Path, tmp_path: Path) -> None:
+    """The attack as it was run: 3,000 session files, and the client folder swapped for a
+    link to a folder of same-named files once the command has begun deleting (before, 2,900
+    of 3,001 of those were deleted, 3 of 3 runs)."""
+    import subprocess
+
+    folder = client_folder(home)
+    template = (folder / f"{LATEST}.toml").read_text(encoding="utf-8")
+    names = [f"20270101T{n // 60:04d}{n % 60:02d}Z-{n:06x}.toml" for n in range(3000)]
+    for name in names:
+        (folder / name).write_text(template.replace(LATEST, name[:-5]), encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for name in names:
+        (outside / name).write_text("someone else's file", encoding="utf-8")
+    child = subprocess.Popen([str(BACKPAIN), "forget", CLIENT, "--yes"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Begun: the first files are gone.
+        while child.poll() is None and len(os.listdir(folder)) > len(names):
+            pass
+        moved = _swap_for_link(folder, outside)
+        child.wait(timeout=300)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert sorted(os.listdir(outside)) == sorted(names)
+    # Erased in the folder that was opened, wherever it went.
+    assert os.listdir(moved) == []
+
+
 def _ctrl_c_after(monkeypatch: pytest.MonkeyPatch, files: int) -> None:
     """A real SIGINT to this process once `files` files are deleted (CliRunner runs the
     command in this thread, so the command's own handler gets it)."""
