@@ -27,6 +27,18 @@ DIR_MODE = 0o700
 TMP_RE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 
 
+# The kernel's and the devices' folders: never a place for health data, though /proc and
+# /sys are folders and /dev holds some (issue 17 item 13).
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+
+
+def system_folder(path: Path) -> str | None:
+    """The system folder `path` is in (or is), once links are resolved, or None."""
+    real = os.path.realpath(path)
+    return next((top for top in SYSTEM_FOLDERS
+                 if real == top or real.startswith(top + os.sep)), None)
+
+
 def ensure_dir(path: Path, root: Path) -> None:
     """Create `path` and any missing parents up to and including `root`, each 0700."""
     # Above the data folder the folders are the user's, not ours (a fresh account may not

@@ -119,18 +119,6 @@ def value_problem(key: str, value: object) -> str | None:
     return None
 
 
-# The kernel's and the devices' folders: never a place for health data, though /proc and
-# /sys are folders and /dev holds some (issue 17 item 13).
-SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
-
-
-def system_folder(path: Path) -> str | None:
-    """The system folder `path` is in (or is), once links are resolved, or None."""
-    real = os.path.realpath(path)
-    return next((top for top in SYSTEM_FOLDERS
-                 if real == top or real.startswith(top + os.sep)), None)
-
-
 def data_folder_problem(path: Path) -> str | None:
     """Why `path` cannot be the data folder, as far as can be told before it is used: in a
     system folder, or something other than a folder at it or in the way of it (the nearest
@@ -139,6 +127,8 @@ def data_folder_problem(path: Path) -> str | None:
     For `config set data_dir` and at use (storage); not when the settings file is read,
     so that a wrong data_dir can still be changed with `config set` or `config unset`."""
     import stat
+
+    from .atomic import system_folder
 
     top = system_folder(path)
     if top is not None:

@@ -39,6 +39,7 @@ from .atomic import (
     fsync_folder,
     open_folder,
     open_subfolder,
+    system_folder,
     write_bytes_atomic,
 )
 from .session import (
@@ -347,8 +348,6 @@ def _home_hint() -> str:
 def _check_data_folder(base: Path) -> None:
     """A data folder that exists must be a folder (a link to one is the practitioner's),
     and none is in a system folder (/proc, /sys, /dev)."""
-    from .settings import system_folder
-
     top = system_folder(base)
     if top is not None:
         raise StorageError(f"{base}: in {top}, a system folder, which cannot be the data "
