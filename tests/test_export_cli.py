@@ -341,6 +341,7 @@ def test_output_dash_is_standard_output(home: Path, out_dir: Path,
     assert files_in(out_dir) == []
     named = run(*args, "-o", "./-")
     assert (named.exit_code, named.stdout) == (0, ""), named.output
+    assert named.stderr.startswith("Wrote ") and named.stderr.endswith(" ./-\n")
     assert (out_dir / "-").read_bytes() == plain.stdout_bytes
 
 

@@ -78,6 +78,11 @@ PDF_TO_TERMINAL = ("--format pdf to a terminal: a PDF is binary; add -o FILE, or
                    "standard output (> plan.pdf)")
 
 
+def _shown(output: Path) -> str:
+    """The file written, as it is named: a file named "-" is ./- (- is standard output)."""
+    return "./-" if str(output) == "-" else str(output)
+
+
 def _output_path(text: str) -> Path | None:
     """`-o`'s value: `-` is standard output, as for every Unix tool (None, as without -o);
     a file named "-" is `./-`. Parsed from the text, as a Path would lose the difference."""
@@ -111,7 +116,7 @@ def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
         write_bytes(output, text, force=force)
     else:
         write_text(output, text, force=force)
-    _info(f"Wrote {output}")
+    _info(f"Wrote {_shown(output)}")
 
 
 def _registry() -> Registry:
@@ -272,7 +277,7 @@ def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> 
         _write_bulk(out, fmt, _tracked(found.rows, found.total, show), result)
     if output is not None:
         noun = "session" if result.written == 1 else "sessions"
-        _info(f"Wrote {result.written} {noun} to {output}")
+        _info(f"Wrote {result.written} {noun} to {_shown(output)}")
     else:
         sys.stdout.flush()
     if result.skipped:
