@@ -356,6 +356,24 @@ def test_ctrl_c_part_way_says_what_was_erased_and_what_was_not(
     assert not folder.exists()
 
 
+def test_ctrl_c_part_way_through_many_names_ten_and_counts_the_rest(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = client_folder(home)
+    template = (folder / f"{LATEST}.toml").read_text(encoding="utf-8")
+    extra = [f"20270101T0000{n:02d}Z-{n:06x}" for n in range(12)]
+    for sid in extra:
+        (folder / f"{sid}.toml").write_text(template.replace(LATEST, sid), encoding="utf-8")
+    _ctrl_c_after(monkeypatch, 1)
+    result = run(CLIENT, "--yes")
+    assert result.exit_code == 130, result.output
+    waiting = [SECOND, DRAFT, LATEST, *extra]
+    assert result.stderr.splitlines()[-1] == (
+        f"backpain: interrupted: erased 1 of 16 sessions of client {CLIENT}; their rows in "
+        f"the summary index are removed; not erased: 15 ({', '.join(waiting[:10])} and 5 "
+        f"more), still in {folder}; run `backpain forget {CLIENT}` again to erase them")
+    assert len(os.listdir(folder)) == 15
+
+
 def test_ctrl_c_before_the_first_file_erases_nothing(
         home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_plan = erasure.plan_session
@@ -369,9 +387,9 @@ def test_ctrl_c_before_the_first_file_erases_nothing(
     monkeypatch.setattr(erasure, "plan_session", plan_then_interrupt)
     result = run(LATEST, "--yes")
     assert (result.exit_code, result.stderr) == (130, (
-        f"backpain: interrupted: erased 0 of 1 session of session {LATEST} of client "
-        f"{CLIENT}; not erased: 1 ({LATEST}), still in {client_folder(home)}; run "
-        f"`backpain forget {LATEST}` again to erase it\n")), result.output
+        f"backpain: interrupted: session {LATEST} of client {CLIENT} was not erased; it is "
+        f"still in {client_folder(home)}; run `backpain forget {LATEST}` again to erase "
+        "it\n")), result.output
     assert len(list_refs(home, CLIENT)) == 4
 
 

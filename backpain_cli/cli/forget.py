@@ -154,22 +154,25 @@ _NAMED = 10
 
 
 def _stopped(plan: Erasure, erased: Erased) -> None:
-    """Ctrl-C part way: what was erased (each named above), and what was not."""
+    """Ctrl-C part way: what was erased (each file named above), and what was not."""
     from ..errors import Interrupted
     from ..safe_text import visible
 
-    done, total = len(erased.session_ids), len(plan.session_ids)
-    left = [sid for sid in plan.session_ids if sid not in set(erased.session_ids)]
+    erased_ids = set(erased.session_ids)
+    left = [sid for sid in plan.session_ids if sid not in erased_ids]
+    folders = ", ".join(visible(str(f)) for f in plan.folders)
+    again = f"run `backpain forget {plan.session or plan.client}` again to erase"
+    if plan.session is not None:
+        # Its file is the last one deleted: stopped, it is still there.
+        raise Interrupted(f"interrupted: session {plan.session} of client {plan.client} was "
+                          f"not erased; it is still in {folders}; {again} it")
+    done, total = len(erased_ids), len(plan.session_ids)
     named = ", ".join(left[:_NAMED]) + (f" and {len(left) - _NAMED} more"
                                         if len(left) > _NAMED else "")
-    whom = f"client {plan.client}" if plan.session is None else (
-        f"session {plan.session} of client {plan.client}")
-    rows = ("; their rows in the summary index are removed" if done else "")
-    folders = ", ".join(visible(str(f)) for f in plan.folders)
+    rows = "; their rows in the summary index are removed" if done else ""
     message = (f"interrupted: erased {done} of {total} session{'s' if total != 1 else ''} "
-               f"of {whom}{rows}")
+               f"of client {plan.client}{rows}")
     if left:
-        message += (f"; not erased: {len(left)} ({named}), still in {folders}; run "
-                    f"`backpain forget {plan.session or plan.client}` again to erase "
+        message += (f"; not erased: {len(left)} ({named}), still in {folders}; {again} "
                     f"{'them' if len(left) != 1 else 'it'}")
     raise Interrupted(message)
