@@ -274,6 +274,25 @@ def test_a_draft_is_never_deleted_through_a_linked_client_folder(backpain_home: 
     assert (outside / path.name).exists()
 
 
+def test_a_folder_that_cannot_be_made_private_is_one_line(
+        backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loose folder that is not ours to chmod (a shared folder): one StorageError line,
+    not an OSError taken for a failing standard output."""
+    (backpain_home / "sessions" / "JD-042").mkdir(parents=True, mode=0o755)
+    real_fchmod = os.fchmod
+
+    def folders_refused(fd: int, mode: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+        real_fchmod(fd, mode)
+
+    monkeypatch.setattr(os, "fchmod", folders_refused)
+    with pytest.raises(StorageError) as info:
+        save_session(make_session(), new=True)
+    assert str(info.value) == (f"cannot write {backpain_home / 'sessions' / 'JD-042'}: "
+                               "permission denied (read-only or not yours)")
+
+
 def test_a_taken_id_gets_a_fresh_one_instead_of_overwriting() -> None:
     first, first_path = save_session(make_session(), new=True)
     second, second_path = save_session(make_session(status="draft", plan=None), new=True)

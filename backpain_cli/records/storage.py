@@ -239,7 +239,10 @@ def save_session(session: Session, *, root: Path | None = None, new: bool) -> tu
     with client_folder(base, client, verb="writes", create=True) as handles:
         folder_fd = handles[-1]
         folder = sessions_dir(base) / client
-        _tighten(handles)
+        try:
+            _tighten(handles)
+        except OSError as exc:
+            raise StorageError(describe(exc, folder)) from None
         _tidy(folder_fd)
         for _ in range(20):
             path = folder / f"{session.id}.toml"
