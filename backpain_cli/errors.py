@@ -113,6 +113,11 @@ class OutputExistsError(BackpainError):
         super().__init__(f"{path} already exists; add --force to replace it")
 
 
+class OutputTargetError(BackpainError):
+    """`-o PATH` names what an export never replaces (a device, a link, a folder...) or a
+    place inside the sessions folder."""
+
+
 class SkippedSessionsError(BackpainError):
     """Raised after an export finished without some unreadable session files (exit 1).
 

@@ -103,9 +103,42 @@ def loads_toml(text: str) -> dict[str, Any]:
     import tomllib  # here: a listing answered from the summary index parses no TOML
 
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except RecursionError:
         raise tomllib.TOMLDecodeError("arrays or tables nested too deeply") from None
+    except tomllib.TOMLDecodeError:
+        raise
+    except ValueError:
+        # int() refuses a decimal of more digits than sys.get_int_max_str_digits() (a
+        # guard against quadratic conversions); tomllib lets its ValueError through.
+        import sys
+
+        raise tomllib.TOMLDecodeError(
+            f"an integer of more than {sys.get_int_max_str_digits()} digits") from None
+    _check_date_times(data)
+    return data
+
+
+def _check_date_times(data: dict[str, Any]) -> None:
+    """A date-time with an offset that has no UTC equivalent within years 1 to 9999
+    (`9999-12-31T23:59:59-01:00`) is refused here: every later use of it (sorting, showing
+    it in UTC) would raise OverflowError."""
+    import datetime as dt
+    import tomllib
+
+    todo: list[Any] = [data]
+    while todo:  # not recursive: the nesting may be as deep as tomllib allows
+        value = todo.pop()
+        if isinstance(value, dict):
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
+        elif isinstance(value, dt.datetime) and value.tzinfo is not None:
+            try:
+                value.astimezone(dt.UTC)
+            except OverflowError:
+                raise tomllib.TOMLDecodeError(
+                    f"the date-time {value.isoformat()} is out of range in UTC") from None
 
 
 def packaged(folder: Path, package: str) -> Path | Traversable:

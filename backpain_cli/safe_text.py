@@ -31,6 +31,11 @@ CONTROL_CHARACTERS = frozenset(
     [*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0), *BIDI_CONTROLS])
 _PLACEHOLDERS = {code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
                  for code in CONTROL_CHARACTERS}
+# A file name that is not UTF-8 (`notes\xff.txt`) reaches Python with each byte that does
+# not decode as a lone surrogate, U+DC80 to U+DCFF (PEP 383): no UTF-8 output, JSON or
+# SQLite text can hold one. It is shown as the byte it stands for.
+_UNDECODED = {0xDC00 + byte: f"\\x{byte:02x}" for byte in range(0x80, 0x100)}
+_PLACEHOLDERS.update(_UNDECODED)
 
 
 # json escapes the C0 range itself; the rest of CONTROL_CHARACTERS it leaves raw. A search
@@ -67,6 +72,18 @@ def visible(text: str) -> str:
         return text
     shown = text.translate(_PLACEHOLDERS)
     return text if shown == text else shown
+
+
+def valid_text(text: str) -> str:
+    """`text` (a path or name from the file system) that UTF-8 can encode: each byte that
+    was not UTF-8 shown as a visible `\\xNN` (any other lone surrogate as `\\udNNN`);
+    every other character is kept as it is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.translate(_UNDECODED)
+        return shown.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def control_character(text: str) -> str | None:

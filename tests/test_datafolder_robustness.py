@@ -11,6 +11,7 @@ subprocess with a timeout, so a regression fails the test instead of hanging the
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -25,6 +26,7 @@ import tomli_w
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
+from backpain_cli.records import storage
 from backpain_cli.records.storage import new_session_id, sessions_dir
 
 CLIENT = "JD-042"
@@ -34,6 +36,13 @@ SKIPPED_ONE = ("backpain: error: 1 session file could not be read and was skippe
 DEEP_ARRAY = b"x = " + b"[" * 500 + b"]" * 500 + b"\n"
 DEEP_TABLE = b"x = " + b"{a = " * 500 + b"1" + b"}" * 500 + b"\n"
 DEEP_REASON = "arrays or tables nested too deeply"
+# One more digit than int() converts from text by default (issue 17 item 10): tomllib raised
+# a bare ValueError for it.
+LONG_INT = b"1" * 4301
+LONG_INT_REASON = "an integer of more than 4300 digits"
+# Date-times with no UTC equivalent inside years 1 to 9999 (an OverflowError when converted).
+LATE = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.timezone(-dt.timedelta(hours=1)))
+EARLY = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 TIMEOUT = 60
 
 
@@ -167,6 +176,7 @@ COMMANDS: list[tuple[list[str], Callable[[Path, str], tuple[int, str]]]] = [
     (["export", "--all", "--format", "csv"], _skipped),
     (["export", "--all", "--format", "json"], _skipped),
     (["export", "--client", CLIENT, "--format", "csv"], _skipped),
+    (["review", "--due", "--on", "2099-01-01"], _warned),
 ]
 BAD_FILES: list[tuple[str, bytes | Callable[[dict[str, Any]], None], str]] = [
     ("no triage", drop("triage"), "missing field 'triage'"),
@@ -176,6 +186,12 @@ BAD_FILES: list[tuple[str, bytes | Callable[[dict[str, Any]], None], str]] = [
     ("deeply nested array", DEEP_ARRAY, f"not valid TOML ({DEEP_REASON})"),
     ("deeply nested table", DEEP_TABLE, f"not valid TOML ({DEEP_REASON})"),
     ("over 1 MB", b"# padding\n" * 100_001, "too large (over 1 MB)"),
+    ("an integer of 4,301 digits", b"schema = 2\nsize = " + LONG_INT + b"\n",
+     f"not valid TOML ({LONG_INT_REASON})"),
+    ("created 9999-12-31T23:59:59-01:00", put("created", LATE),
+     "not valid TOML (the date-time 9999-12-31T23:59:59-01:00 is out of range in UTC)"),
+    ("created 0001-01-01T00:00:00+01:00", put("created", EARLY),
+     "not valid TOML (the date-time 0001-01-01T00:00:00+01:00 is out of range in UTC)"),
 ]
 
 
@@ -193,6 +209,26 @@ def test_every_command_reports_an_unreadable_file_alike(
         # One unreadable file among readable ones: the good session is still there.
         assert good.stem in result.stdout or "Back-care plan" in result.stdout, result.output
     assert bad.read_bytes() == content if isinstance(content, bytes) else True
+
+
+@pytest.mark.parametrize(("edit", "reason"), [
+    (put("created", dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)),
+     "field 'created' is not in the years 1900 to 9998"),
+    (put("created", dt.datetime(1899, 12, 31, 23, tzinfo=dt.UTC)),
+     "field 'created' is not in the years 1900 to 9998"),
+    (put("reassess_weeks", 53), "field 'reassess_weeks' is over 52 weeks"),
+    (put("reassess_weeks", 2**62), "field 'reassess_weeks' is over 52 weeks"),
+], ids=["created in 9999", "created in 1899", "53 weeks", "2**62 weeks"])
+def test_a_next_check_past_the_year_9999_is_an_unreadable_file(
+        good: Path, edit: Callable[[dict[str, Any]], None], reason: str) -> None:
+    """A date the next check or the local calendar cannot hold (an OverflowError in --due
+    and the handout, issue 17 item 10) makes the file unreadable, with its reason."""
+    bad = plant(good, edit)
+    for args, expect in ((["review", "--due", "--on", "2099-01-01"], _warned),
+                         (["export", CLIENT, "--format", "md"], _skipped),
+                         (["export", bad.stem, "--format", "html"], _refused)):
+        result = run(*args)
+        assert (result.exit_code, result.stderr) == expect(bad, reason), result.output
 
 
 def test_a_draft_needs_no_plan(good: Path) -> None:
@@ -234,6 +270,49 @@ def test_a_deeply_nested_answers_file_is_one_clear_error(tmp_path: Path, deep: b
     result = run("assess", "--answers", answers, "--no-input", "--client", CLIENT)
     assert (result.exit_code, result.stdout) == (1, ""), result.output
     assert result.stderr == f"backpain: error: {answers}: not valid TOML: {DEEP_REASON}\n"
+
+
+# What the one reader makes of a value tomllib parses but Python cannot use (item 10).
+OUT_OF_RANGE = [
+    (b"size = " + LONG_INT, LONG_INT_REASON),
+    (b"when = 9999-12-31T23:59:59-01:00",
+     "the date-time 9999-12-31T23:59:59-01:00 is out of range in UTC"),
+    (b"when = 0001-01-01T00:00:00+01:00",
+     "the date-time 0001-01-01T00:00:00+01:00 is out of range in UTC"),
+]
+OUT_OF_RANGE_IDS = ["long integer", "late date-time", "early date-time"]
+
+
+@pytest.mark.parametrize(("line", "reason"), OUT_OF_RANGE, ids=OUT_OF_RANGE_IDS)
+def test_a_value_out_of_range_in_an_answers_file_is_one_clear_error(
+        tmp_path: Path, line: bytes, reason: str) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_bytes(b"age = 40\n" + line + b"\n")
+    result = run("assess", "--answers", answers, "--no-input", "--client", CLIENT)
+    assert (result.exit_code, result.stdout) == (1, ""), result.output
+    assert result.stderr == f"backpain: error: {answers}: not valid TOML: {reason}\n"
+
+
+@pytest.mark.parametrize(("line", "reason"), OUT_OF_RANGE, ids=OUT_OF_RANGE_IDS)
+def test_a_value_out_of_range_in_the_settings_is_one_clear_error(
+        backpain_config: Path, line: bytes, reason: str) -> None:
+    backpain_config.parent.mkdir(parents=True)
+    backpain_config.write_bytes(b'practice_name = "Physio"\n' + line + b"\n")
+    result = run("config", "show")
+    assert (result.exit_code, result.stdout) == (1, ""), result.output
+    assert result.stderr == f"backpain: error: {backpain_config}: not valid TOML ({reason})\n"
+
+
+@pytest.mark.parametrize(("line", "reason"), OUT_OF_RANGE, ids=OUT_OF_RANGE_IDS)
+def test_a_value_out_of_range_in_a_questionnaire_is_one_problem(
+        backpain_home: Path, line: bytes, reason: str) -> None:
+    user = backpain_home / "questionnaires"
+    user.mkdir(parents=True)
+    (user / "mine.toml").write_bytes(line + b"\n")
+    result = run("questionnaires", "check")
+    assert (result.exit_code, result.stdout) == (1, ""), result.output
+    assert result.stderr == (f"backpain: error: invalid questionnaire (1):\n"
+                             f"  - {user / 'mine.toml'}: not valid TOML: {reason}\n")
 
 
 @pytest.mark.parametrize("args", [
@@ -440,7 +519,19 @@ ODD_ENTRIES: list[tuple[str, Callable[[Path, str], Path], str, str, bool]] = [
     ("a file directly in sessions/", _outside, "loose.toml", NOT_IN_A_CLIENT_FOLDER, False),
     ("a folder that is no client reference", _outside, "J D", NOT_A_CLIENT_NAME, False),
     ("a folder starting with -", _outside, "-JD", NOT_A_CLIENT_NAME, False),
+    # Names that are not UTF-8 (issue 17 item 10): a traceback in every listing before, a
+    # lone surrogate on its way to SQLite. Shown with the byte as \xNN.
+    ("a file name not UTF-8", _copy, os.fsdecode(b"notes\xff.txt"), NOT_A_SESSION_NAME,
+     True),
+    ("a folder name not UTF-8", _outside, os.fsdecode(b"JD\xfe"), NOT_A_CLIENT_NAME, False),
+    ("a folder not UTF-8 in a client folder", _subfolder, os.fsdecode(b"old\xe9"),
+     A_FOLDER_IN_A_CLIENT, True),
 ]
+
+
+def _shown(path: Path) -> Path:
+    """A path as backpain shows it: each byte that is not UTF-8 as \\xNN."""
+    return Path(os.fsencode(path).decode("utf-8", "backslashreplace"))
 
 
 @pytest.mark.parametrize(("make", "name", "reason", "in_client"),
@@ -449,7 +540,7 @@ ODD_ENTRIES: list[tuple[str, Callable[[Path, str], Path], str, str, bool]] = [
 def test_an_entry_that_is_not_a_session_file_is_reported_not_skipped_in_silence(
         good: Path, make: Callable[[Path, str], Path], name: str, reason: str,
         in_client: bool) -> None:
-    odd = make(good, name)
+    odd = _shown(make(good, name))
     listing = run("review")
     assert (listing.exit_code, listing.stderr) == _warned(odd, reason), listing.output
     assert good.stem in listing.stdout
@@ -504,6 +595,39 @@ def test_a_save_removes_temp_files_over_an_hour_old_in_its_folder_only(
     assert (stale.exists(), fresh.exists(), elsewhere.exists()) == (False, True, True)
 
 
+def test_a_data_folder_whose_path_is_not_utf8(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, complete_answers: dict[str, Any],
+        write_answers: Callable[..., Path]) -> None:
+    """Every path is then not UTF-8: the listings, the index and forget still work, and
+    show the path with \\xNN (issue 17 item 10; forget and the index failed before)."""
+    home = tmp_path / os.fsdecode(b"data\xff")
+    monkeypatch.setenv("BACKPAIN_HOME", str(home))
+    saved = run("assess", "--answers", write_answers(complete_answers), "--no-input",
+                "--json")
+    assert saved.exit_code == 0, saved.output
+    good = home / "sessions" / CLIENT / f"{json.loads(saved.stdout)['session']}.toml"
+    odd = good.parent / "notes.txt"
+    odd.write_text("the practitioner's", encoding="utf-8")
+    shown = f"{tmp_path}/data\\xff/sessions/{CLIENT}"
+    warning = f"{shown}/notes.txt: {NOT_A_SESSION_NAME}"
+    for args in (["review"], ["review", CLIENT], ["review", "--due", "--on", "2099-01-01"]):
+        result = run(*args)
+        assert (result.exit_code, result.stderr) == (0, f"backpain: warning: {warning}\n"), \
+            (args, result.output)
+        assert good.stem in result.stdout
+    doc = json.loads(run("review", "--json").stdout)
+    assert doc["unreadable"] == [{"path": f"{shown}/notes.txt", "reason": NOT_A_SESSION_NAME}]
+    exported = run("export", "--all", "--format", "csv")
+    assert (exported.exit_code, exported.stderr) == (1, f"backpain: skipped {warning}\n"
+                                                        f"{SKIPPED_ONE}")
+    odd.unlink()
+    erased = run("forget", CLIENT, "--yes")
+    assert erased.exit_code == 0, erased.output
+    assert erased.stderr.startswith(f"Deleted {shown}/{good.name}\nRemoved the folder "
+                                    f"{shown}\n")
+    assert not good.parent.exists()
+
+
 # --------------------------------------------------------------------------- item 7
 
 LINK_REFUSED = ("{path}: {what} is a symbolic link; backpain writes nothing through links "
@@ -531,6 +655,35 @@ def test_nothing_is_written_through_a_link_in_the_data_folder(
     assert tomllib.loads(result.stdout)["answers"] == complete_answers
     assert result.stderr == f"backpain: error: {LINK_REFUSED.format(path=link, what=what)}\n"
     assert list(outside.rglob("*")) == []
+
+
+@pytest.mark.parametrize("swapped", ["client folder", "sessions folder"])
+def test_a_folder_swapped_for_a_link_after_the_checks_gets_no_write(
+        good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        complete_answers: dict[str, Any], write_answers: Callable[..., Path],
+        swapped: str) -> None:
+    """Issue 17 item 9: a swap after the link checks wrote the session outside the data
+    folder (2 of 3 runs). The folders are opened link by link and written in by handle:
+    the swap, made once they are open and before anything is written, changes nothing."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder = good.parent if swapped == "client folder" else good.parent.parent
+    moved = folder.with_name(f"{folder.name}.moved")
+    real_tidy = storage._tidy
+
+    def swap_then_tidy(handle: int) -> None:
+        folder.rename(moved)
+        folder.symlink_to(outside)
+        real_tidy(handle)
+
+    monkeypatch.setattr(storage, "_tidy", swap_then_tidy)
+    result = run("assess", "--answers", write_answers(complete_answers), "--no-input",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    assert list(outside.rglob("*")) == []
+    client = moved if swapped == "client folder" else moved / CLIENT
+    assert sorted(p.name for p in client.iterdir()) == sorted(
+        [good.name, f"{json.loads(result.stdout)['session']}.toml"])
 
 
 @pytest.mark.parametrize("linked", ["client folder", "sessions folder"])

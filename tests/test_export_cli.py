@@ -243,13 +243,106 @@ def test_output_refuses_an_existing_file_without_force(home: Path, out_dir: Path
     assert files_in(out_dir) == ["plan.txt"]
 
 
-def test_output_refuses_a_dangling_symlink(home: Path, out_dir: Path) -> None:
-    link = out_dir / "plan.md"
-    link.symlink_to(out_dir / "elsewhere.md")
-    result = run(LATEST, "--format", "md", "-o", link)
-    assert result.exit_code == 1, result.output
-    assert result.stderr == f"backpain: error: {link} already exists; add --force to replace it\n"
-    assert files_in(out_dir) == ["plan.md"]
+def _link(path: Path) -> None:
+    target = path.with_name("linked.txt")
+    target.write_text("the link's target")
+    path.symlink_to(target)
+
+
+def _dangling(path: Path) -> None:
+    path.symlink_to(path.with_name("elsewhere.md"))
+
+
+def _socket(path: Path) -> None:
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+
+
+def _device(path: Path) -> None:
+    # A node of /dev/null's device in a folder of the test's own: /dev is never touched.
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+
+
+NOT_REGULAR = "not a regular file; -o replaces only regular files (with --force)"
+TO_STDOUT = "; for standard output use -o -"
+# (case, how the thing at -o PATH is made, what the error calls it)
+ODD_TARGETS: list[tuple[str, Any, str]] = [
+    ("a link to a file", _link, f"a symbolic link, {NOT_REGULAR}{TO_STDOUT}"),
+    ("a dangling link", _dangling, f"a symbolic link, {NOT_REGULAR}{TO_STDOUT}"),
+    ("a FIFO", os.mkfifo, f"a FIFO, {NOT_REGULAR}"),
+    ("a socket", _socket, f"a socket, {NOT_REGULAR}"),
+    ("a folder", os.mkdir, f"a folder, {NOT_REGULAR}"),
+    ("a device", _device, f"a device, {NOT_REGULAR}{TO_STDOUT}"),
+]
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["", "--force"])
+@pytest.mark.parametrize(("make", "reason"), [(m, r) for _, m, r in ODD_TARGETS],
+                         ids=[c for c, _, _ in ODD_TARGETS])
+@pytest.mark.parametrize("args", [(LATEST, "--format", "md"), ("--all", "--format", "csv")],
+                         ids=["md", "--all csv"])
+def test_output_replaces_only_a_regular_file(home: Path, out_dir: Path, make: Any,
+                                             reason: str, force: list[str],
+                                             args: tuple[str, ...]) -> None:
+    """`-o /dev/stdout --force` replaced /dev/stdout as root (issue 17 item 13): --force
+    replaces a regular file, and nothing else, whatever is at PATH."""
+    target = out_dir / "plan.md"
+    make(target)
+    before = {p.name: os.lstat(p) for p in out_dir.iterdir()}
+    result = run(*args, "-o", target, *force)
+    assert (result.exit_code, result.stdout) == (1, ""), result.output
+    assert result.stderr == f"backpain: error: {target}: {reason}\n"
+    after = {p.name: os.lstat(p) for p in out_dir.iterdir()}
+    assert {n: (i.st_ino, i.st_mode) for n, i in after.items()} == {
+        n: (i.st_ino, i.st_mode) for n, i in before.items()}
+    if make is _link:
+        assert (out_dir / "linked.txt").read_text() == "the link's target"
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["new file", "--force over a session"])
+def test_output_never_goes_into_the_sessions_folder(home: Path, force: list[str]) -> None:
+    """A session's own .toml was replaced by its handout with --force (item 13)."""
+    folder = home / "sessions" / CLIENT
+    session = folder / f"{LATEST}.toml"
+    target = session if force else folder / "handout.md"
+    before = session.read_bytes()
+    result = run(LATEST, "--format", "md", "-o", target, *force)
+    assert (result.exit_code, result.stdout) == (1, ""), result.output
+    assert result.stderr == (
+        f"backpain: error: {target}: inside the sessions folder {home / 'sessions'}, which "
+        "holds only session files; write the export somewhere else\n")
+    assert session.read_bytes() == before
+    assert not (folder / "handout.md").exists()
+
+
+@pytest.mark.parametrize("args", [
+    (LATEST, "--format", "md"),
+    (CLIENT, "--format", "html"),
+    (LATEST, "--format", "json"),
+    (LATEST, "--format", "fhir"),
+    ("--all", "--format", "csv"),
+    ("--client", CLIENT, "--format", "jsonl"),
+    ("--schema",),
+])
+def test_output_dash_is_standard_output(home: Path, out_dir: Path,
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        args: tuple[str, ...]) -> None:
+    """`-o -` wrote a file named "-" (issue 17 item 14); "./-" still names that file."""
+    monkeypatch.chdir(out_dir)
+    plain = run(*args)
+    dash = run(*args, "-o", "-")
+    assert (dash.exit_code, dash.stderr) == (0, ""), dash.output
+    assert dash.stdout_bytes == plain.stdout_bytes != b""
+    assert files_in(out_dir) == []
+    named = run(*args, "-o", "./-")
+    assert (named.exit_code, named.stdout) == (0, ""), named.output
+    assert named.stderr.startswith("Wrote ") and named.stderr.endswith(" ./-\n")
+    assert (out_dir / "-").read_bytes() == plain.stdout_bytes
 
 
 @pytest.mark.parametrize("args", [(LATEST, "--format", "md"), ("--all", "--format", "csv")])

@@ -37,8 +37,8 @@ EXAMPLES = HERE / "data" / "examples"
 LONG_PLAN = HERE / "golden" / "long-plan.answers.toml"
 CLIENT = "JD-042"
 NO_EXTRA = "backpain: error: PDF export needs WeasyPrint: pip install 'backpain[pdf]'\n"
-NO_OUTPUT = ("backpain: usage error: --format pdf needs -o FILE: a PDF is binary and is not "
-             "written to stdout\n")
+TERMINAL = ("backpain: usage error: --format pdf to a terminal: a PDF is binary; add -o FILE, "
+            "or redirect standard output (> plan.pdf)\n")
 # pdfinfo's "Page size" for A4 (210 x 297 mm) in points.
 A4 = "595.276 x 841.89 pts (A4)"
 
@@ -272,15 +272,52 @@ def test_pdf_is_written_atomically_0600_and_never_over_a_file(
     assert os.listdir(out_dir) == ["plan.pdf"]
 
 
-def test_pdf_without_output_is_a_usage_error(
-        write_answers: WriteAnswers, complete_answers: dict[str, Any]) -> None:
+def export_to_a_terminal(*args: str) -> tuple[int, str, str]:
+    """The real command with its standard output on a terminal (a pty), as a practitioner
+    types it: exit code, what reached the terminal, stderr."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "backpain_cli", "export", *args],
+                              stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                              text=True, timeout=120, check=False)
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal has no writer left
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    return proc.returncode, shown.decode("utf-8", "replace"), proc.stderr
+
+
+@pytest.mark.parametrize("output", [[], ["-o", "-"]], ids=["no -o", "-o -"])
+def test_pdf_to_a_terminal_is_a_usage_error(
+        write_answers: WriteAnswers, complete_answers: dict[str, Any], output: list[str]
+        ) -> None:
     # Refused before anything is read or rendered, with or without WeasyPrint installed.
     session = assess(write_answers(complete_answers))
-    result = run("export", session.id, "--format", "pdf")
-    assert result.exit_code == 2, result.output
-    assert (result.stdout, result.stderr) == ("", NO_OUTPUT)
-    result = run("export", "no-such-session", "--format", "pdf")
-    assert (result.exit_code, result.stderr) == (2, NO_OUTPUT)
+    assert export_to_a_terminal(session.id, "--format", "pdf", *output) == (2, "", TERMINAL)
+    assert export_to_a_terminal("no-such-session", "--format", "pdf", *output) == (
+        2, "", TERMINAL)
+
+
+@pytest.mark.parametrize("output", [[], ["-o", "-"]], ids=["no -o", "-o -"])
+def test_pdf_to_a_standard_output_that_is_not_a_terminal(
+        typical: Session, tmp_path: Path, output: list[str]) -> None:
+    """curl's rule (issue 17 item 14): a PDF goes to a pipe or a file, not to a terminal."""
+    result = run("export", typical.id, "--format", "pdf", *output)
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    pdf = tmp_path / "piped.pdf"
+    pdf.write_bytes(result.stdout_bytes)
+    assert result.stdout_bytes.startswith(b"%PDF-")
+    assert_shows(pdf_text(pdf), typical)
 
 
 def test_a_draft_has_no_pdf(weasyprint: None, out_dir: Path) -> None:

@@ -118,7 +118,7 @@ def _stop_in(spec: str, ready_fd: int) -> None:
         while True:
             time.sleep(60)
 
-    def patched(*args: Any) -> Any:
+    def patched(*args: Any, **kwargs: Any) -> Any:
         calls[0] += 1
         if when == "half":
             fd, data = args
@@ -126,7 +126,7 @@ def _stop_in(spec: str, ready_fd: int) -> None:
             stop()
         if when == "0" or calls[0] == int(when):
             stop()
-        return real(*args)
+        return real(*args, **kwargs)
 
     setattr(os, name, patched)
 

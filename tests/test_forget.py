@@ -9,6 +9,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -20,8 +21,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
-from backpain_cli.records import index, index_store
-from backpain_cli.records.storage import list_refs
+from backpain_cli.records import erasure, index, index_store, storage
+from backpain_cli.records.storage import SessionRef, list_refs
 
 GOLDEN = Path(__file__).parent / "golden" / "sessions"
 CLIENT = "JD-042"
@@ -209,14 +210,15 @@ def test_json_says_what_was_erased(home: Path, tmp_path: Path) -> None:
         "(named above); delete it yourself if it is the client's\n")
     ids = [FIRST, SECOND, DRAFT, LATEST]
     assert json.loads(result.stdout) == {
-        "client": CLIENT, "session": None, "erased": True, "sessions": ids,
+        "client": CLIENT, "session": None, "erased": True, "stopped": False, "sessions": ids,
         "files": [str(client_folder(home) / f"{i}.toml") for i in ids], "folders": [],
         "left": [{"path": str(notes),
                   "reason": "not a session file (backpain did not write it)"}]}
     result = run(OTHER_ID, "--yes", "--json")
     assert (result.exit_code, result.stderr) == (0, "")
     assert json.loads(result.stdout) == {
-        "client": OTHER, "session": OTHER_ID, "erased": True, "sessions": [OTHER_ID],
+        "client": OTHER, "session": OTHER_ID, "erased": True, "stopped": False,
+        "sessions": [OTHER_ID],
         "files": [str(client_folder(home, OTHER) / f"{OTHER_ID}.toml")],
         "folders": [str(client_folder(home, OTHER))], "left": []}
 
@@ -232,6 +234,206 @@ def test_a_note_when_session_ids_also_start_with_the_client(backpain_home: Path)
     assert result.stderr.startswith(
         f"backpain: note: 2026 is a client; for the session use its full id {LATEST}\n")
     assert not folder.exists()
+
+
+# ----------------------------------------------------------------- races (issue 17 item 9)
+
+
+def _swap_for_link(folder: Path, outside: Path) -> Path:
+    """Move `folder` aside (still in the data folder) and put a link to `outside` in its
+    place, as an attacker with write access to the data folder would; the moved folder."""
+    moved = folder.with_name(f"{folder.name}.moved")
+    folder.rename(moved)
+    folder.symlink_to(outside)
+    return moved
+
+
+@pytest.mark.parametrize("swapped", ["client folder", "sessions folder"])
+def test_a_folder_swapped_for_a_link_during_forget_deletes_nothing_outside(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swapped: str) -> None:
+    """Before, the same-named files in the link's target were deleted (2,900 of 3,001 files,
+    3 of 3 runs). The folders are opened link by link and each file deleted by its name in
+    that handle: the swap, made after the first deletion, sends none of them outside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    names = [f"{sid}.toml" for sid in (FIRST, SECOND, DRAFT, LATEST)]
+    if swapped == "client folder":
+        victims, folder = outside, client_folder(home)
+    else:
+        victims, folder = outside / CLIENT, home / "sessions"
+        victims.mkdir()
+    for name in names:
+        (victims / name).write_text("someone else's file", encoding="utf-8")
+    real_delete = erasure._delete
+    moved: list[Path] = []
+
+    def swap_after_the_first(handle: int, path: Path, deleted: list[Path]) -> None:
+        real_delete(handle, path, deleted)
+        if not moved:
+            moved.append(_swap_for_link(folder, outside))
+
+    monkeypatch.setattr(erasure, "_delete", swap_after_the_first)
+    result = run(CLIENT, "--yes")
+    assert sorted(os.listdir(victims)) == names
+    assert all((victims / n).read_text(encoding="utf-8") == "someone else's file"
+               for n in names)
+    assert result.stderr.startswith("".join(f"Deleted {client_folder(home) / n}\n"
+                                            for n in names)), result.output
+    # The client's own files went, from the folder that was opened (now moved aside).
+    if swapped == "client folder":
+        assert os.listdir(moved[0]) == []
+        assert (result.exit_code, result.stderr.splitlines()[4]) == (
+            1, f"backpain: warning: left {client_folder(home)}: {erasure.SWAPPED}"), \
+            result.output
+    else:
+        # The client folder, opened inside the sessions folder, went with its files.
+        assert result.exit_code == 0, result.output
+        assert os.listdir(moved[0]) == [OTHER]
+
+
+def test_a_client_folder_already_a_link_when_the_erasure_begins_is_refused(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Swapped after the plan, before anything is deleted: nothing is deleted anywhere."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / f"{FIRST}.toml").write_text("someone else's file", encoding="utf-8")
+    real_plan = erasure.plan_client
+
+    def plan_then_swap(client: str, root: Path | None = None) -> erasure.Erasure:
+        plan = real_plan(client, root)
+        _swap_for_link(client_folder(home), outside)
+        return plan
+
+    monkeypatch.setattr(erasure, "plan_client", plan_then_swap)
+    result = run(CLIENT, "--yes")
+    assert (result.exit_code, result.stderr) == (1, (
+        f"backpain: error: {client_folder(home)}: a client folder is a symbolic link; "
+        "backpain deletes nothing through links inside the data folder\n"))
+    assert os.listdir(outside) == [f"{FIRST}.toml"]
+    assert len(os.listdir(home / "sessions" / f"{CLIENT}.moved")) == 4
+
+
+@pytest.mark.slow
+def test_a_folder_swapped_while_the_real_command_erases(home: Path, tmp_path: Path) -> None:
+    """The attack as it was run: 3,000 session files, and the client folder swapped for a
+    link to a folder of same-named files once the command has begun deleting (before, 2,900
+    of 3,001 of those were deleted, 3 of 3 runs)."""
+    import subprocess
+
+    folder = client_folder(home)
+    template = (folder / f"{LATEST}.toml").read_text(encoding="utf-8")
+    names = [f"20270101T{n // 60:04d}{n % 60:02d}Z-{n:06x}.toml" for n in range(3000)]
+    for name in names:
+        (folder / name).write_text(template.replace(LATEST, name[:-5]), encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for name in names:
+        (outside / name).write_text("someone else's file", encoding="utf-8")
+    child = subprocess.Popen([str(BACKPAIN), "forget", CLIENT, "--yes"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Begun: the first files are gone.
+        while child.poll() is None and len(os.listdir(folder)) > len(names):
+            pass
+        moved = _swap_for_link(folder, outside)
+        child.wait(timeout=300)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert sorted(os.listdir(outside)) == sorted(names)
+    # Erased in the folder that was opened, wherever it went.
+    assert os.listdir(moved) == []
+
+
+def _ctrl_c_after(monkeypatch: pytest.MonkeyPatch, files: int) -> None:
+    """A real SIGINT to this process once `files` files are deleted (CliRunner runs the
+    command in this thread, so the command's own handler gets it)."""
+    real_delete = erasure._delete
+
+    def delete_then_interrupt(handle: int, path: Path, deleted: list[Path]) -> None:
+        real_delete(handle, path, deleted)
+        if len(deleted) == files:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(erasure, "_delete", delete_then_interrupt)
+
+
+def test_ctrl_c_part_way_says_what_was_erased_and_what_was_not(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before, Ctrl-C part way exited 130 in silence with thousands of sessions erased."""
+    fill_index(home)
+    folder = client_folder(home)
+    real_delete = erasure._delete
+    _ctrl_c_after(monkeypatch, 2)
+    result = run(CLIENT, "--yes")
+    assert result.exit_code == 130, result.output
+    assert result.stderr == (
+        f"Deleted {folder / f'{FIRST}.toml'}\nDeleted {folder / f'{SECOND}.toml'}\n"
+        f"backpain: interrupted: erased 2 of 4 sessions of client {CLIENT}; their rows in "
+        f"the summary index are removed; not erased: 2 ({DRAFT}, {LATEST}), still in "
+        f"{folder}; run `backpain forget {CLIENT}` again to erase them\n")
+    assert sorted(os.listdir(folder)) == [f"{DRAFT}.toml", f"{LATEST}.toml"]
+    assert index_rows(home, CLIENT) == 2
+    monkeypatch.setattr(erasure, "_delete", real_delete)
+    again = run(CLIENT, "--yes")
+    assert again.exit_code == 0, again.output
+    assert f"Erased client {CLIENT}: 2 sessions;" in again.stderr
+    assert not folder.exists()
+
+
+def test_ctrl_c_part_way_through_many_names_ten_and_counts_the_rest(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = client_folder(home)
+    template = (folder / f"{LATEST}.toml").read_text(encoding="utf-8")
+    extra = [f"20270101T0000{n:02d}Z-{n:06x}" for n in range(12)]
+    for sid in extra:
+        (folder / f"{sid}.toml").write_text(template.replace(LATEST, sid), encoding="utf-8")
+    _ctrl_c_after(monkeypatch, 1)
+    result = run(CLIENT, "--yes")
+    assert result.exit_code == 130, result.output
+    waiting = [SECOND, DRAFT, LATEST, *extra]
+    assert result.stderr.splitlines()[-1] == (
+        f"backpain: interrupted: erased 1 of 16 sessions of client {CLIENT}; their rows in "
+        f"the summary index are removed; not erased: 15 ({', '.join(waiting[:10])} and 5 "
+        f"more), still in {folder}; run `backpain forget {CLIENT}` again to erase them")
+    assert len(os.listdir(folder)) == 15
+
+
+def test_ctrl_c_before_the_first_file_erases_nothing(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_plan = erasure.plan_session
+
+    def plan_then_interrupt(ref: SessionRef, root: Path | None = None) -> erasure.Erasure:
+        plan = real_plan(ref, root)
+        # Pressed while the plan is turned into handles: the handler is installed first.
+        monkeypatch.setattr(erasure, "client_folder", _interrupting(storage.client_folder))
+        return plan
+
+    monkeypatch.setattr(erasure, "plan_session", plan_then_interrupt)
+    result = run(LATEST, "--yes")
+    assert (result.exit_code, result.stderr) == (130, (
+        f"backpain: interrupted: session {LATEST} of client {CLIENT} was not erased; it is "
+        f"still in {client_folder(home)}; run `backpain forget {LATEST}` again to erase "
+        "it\n")), result.output
+    assert len(list_refs(home, CLIENT)) == 4
+
+
+def _interrupting(opener: Callable[..., Any]) -> Callable[..., Any]:
+    def opened(*args: Any, **kwargs: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGINT)
+        return opener(*args, **kwargs)
+
+    return opened
+
+
+def test_forget_help_says_what_130_means() -> None:
+    result = CliRunner().invoke(app, ["forget", "--help"], prog_name="backpain",
+                                terminal_width=80)
+    assert " ".join(result.stdout.split()).endswith(
+        "130 interrupted (Ctrl-C): at the confirmation nothing is deleted; while deleting, "
+        "the file being deleted is finished, the rest is left, and what was erased and what "
+        "was not is said")
 
 
 # --------------------------------------------------------------------------- the confirmation

@@ -73,7 +73,9 @@ toml_scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=30),
     st.sampled_from(CHOICE_VALUES),
-    st.datetimes(timezones=st.sampled_from([None, dt.UTC])),
+    # Offsets too: near year 1 or 9999 one has no UTC equivalent (issue 17 item 10).
+    st.datetimes(timezones=st.sampled_from([None, dt.UTC, dt.timezone(-dt.timedelta(hours=1)),
+                                            dt.timezone(dt.timedelta(hours=14))])),
     st.dates(),
     st.times(),
 )
@@ -255,6 +257,7 @@ SESSION_COMMANDS: list[Command] = [
     (["export", FIXTURE_ID, "--format", "json"], {0, 1, 3}),
     (["export", FIXTURE_ID, "--format", "md"], {0, 1, 3}),
     (["export", "--all", "--format", "csv"], {0, 1}),
+    (["review", "--due", "--on", "2099-01-01"], {0, 1}),
 ]
 
 
@@ -326,6 +329,14 @@ SESSION_CMD = {" ".join(args): (args, codes) for args, codes in SESSION_COMMANDS
 @example(doc=_without(FIXTURE_DOC, "triage"),
          command=SESSION_CMD[f"export {FIXTURE_ID} --format json"])
 @example(doc=_without(FIXTURE_DOC, "triage"), command=SESSION_CMD["export --all --format csv"])
+# Dates the next check or UTC cannot hold: an OverflowError in --due and the handout.
+@example(doc={**FIXTURE_DOC, "created": dt.datetime(
+    9999, 12, 31, 23, 59, 59, tzinfo=dt.timezone(-dt.timedelta(hours=1)))},
+         command=SESSION_CMD["review --due --on 2099-01-01"])
+@example(doc={**FIXTURE_DOC, "created": dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)},
+         command=SESSION_CMD[f"export {FIXTURE_ID} --format md"])
+@example(doc={**FIXTURE_DOC, "reassess_weeks": 2**62},
+         command=SESSION_CMD["review --due --on 2099-01-01"])
 def test_session_file_mutated(tmp_path: Path, doc: dict[str, Any], command: Command) -> None:
     check_session_file(tmp_path, dumps(doc), command)
 

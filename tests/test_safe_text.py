@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 import shutil
 import tomllib
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 
 import pytest
 import tomli_w
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
@@ -20,7 +23,7 @@ from backpain_cli.clinical.model import Recommendation
 from backpain_cli.errors import SessionFileError, report
 from backpain_cli.output import csv as csv_export
 from backpain_cli.records.storage import read_session
-from backpain_cli.safe_text import control_character, to_json, visible, visible_in
+from backpain_cli.safe_text import control_character, to_json, valid_text, visible, visible_in
 
 GOLDEN = Path(__file__).parent / "golden"
 CLIENT = "JD-042"
@@ -55,9 +58,26 @@ def raw_controls(text: str) -> list[str]:
     # and so do the invisible marks
     ("JD\u200e-042\u200f", "JD\\u200e-042\\u200f"),
     ("\u061c", "\\u061c"),
+    # a file name that is not UTF-8, as Python decodes it (issue 17 item 10)
+    ("notes\udcff.txt", "notes\\xff.txt"),
 ])
 def test_visible(text: str, shown: str) -> None:
     assert visible(text) == shown
+
+
+@given(st.binary(max_size=40))
+def test_valid_text_shows_each_byte_that_is_not_utf8(name: bytes) -> None:
+    """What a file name that is not UTF-8 becomes: text any UTF-8 output, JSON or SQLite
+    takes, with each byte that does not decode as \\xNN, and nothing else changed."""
+    shown = valid_text(os.fsdecode(name))
+    assert shown == name.decode("utf-8", "backslashreplace")
+    shown.encode("utf-8")
+
+
+def test_valid_text_keeps_text_that_is_valid() -> None:
+    text = "JD-042/été \x1b½"
+    assert valid_text(text) is text
+    assert valid_text("a\ud800b") == "a\\ud800b"  # a lone surrogate of no byte
 
 
 def test_visible_replaces_exactly_the_control_characters() -> None:

@@ -289,6 +289,72 @@ def test_a_broken_file_stops_what_needs_the_data_folder(backpain_config: Path,
         storage.data_dir()
 
 
+def _a_file(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a folder")
+    return path
+
+
+# data_dir values that are no place for a data folder (issue 17 item 13): accepted until
+# something was saved. (case, the value, the reason `config set` gives)
+NO_DATA_FOLDER: list[tuple[str, Any, str]] = [
+    ("/proc", lambda tmp: Path("/proc"),
+     "must not be in /proc, a system folder: choose a folder of your own"),
+    ("in /proc", lambda tmp: Path("/proc/self/backpain"),
+     "must not be in /proc, a system folder: choose a folder of your own"),
+    ("/sys", lambda tmp: Path("/sys"),
+     "must not be in /sys, a system folder: choose a folder of your own"),
+    ("/dev/null", lambda tmp: Path("/dev/null"),
+     "must not be in /dev, a system folder: choose a folder of your own"),
+    ("a plain file", _a_file, "must be a folder: {path} is a file"),
+    ("below a plain file", lambda tmp: _a_file(tmp) / "backpain",
+     "must be a folder: {path.parent} is a file"),
+]
+
+
+@pytest.mark.parametrize(("make", "reason"), [(m, r) for _, m, r in NO_DATA_FOLDER],
+                         ids=[c for c, _, _ in NO_DATA_FOLDER])
+def test_config_set_refuses_a_data_dir_that_cannot_be_a_folder(
+        backpain_config: Path, tmp_path: Path, make: Any, reason: str) -> None:
+    path = make(tmp_path)
+    result = run("config", "set", "data_dir", str(path))
+    assert (result.exit_code, result.stdout) == (2, ""), result.output
+    assert result.stderr == (
+        f"backpain: usage error: data_dir {reason.format(path=path)}\n")
+    assert not backpain_config.exists()
+
+
+def test_config_set_takes_a_data_dir_that_does_not_exist_yet(backpain_config: Path,
+                                                             tmp_path: Path) -> None:
+    result = run("config", "set", "data_dir", str(tmp_path / "new" / "backpain"))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("where", ["/proc", "/dev/null"])
+@pytest.mark.parametrize("save", [False, True], ids=["review", "save"])
+def test_a_system_folder_as_data_folder_is_refused_at_use(
+        backpain_config: Path, monkeypatch: pytest.MonkeyPatch, where: str, save: bool,
+        complete_answers: dict[str, Any], write_answers: Callable[..., Path]) -> None:
+    """A data_dir written by hand (or $BACKPAIN_HOME) in /proc or /dev: one line, exit 1,
+    for a listing as for a save; `config unset` still mends it."""
+    answers = write_answers(complete_answers)
+    monkeypatch.delenv("BACKPAIN_HOME")
+    write_config(backpain_config, f'data_dir = "{where}"\n')
+    result = run(*(["assess", "--answers", answers, "--no-input"] if save else ["review"]))
+    assert result.exit_code == 1, result.output
+    top = where.rsplit("/", 1)[0] or where
+    assert result.stderr.startswith(
+        f"backpain: error: {where}: in {top}, a system folder, which cannot be the data "
+        "folder; check data_dir in the settings")
+    fixed = run("config", "unset", "data_dir")
+    assert fixed.exit_code == 0, fixed.output
+    monkeypatch.setenv("BACKPAIN_HOME", where)
+    result = run("review")
+    assert (result.exit_code, result.stderr) == (1, (
+        f"backpain: error: {where}: in {top}, a system folder, which cannot be the data "
+        "folder; check $BACKPAIN_HOME\n"))
+
+
 # --------------------------------------------------------------------------- the commands
 
 GOLDEN = Path(__file__).parent / "golden" / "sessions"

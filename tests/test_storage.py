@@ -17,7 +17,12 @@ import tomli_w
 
 from backpain_cli import __version__
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
-from backpain_cli.errors import InvalidClientError, SessionFileError, StorageError
+from backpain_cli.errors import (
+    InvalidClientError,
+    NotFoundError,
+    SessionFileError,
+    StorageError,
+)
 from backpain_cli.records import atomic, storage
 from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
 from backpain_cli.records.storage import (
@@ -30,6 +35,7 @@ from backpain_cli.records.storage import (
     save_session,
     validate_client,
 )
+from backpain_cli.records.targets import resolve
 
 CREATED = dt.datetime(2026, 11, 27, 10, 15, 3, tzinfo=dt.UTC)
 
@@ -233,6 +239,60 @@ def test_session_ids_sort_by_time_and_do_not_collide() -> None:
     assert len(same_second) == 10
 
 
+def test_session_ids_take_ascii_digits_only(backpain_home: Path) -> None:
+    """\\d took any script's digits: a fullwidth id was read, completed and exported as a
+    FHIR id no server accepts (issue 17 item 13)."""
+    sid = "20261127T101503Z-abc123"
+    fullwidth = sid[:16].translate({ord(d): 0xFF10 + int(d) for d in "0123456789"}) + sid[16:]
+    assert (is_session_id(sid), is_session_id(fullwidth)) == (True, False)
+    _, path = save_session(make_session(sid=sid, follows=None), new=True)
+    odd = path.with_name(f"{fullwidth}.toml")
+    odd.write_text(tomli_w.dumps(to_toml_dict(make_session(sid=fullwidth))), encoding="utf-8")
+    found = storage.scan()
+    assert [r.id for r in found.refs] == [sid]
+    assert found.skipped == (storage.Unreadable(str(odd), storage.NOT_A_SESSION_NAME),)
+    with pytest.raises(NotFoundError, match="no session or client"):
+        resolve(fullwidth)
+    path.write_text(tomli_w.dumps(to_toml_dict(make_session(sid=sid, follows=fullwidth))),
+                    encoding="utf-8")
+    with pytest.raises(SessionFileError, match="field 'follows' is not a session id"):
+        read_session(path)
+
+
+def test_a_draft_is_never_deleted_through_a_linked_client_folder(backpain_home: Path,
+                                                                 tmp_path: Path) -> None:
+    """`assess --discard` deletes by name in a handle of the client folder, opened without
+    following links (issue 17 item 9): a folder swapped for a link deletes nothing."""
+    _, path = save_session(make_session(status="draft", plan=None), new=True)
+    outside = tmp_path / "outside"
+    path.parent.rename(outside)
+    path.parent.symlink_to(outside)
+    with pytest.raises(StorageError) as info:
+        storage.delete_session(path)
+    assert str(info.value) == (f"{path.parent}: a client folder is a symbolic link; backpain "
+                               "deletes nothing through links inside the data folder")
+    assert (outside / path.name).exists()
+
+
+def test_a_folder_that_cannot_be_made_private_is_one_line(
+        backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loose folder that is not ours to chmod (a shared folder): one StorageError line,
+    not an OSError taken for a failing standard output."""
+    (backpain_home / "sessions" / "JD-042").mkdir(parents=True, mode=0o755)
+    real_fchmod = os.fchmod
+
+    def folders_refused(fd: int, mode: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+        real_fchmod(fd, mode)
+
+    monkeypatch.setattr(os, "fchmod", folders_refused)
+    with pytest.raises(StorageError) as info:
+        save_session(make_session(), new=True)
+    assert str(info.value) == (f"cannot write {backpain_home / 'sessions' / 'JD-042'}: "
+                               "permission denied (read-only or not yours)")
+
+
 def test_a_taken_id_gets_a_fresh_one_instead_of_overwriting() -> None:
     first, first_path = save_session(make_session(), new=True)
     second, second_path = save_session(make_session(status="draft", plan=None), new=True)
@@ -341,7 +401,7 @@ def test_a_file_system_without_hard_links_still_saves_without_overwriting(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
     # FAT/exFAT sticks refuse link(); os.link is the one call replaced, to play that file
     # system, so the fallback path runs for real on this one.
-    def no_links(src: object, dst: object) -> None:
+    def no_links(src: object, dst: object, **dir_fds: object) -> None:
         raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr(os, "link", no_links)

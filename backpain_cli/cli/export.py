@@ -53,9 +53,12 @@ EPILOG = helptext.epilog(
     [helptext.OK,
      (1, "an error, or a session file that could not be read was skipped (each is named "
          "on stderr; everything else is still exported)"),
-     helptext.USAGE, helptext.INTERRUPTED],
+     (2, "wrong usage, printed as one line (backpain: usage error: ...), such as a PDF "
+         "to a terminal"),
+     helptext.INTERRUPTED],
     "Formats: md (plain Markdown plan), html (a self-contained handout to print or send), "
-    "pdf (that handout as an A4 PDF; needs -o FILE and: pip install 'backpain[pdf]'), json "
+    "pdf (that handout as an A4 PDF, to -o FILE or to a standard output that is not a "
+    "terminal; needs: pip install 'backpain[pdf]'), json "
     "(the session document), jsonl (JSON Lines: one document a line; json: with --all or "
     "--client, an alias of jsonl), fhir (FHIR R4 Bundle; --bundle transaction for a FHIR "
     "server), csv (one row per session).",
@@ -63,12 +66,27 @@ EPILOG = helptext.epilog(
     "(ids separated by spaces), nprs_now, nprs_worst_week, startback_total, "
     "startback_psychosocial, startback_risk, odi_percent, odi_band, rmdq_score, "
     "axspa_feature_count. A cell starting with = + - @ gets a leading ' so that a "
-    "spreadsheet shows it as text.")
+    "spreadsheet shows it as text.",
+    "-o - is standard output, as without -o. -o replaces only a regular file, and only "
+    "with --force (never a device, a link or a folder), and never writes into the sessions "
+    "folder.")
 
 
-# A PDF is binary: on a terminal it would be noise, and it has no use in a pipe that a file
-# would not serve as well.
-PDF_NEEDS_OUTPUT = "--format pdf needs -o FILE: a PDF is binary and is not written to stdout"
+# A PDF is binary: on a terminal it would be noise. To a pipe or a file it may go (curl's
+# rule for binary output).
+PDF_TO_TERMINAL = ("--format pdf to a terminal: a PDF is binary; add -o FILE, or redirect "
+                   "standard output (> plan.pdf)")
+
+
+def _shown(output: Path) -> str:
+    """The file written, as it is named: a file named "-" is ./- (- is standard output)."""
+    return "./-" if str(output) == "-" else str(output)
+
+
+def _output_path(text: str) -> Path | None:
+    """`-o`'s value: `-` is standard output, as for every Unix tool (None, as without -o);
+    a file named "-" is `./-`. Parsed from the text, as a Path would lose the difference."""
+    return None if text == "-" else Path(text)
 
 
 def _info(message: str) -> None:
@@ -83,9 +101,13 @@ def _report_unreadable(path: str, reason: str) -> None:
 
 def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
     if output is None:
-        if isinstance(text, bytes):  # _export refuses this before any work is done
-            raise UsageError(PDF_NEEDS_OUTPUT)
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            if sys.stdout.isatty():  # _export refuses this before any work is done
+                raise UsageError(PDF_TO_TERMINAL)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         sys.stdout.flush()
         return
     from ..records.storage import write_bytes, write_text
@@ -94,7 +116,7 @@ def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
         write_bytes(output, text, force=force)
     else:
         write_text(output, text, force=force)
-    _info(f"Wrote {output}")
+    _info(f"Wrote {_shown(output)}")
 
 
 def _registry() -> Registry:
@@ -257,7 +279,7 @@ def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> 
         _write_bulk(out, fmt, _tracked(found.rows, found.total, show), result)
     if output is not None:
         noun = "session" if result.written == 1 else "sessions"
-        _info(f"Wrote {result.written} {noun} to {output}")
+        _info(f"Wrote {result.written} {noun} to {_shown(output)}")
     else:
         sys.stdout.flush()
     if result.skipped:
@@ -274,9 +296,9 @@ def export(
         "--format", "-f", help="Output format.", case_sensitive=False,
         show_default=False)] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="PATH",
-        help="Write to PATH instead of stdout: atomically, readable only by you (0600), and "
-             "never over an existing file unless --force.")] = None,
+        "--output", "-o", metavar="PATH", parser=_output_path,
+        help="Write to PATH instead of stdout (- is stdout): atomically, readable only by "
+             "you (0600), and never over an existing file unless --force.")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Let -o replace an existing file.")] = False,
     all_: Annotated[bool, typer.Option(
@@ -294,8 +316,8 @@ def export(
 ) -> None:
     """Export a session, a client's history or every session.
 
-    SESSION or CLIENT with --format md, html, pdf (with -o FILE), json or fhir; --all or
-    --client REF with --format csv or jsonl.
+    SESSION or CLIENT with --format md, html, pdf, json or fhir; --all or --client REF
+    with --format csv or jsonl.
     """
     # A reader that goes away (`| head`) or a full disk under stdout: cli.main.
     _export(target, fmt, output, force, all_, client, schema, bundle=bundle)
@@ -314,8 +336,8 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
         return
     if fmt is None:
         raise UsageError("--format is required: md, html, pdf, json, jsonl, fhir or csv")
-    if fmt is Format.pdf and output is None:
-        raise UsageError(PDF_NEEDS_OUTPUT)
+    if fmt is Format.pdf and output is None and sys.stdout.isatty():
+        raise UsageError(PDF_TO_TERMINAL)
     if bundle is not None and fmt is not Format.fhir:
         raise UsageError(f"--bundle is only for --format fhir, not {fmt.value}")
     if all_ or client is not None:

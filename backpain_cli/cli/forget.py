@@ -3,7 +3,9 @@ after a typed confirmation (records.erasure does the work)."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,7 +22,10 @@ EPILOG = helptext.epilog(
      (1, "an error: an unknown client or session, no terminal to confirm on (and no "
          "--yes), a file that could not be deleted, or something backpain did not write "
          "left in the client's folder (named above)"),
-     helptext.USAGE, (130, "interrupted (Ctrl-C) at the confirmation: nothing deleted")],
+     helptext.USAGE,
+     (130, "interrupted (Ctrl-C): at the confirmation nothing is deleted; while deleting, "
+           "the file being deleted is finished, the rest is left, and what was erased and "
+           "what was not is said")],
     "A client's sessions (drafts included) and their folder are deleted, and their rows "
     "are removed from the summary index. Anything else in the client's folder (a file "
     "backpain did not write, a folder, a symbolic link) is left and named. Exports written "
@@ -63,10 +68,34 @@ def forget(
         if as_json:
             _print_json(plan, None)
         return
-    erased = erasure.erase(plan)
+    with _ctrl_c_stops() as pressed:
+        erased = erasure.erase(plan, stop=pressed)
     if as_json:
         _print_json(plan, erased)
     _report(plan, erased, quiet=as_json)
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops() -> Iterator[Callable[[], bool]]:
+    """While files are deleted, Ctrl-C stops the erasure between two files instead of
+    ending the process at any point: what was erased and what was not can then be said
+    (a KeyboardInterrupt part way through used to exit 130 in silence). A Ctrl-C that is
+    ignored (nohup, a background job) stays ignored."""
+    import signal
+
+    pressed = [False]
+
+    def handler(signum: int, frame: object) -> None:
+        pressed[0] = True
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        yield lambda: False
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: pressed[0]
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _question(plan: Erasure) -> tuple[str, str]:
@@ -103,6 +132,7 @@ def _print_json(plan: Erasure, erased: Erased | None) -> None:
 
     sys.stdout.write(to_json({
         "client": plan.client, "session": plan.session, "erased": erased is not None,
+        "stopped": erased.stopped if erased else False,
         "sessions": list(erased.session_ids) if erased else [],
         "files": [str(p) for p in erased.files] if erased else [],
         "folders": [str(p) for p in erased.folders] if erased else [],
@@ -125,6 +155,8 @@ def _report(plan: Erasure, erased: Erased, *, quiet: bool = False) -> None:
     for entry in erased.left:
         sys.stderr.write(f"backpain: warning: left {visible(entry.path)}: "
                          f"{visible(entry.reason)}\n")
+    if erased.stopped:
+        _stopped(plan, erased)
     count = len(erased.session_ids)
     sessions = f"{count} session{'s' if count != 1 else ''}"
     whom = (f"session {plan.session} of client {plan.client}" if plan.session is not None
@@ -141,3 +173,32 @@ def _report(plan: Erasure, erased: Erased, *, quiet: bool = False) -> None:
         raise BackpainError(
             f"{visible(holder)} still holds what backpain did not write (named above); "
             "delete it yourself if it is the client's")
+
+
+# Ids named when an erasure is stopped; more are counted.
+_NAMED = 10
+
+
+def _stopped(plan: Erasure, erased: Erased) -> None:
+    """Ctrl-C part way: what was erased (each file named above), and what was not."""
+    from ..errors import Interrupted
+    from ..safe_text import visible
+
+    erased_ids = set(erased.session_ids)
+    left = [sid for sid in plan.session_ids if sid not in erased_ids]
+    folders = ", ".join(visible(str(f)) for f in plan.folders)
+    again = f"run `backpain forget {plan.session or plan.client}` again to erase"
+    if plan.session is not None:
+        # Its file is the last one deleted: stopped, it is still there.
+        raise Interrupted(f"interrupted: session {plan.session} of client {plan.client} was "
+                          f"not erased; it is still in {folders}; {again} it")
+    done, total = len(erased_ids), len(plan.session_ids)
+    named = ", ".join(left[:_NAMED]) + (f" and {len(left) - _NAMED} more"
+                                        if len(left) > _NAMED else "")
+    rows = "; their rows in the summary index are removed" if done else ""
+    message = (f"interrupted: erased {done} of {total} session{'s' if total != 1 else ''} "
+               f"of client {plan.client}{rows}")
+    if left:
+        message += (f"; not erased: {len(left)} ({named}), still in {folders}; {again} "
+                    f"{'them' if len(left) != 1 else 'it'}")
+    raise Interrupted(message)

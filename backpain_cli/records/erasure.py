@@ -18,15 +18,17 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import NotFoundError, StorageError
 from ..files import LINKED
-from .atomic import TMP_RE, fsync_dir  # one rule for what atomic_fd's temp files look like
+from .atomic import TMP_RE, fsync_folder  # one rule for what atomic_fd's temp files look like
 from .storage import (
     SessionRef,
     Unreadable,
+    client_folder,
     data_dir,
     is_session_id,
     sessions_dir,
@@ -35,6 +37,8 @@ from .storage import (
 NOT_OURS = "not a session file (backpain did not write it)"
 A_FOLDER = "a folder"
 NOT_REGULAR = "not a regular file"
+SWAPPED = ("no longer the client's folder: something else was put in its place while it "
+           "was erased (nothing in it was deleted)")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class Erased:
     files: tuple[Path, ...]
     folders: tuple[Path, ...]
     left: tuple[Unreadable, ...]
+    stopped: bool = False  # interrupted: files of the plan that are not in `files` remain
 
     @property
     def session_ids(self) -> tuple[str, ...]:
@@ -161,39 +166,64 @@ def plan_session(ref: SessionRef, root: Path | None = None) -> Erasure:
     return Erasure(base, ref.client, ref.id, tuple(files), (folder,), tuple(left))
 
 
-def erase(plan: Erasure) -> Erased:
+def erase(plan: Erasure, stop: Callable[[], bool] = lambda: False) -> Erased:
     """Delete the files of `plan`, then the client folders left empty; forget their rows in
-    the summary index, also when a deletion fails part way (StorageError)."""
+    the summary index, also when a deletion fails part way (StorageError).
+
+    Every client folder is opened once, link by link below the data folder (never through
+    a link), and each file is deleted by its name in that handle: a folder swapped for a
+    link while this runs cannot redirect a deletion (issue 17 item 9). `stop` is asked
+    before each file (Ctrl-C in cli/forget): when it says so, the rest is left, no folder
+    is removed, and the result says what was erased (`Erased.stopped`).
+    """
     deleted: list[Path] = []
-    try:
-        for path in plan.files:
-            _delete(path, deleted)
-    finally:
-        for folder in plan.folders:
-            fsync_dir(folder)
-        if deleted:
-            _forget_rows(plan.root, deleted)
     removed: list[Path] = []
-    for folder in plan.folders:
+    swapped: list[Unreadable] = []
+    stopped = False
+    with contextlib.ExitStack() as stack:
+        handles = {folder: stack.enter_context(
+            client_folder(plan.root, folder.name, verb="deletes")) for folder in plan.folders}
         try:
-            os.rmdir(folder)
-        except OSError as exc:
-            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
-                continue  # not empty: what is left is named; gone: nothing to do
-            raise StorageError(f"cannot remove the folder {folder}: "
-                               f"{exc.strerror or exc}") from None
-        removed.append(folder)
-    if removed:
-        fsync_dir(removed[0].parent)
-    left = [*plan.left, *_left_now(plan, removed)]
-    return Erased(tuple(deleted), tuple(removed), tuple(dict.fromkeys(left)))
+            for path in plan.files:
+                if stop():
+                    stopped = True
+                    break
+                _delete(handles[path.parent][2], path, deleted)
+        finally:
+            for _, _, folder_fd in handles.values():
+                fsync_folder(folder_fd)
+            if deleted:
+                _forget_rows(plan.root, deleted)
+        if not stopped:
+            for folder, (_, sessions_fd, _) in handles.items():
+                try:
+                    # rmdir never follows a link, and removes only an empty folder.
+                    os.rmdir(folder.name, dir_fd=sessions_fd)
+                except OSError as exc:
+                    if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                        continue  # not empty: what is left is named; gone: nothing to do
+                    if exc.errno == errno.ENOTDIR:
+                        # The folder was swapped for a link (or a file) while it was erased;
+                        # its own files went, the link and what it points to stay.
+                        swapped.append(Unreadable(str(folder), SWAPPED))
+                        continue
+                    raise StorageError(f"cannot remove the folder {folder}: "
+                                       f"{exc.strerror or exc}") from None
+                removed.append(folder)
+                fsync_folder(sessions_fd)
+        # Stopped: the files of the plan not yet deleted are what the caller names.
+        waiting = ({str(p) for p in plan.files} - {str(p) for p in deleted} if stopped
+                   else set())
+        folder_fds = {folder: h[2] for folder, h in handles.items()}
+        left = [*plan.left, *swapped, *_left_now(plan, removed, folder_fds, waiting)]
+    return Erased(tuple(deleted), tuple(removed), tuple(dict.fromkeys(left)), stopped)
 
 
-def _delete(path: Path, deleted: list[Path]) -> None:
-    # Checked again at the moment of deleting: a file replaced by a link since it was
-    # listed must not be followed or removed.
+def _delete(folder: int, path: Path, deleted: list[Path]) -> None:
+    # Checked again at the moment of deleting, in the folder's handle: a file replaced by
+    # a link or a folder since it was listed is left (and named by _left_now).
     try:
-        info = os.lstat(path)
+        info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
     except FileNotFoundError:
         return  # already gone (another window): nothing of it is left
     except OSError as exc:
@@ -201,7 +231,8 @@ def _delete(path: Path, deleted: list[Path]) -> None:
     if not stat.S_ISREG(info.st_mode):
         return  # reported by _left_now
     try:
-        os.unlink(path)
+        # unlink removes the name itself: a link put there meanwhile goes, never its target.
+        os.unlink(path.name, dir_fd=folder)
     except FileNotFoundError:
         return
     except OSError as exc:
@@ -213,20 +244,31 @@ def _delete(path: Path, deleted: list[Path]) -> None:
     deleted.append(path)
 
 
-def _left_now(plan: Erasure, removed: list[Path]) -> list[Unreadable]:
+def _left_now(plan: Erasure, removed: list[Path], handles: dict[Path, int],
+              waiting: set[str]) -> list[Unreadable]:
     """Entries of a whole client's folders that are still there (a file that became a link,
-    one saved meanwhile), besides those the plan already named."""
+    one saved meanwhile), besides those the plan already named and the files of the plan
+    `waiting` (not deleted: the erasure was stopped); looked at through the folders'
+    handles."""
     if plan.session is not None:
-        return [Unreadable(str(p), NOT_REGULAR) for p in plan.files if os.path.lexists(p)]
-    named = {u.path for u in plan.left}
+        out = []
+        for p in plan.files:
+            if str(p) in waiting:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.stat(p.name, dir_fd=handles[p.parent], follow_symlinks=False)
+                out.append(Unreadable(str(p), NOT_REGULAR))
+        return out
+    named = {u.path for u in plan.left} | {Unreadable(p, "").path for p in waiting}
     out = []
     for folder in plan.folders:
         if folder in removed:
             continue
         with contextlib.suppress(OSError):
-            for e in sorted(os.scandir(folder), key=lambda e: e.name):
-                if e.path not in named:
-                    out.append(Unreadable(e.path, _kind(e) or "saved while it was erased"))
+            for e in sorted(os.scandir(handles[folder]), key=lambda e: e.name):
+                path = str(folder / e.name)
+                if Unreadable(path, "").path not in named:
+                    out.append(Unreadable(path, _kind(e) or "saved while it was erased"))
     return out
 
 

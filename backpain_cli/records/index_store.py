@@ -86,12 +86,16 @@ def index_path(root: Path) -> Path:
     and the file records its data folder anyway (meta "root"), so one that two folders
     came to share would be reset, never read as the other's.
     """
-    path = os.fsencode(_resolved(root))
+    path = os.fsencode(str(root.expanduser().resolve()))
     return cache_dir() / f"index-{zlib.crc32(path):08x}{zlib.adler32(path):08x}.sqlite3"
 
 
 def _resolved(root: Path) -> str:
-    return str(root.expanduser().resolve())
+    """The data folder's path as the index records it: text SQLite can hold (a path that is
+    not UTF-8 is shown with \\xNN, as safe_text.valid_text shows it)."""
+    from ..safe_text import valid_text
+
+    return valid_text(str(root.expanduser().resolve()))
 
 
 def _code_stamp() -> str:

@@ -28,6 +28,10 @@ SCHEMA = 2
 STATUSES = ("completed", "draft")
 # Why an interview ended before every question was asked (CLINICAL.md, "Stop at an emergency").
 ENDED_EARLY = ("emergency",)
+# A visit's time and its next check must stay inside the years Python's dates can hold,
+# on any local calendar: outside these a file is unreadable, not an OverflowError later.
+CREATED_YEARS = (1900, 9998)
+MAX_REASSESS_WEEKS = 52
 
 
 @dataclass(frozen=True)
@@ -287,6 +291,8 @@ def _plan(data: Mapping[str, Any]) -> Plan | None:
     if weeks is not None and (not isinstance(weeks, int) or isinstance(weeks, bool)
                               or weeks < 1):
         raise SessionFormatError("field 'reassess_weeks' is not a whole number of weeks")
+    if weeks is not None and weeks > MAX_REASSESS_WEEKS:
+        raise SessionFormatError(f"field 'reassess_weeks' is over {MAX_REASSESS_WEEKS} weeks")
     return Plan(scores, triage, tuple(flags), tuple(recs), tuple(str(w) for w in warnings),
                 weeks)
 
@@ -390,6 +396,10 @@ def from_toml_dict(data: dict[str, Any]) -> Session:
     created = _req(data, "created", dt.datetime)
     if created.tzinfo is None:
         raise SessionFormatError("field 'created' has no time zone")
+    # files.loads_toml has made sure that it has a UTC equivalent.
+    if not CREATED_YEARS[0] <= created.astimezone(dt.UTC).year <= CREATED_YEARS[1]:
+        raise SessionFormatError(f"field 'created' is not in the years {CREATED_YEARS[0]} "
+                                 f"to {CREATED_YEARS[1]}")
     status = _req(data, "status", str)
     if status not in STATUSES:
         raise SessionFormatError(f"unknown status {status!r}")

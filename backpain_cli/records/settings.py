@@ -119,6 +119,37 @@ def value_problem(key: str, value: object) -> str | None:
     return None
 
 
+def data_folder_problem(path: Path) -> str | None:
+    """Why `path` cannot be the data folder, as far as can be told before it is used: in a
+    system folder, or something other than a folder at it or in the way of it (the nearest
+    part of it that exists). None when it is, or can become, a folder of the user's.
+
+    For `config set data_dir` and at use (storage); not when the settings file is read,
+    so that a wrong data_dir can still be changed with `config set` or `config unset`."""
+    import stat
+
+    from .atomic import system_folder
+
+    top = system_folder(path)
+    if top is not None:
+        return f"must not be in {top}, a system folder: choose a folder of your own"
+    part = path
+    while True:
+        try:
+            info = os.stat(part)
+        except (FileNotFoundError, NotADirectoryError):
+            if part.parent == part:
+                return None
+            part = part.parent
+            continue
+        except OSError as exc:
+            return f"cannot be used: {part}: {exc.strerror or exc}"
+        if stat.S_ISDIR(info.st_mode):
+            return None
+        kind = "a file" if stat.S_ISREG(info.st_mode) else "a device, FIFO or socket"
+        return f"must be a folder: {part} is {kind}"
+
+
 def unknown_key(key: str) -> str:
     return f"unknown key {key!r}; the keys are {', '.join(KEYS)}"
 
@@ -211,6 +242,8 @@ def set_value(key: str, value: str, path: Path | None = None) -> Settings:
     if key not in KEYS:
         raise UsageError(unknown_key(key))
     problem = value_problem(key, value)
+    if problem is None and key == "data_dir":
+        problem = data_folder_problem(Path(value).expanduser())
     if problem is not None:
         raise UsageError(f"{key} {problem}")
     settings = load(path)

@@ -24,6 +24,7 @@ from ..errors import (
     InvalidClientError,
     NotFoundError,
     OutputExistsError,
+    OutputTargetError,
     SessionFileError,
     StorageError,
 )
@@ -35,7 +36,10 @@ from .atomic import (
     atomic_fd,
     describe,
     ensure_dir,
-    fsync_dir,
+    fsync_folder,
+    open_folder,
+    open_subfolder,
+    system_folder,
     write_bytes_atomic,
 )
 from .session import (
@@ -55,7 +59,9 @@ if TYPE_CHECKING:
 # Not starting with "-": it would be read as an option on the command line (and a CSV cell
 # starting with it as a formula).
 _CLIENT_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
-_SESSION_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
+# [0-9], not \d: \d takes any script's digits (fullwidth ids were read, completed and
+# exported as FHIR ids no server accepts).
+_SESSION_ID_RE = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}")
 
 
 # Where the data folder in use was chosen (`backpain where`).
@@ -124,13 +130,12 @@ def write_text(path: Path, text: str, *, force: bool) -> None:
 
 def write_bytes(path: Path, data: bytes, *, force: bool) -> None:
     """`write_text` for a binary export (PDF)."""
-    if not force and os.path.lexists(path):
-        raise OutputExistsError(path)
-    try:
-        write_bytes_atomic(path, data, overwrite=force)
-    except FileExistsError:
-        # Created by someone else between the check above and the final link.
-        raise OutputExistsError(path) from None
+    with _export_folder(path, force=force) as folder:
+        try:
+            write_bytes_atomic(path, data, overwrite=force, folder=folder)
+        except FileExistsError:
+            # Created by someone else between the check and the final link.
+            raise OutputExistsError(path) from None
 
 
 @contextlib.contextmanager
@@ -140,15 +145,70 @@ def streamed_output(path: Path, *, force: bool, newline: str | None = None) -> I
     `write_text` needs the content in memory; a bulk export of many thousands of sessions
     is instead written as it goes, through the same atomic writer as session files.
     """
-    if not force and os.path.lexists(path):
-        raise OutputExistsError(path)
+    with _export_folder(path, force=force) as folder:
+        try:
+            with atomic_fd(path, overwrite=force, folder=folder) as fd, os.fdopen(
+                    fd, "w", encoding="utf-8", newline=newline, closefd=False) as out:
+                yield out
+        except FileExistsError:
+            # Created by someone else since the check.
+            raise OutputExistsError(path) from None
+
+
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+@contextlib.contextmanager
+def _export_folder(path: Path, *, force: bool) -> Iterator[int]:
+    """A handle of the folder an export goes to, once `path` is known to be a place an
+    export may be written: nothing there, or (with `force`) a regular file.
+
+    `--force` replaces only a regular file: never a device (`-o /dev/stdout --force`
+    replaced /dev/stdout for root), a FIFO, a socket, a link or a folder, and nothing in
+    the sessions folder (a session's own .toml was replaced by its handout)."""
+    if path.name in ("", ".", ".."):
+        raise OutputTargetError(f"{path}: a folder; -o takes a file name")
+    _refuse_sessions_tree(path)
     try:
-        with atomic_fd(path, overwrite=force) as fd, os.fdopen(
-                fd, "w", encoding="utf-8", newline=newline, closefd=False) as out:
-            yield out
-    except FileExistsError:
-        # Created by someone else since the check above.
-        raise OutputExistsError(path) from None
+        folder = open_folder(path.parent)
+    except OSError as exc:
+        raise StorageError(describe(exc, path)) from None
+    try:
+        try:
+            info: os.stat_result | None = os.stat(path.name, dir_fd=folder,
+                                                  follow_symlinks=False)
+        except FileNotFoundError:
+            info = None
+        except OSError as exc:
+            raise StorageError(describe(exc, path)) from None
+        if info is not None:
+            kind = next((k for test, k in _KINDS if test(info.st_mode)), None)
+            if kind is not None:
+                hint = ("; for standard output use -o -"
+                        if kind in ("a symbolic link", "a device") else "")
+                raise OutputTargetError(f"{path}: {kind}, not a regular file; -o replaces "
+                                        f"only regular files (with --force){hint}")
+            if not force:
+                raise OutputExistsError(path)
+        yield folder
+    finally:
+        os.close(folder)
+
+
+def _refuse_sessions_tree(path: Path) -> None:
+    """Exports never go into the sessions folder: only session files are written there."""
+    from ..errors import BackpainError
+
+    try:
+        sessions = os.path.realpath(sessions_dir())
+    except BackpainError:
+        return  # no data folder can be told (settings that cannot be read): none to guard
+    target = os.path.realpath(path.parent)
+    if os.path.commonpath([sessions, target]) == sessions:
+        raise OutputTargetError(f"{path}: inside the sessions folder {sessions}, which holds "
+                                "only session files; write the export somewhere else")
 
 
 def session_path(session: Session, root: Path | None = None) -> Path:
@@ -168,34 +228,85 @@ def save_session(session: Session, *, root: Path | None = None, new: bool) -> tu
     import tomli_w
 
     base = root or data_dir()
-    sessions = sessions_dir(base)
     _check_data_folder(base)
-    _refuse_link_or_file(sessions, "the sessions folder")
-    client = _existing_client(sessions, validate_client(session.client))
-    folder = sessions / client
-    _refuse_link_or_file(folder, "a client folder")
+    client = _existing_client(sessions_dir(base), validate_client(session.client))
     try:
-        ensure_dir(folder, base)
-        _tighten(base, sessions, folder)
+        ensure_dir(base, base)
     except OSError as exc:
-        raise StorageError(describe(exc, folder)) from None
-    _tidy(folder)
+        raise StorageError(describe(exc, base)) from None
     if client != session.client:
         session = replace(session, client=client)
-    for _ in range(20):
-        path = folder / f"{session.id}.toml"
-        data = tomli_w.dumps(to_toml_dict(session)).encode("utf-8")
+    with client_folder(base, client, verb="writes", create=True) as handles:
+        folder_fd = handles[-1]
+        folder = sessions_dir(base) / client
         try:
-            write_bytes_atomic(path, data, overwrite=not new)
-        except FileExistsError:
-            session = replace(session, id=new_session_id(session.created))
-            continue
-        _index_saved(base, SessionRef(session.id, client, path))
-        return session, path
+            _tighten(handles)
+        except OSError as exc:
+            raise StorageError(describe(exc, folder)) from None
+        _tidy(folder_fd)
+        for _ in range(20):
+            path = folder / f"{session.id}.toml"
+            data = tomli_w.dumps(to_toml_dict(session)).encode("utf-8")
+            try:
+                write_bytes_atomic(path, data, overwrite=not new, folder=folder_fd)
+            except FileExistsError:
+                session = replace(session, id=new_session_id(session.created))
+                continue
+            _index_saved(base, SessionRef(session.id, client, path), folder_fd)
+            return session, path
     raise StorageError(f"cannot find a free session id in {folder}")
 
 
-def _index_saved(base: Path, ref: SessionRef) -> None:
+@contextlib.contextmanager
+def client_folder(base: Path, client: str, *, verb: str,
+                  create: bool = False) -> Iterator[tuple[int, int, int]]:
+    """Open handles of the data folder `base`, its sessions folder and the folder of
+    `client` (as spelled on disk), for writing (`verb` "writes") or deleting ("deletes").
+
+    Below the data folder each folder is opened inside the one above it and never through
+    a link (O_NOFOLLOW): a folder swapped for a link after it was checked, or while the
+    command runs, cannot send a write or a deletion outside the data folder (issue 17 item
+    9). The data folder itself may be a link: it is the practitioner's choice. With
+    `create`, missing folders are made (0700). A link or a file in the way is one
+    StorageError line.
+    """
+    sessions = sessions_dir(base)
+    handles: list[int] = []
+    try:
+        try:
+            handles.append(open_folder(base))
+        except OSError as exc:
+            raise StorageError(describe(exc, base)) from None
+        for path, what in ((sessions, "the sessions folder"),
+                           (sessions / client, "a client folder")):
+            handles.append(_open_below(handles[-1], path, what, verb, create))
+        yield handles[0], handles[1], handles[2]
+    finally:
+        for fd in handles:
+            os.close(fd)
+
+
+def _open_below(parent: int, path: Path, what: str, verb: str, create: bool) -> int:
+    try:
+        return open_subfolder(parent, path.name, create=create)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            try:
+                info: os.stat_result | None = os.stat(path.name, dir_fd=parent,
+                                                      follow_symlinks=False)
+            except OSError:
+                info = None
+            if info is not None and stat.S_ISLNK(info.st_mode):
+                raise StorageError(f"{path}: {what} is a symbolic link; backpain {verb} "
+                                   "nothing through links inside the data folder") from None
+            if info is not None and not stat.S_ISDIR(info.st_mode):
+                raise StorageError(f"{path}: not a folder ({what} must be one)") from None
+        if exc.errno == errno.ENOENT and not create:
+            raise NotFoundError(f"{path}: no such folder (deleted meanwhile?)") from None
+        raise StorageError(describe(exc, path)) from None
+
+
+def _index_saved(base: Path, ref: SessionRef, folder: int) -> None:
     """Write the saved file's row through to the summary index, if there is one (the next
     listing then has nothing to read). Judged by the one reader, as every indexed file."""
     from . import index_store  # sqlite3: only for the commands that save
@@ -204,7 +315,9 @@ def _index_saved(base: Path, ref: SessionRef) -> None:
         return
     looked = index_store.now_ns()
     try:
-        stamp = index_store.stamp_of(os.lstat(ref.path))
+        # The file just written, in the folder just written to (its handle).
+        stamp = index_store.stamp_of(os.stat(ref.path.name, dir_fd=folder,
+                                             follow_symlinks=False))
     except OSError:
         return
     entry, doc = index_entry(ref, stamp, looked)
@@ -236,7 +349,12 @@ def _home_hint() -> str:
 
 
 def _check_data_folder(base: Path) -> None:
-    """A data folder that exists must be a folder (a link to one is the practitioner's)."""
+    """A data folder that exists must be a folder (a link to one is the practitioner's),
+    and none is in a system folder (/proc, /sys, /dev)."""
+    top = system_folder(base)
+    if top is not None:
+        raise StorageError(f"{base}: in {top}, a system folder, which cannot be the data "
+                           f"folder{_home_hint() or '; check data_dir in the settings'}")
     try:
         info = os.stat(base)
     except FileNotFoundError:
@@ -250,34 +368,20 @@ def _check_data_folder(base: Path) -> None:
         raise StorageError(f"{base}: not a folder (the data folder must be one{_home_hint()})")
 
 
-def _refuse_link_or_file(path: Path, what: str) -> None:
-    """Writing through a link would put health data outside the data folder."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise StorageError(describe(exc, path)) from None
-    if stat.S_ISLNK(info.st_mode):
-        raise StorageError(f"{path}: {what} is a symbolic link; backpain writes nothing "
-                           "through links inside the data folder")
-    if not stat.S_ISDIR(info.st_mode):
-        raise StorageError(f"{path}: not a folder ({what} must be one)")
-
-
-def _tighten(*folders: Path) -> None:
+def _tighten(folders: tuple[int, ...]) -> None:
     """Folders made before this version, by hand or with a loose umask, become 0700."""
-    for folder in folders:
-        if os.stat(folder).st_mode & 0o077:
-            os.chmod(folder, DIR_MODE)
+    for fd in folders:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, DIR_MODE)
 
 
 # A save takes milliseconds; a temp file an hour old is left by a crash, never live.
 STALE_TMP_SECONDS = 3600
 
 
-def _tidy(folder: Path) -> None:
-    """Before a save in `folder`: remove what crashed saves left, make session files 0600.
+def _tidy(folder: int) -> None:
+    """Before a save in the open `folder`: remove what crashed saves left, make session
+    files 0600.
 
     Best effort: a file that cannot be tidied is left as it is (the save itself decides).
     """
@@ -293,9 +397,12 @@ def _tidy(folder: Path) -> None:
             info = e.stat(follow_symlinks=False)
             if TMP_RE.fullmatch(e.name):
                 if now - info.st_mtime > STALE_TMP_SECONDS:
-                    os.unlink(e.path)
+                    os.unlink(e.name, dir_fd=folder)
             elif _is_session_name(e.name) and info.st_mode & 0o077:
-                os.chmod(e.path, FILE_MODE)
+                try:
+                    os.chmod(e.name, FILE_MODE, dir_fd=folder, follow_symlinks=False)
+                except NotImplementedError:  # no lchmod: it was a regular file just now
+                    os.chmod(e.name, FILE_MODE, dir_fd=folder)
 
 
 @dataclass(frozen=True)
@@ -630,21 +737,28 @@ def iter_refs(root: Path | None = None, client: str | None = None) -> Iterator[S
 
 
 def delete_session(path: Path) -> None:
-    """Remove a session file (a discarded draft), durably: the folder entry is synced."""
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        raise NotFoundError(f"{path}: no such file (already deleted?)") from None
-    except OSError as exc:
-        denied = exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
-        reason = "permission denied (read-only or not yours)" if denied \
-            else exc.strerror or str(exc)
-        raise StorageError(f"cannot delete {path}: {reason}") from None
-    fsync_dir(path.parent)
+    """Remove a session file (a discarded draft), durably: the folder entry is synced.
+
+    `path` is <data folder>/sessions/<client>/<file>: the file is deleted by its name in a
+    handle of its client folder, opened link by link (`client_folder`)."""
+    root = path.parent.parent.parent
+    with client_folder(root, path.parent.name, verb="deletes") as (_, _, folder):
+        try:
+            if not stat.S_ISREG(os.stat(path.name, dir_fd=folder,
+                                        follow_symlinks=False).st_mode):
+                raise StorageError(f"cannot delete {path}: not a regular file")
+            os.unlink(path.name, dir_fd=folder)
+        except FileNotFoundError:
+            raise NotFoundError(f"{path}: no such file (already deleted?)") from None
+        except OSError as exc:
+            denied = exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+            reason = "permission denied (read-only or not yours)" if denied \
+                else exc.strerror or str(exc)
+            raise StorageError(f"cannot delete {path}: {reason}") from None
+        fsync_folder(folder)
     from . import index_store  # its row goes too: a discarded draft leaves no summary
 
-    # <data folder>/sessions/<client>/<file>
-    index_store.forget(path.parent.parent.parent, [path])
+    index_store.forget(root, [path])
 
 
 def list_refs(root: Path | None = None, client: str | None = None) -> list[SessionRef]:
@@ -658,6 +772,15 @@ class Unreadable:
 
     path: str
     reason: str
+
+    def __post_init__(self) -> None:
+        # What a listing names goes on to JSON, the summary index (SQLite) and the terminal:
+        # the name of a file that is not UTF-8, or a data folder's, is shown, never passed
+        # on as the lone surrogates Python decodes it to (review, export --all, --due).
+        from ..safe_text import valid_text
+
+        object.__setattr__(self, "path", valid_text(self.path))
+        object.__setattr__(self, "reason", valid_text(self.reason))
 
     @classmethod
     def of(cls, exc: SessionFileError) -> Unreadable:
