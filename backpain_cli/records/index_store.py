@@ -18,6 +18,7 @@ Imported only by the commands that list or save sessions: `sqlite3` costs start-
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 import json
@@ -33,12 +34,14 @@ from typing import Any
 
 from .. import __version__
 from ..clinical.model import Plan, RedFlag
+from ..clinical.order import second
 from .atomic import FILE_MODE, ensure_dir
 from .practice import Practice
 from .session import Brief, ModuleRef, Session, brief, document_line
 
 # Changed whenever the tables or the summary form change: a file of another layout is reset.
-SCHEMA = 2
+# 3: rows in visit order (column `at`).
+SCHEMA = 3
 # How long a command waits for another one's write before it reads the files instead.
 TIMEOUT = 5.0
 # A stamp taken this close to the file's own modification time proves nothing: another write
@@ -122,6 +125,17 @@ def trusted(stored: Stamp | None, checked_ns: int, now: Stamp | None) -> bool:
     return stored is not None and stored == now and checked_ns - stored[1] > RACY_NS
 
 
+def id_second(session_id: str) -> int:
+    """The second a session id names (storage.new_session_id): where a file that cannot be
+    read is placed among the sessions (0 for a date no calendar has)."""
+    try:
+        return calendar.timegm((int(session_id[0:4]), int(session_id[4:6]),
+                                int(session_id[6:8]), int(session_id[9:11]),
+                                int(session_id[11:13]), int(session_id[13:15])))
+    except ValueError:
+        return 0
+
+
 @dataclass(frozen=True)
 class Entry:
     """One row: a session file (`id` set) or an entry of a client folder that is not read.
@@ -129,7 +143,9 @@ class Entry:
     A readable session has a `brief` and a `summary` with its `answers` (and a document, in
     a table of its own); an unreadable one, and an entry that is not read, a `reason`
     instead. `name` is "" for a client folder that could not be listed. Rows read for one
-    purpose carry only the columns it needs (a CSV export fetches no summaries).
+    purpose carry only the columns it needs (a CSV export fetches no summaries). `at` is
+    the second that places the row (clinical.order): the session's time, or for a file that
+    cannot be read the time in its id (None: that one).
     """
 
     folder: str
@@ -142,6 +158,11 @@ class Entry:
     summary: str | None = None
     # JSON: as stored (compressed bytes, decoded only when read), or text just read.
     answers: bytes | str | None = None
+    at: int | None = None
+
+    @property
+    def second(self) -> int:
+        return id_second(self.id or "") if self.at is None else self.at
 
 
 def _crc(*parts: str | bytes | None) -> int:
@@ -152,6 +173,11 @@ def _crc(*parts: str | bytes | None) -> int:
         data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
         crc = zlib.crc32(data + b"\x00", crc)
     return crc
+
+
+def placed_at(session: Session) -> int:
+    """The second that places a readable session among the others (clinical.order)."""
+    return second(session.created)
 
 
 def readable(session: Session) -> tuple[str, str, str, str]:
@@ -253,9 +279,11 @@ def _modules(text: str) -> tuple[ModuleRef, ...]:
 
 # --------------------------------------------------------------------------- the file
 
-# Session rows are kept in the order of every listing and export (id, then folder), so a
-# CSV export of 100,000 reads one table front to back; the summaries (for listings of a
-# few rows) and documents (JSON Lines) in tables of their own, in the same order.
+# Session rows are read in the order of every listing and export (clinical.order: by `at`,
+# the session's second, then id and folder, through sessions_by_time; records/index.py puts
+# the sessions of one second in their follow-up order), so a CSV export of 100,000 reads
+# them front to back; the summaries (for listings of a few rows) and documents (JSON Lines)
+# in tables of their own.
 _TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE folders (
@@ -264,12 +292,13 @@ CREATE TABLE folders (
 CREATE TABLE sessions (
     id TEXT NOT NULL, folder TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER, checked_ns INTEGER NOT NULL,
-    reason TEXT, brief TEXT, crc INTEGER NOT NULL,
+    reason TEXT, brief TEXT, crc INTEGER NOT NULL, at INTEGER NOT NULL,
     PRIMARY KEY (id, folder)) WITHOUT ROWID;
 -- What a sync compares, folder by folder, read from the index alone.
 CREATE INDEX sessions_by_folder
     ON sessions (folder, id, size, mtime_ns, ctime_ns, ino, checked_ns);
-CREATE INDEX sessions_by_client ON sessions (folder COLLATE NOCASE, id);
+CREATE INDEX sessions_by_time ON sessions (at, id, folder);
+CREATE INDEX sessions_by_client ON sessions (folder COLLATE NOCASE, at, id);
 CREATE TABLE others (
     folder TEXT NOT NULL, name TEXT NOT NULL, reason TEXT NOT NULL,
     PRIMARY KEY (folder, name)) WITHOUT ROWID;
@@ -281,7 +310,7 @@ CREATE TABLE docs (
     PRIMARY KEY (id, folder)) WITHOUT ROWID;
 """
 _COLUMNS = ("s.folder, s.id, s.size, s.mtime_ns, s.ctime_ns, s.ino, s.checked_ns, s.reason, "
-            "s.brief, s.crc")
+            "s.brief, s.crc, s.at")
 # What each purpose fetches besides _COLUMNS (the rows of a bulk export are many).
 _MORE = {
     "brief": ("", ""),
@@ -299,22 +328,22 @@ def _columns(stamp: Stamp | None) -> tuple[int | None, int | None, int | None, i
 def entry_of(row: Sequence[Any]) -> Entry:
     """The Entry of a session row of `_COLUMNS` (and the summary's, if fetched), checked
     against its checksums."""
-    folder, entry_id, size, mtime, ctime, ino, checked, reason, brief_, crc = row[:10]
-    if crc != _crc(entry_id, reason, brief_):
+    folder, entry_id, size, mtime, ctime, ino, checked, reason, brief_, crc, at = row[:11]
+    if crc != _crc(entry_id, reason, brief_, str(at)):
         raise IndexProblem(f"the row of {folder}/{entry_id} fails its checksum")
     summary = answers = None
-    if len(row) == 13:  # with the summary's columns ("document" rows have 12)
-        summary, answers, summary_crc = row[10:]
+    if len(row) == 14:  # with the summary's columns ("document" rows have 13)
+        summary, answers, summary_crc = row[11:]
         if summary is not None and summary_crc != _crc(summary, answers):
             raise IndexProblem(f"the summary of {folder}/{entry_id} fails its checksum")
     return Entry(folder, f"{entry_id}.toml", entry_id,
                  None if size is None else (size, mtime, ctime, ino), checked, reason, brief_,
-                 summary, answers)
+                 summary, answers, at)
 
 
 def doc_of(row: Sequence[Any]) -> bytes | None:
     """The document of a row fetched for "document" (checked against its checksum)."""
-    doc, crc = row[10], row[11]
+    doc, crc = row[11], row[12]
     if doc is None:
         return None
     if crc != zlib.crc32(doc):
@@ -479,11 +508,12 @@ class Store:
             # The first document stored becomes the dictionary of them all (not answers:
             # a document holds everything a session has).
             self._dictionary(doc)
+        at = entry.second
         self._run(
             "INSERT OR REPLACE INTO sessions (id, folder, size, mtime_ns, ctime_ns, ino, "
-            "checked_ns, reason, brief, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "checked_ns, reason, brief, crc, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*key, *_columns(entry.stamp), entry.checked_ns, entry.reason, entry.brief,
-             _crc(entry.id, entry.reason, entry.brief)))
+             _crc(entry.id, entry.reason, entry.brief, str(at)), at))
         if entry.summary is None or entry.answers is None:
             self._run("DELETE FROM summaries WHERE id = ? AND folder = ?", key)
         else:
@@ -529,9 +559,10 @@ class Store:
         return int(rows[0][0])
 
     def rows(self, *, newest_first: bool, client: str | None, limit: int,
-             key: tuple[str, str] | None, what: str) -> list[Any]:
-        """Session rows (of `_COLUMNS` and what `what` needs) in id order (ties by folder),
-        after `key` = (id, folder) if given."""
+             key: tuple[int, str, str] | None, what: str) -> list[Any]:
+        """Session rows (of `_COLUMNS` and what `what` needs) by second, id and folder,
+        after `key` = (at, id, folder) if given. The sessions of one second are put in
+        their follow-up order by the caller (clinical.order)."""
         where: list[str] = []
         args: list[Any] = []
         if client is not None:
@@ -539,9 +570,9 @@ class Store:
             args.append(client)
         if key is not None:
             op = "<" if newest_first else ">"
-            where.append(f"(s.id, s.folder) {op} (?, ?)")
+            where.append(f"(s.at, s.id, s.folder) {op} (?, ?, ?)")
             args += list(key)
-        order = "s.id DESC, s.folder DESC" if newest_first else "s.id, s.folder"
+        order = "s.at DESC, s.id DESC, s.folder DESC" if newest_first else "s.at, s.id, s.folder"
         more, joined = _MORE[what]
         sql = f"SELECT {_COLUMNS}{more} FROM sessions s{joined}"
         if where:
