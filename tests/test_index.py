@@ -677,3 +677,32 @@ def test_a_first_build_shows_its_bar_on_a_terminal_and_not_in_a_pipe(
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+# --------------------------------------------------------------------------- stale indexes
+
+
+def _cache(home: Path) -> Path:
+    return index_file(home).parent
+
+
+def test_the_index_of_a_data_folder_that_no_longer_exists_is_removed(
+        backpain_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The README's move: the old folder's index would keep its rows (erased clients' too).
+    practice(backpain_home)
+    outputs(COMMANDS[:1])
+    old_index = index_file(backpain_home)
+    other = tmp_path / "other-home"  # another practice's data folder, still there
+    plant(other, "ZZ-1", sid(1, LATEST))
+    list(index.newest(other).rows)
+    mine = _cache(backpain_home) / "index-0123456789abcdef.sqlite3"  # not an index at all
+    mine.write_bytes(b"not an index")
+    moved = tmp_path / "moved-home"
+    backpain_home.rename(moved)
+    monkeypatch.setenv("BACKPAIN_HOME", str(moved))
+    result = CliRunner().invoke(app, ["review"])
+    assert result.exit_code == 0, result.output
+    assert "Sessions, newest first" in result.stdout
+    assert not old_index.exists()
+    assert index_file(moved).exists() and index_store.index_path(other).exists()
+    assert mine.read_bytes() == b"not an index"  # not ours to judge: left

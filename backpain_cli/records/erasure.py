@@ -17,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shlex
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,11 +57,17 @@ class Erasure:
 
 @dataclass(frozen=True)
 class Erased:
-    """What `erase` did: the files deleted, the folders removed, and what is left."""
+    """What `erase` did: the files deleted, the folders removed, and what is left.
+
+    `index_kept`: the summary index file that still holds rows of what was erased, because
+    it could be neither updated nor deleted (a read-only cache folder); None when nothing of
+    it is left in the cache.
+    """
 
     files: tuple[Path, ...]
     folders: tuple[Path, ...]
     left: tuple[Unreadable, ...]
+    index_kept: Path | None = None
 
     @property
     def session_ids(self) -> tuple[str, ...]:
@@ -162,19 +170,40 @@ def plan_session(ref: SessionRef, root: Path | None = None) -> Erasure:
 
 
 def erase(plan: Erasure) -> Erased:
-    """Delete the files of `plan`, then the client folders left empty; forget their rows in
-    the summary index, also when a deletion fails part way (StorageError)."""
+    """Delete the files of `plan`, then the client folders left empty; then forget their
+    rows in the summary index (every row of the client's folders, for a whole client), also
+    when a deletion fails part way (StorageError)."""
     deleted: list[Path] = []
+    removed: list[Path] = []
+    failed: StorageError | None = None
     try:
         for path in plan.files:
             _delete(path, deleted)
-    finally:
         for folder in plan.folders:
             fsync_dir(folder)
-        if deleted:
-            _forget_rows(plan.root, deleted)
-    removed: list[Path] = []
-    for folder in plan.folders:
+        _remove_folders(plan.folders, removed)
+    except StorageError as exc:
+        failed = exc
+    finally:
+        # After the folders: a listing writing meanwhile finds them gone, or its rows go now.
+        kept = _forget_rows(plan.root, deleted,
+                            plan.folders if plan.session is None else removed)
+    if failed is not None:
+        raise StorageError(str(failed) if kept is None
+                           else f"{failed}; {still_indexed(kept)}") from None
+    left = [*plan.left, *_left_now(plan, removed)]
+    return Erased(tuple(deleted), tuple(removed), tuple(dict.fromkeys(left)), kept)
+
+
+def still_indexed(index: Path) -> str:
+    """What to say when the summary index file `index` still holds erased rows."""
+    return (f"the summary index {index} still holds rows of what was erased: it could be "
+            f"neither updated nor deleted; delete that file yourself (rm {shlex.quote(str(index))}"
+            "; it is a cache, rebuilt by the next command)")
+
+
+def _remove_folders(folders: tuple[Path, ...], removed: list[Path]) -> None:
+    for folder in folders:
         try:
             os.rmdir(folder)
         except OSError as exc:
@@ -185,8 +214,6 @@ def erase(plan: Erasure) -> Erased:
         removed.append(folder)
     if removed:
         fsync_dir(removed[0].parent)
-    left = [*plan.left, *_left_now(plan, removed)]
-    return Erased(tuple(deleted), tuple(removed), tuple(dict.fromkeys(left)))
 
 
 def _delete(path: Path, deleted: list[Path]) -> None:
@@ -230,8 +257,8 @@ def _left_now(plan: Erasure, removed: list[Path]) -> list[Unreadable]:
     return out
 
 
-def _forget_rows(root: Path, paths: list[Path]) -> None:
+def _forget_rows(root: Path, paths: list[Path], folders: Sequence[Path]) -> Path | None:
     # The summary index must not keep a summary of erased health data.
     from .index import forget
 
-    forget(root, paths)
+    return forget(root, paths, folders)

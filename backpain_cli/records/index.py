@@ -82,14 +82,17 @@ _WRITE_BATCH = 400
 _FOLDERS_AT_ONCE = 200  # client folders whose stored stamps are fetched in one query
 
 
-def forget(root: Path | None, paths: Iterable[Path]) -> None:
-    """Remove the index rows of session files that were deleted (`backpain forget`).
+def forget(root: Path | None, paths: Iterable[Path],
+           folders: Iterable[Path] = ()) -> Path | None:
+    """Remove the index rows of session files that were deleted (`backpain forget`), and
+    every row of the client folders `folders`.
 
     `root` is the data folder (None: storage.data_dir()), `paths` the deleted files. If the
-    rows cannot be removed, the index file itself is deleted (index_store.forget). Deleting
+    rows cannot be removed, the index file itself is deleted (index_store.forget); returns
+    the index file when even that failed (it still holds the rows), else None. Deleting
     a file without this is safe too: the next listing notices its folder changed.
     """
-    index_store.forget(root or data_dir(), paths)
+    return index_store.forget(root or data_dir(), paths, folders)
 
 
 # --------------------------------------------------------------------------- what a sync finds

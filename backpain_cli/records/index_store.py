@@ -9,9 +9,12 @@ differently from the file itself; records/index.py keeps it in step with the fil
 
 Health data: the file is 0600 in a 0700 folder, SQLite gives its rollback journal the file's
 mode, and deleted rows are overwritten (secure_delete), so that erasing a client's sessions
-(`forget`) leaves nothing of them in the cache. Every problem with the file -- not a database,
-a row that fails its checksum, another version's layout, locked for longer than `TIMEOUT`,
-a disk error -- is an `IndexProblem`; records/index.py then rebuilds it or reads the files.
+(`forget`) leaves nothing of them in the cache; nothing but rows of session files holds
+anything of a client (the compression dictionary is made up, `_dictionary`). The index of a
+data folder that no longer exists (moved, deleted) is removed (`prune`). Every problem with
+the file -- not a database, a row that fails its checksum, another version's layout, locked
+for longer than `TIMEOUT`, a disk error -- is an `IndexProblem`; records/index.py then
+rebuilds it or reads the files.
 
 Imported only by the commands that list or save sessions: `sqlite3` costs start-up time.
 """
@@ -23,6 +26,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import stat
 import time
@@ -30,7 +34,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..clinical.model import Plan, RedFlag
@@ -39,8 +43,11 @@ from .atomic import FILE_MODE, ensure_dir
 from .practice import Practice
 from .session import Brief, ModuleRef, Session, brief, document_line
 
+if TYPE_CHECKING:
+    from ..clinical.questionnaire import AnswerValue, Question
+
 # Changed whenever the tables or the summary form change: a file of another layout is reset.
-# 3: rows in visit order (column `at`).
+# 3: rows in visit order (column `at`); the dictionary no longer the first session stored.
 SCHEMA = 3
 # How long a command waits for another one's write before it reads the files instead.
 TIMEOUT = 5.0
@@ -200,6 +207,38 @@ def _unpack(blob: bytes | str, zdict: bytes) -> str:
         return (unpacker.decompress(blob) + unpacker.flush()).decode("utf-8")
     except (zlib.error, UnicodeDecodeError) as exc:
         raise IndexProblem(f"a stored document cannot be decompressed ({exc})") from None
+
+
+def _made_up_answer(question: Question) -> AnswerValue:
+    if question.default is not None:
+        return question.default
+    if question.type == "yesno":
+        return False
+    if question.type == "int":
+        low = question.min or 0
+        return (low + (question.max if question.max is not None else low)) // 2
+    if question.type == "multi":
+        return (question.exclusive or question.choice_values)[:1]
+    return question.choice_values[0]
+
+
+def made_up_document() -> str:
+    """The JSON document of a visit nobody had: every question of the shipped questionnaires
+    (optional instruments too) answered with its default, else no, the middle of its range,
+    "none" or its first choice, with the plan today's rules give for that. What it shares
+    with the documents stored is their keys, question ids, choices and recommendation
+    texts: none of it is anyone's (the practitioner's own questionnaires are not read)."""
+    from ..clinical.engine import build_plan
+    from ..clinical.questionnaire import load_registry
+
+    registry = load_registry(None)
+    modules = registry.select(registry.optional_ids)
+    answers = {q.id: _made_up_answer(q) for m in modules for q in m.questions}
+    return document_line(Session(
+        id="20000101T000000Z-000000", client="-",
+        created=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), status="completed", answers=answers,
+        questionnaires=tuple(ModuleRef.of(m) for m in modules),
+        instruments=registry.optional_ids, plan=build_plan(answers)))
 
 
 # --------------------------------------------------------------------------- the summary form
@@ -362,15 +401,17 @@ class Store:
 
     # ---- compression
 
-    def _dictionary(self, sample: str | None = None) -> bytes:
-        """The preset dictionary every stored document and answers are compressed with: the
-        first document stored (sessions share most of their text, so each is kept in a few
-        hundred bytes instead of 4 KB). Chosen inside the first write that needs it."""
+    def _dictionary(self, *, make: bool = False) -> bytes:
+        """The preset dictionary every stored document and answers are compressed with (a
+        document is kept in about a kilobyte instead of four): `made_up_document`, never a
+        session's, since it stays in the file whatever is erased. Made and kept in the
+        file inside the first write that needs it (`make`), so an upgrade that changes the
+        questionnaires or the advice does not change what the stored rows need."""
         if self._zdict is None:
             stored = self.meta("zdict")
-            if stored is None and sample is not None:
-                self.set_meta("zdict", sample)
-                stored = sample
+            if stored is None and make:
+                stored = made_up_document()
+                self.set_meta("zdict", stored)
             if stored is None:
                 raise IndexProblem("a stored document without its dictionary")
             self._zdict = stored.encode("utf-8")
@@ -504,10 +545,6 @@ class Store:
                       (entry.folder, entry.name, entry.reason or ""))
             return
         key = (entry.id, entry.folder)
-        if isinstance(doc, str):
-            # The first document stored becomes the dictionary of them all (not answers:
-            # a document holds everything a session has).
-            self._dictionary(doc)
         at = entry.second
         self._run(
             "INSERT OR REPLACE INTO sessions (id, folder, size, mtime_ns, ctime_ns, ino, "
@@ -519,14 +556,14 @@ class Store:
         else:
             answers = entry.answers
             if isinstance(answers, str):
-                answers = _pack(answers, self._dictionary(answers))
+                answers = _pack(answers, self._dictionary(make=True))
             self._run("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
                       (*key, entry.summary, answers, _crc(entry.summary, answers)))
         if doc is None:
             self._run("DELETE FROM docs WHERE id = ? AND folder = ?", key)
         else:
             if isinstance(doc, str):
-                doc = _pack(doc, self._dictionary(doc))
+                doc = _pack(doc, self._dictionary(make=True))
             self._run("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
                       (*key, doc, zlib.crc32(doc)))
 
@@ -621,15 +658,19 @@ def _problem(exc: sqlite3.Error) -> IndexProblem:
 # --------------------------------------------------------------------------- opening
 
 
-def _private_file(path: Path) -> None:
-    """Create `path` empty and 0600 unless it exists; tighten an existing one to 0600."""
+def _private_file(path: Path) -> bool:
+    """Create `path` empty and 0600 unless it exists; tighten an existing one to 0600.
+    Whether it was created."""
+    created = False
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE))
+        created = True
     info = os.lstat(path)
     if not stat.S_ISREG(info.st_mode):
         raise IndexProblem(f"{path} is not a regular file")
     if info.st_mode & 0o077:  # anything for the group or others
         os.chmod(path, FILE_MODE)
+    return created
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -672,7 +713,7 @@ def _open(root: Path, *, create: bool) -> Store | None:
         if not create and not os.path.exists(path):
             return None
         ensure_dir(path.parent, path.parent)  # 0700 if backpain creates it
-        _private_file(path)
+        created = _private_file(path)
     except OSError as exc:
         raise IndexProblem(f"{path}: {exc.strerror or exc}") from None
     try:
@@ -684,6 +725,9 @@ def _open(root: Path, *, create: bool) -> Store | None:
     except IndexProblem:
         store.close()
         raise
+    if created:
+        # A new index: perhaps the data folder moved, and the old one's index is left.
+        prune(keep=path)
     return store
 
 
@@ -784,43 +828,125 @@ def record(root: Path, entry: Entry, doc: str | None) -> None:
             store.close()
 
 
-def forget(root: Path, paths: Iterable[Path]) -> None:
-    """Remove the rows of deleted session files (index.forget, storage.delete_session).
+def forget(root: Path, paths: Iterable[Path], folders: Iterable[Path] = ()) -> Path | None:
+    """Remove the rows of deleted session files (index.forget, storage.delete_session), and
+    every row of `folders` (client folders erased as a whole, or removed).
 
-    `paths` are session files under the sessions folder of the data folder `root`. Their
-    content is overwritten in the file (secure_delete). If the rows cannot be removed (the
-    index is broken or locked for too long), the whole index file is deleted instead: erased
-    health data must not linger in a cache.
+    Both are under the sessions folder of the data folder `root`. Their content is
+    overwritten in the file (secure_delete). If the rows cannot be removed (the index is
+    broken, locked for too long, or its folder read-only), the whole index file is deleted
+    instead: erased health data must not linger in a cache. Returns None when nothing of
+    them is left in the cache, else the index file that could be neither updated nor
+    deleted. Indexes of data folders that no longer exist go too (`prune`).
     """
+    prune()
     sessions = root / "sessions"
-    pairs = []
-    for p in paths:
+    pairs: list[tuple[str, str]] = []
+    names: list[str] = []
+    for p in [*paths, *folders]:
         try:
-            rel = Path(p).relative_to(sessions)
+            parts = Path(p).relative_to(sessions).parts
         except ValueError:
             continue
-        if len(rel.parts) == 2:
-            pairs.append(rel.parts)
-    if not pairs:
-        return
+        if len(parts) == 2:
+            pairs.append((parts[0], parts[1]))
+        elif len(parts) == 1:
+            names.append(parts[0])
+    if not pairs and not names:
+        return None
     try:
         store = open_existing(root)
         if store is None:
-            return
+            return None
         try:
             with store.writing():
                 for folder, name in pairs:
                     store.drop(folder, [name])
+                for name in names:
+                    store.drop_folder(name)
         finally:
             store.close()
     except IndexProblem:
-        discard(root)
+        return discard(root)
+    return None
 
 
-def discard(root: Path) -> None:
-    """Delete the index file of `root` (and its journal): the next command rebuilds it."""
+def discard(root: Path) -> Path | None:
+    """Delete the index file of `root` (and its journal): the next command rebuilds it.
+
+    Returns None when neither is left, else the one that could not be deleted."""
     path = index_path(root)
+    return _remove(path)
+
+
+def _remove(path: Path) -> Path | None:
+    """Delete an index file and its journal; the first that is still there, if any."""
     for p in (path, Path(f"{path}-journal")):
-        # Best effort: what cannot be unlinked (a folder in its place) holds no rows.
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(p)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            # A folder in its place holds no rows; anything else still may.
+            if not (os.path.isdir(p) and not os.path.islink(p)):
+                return p
+    return None
+
+
+# A temp file of `replace_file` older than this was left by a command that died (or by a
+# full disk in a version that did not clean up): removed by `prune`.
+STALE_TMP_SECONDS = 3600
+
+
+def prune(keep: Path | None = None) -> None:
+    """Remove, from the cache folder, the index files of data folders that no longer exist
+    (moved or deleted: their rows, erased clients' among them, would stay for good), and
+    temp files a rebuild left. Called when an index is made and by `forget`: cheap (a few
+    files), never on start-up. Best effort: a file that cannot be read as an index of a
+    known folder, or cannot be deleted, is left; an index in use is not touched, nor
+    `keep` (the caller's own)."""
+    folder = cache_dir()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    now = time.time()
+    for e in entries:
+        with contextlib.suppress(OSError):
+            if _TMP_RE.fullmatch(e.name):
+                if now - e.stat(follow_symlinks=False).st_mtime > STALE_TMP_SECONDS:
+                    os.unlink(e.path)
+            elif _INDEX_RE.fullmatch(e.name) and e.is_file(follow_symlinks=False) \
+                    and (keep is None or e.name != keep.name):
+                root = _root_of(Path(e.path))
+                if root is not None and _gone(root):
+                    _remove(Path(e.path))
+
+
+_INDEX_RE = re.compile(r"index-[0-9a-f]{16}\.sqlite3")
+_TMP_RE = re.compile(r"\.index-[0-9a-f]{16}\.sqlite3\.[0-9a-f]{8}\.tmp(-journal)?")
+
+
+def _root_of(path: Path) -> str | None:
+    """The data folder an index file records (None: not readable as one, or in use)."""
+    try:
+        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=0)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'root'").fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+    return str(rows[0][0]) if rows else None
+
+
+def _gone(root: str) -> bool:
+    try:
+        os.stat(root)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False  # unreachable now (a share not mounted, no permission): not gone
+    return False
