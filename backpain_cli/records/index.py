@@ -164,6 +164,8 @@ class _Indexed:
                                    client, every_file, checked)
                 if advance is not None:
                     advance(min(end, len(folders)))
+        if every_file:
+            self._drop_strays({e.name for e in folders}, client)
         if client is not None and not folders and top.skipped:
             # A linked client folder is still that client, reported rather than unknown.
             return Tree(top.skipped, (), (client,))
@@ -171,6 +173,15 @@ class _Indexed:
                   for e in self.store.not_sessions(client)]
         skipped = sorted((*top.skipped, *inside), key=lambda u: u.path)
         return Tree(tuple(skipped), top.notes, tuple(e.name for e in folders))
+
+    def _drop_strays(self, present: set[str], client: str | None) -> None:
+        """Drop the rows of folders that are not in the tree, also those without a folder
+        row (left by a version that wrote rows of files erased meanwhile)."""
+        stray = self.store.stored_folders(client) - present
+        if stray:
+            with self.store.writing():
+                for name in sorted(stray):
+                    self.store.drop_folder(name)
 
     def _sync_stretch(self, chunk: Sequence[FolderEntry], low: str | None,
                       high: str | None, client: str | None, every_file: bool,
@@ -250,8 +261,12 @@ class _Indexed:
         with self.store.writing():
             for name, stamp, entries, gone in pending:
                 self.store.drop(name, gone)
+                # Only what is still there when the write begins (`forget` waits for it).
+                if not os.path.lexists(self._path(name, "")):
+                    self.store.drop_folder(name)
+                    continue
                 for entry, doc in entries:
-                    self.store.put(entry, doc)
+                    self.store.put_present(self._path(entry.folder, entry.name), entry, doc)
                 self.store.put_folder(name, stamp, checked)
 
     def _check_questionnaires(self) -> None:
@@ -297,9 +312,10 @@ class _Indexed:
         return self.store.count(client)
 
     def batch(self, newest_first: bool, client: str | None, key: Key | None, n: int,
-              what: What, check: bool) -> list[tuple[Key, Value]]:
-        out: list[tuple[Key, Value]] = []
+              what: What, check: bool) -> list[tuple[Key, Value | None]]:
+        out: list[tuple[Key, Value | None]] = []
         fresh: list[tuple[Entry, bytes | str | None]] = []
+        gone: list[Entry] = []
         for row in self.store.rows(newest_first=newest_first, client=client, limit=n, key=key,
                                    what=what):
             entry = index_store.entry_of(row)
@@ -308,6 +324,11 @@ class _Indexed:
             if check and row_key[1:] not in self._fresh:
                 path = self._path(entry.folder, entry.name)
                 stamp = _stamp(path)
+                if stamp is None and not os.path.lexists(path):
+                    # Deleted (erased) since the sync: no session any more, and no row.
+                    gone.append(entry)
+                    out.append((row_key, None))
+                    continue
                 if not trusted(entry.stamp, entry.checked_ns, stamp):
                     # Changed since it was read (or read too soon after a change): again.
                     entry, doc = index_entry(SessionRef(entry.id or "", entry.folder, Path(path)),
@@ -315,10 +336,12 @@ class _Indexed:
                     fresh.append((entry, doc))
                     self._fresh.add(row_key[1:])
             out.append((row_key, self._value(entry, doc, what)))
-        if fresh:
+        if fresh or gone:
             with self.store.writing():
+                for entry in gone:
+                    self.store.drop(entry.folder, [entry.name])
                 for entry, doc in fresh:
-                    self.store.put(entry, doc)
+                    self.store.put_present(self._path(entry.folder, entry.name), entry, doc)
         return out
 
     def _refs(self, prefix: str) -> list[SessionRef]:
@@ -371,7 +394,7 @@ class _Files:
         return self.refs if client is None else self.by_client.get(client.lower(), [])
 
     def batch(self, newest_first: bool, client: str | None, key: Key | None, n: int,
-              what: What, check: bool) -> list[tuple[Key, Value]]:
+              what: What, check: bool) -> list[tuple[Key, Value | None]]:
         refs = self._of(client)
         keys = [k for k, _ in refs]
         if newest_first:
@@ -560,7 +583,7 @@ class Reader:
             if n <= 0:
                 # The window is full. Its last second may go on past it: only then are more
                 # rows read (and checked), a few at a time.
-                def peek(s: Source, key: Key | None = key) -> list[tuple[Key, Value]]:
+                def peek(s: Source, key: Key | None = key) -> list[tuple[Key, Value | None]]:
                     return s.batch(newest_first, client, key, 1, what, False)
 
                 ahead = self._attempt(peek)
@@ -569,7 +592,7 @@ class Reader:
                 n = 8
 
             def fetch(s: Source, key: Key | None = key,
-                      n: int = n) -> list[tuple[Key, Value]]:
+                      n: int = n) -> list[tuple[Key, Value | None]]:
                 return s.batch(newest_first, client, key, n, what, check)
 
             batch = self._attempt(fetch)
@@ -577,7 +600,8 @@ class Reader:
                 if run and run[0][0][0] != row_key[0]:
                     yield run
                     run = []
-                run.append((row_key, value))
+                if value is not None:
+                    run.append((row_key, value))
                 last = row_key[0]
             if len(batch) < n:
                 break

@@ -513,6 +513,17 @@ class Store:
                   "(SELECT count(*) FROM sessions WHERE folder = ?))",
                   (name, *_columns(stamp), checked_ns, name))
 
+    def stored_folders(self, client: str | None = None) -> set[str]:
+        """The folders any row names, with or without a row of their own in `folders` (a
+        thorough sync drops those that are gone)."""
+        where = "" if client is None else " WHERE folder = ?1 COLLATE NOCASE"
+        args = () if client is None else (client,)
+        rows = self._query(f"SELECT DISTINCT folder FROM sessions{where} UNION "
+                           f"SELECT folder FROM others{where} UNION "
+                           f"SELECT name FROM folders{where.replace('folder', 'name', 1)}",
+                           args)
+        return {r[0] for r in rows}
+
     def drop_folder(self, name: str) -> None:
         ids = [r[0] for r in self._query("SELECT id FROM sessions WHERE folder = ?", (name,))]
         self._drop_sessions(name, ids)
@@ -566,6 +577,16 @@ class Store:
                 doc = _pack(doc, self._dictionary(make=True))
             self._run("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
                       (*key, doc, zlib.crc32(doc)))
+
+    def put_present(self, path: str, entry: Entry, doc: bytes | str | None = None) -> bool:
+        """`put` the entry of the file (or folder) at `path`, unless it is gone by now: then
+        its row is dropped instead. Inside `writing`, which `forget` waits for: a command
+        that read a file just before it was erased never writes it back into the cache."""
+        if not os.path.lexists(path):
+            self.drop(entry.folder, [entry.name])
+            return False
+        self.put(entry, doc)
+        return True
 
     def _drop_sessions(self, folder: str, ids: Iterable[str]) -> None:
         keys = [(i, folder) for i in ids]
@@ -823,7 +844,8 @@ def record(root: Path, entry: Entry, doc: str | None) -> None:
             return
         try:
             with store.writing():
-                store.put(entry, doc)
+                store.put_present(str(root / "sessions" / entry.folder / entry.name), entry,
+                                  doc)
         finally:
             store.close()
 
