@@ -784,11 +784,45 @@ def test_rows_whose_files_are_gone_leave_at_the_next_listing_or_refresh(
     assert sid(0, FIRST) not in listing.stdout and "No such file" not in listing.stderr
     assert sid(0, FIRST) not in stored_ids(backpain_home)
 
-# --------------------------------------------------------------------------- stale indexes
+# --------------------------------------------------------------------------- litter
 
 
 def _cache(home: Path) -> Path:
     return index_file(home).parent
+
+
+def test_a_rebuild_on_a_full_disk_leaves_no_temp_file(backpain_home: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 17, item 13: each failed rebuild left a `.index-*.sqlite3.*.tmp` for good.
+    practice(backpain_home)
+    expected = outputs(COMMANDS[:3])
+    real = index_store._connect
+
+    def full(path: Path) -> sqlite3.Connection:
+        con = real(path)
+        if str(path).endswith(".tmp"):
+            con.execute("PRAGMA max_page_count = 1")  # SQLite's "database or disk is full"
+        return con
+
+    monkeypatch.setattr(index_store, "_connect", full)
+    for _ in range(3):
+        _garbage(backpain_home)
+        assert outputs(COMMANDS[:3]) == expected  # read from the files
+    assert sorted(p.name for p in _cache(backpain_home).iterdir()) == [
+        index_file(backpain_home).name]
+
+
+def test_temp_files_a_crash_left_are_removed_with_stale_indexes(backpain_home: Path) -> None:
+    practice(backpain_home)
+    outputs(COMMANDS[:1])
+    cache = _cache(backpain_home)
+    old = cache / f".{index_file(backpain_home).name}.0123abcd.tmp"
+    new = cache / f".{index_file(backpain_home).name}.89abcdef.tmp"
+    for p in (old, new):
+        p.write_bytes(b"half an index")
+    os.utime(old, (time.time() - 2 * HOUR,) * 2)
+    index_store.prune()
+    assert not old.exists() and new.exists()
 
 
 def test_the_index_of_a_data_folder_that_no_longer_exists_is_removed(

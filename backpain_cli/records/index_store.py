@@ -819,9 +819,11 @@ def replace_file(root: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(f"{path}-journal")
         os.replace(tmp, path)
-    except (OSError, sqlite3.Error) as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except (OSError, sqlite3.Error, IndexProblem) as exc:
+        # Also when SQLite failed (a full disk): no temp file is left behind.
+        for p in (tmp, Path(f"{tmp}-journal")):
+            with contextlib.suppress(OSError):
+                os.unlink(p)
         raise IndexProblem(f"cannot replace {path}: {exc}") from None
 
 
