@@ -518,3 +518,111 @@ def test_ctrl_c_at_the_confirmation_deletes_nothing(spawn: Callable[..., Any],
     assert child.exitstatus == 130, output
     assert "interrupted; nothing deleted" in output
     assert len(list_refs(home, CLIENT)) == 4
+
+
+# --------------------------------------------------------------------------- the index (issue 17)
+
+
+def test_nothing_of_the_client_is_left_in_the_index_file(home: Path) -> None:
+    # The compression dictionary was the first session indexed, for good; the folder row
+    # stayed until the next listing.
+    fill_index(home)
+    path = index_store.index_path(home)
+    ids = [FIRST, SECOND, DRAFT, LATEST]
+    assert all(i.encode() in path.read_bytes() for i in ids)
+    result = run(CLIENT, "--yes")
+    assert result.exit_code == 0, result.output
+    data = path.read_bytes()
+    assert CLIENT.encode() not in data
+    # (The other client's copy of the latest visit names the one it follows.)
+    assert not [i for i in ids if i.encode() in data and i != SECOND]
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        assert db.execute("SELECT count(*) FROM folders WHERE name = ?", (CLIENT,)
+                          ).fetchone() == (0,)
+        [(dictionary,)] = db.execute("SELECT value FROM meta WHERE key = 'zdict'")
+    assert dictionary == index_store.made_up_document()
+    assert OTHER not in dictionary and OTHER_ID not in dictionary
+    # What is left is still the other client's, in full.
+    listing = CliRunner().invoke(app, ["review", "--json"])
+    assert [s["session"] for s in json.loads(listing.stdout)["sessions"]] == [OTHER_ID]
+
+
+def test_an_index_with_a_session_as_its_dictionary_is_reset(home: Path) -> None:
+    # An index written by the previous layout: its dictionary was a session's document.
+    fill_index(home)
+    path = index_store.index_path(home)
+    marker = "20260903T091500Z-feedee JD-042 old dictionary"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'zdict'", (marker,))
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    assert marker.encode() in path.read_bytes()
+    fill_index(home)
+    assert marker.encode() not in path.read_bytes()
+    assert index_rows(home, CLIENT) == 4
+
+
+def make_cache_read_only(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """From now on the cache folder can be read but not changed: SQLite opens the index
+    read-only, and deleting it is refused (what a 0500 folder does for anyone but root)."""
+    cache = index_store.cache_dir()
+    real_unlink = os.unlink
+
+    def connect(path: Path) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=index_store.TIMEOUT,
+                               isolation_level=None)
+
+    def unlink(path: Any, *args: Any, **kwargs: Any) -> None:
+        if Path(path).parent == cache:
+            raise PermissionError(13, "Permission denied", str(path))
+        real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(index_store, "_connect", connect)
+    monkeypatch.setattr(os, "unlink", unlink)
+    return cache
+
+
+def test_forget_says_so_when_the_index_keeps_the_rows(home: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 17, item 7: with a read-only cache folder, `forget` exited 0 and said the rows
+    # were gone while they remained.
+    fill_index(home)
+    path = index_store.index_path(home)
+    folder = client_folder(home)
+    with monkeypatch.context() as read_only:
+        assert path.parent == make_cache_read_only(read_only)
+        result = run(CLIENT, "--yes")
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"Removed the folder {folder}\n"
+        f"Erased client {CLIENT}: 4 sessions. {NOT_TOUCHED}\n"
+        f"backpain: error: the summary index {path} still holds rows of what was erased: it "
+        f"could be neither updated nor deleted; delete that file yourself (rm {path}; it is "
+        "a cache, rebuilt by the next command)\n")
+    assert not folder.exists()  # the sessions themselves are erased
+    assert index_rows(home, CLIENT) == 4  # as it said
+
+
+def test_forget_deletes_an_index_it_cannot_update_and_says_the_rows_are_gone(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fill_index(home)
+    path = index_store.index_path(home)
+
+    def writing(self: Any) -> Any:
+        raise index_store.IndexProblem("OperationalError: attempt to write a readonly database")
+
+    monkeypatch.setattr(index_store.Store, "writing", writing)
+    result = run(SECOND, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "its row in the summary index is removed" in result.stderr
+    assert not path.exists()
+
+
+def test_the_last_session_of_a_client_takes_its_folder_row_along(home: Path) -> None:
+    fill_index(home)
+    result = run(OTHER_ID, "--yes")
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(f"file:{index_store.index_path(home)}?mode=ro", uri=True) as db:
+        assert db.execute("SELECT count(*) FROM folders WHERE name = ?", (OTHER,)
+                          ).fetchone() == (0,)
+    assert index_rows(home, OTHER) == 0
+    assert index_rows(home, CLIENT) == 4

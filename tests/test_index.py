@@ -678,3 +678,172 @@ def test_a_first_build_shows_its_bar_on_a_terminal_and_not_in_a_pipe(
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+# --------------------------------------------------------------------------- erasure races
+
+
+def _client_rows(home: Path, client: str) -> tuple[int, int, int]:
+    """The index's session, other and folder rows of `client`'s folder."""
+    with db(home) as con:
+        counts: tuple[int, int, int] = con.execute(
+            "SELECT (SELECT count(*) FROM sessions WHERE folder = ?1), "
+            "(SELECT count(*) FROM others WHERE folder = ?1), "
+            "(SELECT count(*) FROM folders WHERE name = ?1)", (client,)).fetchone()
+        return counts
+
+
+def _erase(home: Path, client: str) -> None:
+    from backpain_cli.records import erasure
+
+    erased = erasure.erase(erasure.plan_client(client, home))
+    assert erased.index_kept is None
+
+
+def _after_a_race_nothing_is_left(home: Path, client: str) -> None:
+    assert _client_rows(home, client) == (0, 0, 0)
+    after = outputs()
+    assert not [out for out in after if client in out[1] or "No such file" in out[2]]
+    assert _client_rows(home, client) == (0, 0, 0)
+    # The index changed no output: the same with none.
+    index_store.discard(home)
+    assert outputs() == after
+
+
+def test_a_listing_that_read_files_just_before_forget_writes_none_of_them_back(
+        backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 17, item 8: the listing reads the changed folder, `forget` erases the client
+    # (and its rows), then the listing writes what it read.
+    practice(backpain_home)
+    outputs()
+    plant(backpain_home, "AB-7", sid(800, LATEST))  # AB-7's folder changed: read again
+    age(backpain_home)
+    real = index._Indexed._write
+    hooked: list[str] = []
+
+    def write(self: Any, pending: Any, checked: int) -> None:
+        if pending and not hooked:
+            hooked.append("forget")
+            _erase(backpain_home, "AB-7")
+        real(self, pending, checked)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(index._Indexed, "_write", write)
+        racing = CliRunner().invoke(app, ["review", "--limit", "0"])
+    assert hooked == ["forget"]
+    assert racing.exit_code == 0, racing.output
+    _after_a_race_nothing_is_left(backpain_home, "AB-7")
+
+
+def test_a_listing_that_checks_rows_while_forget_erases_them_writes_none_back(
+        backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rows shown are checked against their files; `forget` erases them between the
+    # check's read and its write. Such rows used to stay, unreadable ("No such file"), in
+    # every listing after, with `export --all` exiting 1, even after `review --refresh`.
+    practice(backpain_home)
+    outputs()
+    with db(backpain_home) as con:  # AB-7's rows must be read again at their next check
+        con.execute("UPDATE sessions SET checked_ns = 0 WHERE folder = 'AB-7'")
+    real = storage.index_entry
+    hooked: list[str] = []
+
+    def index_entry(ref: storage.SessionRef, stamp: Any, looked: int) -> Any:
+        if ref.client == "AB-7" and not hooked:
+            hooked.append("forget")
+            _erase(backpain_home, "AB-7")
+        return real(ref, stamp, looked)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(index, "index_entry", index_entry)
+        racing = CliRunner().invoke(app, ["review", "--limit", "0"])
+    assert hooked == ["forget"]
+    assert racing.exit_code == 0, racing.output
+    _after_a_race_nothing_is_left(backpain_home, "AB-7")
+
+
+def test_rows_whose_files_are_gone_leave_at_the_next_listing_or_refresh(
+        backpain_home: Path) -> None:
+    # Rows of a folder the index no longer lists (as an older version left them).
+    made = practice(backpain_home)
+    outputs()
+    with db(backpain_home) as con:
+        con.execute("UPDATE sessions SET folder = 'ZZ-9' WHERE folder = 'mk-19'")
+        con.execute("UPDATE others SET folder = 'ZZ-9' WHERE folder = 'mk-19'")
+    listing = CliRunner().invoke(app, ["review", "--limit", "0"])
+    assert listing.exit_code == 0, listing.output
+    assert "ZZ-9" not in listing.stdout and "No such file" not in listing.stderr
+    assert _client_rows(backpain_home, "ZZ-9")[0] == 0  # shown rows: checked and dropped
+    assert _client_rows(backpain_home, "ZZ-9")[1] == 1  # the odd entry: not a row shown
+    assert CliRunner().invoke(app, ["review", "--refresh"]).exit_code == 0
+    assert _client_rows(backpain_home, "ZZ-9") == (0, 0, 0)
+    # One file deleted by hand behind a folder time that did not change.
+    gone = made[sid(0, FIRST)]
+    then = gone.parent.stat().st_mtime
+    gone.unlink()
+    os.utime(gone.parent, (then, then))
+    listing = CliRunner().invoke(app, ["review", "--limit", "0"])
+    assert sid(0, FIRST) not in listing.stdout and "No such file" not in listing.stderr
+    assert sid(0, FIRST) not in stored_ids(backpain_home)
+
+# --------------------------------------------------------------------------- litter
+
+
+def _cache(home: Path) -> Path:
+    return index_file(home).parent
+
+
+def test_a_rebuild_on_a_full_disk_leaves_no_temp_file(backpain_home: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 17, item 13: each failed rebuild left a `.index-*.sqlite3.*.tmp` for good.
+    practice(backpain_home)
+    expected = outputs(COMMANDS[:3])
+    real = index_store._connect
+
+    def full(path: Path) -> sqlite3.Connection:
+        con = real(path)
+        if str(path).endswith(".tmp"):
+            con.execute("PRAGMA max_page_count = 1")  # SQLite's "database or disk is full"
+        return con
+
+    monkeypatch.setattr(index_store, "_connect", full)
+    for _ in range(3):
+        _garbage(backpain_home)
+        assert outputs(COMMANDS[:3]) == expected  # read from the files
+    assert sorted(p.name for p in _cache(backpain_home).iterdir()) == [
+        index_file(backpain_home).name]
+
+
+def test_temp_files_a_crash_left_are_removed_with_stale_indexes(backpain_home: Path) -> None:
+    practice(backpain_home)
+    outputs(COMMANDS[:1])
+    cache = _cache(backpain_home)
+    old = cache / f".{index_file(backpain_home).name}.0123abcd.tmp"
+    new = cache / f".{index_file(backpain_home).name}.89abcdef.tmp"
+    for p in (old, new):
+        p.write_bytes(b"half an index")
+    os.utime(old, (time.time() - 2 * HOUR,) * 2)
+    index_store.prune()
+    assert not old.exists() and new.exists()
+
+
+@pytest.mark.usefixtures("listing_as_table")
+def test_the_index_of_a_data_folder_that_no_longer_exists_is_removed(
+        backpain_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The README's move: the old folder's index would keep its rows (erased clients' too).
+    practice(backpain_home)
+    outputs(COMMANDS[:1])
+    old_index = index_file(backpain_home)
+    other = tmp_path / "other-home"  # another practice's data folder, still there
+    plant(other, "ZZ-1", sid(1, LATEST))
+    list(index.newest(other).rows)
+    mine = _cache(backpain_home) / "index-0123456789abcdef.sqlite3"  # not an index at all
+    mine.write_bytes(b"not an index")
+    moved = tmp_path / "moved-home"
+    backpain_home.rename(moved)
+    monkeypatch.setenv("BACKPAIN_HOME", str(moved))
+    result = CliRunner().invoke(app, ["review"])
+    assert result.exit_code == 0, result.output
+    assert "Sessions, newest first" in result.stdout
+    assert not old_index.exists()
+    assert index_file(moved).exists() and index_store.index_path(other).exists()
+    assert mine.read_bytes() == b"not an index"  # not ours to judge: left

@@ -20,8 +20,9 @@ EPILOG = helptext.epilog(
      "backpain forget JD-042 --yes", "backpain forget JD-042 --yes --json"],
     [(0, "erased"),
      (1, "an error: an unknown client or session, no terminal to confirm on (and no "
-         "--yes), a file that could not be deleted, or something backpain did not write "
-         "left in the client's folder (named above)"),
+         "--yes), a file that could not be deleted, something backpain did not write "
+         "left in the client's folder (named above), or a summary index that could be "
+         "neither updated nor deleted (named)"),
      helptext.USAGE,
      (130, "interrupted (Ctrl-C): at the confirmation nothing is deleted; while deleting, "
            "the file being deleted is finished, the rest is left, and what was erased and "
@@ -163,16 +164,26 @@ def _report(plan: Erasure, erased: Erased, *, quiet: bool = False) -> None:
             else f"client {plan.client}: {sessions}")
     rows = ("its row in the summary index is" if plan.session is not None
             else "their rows in the summary index are")
+    # Rows are said to be gone only when they are: else the error below names the file.
+    indexed = f"; {rows} removed" if erased.index_kept is None else ""
     if not quiet:
-        _info(f"Erased {whom}; {rows} removed. Exports written with -o and backups are not "
+        _info(f"Erased {whom}{indexed}. Exports written with -o and backups are not "
               "touched.")
+    problems = []
     if erased.left:
         from pathlib import Path
 
         holder = str(Path(erased.left[0].path).parent)
-        raise BackpainError(
-            f"{visible(holder)} still holds what backpain did not write (named above); "
-            "delete it yourself if it is the client's")
+        problems.append(f"{visible(holder)} still holds what backpain did not write (named "
+                        "above); delete it yourself if it is the client's")
+    if erased.index_kept is not None:
+        from ..records.erasure import still_indexed
+
+        problems.append(visible(still_indexed(erased.index_kept)))
+    for problem in problems[:-1]:
+        sys.stderr.write(f"backpain: error: {problem}\n")
+    if problems:
+        raise BackpainError(problems[-1])
 
 
 # Ids named when an erasure is stopped; more are counted.
@@ -195,7 +206,8 @@ def _stopped(plan: Erasure, erased: Erased) -> None:
     done, total = len(erased_ids), len(plan.session_ids)
     named = ", ".join(left[:_NAMED]) + (f" and {len(left) - _NAMED} more"
                                         if len(left) > _NAMED else "")
-    rows = "; their rows in the summary index are removed" if done else ""
+    rows = ("; their rows in the summary index are removed"
+            if done and erased.index_kept is None else "")
     message = (f"interrupted: erased {done} of {total} session{'s' if total != 1 else ''} "
                f"of client {plan.client}{rows}")
     if left:

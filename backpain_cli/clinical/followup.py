@@ -25,6 +25,7 @@ from .answers import validate
 from .engine import build_plan
 from .legacy import current_answers
 from .model import TRIAGE_VALUES, Plan, Recommendation, RedFlag, ScoreValue
+from .order import Dated, sessions_in_order
 from .questionnaire import AnswerValue, Module, Registry
 from .reassess import due_date, local_day, reassess_weeks
 from .scoring import exact, mcid_change
@@ -52,13 +53,9 @@ class AnsweredModule(Protocol):
     def sha256(self) -> str: ...
 
 
-class Recorded(Protocol):
-    """What follow-up reads of a saved session."""
+class Recorded(Dated, Protocol):
+    """What follow-up reads of a saved session (besides what orders it: clinical.order)."""
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def created(self) -> dt.datetime: ...
     @property
     def is_draft(self) -> bool: ...
     @property
@@ -391,13 +388,14 @@ def _judge(key: str, earlier: tuple[str, int | float] | None,
 
 
 def build_history(client: str, sessions: Sequence[S]) -> History[S]:
-    """Visits in date order with MCID-judged change from the first and the previous visit.
+    """Visits in date order (clinical.order: within one second, a visit after the one it
+    follows) with MCID-judged change from the first and the previous visit.
 
     Only completed visits with a plan are compared; a draft is listed but carries no scores.
     "First" and "previous" are per measure: the earliest and the latest earlier visit at
     which that measure was recorded (ODI may be collected at some visits only).
     """
-    ordered = sorted(sessions, key=lambda s: (s.created, s.id))
+    ordered = sessions_in_order(sessions)
     first: dict[str, tuple[str, int | float]] = {}
     last: dict[str, tuple[str, int | float]] = {}
     previous_plan: Plan | None = None

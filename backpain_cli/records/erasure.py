@@ -17,8 +17,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shlex
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,12 +60,18 @@ class Erasure:
 
 @dataclass(frozen=True)
 class Erased:
-    """What `erase` did: the files deleted, the folders removed, and what is left."""
+    """What `erase` did: the files deleted, the folders removed, and what is left.
+
+    `index_kept`: the summary index file that still holds rows of what was erased, because
+    it could be neither updated nor deleted (a read-only cache folder); None when nothing of
+    it is left in the cache.
+    """
 
     files: tuple[Path, ...]
     folders: tuple[Path, ...]
     left: tuple[Unreadable, ...]
     stopped: bool = False  # interrupted: files of the plan that are not in `files` remain
+    index_kept: Path | None = None  # the summary index that could be neither updated nor deleted
 
     @property
     def session_ids(self) -> tuple[str, ...]:
@@ -167,8 +174,9 @@ def plan_session(ref: SessionRef, root: Path | None = None) -> Erasure:
 
 
 def erase(plan: Erasure, stop: Callable[[], bool] = lambda: False) -> Erased:
-    """Delete the files of `plan`, then the client folders left empty; forget their rows in
-    the summary index, also when a deletion fails part way (StorageError).
+    """Delete the files of `plan`, then the client folders left empty; then forget their
+    rows in the summary index (every row of the client's folders, for a whole client), also
+    when a deletion fails part way (StorageError).
 
     Every client folder is opened once, link by link below the data folder (never through
     a link), and each file is deleted by its name in that handle: a folder swapped for a
@@ -180,43 +188,66 @@ def erase(plan: Erasure, stop: Callable[[], bool] = lambda: False) -> Erased:
     removed: list[Path] = []
     swapped: list[Unreadable] = []
     stopped = False
+    failed: StorageError | None = None
+    kept: Path | None = None
     with contextlib.ExitStack() as stack:
         handles = {folder: stack.enter_context(
             client_folder(plan.root, folder.name, verb="deletes")) for folder in plan.folders}
         try:
-            for path in plan.files:
-                if stop():
-                    stopped = True
-                    break
-                _delete(handles[path.parent][2], path, deleted)
+            try:
+                for path in plan.files:
+                    if stop():
+                        stopped = True
+                        break
+                    _delete(handles[path.parent][2], path, deleted)
+            finally:
+                for _, _, folder_fd in handles.values():
+                    fsync_folder(folder_fd)
+            if not stopped:
+                _remove_folders(handles, removed, swapped)
+        except StorageError as exc:
+            failed = exc
         finally:
-            for _, _, folder_fd in handles.values():
-                fsync_folder(folder_fd)
-            if deleted:
-                _forget_rows(plan.root, deleted)
-        if not stopped:
-            for folder, (_, sessions_fd, _) in handles.items():
-                try:
-                    # rmdir never follows a link, and removes only an empty folder.
-                    os.rmdir(folder.name, dir_fd=sessions_fd)
-                except OSError as exc:
-                    if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
-                        continue  # not empty: what is left is named; gone: nothing to do
-                    if exc.errno == errno.ENOTDIR:
-                        # The folder was swapped for a link (or a file) while it was erased;
-                        # its own files went, the link and what it points to stay.
-                        swapped.append(Unreadable(str(folder), SWAPPED))
-                        continue
-                    raise StorageError(f"cannot remove the folder {folder}: "
-                                       f"{exc.strerror or exc}") from None
-                removed.append(folder)
-                fsync_folder(sessions_fd)
+            # After the folders: a listing writing meanwhile finds them gone, or its rows go
+            # now. A whole client's folder rows go with it, unless it was stopped part way.
+            whole = plan.session is None and not stopped
+            kept = _forget_rows(plan.root, deleted, plan.folders if whole else removed)
+        if failed is not None:
+            raise StorageError(str(failed) if kept is None
+                               else f"{failed}; {still_indexed(kept)}") from None
         # Stopped: the files of the plan not yet deleted are what the caller names.
         waiting = ({str(p) for p in plan.files} - {str(p) for p in deleted} if stopped
                    else set())
         folder_fds = {folder: h[2] for folder, h in handles.items()}
         left = [*plan.left, *swapped, *_left_now(plan, removed, folder_fds, waiting)]
-    return Erased(tuple(deleted), tuple(removed), tuple(dict.fromkeys(left)), stopped)
+    return Erased(tuple(deleted), tuple(removed), tuple(dict.fromkeys(left)), stopped, kept)
+
+
+def still_indexed(index: Path) -> str:
+    """What to say when the summary index file `index` still holds erased rows."""
+    return (f"the summary index {index} still holds rows of what was erased: it could be "
+            f"neither updated nor deleted; delete that file yourself (rm {shlex.quote(str(index))}"
+            "; it is a cache, rebuilt by the next command)")
+
+
+def _remove_folders(handles: dict[Path, tuple[int, int, int]], removed: list[Path],
+                    swapped: list[Unreadable]) -> None:
+    for folder, (_, sessions_fd, _) in handles.items():
+        try:
+            # rmdir never follows a link, and removes only an empty folder.
+            os.rmdir(folder.name, dir_fd=sessions_fd)
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                continue  # not empty: what is left is named; gone: nothing to do
+            if exc.errno == errno.ENOTDIR:
+                # The folder was swapped for a link (or a file) while it was erased; its
+                # own files went, the link and what it points to stay.
+                swapped.append(Unreadable(str(folder), SWAPPED))
+                continue
+            raise StorageError(f"cannot remove the folder {folder}: "
+                               f"{exc.strerror or exc}") from None
+        removed.append(folder)
+        fsync_folder(sessions_fd)
 
 
 def _delete(folder: int, path: Path, deleted: list[Path]) -> None:
@@ -272,8 +303,8 @@ def _left_now(plan: Erasure, removed: list[Path], handles: dict[Path, int],
     return out
 
 
-def _forget_rows(root: Path, paths: list[Path]) -> None:
+def _forget_rows(root: Path, paths: list[Path], folders: Sequence[Path]) -> Path | None:
     # The summary index must not keep a summary of erased health data.
     from .index import forget
 
-    forget(root, paths)
+    return forget(root, paths, folders)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,9 +39,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from ..clinical.order import in_order
 from ..errors import SessionFileError
 from . import index_store, progress
-from .index_store import Entry, IndexProblem, Stamp, Store, now_ns, stamp_of, trusted
+from .index_store import (
+    Entry,
+    IndexProblem,
+    Stamp,
+    Store,
+    id_second,
+    now_ns,
+    stamp_of,
+    trusted,
+)
 from .session import Brief, Session, brief, document_line
 from .storage import (
     FolderEntry,
@@ -71,14 +82,17 @@ _WRITE_BATCH = 400
 _FOLDERS_AT_ONCE = 200  # client folders whose stored stamps are fetched in one query
 
 
-def forget(root: Path | None, paths: Iterable[Path]) -> None:
-    """Remove the index rows of session files that were deleted (`backpain forget`).
+def forget(root: Path | None, paths: Iterable[Path],
+           folders: Iterable[Path] = ()) -> Path | None:
+    """Remove the index rows of session files that were deleted (`backpain forget`), and
+    every row of the client folders `folders`.
 
     `root` is the data folder (None: storage.data_dir()), `paths` the deleted files. If the
-    rows cannot be removed, the index file itself is deleted (index_store.forget). Deleting
+    rows cannot be removed, the index file itself is deleted (index_store.forget); returns
+    the index file when even that failed (it still holds the rows), else None. Deleting
     a file without this is safe too: the next listing notices its folder changed.
     """
-    index_store.forget(root or data_dir(), paths)
+    return index_store.forget(root or data_dir(), paths, folders)
 
 
 # --------------------------------------------------------------------------- what a sync finds
@@ -110,7 +124,9 @@ class Rows:
 
 # --------------------------------------------------------------------------- the two sources
 
-Key = tuple[str, str]  # (session id, client folder): the order of every listing
+# (second, session id, client folder): how rows are fetched, in pages; the sessions of one
+# second are then put in their follow-up order (`_in_order`, clinical.order).
+Key = tuple[int, str, str]
 Known = dict[str, tuple[Stamp | None, int, bool, str | None]]
 
 
@@ -123,7 +139,7 @@ class _Indexed:
         self._base = str(self.sessions)
         self.store = store
         # Rows read from their files by this command: not read a second time to check them.
-        self._fresh: set[Key] = set()
+        self._fresh: set[tuple[str, str]] = set()
 
     # ---- keeping up with the files
 
@@ -148,6 +164,8 @@ class _Indexed:
                                    client, every_file, checked)
                 if advance is not None:
                     advance(min(end, len(folders)))
+        if every_file:
+            self._drop_strays({e.name for e in folders}, client)
         if client is not None and not folders and top.skipped:
             # A linked client folder is still that client, reported rather than unknown.
             return Tree(top.skipped, (), (client,))
@@ -155,6 +173,15 @@ class _Indexed:
                   for e in self.store.not_sessions(client)]
         skipped = sorted((*top.skipped, *inside), key=lambda u: u.path)
         return Tree(tuple(skipped), top.notes, tuple(e.name for e in folders))
+
+    def _drop_strays(self, present: set[str], client: str | None) -> None:
+        """Drop the rows of folders that are not in the tree, also those without a folder
+        row (left by a version that wrote rows of files erased meanwhile)."""
+        stray = self.store.stored_folders(client) - present
+        if stray:
+            with self.store.writing():
+                for name in sorted(stray):
+                    self.store.drop_folder(name)
 
     def _sync_stretch(self, chunk: Sequence[FolderEntry], low: str | None,
                       high: str | None, client: str | None, every_file: bool,
@@ -234,8 +261,12 @@ class _Indexed:
         with self.store.writing():
             for name, stamp, entries, gone in pending:
                 self.store.drop(name, gone)
+                # Only what is still there when the write begins (`forget` waits for it).
+                if not os.path.lexists(self._path(name, "")):
+                    self.store.drop_folder(name)
+                    continue
                 for entry, doc in entries:
-                    self.store.put(entry, doc)
+                    self.store.put_present(self._path(entry.folder, entry.name), entry, doc)
                 self.store.put_folder(name, stamp, checked)
 
     def _check_questionnaires(self) -> None:
@@ -281,27 +312,36 @@ class _Indexed:
         return self.store.count(client)
 
     def batch(self, newest_first: bool, client: str | None, key: Key | None, n: int,
-              what: What, check: bool) -> list[tuple[Key, Value]]:
-        out: list[tuple[Key, Value]] = []
+              what: What, check: bool) -> list[tuple[Key, Value | None]]:
+        out: list[tuple[Key, Value | None]] = []
         fresh: list[tuple[Entry, bytes | str | None]] = []
+        gone: list[Entry] = []
         for row in self.store.rows(newest_first=newest_first, client=client, limit=n, key=key,
                                    what=what):
             entry = index_store.entry_of(row)
             doc: bytes | str | None = index_store.doc_of(row) if what == "document" else None
-            if check and (entry.id or "", entry.folder) not in self._fresh:
+            row_key = (entry.second, entry.id or "", entry.folder)
+            if check and row_key[1:] not in self._fresh:
                 path = self._path(entry.folder, entry.name)
                 stamp = _stamp(path)
+                if stamp is None and not os.path.lexists(path):
+                    # Deleted (erased) since the sync: no session any more, and no row.
+                    gone.append(entry)
+                    out.append((row_key, None))
+                    continue
                 if not trusted(entry.stamp, entry.checked_ns, stamp):
                     # Changed since it was read (or read too soon after a change): again.
                     entry, doc = index_entry(SessionRef(entry.id or "", entry.folder, Path(path)),
                                        stamp, now_ns())
                     fresh.append((entry, doc))
-                    self._fresh.add((entry.id or "", entry.folder))
-            out.append(((entry.id or "", entry.folder), self._value(entry, doc, what)))
-        if fresh:
+                    self._fresh.add(row_key[1:])
+            out.append((row_key, self._value(entry, doc, what)))
+        if fresh or gone:
             with self.store.writing():
+                for entry in gone:
+                    self.store.drop(entry.folder, [entry.name])
                 for entry, doc in fresh:
-                    self.store.put(entry, doc)
+                    self.store.put_present(self._path(entry.folder, entry.name), entry, doc)
         return out
 
     def _refs(self, prefix: str) -> list[SessionRef]:
@@ -334,46 +374,66 @@ class _Files:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.refs: list[SessionRef] = []  # by (id, client)
-        self.by_client: dict[str, list[SessionRef]] = {}
+        # By the second of their ids (the files are not read to learn their time: a file
+        # whose `created` was edited away from its id is placed by its id here), id, client.
+        self.refs: list[tuple[Key, SessionRef]] = []
+        self.by_client: dict[str, list[tuple[Key, SessionRef]]] = {}
 
     def sync(self, client: str | None, every_file: bool) -> Tree:
         tree = scan(self.root, client)
-        self.refs = sorted(tree.refs, key=lambda r: (r.id, r.client))
+        self.refs = sorted(((id_second(r.id), r.id, r.client), r) for r in tree.refs)
         self.by_client = {}
-        for ref in self.refs:
-            self.by_client.setdefault(ref.client.lower(), []).append(ref)
+        for keyed in self.refs:
+            self.by_client.setdefault(keyed[1].client.lower(), []).append(keyed)
         return Tree(tree.skipped, tree.notes, tree.clients)
 
     def count(self, client: str | None) -> int:
         return len(self._of(client))
 
-    def _of(self, client: str | None) -> list[SessionRef]:
+    def _of(self, client: str | None) -> list[tuple[Key, SessionRef]]:
         return self.refs if client is None else self.by_client.get(client.lower(), [])
 
     def batch(self, newest_first: bool, client: str | None, key: Key | None, n: int,
-              what: What, check: bool) -> list[tuple[Key, Value]]:
+              what: What, check: bool) -> list[tuple[Key, Value | None]]:
         refs = self._of(client)
-        keys = [(r.id, r.client) for r in refs]
+        keys = [k for k, _ in refs]
         if newest_first:
             end = len(refs) if key is None else bisect.bisect_left(keys, key)
             chosen = refs[max(0, end - n):end][::-1]
         else:
             start = 0 if key is None else bisect.bisect_right(keys, key)
             chosen = refs[start:start + n]
-        return [((r.id, r.client), _file_value(r, what)) for r in chosen]
+        return [(k, _file_value(r, what)) for k, r in chosen]
 
     def starting(self, prefix: str) -> list[SessionRef] | None:
         return None
 
     def synced_starting(self, prefix: str) -> list[SessionRef]:
-        return [r for r in self.refs if r.id.startswith(prefix)]
+        return sorted((r for _, r in self.refs if r.id.startswith(prefix)),
+                      key=lambda r: (r.id, r.client))
 
     def groups(self) -> list[str]:
-        return [refs[0].client for _, refs in sorted(self.by_client.items())]
+        return [refs[0][1].client for _, refs in sorted(self.by_client.items())]
 
 
 Source = _Indexed | _Files
+
+
+def _in_order(run: list[tuple[Key, Value]], newest_first: bool) -> list[Value]:
+    """The values of one second's rows in visit order (clinical.order)."""
+    if len(run) == 1:
+        return [run[0][1]]
+    ordered = in_order(run, lambda row: (*row[0], _follows(row[1])))
+    return [value for _, value in (ordered[::-1] if newest_first else ordered)]
+
+
+def _follows(value: Value) -> str | None:
+    if isinstance(value, Unreadable):
+        return None
+    if isinstance(value, str):  # a JSON Lines record
+        follows = json.loads(value).get("follows")
+        return follows if isinstance(follows, str) else None
+    return value.follows
 
 
 def _stamp(path: str | Path) -> Stamp | None:
@@ -501,26 +561,54 @@ class Reader:
     def rows(self, *, newest_first: bool, client: str | None = None,
              limit: int | None = None, what: What = "summary",
              check: bool = True) -> Iterator[Value]:
-        """Session rows in id order (ties by client folder), fetched as consumed.
+        """Session rows in visit order (clinical.order), fetched as consumed.
 
         `check`: each row's file stamp is checked first (not needed right after a sync of
         every file). An unreadable file is an Unreadable in its place.
         """
-        key: Key | None = None
-        given = 0
-        while limit is None or given < limit:
-            n = _BATCH if limit is None else min(_BATCH, limit - given)
+        ordered = (value for run in self._runs(newest_first, client, limit, what, check)
+                   for value in _in_order(run, newest_first))
+        return ordered if limit is None else itertools.islice(ordered, limit)
 
-            def fetch(s: Source, key: Key | None = key, n: int = n) -> list[tuple[Key, Value]]:
+    def _runs(self, newest_first: bool, client: str | None, limit: int | None, what: What,
+              check: bool) -> Iterator[list[tuple[Key, Value]]]:
+        """The rows in pages by (second, id, folder), one run of a second at a time: a run
+        is given whole, so that `_in_order` sees every session of its second."""
+        key: Key | None = None
+        fetched = 0
+        last: int | None = None  # the second of the last row fetched
+        run: list[tuple[Key, Value]] = []
+        while True:
+            n = _BATCH if limit is None else min(_BATCH, limit - fetched)
+            if n <= 0:
+                # The window is full. Its last second may go on past it: only then are more
+                # rows read (and checked), a few at a time.
+                def peek(s: Source, key: Key | None = key) -> list[tuple[Key, Value | None]]:
+                    return s.batch(newest_first, client, key, 1, what, False)
+
+                ahead = self._attempt(peek)
+                if not ahead or ahead[0][0][0] != last:
+                    break
+                n = 8
+
+            def fetch(s: Source, key: Key | None = key,
+                      n: int = n) -> list[tuple[Key, Value | None]]:
                 return s.batch(newest_first, client, key, n, what, check)
 
             batch = self._attempt(fetch)
-            for _, value in batch:
-                yield value
+            for row_key, value in batch:
+                if run and run[0][0][0] != row_key[0]:
+                    yield run
+                    run = []
+                if value is not None:
+                    run.append((row_key, value))
+                last = row_key[0]
             if len(batch) < n:
-                return
-            given += len(batch)
+                break
+            fetched += len(batch)
             key = batch[-1][0]
+        if run:
+            yield run
 
     def starting(self, prefix: str) -> list[SessionRef]:
         """The sessions whose id starts with `prefix`, by id."""

@@ -9,19 +9,24 @@ differently from the file itself; records/index.py keeps it in step with the fil
 
 Health data: the file is 0600 in a 0700 folder, SQLite gives its rollback journal the file's
 mode, and deleted rows are overwritten (secure_delete), so that erasing a client's sessions
-(`forget`) leaves nothing of them in the cache. Every problem with the file -- not a database,
-a row that fails its checksum, another version's layout, locked for longer than `TIMEOUT`,
-a disk error -- is an `IndexProblem`; records/index.py then rebuilds it or reads the files.
+(`forget`) leaves nothing of them in the cache; nothing but rows of session files holds
+anything of a client (the compression dictionary is made up, `_dictionary`). The index of a
+data folder that no longer exists (moved, deleted) is removed (`prune`). Every problem with
+the file -- not a database, a row that fails its checksum, another version's layout, locked
+for longer than `TIMEOUT`, a disk error -- is an `IndexProblem`; records/index.py then
+rebuilds it or reads the files.
 
 Imported only by the commands that list or save sessions: `sqlite3` costs start-up time.
 """
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import stat
 import time
@@ -29,16 +34,21 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..clinical.model import Plan, RedFlag
+from ..clinical.order import second
 from .atomic import FILE_MODE, ensure_dir
 from .practice import Practice
 from .session import Brief, ModuleRef, Session, brief, document_line
 
+if TYPE_CHECKING:
+    from ..clinical.questionnaire import AnswerValue, Question
+
 # Changed whenever the tables or the summary form change: a file of another layout is reset.
-SCHEMA = 2
+# 3: rows in visit order (column `at`); the dictionary no longer the first session stored.
+SCHEMA = 3
 # How long a command waits for another one's write before it reads the files instead.
 TIMEOUT = 5.0
 # A stamp taken this close to the file's own modification time proves nothing: another write
@@ -140,6 +150,17 @@ def trusted(stored: Stamp | None, checked_ns: int, now: Stamp | None) -> bool:
     return stored is not None and stored == now and checked_ns - stored[1] > RACY_NS
 
 
+def id_second(session_id: str) -> int:
+    """The second a session id names (storage.new_session_id): where a file that cannot be
+    read is placed among the sessions (0 for a date no calendar has)."""
+    try:
+        return calendar.timegm((int(session_id[0:4]), int(session_id[4:6]),
+                                int(session_id[6:8]), int(session_id[9:11]),
+                                int(session_id[11:13]), int(session_id[13:15])))
+    except ValueError:
+        return 0
+
+
 @dataclass(frozen=True)
 class Entry:
     """One row: a session file (`id` set) or an entry of a client folder that is not read.
@@ -147,7 +168,9 @@ class Entry:
     A readable session has a `brief` and a `summary` with its `answers` (and a document, in
     a table of its own); an unreadable one, and an entry that is not read, a `reason`
     instead. `name` is "" for a client folder that could not be listed. Rows read for one
-    purpose carry only the columns it needs (a CSV export fetches no summaries).
+    purpose carry only the columns it needs (a CSV export fetches no summaries). `at` is
+    the second that places the row (clinical.order): the session's time, or for a file that
+    cannot be read the time in its id (None: that one).
     """
 
     folder: str
@@ -160,6 +183,11 @@ class Entry:
     summary: str | None = None
     # JSON: as stored (compressed bytes, decoded only when read), or text just read.
     answers: bytes | str | None = None
+    at: int | None = None
+
+    @property
+    def second(self) -> int:
+        return id_second(self.id or "") if self.at is None else self.at
 
 
 def _crc(*parts: str | bytes | None) -> int:
@@ -170,6 +198,11 @@ def _crc(*parts: str | bytes | None) -> int:
         data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
         crc = zlib.crc32(data + b"\x00", crc)
     return crc
+
+
+def placed_at(session: Session) -> int:
+    """The second that places a readable session among the others (clinical.order)."""
+    return second(session.created)
 
 
 def readable(session: Session) -> tuple[str, str, str, str]:
@@ -192,6 +225,38 @@ def _unpack(blob: bytes | str, zdict: bytes) -> str:
         return (unpacker.decompress(blob) + unpacker.flush()).decode("utf-8")
     except (zlib.error, UnicodeDecodeError) as exc:
         raise IndexProblem(f"a stored document cannot be decompressed ({exc})") from None
+
+
+def _made_up_answer(question: Question) -> AnswerValue:
+    if question.default is not None:
+        return question.default
+    if question.type == "yesno":
+        return False
+    if question.type == "int":
+        low = question.min or 0
+        return (low + (question.max if question.max is not None else low)) // 2
+    if question.type == "multi":
+        return (question.exclusive or question.choice_values)[:1]
+    return question.choice_values[0]
+
+
+def made_up_document() -> str:
+    """The JSON document of a visit nobody had: every question of the shipped questionnaires
+    (optional instruments too) answered with its default, else no, the middle of its range,
+    "none" or its first choice, with the plan today's rules give for that. What it shares
+    with the documents stored is their keys, question ids, choices and recommendation
+    texts: none of it is anyone's (the practitioner's own questionnaires are not read)."""
+    from ..clinical.engine import build_plan
+    from ..clinical.questionnaire import load_registry
+
+    registry = load_registry(None)
+    modules = registry.select(registry.optional_ids)
+    answers = {q.id: _made_up_answer(q) for m in modules for q in m.questions}
+    return document_line(Session(
+        id="20000101T000000Z-000000", client="-",
+        created=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), status="completed", answers=answers,
+        questionnaires=tuple(ModuleRef.of(m) for m in modules),
+        instruments=registry.optional_ids, plan=build_plan(answers)))
 
 
 # --------------------------------------------------------------------------- the summary form
@@ -271,9 +336,11 @@ def _modules(text: str) -> tuple[ModuleRef, ...]:
 
 # --------------------------------------------------------------------------- the file
 
-# Session rows are kept in the order of every listing and export (id, then folder), so a
-# CSV export of 100,000 reads one table front to back; the summaries (for listings of a
-# few rows) and documents (JSON Lines) in tables of their own, in the same order.
+# Session rows are read in the order of every listing and export (clinical.order: by `at`,
+# the session's second, then id and folder, through sessions_by_time; records/index.py puts
+# the sessions of one second in their follow-up order), so a CSV export of 100,000 reads
+# them front to back; the summaries (for listings of a few rows) and documents (JSON Lines)
+# in tables of their own.
 _TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE folders (
@@ -282,12 +349,13 @@ CREATE TABLE folders (
 CREATE TABLE sessions (
     id TEXT NOT NULL, folder TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER, checked_ns INTEGER NOT NULL,
-    reason TEXT, brief TEXT, crc INTEGER NOT NULL,
+    reason TEXT, brief TEXT, crc INTEGER NOT NULL, at INTEGER NOT NULL,
     PRIMARY KEY (id, folder)) WITHOUT ROWID;
 -- What a sync compares, folder by folder, read from the index alone.
 CREATE INDEX sessions_by_folder
     ON sessions (folder, id, size, mtime_ns, ctime_ns, ino, checked_ns);
-CREATE INDEX sessions_by_client ON sessions (folder COLLATE NOCASE, id);
+CREATE INDEX sessions_by_time ON sessions (at, id, folder);
+CREATE INDEX sessions_by_client ON sessions (folder COLLATE NOCASE, at, id);
 CREATE TABLE others (
     folder TEXT NOT NULL, name TEXT NOT NULL, reason TEXT NOT NULL,
     PRIMARY KEY (folder, name)) WITHOUT ROWID;
@@ -299,7 +367,7 @@ CREATE TABLE docs (
     PRIMARY KEY (id, folder)) WITHOUT ROWID;
 """
 _COLUMNS = ("s.folder, s.id, s.size, s.mtime_ns, s.ctime_ns, s.ino, s.checked_ns, s.reason, "
-            "s.brief, s.crc")
+            "s.brief, s.crc, s.at")
 # What each purpose fetches besides _COLUMNS (the rows of a bulk export are many).
 _MORE = {
     "brief": ("", ""),
@@ -317,22 +385,22 @@ def _columns(stamp: Stamp | None) -> tuple[int | None, int | None, int | None, i
 def entry_of(row: Sequence[Any]) -> Entry:
     """The Entry of a session row of `_COLUMNS` (and the summary's, if fetched), checked
     against its checksums."""
-    folder, entry_id, size, mtime, ctime, ino, checked, reason, brief_, crc = row[:10]
-    if crc != _crc(entry_id, reason, brief_):
+    folder, entry_id, size, mtime, ctime, ino, checked, reason, brief_, crc, at = row[:11]
+    if crc != _crc(entry_id, reason, brief_, str(at)):
         raise IndexProblem(f"the row of {folder}/{entry_id} fails its checksum")
     summary = answers = None
-    if len(row) == 13:  # with the summary's columns ("document" rows have 12)
-        summary, answers, summary_crc = row[10:]
+    if len(row) == 14:  # with the summary's columns ("document" rows have 13)
+        summary, answers, summary_crc = row[11:]
         if summary is not None and summary_crc != _crc(summary, answers):
             raise IndexProblem(f"the summary of {folder}/{entry_id} fails its checksum")
     return Entry(folder, f"{entry_id}.toml", entry_id,
                  None if size is None else (size, mtime, ctime, ino), checked, reason, brief_,
-                 summary, answers)
+                 summary, answers, at)
 
 
 def doc_of(row: Sequence[Any]) -> bytes | None:
     """The document of a row fetched for "document" (checked against its checksum)."""
-    doc, crc = row[10], row[11]
+    doc, crc = row[11], row[12]
     if doc is None:
         return None
     if crc != zlib.crc32(doc):
@@ -351,15 +419,17 @@ class Store:
 
     # ---- compression
 
-    def _dictionary(self, sample: str | None = None) -> bytes:
-        """The preset dictionary every stored document and answers are compressed with: the
-        first document stored (sessions share most of their text, so each is kept in a few
-        hundred bytes instead of 4 KB). Chosen inside the first write that needs it."""
+    def _dictionary(self, *, make: bool = False) -> bytes:
+        """The preset dictionary every stored document and answers are compressed with (a
+        document is kept in about a kilobyte instead of four): `made_up_document`, never a
+        session's, since it stays in the file whatever is erased. Made and kept in the
+        file inside the first write that needs it (`make`), so an upgrade that changes the
+        questionnaires or the advice does not change what the stored rows need."""
         if self._zdict is None:
             stored = self.meta("zdict")
-            if stored is None and sample is not None:
-                self.set_meta("zdict", sample)
-                stored = sample
+            if stored is None and make:
+                stored = made_up_document()
+                self.set_meta("zdict", stored)
             if stored is None:
                 raise IndexProblem("a stored document without its dictionary")
             self._zdict = stored.encode("utf-8")
@@ -461,6 +531,17 @@ class Store:
                   "(SELECT count(*) FROM sessions WHERE folder = ?))",
                   (name, *_columns(stamp), checked_ns, name))
 
+    def stored_folders(self, client: str | None = None) -> set[str]:
+        """The folders any row names, with or without a row of their own in `folders` (a
+        thorough sync drops those that are gone)."""
+        where = "" if client is None else " WHERE folder = ?1 COLLATE NOCASE"
+        args = () if client is None else (client,)
+        rows = self._query(f"SELECT DISTINCT folder FROM sessions{where} UNION "
+                           f"SELECT folder FROM others{where} UNION "
+                           f"SELECT name FROM folders{where.replace('folder', 'name', 1)}",
+                           args)
+        return {r[0] for r in rows}
+
     def drop_folder(self, name: str) -> None:
         ids = [r[0] for r in self._query("SELECT id FROM sessions WHERE folder = ?", (name,))]
         self._drop_sessions(name, ids)
@@ -493,30 +574,41 @@ class Store:
                       (entry.folder, entry.name, entry.reason or ""))
             return
         key = (entry.id, entry.folder)
-        if isinstance(doc, str):
-            # The first document stored becomes the dictionary of them all (not answers:
-            # a document holds everything a session has).
-            self._dictionary(doc)
+        at = entry.second
         self._run(
             "INSERT OR REPLACE INTO sessions (id, folder, size, mtime_ns, ctime_ns, ino, "
-            "checked_ns, reason, brief, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "checked_ns, reason, brief, crc, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*key, *_columns(entry.stamp), entry.checked_ns, entry.reason, entry.brief,
-             _crc(entry.id, entry.reason, entry.brief)))
+             _crc(entry.id, entry.reason, entry.brief, str(at)), at))
         if entry.summary is None or entry.answers is None:
             self._run("DELETE FROM summaries WHERE id = ? AND folder = ?", key)
         else:
             answers = entry.answers
             if isinstance(answers, str):
-                answers = _pack(answers, self._dictionary(answers))
+                answers = _pack(answers, self._dictionary(make=True))
             self._run("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
                       (*key, entry.summary, answers, _crc(entry.summary, answers)))
         if doc is None:
             self._run("DELETE FROM docs WHERE id = ? AND folder = ?", key)
         else:
             if isinstance(doc, str):
-                doc = _pack(doc, self._dictionary(doc))
+                doc = _pack(doc, self._dictionary(make=True))
             self._run("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
                       (*key, doc, zlib.crc32(doc)))
+
+    def put_present(self, path: str, entry: Entry, doc: bytes | str | None = None) -> bool:
+        """`put` the entry of the file (or folder) at `path`, unless it is gone by now: then
+        its row is dropped instead. Inside `writing`, which `forget` waits for: a command
+        that read a file just before it was erased never writes it back into the cache.
+        An entry whose name is not UTF-8 is stored as shown (\\xNN, safe_text.valid_text),
+        which is no path to look at: it is kept while its folder is there (the caller
+        checks the folder), as it is not a session and `forget` never deletes it."""
+        shown_only = entry.reason is not None and "\\" in entry.name
+        if not shown_only and not os.path.lexists(path):
+            self.drop(entry.folder, [entry.name])
+            return False
+        self.put(entry, doc)
+        return True
 
     def _drop_sessions(self, folder: str, ids: Iterable[str]) -> None:
         keys = [(i, folder) for i in ids]
@@ -547,9 +639,10 @@ class Store:
         return int(rows[0][0])
 
     def rows(self, *, newest_first: bool, client: str | None, limit: int,
-             key: tuple[str, str] | None, what: str) -> list[Any]:
-        """Session rows (of `_COLUMNS` and what `what` needs) in id order (ties by folder),
-        after `key` = (id, folder) if given."""
+             key: tuple[int, str, str] | None, what: str) -> list[Any]:
+        """Session rows (of `_COLUMNS` and what `what` needs) by second, id and folder,
+        after `key` = (at, id, folder) if given. The sessions of one second are put in
+        their follow-up order by the caller (clinical.order)."""
         where: list[str] = []
         args: list[Any] = []
         if client is not None:
@@ -557,9 +650,9 @@ class Store:
             args.append(client)
         if key is not None:
             op = "<" if newest_first else ">"
-            where.append(f"(s.id, s.folder) {op} (?, ?)")
+            where.append(f"(s.at, s.id, s.folder) {op} (?, ?, ?)")
             args += list(key)
-        order = "s.id DESC, s.folder DESC" if newest_first else "s.id, s.folder"
+        order = "s.at DESC, s.id DESC, s.folder DESC" if newest_first else "s.at, s.id, s.folder"
         more, joined = _MORE[what]
         sql = f"SELECT {_COLUMNS}{more} FROM sessions s{joined}"
         if where:
@@ -608,15 +701,19 @@ def _problem(exc: sqlite3.Error) -> IndexProblem:
 # --------------------------------------------------------------------------- opening
 
 
-def _private_file(path: Path) -> None:
-    """Create `path` empty and 0600 unless it exists; tighten an existing one to 0600."""
+def _private_file(path: Path) -> bool:
+    """Create `path` empty and 0600 unless it exists; tighten an existing one to 0600.
+    Whether it was created."""
+    created = False
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE))
+        created = True
     info = os.lstat(path)
     if not stat.S_ISREG(info.st_mode):
         raise IndexProblem(f"{path} is not a regular file")
     if info.st_mode & 0o077:  # anything for the group or others
         os.chmod(path, FILE_MODE)
+    return created
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -659,7 +756,7 @@ def _open(root: Path, *, create: bool) -> Store | None:
         if not create and not os.path.exists(path):
             return None
         ensure_dir(path.parent, path.parent)  # 0700 if backpain creates it
-        _private_file(path)
+        created = _private_file(path)
     except OSError as exc:
         raise IndexProblem(f"{path}: {exc.strerror or exc}") from None
     try:
@@ -671,6 +768,9 @@ def _open(root: Path, *, create: bool) -> Store | None:
     except IndexProblem:
         store.close()
         raise
+    if created:
+        # A new index: perhaps the data folder moved, and the old one's index is left.
+        prune(keep=path)
     return store
 
 
@@ -741,9 +841,11 @@ def replace_file(root: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(f"{path}-journal")
         os.replace(tmp, path)
-    except (OSError, sqlite3.Error) as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except (OSError, sqlite3.Error, IndexProblem) as exc:
+        # Also when SQLite failed (a full disk): no temp file is left behind.
+        for p in (tmp, Path(f"{tmp}-journal")):
+            with contextlib.suppress(OSError):
+                os.unlink(p)
         raise IndexProblem(f"cannot replace {path}: {exc}") from None
 
 
@@ -766,48 +868,131 @@ def record(root: Path, entry: Entry, doc: str | None) -> None:
             return
         try:
             with store.writing():
-                store.put(entry, doc)
+                store.put_present(str(root / "sessions" / entry.folder / entry.name), entry,
+                                  doc)
         finally:
             store.close()
 
 
-def forget(root: Path, paths: Iterable[Path]) -> None:
-    """Remove the rows of deleted session files (index.forget, storage.delete_session).
+def forget(root: Path, paths: Iterable[Path], folders: Iterable[Path] = ()) -> Path | None:
+    """Remove the rows of deleted session files (index.forget, storage.delete_session), and
+    every row of `folders` (client folders erased as a whole, or removed).
 
-    `paths` are session files under the sessions folder of the data folder `root`. Their
-    content is overwritten in the file (secure_delete). If the rows cannot be removed (the
-    index is broken or locked for too long), the whole index file is deleted instead: erased
-    health data must not linger in a cache.
+    Both are under the sessions folder of the data folder `root`. Their content is
+    overwritten in the file (secure_delete). If the rows cannot be removed (the index is
+    broken, locked for too long, or its folder read-only), the whole index file is deleted
+    instead: erased health data must not linger in a cache. Returns None when nothing of
+    them is left in the cache, else the index file that could be neither updated nor
+    deleted. Indexes of data folders that no longer exist go too (`prune`).
     """
+    prune()
     sessions = root / "sessions"
-    pairs = []
-    for p in paths:
+    pairs: list[tuple[str, str]] = []
+    names: list[str] = []
+    for p in [*paths, *folders]:
         try:
-            rel = Path(p).relative_to(sessions)
+            parts = Path(p).relative_to(sessions).parts
         except ValueError:
             continue
-        if len(rel.parts) == 2:
-            pairs.append(rel.parts)
-    if not pairs:
-        return
+        if len(parts) == 2:
+            pairs.append((parts[0], parts[1]))
+        elif len(parts) == 1:
+            names.append(parts[0])
+    if not pairs and not names:
+        return None
     try:
         store = open_existing(root)
         if store is None:
-            return
+            return None
         try:
             with store.writing():
                 for folder, name in pairs:
                     store.drop(folder, [name])
+                for name in names:
+                    store.drop_folder(name)
         finally:
             store.close()
     except IndexProblem:
-        discard(root)
+        return discard(root)
+    return None
 
 
-def discard(root: Path) -> None:
-    """Delete the index file of `root` (and its journal): the next command rebuilds it."""
+def discard(root: Path) -> Path | None:
+    """Delete the index file of `root` (and its journal): the next command rebuilds it.
+
+    Returns None when neither is left, else the one that could not be deleted."""
     path = index_path(root)
+    return _remove(path)
+
+
+def _remove(path: Path) -> Path | None:
+    """Delete an index file and its journal; the first that is still there, if any."""
     for p in (path, Path(f"{path}-journal")):
-        # Best effort: what cannot be unlinked (a folder in its place) holds no rows.
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(p)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            # A folder in its place holds no rows; anything else still may.
+            if not (os.path.isdir(p) and not os.path.islink(p)):
+                return p
+    return None
+
+
+# A temp file of `replace_file` older than this was left by a command that died (or by a
+# full disk in a version that did not clean up): removed by `prune`.
+STALE_TMP_SECONDS = 3600
+
+
+def prune(keep: Path | None = None) -> None:
+    """Remove, from the cache folder, the index files of data folders that no longer exist
+    (moved or deleted: their rows, erased clients' among them, would stay for good), and
+    temp files a rebuild left. Called when an index is made and by `forget`: cheap (a few
+    files), never on start-up. Best effort: a file that cannot be read as an index of a
+    known folder, or cannot be deleted, is left; an index in use is not touched, nor
+    `keep` (the caller's own)."""
+    folder = cache_dir()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    now = time.time()
+    for e in entries:
+        with contextlib.suppress(OSError):
+            if _TMP_RE.fullmatch(e.name):
+                if now - e.stat(follow_symlinks=False).st_mtime > STALE_TMP_SECONDS:
+                    os.unlink(e.path)
+            elif _INDEX_RE.fullmatch(e.name) and e.is_file(follow_symlinks=False) \
+                    and (keep is None or e.name != keep.name):
+                root = _root_of(Path(e.path))
+                if root is not None and _gone(root):
+                    _remove(Path(e.path))
+
+
+_INDEX_RE = re.compile(r"index-[0-9a-f]{16}\.sqlite3")
+_TMP_RE = re.compile(r"\.index-[0-9a-f]{16}\.sqlite3\.[0-9a-f]{8}\.tmp(-journal)?")
+
+
+def _root_of(path: Path) -> str | None:
+    """The data folder an index file records (None: not readable as one, or in use)."""
+    try:
+        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=0)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'root'").fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+    return str(rows[0][0]) if rows else None
+
+
+def _gone(root: str) -> bool:
+    try:
+        os.stat(root)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False  # unreachable now (a share not mounted, no permission): not gone
+    return False

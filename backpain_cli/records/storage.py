@@ -341,7 +341,7 @@ def index_entry(ref: SessionRef, stamp: index_store.Stamp | None,
         return index_store.Entry(ref.client, name, ref.id, stamp, looked, exc.reason), None
     brief, summary, answers, doc = index_store.readable(session)
     return index_store.Entry(ref.client, name, ref.id, stamp, looked, None, brief, summary,
-                             answers), doc
+                             answers, index_store.placed_at(session)), doc
 
 
 def _home_hint() -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..clinical.order import sessions_in_order
 from ..errors import NotFoundError, SessionFileError
 from .session import Session
 from .storage import (
@@ -155,8 +156,8 @@ def load(ref: SessionRef) -> Session:
 
 @dataclass(frozen=True)
 class ClientSessions:
-    """Every readable session of one client (drafts too), by id (the time each was begun),
-    and what was not read: unreadable files and entries of the folder that are not session
+    """Every readable session of one client (drafts too), oldest first (clinical.order), and
+    what was not read: unreadable files and entries of the folder that are not session
     files."""
 
     client: str
@@ -180,4 +181,5 @@ def load_client(client: str, root: Path | None = None) -> ClientSessions:
             sessions.append(read_ref(ref))
         except SessionFileError as exc:
             unreadable.append(Unreadable.of(exc))
-    return ClientSessions(client, tuple(sessions), (*unreadable, *tree.skipped), tree.notes)
+    return ClientSessions(client, tuple(sessions_in_order(sessions)),
+                          (*unreadable, *tree.skipped), tree.notes)
