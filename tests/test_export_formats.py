@@ -32,16 +32,18 @@ from depth import examples
 from fhir.resources.R4B.bundle import Bundle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import INSTRUMENT_SETS, REGISTRY, interviews
+from strategies import INSTRUMENT_SETS, REGISTRY, client_answers, interviews
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.followup import build_history
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
+from backpain_cli.clinical.scoring import SCORE_KEYS
 from backpain_cli.output import csv as csv_export
 from backpain_cli.output import fhir, json_doc, markdown
 from backpain_cli.output import html as html_doc
+from backpain_cli.output.terminal import score_meaning
 from backpain_cli.records import index
 from backpain_cli.records.session import Brief, ModuleRef, Session, to_document
 from backpain_cli.records.storage import SessionRef, Unreadable, read_ref, read_session
@@ -680,6 +682,54 @@ def test_html_banner_speaks_to_the_client(triage: str, css_class: str, headline:
     assert f'class="banner {css_class}"' in banner
     assert f"<h2>{headline}</h2>" in banner
     assert "<li>a recent fall, accident or blow</li>" in banner
+
+
+def test_every_score_row_of_the_handout_says_what_it_means() -> None:
+    # Issue 17: the STarT Back total, its psychosocial score and the Oswestry percentage
+    # had an empty "What it means" cell.
+    scores = build_plan(client_answers({**{f"odi_{i}": 1 for i in range(1, 11)},
+                                        **{f"rmdq_{i}": False for i in range(1, 25)},
+                                        "pain_duration": "over_12_weeks", "age": 30,
+                                        "axspa_features": ["onset_before_35"]})).scores
+    assert set(scores) == set(SCORE_KEYS)
+    html = html_doc.render(dataclasses.replace(sample(LATEST), plan=dataclasses.replace(
+        build_plan({}), scores=scores)))
+    assert html.count("<td></td>") == 0
+    assert {k: score_meaning(k, v) for k, v in scores.items() if not score_meaning(k, v)} == {}
+
+
+PREGNANT_20 = {"pregnancy": "pregnant", "pregnancy_weeks": 20}
+
+
+@pytest.mark.parametrize(("overrides", "places"), [
+    # Issue 17: a man's emergency handout named "the maternity unit".
+    ({"rf_bladder_bowel": True}, "go to an emergency department"),
+    ({"rf_chest_symptoms": True}, "call an ambulance"),
+    ({"rf_chest_symptoms": True, "rf_both_legs": True},
+     "call an ambulance and go to an emergency department"),
+    ({"rf_fever": True, "rf_immunosuppressed": True}, "go to an emergency department"),
+    ({**PREGNANT_20, "rf_pregnancy_warning": True}, "contact the maternity unit"),
+    ({**PREGNANT_20, "rf_pregnancy_warning": True, "rf_both_legs": True},
+     "go to an emergency department and contact the maternity unit"),
+    ({**PREGNANT_20, "rf_pregnancy_warning": False, "rf_chest_symptoms": True},
+     "call an ambulance"),
+])
+def test_html_emergency_banner_names_only_the_places_that_apply(
+        overrides: dict[str, Any], places: str) -> None:
+    answers = client_answers(overrides)
+    plan = build_plan(answers)
+    assert plan.triage == "emergency"
+    session = dataclasses.replace(sample(LATEST), answers=answers, plan=plan)
+    html = html_doc.render(session)
+    banner = html[html.index('<section class="banner'):]
+    banner = banner[:banner.index("</section>")]
+    assert (f"Follow the emergency advice below now: it says to {places}. Do not start or "
+            "continue exercise or hands-on treatment today.") in banner
+    # The referral below names the same places, and the banner no other.
+    (referral,) = plan.recommendations
+    for words, place in (("ambulance", "ambulance"), ("emergency department", "department"),
+                         ("maternity unit", "maternity")):
+        assert (words in banner) == (words in referral.detail) == (place in places), words
 
 
 @pytest.fixture

@@ -9,13 +9,15 @@ and no table, chart or recommendation split across pages.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import NamedTuple
 
 from ..clinical.followup import History
 from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
+from ..clinical.questionnaire import AnswerValue
 from ..clinical.reassess import next_check
+from ..clinical.recommender import emergency_places
 from ..records.practice import Practice
 from ..records.session import Session, plan_of
 from ..safe_text import visible_in
@@ -26,6 +28,7 @@ from .wording import (
     PRACTITIONER,
     change_rows,
     day,
+    emergency_banner,
     flag_text,
     format_score,
     topics,
@@ -146,8 +149,11 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _banner(plan: Plan) -> str:
-    headline, text = CLIENT_BANNERS.get(plan.triage, CLIENT_BANNERS["none"])
+def _banner(plan: Plan, answers: Mapping[str, AnswerValue]) -> str:
+    if plan.triage == "emergency":
+        headline, text = emergency_banner(emergency_places(answers, plan.red_flags))
+    else:
+        headline, text = CLIENT_BANNERS.get(plan.triage, CLIENT_BANNERS["none"])
     klass = plan.triage if plan.triage in CLIENT_BANNERS else "none"
     parts = [f'<section class="banner triage-{klass}" aria-label="How soon to see a doctor">',
              f"<h2>{_e(headline)}</h2>", f"<p>{_e(text)}</p>"]
@@ -446,7 +452,7 @@ def render(session: Session, history: History[Session] | None = None) -> str:
         f'<p class="meta">For <strong>{_e(session.client)}</strong> · {_e(when)}'
         f"{visits}{seen_by}</p>",
         "</header>",
-        _banner(plan),
+        _banner(plan, session.answers),
         _next_check(plan, session.created),
         _scores(plan),
         _history(session, history) if history is not None and len(sessions) > 1 else "",
