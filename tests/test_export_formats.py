@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from backpain_cli.cli.app import app
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.followup import build_history
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
-from backpain_cli.clinical.scoring import SCORE_KEYS
+from backpain_cli.clinical.scoring import ODI_ITEMS, RMDQ_ITEMS, SCORE_KEYS
 from backpain_cli.output import csv as csv_export
 from backpain_cli.output import fhir, json_doc, markdown
 from backpain_cli.output import html as html_doc
@@ -472,23 +472,79 @@ def test_csv_columns_are_the_documented_ones(home: Path) -> None:
     result = run("--all", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # The first sixteen as the first release wrote them; new columns only at the end.
     assert tuple(rows[0]) == csv_export.COLUMNS == (
         "session", "client", "date", "status", "follows", "triage", "red_flags",
         "nprs_now", "nprs_worst_week", "startback_total", "startback_psychosocial",
-        "startback_risk", "odi_percent", "odi_band", "rmdq_score", "axspa_feature_count")
+        "startback_risk", "odi_percent", "odi_band", "rmdq_score", "axspa_feature_count",
+        "pain_duration", "reassess_weeks", "ended_early", "instruments")
     assert rows[3] == {
         "session": LATEST, "client": CLIENT, "date": "2026-10-29T10:15:00Z",
         "status": "completed", "follows": SECOND, "triage": "urgent",
         "red_flags": "rf_trauma", "nprs_now": "4", "nprs_worst_week": "6",
         "startback_total": "1", "startback_psychosocial": "1", "startback_risk": "low",
         "odi_percent": "11.1", "odi_band": "minimal", "rmdq_score": "",
-        "axspa_feature_count": ""}
+        "axspa_feature_count": "", "pain_duration": "over_12_weeks",
+        # saved under schema 1, before reassess_weeks
+        "reassess_weeks": "", "ended_early": "", "instruments": "odi"}
     # A draft has no plan: its plan columns are empty, not zero.
     assert [rows[2][k] for k in ("status", "triage", "nprs_now")] == ["draft", "", ""]
     help_text = CliRunner().invoke(app, ["export", "--help"]).stdout
     assert " ".join(help_text.split()).count(
         "nprs_now, nprs_worst_week, startback_total, startback_psychosocial, "
         "startback_risk, odi_percent, odi_band, rmdq_score, axspa_feature_count") == 1
+
+
+def test_analysts_tell_an_instrument_not_offered_from_one_not_scorable(
+        backpain_home: Path, write_answers: Callable[..., Path],
+        complete_answers: dict[str, Any]) -> None:
+    """Issue 17: "Oswestry not offered" and "offered but not scorable" read the same."""
+    assess = CliRunner()
+    for client, extra, instruments in (("NOT-OFFERED", {}, ()),
+                                       ("NOT-SCORABLE", {"odi_1": 2, "odi_2": 3}, ("odi",)),
+                                       ("SCORED", dict.fromkeys(ODI_ITEMS, 1), ("odi", "rmdq"))):
+        if "rmdq" in instruments:
+            extra = {**extra, **dict.fromkeys(RMDQ_ITEMS, False)}
+        args = ["assess", "--answers", str(write_answers({**complete_answers, **extra},
+                                                         client=client, name=f"{client}.toml")),
+                "--no-input"]
+        if instruments:
+            args += ["--instruments", ",".join(instruments)]
+        done = assess.invoke(app, args, prog_name="backpain")
+        assert done.exit_code == 0, done.output
+    result = run("--all", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = {r["client"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    got = {c: (r["instruments"], r["odi_percent"], r["pain_duration"], r["reassess_weeks"],
+               r["ended_early"]) for c, r in rows.items()}
+    duration, weeks = "under_6_weeks", "2"  # CLINICAL.md, "Re-assessment": acute 2 weeks
+    assert complete_answers["pain_duration"] == duration
+    assert got == {"NOT-OFFERED": ("", "", duration, weeks, ""),
+                   "NOT-SCORABLE": ("odi", "", duration, weeks, ""),
+                   "SCORED": ("odi rmdq", "20.0", duration, weeks, "")}
+    result = run("--all", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    documents = {d["client"]: d for d in map(json.loads, result.stdout.splitlines())}
+    assert {c: d["instruments"] for c, d in documents.items()} == {
+        "NOT-OFFERED": [], "NOT-SCORABLE": ["odi"], "SCORED": ["odi", "rmdq"]}
+    for d in documents.values():
+        assert [q["id"] for q in d["questionnaires"]] == [
+            m.id for m in REGISTRY.select(tuple(d["instruments"]))]
+        assert all(re.fullmatch("[0-9a-f]{64}", q["sha256"]) for q in d["questionnaires"])
+    assert "odi_percent" not in documents["NOT-SCORABLE"]["scores"]
+    assert documents["NOT-SCORABLE"]["warnings"]
+
+
+def test_an_emergency_ended_early_is_in_the_csv(backpain_home: Path,
+                                                 write_answers: Callable[..., Path]) -> None:
+    answers = {"rf_saddle_numbness": True}
+    done = CliRunner().invoke(app, ["assess", "--answers", str(write_answers(answers)),
+                                    "--no-input"], prog_name="backpain")
+    assert done.exit_code == 0, done.output
+    result = run("--all", "--format", "csv")
+    (row,) = csv.DictReader(io.StringIO(result.stdout))
+    assert (row["triage"], row["reassess_weeks"], row["ended_early"]) == (
+        "emergency", "", "emergency")
 
 
 # ---- the summary index behind the bulk exports judges every file as read_session does

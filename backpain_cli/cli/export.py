@@ -62,8 +62,9 @@ EPILOG = helptext.epilog(
     "CSV columns: session, client, date (UTC, ISO 8601), status, follows, triage, red_flags "
     "(ids separated by spaces), nprs_now, nprs_worst_week, startback_total, "
     "startback_psychosocial, startback_risk, odi_percent, odi_band, rmdq_score, "
-    "axspa_feature_count. A cell starting with = + - @ gets a leading ' so that a "
-    "spreadsheet shows it as text.")
+    "axspa_feature_count, pain_duration, reassess_weeks, ended_early, instruments (the "
+    "optional questionnaires offered, separated by spaces). A cell starting with = + - @ "
+    "gets a leading ' so that a spreadsheet shows it as text.")
 
 
 # A PDF is binary: on a terminal it would be noise, and it has no use in a pipe that a file
