@@ -30,6 +30,7 @@ from depth import examples
 
 # The FHIR model library validates exports in the tests only; the CLI never imports it.
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.questionnaire import Questionnaire
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import INSTRUMENT_SETS, REGISTRY, client_answers, interviews
@@ -39,13 +40,15 @@ from backpain_cli.cli.app import app
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.followup import build_history
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
+from backpain_cli.clinical.questionnaire import modules_by_hash
 from backpain_cli.clinical.scoring import ODI_ITEMS, RMDQ_ITEMS, SCORE_KEYS
 from backpain_cli.output import csv as csv_export
-from backpain_cli.output import fhir, json_doc, markdown
+from backpain_cli.output import fhir, fhir_questionnaire, fhir_transaction, json_doc, markdown
 from backpain_cli.output import html as html_doc
 from backpain_cli.output.terminal import score_meaning
 from backpain_cli.records import index
 from backpain_cli.records.session import Brief, ModuleRef, Session, to_document
+from backpain_cli.records.settings import fhir_names
 from backpain_cli.records.storage import SessionRef, Unreadable, read_ref, read_session
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -232,11 +235,21 @@ def test_schema_rejects(change: str, validator: jsonschema.Draft202012Validator)
 
 # --------------------------------------------------------------------------- FHIR
 
-def bundle_of(session: Session) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(fhir.render(session, REGISTRY))
+PRACTICE = fhir_transaction.DEFAULT_PRACTICE_NAMESPACE
+
+
+def bundle_of(session: Session, names: tuple[str, str] = (PRACTICE, PRACTICE)
+              ) -> dict[str, Any]:
+    """The collection Bundle, named by (identifier system, canonical base)."""
+    modules = fhir_questionnaire.answered_modules(session, REGISTRY, modules_by_hash(None))
+    data: dict[str, Any] = json.loads(fhir_transaction.render(
+        session, REGISTRY, modules, kind="collection", identifier_system=names[0],
+        canonical_base=names[1]))
     # Validation by the FHIR model library is the point: every bundle a test looks at
     # has passed it.
     Bundle.model_validate(data)
+    for q in resources(data, "Questionnaire"):
+        Questionnaire.model_validate(q)
     return data
 
 
@@ -257,17 +270,23 @@ def test_fhir_bundle_shape() -> None:
     urls = [e["fullUrl"] for e in bundle["entry"]]
     assert len(set(urls)) == len(urls)
     assert all(u.startswith("urn:uuid:") for u in urls)
-    # One response per module, in interview order.
+    # One response per module, in interview order, after the Questionnaires of the modules
+    # whose answered version this computer still has (intake, red_flags and diagnoses are
+    # at version 2 now).
+    modules = ("intake", "red_flags", "sleep", "activity", "diagnoses", "startback", "odi")
     assert [r["questionnaire"] for r in resources(bundle, "QuestionnaireResponse")] == [
-        f"{fhir.BASE}/Questionnaire/{m}|1" for m in
-        ("intake", "red_flags", "sleep", "activity", "diagnoses", "startback", "odi")]
+        f"{PRACTICE}/Questionnaire/{m}|1" for m in modules]
+    assert [(q["url"], q["version"]) for q in resources(bundle, "Questionnaire")] == [
+        (f"{PRACTICE}/Questionnaire/{m}", "1") for m in ("sleep", "activity", "startback",
+                                                           "odi")]
 
 
 def test_fhir_export_is_deterministic(home: Path) -> None:
     first, second = run(LATEST, "--format", "fhir"), run(LATEST, "--format", "fhir")
     assert first.exit_code == 0, first.output
     assert first.stdout == second.stdout
-    assert json.loads(first.stdout) == bundle_of(sample(LATEST))
+    # Named by the practice's names, as the transaction is (the first export wrote its id).
+    assert json.loads(first.stdout) == bundle_of(sample(LATEST), fhir_names())
 
 
 def test_fhir_link_ids_are_exactly_the_answered_questions_of_each_module() -> None:
@@ -366,10 +385,11 @@ def test_fhir_triage_observation_names_the_red_flags() -> None:
 
 def test_fhir_subject_is_built_from_the_client_reference_only() -> None:
     bundle = bundle_of(dataclasses.replace(sample(LATEST), client="JD_042.b"))
-    subjects = [e["resource"]["subject"] for e in bundle["entry"]]
-    assert len(subjects) == len(bundle["entry"])
+    subjects = [e["resource"]["subject"] for e in bundle["entry"]
+                if e["resource"]["resourceType"] != "Questionnaire"]
+    assert len(subjects) == len(bundle["entry"]) - len(resources(bundle, "Questionnaire"))
     assert all(s == {"type": "Patient", "identifier": {
-        "system": fhir.CLIENT_SYSTEM, "value": "JD_042.b"}} for s in subjects)
+        "system": PRACTICE, "value": "client/JD_042.b"}} for s in subjects)
 
 
 def test_fhir_draft_is_in_progress_without_observations() -> None:

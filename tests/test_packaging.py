@@ -33,6 +33,7 @@ NEEDED = (
     "tests/data/session_schema1.toml", "tests/data/examples/desk-strain.answers.toml",
     "tests/data/examples/desk-strain.expected.toml", "tests/golden/JD-042.session.json",
     "tests/fhir/package.json", "tests/fhir/package-lock.json", "tests/fhir/harness.mjs",
+    "tests/lforms/package.json", "tests/lforms/package-lock.json",
     "examples/demo.answers.toml", "questionnaires/startback.toml", "benchmarks/run.py",
     "backpain_cli/py.typed", "backpain_cli/output/document.schema.json",
 )
