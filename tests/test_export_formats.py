@@ -860,7 +860,7 @@ def test_html_print_styles_keep_paper_light_and_blocks_whole() -> None:
     assert all(_luminance(c) > 0.85 for c in backgrounds)
     print_css = css[css.index("@media print"):]
     [whole] = re.findall(r"([^{}]+)\{[^}]*break-inside: avoid", print_css)
-    assert {".banner", "table", "tr", "figure", ".rec"} <= {
+    assert {".banner", "table", "tr", "figure", ".rec", "section.sources"} <= {
         s.strip() for s in whole.split(",")}
 
 

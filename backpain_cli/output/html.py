@@ -114,7 +114,7 @@ ol.sources li { margin: .1rem 0; }
   .banner { margin: .6rem 0; padding: .5rem .8rem; }
   .banner, .triage-none, .triage-urgent, .triage-emergency, .triage-refer_routine,
   .triage-co_manage { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  .banner, table, tr, figure, .rec, .notice, ol.sources li {
+  .banner, table, tr, figure, .rec, .notice, ol.sources li, section.sources {
     break-inside: avoid; page-break-inside: avoid; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   th, td { padding: .08rem .4rem; }
@@ -135,10 +135,9 @@ ol.sources li { margin: .1rem 0; }
   ol.sources { font-size: .75rem; columns: 3; column-gap: 1.2rem; padding-left: 0; }
   ol.sources li { margin-left: 1.4rem; }
   .notice { margin-top: .8rem; }
-  /* The sources and the footer after them go to the next page together or not at all:
-     a handout never ends on a page that holds only the footer, or the last few sources
-     (issue 17: a third page of four lines). */
-  section.sources { break-inside: avoid; page-break-inside: avoid; }
+  /* With section.sources kept whole (above), the sources and the footer move to the next
+     page together or not at all: a handout never ends on a page that holds only the
+     footer or the last few sources (issue 17: a third page of four lines). */
   .notice { break-before: avoid; page-break-before: avoid; }
   a { color: inherit; text-decoration: none; }
 }
