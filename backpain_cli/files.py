@@ -141,13 +141,22 @@ def _check_date_times(data: dict[str, Any]) -> None:
                     f"the date-time {value.isoformat()} is out of range in UTC") from None
 
 
-def packaged(folder: Path, package: str) -> Path | Traversable:
+def packaged(folder: Path, package: str, source: Path | None = None) -> Path | Traversable:
     """The folder of a package's own data files: `folder` itself in an installed package,
-    else what importlib.resources finds for `package` (a zipped one). importlib.resources,
-    with the tempfile, zipfile and threading modules it pulls in, is about 10 ms of review
-    SESSION's start-up: not imported when the folder is there."""
+    else `source` in a source tree, else what importlib.resources finds for `package` (a
+    zipped one). importlib.resources, with the tempfile, zipfile and threading modules it
+    pulls in, is about 10 ms of review SESSION's start-up: not imported when the folder is
+    there.
+
+    `source`: pyproject.toml installs the repository's questionnaires/ and examples/ as
+    backpain_cli.questionnaires and backpain_cli.data. Python run from the top of a
+    checkout or an unpacked sdist (`python -m backpain_cli`, `python -m pytest`) imports the
+    backpain_cli/ there, not the installed copy, and that tree has no such subpackages.
+    """
     if folder.is_dir():
         return folder
+    if source is not None and source.is_dir():
+        return source
     from importlib import resources
 
     return resources.files(package)

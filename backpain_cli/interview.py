@@ -325,10 +325,14 @@ class QuestionaryAsker:
         return answer.lower() == word
 
 
-def intro_text(remaining: int, answered: int, *, follow_up: bool) -> str:
+def intro_text(remaining: int, answered: int, *, follow_up: bool,
+               saves_drafts: bool = True) -> str:
     left = f"About {remaining} question{'s' if remaining != 1 else ''}" + (
         f" left ({answered} already answered)" if answered else "")
-    text = f"{left}. Ctrl-C saves a draft that you can resume later."
+    # --no-save keeps no draft either: the opening line must not promise one.
+    stop = ("Ctrl-C saves a draft that you can resume later." if saves_drafts
+            else "Nothing is saved (--no-save): Ctrl-C stops without a draft.")
+    text = f"{left}. {stop}"
     if follow_up:
         text += (" Follow-up visit: warning signs, pregnancy, pain scores and the "
                  "questionnaires are asked afresh; for other questions Enter keeps the last "
@@ -351,13 +355,15 @@ def run_interview(
     skipped: set[str],
     asker: Asker,
     defaults: Mapping[str, AnswerValue] | None = None,
+    *,
+    saves_drafts: bool = True,
 ) -> bool:
     """Ask every shown, unanswered question in order, updating `answers` and `skipped`.
 
     Conditions are re-evaluated after each answer. Returns True when the practitioner ended
     the interview at an emergency sign (the rest of the questions unasked), else False.
     On Ctrl-C or end of input raises `Interrupted`; `answers` then holds everything
-    answered so far.
+    answered so far (the caller saves them as a draft unless `saves_drafts` is False).
     """
     from .clinical.engine import build_plan
 
@@ -374,7 +380,7 @@ def run_interview(
                 listed = interview_questions(modules, answers, skipped)
                 done = sum(1 for x in listed if x.id in answers or x.id in skipped)
                 asker.intro(intro_text(len(listed) - done, done,
-                                       follow_up=bool(remembered)))
+                                       follow_up=bool(remembered), saves_drafts=saves_drafts))
                 first = False
             flags = red_flags(answers)
             new = [f for f in flags if f not in announced]

@@ -58,6 +58,7 @@ VARIANTS: list[dict[str, Any]] = [
     {"current_care": ["massage"], "massage_helped": "somewhat"},
     {"current_care": ["chiropractic", "physical_therapy", "medical"]},
     {**HIGH_RISK, **LEG},
+    {"exercise_types": ["running", "yoga_pilates"]},
 ]
 
 
@@ -122,3 +123,36 @@ def test_every_emergency_flag_alone_gives_a_reason_and_a_place(flag: str) -> Non
     assert "warning signs that the " in referral.detail, referral.detail
     assert any(place in referral.detail for place in (
         "ambulance", "emergency department", "maternity unit")), referral.detail
+
+
+# ---------------------------------------------------------------- texts say what is there
+# Issue 17: texts promised what the plan did not hold, or named what the client did not do.
+
+
+@pytest.mark.parametrize(("types", "kinds"), [
+    (["running", "strength"], "strength work"),
+    (["yoga_pilates"], "yoga or Pilates"),
+    (["strength", "cycling", "yoga_pilates"], "strength work and yoga or Pilates"),
+])
+def test_keep_exercising_names_the_kinds_the_client_does(types: list[str], kinds: str) -> None:
+    rec = next(r for r in build_plan(client_answers({"exercise_types": types})).recommendations
+               if r.id == "prevention.keep_exercising")
+    assert rec.detail.startswith(f"You already exercise regularly, including {kinds}. Keep it")
+
+
+PILLOW_TIPS = "the pillow tips may still help"
+
+
+@pytest.mark.parametrize(("overrides", "tips"), [
+    ({}, False),  # side sleeper with a knee pillow and a medium head pillow: no tips
+    ({"knee_pillow": False}, True),
+    ({"pillow_height": "low"}, True),
+    ({"sleep_position": "back", "pillow_height": "high", "knee_pillow": True}, True),
+    ({"sleep_position": "stomach", "pillow_height": "low", "knee_pillow": None}, True),
+])
+def test_no_change_mentions_pillow_tips_only_when_the_plan_has_some(
+        overrides: dict[str, Any], tips: bool) -> None:
+    plan = build_plan(client_answers(overrides))
+    (rec,) = [r for r in plan.recommendations if r.id == "sleep.no_change"]
+    others = [i for i in plan.ids if i.startswith("sleep.") and i != "sleep.no_change"]
+    assert (PILLOW_TIPS in rec.detail, bool(others)) == (tips, tips), (rec.detail, plan.ids)

@@ -353,6 +353,47 @@ def test_demo_runs_a_complete_interview_without_typing(backpain_home: Path) -> N
     assert not backpain_home.exists()
 
 
+@pytest.mark.parametrize("extra", [(), ("--json",)], ids=["plan", "json"])
+def test_demo_saves_nothing_unless_asked(backpain_home: Path, extra: tuple[str, ...]) -> None:
+    # Issue 17: the demo's sample client DEMO-001 went into the real data folder, where
+    # review --due, the audit export and the outcome figures counted it.
+    result = run("assess", "--demo", *extra)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "Demo: nothing saved (add --save to save it to the data folder).\n"
+    assert "DEMO-001" in result.stdout
+    assert not backpain_home.exists()
+
+
+def test_the_demo_plan_is_not_based_on_a_pregnancy(backpain_home: Path) -> None:
+    # Issue 17: `assess --demo --no-save | grep "because:.*pregnancy"` showed three lines
+    # for a client who answered pregnancy = "no".
+    result = run("assess", "--demo", "--no-save")
+    assert result.exit_code == 0, result.output
+    because = [line for line in result.stdout.splitlines() if "because:" in line]
+    assert len(because) >= 12 and not [line for line in because if "pregnancy" in line]
+
+
+def test_demo_with_save_saves_and_says_where(backpain_home: Path) -> None:
+    result = run("assess", "--demo", "--save")
+    assert result.exit_code == 0, result.output
+    [ref] = list_refs()
+    assert ref.client == "DEMO-001"
+    assert result.stderr == f"Saved session {ref.id} to {ref.path}\n"
+
+
+def test_save_is_the_default_outside_the_demo(backpain_home: Path,
+                                              write_answers: WriteAnswers,
+                                              complete_answers: dict[str, Any]) -> None:
+    result = run("assess", "--answers", write_answers(complete_answers), "--no-input",
+                 "--save")
+    assert result.exit_code == 0, result.output
+    assert len(list_refs()) == 1
+    result = run("assess", "--answers", write_answers(complete_answers), "--no-input",
+                 "--no-save")
+    assert result.exit_code == 0, result.output
+    assert len(list_refs()) == 1
+
+
 def test_demo_takes_no_answers_of_its_own(write_answers: WriteAnswers) -> None:
     result = run("assess", "--demo", "--answers", write_answers({}))
     assert result.exit_code == 2, result.output

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import pytest
+from depth import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backpain_cli.clinical import conditions as c
 from backpain_cli.clinical.conditions import Finding
@@ -120,8 +124,9 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool, tuple[str, ...]]] =
     ("bone_risk_condition", {"diagnoses": ("scoliosis", "spinal_fracture")}, {}, True,
      ("diagnoses",)),
     ("bone_risk_condition", {"diagnoses": ("spinal_stenosis",)}, {}, False, ()),
+    # "and not under_medical_care" is a negated part beside a positive one: not named (v3)
     ("awaiting_doctor", {"diagnoses": ("spondylosis",), "under_medical_care": False}, {}, True,
-     ("diagnoses", "under_medical_care")),
+     ("diagnoses",)),
     ("awaiting_doctor", {"diagnoses": ("spondylosis",), "under_medical_care": True}, {}, False,
      ()),
     # an unanswered under_medical_care counts as not under care (the safer side)
@@ -187,7 +192,7 @@ def test_negation_names_every_answered_id_of_the_definition(
 
 def test_negation_of_a_holding_condition_does_not_hold() -> None:
     assert c.negate(c.chronic({"pain_duration": "over_12_weeks"}, {})) == Finding(
-        False, (), ("pain_duration",))
+        False, (), ("pain_duration",), negated=True)
 
 
 # --------------------------------------------------------------------------- shared tests
@@ -208,8 +213,7 @@ def test_massage_helped_not_no(answers: dict[str, Any], holds: bool,
 
 
 @pytest.mark.parametrize(("answers", "holds", "because"), [
-    ({"diagnoses": ("osteoporosis",), "under_medical_care": False}, True,
-     ("diagnoses", "under_medical_care")),
+    ({"diagnoses": ("osteoporosis",), "under_medical_care": False}, True, ("diagnoses",)),
     ({"diagnoses": ("osteoporosis",), "under_medical_care": True}, False, ()),
     ({"diagnoses": ("scoliosis",), "under_medical_care": False}, False, ()),
     # not answered yet (a draft): the safer side, restrictions apply
@@ -228,3 +232,92 @@ def test_co_manage_unconfirmed(answers: dict[str, Any], holds: bool,
 ])
 def test_numbers_are_strict(answers: dict[str, Any], holds: bool) -> None:
     assert c.onset_under_45(answers, {}).holds is holds, answers
+
+
+# --------------------------------------------------------------------------- because of "and"
+# CLINICAL.md v3, `because`: "A and B" names what each part that is not a negation names; a
+# negated part is named only when no part of that `and` is positive, and then names every
+# answer its X mentions. Checked on random condition trees over four yes/no answers.
+
+KEYS = ("k1", "k2", "k3", "k4")
+
+
+@dataclass(frozen=True)
+class Leaf:
+    key: str
+
+
+@dataclass(frozen=True)
+class Not:
+    part: Expr
+
+
+@dataclass(frozen=True)
+class And:
+    parts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    parts: tuple[Expr, ...]
+
+
+Expr: TypeAlias = Leaf | Not | And | Or
+
+
+def evaluate(e: Expr, answers: dict[str, Any]) -> Finding:
+    if isinstance(e, Leaf):
+        return c.yes(answers, e.key)
+    if isinstance(e, Not):
+        return c.negate(evaluate(e.part, answers))
+    parts = [evaluate(p, answers) for p in e.parts]
+    return c.all_of(*parts) if isinstance(e, And) else c.any_of(*parts)
+
+
+def keys_of(e: Expr) -> set[str]:
+    if isinstance(e, Leaf):
+        return {e.key}
+    if isinstance(e, Not):
+        return keys_of(e.part)
+    return set().union(*(keys_of(p) for p in e.parts))
+
+
+def ands(e: Expr) -> list[And]:
+    here = [e] if isinstance(e, And) else []
+    if isinstance(e, Not):
+        return here + ands(e.part)
+    if isinstance(e, (And, Or)):
+        return here + [a for p in e.parts for a in ands(p)]
+    return here
+
+
+exprs = st.recursive(
+    st.builds(Leaf, st.sampled_from(KEYS)),
+    lambda inner: st.one_of(
+        st.builds(Not, inner),
+        st.builds(And, st.lists(inner, min_size=1, max_size=3).map(tuple)),
+        st.builds(Or, st.lists(inner, min_size=1, max_size=3).map(tuple))),
+    max_leaves=8)
+# Each answer absent (hidden), yes or no.
+answer_sets = st.fixed_dictionaries(
+    {}, optional=dict.fromkeys(KEYS, st.booleans()))
+
+
+@settings(max_examples=examples(1000), deadline=None)
+@given(exprs, answer_sets)
+def test_an_and_with_a_positive_part_never_names_what_only_its_negations_test(
+        e: Expr, answers: dict[str, Any]) -> None:
+    for node in ands(e):
+        found = evaluate(node, answers)
+        assert set(found.because) <= set(answers), (node, answers, found)
+        if not found.holds:
+            assert found.because == ()
+            continue
+        positive = [p for p in node.parts if not isinstance(p, Not)]
+        if positive:
+            tested_positively = set().union(*(keys_of(p) for p in positive))
+            # Issue 17: "and not pregnant" named `pregnancy` in men's plans.
+            assert set(found.because) <= tested_positively, (node, answers, found)
+        else:
+            # Negations alone: every answered id they mention.
+            assert set(found.because) == keys_of(node) & set(answers), (node, answers, found)

@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -30,20 +30,25 @@ from depth import examples
 
 # The FHIR model library validates exports in the tests only; the CLI never imports it.
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.questionnaire import Questionnaire
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import INSTRUMENT_SETS, REGISTRY, interviews
+from strategies import INSTRUMENT_SETS, REGISTRY, client_answers, interviews
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.followup import build_history
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
+from backpain_cli.clinical.questionnaire import modules_by_hash
+from backpain_cli.clinical.scoring import ODI_ITEMS, RMDQ_ITEMS, SCORE_KEYS
 from backpain_cli.output import csv as csv_export
-from backpain_cli.output import fhir, json_doc, markdown
+from backpain_cli.output import fhir, fhir_questionnaire, fhir_transaction, json_doc, markdown
 from backpain_cli.output import html as html_doc
+from backpain_cli.output.terminal import score_meaning
 from backpain_cli.records import index
 from backpain_cli.records.session import Brief, ModuleRef, Session, to_document
+from backpain_cli.records.settings import fhir_names
 from backpain_cli.records.storage import SessionRef, Unreadable, read_ref, read_session
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -230,11 +235,21 @@ def test_schema_rejects(change: str, validator: jsonschema.Draft202012Validator)
 
 # --------------------------------------------------------------------------- FHIR
 
-def bundle_of(session: Session) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(fhir.render(session, REGISTRY))
+PRACTICE = fhir_transaction.DEFAULT_PRACTICE_NAMESPACE
+
+
+def bundle_of(session: Session, names: tuple[str, str] = (PRACTICE, PRACTICE)
+              ) -> dict[str, Any]:
+    """The collection Bundle, named by (identifier system, canonical base)."""
+    modules = fhir_questionnaire.answered_modules(session, REGISTRY, modules_by_hash(None))
+    data: dict[str, Any] = json.loads(fhir_transaction.render(
+        session, REGISTRY, modules, kind="collection", identifier_system=names[0],
+        canonical_base=names[1]))
     # Validation by the FHIR model library is the point: every bundle a test looks at
     # has passed it.
     Bundle.model_validate(data)
+    for q in resources(data, "Questionnaire"):
+        Questionnaire.model_validate(q)
     return data
 
 
@@ -255,17 +270,23 @@ def test_fhir_bundle_shape() -> None:
     urls = [e["fullUrl"] for e in bundle["entry"]]
     assert len(set(urls)) == len(urls)
     assert all(u.startswith("urn:uuid:") for u in urls)
-    # One response per module, in interview order.
+    # One response per module, in interview order, after the Questionnaires of the modules
+    # whose answered version this computer still has (intake, red_flags and diagnoses are
+    # at version 2 now).
+    modules = ("intake", "red_flags", "sleep", "activity", "diagnoses", "startback", "odi")
     assert [r["questionnaire"] for r in resources(bundle, "QuestionnaireResponse")] == [
-        f"{fhir.BASE}/Questionnaire/{m}|1" for m in
-        ("intake", "red_flags", "sleep", "activity", "diagnoses", "startback", "odi")]
+        f"{PRACTICE}/Questionnaire/{m}|1" for m in modules]
+    assert [(q["url"], q["version"]) for q in resources(bundle, "Questionnaire")] == [
+        (f"{PRACTICE}/Questionnaire/{m}", "1") for m in ("sleep", "activity", "startback",
+                                                           "odi")]
 
 
 def test_fhir_export_is_deterministic(home: Path) -> None:
     first, second = run(LATEST, "--format", "fhir"), run(LATEST, "--format", "fhir")
     assert first.exit_code == 0, first.output
     assert first.stdout == second.stdout
-    assert json.loads(first.stdout) == bundle_of(sample(LATEST))
+    # Named by the practice's names, as the transaction is (the first export wrote its id).
+    assert json.loads(first.stdout) == bundle_of(sample(LATEST), fhir_names())
 
 
 def test_fhir_link_ids_are_exactly_the_answered_questions_of_each_module() -> None:
@@ -364,10 +385,11 @@ def test_fhir_triage_observation_names_the_red_flags() -> None:
 
 def test_fhir_subject_is_built_from_the_client_reference_only() -> None:
     bundle = bundle_of(dataclasses.replace(sample(LATEST), client="JD_042.b"))
-    subjects = [e["resource"]["subject"] for e in bundle["entry"]]
-    assert len(subjects) == len(bundle["entry"])
+    subjects = [e["resource"]["subject"] for e in bundle["entry"]
+                if e["resource"]["resourceType"] != "Questionnaire"]
+    assert len(subjects) == len(bundle["entry"]) - len(resources(bundle, "Questionnaire"))
     assert all(s == {"type": "Patient", "identifier": {
-        "system": fhir.CLIENT_SYSTEM, "value": "JD_042.b"}} for s in subjects)
+        "system": PRACTICE, "value": "client/JD_042.b"}} for s in subjects)
 
 
 def test_fhir_draft_is_in_progress_without_observations() -> None:
@@ -470,23 +492,79 @@ def test_csv_columns_are_the_documented_ones(home: Path) -> None:
     result = run("--all", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # The first sixteen as the first release wrote them; new columns only at the end.
     assert tuple(rows[0]) == csv_export.COLUMNS == (
         "session", "client", "date", "status", "follows", "triage", "red_flags",
         "nprs_now", "nprs_worst_week", "startback_total", "startback_psychosocial",
-        "startback_risk", "odi_percent", "odi_band", "rmdq_score", "axspa_feature_count")
+        "startback_risk", "odi_percent", "odi_band", "rmdq_score", "axspa_feature_count",
+        "pain_duration", "reassess_weeks", "ended_early", "instruments")
     assert rows[3] == {
         "session": LATEST, "client": CLIENT, "date": "2026-10-29T10:15:00Z",
         "status": "completed", "follows": SECOND, "triage": "urgent",
         "red_flags": "rf_trauma", "nprs_now": "4", "nprs_worst_week": "6",
         "startback_total": "1", "startback_psychosocial": "1", "startback_risk": "low",
         "odi_percent": "11.1", "odi_band": "minimal", "rmdq_score": "",
-        "axspa_feature_count": ""}
+        "axspa_feature_count": "", "pain_duration": "over_12_weeks",
+        # saved under schema 1, before reassess_weeks
+        "reassess_weeks": "", "ended_early": "", "instruments": "odi"}
     # A draft has no plan: its plan columns are empty, not zero.
     assert [rows[2][k] for k in ("status", "triage", "nprs_now")] == ["draft", "", ""]
     help_text = CliRunner().invoke(app, ["export", "--help"]).stdout
     assert " ".join(help_text.split()).count(
         "nprs_now, nprs_worst_week, startback_total, startback_psychosocial, "
         "startback_risk, odi_percent, odi_band, rmdq_score, axspa_feature_count") == 1
+
+
+def test_analysts_tell_an_instrument_not_offered_from_one_not_scorable(
+        backpain_home: Path, write_answers: Callable[..., Path],
+        complete_answers: dict[str, Any]) -> None:
+    """Issue 17: "Oswestry not offered" and "offered but not scorable" read the same."""
+    assess = CliRunner()
+    for client, extra, instruments in (("NOT-OFFERED", {}, ()),
+                                       ("NOT-SCORABLE", {"odi_1": 2, "odi_2": 3}, ("odi",)),
+                                       ("SCORED", dict.fromkeys(ODI_ITEMS, 1), ("odi", "rmdq"))):
+        if "rmdq" in instruments:
+            extra = {**extra, **dict.fromkeys(RMDQ_ITEMS, False)}
+        args = ["assess", "--answers", str(write_answers({**complete_answers, **extra},
+                                                         client=client, name=f"{client}.toml")),
+                "--no-input"]
+        if instruments:
+            args += ["--instruments", ",".join(instruments)]
+        done = assess.invoke(app, args, prog_name="backpain")
+        assert done.exit_code == 0, done.output
+    result = run("--all", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = {r["client"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    got = {c: (r["instruments"], r["odi_percent"], r["pain_duration"], r["reassess_weeks"],
+               r["ended_early"]) for c, r in rows.items()}
+    duration, weeks = "under_6_weeks", "2"  # CLINICAL.md, "Re-assessment": acute 2 weeks
+    assert complete_answers["pain_duration"] == duration
+    assert got == {"NOT-OFFERED": ("", "", duration, weeks, ""),
+                   "NOT-SCORABLE": ("odi", "", duration, weeks, ""),
+                   "SCORED": ("odi rmdq", "20.0", duration, weeks, "")}
+    result = run("--all", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    documents = {d["client"]: d for d in map(json.loads, result.stdout.splitlines())}
+    assert {c: d["instruments"] for c, d in documents.items()} == {
+        "NOT-OFFERED": [], "NOT-SCORABLE": ["odi"], "SCORED": ["odi", "rmdq"]}
+    for d in documents.values():
+        assert [q["id"] for q in d["questionnaires"]] == [
+            m.id for m in REGISTRY.select(tuple(d["instruments"]))]
+        assert all(re.fullmatch("[0-9a-f]{64}", q["sha256"]) for q in d["questionnaires"])
+    assert "odi_percent" not in documents["NOT-SCORABLE"]["scores"]
+    assert documents["NOT-SCORABLE"]["warnings"]
+
+
+def test_an_emergency_ended_early_is_in_the_csv(backpain_home: Path,
+                                                 write_answers: Callable[..., Path]) -> None:
+    answers = {"rf_saddle_numbness": True}
+    done = CliRunner().invoke(app, ["assess", "--answers", str(write_answers(answers)),
+                                    "--no-input"], prog_name="backpain")
+    assert done.exit_code == 0, done.output
+    result = run("--all", "--format", "csv")
+    (row,) = csv.DictReader(io.StringIO(result.stdout))
+    assert (row["triage"], row["reassess_weeks"], row["ended_early"]) == (
+        "emergency", "", "emergency")
 
 
 # ---- the summary index behind the bulk exports judges every file as read_session does
@@ -682,6 +760,54 @@ def test_html_banner_speaks_to_the_client(triage: str, css_class: str, headline:
     assert "<li>a recent fall, accident or blow</li>" in banner
 
 
+def test_every_score_row_of_the_handout_says_what_it_means() -> None:
+    # Issue 17: the STarT Back total, its psychosocial score and the Oswestry percentage
+    # had an empty "What it means" cell.
+    scores = build_plan(client_answers({**{f"odi_{i}": 1 for i in range(1, 11)},
+                                        **{f"rmdq_{i}": False for i in range(1, 25)},
+                                        "pain_duration": "over_12_weeks", "age": 30,
+                                        "axspa_features": ["onset_before_35"]})).scores
+    assert set(scores) == set(SCORE_KEYS)
+    html = html_doc.render(dataclasses.replace(sample(LATEST), plan=dataclasses.replace(
+        build_plan({}), scores=scores)))
+    assert html.count("<td></td>") == 0
+    assert {k: score_meaning(k, v) for k, v in scores.items() if not score_meaning(k, v)} == {}
+
+
+PREGNANT_20 = {"pregnancy": "pregnant", "pregnancy_weeks": 20}
+
+
+@pytest.mark.parametrize(("overrides", "places"), [
+    # Issue 17: a man's emergency handout named "the maternity unit".
+    ({"rf_bladder_bowel": True}, "go to an emergency department"),
+    ({"rf_chest_symptoms": True}, "call an ambulance"),
+    ({"rf_chest_symptoms": True, "rf_both_legs": True},
+     "call an ambulance and go to an emergency department"),
+    ({"rf_fever": True, "rf_immunosuppressed": True}, "go to an emergency department"),
+    ({**PREGNANT_20, "rf_pregnancy_warning": True}, "contact the maternity unit"),
+    ({**PREGNANT_20, "rf_pregnancy_warning": True, "rf_both_legs": True},
+     "go to an emergency department and contact the maternity unit"),
+    ({**PREGNANT_20, "rf_pregnancy_warning": False, "rf_chest_symptoms": True},
+     "call an ambulance"),
+])
+def test_html_emergency_banner_names_only_the_places_that_apply(
+        overrides: dict[str, Any], places: str) -> None:
+    answers = client_answers(overrides)
+    plan = build_plan(answers)
+    assert plan.triage == "emergency"
+    session = dataclasses.replace(sample(LATEST), answers=answers, plan=plan)
+    html = html_doc.render(session)
+    banner = html[html.index('<section class="banner'):]
+    banner = banner[:banner.index("</section>")]
+    assert (f"Follow the emergency advice below now: it says to {places}. Do not start or "
+            "continue exercise or hands-on treatment today.") in banner
+    # The referral below names the same places, and the banner no other.
+    (referral,) = plan.recommendations
+    for words, place in (("ambulance", "ambulance"), ("emergency department", "department"),
+                         ("maternity unit", "maternity")):
+        assert (words in banner) == (words in referral.detail) == (place in places), words
+
+
 @pytest.fixture
 def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Dates in the handout follow the practitioner's calendar; pin it for exact text."""
@@ -734,7 +860,7 @@ def test_html_print_styles_keep_paper_light_and_blocks_whole() -> None:
     assert all(_luminance(c) > 0.85 for c in backgrounds)
     print_css = css[css.index("@media print"):]
     [whole] = re.findall(r"([^{}]+)\{[^}]*break-inside: avoid", print_css)
-    assert {".banner", "table", "tr", "figure", ".rec"} <= {
+    assert {".banner", "table", "tr", "figure", ".rec", "section.sources"} <= {
         s.strip() for s in whole.split(",")}
 
 

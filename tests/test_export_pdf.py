@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeAlias
 
+import handout_pages
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -188,7 +189,7 @@ def test_typical_plan_is_an_a4_handout_with_its_recommendations(
     assert_shows(pdf_text(out), typical)
     info = pdf_info(out)
     pages = int(info["Pages"])
-    assert 1 <= pages <= 3, f"{pages} pages"
+    handout_pages.assert_pages(out, 2, "a typical plan on A4 (WeasyPrint)")
     assert page_sizes(out) == [A4] * pages
     # The HTML <title> becomes the document's title, as a mail client or viewer shows it.
     assert info["Title"].startswith(f"Back-care plan · {CLIENT} · ")
@@ -201,7 +202,7 @@ CASES = [p.name.removesuffix(".answers.toml") for p in sorted(EXAMPLES.glob("*.a
 
 
 @pytest.mark.parametrize("case", [*CASES, "long-plan"])
-def test_worked_examples_and_the_longest_plan_take_one_to_three_pages(
+def test_worked_examples_and_the_longest_plan_take_their_pages(
         weasyprint: None, write_answers: WriteAnswers, complete_answers: dict[str, Any],
         out_dir: Path, tmp_path: Path, case: str) -> None:
     source = LONG_PLAN if case == "long-plan" else EXAMPLES / f"{case}.answers.toml"
@@ -215,7 +216,9 @@ def test_worked_examples_and_the_longest_plan_take_one_to_three_pages(
     export_pdf(session.id, out)
     assert_shows(pdf_text(out), session)
     pages = int(pdf_info(out)["Pages"])
-    assert 1 <= pages <= 3, f"{case}: {pages} pages"
+    # Made with the practice in the settings and the neutral answers of complete_answers
+    # filled in: the handouts of handout_pages, a little longer.
+    handout_pages.assert_pages(out, handout_pages.MOST_PAGES[case], f"{case} on A4 (WeasyPrint)")
     assert len(render_pages(out, tmp_path / "png")) == pages
 
 
@@ -239,9 +242,46 @@ def test_client_with_several_visits_renders_their_history(
     # suffixes: the handout is the fourth visit's plan with the other three as history.
     assert_shows(text, visits[-1])
     pages = int(pdf_info(out)["Pages"])
-    assert 1 <= pages <= 3, f"{pages} pages"
+    handout_pages.assert_pages(out, 2, "four visits on A4 (WeasyPrint)")
     assert page_sizes(out) == [A4] * pages
     assert len(render_pages(out, tmp_path / "png")) == pages
+
+
+# ------------------------------------------------------------- pages, on A4 and Letter
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return handout_pages.handouts(tmp_path_factory.mktemp("printed"))
+
+
+def print_pdf(text: str, paper: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The export's own PDF (pdf.render), on `paper` instead of A4."""
+    from backpain_cli.output import pdf
+
+    monkeypatch.setattr(pdf, "PAGE_CSS", f"@page {{ size: {paper}; }}")
+    out = folder / f"handout.{paper}.pdf"
+    out.write_bytes(pdf.render(text))
+    return out
+
+
+@pytest.mark.parametrize("paper", handout_pages.PAPERS)
+def test_a_client_with_three_visits_is_a_two_page_pdf(
+        weasyprint: None, printed: dict[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, paper: str) -> None:
+    out = print_pdf(printed["visits-3"], paper, tmp_path, monkeypatch)
+    handout_pages.assert_pages(out, 2, f"three visits on {paper} (WeasyPrint)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("paper", handout_pages.PAPERS)
+@pytest.mark.parametrize("case", handout_pages.MOST_PAGES)
+def test_every_handout_is_a_pdf_of_few_pages_that_never_ends_near_empty(
+        weasyprint: None, printed: dict[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, case: str, paper: str) -> None:
+    out = print_pdf(printed[case], paper, tmp_path, monkeypatch)
+    handout_pages.assert_pages(out, handout_pages.MOST_PAGES[case],
+                               f"{case} on {paper} (WeasyPrint)")
 
 
 # --------------------------------------------------------------------------- writing it

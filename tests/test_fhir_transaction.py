@@ -64,6 +64,19 @@ def transaction(session: Session, *, system: str = SYSTEM, base: str = BASE) -> 
     return data
 
 
+def collection(session: Session, *, system: str = SYSTEM, base: str = BASE) -> dict[str, Any]:
+    modules = fhir_questionnaire.answered_modules(session, REGISTRY, modules_by_hash(None))
+    data: dict[str, Any] = json.loads(fhir_transaction.render(
+        session, REGISTRY, modules, kind="collection", identifier_system=system,
+        canonical_base=base))
+    Bundle.model_validate(data)
+    return data
+
+
+def without_requests(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in e.items() if k != "request"} for e in bundle["entry"]]
+
+
 def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
 
@@ -180,6 +193,28 @@ def test_answers_no_module_knows_get_a_response_of_their_own() -> None:
     bundle = transaction(session)
     [orphan] = [r for r in resources(bundle, "QuestionnaireResponse") if "questionnaire" not in r]
     assert orphan["identifier"] == {"system": SYSTEM, "value": f"{FIRST_ID}/qr/no-module"}
+
+
+# --------------------------------------------------------------------------- one naming
+# Issue 17: the collection and the transaction of one visit named the client, the
+# Questionnaires and the entries differently, and the collection carried neither
+# identifiers nor Questionnaires: a consumer could not de-duplicate it or render it alone.
+
+
+@settings(max_examples=examples(30), deadline=None)
+@given(answers=interviews(), draft=st.booleans(), follow_up=st.booleans())
+def test_the_collection_is_the_transaction_without_its_requests(
+        answers: dict[str, AnswerValue], draft: bool, follow_up: bool) -> None:
+    session = make_session(answers, draft=draft, session_id=FOLLOW_UP_ID if follow_up else
+                           FIRST_ID, follows=FIRST_ID if follow_up else None)
+    sent, kept = transaction(session), collection(session)
+    assert (kept["type"], kept["identifier"], kept["timestamp"]) == (
+        "collection", sent["identifier"], sent["timestamp"])
+    assert kept["entry"] == without_requests(sent)
+    # It carries what a consumer needs on its own: a Questionnaire for every response and
+    # an identifier on every resource.
+    assert len(resources(kept, "Questionnaire")) == len(resources(kept, "QuestionnaireResponse"))
+    assert all("identifier" in e["resource"] for e in kept["entry"])
 
 
 # --------------------------------------------------------------------------- follow-up
@@ -531,6 +566,23 @@ def test_export_collection_is_the_default(home: Path, bundle: tuple[str, ...]) -
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["type"] == "collection"
     assert result.stdout == run(LATEST, "--format", "fhir").stdout
+
+
+@pytest.mark.parametrize("configured", [False, True], ids=["default names", "configured"])
+def test_both_bundles_of_the_command_name_everything_alike(home: Path,
+                                                           configured: bool) -> None:
+    if configured:
+        for key, value in (("fhir_identifier_system", SYSTEM), ("fhir_canonical_base", BASE)):
+            done = CliRunner().invoke(app, ["config", "set", key, value], prog_name="backpain")
+            assert done.exit_code == 0, done.output
+    kept = json.loads(run(LATEST, "--format", "fhir").stdout)
+    sent = json.loads(run(LATEST, "--format", "fhir", "--bundle", "transaction").stdout)
+    assert kept["entry"] == without_requests(sent)
+    assert kept["identifier"] == sent["identifier"]
+    if configured:
+        assert kept["identifier"]["system"] == SYSTEM
+        assert {q["url"] for q in resources(kept, "Questionnaire")} == {
+            f"{BASE}/Questionnaire/{m}" for m in ("sleep", "activity", "startback", "odi")}
 
 
 @pytest.mark.parametrize(("args", "message"), [

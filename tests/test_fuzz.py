@@ -21,7 +21,6 @@ import tomllib
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
-from backpain_cli.clinical.questionnaire import load_registry
+from backpain_cli.clinical.questionnaire import load_registry, shipped_paths
 from backpain_cli.errors import SessionFileError
 from backpain_cli.records import storage
 from backpain_cli.records.session import Session
@@ -55,10 +54,10 @@ FIXTURE_CLIENT = "EX-DESK"
 REGISTRY = load_registry(None)
 QUESTION_IDS = sorted(REGISTRY.questions())
 CHOICE_VALUES = sorted({c.value for q in REGISTRY.questions().values() for c in q.choices})
+# Found by the package's own rule: `python -m pytest` from the top of an unpacked sdist
+# imports the backpain_cli/ there, which has no backpain_cli.questionnaires subpackage.
 SHIPPED_MODULES = sorted(
-    (p.name, p.read_bytes())
-    for p in resources.files("backpain_cli.questionnaires").iterdir()
-    if p.name.endswith(".toml"))
+    (source.rsplit("/", 1)[-1], data) for source, data in shipped_paths())
 
 runner = CliRunner()
 

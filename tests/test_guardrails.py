@@ -290,12 +290,41 @@ def no_nocebo_words(a: Answers, plan: Plan) -> list[str]:
             if (m := re.search(r"wear and tear|slipped|crumbl\w*|degenerat\w*", text, re.I))]
 
 
+def texts_say_only_what_is_there(a: Answers, plan: Plan) -> list[str]:
+    """Issue 17: "the pillow tips may still help" in a plan without pillow tips; "strength
+    or yoga and Pilates work" to a client who does one of them, or neither."""
+    out = []
+    tips = [i for i in plan.ids if i.startswith("sleep.") and i != "sleep.no_change"]
+    types = a.get("exercise_types", ())
+    assert isinstance(types, tuple)
+    for r in plan.recommendations:
+        if r.id == "sleep.no_change" and ("pillow tips" in r.detail) != bool(tips):
+            out.append(f"{r.id} and the other sleep advice {tips}: {r.detail!r}")
+        if r.id == "prevention.keep_exercising":
+            for words, kind in (("strength work", "strength"), ("yoga", "yoga_pilates")):
+                if (words in r.detail) != (kind in types):
+                    out.append(f"{r.id} with {types}: {r.detail!r}")
+    return out
+
+
+def because_names_no_pregnancy_of_a_client_who_is_not(a: Answers, plan: Plan) -> list[str]:
+    """Issue 17: "and not pregnant" named `pregnancy` in a man's plan. A negated test is
+    named only when its `and` has no positive part (CLINICAL.md v3, `because`), and every
+    rule that tests pregnancy positively holds only in pregnancy or after a birth."""
+    if a.get("pregnancy") in ("pregnant", "postpartum"):
+        return []
+    return [f"{r.id} because names {i}" for r in plan.recommendations for i in r.because
+            if i.startswith("pregnancy")]
+
+
 CONSISTENCY: dict[str, Callable[[Answers, Plan], list[str]]] = {
     "refer_routine": routine_referral_is_in_the_plan,
     "urgent text": urgent_plan_never_invites_hands_on_work,
     "urgent reassurance": no_reassurance_under_urgent,
     "two tiers": emergency_tiers_never_mixed_in_a_sentence,
     "nocebo": no_nocebo_words,
+    "texts": texts_say_only_what_is_there,
+    "pregnancy because": because_names_no_pregnancy_of_a_client_who_is_not,
 }
 
 

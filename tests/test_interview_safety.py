@@ -307,6 +307,23 @@ def test_intro_texts(remaining: int, answered: int, follow_up: bool, text: str) 
     assert intro_text(remaining, answered, follow_up=follow_up) == text
 
 
+def test_without_saving_the_intro_promises_no_draft() -> None:
+    # Issue 17: `assess --no-save` opened with "Ctrl-C saves a draft" and then saved none.
+    assert intro_text(51, 0, follow_up=False, saves_drafts=False) == (
+        "About 51 questions. Nothing is saved (--no-save): Ctrl-C stops without a draft.")
+
+
+def test_run_interview_without_saving_says_so_first(
+        registry: Registry, pipe: PipeInput) -> None:
+    st = start(registry)
+    feed(pipe, CTRL_C)
+    asker = RecordingAsker(pipe)
+    with pytest.raises(Interrupted):
+        run_interview(st.modules, {}, set(), asker, saves_drafts=False)
+    assert asker.printed[0].endswith(
+        "Nothing is saved (--no-save): Ctrl-C stops without a draft."), asker.printed
+
+
 def test_module_headings_count_the_questions(
         registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
         keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:

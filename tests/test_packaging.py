@@ -1,15 +1,18 @@
 """The sdist as it ships: it carries what its tests need, installs, and passes them.
 
 The sdist is built by calling the setuptools backend as a PEP 517 frontend does, with the
-setuptools of this environment (the test extra requires one recent enough), so no network
-is needed. It is unpacked, installed into a fresh virtual environment that borrows this
-environment's dependencies through a .pth file, and a representative part of the suite is
-run from the unpacked tree, in a folder outside both trees, against the installed copy.
+setuptools of this environment (the dev extra requires one recent enough), so no network
+is needed; without it these tests are skipped, except under CI, where .ci/run installs the
+dev extra and a missing one fails. It is unpacked, installed into a fresh virtual
+environment that borrows this environment's dependencies through a .pth file, and a
+representative part of the suite is run from the unpacked tree, in a folder outside both
+trees, against the installed copy.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import site
 import subprocess
 import sys
@@ -30,6 +33,7 @@ NEEDED = (
     "tests/data/session_schema1.toml", "tests/data/examples/desk-strain.answers.toml",
     "tests/data/examples/desk-strain.expected.toml", "tests/golden/JD-042.session.json",
     "tests/fhir/package.json", "tests/fhir/package-lock.json", "tests/fhir/harness.mjs",
+    "tests/lforms/package.json", "tests/lforms/package-lock.json",
     "examples/demo.answers.toml", "questionnaires/startback.toml", "benchmarks/run.py",
     "backpain_cli/py.typed", "backpain_cli/output/document.schema.json",
     "backpain_cli/output/poses.toml", "docs/pictures.html", "tools/pictures.py",
@@ -47,6 +51,27 @@ SUBSET = (
 )
 
 
+def _setuptools_version() -> tuple[int, ...] | None:
+    from importlib import metadata
+
+    try:
+        version = metadata.version("setuptools")
+    except metadata.PackageNotFoundError:
+        return None
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:2])
+
+
+def needs_setuptools() -> None:
+    """Skip (fail under CI) without a setuptools that reads SPDX licences: the dev extra's."""
+    version = _setuptools_version()
+    if version is not None and version >= (77,):
+        return
+    what = "setuptools>=77 is " + ("missing" if version is None else "too old")
+    if os.environ.get("CI"):
+        pytest.fail(f"{what}: .ci/run must install it (pip install '.[dev]')")
+    pytest.skip(f"{what} (pip install '.[dev]'); CI runs these tests")
+
+
 def build_sdist(out: Path) -> Path:
     done = subprocess.run(
         [sys.executable, "-c",
@@ -60,6 +85,7 @@ def build_sdist(out: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    needs_setuptools()
     return build_sdist(tmp_path_factory.mktemp("sdist"))
 
 
@@ -102,7 +128,51 @@ def test_the_build_needs_a_setuptools_that_reads_spdx() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     assert config["build-system"]["requires"] == ["setuptools>=77"]
     assert config["project"]["license"] == "MIT"
-    assert "setuptools>=77" in config["project"]["optional-dependencies"]["test"]
+    extras = config["project"]["optional-dependencies"]
+    assert "setuptools>=77" in extras["dev"]
+
+
+def test_the_published_test_extra_holds_no_maintainer_tools() -> None:
+    """Linters and the build backend are tools of the repository, not of a test run: they
+    are in the dev extra, and everything the package imports is declared."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    extras = config["project"]["optional-dependencies"]
+    names = {re.split(r"[<>=\[ ]", r, maxsplit=1)[0].lower() for r in extras["test"]}
+    assert names & {"ruff", "mypy", "setuptools"} == set()
+    assert {"ruff>=0.6", "mypy>=1.10"} <= set(extras["dev"])
+
+
+def _top_level_imports(folder: Path) -> set[str]:
+    import ast
+
+    found: set[str] = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+# Import name -> distribution name, where they differ.
+DISTRIBUTIONS = {"tomli_w": "tomli-w", "prompt_toolkit": "prompt_toolkit",
+                 "fhir": "fhir.resources"}
+
+
+def test_every_third_party_import_of_the_package_is_declared() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    project = config["project"]
+    declared = {re.split(r"[<>=\[ ]", r, maxsplit=1)[0].lower()
+                for r in [*project["dependencies"],
+                          *(r for extra in ("pdf", "fhir")
+                            for r in project["optional-dependencies"][extra])]}
+    # A leading underscore: the interpreter's own accelerator modules (_sha2 on 3.12+).
+    third_party = {name for name in _top_level_imports(ROOT / "backpain_cli")
+                   if name not in sys.stdlib_module_names and name != "backpain_cli"
+                   and not name.startswith("_")}
+    undeclared = sorted(n for n in third_party if DISTRIBUTIONS.get(n, n).lower() not in declared)
+    assert undeclared == []
 
 
 def fresh_venv(folder: Path) -> Path:
@@ -156,3 +226,23 @@ def test_the_sdist_installs_and_passes_its_tests(sdist: Path, tmp_path: Path) ->
               *(tree / "tests" / name for name in SUBSET), timeout=900)
     summary = out.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary and "error" not in summary, out
+
+    # From the top of the unpacked tree `python -m` puts the tree first on sys.path, so the
+    # backpain_cli/ there is imported, not the installed copy; it has no backpain_cli.data
+    # or backpain_cli.questionnaires subpackage (pyproject maps those folders when
+    # installing). Issue 17: `python -m backpain_cli assess --demo` ended in a traceback
+    # there, and `python -m pytest` too.
+    home = tmp_path / "home"
+    at_top = {k: v for k, v in env.items() if k != "PYTHONSAFEPATH"}
+    at_top["BACKPAIN_HOME"] = str(home)
+    for args, expect in (
+            (("-m", "backpain_cli", "assess", "--demo"), "Plan for DEMO-001"),
+            (("-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "-q", "--co"), "collected"),
+            (("-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "-q",
+              "tests/test_examples.py"), " passed")):
+        done = subprocess.run([python, *args], cwd=tree, env=at_top, capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert done.returncode == 0, f"{args}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        assert expect in done.stdout, done.stdout
+        assert "Traceback" not in done.stderr, done.stderr
+    assert not home.exists()

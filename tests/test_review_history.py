@@ -154,9 +154,13 @@ def test_the_handout_has_no_change_table_at_a_first_visit() -> None:
 
 
 @pytest.mark.parametrize(("before", "after", "percent"), [
-    (7, 5, -28), (10, 7, -30), (27.0, 19.0, -29), (20.0, 14.0, -30), (2, 3, 50), (0, 2, None),
+    # Issue 17: 6 -> 2 was -66 (truncated); rounded half up as every score is, it is -67.
+    (6, 2, -67), (7, 5, -29), (10, 7, -30), (27.0, 19.0, -30), (20.0, 14.0, -30), (2, 3, 50),
+    (8, 7, -13), (8, 9, 13), (0, 2, None),
+    # exact halves round away from zero; 34.4 is 34.4, not the binary float beside it
+    (8, 5, -38), (40.0, 39.8, -1), (34.4, 34.4, 0),
 ])
-def test_percent_change_is_truncated_so_it_never_shows_a_threshold_not_reached(
+def test_percent_change_is_rounded_half_up(
         before: int | float, after: int | float, percent: int | None) -> None:
     change = Change("x", before, after, "improved")
     assert change.percent == percent
@@ -353,15 +357,15 @@ def test_history_document_and_table() -> None:
         "red_flags": [], "triage_change": None, "new_red_flags": [], "cleared_red_flags": [],
         "changes": {
             "nprs_now": {"value": 4, "from_first": {
-                "since": first.id, "before": 7, "after": 4, "change": -3, "percent": -42,
+                "since": first.id, "before": 7, "after": 4, "change": -3, "percent": -43,
                 "label": "improved"}, "from_previous": {
                 "since": middle.id, "before": 1, "after": 4, "change": 3,
                 "percent": 300, "label": "worse"}},
             "odi_percent": {"value": 30.0, "from_first": {
                 "since": first.id, "before": 44.0, "after": 30.0, "change": -14.0,
-                "percent": -31, "label": "improved"}, "from_previous": {
+                "percent": -32, "label": "improved"}, "from_previous": {
                 "since": first.id, "before": 44.0, "after": 30.0, "change": -14.0,
-                "percent": -31, "label": "improved"}},
+                "percent": -32, "label": "improved"}},
         },
     }
     lines = lines_of(run("review", CLIENT))

@@ -26,7 +26,8 @@ EPILOG = helptext.epilog(
      "backpain assess --answers visit.toml --no-input --json",
      "backpain assess --from 20261127T101503Z-3f9a1c",
      "backpain assess --resume 20261127T101503Z-3f9a1c",
-     "backpain assess --demo"],
+     "backpain assess --demo",
+     "backpain assess --demo --save"],
     [(0, "the plan is shown (and the session saved)"), helptext.ERROR, helptext.USAGE,
      (3, "--no-input: answers missing or invalid (each listed; nothing saved)"),
      (130, "interrupted (Ctrl-C): the answers so far are saved as a draft")])
@@ -66,10 +67,13 @@ def assess(
         "--resume", metavar="SESSION", help="Continue an interrupted (draft) session.")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the JSON document to stdout; messages go to stderr.")] = False,
-    no_save: Annotated[bool, typer.Option(
-        "--no-save", help="Show the plan without saving a session.")] = False,
+    save: Annotated[bool | None, typer.Option(
+        "--save/--no-save",
+        help="Save the session (the default), or only show the plan. --demo saves only "
+             "with --save.")] = None,
     demo: Annotated[bool, typer.Option(
-        "--demo", help="Run a complete sample interview (no typing) and show its plan.")
+        "--demo", help="Run a complete sample interview (no typing) and show its plan; "
+                       "nothing is saved unless --save is given.")
     ] = False,
     discard: Annotated[str | None, typer.Option(
         "--discard", metavar="SESSION",
@@ -89,7 +93,8 @@ def assess(
             ("--client", client is not None), ("--answers", answers is not None),
             ("--no-input", no_input), ("--instruments", instruments is not None),
             ("--from", from_ is not None), ("--resume", resume is not None),
-            ("--json", as_json), ("--no-save", no_save), ("--demo", demo)) if given]
+            ("--json", as_json), ("--save" if save else "--no-save", save is not None),
+            ("--demo", demo)) if given]
         if others:
             raise UsageError(f"--discard cannot be combined with {', '.join(others)}")
         _discard(discard, ask=not yes)
@@ -101,6 +106,9 @@ def assess(
             raise UsageError("--demo cannot be combined with --answers, --resume or --from")
         answers = _demo_answers()
         no_input = True
+    # A demo's sample client must not join the practice's real clients (review --due, the
+    # audit export, the outcome figures) unless the practitioner asks for it.
+    no_save = not save if save is not None else demo
     registry = load_registry(storage.questionnaires_dir())
     st = domain.start(registry, client=client, answers_file=answers, instruments=instruments,
                       resume=resume, follow_up=from_)
@@ -120,6 +128,8 @@ def assess(
     if not no_save:
         session, path = _save_or_keep(session, new=st.resumed is None)
         _info(f"Saved session {session.id} to {path}")
+    elif demo and save is None:
+        _info("Demo: nothing saved (add --save to save it to the data folder).")
     if as_json:
         sys.stdout.write(to_json(to_document(session)))
         return
@@ -155,11 +165,13 @@ def _save_or_keep(session: Session, *, new: bool) -> tuple[Session, Path]:
 
 
 def _demo_answers() -> Path:
-    from importlib import resources
+    from ..files import packaged
 
-    # Through the package, not a folder beside this file: pyproject maps backpain_cli.data to
-    # examples/, which only an installed wheel puts inside backpain_cli/.
-    return Path(str(resources.files("backpain_cli.data") / "demo.answers.toml"))
+    # pyproject maps backpain_cli.data to examples/, which only an installed package puts
+    # inside backpain_cli/; a source tree has it beside the package.
+    package = Path(__file__).resolve().parent.parent
+    return Path(str(packaged(package / "data", "backpain_cli.data",
+                             package.parent / "examples") / "demo.answers.toml"))
 
 
 def _emergency_first(st: Start) -> None:
@@ -245,7 +257,7 @@ def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
     answers: dict[str, Any] = dict(st.answers)
     skipped: set[str] = set(st.skipped)
     try:
-        run_interview(st.modules, answers, skipped, asker, st.defaults)
+        run_interview(st.modules, answers, skipped, asker, st.defaults, saves_drafts=save)
     except Interrupted:
         if not save:
             _info("Interrupted; nothing saved (--no-save).")

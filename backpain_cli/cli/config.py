@@ -21,7 +21,7 @@ KEYS_NOTE = (
     "(shown on handouts and recorded in each new session), instruments (the default of "
     "assess --instruments, e.g. odi or odi,rmdq), data_dir (an absolute folder; "
     "$BACKPAIN_HOME wins over it), fhir_identifier_system and fhir_canonical_base (absolute "
-    "URIs for export --format fhir --bundle transaction), practice_id (written by backpain "
+    "URIs for export --format fhir), practice_id (written by backpain "
     "once; copy it to the practice's other computers).")
 BROKEN = (1, "the settings file cannot be read, holds an unknown key or a wrong value, or "
              "cannot be written (its path and the reason are named)")

@@ -65,8 +65,9 @@ EPILOG = helptext.epilog(
     "CSV columns: session, client, date (UTC, ISO 8601), status, follows, triage, red_flags "
     "(ids separated by spaces), nprs_now, nprs_worst_week, startback_total, "
     "startback_psychosocial, startback_risk, odi_percent, odi_band, rmdq_score, "
-    "axspa_feature_count. A cell starting with = + - @ gets a leading ' so that a "
-    "spreadsheet shows it as text.",
+    "axspa_feature_count, pain_duration, reassess_weeks, ended_early, instruments (the "
+    "optional questionnaires offered, separated by spaces). A cell starting with = + - @ "
+    "gets a leading ' so that a spreadsheet shows it as text.",
     "-o - is standard output, as without -o. -o replaces only a regular file, and only "
     "with --force (never a device, a link or a folder), and never writes into the sessions "
     "folder.")
@@ -134,8 +135,9 @@ def _registry() -> Registry:
         return load_registry(None)
 
 
-def _fhir_transaction(session: Session) -> str:
-    """The transaction Bundle, with the Questionnaires of the modules as answered."""
+def _fhir(session: Session, kind: str) -> str:
+    """The transaction or collection Bundle, with the Questionnaires of the modules as
+    answered; both name everything alike (fhir_transaction.names)."""
     from ..clinical.questionnaire import modules_by_hash
     from ..output import fhir_questionnaire, fhir_transaction
     from ..records import storage
@@ -147,8 +149,8 @@ def _fhir_transaction(session: Session) -> str:
     registry = _registry()
     modules = fhir_questionnaire.answered_modules(
         session, registry, modules_by_hash(storage.questionnaires_dir()))
-    return fhir_transaction.render(session, registry, modules, identifier_system=system,
-                                   canonical_base=base)
+    return fhir_transaction.render(session, registry, modules, kind=kind,
+                                   identifier_system=system, canonical_base=base)
 
 
 def _single(target: str, fmt: Format, output: Path | None, force: bool,
@@ -202,12 +204,8 @@ def _single(target: str, fmt: Format, output: Path | None, force: bool,
         from ..output import json_doc
 
         text = json_doc.line(session)
-    elif fmt is Format.fhir and bundle is BundleType.transaction:
-        text = _fhir_transaction(session)
     elif fmt is Format.fhir:
-        from ..output import fhir
-
-        text = fhir.render(session, _registry())
+        text = _fhir(session, bundle.value)
     else:
         from ..output import csv as csv_export
 
@@ -311,8 +309,9 @@ def export(
         "--schema", help="Print the JSON Schema of the json format and exit.")] = False,
     bundle: Annotated[BundleType | None, typer.Option(
         "--bundle", case_sensitive=False, show_default=False,
-        help="With --format fhir: collection (the default), or transaction: conditional "
-             "creates with identifiers and the Questionnaires, for a FHIR server.")] = None,
+        help="With --format fhir: collection (the default), or transaction: the same "
+             "entries (identifiers, the Questionnaires) as conditional creates, for a FHIR "
+             "server.")] = None,
 ) -> None:
     """Export a session, a client's history or every session.
 

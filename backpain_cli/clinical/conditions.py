@@ -4,6 +4,12 @@ Every condition returns a `Finding`: whether it holds, the ids that made it hold
 recommendation's `because`), and every answered id its definition mentions (what a negated
 test names, CLINICAL.md "Recommendations").
 
+`because` follows CLINICAL.md's rule (version 3, "Recommendations") in `all_of`, so that
+every rule gets it without a word of its own: "A and B" names what each part that is not a
+negation names; a negated part (`not X`) is named only when no part of that `and` is
+positive, and then names every answered id X mentions. A man is not told that a plan for
+his back was based on his pregnancy because a rule said "and not pregnant".
+
 Absent answers follow CLINICAL.md: an answer that was not asked (hidden by its condition)
 is absent, and any test on it is false, so its negation is true. Two answers have their own
 rule, written out in `low_activity` and `massage_helped_not_no`: an absent answer there
@@ -34,6 +40,8 @@ class Finding:
     holds: bool
     because: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
+    # A `not X` (negate): named inside an `and` only when no part of it is positive.
+    negated: bool = False
 
     def __bool__(self) -> bool:
         return self.holds
@@ -62,9 +70,10 @@ def _is_number(v: object) -> TypeGuard[int | float]:
 
 def all_of(*parts: Finding) -> Finding:
     holds = all(p.holds for p in parts)
+    positive = [p for p in parts if not p.negated]
     return Finding(
         holds,
-        _ids(p.because for p in parts) if holds else (),
+        _ids(p.because for p in (positive or parts)) if holds else (),
         _ids(p.mentions for p in parts),
     )
 
@@ -76,8 +85,9 @@ def any_of(*parts: Finding) -> Finding:
 
 
 def negate(f: Finding) -> Finding:
-    """"Not X": names every answered id X's definition mentions (CLINICAL.md)."""
-    return Finding(not f.holds, () if f.holds else f.mentions, f.mentions)
+    """"Not X": names every answered id X's definition mentions (CLINICAL.md), where it is
+    named at all (see `all_of`)."""
+    return Finding(not f.holds, () if f.holds else f.mentions, f.mentions, negated=True)
 
 
 def _present(source: Mapping[str, object], key: str) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from .model import TRIAGE_VALUES, Plan, Recommendation, RedFlag, ScoreValue
 from .order import Dated, sessions_in_order
 from .questionnaire import AnswerValue, Module, Registry
 from .reassess import due_date, local_day, reassess_weeks
-from .scoring import exact, mcid_change
+from .scoring import exact, mcid_change, round_half_up
 
 # Outcome measures judged between visits (CLINICAL.md, "Minimal clinically important
 # change"). STarT Back is shown per visit but never judged: it predicts, it does not measure.
@@ -274,15 +274,13 @@ class Change:
 
     @property
     def percent(self) -> int | None:
-        """The change in whole percent of the earlier value (None from 0).
-
-        Truncated toward zero and computed exactly, so a change shown as 30% has really
-        reached the 30% threshold and a 29.6% one is not shown as 30%.
-        """
+        """The change in whole percent of the earlier value (None from 0), computed exactly
+        and rounded half up as every score is (6 -> 2 is -67, not -66). Whether the 30%
+        threshold was reached is the label's to say, from the exact share."""
         if not self.before:
             return None
         share = (exact(self.after) - exact(self.before)) * 100 / exact(self.before)
-        return int(share)
+        return int(round_half_up(share.numerator, share.denominator, places=0))
 
 
 @dataclass(frozen=True)

@@ -565,12 +565,8 @@ def shipped_paths() -> list[tuple[str, bytes]]:
 def _shipped() -> tuple[tuple[str, bytes], ...]:
     # Read once per process: reading a session file and re-scoring it both need them.
     package = Path(__file__).resolve().parent.parent
-    try:
-        root = packaged(package / "questionnaires", "backpain_cli.questionnaires")
-    except ModuleNotFoundError:
-        # Imported straight from a source checkout (not installed): the package mapping
-        # of pyproject.toml does not exist there, the folder beside the package does.
-        root = package.parent / "questionnaires"
+    root = packaged(package / "questionnaires", "backpain_cli.questionnaires",
+                    package.parent / "questionnaires")
     return tuple(sorted(
         (f"questionnaires/{p.name}", p.read_bytes())
         for p in root.iterdir()

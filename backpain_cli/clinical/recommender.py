@@ -436,6 +436,29 @@ def _emergency(f: Facts) -> tuple[bool, bool, bool, bool]:
             "rf_pregnancy_warning" in ids or (fever and f.holds(c.pregnant).holds))
 
 
+AMBULANCE = "ambulance"
+EMERGENCY_DEPARTMENT = "emergency_department"
+MATERNITY_UNIT = "maternity_unit"
+
+
+def _places(f: Facts) -> tuple[str, ...]:
+    """Where the emergency referral sends the client, in CLINICAL.md's order: an emergency
+    call, the emergency department, the maternity unit. An emergency that names no place
+    still goes to hospital."""
+    nerves, heart, infection, pregnancy = _emergency(f)
+    held = ((AMBULANCE, heart),
+            (EMERGENCY_DEPARTMENT, nerves or infection or not (heart or pregnancy)),
+            (MATERNITY_UNIT, pregnancy))
+    return tuple(place for place, holds in held if holds)
+
+
+def emergency_places(answers: Mapping[str, AnswerValue],
+                     flags: tuple[RedFlag, ...]) -> tuple[str, ...]:
+    """The places `medical.emergency_referral` names for these answers and flags, so that a
+    handout's banner names those and no other (a man is not sent to the maternity unit)."""
+    return _places(Facts(answers, {}, flags, "emergency"))
+
+
 def _emergency_words(f: Facts, t: Texts) -> str:
     nerves, heart, infection, pregnancy = _emergency(f)
     reasons = [t[key] for key, held in (("reason_nerves", nerves), ("reason_heart", heart),
@@ -443,15 +466,13 @@ def _emergency_words(f: Facts, t: Texts) -> str:
                                         ("reason_pregnancy", pregnancy)) if held]
     # Every emergency-tier flag points at one of these (a test checks each flag alone).
     why = " and that ".join(reasons)
-    # The places, in CLINICAL.md's order: an emergency call, the emergency department, the
-    # maternity unit. An emergency that names no place still goes to hospital.
-    call = heart
-    department = nerves or infection or not (heart or pregnancy)
+    places = _places(f)
+    call = AMBULANCE in places
     keys = ["call"] if call else []
-    if department:
+    if EMERGENCY_DEPARTMENT in places:
         keys.append("department_after_call" if call else "department")
-    if pregnancy:
-        keys.append("maternity_also" if call or department else "maternity")
+    if MATERNITY_UNIT in places:
+        keys.append("maternity_also" if len(places) > 1 else "maternity")
     return _sentences(t, "opening", *keys, "closing", why=why)
 
 
@@ -525,6 +546,23 @@ def _arthritis_medical_words(f: Facts, t: Texts) -> str:
     return _sentences(t, *keys)
 
 
+def _no_change_words(f: Facts, t: Texts) -> str:
+    # "The pillow tips may still help" only where the plan holds some: every other sleep
+    # rule is a pillow or position tip, and triage removes none of them but under an
+    # emergency, which keeps no sleep advice at all.
+    tips = any(_fires(rule, f) for rule in RULES
+               if rule.strategy == "sleep" and rule.id != "sleep.no_change")
+    return t["with_pillow_tips"] if tips else t["text"]
+
+
+def _keep_exercising_words(f: Facts, t: Texts) -> str:
+    # The kinds of the client's exercise that make it more than low activity.
+    types = f.answers.get("exercise_types")
+    kinds = [t[f"kind_{k}"] for k in ("strength", "yoga_pilates")
+             if isinstance(types, tuple) and k in types]
+    return _sentences(t, "text", kinds=_join(kinds))
+
+
 def _low_risk_words(f: Facts, t: Texts) -> str:
     return _sentences(t, "first", "chronic" if f.holds(c.chronic) else "not_chronic")
 
@@ -578,7 +616,7 @@ RULES: tuple[Rule, ...] = (
          _mattress_words(_medium_firm_words)),
     Rule("sleep.mattress.softer_surface", _mattress(_softer_surface), _mattress_words(_text)),
     Rule("sleep.mattress.review", _mattress(_mattress_review), _mattress_words(_text)),
-    Rule("sleep.no_change", _no_change),
+    Rule("sleep.no_change", _no_change, _no_change_words),
     Rule("sleep.pillow.between_knees",
          _not_late_pregnancy(_no_knee_pillow_when(("side", "mixed")))),
     Rule("sleep.pillow.under_knees", _not_late_pregnancy(_no_knee_pillow_when(("back",)))),
@@ -604,7 +642,7 @@ RULES: tuple[Rule, ...] = (
     # prevention
     Rule("prevention.stay_active", _stay_active, _stay_active_words),
     Rule("prevention.core_strength", _low_activity_not_pregnant),
-    Rule("prevention.keep_exercising", _active),
+    Rule("prevention.keep_exercising", _active, _keep_exercising_words),
     Rule("prevention.leg_strength_flexibility", _legs),
     Rule("prevention.flexion_exercises", _flexion),
     Rule("prevention.pregnancy_exercise", _pregnant),
@@ -685,14 +723,22 @@ def _worded(rule: Rule, facts: Facts, finding: Finding) -> tuple[str, Finding]:
     return text, finding
 
 
+def _given(finding: Finding) -> bool:
+    # A recommendation nobody could explain is not given: only possible when answers it
+    # depends on are missing (a draft), never for a complete interview.
+    return finding.holds and bool(finding.because)
+
+
+def _fires(rule: Rule, facts: Facts) -> bool:
+    return _given(rule.test(facts))
+
+
 def candidates(facts: Facts) -> tuple[Recommendation, ...]:
     """Every rule that fires, in plan order, before triage bounds."""
     out: list[Recommendation] = []
     for rule in RULES:
         finding = rule.test(facts)
-        # A recommendation nobody could explain is not given: only possible when answers
-        # it depends on are missing (a draft), never for a complete interview.
-        if finding.holds and finding.because:
+        if _given(finding):
             text, finding = _worded(rule, facts, finding)
             out.append(Recommendation(rule.id, rule.strategy, rule.advice.title, text,
                                       finding.because, rule.advice.evidence))

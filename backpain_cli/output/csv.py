@@ -4,11 +4,14 @@ Columns, in this order (stable; new ones are only ever added at the end):
 
     session, client, date, status, follows, triage, red_flags,
     nprs_now, nprs_worst_week, startback_total, startback_psychosocial, startback_risk,
-    odi_percent, odi_band, rmdq_score, axspa_feature_count
+    odi_percent, odi_band, rmdq_score, axspa_feature_count,
+    pain_duration, reassess_weeks, ended_early, instruments
 
 `date` is the session's start in UTC (ISO 8601), `red_flags` the ids of the warning signs
-that fired, separated by spaces. A score that was not collected, and everything of a
-draft's plan, is an empty cell. A cell that starts with `=`, `+`, `-`, `@`, a tab or a
+that fired and `instruments` the optional questionnaires offered at the visit (odi, rmdq),
+each separated by spaces. A score that was not collected, and everything of a draft's plan,
+is an empty cell: with `instruments` an analyst tells "Oswestry not offered" from "offered
+but not scorable". A cell that starts with `=`, `+`, `-`, `@`, a tab or a
 carriage return gets a leading `'`, so a spreadsheet shows it as text instead of running
 it as a formula.
 
@@ -32,8 +35,10 @@ SCORE_COLUMNS = (
     "nprs_now", "nprs_worst_week", "startback_total", "startback_psychosocial",
     "startback_risk", "odi_percent", "odi_band", "rmdq_score", "axspa_feature_count",
 )
+# Added after the first release: at the end, so that readers by position keep working.
+ANALYSIS_COLUMNS = ("pain_duration", "reassess_weeks", "ended_early", "instruments")
 COLUMNS = ("session", "client", "date", "status", "follows", "triage", "red_flags",
-           *SCORE_COLUMNS)
+           *SCORE_COLUMNS, *ANALYSIS_COLUMNS)
 _FORMULA_START = frozenset("=+-@\t\r")
 
 
@@ -50,8 +55,10 @@ def brief_row(b: Brief) -> list[str]:
     """The cells of one session's row (None and a draft's plan: empty cells)."""
     scores = b.scores
     cells: list[object] = [b.id, b.client, iso_utc(b.created), b.status, b.follows, b.triage,
-                           " ".join(b.red_flags), *map(scores.get, SCORE_COLUMNS)]
-    # Inline, not a function a cell: a bulk export makes 16 cells a row, 100,000 rows.
+                           " ".join(b.red_flags), *map(scores.get, SCORE_COLUMNS),
+                           b.pain_duration, b.reassess_weeks, b.ended_early,
+                           " ".join(b.instruments)]
+    # Inline, not a function a cell: a bulk export makes 20 cells a row, 100,000 rows.
     return ["" if c is None else neutralise(visible(str(c))) for c in cells]
 
 

@@ -1,4 +1,4 @@
-"""A session as a FHIR R4 Bundle (type "collection").
+"""The FHIR R4 resources of a session; fhir_transaction puts them into either Bundle.
 
 - One QuestionnaireResponse per questionnaire module the session used: `linkId` is the
   question id, answers are typed (`valueBoolean`, `valueInteger`, `valueCoding` for choices,
@@ -12,8 +12,9 @@
   literal `Patient/...` reference: the bundle holds no Patient, and a client reference may
   contain `_`, which a FHIR id may not).
 
-`entries` builds the resources for both Bundles: this collection, and the transaction of
-`fhir_transaction`, which names them under the practice's identifier system (`Names`).
+`entries` builds the resources for both Bundles, the collection and the transaction; both
+name them by the one naming of fhir_transaction (`Names`), so that the same visit is the
+same resources whichever Bundle carries it.
 
 Plain dicts and `json` only: validation with a FHIR model library happens in the tests,
 never on the command's import path.
@@ -21,7 +22,6 @@ never on the command's import path.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,20 +29,15 @@ from typing import Any
 from ..clinical.model import Plan, ScoreValue
 from ..clinical.questionnaire import AnswerValue, Question, Registry
 from ..records.session import Session, iso_utc
-from ..safe_text import to_json
 
 BASE = "https://backpain.invalid/fhir"
 SCORES_SYSTEM = f"{BASE}/CodeSystem/scores"
 TRIAGE_SYSTEM = f"{BASE}/CodeSystem/triage"
 RED_FLAG_SYSTEM = f"{BASE}/CodeSystem/red-flags"
 TIER_SYSTEM = f"{BASE}/CodeSystem/red-flag-tier"
-CLIENT_SYSTEM = f"{BASE}/NamingSystem/client-ref"
-SESSION_SYSTEM = f"{BASE}/NamingSystem/session"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
-# Deterministic resource ids: the same session always exports the same bundle.
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, BASE)
 
 # CLINICAL.md, "Codes for FHIR export". LOINC display names are left out on purpose: a
 # wrong display is an error to validators, and `code.text` carries our own label.
@@ -105,14 +100,6 @@ class Names:
     full_url: Callable[[str], str]
     subject: Mapping[str, Any]
     canonical_base: str
-
-
-def collection_names(session: Session) -> Names:
-    def full_url(item: str) -> str:
-        return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{session.id}/{item}')}"
-
-    return Names(full_url, {"type": "Patient", "identifier": {
-        "system": CLIENT_SYSTEM, "value": session.client}}, BASE)
 
 
 def response_item(module_id: str) -> str:
@@ -302,21 +289,3 @@ def entries(session: Session, registry: Registry | None, names: Names,
     if session.plan is not None and not session.is_draft:
         out += _observations(session, names, session.plan, response_of)
     return out
-
-
-def bundle(session: Session, registry: Registry | None = None) -> dict[str, Any]:
-    """The collection Bundle as plain data (what `render` serialises)."""
-    names = collection_names(session)
-    return {
-        "resourceType": "Bundle",
-        "id": session.id,
-        "identifier": {"system": SESSION_SYSTEM, "value": session.id},
-        "type": "collection",
-        "timestamp": iso_utc(session.created),
-        "entry": [{"fullUrl": names.full_url(item), "resource": resource}
-                  for item, resource in entries(session, registry, names)],
-    }
-
-
-def render(session: Session, registry: Registry | None = None) -> str:
-    return to_json(bundle(session, registry))

@@ -1,8 +1,12 @@
-"""A session as a FHIR R4 transaction Bundle: what a practice sends to its own FHIR server.
+"""A session as a FHIR R4 Bundle: a transaction (what a practice sends to its own FHIR
+server) or a collection (a file to hand on), one naming for both.
 
-The resources are those of the collection Bundle (backpain_cli.output.fhir), plus the
-Questionnaire of each module answered (fhir_questionnaire), named so that a server can
-recognise them:
+The resources are the QuestionnaireResponses and Observations of backpain_cli.output.fhir,
+after the Questionnaire of each module answered (fhir_questionnaire), named so that a server
+or any other consumer can recognise them. Both Bundles hold the same entries, with the same
+fullUrls, identifiers and canonical URLs; the transaction adds each entry's request, so a
+consumer de-duplicates a visit whichever Bundle brought it, and renders a collection's
+responses with the Questionnaires beside them:
 
 - Every resource has an identifier under the practice's identifier system, made from the
   session id and the item: `<session>/qr/<module>`, `<session>/obs/<score key>`,
@@ -98,28 +102,24 @@ def _questionnaire_entry(module: Module, system: str, base: str) -> dict[str, An
     return _entry(full_url, resource, query)
 
 
-def bundle(session: Session, registry: Registry | None = None,
-           modules: Mapping[str, Module] | None = None, *,
-           identifier_system: str = DEFAULT_PRACTICE_NAMESPACE,
-           canonical_base: str = DEFAULT_PRACTICE_NAMESPACE) -> dict[str, Any]:
-    """The transaction Bundle as plain data (what `render` serialises).
+def names(session: Session, system: str, base: str) -> fhir.Names:
+    """The one naming of both Bundles: fullUrls, the client's identifier, canonical URLs."""
+    return fhir.Names(
+        full_url=lambda item: _urn(system, f"{session.id}/{item}"),
+        subject={"type": "Patient", "identifier": {
+            "system": system, "value": CLIENT_PREFIX + session.client}},
+        canonical_base=base)
 
-    `modules` are the modules as answered, by id (`fhir_questionnaire.answered_modules`);
-    each of them with a response becomes a Questionnaire entry.
-    """
-    system = _checked("fhir_identifier_system", identifier_system)
-    base = _checked("fhir_canonical_base", canonical_base)
-    modules = modules or {}
+
+def _entries(session: Session, registry: Registry | None, modules: Mapping[str, Module],
+             system: str, base: str) -> list[dict[str, Any]]:
+    """Every entry of both Bundles, each with the request the transaction sends it by."""
 
     def value_of(item: str) -> str:
         return f"{session.id}/{item}"
 
-    names = fhir.Names(
-        full_url=lambda item: _urn(system, value_of(item)),
-        subject={"type": "Patient", "identifier": {
-            "system": system, "value": CLIENT_PREFIX + session.client}},
-        canonical_base=base)
-    found = fhir.entries(session, registry, names, _answered_questions(registry, modules))
+    named = names(session, system, base)
+    found = fhir.entries(session, registry, named, _answered_questions(registry, modules))
     out: list[dict[str, Any]] = []
     # The Questionnaires first: what the responses after them answer.
     for item, _ in found:
@@ -137,21 +137,43 @@ def bundle(session: Session, registry: Registry | None = None,
             resource = _with_first(resource, "extension", [{
                 "url": FOLLOWS_URL, "valueReference": {
                     "type": "QuestionnaireResponse", "identifier": previous}}])
-        out.append(_entry(names.full_url(item), resource,
+        out.append(_entry(named.full_url(item), resource,
                           f"identifier={_token(system, value_of(item))}"))
+    return out
+
+
+TRANSACTION = "transaction"
+COLLECTION = "collection"
+
+
+def bundle(session: Session, registry: Registry | None = None,
+           modules: Mapping[str, Module] | None = None, *, kind: str = TRANSACTION,
+           identifier_system: str = DEFAULT_PRACTICE_NAMESPACE,
+           canonical_base: str = DEFAULT_PRACTICE_NAMESPACE) -> dict[str, Any]:
+    """The Bundle of `kind` (transaction or collection) as plain data (what `render`
+    serialises).
+
+    `modules` are the modules as answered, by id (`fhir_questionnaire.answered_modules`);
+    each of them with a response becomes a Questionnaire entry.
+    """
+    system = _checked("fhir_identifier_system", identifier_system)
+    base = _checked("fhir_canonical_base", canonical_base)
+    entries = _entries(session, registry, modules or {}, system, base)
+    if kind == COLLECTION:
+        entries = [{k: v for k, v in e.items() if k != "request"} for e in entries]
     return {
         "resourceType": "Bundle",
         "identifier": {"system": system, "value": session.id},
-        "type": "transaction",
+        "type": kind,
         "timestamp": iso_utc(session.created),
-        "entry": out,
+        "entry": entries,
     }
 
 
 def render(session: Session, registry: Registry | None = None,
-           modules: Mapping[str, Module] | None = None, *,
+           modules: Mapping[str, Module] | None = None, *, kind: str = TRANSACTION,
            identifier_system: str = DEFAULT_PRACTICE_NAMESPACE,
            canonical_base: str = DEFAULT_PRACTICE_NAMESPACE) -> str:
-    data = bundle(session, registry, modules, identifier_system=identifier_system,
+    data = bundle(session, registry, modules, kind=kind, identifier_system=identifier_system,
                   canonical_base=canonical_base)
     return to_json(data)

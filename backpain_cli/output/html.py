@@ -9,13 +9,15 @@ and no table, chart or recommendation split across pages.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import NamedTuple
 
 from ..clinical.followup import History
 from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
+from ..clinical.questionnaire import AnswerValue
 from ..clinical.reassess import local_day, next_check
+from ..clinical.recommender import emergency_places
 from ..records.practice import Practice
 from ..records.session import Session, plan_of
 from ..safe_text import visible_in
@@ -26,6 +28,7 @@ from .wording import (
     PRACTITIONER,
     change_rows,
     day,
+    emergency_banner,
     flag_text,
     format_score,
     topics,
@@ -96,30 +99,32 @@ ol.sources li { margin: .1rem 0; }
   font-size: .9rem; }
 .small { font-size: .78rem; color: var(--muted); }
 @media print {
-  /* Two pages for a full plan (about 15 recommendations with a history; the very
-     longest plans, 25 recommendations, take three): run-in titles, compact charts, and
-     the history table left to the screen when the charts already show every value. */
-  @page { margin: 12mm 13mm 13mm; }
+  /* At most two pages, on A4 and Letter, in Chromium and WeasyPrint alike, for a full
+     plan with a client's history (about 15 recommendations, two charts, the change
+     table; the very longest plans, 25 recommendations, take three): run-in titles,
+     compact charts, the history table left to the screen when the charts already show
+     every value, and the sources in three columns. */
+  @page { margin: 10mm 12mm 11mm; }
   html { font-size: 9pt; }
-  body { line-height: 1.28; }
+  body { line-height: 1.2; }
   .page { max-width: none; padding: 0; }
   h1 { font-size: 1.5rem; }
-  h2 { margin: .8rem 0 .3rem; font-size: 1.1rem; }
-  h3 { margin: .5rem 0 .15rem; }
+  h2 { margin: .65rem 0 .25rem; font-size: 1.1rem; }
+  h3 { margin: .4rem 0 .1rem; }
   .banner { margin: .6rem 0; padding: .5rem .8rem; }
   .banner, .triage-none, .triage-urgent, .triage-emergency, .triage-refer_routine,
   .triage-co_manage { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  .banner, table, tr, figure, .rec, .notice, ol.sources li {
+  .banner, table, tr, figure, .rec, .notice, ol.sources li, section.sources {
     break-inside: avoid; page-break-inside: avoid; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  th, td { padding: .15rem .4rem; }
+  th, td { padding: .08rem .4rem; }
   /* A grid rather than a flex row: WeasyPrint (the PDF export) gives a flex row of charts
      the height of unshrunk ones, a gap that pushed the notice alone onto a page. */
   .charts { display: grid; grid-template-columns: 40% 40%; gap: 2rem; }
   figure { margin: .2rem 0; }
   .has-charts .table-wrap { display: none; }
   .table-wrap { overflow: visible; }
-  .rec { padding: .1rem 0 .15rem .6rem; margin: .2rem 0; }
+  .rec { padding: .05rem 0 .08rem .6rem; margin: .12rem 0; }
   .rec h4 { display: inline; font-size: 1rem; }
   .rec h4::after { content: " — "; font-weight: normal; }
   .rec p { display: inline; margin: 0; }
@@ -127,9 +132,13 @@ ol.sources li { margin: .1rem 0; }
   .rec p.why::before { content: " "; }
   /* Each column indents its own numbers; under the list's padding, the second column's
      numbers hang into the gap, over the end of the first column's lines. */
-  ol.sources { font-size: .75rem; columns: 2; column-gap: 1.5rem; padding-left: 0; }
-  ol.sources li { margin-left: 1.6rem; }
+  ol.sources { font-size: .75rem; columns: 3; column-gap: 1.2rem; padding-left: 0; }
+  ol.sources li { margin-left: 1.4rem; }
   .notice { margin-top: .8rem; }
+  /* With section.sources kept whole (above), the sources and the footer move to the next
+     page together or not at all: a handout never ends on a page that holds only the
+     footer or the last few sources (issue 17: a third page of four lines). */
+  .notice { break-before: avoid; page-break-before: avoid; }
   a { color: inherit; text-decoration: none; }
 }
 """
@@ -146,8 +155,11 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _banner(plan: Plan) -> str:
-    headline, text = CLIENT_BANNERS.get(plan.triage, CLIENT_BANNERS["none"])
+def _banner(plan: Plan, answers: Mapping[str, AnswerValue]) -> str:
+    if plan.triage == "emergency":
+        headline, text = emergency_banner(emergency_places(answers, plan.red_flags))
+    else:
+        headline, text = CLIENT_BANNERS.get(plan.triage, CLIENT_BANNERS["none"])
     klass = plan.triage if plan.triage in CLIENT_BANNERS else "none"
     parts = [f'<section class="banner triage-{klass}" aria-label="How soon to see a doctor">',
              f"<h2>{_e(headline)}</h2>", f"<p>{_e(text)}</p>"]
@@ -446,7 +458,7 @@ def render(session: Session, history: History[Session] | None = None) -> str:
         f'<p class="meta">For <strong>{_e(session.client)}</strong> · {_e(when)}'
         f"{visits}{seen_by}</p>",
         "</header>",
-        _banner(plan),
+        _banner(plan, session.answers),
         _next_check(plan, session.created),
         _scores(plan),
         _history(session, history) if history is not None and len(sessions) > 1 else "",

@@ -73,6 +73,14 @@ def score_meaning(key: str, value: ScoreValue) -> str:
         return _RISK_MEANING.get(str(value), str(value))
     if key == "odi_band":
         return ODI_BAND_LABELS.get(str(value), str(value))
+    # STarT Back's risk follows from these two (CLINICAL.md "Scores"): high when the
+    # psychosocial score is 4 or more, else low when the total is 3 or less, else medium.
+    if key == "startback_total" and isinstance(value, int):
+        return "3 or less is low risk, unless the psychosocial score is 4 or more"
+    if key == "startback_psychosocial" and isinstance(value, int):
+        return "4 or more is high risk"
+    if key == "odi_percent" and isinstance(value, (int, float)):
+        return "higher means more disability; 20 or less is minimal"
     if key == "rmdq_score" and isinstance(value, int):
         return "higher means more disability"
     if key == "axspa_feature_count" and isinstance(value, int):

@@ -9,7 +9,7 @@ shown by its id, so a newer questionnaire never breaks an export.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ..clinical.model import ScoreValue
@@ -105,12 +105,12 @@ _PREFIX_TOPICS = (
 
 # triage: (headline, what it means for the client) — the HTML handout's banner.
 CLIENT_BANNERS: dict[str, tuple[str, str]] = {
+    # {places}: the places the emergency referral names (emergency_banner).
     "emergency": (
         "Please get emergency medical care today",
         "Some of your answers can be signs of a serious problem that must be checked today. "
-        "Follow the emergency advice below now: it says whether to call an ambulance, go to "
-        "an emergency department or contact the maternity unit. Do not start or continue "
-        "exercise or hands-on treatment today."),
+        "Follow the emergency advice below now: it says to {places}. Do not start or "
+        "continue exercise or hands-on treatment today."),
     "urgent": (
         "Please see a doctor within the next few days",
         "Some of your answers should be checked by a doctor soon: within days, and no later "
@@ -130,6 +130,23 @@ CLIENT_BANNERS: dict[str, tuple[str, str]] = {
         "Nothing in your answers suggests that you need to see a doctor first. The plan "
         "below is for you."),
 }
+
+
+# What the client does at each place the emergency referral can name
+# (clinical.recommender.emergency_places).
+PLACE_WORDS = {
+    "ambulance": "call an ambulance",
+    "emergency_department": "go to an emergency department",
+    "maternity_unit": "contact the maternity unit",
+}
+
+
+def emergency_banner(places: Sequence[str]) -> tuple[str, str]:
+    """The emergency banner, naming only the places this client's referral names."""
+    headline, text = CLIENT_BANNERS["emergency"]
+    words = [PLACE_WORDS[p] for p in places]
+    joined = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return headline, text.format(places=joined)
 
 
 def topic(item: str) -> str:

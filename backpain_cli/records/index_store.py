@@ -280,13 +280,16 @@ def _compact(value: object) -> str:
 def brief_text(session: Session) -> str:
     b = brief(session)
     return _compact([b.client, b.created.isoformat(), b.status, b.follows, b.triage,
-                     list(b.red_flags), dict(b.scores)])
+                     list(b.red_flags), dict(b.scores), b.pain_duration, b.reassess_weeks,
+                     b.ended_early, list(b.instruments)])
 
 
 def brief_of(session_id: str, text: str) -> Brief:
-    client, created, status, follows, triage, flags, scores = json.loads(text)
+    (client, created, status, follows, triage, flags, scores, duration, weeks, ended_early,
+     instruments) = json.loads(text)
     return Brief(session_id, client, dt.datetime.fromisoformat(created), status, follows,
-                 triage, tuple(flags), scores)
+                 triage, tuple(flags), scores, duration, weeks, ended_early,
+                 tuple(instruments))
 
 
 def summary_text(session: Session) -> str:

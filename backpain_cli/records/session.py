@@ -179,6 +179,12 @@ def to_document(session: Session) -> dict[str, Any]:
     if session.ended_early:
         doc["ended_early"] = session.ended_early
     doc.update(practice_dict(session.practice))
+    # What was offered at this visit, and to which text of each questionnaire: an analyst
+    # can then tell "Oswestry not offered" (not in instruments) from "offered but not
+    # scorable" (in instruments, no odi_percent, a warning says why).
+    doc["instruments"] = list(session.instruments)
+    doc["questionnaires"] = [{"id": m.id, "version": m.version, "sha256": m.sha256}
+                             for m in session.questionnaires]
     doc["answers"] = {k: answer_value(v) for k, v in session.answers.items()}
     if session.plan is not None:
         doc.update(plan_dict(session.plan))
@@ -201,6 +207,13 @@ class Brief(NamedTuple):
     triage: str | None  # None without a plan (a draft)
     red_flags: tuple[str, ...]  # the ids of the warning signs that fired
     scores: Mapping[str, ScoreValue]
+    # For analysts (the CSV's last columns): the answer that sets the re-assessment, the
+    # interval (None without one), why the interview stopped early, and the optional
+    # instruments offered at the visit.
+    pain_duration: str | None = None
+    reassess_weeks: int | None = None
+    ended_early: str | None = None
+    instruments: tuple[str, ...] = ()
 
     @property
     def is_draft(self) -> bool:
@@ -209,10 +222,14 @@ class Brief(NamedTuple):
 
 def brief(session: Session) -> Brief:
     plan = session.plan
+    duration = session.answers.get("pain_duration")
     return Brief(session.id, session.client, session.created, session.status, session.follows,
                  None if plan is None else plan.triage,
                  () if plan is None else tuple(f.id for f in plan.red_flags),
-                 {} if plan is None else plan.scores)
+                 {} if plan is None else plan.scores,
+                 duration if isinstance(duration, str) else None,
+                 None if plan is None else plan.reassess_weeks,
+                 session.ended_early, tuple(session.instruments))
 
 
 def document_line(session: Session) -> str:

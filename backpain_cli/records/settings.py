@@ -9,9 +9,9 @@ for backpain. Every key is a top-level string and the names are a contract (PROD
 - `instruments`: the default of `assess --instruments` ("odi" or "odi,rmdq"); checked against
   the questionnaires where they are known (`config set`, `assess`).
 - `data_dir`: the data folder, an absolute path (`~` allowed); `$BACKPAIN_HOME` wins over it.
-- `fhir_identifier_system`, `fhir_canonical_base`: the FHIR transaction's identifier system
+- `fhir_identifier_system`, `fhir_canonical_base`: the FHIR Bundles' identifier system
   and canonical base, absolute URIs (`uri_problem`).
-- `practice_id`: a random UUID that backpain writes once, the first time a FHIR transaction
+- `practice_id`: a random UUID that backpain writes once, the first time a FHIR export
   needs a default identifier system (`practice_namespace`). Practices with several machines
   copy it to each (`backpain config set practice_id ...`), so that their identifiers agree.
 
