@@ -202,7 +202,10 @@ def test_the_sdist_installs_and_passes_its_tests(sdist: Path, tmp_path: Path) ->
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "BACKPAIN_HOME", "BACKPAIN_CONFIG", "VIRTUAL_ENV")}
+           if k not in ("PYTHONPATH", "BACKPAIN_HOME", "BACKPAIN_CONFIG", "VIRTUAL_ENV",
+                        "CI")}
+    # Not CI: under CI the FHIR and browser tests fail when their npm packages are missing,
+    # and an unpacked sdist has none (CI runs those tests in the repository itself).
     # A nested run of the second CI step must not try every property test in full again.
     env["HYPOTHESIS_PROFILE"] = "ci"
     # -P: neither the current folder nor the script's is put first on sys.path.
