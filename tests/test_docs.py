@@ -215,3 +215,15 @@ def test_changed_modules_are_version_2() -> None:
     assert {m.id: m.version for m in registry.modules if m.id in (
         "intake", "red_flags", "diagnoses")} == {"intake": "2", "red_flags": "2",
                                                  "diagnoses": "2"}
+
+
+def test_the_clinical_reference_is_up_to_date() -> None:
+    """docs/clinical-reference.md is generated from the data the product runs on (issue 18).
+
+    A rule, text, question or exercise changed without regenerating it fails here; the
+    message says how to regenerate.
+    """
+    tool = Path(__file__).resolve().parent.parent / "tools" / "clinical_reference.py"
+    done = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True,
+                          text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -7,6 +7,9 @@ dev extra and a missing one fails. It is unpacked, installed into a fresh virtua
 environment that borrows this environment's dependencies through a .pth file, and a
 representative part of the suite is run from the unpacked tree, in a folder outside both
 trees, against the installed copy.
+
+The module is marked slow (building, installing and testing the sdist takes about 40 s):
+`.ci/run` runs it in its second step, after installing the dev extra.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import venv
 from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 
