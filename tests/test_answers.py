@@ -10,7 +10,6 @@ from typing import TypeAlias
 
 import pytest
 
-from backpain_cli import visit as assess
 from backpain_cli.clinical.answers import (
     next_question,
     read_answers_file,
@@ -20,6 +19,7 @@ from backpain_cli.clinical.answers import (
 )
 from backpain_cli.clinical.questionnaire import AnswerValue, Module, Registry, load_registry
 from backpain_cli.errors import AnswersError, InvalidClientError, Problem, UnreadableFileError
+from backpain_cli.flows import assess
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 WriteAnswers: TypeAlias = Callable[..., Path]

@@ -18,7 +18,6 @@ import pytest
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from backpain_cli import visit as domain
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.questionnaire import (
     AnswerValue,
@@ -28,6 +27,7 @@ from backpain_cli.clinical.questionnaire import (
     load_registry,
 )
 from backpain_cli.errors import Interrupted
+from backpain_cli.flows import assess
 from backpain_cli.interview import (
     URGENT_LINE,
     Progress,
@@ -120,8 +120,8 @@ def stored(answers: Mapping[str, RawAnswer]) -> dict[str, AnswerValue]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in answers.items()}
 
 
-def start(registry: Registry) -> domain.Start:
-    return domain.start(registry, client="JD-042", answers_file=None, instruments=None)
+def start(registry: Registry) -> assess.Start:
+    return assess.start(registry, client="JD-042", answers_file=None, instruments=None)
 
 
 # --------------------------------------------------------------------------- emergency
@@ -150,7 +150,7 @@ def test_an_emergency_sign_stops_the_interview_and_enter_ends_it(
     assert f"Emergency sign: {flag_text('rf_saddle_numbness')}." in shown
     assert shown.endswith("? End the interview now? yes")
 
-    session = domain.finish(st, "JD-042", answers, skipped)
+    session = assess.finish(st, "JD-042", answers, skipped)
     assert (session.status, session.ended_early) == ("completed", "emergency")
     assert session.plan is not None and session.plan.ids == (REFERRAL,)
     assert session.plan.reassess_weeks is None
@@ -173,7 +173,7 @@ def test_continuing_after_an_emergency_sign_asks_the_rest(
     assert run_interview(st.modules, answers, set(), asker) is False
     assert asker.asked == list(given)
     assert "The interview goes on; the plan stays an emergency referral." in asker.shown()
-    session = domain.finish(st, "JD-042", answers, set())
+    session = assess.finish(st, "JD-042", answers, set())
     # Nothing was left unasked: not ended early, and the plan is still the referral alone.
     assert session.ended_early is None
     assert session.plan is not None and session.plan.ids == (REFERRAL,)
@@ -196,7 +196,7 @@ def test_fever_becomes_an_emergency_with_a_weakened_immune_system(
     assert shown.index(urgent) < shown.index("EMERGENCY — SAME-DAY EMERGENCY CARE")
     assert (f"Emergency signs: {flag_text('rf_fever')}; {flag_text('rf_immunosuppressed')}."
             in shown)
-    session = domain.finish(st, "JD-042", answers, set())
+    session = assess.finish(st, "JD-042", answers, set())
     assert session.ended_early == "emergency"
 
 
@@ -248,7 +248,7 @@ def test_an_emergency_already_answered_is_shown_before_any_question(
     assert run_interview(st.modules, answers, set(), asker) is True
     assert asker.asked == []
     assert f"Emergency sign: {flag_text('rf_bladder_bowel')}." in asker.shown()
-    assert domain.finish(st, "JD-042", answers, set()).ended_early == "emergency"
+    assert assess.finish(st, "JD-042", answers, set()).ended_early == "emergency"
 
 
 def test_ctrl_c_at_the_emergency_question_keeps_the_sign_in_the_draft(
@@ -261,10 +261,10 @@ def test_ctrl_c_at_the_emergency_question_keeps_the_sign_in_the_draft(
         feed(pipe, keys(given) + CTRL_C)
         with pytest.raises(Interrupted):
             run_interview(st.modules, answers, set(), RecordingAsker(pipe))
-    draft, _ = save_session(domain.draft(st, "JD-042", answers, set()), new=True)
+    draft, _ = save_session(assess.draft(st, "JD-042", answers, set()), new=True)
     assert draft.answers["rf_leg_weakness"] is True
 
-    resumed = domain.start(registry, client=None, answers_file=None, instruments=None,
+    resumed = assess.start(registry, client=None, answers_file=None, instruments=None,
                            resume=draft.id)
     answers = dict(resumed.answers)
     with create_pipe_input() as pipe:
@@ -273,7 +273,7 @@ def test_ctrl_c_at_the_emergency_question_keeps_the_sign_in_the_draft(
         # The referral comes again, first, and Enter ends the resumed interview.
         assert run_interview(resumed.modules, answers, set(), asker) is True
     assert asker.asked == []
-    done = domain.finish(resumed, "JD-042", answers, set())
+    done = assess.finish(resumed, "JD-042", answers, set())
     assert (done.id, done.status, done.ended_early) == (draft.id, "completed", "emergency")
 
 

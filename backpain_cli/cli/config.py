@@ -125,11 +125,11 @@ def set_(
 
 def _instruments(value: str) -> str:
     """The instruments by the one rule of `--instruments`, as the names it reads."""
+    from ..clinical.instruments import instrument_names
     from ..clinical.questionnaire import load_registry
     from ..errors import UsageError
     from ..records import storage
     from ..records.settings import value_problem
-    from ..visit import instrument_names
 
     # The syntax first: it needs no questionnaires (and says what the value should be).
     problem = value_problem("instruments", value)

@@ -85,18 +85,20 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
                as_json: bool = False, refresh: bool = False) -> None:
     from ..records.listing import DEFAULT_LIMIT
 
-    if target is None and not as_json and not on_a_terminal():
-        # Into a pipe or a file, whatever the limit: a table would wrap a long client name
-        # over lines that `cut`, `grep` and `sort` then read as rows.
-        _stream(client, DEFAULT_LIMIT if limit is None else limit, refresh)
-        return
+    rows = DEFAULT_LIMIT if limit is None else limit
     if target is None and not as_json:
-        _listing(client, DEFAULT_LIMIT if limit is None else limit, refresh)
+        if on_a_terminal():
+            _listing(client, rows, refresh)
+        else:
+            # Into a pipe or a file, whatever the limit: a table would wrap a long client
+            # name over lines that `cut`, `grep` and `sort` then read as rows.
+            _stream(client, rows, refresh)
         return
-    from .. import review_flow as flow
+    # The follow-up rules and the questionnaires: one session, one client, the JSON listing.
+    from ..flows.review import notes_of, review, unreadable_of
+    from ..results import ClientHistory
 
-    result = flow.review(target, client=client, limit=DEFAULT_LIMIT if limit is None else limit,
-                         refresh=refresh)
+    result = review(target, client=client, limit=rows, refresh=refresh)
     if as_json:
         from ..output.review_json import document
         from ..safe_text import to_json
@@ -108,8 +110,8 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
 
         print_result(make_console(), result)
     sys.stdout.flush()
-    _report_unreadable(flow.unreadable_of(result), flow.notes_of(result))
-    if isinstance(result, flow.ClientHistory) and result.note is not None:
+    _report_unreadable(unreadable_of(result), notes_of(result))
+    if isinstance(result, ClientHistory) and result.note is not None:
         sys.stderr.write(f"backpain: note: {result.note}\n")
 
 
@@ -120,15 +122,15 @@ def on_a_terminal() -> bool:
 
 def _listing(client: str | None, limit: int, refresh: bool) -> None:
     """The listing on a terminal: the records and the listing's own renderer only, not the
-    follow-up rules review_flow brings (20x a bare interpreter start among 100,000)."""
+    follow-up rules flows/review.py brings (20x a bare interpreter start among 100,000)."""
+    from ..flows.listing import listing
     from ..output.console import make_console
     from ..output.terminal_listing import print_listing
-    from ..records.listing import list_sessions
 
-    listing = list_sessions(client=client, limit=limit, refresh=refresh)
-    print_listing(make_console(), listing)
+    found = listing(client=client, limit=limit, refresh=refresh)
+    print_listing(make_console(), found)
     sys.stdout.flush()
-    _report_unreadable(listing.unreadable, listing.notes)
+    _report_unreadable(found.unreadable, found.notes)
 
 
 def _stream(client: str | None, limit: int, refresh: bool) -> None:
@@ -136,10 +138,10 @@ def _stream(client: str | None, limit: int, refresh: bool) -> None:
     table would first hold and measure every row."""
     from typing import cast
 
+    from ..flows.listing import streamed
     from ..output import plain
-    from ..records.listing import stream_sessions
 
-    found = stream_sessions(client=client, limit=limit, refresh=refresh)
+    found = streamed(client=client, limit=limit, refresh=refresh)
     rows = cast("Iterator[Brief | Unreadable]", found.rows)
     unreadable = plain.write_rows(sys.stdout, rows)
     sys.stdout.flush()
@@ -162,10 +164,9 @@ def _report_unreadable(unreadable: Sequence["Unreadable"], notes: Sequence[str] 
 
 def run_due(on: str | None, *, as_json: bool = False, refresh: bool = False) -> None:
     """`backpain review --due [--on DATE]`."""
-    from .. import review_flow as flow
+    from ..flows.review import due_list, parse_day
 
-    day = flow.parse_day(on) if on is not None else None
-    result = flow.due_list(day, refresh=refresh)
+    result = due_list(parse_day(on) if on is not None else None, refresh=refresh)
     if as_json:
         from ..output.review_json import due_document
         from ..safe_text import to_json

@@ -1,9 +1,9 @@
 """Rich rendering of `backpain review`: the listing, the re-scored session, a client's history.
 
-Presentation only: every fact comes finished from `review_flow.py`. Colour is a bonus,
-never the message: changes carry `+`/`-`/`~` marks and words, escalations an `▲` and the
-word "new", and the chart is drawn with block characters, so the output reads the same with
-NO_COLOR, piped, and at 80 columns.
+Presentation only: every fact comes finished from flows/review.py (as results.py's types).
+Colour is a bonus, never the message: changes carry `+`/`-`/`~` marks and words, escalations
+an `▲` and the word "new", and the chart is drawn with block characters, so the output reads
+the same with NO_COLOR, piped, and at 80 columns.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..clinical.followup import (
 )
 from ..records.listing import Listing
 from ..records.session import Session, follow_up_command, resume_command
-from ..review_flow import ClientHistory, DueList
+from ..results import ClientHistory, DueList
 from ..safe_text import visible_in
 from .terminal import SCORE_LABELS, plan_renderables
 from .terminal_listing import URGENT as _URGENT
