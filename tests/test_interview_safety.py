@@ -12,6 +12,7 @@ fed by prompt_toolkit's pipe input.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TypeAlias
 
 import pytest
@@ -19,6 +20,7 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.model import Plan
 from backpain_cli.clinical.questionnaire import (
     AnswerValue,
     Module,
@@ -26,8 +28,9 @@ from backpain_cli.clinical.questionnaire import (
     Registry,
     load_registry,
 )
-from backpain_cli.errors import Interrupted
+from backpain_cli.errors import Interrupted, NoTerminalError
 from backpain_cli.flows import assess
+from backpain_cli.flows.assess import AssessRequest, assess_visit
 from backpain_cli.interview import (
     URGENT_LINE,
     Progress,
@@ -37,7 +40,7 @@ from backpain_cli.interview import (
     run_interview,
 )
 from backpain_cli.output.wording import flag_text
-from backpain_cli.records.storage import read_session, save_session
+from backpain_cli.records.storage import Unreadable, read_session, save_session
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 KeysFor: TypeAlias = Callable[[Question, RawAnswer], str]
@@ -424,3 +427,55 @@ def test_a_module_intro_is_shown_under_its_heading(pipe: PipeInput) -> None:
     assert asker.printed[1:4] == ["── Mine — question 1 of about 1 ──",
                                   "Enter the answers from the paper form.", "? Q? yes"]
     assert "Licence" not in asker.shown()
+
+
+class Said:
+    """The Notices of a use case, kept instead of printed."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.emergencies: list[Plan] = []
+
+    def info(self, text: str) -> None:
+        self.lines.append(text)
+
+    def note(self, text: str) -> None:
+        self.lines.append(f"note: {text}")
+
+    def warning(self, text: str) -> None:
+        self.lines.append(f"warning: {text}")
+
+    def unreadable(self, bad: Unreadable) -> None:
+        self.lines.append(f"unreadable: {bad.path}")
+
+    def emergency(self, plan: Plan) -> None:
+        self.emergencies.append(plan)
+
+
+@pytest.mark.parametrize("ends", [True, False], ids=["ends at the sign", "goes on"])
+def test_the_use_case_records_an_interview_ended_at_an_emergency_sign(
+        pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str], ends: bool) -> None:
+    """run_interview's result reaches the session: ended there, the rest is unasked."""
+    given = upto(complete_answers, "rf_saddle_numbness", rf_saddle_numbness=True)
+    rest = {k: v for k, v in complete_answers.items() if k not in given}
+    # Enter ends the interview; "n" goes on through the other questions.
+    feed(pipe, keys(given) + (ENTER if ends else "n" + ENTER + keys(rest)))
+    said = Said()
+    done = assess_visit(AssessRequest(client="JD-042", save=False),
+                        asker=lambda: RecordingAsker(pipe), notices=said)
+    assert done.path is None
+    assert done.session.ended_early == ("emergency" if ends else None)
+    assert done.session.plan is not None and done.session.plan.ids == (REFERRAL,)
+    assert said.emergencies == [] and said.lines == []
+
+
+def test_with_no_terminal_the_referral_comes_before_the_error(
+        write_answers: Callable[..., Path], complete_answers: dict[str, RawAnswer]) -> None:
+    # The sign makes every other question optional, but the client is still to be asked.
+    given = upto(complete_answers, "rf_bladder_bowel", rf_bladder_bowel=True)
+    said = Said()
+    with pytest.raises(NoTerminalError):
+        assess_visit(AssessRequest(answers_file=write_answers(given, client=None)),
+                     asker=None, notices=said)
+    assert [p.ids for p in said.emergencies] == [(REFERRAL,)]
