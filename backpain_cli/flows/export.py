@@ -58,12 +58,13 @@ def export_one(target: str, fmt: str, *, bundle: str, notices: Notices) -> Expor
         client = load_client(found.client)
         for bad in client.unreadable:
             notices.unreadable(bad)
-        completed = client.completed
-        if not completed:
+        # The latest visit's handout, with the client's visits and their change: the same
+        # visits as `review CLIENT` (a draft is none).
+        history = build_history(client.client, client.sessions)
+        if not history.visits:
             raise NotFoundError(f"client {client.client} has no completed session to export")
         skipped = len(client.unreadable)
-        # The latest visit's handout, with the client's visits and their change.
-        session, history = completed[-1], build_history(client.client, completed)
+        session = history.visits[-1].session
     else:
         session = load(found)
     return Exported(_render(session, history, fmt, bundle, notices), skipped)

@@ -133,6 +133,8 @@ def history_document(result: ClientHistory) -> dict[str, Any]:
         "form": "client",
         "client": result.client,
         "sessions": visits,
+        # Unfinished interviews: no visit of the history, listed to be resumed.
+        "drafts": [_summary_doc(d) for d in result.history.drafts],
         "unreadable": [_unreadable_doc(u) for u in result.unreadable],
     }
 

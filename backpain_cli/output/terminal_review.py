@@ -217,10 +217,6 @@ def visits_table(history: History[Session]) -> Table:
     table.add_column("STarT")
     for v in history.visits:
         s = v.session
-        if s.is_draft:
-            table.add_row(str(v.number), _day(s.created), s.id, Text("draft", style="yellow"),
-                          *([NONE] * len(keys)), NONE)
-            continue
         scores = v.scores
         table.add_row(str(v.number), _day(s.created), s.id, _visit_triage(v),
                       *(_score(scores.get(k)) for k in keys),
@@ -313,6 +309,8 @@ def history_renderables(result: ClientHistory) -> list[RenderableType]:
     out: list[RenderableType] = []
     if history.visits:
         out.append(visits_table(history))
+    elif history.drafts:
+        out.append(Text(f"No completed visit of client {history.client} yet."))
     else:
         out.append(Text(f"No readable sessions for client {history.client}."))
     changes = changes_table(history)
@@ -328,8 +326,7 @@ def history_renderables(result: ClientHistory) -> list[RenderableType]:
         out.append(Text("\nPain and disability over time (a longer bar is worse)",
                         style="bold underline"))
         out.append(graph)
-    drafts = [v.session for v in history.visits if v.session.is_draft]
-    out.extend(_drafts_and_unreadable(drafts, len(result.unreadable), gap="\n"))
+    out.extend(_drafts_and_unreadable(history.drafts, len(result.unreadable), gap="\n"))
     return out
 
 
