@@ -114,7 +114,8 @@ def assess(
         sys.stdout.write(to_json(to_document(session)))
         return
     # rich: only for a plan shown on the terminal, not for --json.
-    from ..output.terminal import make_console, print_plan
+    from ..output.console import make_console
+    from ..output.terminal import print_plan
 
     print_plan(make_console(), plan_of(session), client=session.client,
                session_id=None if done.path is None else session.id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from ..output.wording import emergency_lines
 from ..safe_text import visible
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ class StderrNotices:
         """The referral as plain lines, wrapped to the terminal (at most 100 columns)."""
         import shutil
         import textwrap
-
-        from ..output.terminal import emergency_lines
 
         width = min(shutil.get_terminal_size().columns, 100) - 1
         lines = (textwrap.fill(line, width, break_long_words=False)

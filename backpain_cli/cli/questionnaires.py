@@ -49,7 +49,7 @@ def questionnaires_list(
         return
     from rich.table import Table
 
-    from ..output.terminal import make_console
+    from ..output.console import make_console
     from ..safe_text import visible
 
     table = Table(title="Questionnaire modules (clinical content version 2)",

@@ -105,7 +105,7 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
 
         sys.stdout.write(to_json(document(result)))
     else:
-        from ..output.terminal import make_console
+        from ..output.console import make_console
         from ..output.terminal_review import print_result
 
         print_result(make_console(), result)
@@ -173,7 +173,7 @@ def run_due(on: str | None, *, as_json: bool = False, refresh: bool = False) -> 
 
         sys.stdout.write(to_json(due_document(result)))
     else:
-        from ..output.terminal import make_console
+        from ..output.console import make_console
         from ..output.terminal_review import print_result
 
         print_result(make_console(), result)
