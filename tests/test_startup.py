@@ -26,6 +26,7 @@ import pytest
 import tomli_w
 
 from backpain_cli import __version__
+from backpain_cli.cli.commands import COMMANDS
 from backpain_cli.clinical.answers import next_question, validate
 from backpain_cli.clinical.questionnaire import AnswerValue, Question, load_registry
 from backpain_cli.records import storage
@@ -144,6 +145,26 @@ def test_command_does_not_import(home: dict[str, Any], args: list[str],
     assert proc.returncode == 0, proc.stderr
     assert WORKER[args[0]] in modules
     assert sorted(top_packages(modules) & set(banned)) == []
+
+
+@pytest.mark.parametrize(("args", "own"), [
+    (["-h"], None),
+    (["export", "{sid}", "--format", "md"], "export"),
+    (["assess", "--answers", "{answers}", "--no-input", "--no-save"], "assess"),
+    (["questionnaires", "list"], "questionnaires"),
+    (["config", "path"], "config"),
+    (["where"], "where"),
+    (["review", "--limit", "1"], "review"),
+])
+def test_a_command_imports_no_other_command(home: dict[str, Any], args: list[str],
+                                            own: str | None) -> None:
+    """The command table (cli/commands.py): the root's help lists every command without
+    importing one, and a command imports its own module alone."""
+    argv = [a.format(sid=home["ids"][-1], answers=home["answers_file"]) for a in args]
+    proc, modules = run_recording(argv, home["env"], home["tmp"])
+    assert proc.returncode == 0, proc.stderr
+    loaded = {m.removeprefix("backpain_cli.cli.") for m in modules} & set(COMMANDS)
+    assert loaded == ({own} if own else set())
 
 
 def test_version_fast_path_imports_no_framework(home: dict[str, Any]) -> None:

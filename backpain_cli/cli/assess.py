@@ -18,11 +18,13 @@ from ..flows.assess import AssessRequest, assess_visit, discard_draft
 from ..records.session import Session, plan_of, to_document
 from ..safe_text import to_json
 from . import helptext
+from .commands import command_app
 from .notices import StderrNotices
 
 if TYPE_CHECKING:
     from ..interview import Asker
 
+app = command_app()
 NOTICES = StderrNotices()
 
 EPILOG = helptext.epilog(
@@ -38,10 +40,7 @@ EPILOG = helptext.epilog(
      (130, "interrupted (Ctrl-C): the answers so far are saved as a draft")])
 
 
-def register(app: typer.Typer) -> None:
-    app.command(epilog=EPILOG)(assess)
-
-
+@app.command(epilog=EPILOG)
 def assess(
     client: Annotated[str | None, typer.Option(
         "--client", metavar="REF", help="Client reference: initials or a practice ID.")] = None,

@@ -20,10 +20,12 @@ from ..errors import SkippedSessionsError, UsageError
 from ..flows.export import Rows, export_one, export_rows
 from ..records.listing import BulkResult
 from ..records.session import Brief, Session
-from ..records.storage import Unreadable
+from ..records.storage import Unreadable, streamed_output, write_bytes, write_text
 from . import helptext
+from .commands import command_app
 from .notices import StderrNotices
 
+app = command_app()
 NOTICES = StderrNotices(unreadable_as="skipped")
 
 T = TypeVar("T")
@@ -101,8 +103,6 @@ def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
             sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from ..records.storage import write_bytes, write_text
-
     if isinstance(text, bytes):
         write_bytes(output, text, force=force)
     else:
@@ -115,6 +115,7 @@ def _tracked(rows: Iterator[T], total: int, show: bool) -> Iterator[T]:
     if not show:
         yield from rows
         return
+    # rich: only for a bar on a terminal.
     from .progress import bar
 
     with bar("Exporting", total, redirect_stderr=True) as advance:
@@ -151,8 +152,6 @@ def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str |
 
 
 def _write_rows(found: Rows, output: Path | None, force: bool) -> None:
-    from ..records.storage import streamed_output
-
     # A bar on the same terminal as the rows themselves would garble both.
     show = sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())
     result = BulkResult(skipped=found.skipped)
@@ -171,6 +170,7 @@ def _write_rows(found: Rows, output: Path | None, force: bool) -> None:
         raise SkippedSessionsError(result.skipped)
 
 
+@app.command(epilog=EPILOG)
 def export(
     target: Annotated[str | None, typer.Argument(
         metavar="[SESSION|CLIENT]",
@@ -216,6 +216,7 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
         if target is not None or fmt is not None or all_ or client is not None \
                 or bundle is not None:
             raise UsageError("--schema prints the JSON Schema; give it alone (or with -o)")
+        # Rare: the schema is a file of its own, read only for --schema.
         from ..output.json_doc import schema_text
 
         _emit(schema_text(), output, force)
@@ -248,6 +249,3 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
     if found.skipped:
         raise SkippedSessionsError(found.skipped)
 
-
-def register(app: typer.Typer) -> None:
-    app.command("export", epilog=EPILOG)(export)

@@ -5,6 +5,7 @@ module asks, turns Ctrl-C into a stop between two files, and says what was erase
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,8 +18,10 @@ from ..flows.forget import forget_target
 from ..records.erasure import Erased, Erasure, still_indexed
 from ..safe_text import to_json, visible
 from . import helptext
+from .commands import command_app
 from .notices import StderrNotices
 
+app = command_app()
 NOTICES = StderrNotices()
 
 EPILOG = helptext.epilog(
@@ -39,10 +42,7 @@ EPILOG = helptext.epilog(
     "with -o, copies and backups are not touched: delete those yourself.")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("forget", epilog=EPILOG)(forget)
-
-
+@app.command(epilog=EPILOG)
 def forget(
     target: Annotated[str, typer.Argument(
         metavar="CLIENT|SESSION",
@@ -73,8 +73,6 @@ def _ctrl_c_stops() -> Iterator[Callable[[], bool]]:
     ending the process at any point: what was erased and what was not can then be said
     (a KeyboardInterrupt part way through used to exit 130 in silence). A Ctrl-C that is
     ignored (nohup, a background job) stays ignored."""
-    import signal
-
     pressed = [False]
 
     def handler(signum: int, frame: object) -> None:

@@ -4,7 +4,9 @@ with their control characters as text (safe_text.visible)."""
 
 from __future__ import annotations
 
+import shutil
 import sys
+import textwrap
 from typing import TYPE_CHECKING
 
 from ..output.wording import emergency_lines
@@ -37,9 +39,6 @@ class StderrNotices:
 
     def emergency(self, plan: Plan) -> None:
         """The referral as plain lines, wrapped to the terminal (at most 100 columns)."""
-        import shutil
-        import textwrap
-
         width = min(shutil.get_terminal_size().columns, 100) - 1
         lines = (textwrap.fill(line, width, break_long_words=False)
                  for line in emergency_lines(plan))
