@@ -8,6 +8,7 @@ is asked for, so that no command pays for another's imports.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
@@ -153,6 +154,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def complete(shell: str, words: list[str]) -> int:
+    """Answer one completion request on stdout (cli/__init__.py's start-up dispatch)."""
+    # A script of an older backpain (typer's, "complete_bash") gets nothing: file names.
+    if shell in completion.Shell.__members__:
+        sys.stdout.write(completion.answer(shell, words, typer.main.get_command(app)))
+    return 0
 
 
 def _version(value: bool) -> None:
