@@ -319,3 +319,23 @@ def test_any_pose_draws_inside_its_box_and_on_the_floor(
     _, _, w, h = view_box(root)
     assert [e for e in extents(root) if e[0] < 0 or e[1] < 0 or e[2] > w or e[3] > h] == []
     assert render(pic) == svg
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = (1.05 / contrast_on_white(c) - 0.05 for c in (a, b))
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def test_every_handout_colour_meets_wcag_aa() -> None:
+    """Issue 20: every colour of text or chart marks in the handout meets WCAG AA contrast
+    (4.5:1) on white and on every tinted background of the handout (the triage boxes)."""
+    from backpain_cli.output import html as handout
+
+    css = handout.CSS
+    backgrounds = {"#ffffff", *re.findall(r"background:\s*(#[0-9a-f]{6})", css)}
+    defined = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", css))
+    inks = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-f]{6})", css))
+    inks |= {defined[name] for name in ("ink", "muted", "accent")}
+    inks |= {handout._PAIN_NOW, handout._PAIN_WORST}
+    weakest = min((_contrast(ink, bg), ink, bg) for ink in inks for bg in backgrounds)
+    assert weakest[0] >= 4.5, weakest
