@@ -27,8 +27,8 @@ from .records.listing import (
     refresh_index,
 )
 from .records.session import Session
-from .records.storage import Unreadable
 from .records.targets import ClientTarget, load, load_client, resolve
+from .records.tree import Unreadable
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class ClientHistory:
 
     history: History[Session]
     unreadable: tuple[Unreadable, ...] = ()
-    notes: tuple[str, ...] = ()  # odd but read (storage.scan), shown as warnings
+    notes: tuple[str, ...] = ()  # odd but read (tree.scan), shown as warnings
     # How else the argument could have been meant (records.targets.resolve).
     note: str | None = None
 
@@ -86,7 +86,7 @@ def review(target: str | None, *, client: str | None = None, limit: int = DEFAUL
         # Nothing to recompute: today's questionnaires are not even read.
         return SessionReview(session)
     from .clinical.questionnaire import load_registry
-    from .records.storage import questionnaires_dir
+    from .records.paths import questionnaires_dir
 
     return rescore(session, load_registry(questionnaires_dir(root)))
 

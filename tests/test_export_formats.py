@@ -49,7 +49,8 @@ from backpain_cli.output.terminal import score_meaning
 from backpain_cli.records import index
 from backpain_cli.records.session import Brief, ModuleRef, Session, to_document
 from backpain_cli.records.settings import fhir_names
-from backpain_cli.records.storage import SessionRef, Unreadable, read_ref, read_session
+from backpain_cli.records.storage import read_ref, read_session
+from backpain_cli.records.tree import SessionRef, Unreadable
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLE = GOLDEN / "sessions"

@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.model import Plan, Recommendation
-from backpain_cli.records import atomic, storage
+from backpain_cli.records import atomic, paths, storage
 from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
 
 CLIENT = "FT-007"
@@ -193,7 +193,7 @@ def test_sigkill_at_random_moments_leaves_whole_files(tmp_path: Path) -> None:
             os.write(ready_w, b"!")
             for i in range(10_000):
                 atomic.write_bytes_atomic(target, versions[i % 2], overwrite=True)
-                storage.save_session(replace(template, id=storage.new_session_id()),
+                storage.save_session(replace(template, id=paths.new_session_id()),
                                      root=tmp_path, new=True)
 
         pid = fork_child(writer)

@@ -22,7 +22,8 @@ from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.records import erasure, index, index_store, storage
-from backpain_cli.records.storage import SessionRef, list_refs
+from backpain_cli.records.storage import list_refs
+from backpain_cli.records.tree import SessionRef
 
 GOLDEN = Path(__file__).parent / "golden" / "sessions"
 CLIENT = "JD-042"

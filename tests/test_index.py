@@ -36,7 +36,7 @@ from backpain_cli.cli.app import app
 from backpain_cli.clinical import questionnaire
 from backpain_cli.clinical.model import Plan
 from backpain_cli.clinical.questionnaire import shipped_paths
-from backpain_cli.records import index, index_store, progress, storage
+from backpain_cli.records import index, index_store, progress, storage, tree
 from backpain_cli.records.practice import Practice
 from backpain_cli.records.session import Session
 from backpain_cli.records.storage import read_session
@@ -132,7 +132,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     read: list[Path] = []
     real = storage.read_ref
 
-    def read_ref(ref: storage.SessionRef) -> Session:
+    def read_ref(ref: tree.SessionRef) -> Session:
         read.append(ref.path)
         return real(ref)
 
@@ -193,12 +193,12 @@ def test_sessions_copied_in_by_another_machine(backpain_home: Path, stretch: int
     assert "NEW-1" in listing
 
 
-@pytest.mark.parametrize("few", [storage.FEW_CLIENTS, 0])
+@pytest.mark.parametrize("few", [tree.FEW_CLIENTS, 0])
 def test_review_session_finds_a_session_copied_in(backpain_home: Path, few: int,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # Among a few clients a complete id is looked for in each folder; among many (here:
     # more than none) through the index, which must see the copy all the same.
-    monkeypatch.setattr(storage, "FEW_CLIENTS", few)
+    monkeypatch.setattr(tree, "FEW_CLIENTS", few)
     practice(backpain_home)
     outputs()
     copied = plant(backpain_home.parent / "elsewhere", "mk-19", sid(250, SECOND), SECOND)
@@ -747,7 +747,7 @@ def test_a_listing_that_checks_rows_while_forget_erases_them_writes_none_back(
     real = storage.index_entry
     hooked: list[str] = []
 
-    def index_entry(ref: storage.SessionRef, stamp: Any, looked: int) -> Any:
+    def index_entry(ref: tree.SessionRef, stamp: Any, looked: int) -> Any:
         if ref.client == "AB-7" and not hooked:
             hooked.append("forget")
             _erase(backpain_home, "AB-7")

@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.errors import SettingsError, UsageError
-from backpain_cli.records import settings, storage
+from backpain_cli.records import paths, settings, storage
 from backpain_cli.records.practice import Practice
 from backpain_cli.records.settings import KEYS
 
@@ -264,21 +264,21 @@ def test_configured_fhir_names_need_no_practice_id(backpain_config: Path) -> Non
 def test_backpain_home_wins_over_data_dir(backpain_config: Path, backpain_home: Path,
                                           tmp_path: Path) -> None:
     write_config(backpain_config, f'data_dir = "{tmp_path / "configured"}"\n')
-    assert storage.data_dir_and_source() == (backpain_home, "$BACKPAIN_HOME")
+    assert paths.data_dir_and_source() == (backpain_home, "$BACKPAIN_HOME")
 
 
 def test_data_dir_without_backpain_home(backpain_config: Path, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BACKPAIN_HOME")
     write_config(backpain_config, f'data_dir = "{tmp_path / "configured"}"\n')
-    assert storage.data_dir_and_source() == (tmp_path / "configured", "data_dir in the settings")
+    assert paths.data_dir_and_source() == (tmp_path / "configured", "data_dir in the settings")
 
 
 def test_the_default_data_folder(backpain_config: Path, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BACKPAIN_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    assert storage.data_dir_and_source() == (tmp_path / "xdg-data" / "backpain", "the default")
+    assert paths.data_dir_and_source() == (tmp_path / "xdg-data" / "backpain", "the default")
 
 
 def test_a_broken_file_stops_what_needs_the_data_folder(backpain_config: Path,
@@ -286,7 +286,7 @@ def test_a_broken_file_stops_what_needs_the_data_folder(backpain_config: Path,
     monkeypatch.delenv("BACKPAIN_HOME")
     write_config(backpain_config, "data_dir = 7\n")
     with pytest.raises(SettingsError, match=r"config\.toml: data_dir must be text$"):
-        storage.data_dir()
+        paths.data_dir()
 
 
 def _a_file(tmp_path: Path) -> Path:

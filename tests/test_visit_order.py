@@ -33,7 +33,8 @@ from backpain_cli.clinical.model import Plan, RedFlag
 from backpain_cli.clinical.order import Place, in_order, second
 from backpain_cli.records import index, index_store
 from backpain_cli.records.session import Session
-from backpain_cli.records.storage import Unreadable, read_session, save_session
+from backpain_cli.records.storage import read_session, save_session
+from backpain_cli.records.tree import Unreadable
 
 CLIENT = "JD-042"
 T = dt.datetime(2026, 3, 2, 9, 30, 15, tzinfo=dt.UTC)

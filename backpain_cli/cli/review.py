@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import typer
 
     from ..records.session import Brief
-    from ..records.storage import Unreadable
+    from ..records.tree import Unreadable
 
 
 def register(app: "typer.Typer") -> None:

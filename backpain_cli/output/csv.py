@@ -28,7 +28,7 @@ from typing import TextIO
 
 from ..records.listing import BulkResult, Report
 from ..records.session import Brief, Session, brief, iso_utc
-from ..records.storage import Unreadable
+from ..records.tree import Unreadable
 from ..safe_text import visible
 
 SCORE_COLUMNS = (

@@ -18,7 +18,7 @@ from ..records.session import (
     resume_command,
     to_document,
 )
-from ..records.storage import Unreadable
+from ..records.tree import Unreadable
 from ..review_flow import ClientHistory, DueList, Result
 
 

@@ -52,21 +52,10 @@ from .index_store import (
     stamp_of,
     trusted,
 )
+from .paths import data_dir, is_session_id, questionnaires_dir, sessions_dir
 from .session import Brief, Session, brief, document_line
-from .storage import (
-    FolderEntry,
-    SessionRef,
-    Unreadable,
-    data_dir,
-    index_entry,
-    is_session_id,
-    questionnaires_dir,
-    read_ref,
-    scan,
-    scan_folder,
-    scan_top,
-    sessions_dir,
-)
+from .storage import index_entry, read_ref
+from .tree import FolderEntry, SessionRef, Unreadable, scan, scan_folder, scan_top
 
 T = TypeVar("T")
 Value = Brief | Session | str | Unreadable
@@ -87,7 +76,7 @@ def forget(root: Path | None, paths: Iterable[Path],
     """Remove the index rows of session files that were deleted (`backpain forget`), and
     every row of the client folders `folders`.
 
-    `root` is the data folder (None: storage.data_dir()), `paths` the deleted files. If the
+    `root` is the data folder (None: paths.data_dir()), `paths` the deleted files. If the
     rows cannot be removed, the index file itself is deleted (index_store.forget); returns
     the index file when even that failed (it still holds the rows), else None. Deleting
     a file without this is safe too: the next listing notices its folder changed.

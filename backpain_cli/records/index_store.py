@@ -57,8 +57,8 @@ TIMEOUT = 5.0
 RACY_NS = 3_000_000_000
 # The modules whose rules decide whether a file is readable: a change to any of them (an
 # upgrade, an edit in a development checkout) resets the index.
-_JUDGES = ("records/session.py", "records/storage.py", "records/practice.py",
-           "records/index_store.py", "records/index.py", "files.py",
+_JUDGES = ("records/session.py", "records/storage.py", "records/paths.py", "records/tree.py",
+           "records/practice.py", "records/index_store.py", "records/index.py", "files.py",
            "clinical/questionnaire.py", "clinical/model.py", "clinical/scoring.py",
            "clinical/triage.py")
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -151,7 +151,7 @@ def trusted(stored: Stamp | None, checked_ns: int, now: Stamp | None) -> bool:
 
 
 def id_second(session_id: str) -> int:
-    """The second a session id names (storage.new_session_id): where a file that cannot be
+    """The second a session id names (paths.new_session_id): where a file that cannot be
     read is placed among the sessions (0 for a date no calendar has)."""
     try:
         return calendar.timegm((int(session_id[0:4]), int(session_id[4:6]),

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from .session import Brief, Session
-from .storage import Unreadable
 from .targets import existing_client
+from .tree import Unreadable
 
 if TYPE_CHECKING:
     from .index import Tree
@@ -30,7 +30,7 @@ class Listing:
     rows: tuple[Session | Unreadable, ...]
     total: int  # sessions matching the filter, shown or not
     client: str | None
-    skipped: tuple[Unreadable, ...] = ()  # entries of the tree not read (storage.scan)
+    skipped: tuple[Unreadable, ...] = ()  # entries of the tree not read (tree.scan)
     notes: tuple[str, ...] = ()
 
     @property

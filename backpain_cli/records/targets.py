@@ -22,20 +22,12 @@ from pathlib import Path
 
 from ..clinical.order import sessions_in_order
 from ..errors import NotFoundError, SessionFileError
+from .paths import is_session_id, validate_client
 from .session import Session
-from .storage import (
-    SessionRef,
-    Unreadable,
-    did_you_mean,
-    find_client,
-    is_session_id,
-    read_ref,
-    scan,
-    sessions_named,
-    validate_client,
-)
+from .storage import read_ref
+from .tree import SessionRef, Unreadable, did_you_mean, find_client, scan, sessions_named
 
-# Any session id, to complete the start of one (storage.new_session_id makes them).
+# Any session id, to complete the start of one (paths.new_session_id makes them).
 _AN_ID = "20261127T101503Z-3f9a1c"
 # How many candidates an ambiguous id lists.
 _SHOWN = 10
