@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .clinical.followup import Due, History, SessionReview, build_history, due, rescore
 from .errors import NotFoundError, UsageError
-from .records.listing import (
+from .records.index.listing import (
     DEFAULT_LIMIT,
     Listing,
     latest_completed,

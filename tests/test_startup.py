@@ -45,7 +45,7 @@ finally:
 
 INTERACTIVE_ONLY = ("questionary", "prompt_toolkit")
 # The module that does each command's work: seeing it loaded proves the command ran.
-WORKER = {"review": "backpain_cli.records.listing", "export": "backpain_cli.records.targets",
+WORKER = {"review": "backpain_cli.records.index.listing", "export": "backpain_cli.records.targets",
           "assess": "backpain_cli.visit", "questionnaires": "backpain_cli.clinical.questionnaire"}
 FHIR_ONLY = ("fhir", "fhir_core", "pydantic", "pydantic_core")
 CLIENT = "ST-001"

@@ -25,7 +25,7 @@ import pytest
 from backpain_cli.clinical.reassess import local_day
 from backpain_cli.errors import BackpainError
 from backpain_cli.records import storage
-from backpain_cli.records.index_store import now_ns, stamp_of, trusted
+from backpain_cli.records.index.db import now_ns, stamp_of, trusted
 
 BACKPAIN = Path(sys.executable).parent / "backpain"
 GOLDEN = Path(__file__).parent / "golden"

@@ -185,7 +185,7 @@ def where(
         # The settings file is what `where` is asked about: show where it is, then fail.
         broken, data, data_source = exc, None, "the settings file cannot be read"
     # The summary index's own rule for its folder (one index file per data folder in it).
-    from ..records.index_store import cache_dir
+    from ..records.index.db import cache_dir
 
     cache = cache_dir()
     cache_source = ("$BACKPAIN_CACHE" if os.environ.get("BACKPAIN_CACHE")

@@ -22,7 +22,7 @@ from . import helptext
 if TYPE_CHECKING:
     from ..clinical.followup import History
     from ..clinical.questionnaire import Registry
-    from ..records.listing import BulkResult
+    from ..records.index.listing import BulkResult
     from ..records.session import Brief, Session
     from ..records.tree import Unreadable
 
@@ -256,7 +256,7 @@ def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str |
 def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> None:
     from ..errors import SkippedSessionsError
     from ..records.export_files import streamed_output
-    from ..records.listing import BulkResult, bulk_rows
+    from ..records.index.listing import BulkResult, bulk_rows
 
     found = bulk_rows(client=client, document=fmt is not Format.csv)
     # Reported before the rows; counted with the unreadable files, so the exit code says

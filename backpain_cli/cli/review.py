@@ -83,7 +83,7 @@ def register(app: "typer.Typer") -> None:
 
 def run_review(target: str | None, *, client: str | None = None, limit: int | None = None,
                as_json: bool = False, refresh: bool = False) -> None:
-    from ..records.listing import DEFAULT_LIMIT
+    from ..records.index.listing import DEFAULT_LIMIT
 
     if target is None and not as_json and not on_a_terminal():
         # Into a pipe or a file, whatever the limit: a table would wrap a long client name
@@ -123,7 +123,7 @@ def _listing(client: str | None, limit: int, refresh: bool) -> None:
     follow-up rules review_flow brings (20x a bare interpreter start among 100,000)."""
     from ..output.console import make_console
     from ..output.terminal_listing import print_listing
-    from ..records.listing import list_sessions
+    from ..records.index.listing import list_sessions
 
     listing = list_sessions(client=client, limit=limit, refresh=refresh)
     print_listing(make_console(), listing)
@@ -137,7 +137,7 @@ def _stream(client: str | None, limit: int, refresh: bool) -> None:
     from typing import cast
 
     from ..output import plain
-    from ..records.listing import stream_sessions
+    from ..records.index.listing import stream_sessions
 
     found = stream_sessions(client=client, limit=limit, refresh=refresh)
     rows = cast("Iterator[Brief | Unreadable]", found.rows)

@@ -26,7 +26,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from ..records.listing import BulkResult, Report
+from ..records.index.listing import BulkResult, Report
 from ..records.session import Brief, Session, brief, iso_utc
 from ..records.tree import Unreadable
 from ..safe_text import visible

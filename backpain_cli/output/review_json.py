@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..clinical.followup import Change, PlanDiff, SessionReview
-from ..records.listing import Listing
+from ..records.index.listing import Listing
 from ..records.session import (
     Session,
     answer_value,

@@ -26,7 +26,7 @@ from ..clinical.followup import (
     SessionReview,
     Visit,
 )
-from ..records.listing import Listing
+from ..records.index.listing import Listing
 from ..records.session import Session, follow_up_command, resume_command
 from ..review_flow import ClientHistory, DueList
 from ..safe_text import visible_in

@@ -296,6 +296,6 @@ def _left_now(plan: Erasure, removed: list[Path], handles: dict[Path, int],
 
 def _forget_rows(root: Path, paths: list[Path], folders: Sequence[Path]) -> Path | None:
     # The summary index must not keep a summary of erased health data.
-    from .index import forget
+    from .index.reader import forget
 
     return forget(root, paths, folders)

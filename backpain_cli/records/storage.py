@@ -55,7 +55,7 @@ from .tree import SessionRef, is_session_name, scan, spelled_on_disk
 
 if TYPE_CHECKING:
     from ..clinical.questionnaire import AnswerValue, Question
-    from . import index_store
+    from .index import db
 
 
 def session_path(session: Session, root: Path | None = None) -> Path:
@@ -156,39 +156,39 @@ def _open_below(parent: int, path: Path, what: str, verb: str, create: bool) -> 
 def _index_saved(base: Path, ref: SessionRef, folder: int) -> None:
     """Write the saved file's row through to the summary index, if there is one (the next
     listing then has nothing to read). Judged by the one reader, as every indexed file."""
-    from . import index_store  # sqlite3: only for the commands that save
+    from .index import db  # sqlite3: only for the commands that save
 
-    if not os.path.exists(index_store.index_path(base)):
+    if not os.path.exists(db.index_path(base)):
         return
-    looked = index_store.now_ns()
+    looked = db.now_ns()
     try:
         # The file just written, in the folder just written to (its handle).
-        stamp = index_store.stamp_of(os.stat(ref.path.name, dir_fd=folder,
+        stamp = db.stamp_of(os.stat(ref.path.name, dir_fd=folder,
                                              follow_symlinks=False))
     except OSError:
         return
     entry, doc = index_entry(ref, stamp, looked)
-    index_store.record(base, entry, doc)
+    db.record(base, entry, doc)
 
 
-def index_entry(ref: SessionRef, stamp: index_store.Stamp | None,
-                looked: int) -> tuple[index_store.Entry, str | None]:
+def index_entry(ref: SessionRef, stamp: db.Stamp | None,
+                looked: int) -> tuple[db.Entry, str | None]:
     """The summary index's row (and JSON document) of the file of `ref`, made by the one
     reader with its checks: a summary of what it reads, or why it cannot be read.
 
     `stamp` must have been taken before the file is read (at `looked`): if the file changes
     meanwhile, its new stamp differs from the stored one, and it is read again.
     """
-    from . import index_store
+    from .index import db
 
     name = ref.path.name
     try:
         session = read_ref(ref)
     except SessionFileError as exc:
-        return index_store.Entry(ref.client, name, ref.id, stamp, looked, exc.reason), None
-    brief, summary, answers, doc = index_store.readable(session)
-    return index_store.Entry(ref.client, name, ref.id, stamp, looked, None, brief, summary,
-                             answers, index_store.placed_at(session)), doc
+        return db.Entry(ref.client, name, ref.id, stamp, looked, exc.reason), None
+    brief, summary, answers, doc = db.readable(session)
+    return db.Entry(ref.client, name, ref.id, stamp, looked, None, brief, summary,
+                             answers, db.placed_at(session)), doc
 
 
 
@@ -258,9 +258,9 @@ def delete_session(path: Path) -> None:
                 else exc.strerror or str(exc)
             raise StorageError(f"cannot delete {path}: {reason}") from None
         fsync_folder(folder)
-    from . import index_store  # its row goes too: a discarded draft leaves no summary
+    from .index import db  # its row goes too: a discarded draft leaves no summary
 
-    index_store.forget(root, [path])
+    db.forget(root, [path])
 
 
 def list_refs(root: Path | None = None, client: str | None = None) -> list[SessionRef]:

@@ -60,11 +60,11 @@ def sessions_starting(prefix: str, root: Path | None = None) -> list[SessionRef]
         named = sessions_named(prefix, root)
         if named is not None:
             return named
-    from . import index  # sqlite3: only when an id is looked up among many
+    from .index import reader  # sqlite3: only when an id is looked up among many
 
     # The summary index knows every file's id; it reads only folders that changed (a whole
     # id it knows, whose file is there, not even those).
-    return index.sessions_starting(prefix, root)
+    return reader.sessions_starting(prefix, root)
 
 
 def not_found_hint(text: str, root: Path | None = None) -> str:

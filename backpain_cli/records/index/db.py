@@ -36,15 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
-from ..clinical.model import Plan, RedFlag
-from ..clinical.order import second
-from .atomic import FILE_MODE, ensure_dir
-from .practice import Practice
-from .session import Brief, ModuleRef, Session, brief, document_line
+from ... import __version__
+from ...clinical.model import Plan, RedFlag
+from ...clinical.order import second
+from ..atomic import FILE_MODE, ensure_dir
+from ..practice import Practice
+from ..session import Brief, ModuleRef, Session, brief, document_line
 
 if TYPE_CHECKING:
-    from ..clinical.questionnaire import AnswerValue, Question
+    from ...clinical.questionnaire import AnswerValue, Question
 
 # Changed whenever the tables or the summary form change: a file of another layout is reset.
 # 3: rows in visit order (column `at`); the dictionary no longer the first session stored.
@@ -58,10 +58,10 @@ RACY_NS = 3_000_000_000
 # The modules whose rules decide whether a file is readable: a change to any of them (an
 # upgrade, an edit in a development checkout) resets the index.
 _JUDGES = ("records/session.py", "records/storage.py", "records/paths.py", "records/tree.py",
-           "records/practice.py", "records/index_store.py", "records/index.py", "files.py",
+           "records/practice.py", "records/index/db.py", "records/index/reader.py", "files.py",
            "clinical/questionnaire.py", "clinical/model.py", "clinical/scoring.py",
            "clinical/triage.py")
-_PACKAGE = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent.parent.parent
 
 
 class IndexProblem(Exception):
@@ -103,7 +103,7 @@ def index_path(root: Path) -> Path:
 def _resolved(root: Path) -> str:
     """The data folder's path as the index records it: text SQLite can hold (a path that is
     not UTF-8 is shown with \\xNN, as safe_text.valid_text shows it)."""
-    from ..safe_text import valid_text
+    from ...safe_text import valid_text
 
     return valid_text(str(root.expanduser().resolve()))
 
@@ -246,8 +246,8 @@ def made_up_document() -> str:
     "none" or its first choice, with the plan today's rules give for that. What it shares
     with the documents stored is their keys, question ids, choices and recommendation
     texts: none of it is anyone's (the practitioner's own questionnaires are not read)."""
-    from ..clinical.engine import build_plan
-    from ..clinical.questionnaire import load_registry
+    from ...clinical.engine import build_plan
+    from ...clinical.questionnaire import load_registry
 
     registry = load_registry(None)
     modules = registry.select(registry.optional_ids)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from .session import Brief, Session
-from .targets import existing_client
-from .tree import Unreadable
+from ..session import Brief, Session
+from ..targets import existing_client
+from ..tree import Unreadable
 
 if TYPE_CHECKING:
-    from .index import Tree
+    from .reader import Tree
 
 DEFAULT_LIMIT = 20
 
@@ -50,11 +50,11 @@ def list_sessions(*, client: str | None = None, limit: int = DEFAULT_LIMIT,
     are never hidden. `refresh` checks every file of the tree first (README, "Where your
     data lives"); the rows shown are checked against their files in any case.
     """
-    from . import index  # sqlite3: only when sessions are listed
+    from . import reader  # sqlite3: only when sessions are listed
 
     if client is not None:
         client = existing_client(client, root)
-    found = index.newest(root, client, limit, refresh=refresh)
+    found = reader.newest(root, client, limit, refresh=refresh)
     rows = cast(Iterator[Session | Unreadable], found.rows)
     return Listing(tuple(rows), found.total, client, found.tree.skipped, found.tree.notes)
 
@@ -74,28 +74,28 @@ def stream_sessions(*, client: str | None = None, limit: int = 0, root: Path | N
                     refresh: bool = False) -> Stream:
     """The newest `limit` sessions (0: all) of everyone or of `client`, as Briefs (the
     listing piped)."""
-    from . import index  # sqlite3: only when sessions are listed
+    from . import reader  # sqlite3: only when sessions are listed
 
     if client is not None:
         client = existing_client(client, root)
-    found = index.newest(root, client, limit, refresh=refresh, what="brief")
+    found = reader.newest(root, client, limit, refresh=refresh, what="brief")
     return Stream(found.total, found.tree, client, found.rows)
 
 
 def refresh_index(root: Path | None = None) -> None:
     """Check every session file against the summary index (`review --refresh`)."""
-    from . import index  # sqlite3: only when sessions are listed
+    from . import reader  # sqlite3: only when sessions are listed
 
-    index.refresh(root)
+    reader.refresh(root)
 
 
 def latest_completed(root: Path | None = None, *, refresh: bool = False
                      ) -> tuple[list[Session], tuple[Unreadable, ...]]:
     """Every client's newest completed session (by client, in any case), and what could not
     be read on the way."""
-    from . import index  # sqlite3: only when sessions are listed
+    from . import reader  # sqlite3: only when sessions are listed
 
-    return index.latest_completed(root, refresh=refresh)
+    return reader.latest_completed(root, refresh=refresh)
 
 
 def bulk_rows(root: Path | None = None, client: str | None = None, *,
@@ -103,11 +103,11 @@ def bulk_rows(root: Path | None = None, client: str | None = None, *,
     """The sessions of `--all` (or of one client), oldest first, ties by client: Briefs (the
     CSV rows), or with `document` their JSON Lines records. Every file's stamp is checked
     first, so a file edited in place is exported as it is now."""
-    from . import index  # sqlite3: only when sessions are listed
+    from . import reader  # sqlite3: only when sessions are listed
 
     if client is not None:
         client = existing_client(client, root)
-    found = index.bulk(root, client, what="document" if document else "brief")
+    found = reader.bulk(root, client, what="document" if document else "brief")
     return Stream(found.total, found.tree, client, found.rows)
 
 

@@ -1,6 +1,6 @@
 """The summary index: listings, histories and bulk exports without reading every file.
 
-Session files are the truth; the index (records/index_store.py: a SQLite file in the user
+Session files are the truth; the index (records/db.py: a SQLite file in the user
 cache folder) only remembers what the one reader made of each of them, so that a listing of
 100,000 sessions reads a few rows instead of every file. How it keeps up with the files:
 
@@ -39,10 +39,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from ..clinical.order import in_order
-from ..errors import SessionFileError
-from . import index_store, progress
-from .index_store import (
+from ...clinical.order import in_order
+from ...errors import SessionFileError
+from .. import progress
+from ..paths import data_dir, is_session_id, questionnaires_dir, sessions_dir
+from ..session import Brief, Session, brief, document_line
+from ..storage import index_entry, read_ref
+from ..tree import FolderEntry, SessionRef, Unreadable, scan, scan_folder, scan_top
+from . import db
+from .db import (
     Entry,
     IndexProblem,
     Stamp,
@@ -52,10 +57,6 @@ from .index_store import (
     stamp_of,
     trusted,
 )
-from .paths import data_dir, is_session_id, questionnaires_dir, sessions_dir
-from .session import Brief, Session, brief, document_line
-from .storage import index_entry, read_ref
-from .tree import FolderEntry, SessionRef, Unreadable, scan, scan_folder, scan_top
 
 T = TypeVar("T")
 Value = Brief | Session | str | Unreadable
@@ -77,11 +78,11 @@ def forget(root: Path | None, paths: Iterable[Path],
     every row of the client folders `folders`.
 
     `root` is the data folder (None: paths.data_dir()), `paths` the deleted files. If the
-    rows cannot be removed, the index file itself is deleted (index_store.forget); returns
+    rows cannot be removed, the index file itself is deleted (db.forget); returns
     the index file when even that failed (it still holds the rows), else None. Deleting
     a file without this is safe too: the next listing notices its folder changed.
     """
-    return index_store.forget(root or data_dir(), paths, folders)
+    return db.forget(root or data_dir(), paths, folders)
 
 
 # --------------------------------------------------------------------------- what a sync finds
@@ -180,7 +181,7 @@ class _Indexed:
         stored = self.store.folder_range(client, low, high)
         # Stamps that prove a folder unchanged (read long enough after its last change).
         proven = {r[:5] for r in stored
-                  if r[1] is not None and r[5] - r[2] > index_store.RACY_NS}
+                  if r[1] is not None and r[5] - r[2] > db.RACY_NS}
         present = {e.name for e in chunk}
         todo: list[tuple[str, Stamp | None, bool]] = []
         for e in chunk:  # 20,000 folders a listing: kept to the stat and one set look-up
@@ -292,7 +293,7 @@ class _Indexed:
             if entry.brief is None:
                 raise IndexProblem(f"no brief for {entry.folder}/{entry.name}")
             try:
-                return index_store.brief_of(entry.id or "", entry.brief)
+                return db.brief_of(entry.id or "", entry.brief)
             except (ValueError, TypeError, LookupError) as exc:
                 raise IndexProblem(f"the brief of {entry.folder}/{entry.name}: {exc}") from None
         return self.store.summary(entry)
@@ -307,8 +308,8 @@ class _Indexed:
         gone: list[Entry] = []
         for row in self.store.rows(newest_first=newest_first, client=client, limit=n, key=key,
                                    what=what):
-            entry = index_store.entry_of(row)
-            doc: bytes | str | None = index_store.doc_of(row) if what == "document" else None
+            entry = db.entry_of(row)
+            doc: bytes | str | None = db.doc_of(row) if what == "document" else None
             row_key = (entry.second, entry.id or "", entry.folder)
             if check and row_key[1:] not in self._fresh:
                 path = self._path(entry.folder, entry.name)
@@ -460,7 +461,7 @@ def _folder_listing(folder: Path) -> list[list[object]]:
 
 def _known_modules(folder: Path) -> dict[str, str]:
     """sha256 -> module id of every questionnaire text that can judge stored answers."""
-    from ..clinical.questionnaire import modules_by_hash
+    from ...clinical.questionnaire import modules_by_hash
 
     return {sha: m.id for sha, m in modules_by_hash(folder).items()}
 
@@ -498,7 +499,7 @@ class Reader:
         if self._source is not None:
             return self._source
         try:
-            self._store = index_store.open_store(self.root)
+            self._store = db.open_store(self.root)
         except IndexProblem as exc:
             return self._after(exc)
         self._source = _Indexed(self.root, self._store)
@@ -511,8 +512,8 @@ class Reader:
         if not problem.locked and not self._rebuilt:
             self._rebuilt = True
             try:
-                index_store.replace_file(self.root)
-                self._store = index_store.open_store(self.root)
+                db.replace_file(self.root)
+                self._store = db.open_store(self.root)
                 rebuilt = _Indexed(self.root, self._store)
                 if self._synced is not None:
                     # The new index has not seen the tree yet.
