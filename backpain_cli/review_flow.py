@@ -71,7 +71,7 @@ def review(target: str | None, *, client: str | None = None, limit: int = DEFAUL
            root: Path | None = None, refresh: bool = False) -> Result:
     """The form the arguments ask for: listing, one session, or one client's history.
 
-    `refresh`: the summary index checks every session file first (records/index.py); one
+    `refresh`: the summary index checks every session file first (records/index/); one
     session or one client is read from its files in any case.
     """
     if target is None:

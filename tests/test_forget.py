@@ -22,7 +22,7 @@ from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.records import erasure, storage
-from backpain_cli.records.index import db, reader
+from backpain_cli.records.index import codec, db, reader
 from backpain_cli.records.storage import list_refs
 from backpain_cli.records.tree import SessionRef
 
@@ -87,7 +87,7 @@ def test_forget_client_with_yes(home: Path) -> None:
         f"{NOT_TOUCHED}\n")
     assert not folder.exists()
     assert index_rows(home, CLIENT) == 0
-    # The other client is untouched, in its files and in the reader.
+    # The other client is untouched, in its files and in the index.
     assert [r.id for r in list_refs(home)] == [OTHER_ID]
     assert index_rows(home, OTHER) == 1
 
@@ -542,7 +542,7 @@ def test_nothing_of_the_client_is_left_in_the_index_file(home: Path) -> None:
         assert con.execute("SELECT count(*) FROM folders WHERE name = ?", (CLIENT,)
                           ).fetchone() == (0,)
         [(dictionary,)] = con.execute("SELECT value FROM meta WHERE key = 'zdict'")
-    assert dictionary == db.made_up_document()
+    assert dictionary == codec.made_up_document()
     assert OTHER not in dictionary and OTHER_ID not in dictionary
     # What is left is still the other client's, in full.
     listing = CliRunner().invoke(app, ["review", "--json"])
@@ -610,7 +610,7 @@ def test_forget_deletes_an_index_it_cannot_update_and_says_the_rows_are_gone(
     path = db.index_path(home)
 
     def writing(self: Any) -> Any:
-        raise db.IndexProblem("OperationalError: attempt to write a readonly database")
+        raise codec.IndexProblem("OperationalError: attempt to write a readonly database")
 
     monkeypatch.setattr(db.Store, "writing", writing)
     result = run(SECOND, "--yes")

@@ -1,4 +1,4 @@
-"""The summary index (records/index.py, records/index_store.py): a cache that never changes
+"""The summary index (records/index/): a cache that never changes
 an answer.
 
 Files are the truth: every command gives the same output with the index warm, cold (just
@@ -37,7 +37,7 @@ from backpain_cli.clinical import questionnaire
 from backpain_cli.clinical.model import Plan
 from backpain_cli.clinical.questionnaire import shipped_paths
 from backpain_cli.records import progress, storage, tree
-from backpain_cli.records.index import db, reader
+from backpain_cli.records.index import codec, db, reader, sync
 from backpain_cli.records.practice import Practice
 from backpain_cli.records.session import Session
 from backpain_cli.records.storage import read_session
@@ -164,7 +164,7 @@ def test_deleting_the_index_changes_no_output(backpain_home: Path) -> None:
 def test_sessions_copied_in_by_another_machine(backpain_home: Path, stretch: int,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     # Folders are synced a stretch of names at a time: its edges must lose nothing.
-    monkeypatch.setattr(reader, "_FOLDERS_AT_ONCE", stretch)
+    monkeypatch.setattr(sync, "_FOLDERS_AT_ONCE", stretch)
     made = practice(backpain_home)
     outputs()  # the index now knows the folder as it was
     elsewhere = backpain_home.parent / "other-machine"
@@ -263,7 +263,7 @@ def _pretend_folder_time_unchanged(home: Path, folder: str) -> None:
         con.execute("UPDATE folders SET size = ?, mtime_ns = ?, ctime_ns = ?, ino = ?, "
                     "checked_ns = ? WHERE name = ?",
                     (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino,
-                     info.st_mtime_ns + 10 * db.RACY_NS, folder))
+                     info.st_mtime_ns + 10 * sync.RACY_NS, folder))
 
 
 def test_a_folder_whose_time_did_not_change_is_caught_by_refresh_and_bulk_exports(
@@ -595,14 +595,14 @@ def test_the_summary_form_carries_every_field() -> None:
     def names(cls: Any) -> set[str]:
         return {f.name for f in dataclasses.fields(cls)}
 
-    assert {*db.SUMMARY_FIELDS, *db.NOT_IN_SUMMARY} == names(Session)
-    assert {*db.PLAN_FIELDS, *db.NOT_IN_PLAN} == names(Plan)
-    assert set(db.PRACTICE_FIELDS) == names(Practice)
+    assert {*codec.SUMMARY_FIELDS, *codec.NOT_IN_SUMMARY} == names(Session)
+    assert {*codec.PLAN_FIELDS, *codec.NOT_IN_PLAN} == names(Plan)
+    assert set(codec.PRACTICE_FIELDS) == names(Practice)
     for source in (FIRST, SECOND, DRAFT, LATEST):
         session = dataclasses.replace(read_session(GOLDEN / f"{source}.toml"),
                                       practice=Practice("P", "C", "Dr X"))
-        _, summary, answers, _ = db.readable(session)
-        back = db.summary_session(session.id, summary, answers)
+        _, summary, answers, _ = codec.readable(session)
+        back = codec.summary_session(session.id, summary, answers)
         plan = session.plan and dataclasses.replace(session.plan, recommendations=())
         assert back == dataclasses.replace(session, plan=plan)
 
@@ -636,7 +636,7 @@ def test_a_first_build_over_many_folders_reports_progress(
         yield seen.append
 
     monkeypatch.setattr(progress, "bar", bar)
-    monkeypatch.setattr(reader, "PROGRESS_FROM", 2)
+    monkeypatch.setattr(sync, "PROGRESS_FROM", 2)
     assert CliRunner().invoke(app, ["review"]).exit_code == 0
     assert seen == [len(CLIENTS), len(CLIENTS)]  # the total, then how far (all, here)
     seen.clear()
@@ -661,8 +661,8 @@ def test_a_first_build_shows_its_bar_on_a_terminal_and_not_in_a_pipe(
         backpain_home: Path, tmp_path: Path) -> None:
     import pexpect
 
-    # Enough folders for a bar (reader.PROGRESS_FROM), one session each.
-    for n in range(reader.PROGRESS_FROM + 50):
+    # Enough folders for a bar (sync.PROGRESS_FROM), one session each.
+    for n in range(sync.PROGRESS_FROM + 50):
         plant(backpain_home, f"C-{n:04d}", sid(n, LATEST))
     age(backpain_home)
     backpain = str(Path(sys.executable).parent / "backpain")
@@ -719,7 +719,7 @@ def test_a_listing_that_read_files_just_before_forget_writes_none_of_them_back(
     outputs()
     plant(backpain_home, "AB-7", sid(800, LATEST))  # AB-7's folder changed: read again
     age(backpain_home)
-    real = reader._Indexed._write
+    real = sync.Indexed._write
     hooked: list[str] = []
 
     def write(self: Any, pending: Any, checked: int) -> None:
@@ -729,7 +729,7 @@ def test_a_listing_that_read_files_just_before_forget_writes_none_of_them_back(
         real(self, pending, checked)
 
     with monkeypatch.context() as patched:
-        patched.setattr(reader._Indexed, "_write", write)
+        patched.setattr(sync.Indexed, "_write", write)
         racing = CliRunner().invoke(app, ["review", "--limit", "0"])
     assert hooked == ["forget"]
     assert racing.exit_code == 0, racing.output
@@ -755,7 +755,7 @@ def test_a_listing_that_checks_rows_while_forget_erases_them_writes_none_back(
         return real(ref, stamp, looked)
 
     with monkeypatch.context() as patched:
-        patched.setattr(reader, "index_entry", index_entry)
+        patched.setattr(sync, "index_entry", index_entry)
         racing = CliRunner().invoke(app, ["review", "--limit", "0"])
     assert hooked == ["forget"]
     assert racing.exit_code == 0, racing.output

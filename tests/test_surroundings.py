@@ -1,7 +1,7 @@
 """What the process is given from outside, through the installed `backpain` script: a
 terminal whose encoding is not UTF-8, standard streams the shell closed, an odd time zone
 and a clock or file times Python or SQLite cannot hold (cli/__init__.py `_surroundings`,
-clinical/reassess.local_day, records/index_store.stamp_of).
+clinical/reassess.local_day, records/codec.stamp_of).
 
 Each ends as documented (README, "Environment variables and terminals"): the output degrades
 legibly, the work is done, or one clear line and an exit code; never a traceback."""
@@ -25,7 +25,8 @@ import pytest
 from backpain_cli.clinical.reassess import local_day
 from backpain_cli.errors import BackpainError
 from backpain_cli.records import storage
-from backpain_cli.records.index.db import now_ns, stamp_of, trusted
+from backpain_cli.records.index.codec import now_ns, stamp_of
+from backpain_cli.records.index.sync import trusted
 
 BACKPAIN = Path(sys.executable).parent / "backpain"
 GOLDEN = Path(__file__).parent / "golden"

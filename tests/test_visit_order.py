@@ -31,7 +31,7 @@ from backpain_cli.cli.app import app
 from backpain_cli.clinical.followup import build_history
 from backpain_cli.clinical.model import Plan, RedFlag
 from backpain_cli.clinical.order import Place, in_order, second
-from backpain_cli.records.index import db, reader
+from backpain_cli.records.index import codec, db, reader
 from backpain_cli.records.session import Session
 from backpain_cli.records.storage import read_session, save_session
 from backpain_cli.records.tree import Unreadable
@@ -165,7 +165,7 @@ def test_a_follow_up_saved_in_the_same_second_comes_after_its_visit(
     assert outputs() == cold  # straight from the files
 
 
-def _id(row: reader.Value) -> str:
+def _id(row: codec.Value) -> str:
     if isinstance(row, str):
         session_id: str = json.loads(row)["session"]
         return session_id
@@ -173,11 +173,11 @@ def _id(row: reader.Value) -> str:
     return row.id
 
 
-WHATS: tuple[reader.What, ...] = ("brief", "summary", "document")
+WHATS: tuple[codec.What, ...] = ("brief", "summary", "document")
 
 
 @pytest.mark.parametrize("what", WHATS)
-def test_the_index_gives_its_rows_in_visit_order(backpain_home: Path, what: reader.What) -> None:
+def test_the_index_gives_its_rows_in_visit_order(backpain_home: Path, what: codec.What) -> None:
     same_second_pair()
     assert [_id(r) for r in reader.bulk(backpain_home, what=what).rows] == [FIRST, FOLLOW_UP]
     assert [_id(r) for r in reader.newest(backpain_home, what=what).rows] == [FOLLOW_UP, FIRST]

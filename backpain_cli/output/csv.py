@@ -15,7 +15,7 @@ but not scorable". A cell that starts with `=`, `+`, `-`, `@`, a tab or a
 carriage return gets a leading `'`, so a spreadsheet shows it as text instead of running
 it as a formula.
 
-Speed: a bulk export takes its rows from the summary index (records/index.py) as Briefs,
+Speed: a bulk export takes its rows from the summary index (records/index/) as Briefs,
 the few fields a row shows, so 100,000 rows need no session file parsed and no Session built.
 """
 

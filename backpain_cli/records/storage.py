@@ -55,7 +55,7 @@ from .tree import SessionRef, is_session_name, scan, spelled_on_disk
 
 if TYPE_CHECKING:
     from ..clinical.questionnaire import AnswerValue, Question
-    from .index import db
+    from .index import codec
 
 
 def session_path(session: Session, root: Path | None = None) -> Path:
@@ -156,41 +156,38 @@ def _open_below(parent: int, path: Path, what: str, verb: str, create: bool) -> 
 def _index_saved(base: Path, ref: SessionRef, folder: int) -> None:
     """Write the saved file's row through to the summary index, if there is one (the next
     listing then has nothing to read). Judged by the one reader, as every indexed file."""
-    from .index import db  # sqlite3: only for the commands that save
+    from .index import codec, db  # sqlite3: only for the commands that save
 
     if not os.path.exists(db.index_path(base)):
         return
-    looked = db.now_ns()
+    looked = codec.now_ns()
     try:
         # The file just written, in the folder just written to (its handle).
-        stamp = db.stamp_of(os.stat(ref.path.name, dir_fd=folder,
-                                             follow_symlinks=False))
+        stamp = codec.stamp_of(os.stat(ref.path.name, dir_fd=folder, follow_symlinks=False))
     except OSError:
         return
     entry, doc = index_entry(ref, stamp, looked)
     db.record(base, entry, doc)
 
 
-def index_entry(ref: SessionRef, stamp: db.Stamp | None,
-                looked: int) -> tuple[db.Entry, str | None]:
+def index_entry(ref: SessionRef, stamp: codec.Stamp | None,
+                looked: int) -> tuple[codec.Entry, str | None]:
     """The summary index's row (and JSON document) of the file of `ref`, made by the one
     reader with its checks: a summary of what it reads, or why it cannot be read.
 
     `stamp` must have been taken before the file is read (at `looked`): if the file changes
     meanwhile, its new stamp differs from the stored one, and it is read again.
     """
-    from .index import db
+    from .index import codec
 
     name = ref.path.name
     try:
         session = read_ref(ref)
     except SessionFileError as exc:
-        return db.Entry(ref.client, name, ref.id, stamp, looked, exc.reason), None
-    brief, summary, answers, doc = db.readable(session)
-    return db.Entry(ref.client, name, ref.id, stamp, looked, None, brief, summary,
-                             answers, db.placed_at(session)), doc
-
-
+        return codec.Entry(ref.client, name, ref.id, stamp, looked, exc.reason), None
+    brief, summary, answers, doc = codec.readable(session)
+    return codec.Entry(ref.client, name, ref.id, stamp, looked, None, brief, summary, answers,
+                       codec.placed_at(session)), doc
 
 
 def _tighten(folders: tuple[int, ...]) -> None:
@@ -230,7 +227,6 @@ def _tidy(folder: int) -> None:
                     os.chmod(e.name, FILE_MODE, dir_fd=folder)
 
 
-
 def iter_refs(root: Path | None = None, client: str | None = None) -> Iterator[SessionRef]:
     """Every session file by name, unsorted (what else the tree holds: `scan`)."""
     if client is not None:
@@ -268,8 +264,6 @@ def list_refs(root: Path | None = None, client: str | None = None) -> list[Sessi
     return sorted(iter_refs(root, client), key=lambda r: r.id, reverse=True)
 
 
-
-
 def read_session(path: Path) -> Session:
     try:
         # Inside the data folder: a link is reported, never followed (PRODUCT.md).
@@ -300,7 +294,7 @@ def read_ref(ref: SessionRef) -> Session:
 
     A client's sessions are found by folder; a session claiming another client would
     otherwise be shown in the wrong history. (Summaries of many sessions come from the
-    summary index, which makes them with this very function: records/index.py.)
+    summary index, which makes them with this very function: records/index/sync.py.)
     """
     session = read_session(ref.path)
     if not same_client(session.client, ref.client):

@@ -1,9 +1,11 @@
-"""Many sessions at once: the `review` listing, the latest visit of every client (`review
---due`) and the sessions of `export --all` / `--client`.
+"""The summary index's front door: many sessions at once for the commands. The `review`
+listing, the latest visit of every client (`review --due`) and the sessions of `export
+--all` / `--client`.
 
-All of them come through the summary index (records/index.py), which reads only the
-session files that changed since it last looked, with the one reader and its checks, and
-keeps the rest; so they cost what the rows shown cost, not what the whole folder holds.
+All of them come through the summary index (reader.py), which reads only the session files
+that changed since it last looked, with the one reader and its checks, and keeps the rest;
+so they cost what the rows shown cost, not what the whole folder holds. Imported at the
+start of `review`: the index itself (sqlite3) is imported only when rows are asked for.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..targets import existing_client
 from ..tree import Unreadable
 
 if TYPE_CHECKING:
-    from .reader import Tree
+    from .sync import Tree
 
 DEFAULT_LIMIT = 20
 
