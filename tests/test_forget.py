@@ -18,12 +18,12 @@ from typing import Any
 
 import pexpect
 import pytest
+from helpers import list_refs
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.records import erasure, storage
 from backpain_cli.records.index import codec, db, reader
-from backpain_cli.records.storage import list_refs
 from backpain_cli.records.tree import SessionRef
 
 GOLDEN = Path(__file__).parent / "golden" / "sessions"

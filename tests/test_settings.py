@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import list_refs
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
@@ -559,7 +560,7 @@ RMDQ = {f"rmdq_{i}": i % 3 == 0 for i in range(1, 25)}
 
 def saved_instruments(result: Result) -> tuple[str, ...]:
     assert result.exit_code == 0, result.output
-    [ref] = storage.list_refs()
+    [ref] = list_refs()
     session = storage.read_session(ref.path)
     ref.path.unlink()
     return session.instruments
@@ -585,11 +586,11 @@ def test_a_follow_up_keeps_the_instruments_of_the_visit_it_follows(
     answers = write_answers({**complete_answers, **RMDQ})
     first = run("assess", "--answers", answers, "--no-input", "--instruments", "rmdq")
     assert first.exit_code == 0, first.output
-    [ref] = storage.list_refs()
+    [ref] = list_refs()
     write_config(backpain_config, 'instruments = "odi"\n')
     result = run("assess", "--answers", answers, "--no-input", "--from", ref.id)
     assert result.exit_code == 0, result.output
-    [follow_up] = [r for r in storage.list_refs() if r.id != ref.id]
+    [follow_up] = [r for r in list_refs() if r.id != ref.id]
     assert storage.read_session(follow_up.path).instruments == ("rmdq",)
 
 
@@ -601,7 +602,7 @@ def test_an_unknown_default_instrument_is_a_broken_setting(
     assert result.exit_code == 1
     assert result.stderr == (f"backpain: error: {backpain_config}: instruments: unknown "
                              "instrument sf36; choose from odi, rmdq\n")
-    assert storage.list_refs() == []
+    assert list_refs() == []
 
 
 def transaction() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
+from helpers import list_refs
 
 from backpain_cli import __version__
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
@@ -26,7 +27,7 @@ from backpain_cli.errors import (
 from backpain_cli.records import atomic, storage, tree
 from backpain_cli.records.paths import data_dir, is_session_id, new_session_id, validate_client
 from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
-from backpain_cli.records.storage import iter_refs, list_refs, read_session, save_session
+from backpain_cli.records.storage import read_session, save_session
 from backpain_cli.records.targets import resolve
 
 CREATED = dt.datetime(2026, 11, 27, 10, 15, 3, tzinfo=dt.UTC)
@@ -301,7 +302,7 @@ def save_several() -> list[str]:
     return ids
 
 
-def test_list_refs_is_newest_first_and_filters_by_client(backpain_home: Path) -> None:
+def test_the_tree_scan_finds_session_files_by_name_and_filters_by_client(backpain_home: Path) -> None:
     save_several()
     # Neither temp files nor stray names are sessions.
     (backpain_home / "sessions" / "AB" / ".20261201T000000Z-dddddd.toml.1234.tmp").touch()
@@ -318,7 +319,7 @@ def test_list_refs_is_newest_first_and_filters_by_client(backpain_home: Path) ->
 
 
 def test_an_empty_data_folder_has_no_sessions() -> None:
-    assert list(iter_refs()) == []
+    assert list_refs() == []
 
 
 # --------------------------------------------------------------------------- unreadable files

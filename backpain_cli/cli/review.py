@@ -105,7 +105,10 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
     else:
         from ..output.terminal import make_console
         from ..output.terminal_review import print_result
+        from ..records.index.listing import Listing
 
+        # The listing on a terminal was printed above (_listing); only --json gets one here.
+        assert not isinstance(result, Listing)
         print_result(make_console(), result)
     sys.stdout.flush()
     _report_unreadable(flow.unreadable_of(result), flow.notes_of(result))

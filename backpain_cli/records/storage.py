@@ -51,16 +51,11 @@ from .session import (
     from_toml_dict,
     to_toml_dict,
 )
-from .tree import SessionRef, is_session_name, scan, spelled_on_disk
+from .tree import SessionRef, is_session_name, spelled_on_disk
 
 if TYPE_CHECKING:
     from ..clinical.questionnaire import AnswerValue, Question
     from .index import codec
-
-
-def session_path(session: Session, root: Path | None = None) -> Path:
-    client = validate_client(session.client)
-    return sessions_dir(root) / client / f"{session.id}.toml"
 
 
 def save_session(session: Session, *, root: Path | None = None, new: bool) -> tuple[Session, Path]:
@@ -227,13 +222,6 @@ def _tidy(folder: int) -> None:
                     os.chmod(e.name, FILE_MODE, dir_fd=folder)
 
 
-def iter_refs(root: Path | None = None, client: str | None = None) -> Iterator[SessionRef]:
-    """Every session file by name, unsorted (what else the tree holds: `scan`)."""
-    if client is not None:
-        validate_client(client)
-    yield from scan(root, client).refs
-
-
 def delete_session(path: Path) -> None:
     """Remove a session file (a discarded draft), durably: the folder entry is synced.
 
@@ -257,11 +245,6 @@ def delete_session(path: Path) -> None:
     from .index import db  # its row goes too: a discarded draft leaves no summary
 
     db.forget(root, [path])
-
-
-def list_refs(root: Path | None = None, client: str | None = None) -> list[SessionRef]:
-    """Newest first (ids sort by time)."""
-    return sorted(iter_refs(root, client), key=lambda r: r.id, reverse=True)
 
 
 def read_session(path: Path) -> Session:
