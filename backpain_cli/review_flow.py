@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .clinical.followup import Due, History, SessionReview, build_history, due, rescore
 from .errors import NotFoundError, UsageError
-from .records.listing import (
+from .records.index.listing import (
     DEFAULT_LIMIT,
     Listing,
     latest_completed,
@@ -27,8 +27,8 @@ from .records.listing import (
     refresh_index,
 )
 from .records.session import Session
-from .records.storage import Unreadable
 from .records.targets import ClientTarget, load, load_client, resolve
+from .records.tree import Unreadable
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class ClientHistory:
 
     history: History[Session]
     unreadable: tuple[Unreadable, ...] = ()
-    notes: tuple[str, ...] = ()  # odd but read (storage.scan), shown as warnings
+    notes: tuple[str, ...] = ()  # odd but read (tree.scan), shown as warnings
     # How else the argument could have been meant (records.targets.resolve).
     note: str | None = None
 
@@ -71,7 +71,7 @@ def review(target: str | None, *, client: str | None = None, limit: int = DEFAUL
            root: Path | None = None, refresh: bool = False) -> Result:
     """The form the arguments ask for: listing, one session, or one client's history.
 
-    `refresh`: the summary index checks every session file first (records/index.py); one
+    `refresh`: the summary index checks every session file first (records/index/); one
     session or one client is read from its files in any case.
     """
     if target is None:
@@ -86,7 +86,7 @@ def review(target: str | None, *, client: str | None = None, limit: int = DEFAUL
         # Nothing to recompute: today's questionnaires are not even read.
         return SessionReview(session)
     from .clinical.questionnaire import load_registry
-    from .records.storage import questionnaires_dir
+    from .records.paths import questionnaires_dir
 
     return rescore(session, load_registry(questionnaires_dir(root)))
 

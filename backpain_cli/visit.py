@@ -17,16 +17,11 @@ from .clinical.model import Plan
 from .clinical.questionnaire import AnswerValue, Module, Registry
 from .clinical.triage import is_emergency
 from .errors import AnswersError, BackpainError, Problem, SettingsError, UsageError
+from .records.paths import new_session_id, same_client, validate_client
 from .records.practice import Practice
 from .records.session import ModuleRef, Session
 from .records.settings import Settings
-from .records.storage import (
-    new_session_id,
-    read_ref,
-    read_session,
-    same_client,
-    validate_client,
-)
+from .records.storage import read_ref, read_session
 from .records.targets import resolve_session
 
 

@@ -25,11 +25,12 @@ from typing import Any, ClassVar, TypeAlias
 
 import handout_pages
 import pytest
+from helpers import list_refs
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.records.session import Session
-from backpain_cli.records.storage import list_refs, read_session
+from backpain_cli.records.storage import read_session
 
 WriteAnswers: TypeAlias = Callable[..., Path]
 

@@ -84,7 +84,7 @@ def assess(
     """Run the interview with a client and show (and save) their plan."""
     from .. import visit as domain
     from ..clinical.questionnaire import load_registry
-    from ..records import storage
+    from ..records import paths
     from ..records.session import to_document
     from ..safe_text import to_json
 
@@ -109,7 +109,7 @@ def assess(
     # A demo's sample client must not join the practice's real clients (review --due, the
     # audit export, the outcome figures) unless the practitioner asks for it.
     no_save = not save if save is not None else demo
-    registry = load_registry(storage.questionnaires_dir())
+    registry = load_registry(paths.questionnaires_dir())
     st = domain.start(registry, client=client, answers_file=answers, instruments=instruments,
                       resume=resume, follow_up=from_)
     for message in st.warnings:

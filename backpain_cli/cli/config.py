@@ -127,7 +127,7 @@ def _instruments(value: str) -> str:
     """The instruments by the one rule of `--instruments`, as the names it reads."""
     from ..clinical.questionnaire import load_registry
     from ..errors import UsageError
-    from ..records import storage
+    from ..records import paths
     from ..records.settings import value_problem
     from ..visit import instrument_names
 
@@ -135,7 +135,7 @@ def _instruments(value: str) -> str:
     problem = value_problem("instruments", value)
     if problem is not None:
         raise UsageError(f"instruments {problem}")
-    names, problem = instrument_names(value, load_registry(storage.questionnaires_dir()))
+    names, problem = instrument_names(value, load_registry(paths.questionnaires_dir()))
     if problem is not None:
         raise UsageError(f"instruments: {problem}")
     return ",".join(names)
@@ -173,26 +173,26 @@ def where(
     import os
 
     from ..errors import SettingsError
-    from ..records import storage
+    from ..records import paths
     from ..records.settings import CONFIG_ENV, config_path
     from ..safe_text import visible
 
     config = config_path()
     broken: SettingsError | None = None
     try:
-        data, data_source = storage.data_dir_and_source()
+        data, data_source = paths.data_dir_and_source()
     except SettingsError as exc:
         # The settings file is what `where` is asked about: show where it is, then fail.
         broken, data, data_source = exc, None, "the settings file cannot be read"
     # The summary index's own rule for its folder (one index file per data folder in it).
-    from ..records.index_store import cache_dir
+    from ..records.index.db import cache_dir
 
     cache = cache_dir()
     cache_source = ("$BACKPAIN_CACHE" if os.environ.get("BACKPAIN_CACHE")
                     else _platform_source(cache, "XDG_CACHE_HOME"))
     config_source = (f"${CONFIG_ENV}" if os.environ.get(CONFIG_ENV)
                      else _platform_source(config, "XDG_CONFIG_HOME"))
-    if data is not None and data_source == storage.FROM_DEFAULT:
+    if data is not None and data_source == paths.FROM_DEFAULT:
         data_source = _platform_source(data, "XDG_DATA_HOME")
     rows = [("data folder", data, data_source),
             ("settings file", config, config_source

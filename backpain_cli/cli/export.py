@@ -22,9 +22,9 @@ from . import helptext
 if TYPE_CHECKING:
     from ..clinical.followup import History
     from ..clinical.questionnaire import Registry
-    from ..records.listing import BulkResult
+    from ..records.index.listing import BulkResult
     from ..records.session import Brief, Session
-    from ..records.storage import Unreadable
+    from ..records.tree import Unreadable
 
 T = TypeVar("T")
 
@@ -111,7 +111,7 @@ def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
             sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from ..records.storage import write_bytes, write_text
+    from ..records.export_files import write_bytes, write_text
 
     if isinstance(text, bytes):
         write_bytes(output, text, force=force)
@@ -124,10 +124,10 @@ def _registry() -> Registry:
     """Questionnaire texts and labels for FHIR; the shipped ones if the user's are broken."""
     from ..clinical.questionnaire import load_registry
     from ..errors import QuestionnaireError
-    from ..records import storage
+    from ..records import paths
 
     try:
-        return load_registry(storage.questionnaires_dir())
+        return load_registry(paths.questionnaires_dir())
     except QuestionnaireError:
         sys.stderr.write("backpain: warning: your questionnaires folder has problems (see "
                          "`backpain questionnaires check`); using the shipped questionnaires "
@@ -140,7 +140,7 @@ def _fhir(session: Session, kind: str) -> str:
     answered; both name everything alike (fhir_transaction.names)."""
     from ..clinical.questionnaire import modules_by_hash
     from ..output import fhir_questionnaire, fhir_transaction
-    from ..records import storage
+    from ..records import paths
     from ..records.settings import fhir_names
 
     # The practice's names from the settings; by default its own namespace, from a
@@ -148,7 +148,7 @@ def _fhir(session: Session, kind: str) -> str:
     system, base = fhir_names()
     registry = _registry()
     modules = fhir_questionnaire.answered_modules(
-        session, registry, modules_by_hash(storage.questionnaires_dir()))
+        session, registry, modules_by_hash(paths.questionnaires_dir()))
     return fhir_transaction.render(session, registry, modules, kind=kind,
                                    identifier_system=system, canonical_base=base)
 
@@ -239,7 +239,7 @@ def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str |
         csv_export.write_rows(out, cast("Iterator[Brief | Unreadable]", rows),
                               _report_unreadable, result)
         return
-    from ..records.storage import Unreadable
+    from ..records.tree import Unreadable
     from ..safe_text import escape_json
 
     # JSON Lines records as the summary index keeps them: the one reader's document.
@@ -255,8 +255,8 @@ def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str |
 
 def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> None:
     from ..errors import SkippedSessionsError
-    from ..records.listing import BulkResult, bulk_rows
-    from ..records.storage import streamed_output
+    from ..records.export_files import streamed_output
+    from ..records.index.listing import BulkResult, bulk_rows
 
     found = bulk_rows(client=client, document=fmt is not Format.csv)
     # Reported before the rows; counted with the unreadable files, so the exit code says

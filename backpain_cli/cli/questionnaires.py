@@ -36,9 +36,9 @@ def questionnaires_list(
 ) -> None:
     """List the questionnaire modules: id, version, questions, source."""
     from ..clinical.questionnaire import load_registry
-    from ..records import storage
+    from ..records import paths
 
-    registry = load_registry(storage.questionnaires_dir())
+    registry = load_registry(paths.questionnaires_dir())
     # The descriptions (sources, licences) live here and in the README, not in the interview.
     rows = [{"id": m.id, "version": m.version, "title": m.title, "questions": len(m.questions),
              "optional": m.optional, "source": "shipped" if m.shipped else m.source,
@@ -84,9 +84,9 @@ def questionnaires_check(
     """Validate questionnaire files; report every problem (exit 1 if any)."""
     from ..clinical.questionnaire import check
     from ..errors import QuestionnaireError
-    from ..records import storage
+    from ..records.paths import questionnaires_dir
 
-    registry, problems = check(storage.questionnaires_dir(), paths or ())
+    registry, problems = check(questionnaires_dir(), paths or ())
     if as_json:
         from ..safe_text import to_json
 

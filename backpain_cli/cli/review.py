@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import typer
 
     from ..records.session import Brief
-    from ..records.storage import Unreadable
+    from ..records.tree import Unreadable
 
 
 def register(app: "typer.Typer") -> None:
@@ -83,7 +83,7 @@ def register(app: "typer.Typer") -> None:
 
 def run_review(target: str | None, *, client: str | None = None, limit: int | None = None,
                as_json: bool = False, refresh: bool = False) -> None:
-    from ..records.listing import DEFAULT_LIMIT
+    from ..records.index.listing import DEFAULT_LIMIT
 
     if target is None and not as_json and not on_a_terminal():
         # Into a pipe or a file, whatever the limit: a table would wrap a long client name
@@ -105,7 +105,10 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
     else:
         from ..output.terminal import make_console
         from ..output.terminal_review import print_result
+        from ..records.index.listing import Listing
 
+        # The listing on a terminal was printed above (_listing); only --json gets one here.
+        assert not isinstance(result, Listing)
         print_result(make_console(), result)
     sys.stdout.flush()
     _report_unreadable(flow.unreadable_of(result), flow.notes_of(result))
@@ -123,7 +126,7 @@ def _listing(client: str | None, limit: int, refresh: bool) -> None:
     follow-up rules review_flow brings (20x a bare interpreter start among 100,000)."""
     from ..output.console import make_console
     from ..output.terminal_listing import print_listing
-    from ..records.listing import list_sessions
+    from ..records.index.listing import list_sessions
 
     listing = list_sessions(client=client, limit=limit, refresh=refresh)
     print_listing(make_console(), listing)
@@ -137,7 +140,7 @@ def _stream(client: str | None, limit: int, refresh: bool) -> None:
     from typing import cast
 
     from ..output import plain
-    from ..records.listing import stream_sessions
+    from ..records.index.listing import stream_sessions
 
     found = stream_sessions(client=client, limit=limit, refresh=refresh)
     rows = cast("Iterator[Brief | Unreadable]", found.rows)

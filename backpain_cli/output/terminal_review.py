@@ -26,14 +26,12 @@ from ..clinical.followup import (
     SessionReview,
     Visit,
 )
-from ..records.listing import Listing
 from ..records.session import Session, follow_up_command, resume_command
 from ..review_flow import ClientHistory, DueList
 from ..safe_text import visible_in
 from .terminal import SCORE_LABELS, plan_renderables
 from .terminal_listing import URGENT as _URGENT
 from .terminal_listing import drafts_and_unreadable as _drafts_and_unreadable
-from .terminal_listing import listing_renderables
 from .terminal_listing import review_table as _table
 from .terminal_listing import triage_text as _triage_text
 from .wording import NONE, answer_text
@@ -366,7 +364,9 @@ def due_renderables(due: DueList) -> list[RenderableType]:
     return out
 
 
-Result = Listing | SessionReview[Session] | ClientHistory | DueList
+# The listing has its own renderer (terminal_listing.py): `review` on a terminal never
+# comes here with one.
+Result = SessionReview[Session] | ClientHistory | DueList
 
 
 def renderables(result: Result) -> list[RenderableType]:
@@ -374,8 +374,6 @@ def renderables(result: Result) -> list[RenderableType]:
     result = visible_in(result)
     if isinstance(result, DueList):
         return due_renderables(result)
-    if isinstance(result, Listing):
-        return listing_renderables(result)
     if isinstance(result, SessionReview):
         return session_renderables(result)
     return history_renderables(result)
