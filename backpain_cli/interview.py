@@ -33,7 +33,7 @@ from .clinical.answers import interview_questions, next_question
 from .clinical.questionnaire import AnswerValue, Module, Question, check_value
 from .clinical.triage import EMERGENCY, URGENT, red_flags
 from .errors import Interrupted, InvalidClientError
-from .output.wording import answer_text
+from .output.wording import answer_text, emergency_lines, warning_signs
 from .records.paths import validate_client
 
 if TYPE_CHECKING:
@@ -220,15 +220,11 @@ class QuestionaryAsker:
             self._say(module.intro, "class:help")
 
     def urgent(self, flags: Sequence[RedFlag]) -> None:
-        from .output.terminal import warning_signs
-
         self._say(f"Urgent sign ({warning_signs(flags, tiers=False)}): {URGENT_LINE}.",
                   "class:urgent")
 
     def emergency(self, plan: Plan) -> bool:
         """Show the emergency referral at once; True when the practitioner ends here."""
-        from .output.terminal import emergency_lines
-
         headline, signs, *rest = emergency_lines(plan)
         self._print([("", "\n"), ("class:emergency", f" {headline} ")])
         self._say(signs, "class:urgent")

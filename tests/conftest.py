@@ -82,9 +82,9 @@ def backpain_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def listing_as_table(monkeypatch: pytest.MonkeyPatch) -> None:
     """`review` (the listing) drawn as on a terminal, as its table, though CliRunner's
     output is not one (into a pipe it is tab-separated rows)."""
-    from backpain_cli.cli import review
+    from backpain_cli.cli import review_run
 
-    monkeypatch.setattr(review, "on_a_terminal", lambda: True)
+    monkeypatch.setattr(review_run, "on_a_terminal", lambda: True)
 
 
 def valid_answer(q: Question) -> AnswerValue:

@@ -10,9 +10,10 @@ from typing import TypeAlias
 
 import pytest
 
-from backpain_cli import visit as assess
 from backpain_cli.clinical.answers import (
+    emergency_waives,
     next_question,
+    questions_open,
     read_answers_file,
     read_toml,
     validate,
@@ -20,6 +21,7 @@ from backpain_cli.clinical.answers import (
 )
 from backpain_cli.clinical.questionnaire import AnswerValue, Module, Registry, load_registry
 from backpain_cli.errors import AnswersError, InvalidClientError, Problem, UnreadableFileError
+from backpain_cli.flows import assess
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 WriteAnswers: TypeAlias = Callable[..., Path]
@@ -359,3 +361,29 @@ def test_only_the_client_reference_in_use_is_checked(
     else:
         st = assess.start(registry, client=flag, answers_file=path, instruments=None)
         assert st.client == outcome
+
+
+# (what the answers hold, whether the interview still has a question to put). An emergency
+# sign makes every other question optional: the one rule, for validate and for prompting.
+QUESTIONS_OPEN: list[tuple[str, str | None, bool, bool]] = [
+    # (case, answer removed, emergency sign, still open)
+    ("complete", None, False, False),
+    ("one missing", "pain_now", False, True),
+    ("one missing, emergency sign", "pain_now", True, False),
+    ("complete, emergency sign", None, True, False),
+]
+
+
+@pytest.mark.parametrize(("removed", "emergency", "open_"),
+                         [c[1:] for c in QUESTIONS_OPEN], ids=[c[0] for c in QUESTIONS_OPEN])
+def test_an_emergency_sign_leaves_no_question_open(
+        default_modules: tuple[Module, ...], complete_answers: dict[str, RawAnswer],
+        removed: str | None, emergency: bool, open_: bool) -> None:
+    raw = {**complete_answers, **({"rf_saddle_numbness": True} if emergency else {})}
+    if removed is not None:
+        del raw[removed]
+    answers = validate(default_modules, raw).answers
+    assert questions_open(default_modules, answers) is open_
+    assert emergency_waives(answers) is emergency
+    # validate waives what the interview would not ask, and nothing else.
+    assert bool(validate(default_modules, raw).waived) is (emergency and removed is not None)

@@ -19,11 +19,11 @@ import pytest
 from helpers import list_refs
 from typer.testing import CliRunner, Result
 
-from backpain_cli import visit as domain
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.questionnaire import load_registry
+from backpain_cli.flows import assess
 from backpain_cli.output.wording import flag_text
 from backpain_cli.records.storage import read_session, save_session
 
@@ -420,9 +420,9 @@ def test_the_installed_command_never_hangs_without_a_terminal(backpain_home: Pat
 def save_draft(answers: Mapping[str, object], client: str = "JD-042") -> str:
     """A draft as the interview leaves it on Ctrl-C, made by the same domain code."""
     registry = load_registry(None)
-    st = domain.start(registry, client=client, answers_file=None, instruments=None)
+    st = assess.start(registry, client=client, answers_file=None, instruments=None)
     kept = validate(st.modules, answers).answers
-    session, _ = save_session(domain.draft(st, client, dict(kept), set()), new=True)
+    session, _ = save_session(assess.draft(st, client, dict(kept), set()), new=True)
     return session.id
 
 

@@ -45,7 +45,7 @@ from backpain_cli.clinical.scoring import ODI_ITEMS, RMDQ_ITEMS, SCORE_KEYS
 from backpain_cli.output import csv as csv_export
 from backpain_cli.output import fhir, fhir_questionnaire, fhir_transaction, json_doc, markdown
 from backpain_cli.output import html as html_doc
-from backpain_cli.output.terminal import score_meaning
+from backpain_cli.output.wording import score_meaning
 from backpain_cli.records.index import reader
 from backpain_cli.records.session import Brief, ModuleRef, Session, to_document
 from backpain_cli.records.settings import fhir_names

@@ -508,9 +508,9 @@ def test_defaults_are_the_project_namespace() -> None:
     bundle = json.loads(fhir_transaction.render(make_session(client_answers()), REGISTRY))
     assert bundle["identifier"]["system"] == "urn:backpain:practice:unconfigured"
     practice = uuid.UUID("3f2c9a1e-0b4d-4c7e-9f00-0123456789ab")
-    assert fhir_transaction.practice_namespace(practice) == (
+    assert settings_file.practice_namespace(practice) == (
         "urn:backpain:practice:3f2c9a1e-0b4d-4c7e-9f00-0123456789ab")
-    assert settings_file.uri_problem(fhir_transaction.practice_namespace(practice)) is None
+    assert settings_file.uri_problem(settings_file.practice_namespace(practice)) is None
 
 
 @settings(max_examples=examples(30), deadline=None)

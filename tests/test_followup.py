@@ -24,7 +24,6 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from backpain_cli import interview
-from backpain_cli import visit as assess
 from backpain_cli.clinical.answers import next_question
 from backpain_cli.clinical.questionnaire import (
     FRESH_EACH_VISIT_MODULES,
@@ -35,6 +34,7 @@ from backpain_cli.clinical.questionnaire import (
     load_registry,
 )
 from backpain_cli.errors import Interrupted
+from backpain_cli.flows import assess
 from backpain_cli.records.paths import new_session_id
 from backpain_cli.records.session import Session
 from backpain_cli.records.storage import read_session, save_session

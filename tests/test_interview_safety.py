@@ -12,14 +12,15 @@ fed by prompt_toolkit's pipe input.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TypeAlias
 
 import pytest
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from backpain_cli import visit as domain
 from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.model import Plan
 from backpain_cli.clinical.questionnaire import (
     AnswerValue,
     Module,
@@ -27,7 +28,9 @@ from backpain_cli.clinical.questionnaire import (
     Registry,
     load_registry,
 )
-from backpain_cli.errors import Interrupted
+from backpain_cli.errors import Interrupted, NoTerminalError
+from backpain_cli.flows import assess
+from backpain_cli.flows.assess import AssessRequest, assess_visit
 from backpain_cli.interview import (
     URGENT_LINE,
     Progress,
@@ -38,6 +41,7 @@ from backpain_cli.interview import (
 )
 from backpain_cli.output.wording import flag_text
 from backpain_cli.records.storage import read_session, save_session
+from backpain_cli.records.tree import Unreadable
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 KeysFor: TypeAlias = Callable[[Question, RawAnswer], str]
@@ -120,8 +124,8 @@ def stored(answers: Mapping[str, RawAnswer]) -> dict[str, AnswerValue]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in answers.items()}
 
 
-def start(registry: Registry) -> domain.Start:
-    return domain.start(registry, client="JD-042", answers_file=None, instruments=None)
+def start(registry: Registry) -> assess.Start:
+    return assess.start(registry, client="JD-042", answers_file=None, instruments=None)
 
 
 # --------------------------------------------------------------------------- emergency
@@ -150,7 +154,7 @@ def test_an_emergency_sign_stops_the_interview_and_enter_ends_it(
     assert f"Emergency sign: {flag_text('rf_saddle_numbness')}." in shown
     assert shown.endswith("? End the interview now? yes")
 
-    session = domain.finish(st, "JD-042", answers, skipped)
+    session = assess.finish(st, "JD-042", answers, skipped)
     assert (session.status, session.ended_early) == ("completed", "emergency")
     assert session.plan is not None and session.plan.ids == (REFERRAL,)
     assert session.plan.reassess_weeks is None
@@ -173,7 +177,7 @@ def test_continuing_after_an_emergency_sign_asks_the_rest(
     assert run_interview(st.modules, answers, set(), asker) is False
     assert asker.asked == list(given)
     assert "The interview goes on; the plan stays an emergency referral." in asker.shown()
-    session = domain.finish(st, "JD-042", answers, set())
+    session = assess.finish(st, "JD-042", answers, set())
     # Nothing was left unasked: not ended early, and the plan is still the referral alone.
     assert session.ended_early is None
     assert session.plan is not None and session.plan.ids == (REFERRAL,)
@@ -196,7 +200,7 @@ def test_fever_becomes_an_emergency_with_a_weakened_immune_system(
     assert shown.index(urgent) < shown.index("EMERGENCY — SAME-DAY EMERGENCY CARE")
     assert (f"Emergency signs: {flag_text('rf_fever')}; {flag_text('rf_immunosuppressed')}."
             in shown)
-    session = domain.finish(st, "JD-042", answers, set())
+    session = assess.finish(st, "JD-042", answers, set())
     assert session.ended_early == "emergency"
 
 
@@ -248,7 +252,7 @@ def test_an_emergency_already_answered_is_shown_before_any_question(
     assert run_interview(st.modules, answers, set(), asker) is True
     assert asker.asked == []
     assert f"Emergency sign: {flag_text('rf_bladder_bowel')}." in asker.shown()
-    assert domain.finish(st, "JD-042", answers, set()).ended_early == "emergency"
+    assert assess.finish(st, "JD-042", answers, set()).ended_early == "emergency"
 
 
 def test_ctrl_c_at_the_emergency_question_keeps_the_sign_in_the_draft(
@@ -261,10 +265,10 @@ def test_ctrl_c_at_the_emergency_question_keeps_the_sign_in_the_draft(
         feed(pipe, keys(given) + CTRL_C)
         with pytest.raises(Interrupted):
             run_interview(st.modules, answers, set(), RecordingAsker(pipe))
-    draft, _ = save_session(domain.draft(st, "JD-042", answers, set()), new=True)
+    draft, _ = save_session(assess.draft(st, "JD-042", answers, set()), new=True)
     assert draft.answers["rf_leg_weakness"] is True
 
-    resumed = domain.start(registry, client=None, answers_file=None, instruments=None,
+    resumed = assess.start(registry, client=None, answers_file=None, instruments=None,
                            resume=draft.id)
     answers = dict(resumed.answers)
     with create_pipe_input() as pipe:
@@ -273,7 +277,7 @@ def test_ctrl_c_at_the_emergency_question_keeps_the_sign_in_the_draft(
         # The referral comes again, first, and Enter ends the resumed interview.
         assert run_interview(resumed.modules, answers, set(), asker) is True
     assert asker.asked == []
-    done = domain.finish(resumed, "JD-042", answers, set())
+    done = assess.finish(resumed, "JD-042", answers, set())
     assert (done.id, done.status, done.ended_early) == (draft.id, "completed", "emergency")
 
 
@@ -424,3 +428,55 @@ def test_a_module_intro_is_shown_under_its_heading(pipe: PipeInput) -> None:
     assert asker.printed[1:4] == ["── Mine — question 1 of about 1 ──",
                                   "Enter the answers from the paper form.", "? Q? yes"]
     assert "Licence" not in asker.shown()
+
+
+class Said:
+    """The Notices of a use case, kept instead of printed."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.emergencies: list[Plan] = []
+
+    def info(self, text: str) -> None:
+        self.lines.append(text)
+
+    def note(self, text: str) -> None:
+        self.lines.append(f"note: {text}")
+
+    def warning(self, text: str) -> None:
+        self.lines.append(f"warning: {text}")
+
+    def unreadable(self, bad: Unreadable) -> None:
+        self.lines.append(f"unreadable: {bad.path}")
+
+    def emergency(self, plan: Plan) -> None:
+        self.emergencies.append(plan)
+
+
+@pytest.mark.parametrize("ends", [True, False], ids=["ends at the sign", "goes on"])
+def test_the_use_case_records_an_interview_ended_at_an_emergency_sign(
+        pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str], ends: bool) -> None:
+    """run_interview's result reaches the session: ended there, the rest is unasked."""
+    given = upto(complete_answers, "rf_saddle_numbness", rf_saddle_numbness=True)
+    rest = {k: v for k, v in complete_answers.items() if k not in given}
+    # Enter ends the interview; "n" goes on through the other questions.
+    feed(pipe, keys(given) + (ENTER if ends else "n" + ENTER + keys(rest)))
+    said = Said()
+    done = assess_visit(AssessRequest(client="JD-042", save=False),
+                        asker=lambda: RecordingAsker(pipe), notices=said)
+    assert done.path is None
+    assert done.session.ended_early == ("emergency" if ends else None)
+    assert done.session.plan is not None and done.session.plan.ids == (REFERRAL,)
+    assert said.emergencies == [] and said.lines == []
+
+
+def test_with_no_terminal_the_referral_comes_before_the_error(
+        write_answers: Callable[..., Path], complete_answers: dict[str, RawAnswer]) -> None:
+    # The sign makes every other question optional, but the client is still to be asked.
+    given = upto(complete_answers, "rf_bladder_bowel", rf_bladder_bowel=True)
+    said = Said()
+    with pytest.raises(NoTerminalError):
+        assess_visit(AssessRequest(answers_file=write_answers(given, client=None)),
+                     asker=None, notices=said)
+    assert [p.ids for p in said.emergencies] == [(REFERRAL,)]

@@ -26,10 +26,10 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner, Result
 
-from backpain_cli import visit as assess
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.legacy import current_answers
 from backpain_cli.clinical.questionnaire import AnswerValue, load_registry
+from backpain_cli.flows import assess
 from backpain_cli.records import storage
 from backpain_cli.records.session import SCHEMA
 

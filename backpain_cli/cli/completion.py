@@ -12,8 +12,9 @@ is opened) and the questionnaires. What is typed matches in any case, as referen
 be read completes nothing, and the shell then offers file names.
 
 Only typer's public `typer.main.get_command` and the attributes of the commands and
-parameters it builds are used; this module imports what it needs when it is called, so
-that building the command tree for an ordinary run costs nothing more than this module.
+parameters it builds are used, and the command table (cli/commands.py): completing a
+command's options imports that command's module alone. This module imports what it needs
+when it is called, so that an ordinary run costs nothing more than this module.
 """
 
 from __future__ import annotations
@@ -176,6 +177,12 @@ def candidates(root: Any, words: list[str], incomplete: str) -> list[Candidate]:
         if option is not None:  # --client=JD (zsh and fish keep the "=" in the word)
             return [(f"{name}={v}", d) for v, d in _values(option, value)]
         return _options(command, incomplete)
+    if command is root:
+        # The command table's summaries: no command's module is imported to list them.
+        from .commands import COMMANDS
+
+        return [(name, row.summary) for name, row in COMMANDS.items()
+                if _matches(name, incomplete)]
     if hasattr(command, "commands"):
         return [(name, sub.get_short_help_str(limit=200))
                 for name, sub in command.commands.items()

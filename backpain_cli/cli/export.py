@@ -1,8 +1,8 @@
 """`backpain export`: saved sessions as Markdown, HTML, JSON, FHIR or CSV.
 
-Thin on purpose: it picks what to export and where to, and leaves every format to
-`backpain_cli.output`. Each exporter is imported only when its format is asked for, so the
-command never pays for prompts, FHIR libraries or formats it does not use.
+Thin on purpose: it parses what to export and where to, makes one call to flows/export.py,
+and writes what comes back to standard output or to `-o` (a file replaced atomically, or
+rows streamed with a progress bar).
 """
 
 from __future__ import annotations
@@ -12,19 +12,22 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO, TypeVar, cast
+from typing import Annotated, TextIO, TypeVar, cast
 
 import typer
 
-from ..errors import UsageError
+from ..errors import SkippedSessionsError, UsageError
+from ..flows.export import Rows, export_one, export_rows
+from ..records.export_files import streamed_output, write_bytes, write_text
+from ..records.index.listing import BulkResult
+from ..records.session import Brief, Session
+from ..records.tree import Unreadable
 from . import helptext
+from .commands import command_app
+from .notices import StderrNotices
 
-if TYPE_CHECKING:
-    from ..clinical.followup import History
-    from ..clinical.questionnaire import Registry
-    from ..records.index.listing import BulkResult
-    from ..records.session import Brief, Session
-    from ..records.tree import Unreadable
+app = command_app()
+NOTICES = StderrNotices(unreadable_as="skipped")
 
 T = TypeVar("T")
 
@@ -90,16 +93,6 @@ def _output_path(text: str) -> Path | None:
     return None if text == "-" else Path(text)
 
 
-def _info(message: str) -> None:
-    sys.stderr.write(f"{message}\n")
-
-
-def _report_unreadable(path: str, reason: str) -> None:
-    from ..safe_text import visible
-
-    sys.stderr.write(f"backpain: skipped {visible(f'{path}: {reason}')}\n")
-
-
 def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
     if output is None:
         if isinstance(text, bytes):
@@ -111,108 +104,11 @@ def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
             sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from ..records.export_files import write_bytes, write_text
-
     if isinstance(text, bytes):
         write_bytes(output, text, force=force)
     else:
         write_text(output, text, force=force)
-    _info(f"Wrote {_shown(output)}")
-
-
-def _registry() -> Registry:
-    """Questionnaire texts and labels for FHIR; the shipped ones if the user's are broken."""
-    from ..clinical.questionnaire import load_registry
-    from ..errors import QuestionnaireError
-    from ..records import paths
-
-    try:
-        return load_registry(paths.questionnaires_dir())
-    except QuestionnaireError:
-        sys.stderr.write("backpain: warning: your questionnaires folder has problems (see "
-                         "`backpain questionnaires check`); using the shipped questionnaires "
-                         "for question texts\n")
-        return load_registry(None)
-
-
-def _fhir(session: Session, kind: str) -> str:
-    """The transaction or collection Bundle, with the Questionnaires of the modules as
-    answered; both name everything alike (fhir_transaction.names)."""
-    from ..clinical.questionnaire import modules_by_hash
-    from ..output import fhir_questionnaire, fhir_transaction
-    from ..records import paths
-    from ..records.settings import fhir_names
-
-    # The practice's names from the settings; by default its own namespace, from a
-    # practice id created the first time and kept, so every export names things alike.
-    system, base = fhir_names()
-    registry = _registry()
-    modules = fhir_questionnaire.answered_modules(
-        session, registry, modules_by_hash(paths.questionnaires_dir()))
-    return fhir_transaction.render(session, registry, modules, kind=kind,
-                                   identifier_system=system, canonical_base=base)
-
-
-def _single(target: str, fmt: Format, output: Path | None, force: bool,
-            bundle: BundleType = BundleType.collection) -> None:
-    from ..errors import NotFoundError, SkippedSessionsError
-    from ..records.targets import ClientTarget, load, load_client, resolve
-
-    found = resolve(target)
-    history: History[Session] | None = None
-    skipped = 0
-    if isinstance(found, ClientTarget):
-        if found.note is not None:
-            sys.stderr.write(f"backpain: note: {found.note}\n")
-        if fmt in (Format.csv, Format.jsonl):
-            # Formats of a row a session: a client's are all of their sessions, as --client.
-            _bulk(fmt, output, force, found.client)
-            return
-        from ..clinical.followup import build_history
-
-        client = load_client(found.client)
-        for bad in client.unreadable:
-            _report_unreadable(bad.path, bad.reason)
-        completed = client.completed
-        if not completed:
-            raise NotFoundError(f"client {client.client} has no completed session to export")
-        skipped = len(client.unreadable)
-        # The latest visit's handout, with the client's visits and their change.
-        session, history = completed[-1], build_history(client.client, completed)
-    else:
-        session = load(found)
-    # md, html and pdf refuse a draft (session.plan_of): it has no plan to hand out yet.
-    text: str | bytes
-    if fmt is Format.pdf:
-        from ..output import html as html_doc
-        from ..output import pdf
-
-        text = pdf.render(html_doc.render(session, history))
-    elif fmt is Format.md:
-        from ..output import markdown
-
-        text = markdown.render(session, history)
-    elif fmt is Format.html:
-        from ..output import html as html_doc
-
-        text = html_doc.render(session, history)
-    elif fmt is Format.json:
-        from ..output import json_doc
-
-        text = json_doc.render(session)
-    elif fmt is Format.jsonl:
-        from ..output import json_doc
-
-        text = json_doc.line(session)
-    elif fmt is Format.fhir:
-        text = _fhir(session, bundle.value)
-    else:
-        from ..output import csv as csv_export
-
-        text = csv_export.render([session])
-    _emit(text, output, force)
-    if skipped:
-        raise SkippedSessionsError(skipped)
+    NOTICES.info(f"Wrote {_shown(output)}")
 
 
 def _tracked(rows: Iterator[T], total: int, show: bool) -> Iterator[T]:
@@ -220,6 +116,7 @@ def _tracked(rows: Iterator[T], total: int, show: bool) -> Iterator[T]:
     if not show:
         yield from rows
         return
+    # rich: only for a bar on a terminal.
     from .progress import bar
 
     with bar("Exporting", total, redirect_stderr=True) as advance:
@@ -231,21 +128,23 @@ def _tracked(rows: Iterator[T], total: int, show: bool) -> Iterator[T]:
         advance(i)
 
 
+def _report(path: str, reason: str) -> None:
+    NOTICES.unreadable(Unreadable(path, reason))
+
+
 def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str | Unreadable],
                 result: BulkResult) -> None:
     if fmt is Format.csv:
-        from ..output import csv as csv_export
+        from ..output import csv
 
-        csv_export.write_rows(out, cast("Iterator[Brief | Unreadable]", rows),
-                              _report_unreadable, result)
+        csv.write_rows(out, cast("Iterator[Brief | Unreadable]", rows), _report, result)
         return
-    from ..records.tree import Unreadable
     from ..safe_text import escape_json
 
     # JSON Lines records as the summary index keeps them: the one reader's document.
     for row in rows:
         if isinstance(row, Unreadable):
-            _report_unreadable(row.path, row.reason)
+            _report(row.path, row.reason)
             result.skipped += 1
         elif isinstance(row, str):
             # An index written before the escapes holds the record as json.dumps wrote it.
@@ -253,23 +152,11 @@ def _write_bulk(out: TextIO, fmt: Format, rows: Iterator[Brief | Session | str |
             result.written += 1
 
 
-def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> None:
-    from ..errors import SkippedSessionsError
-    from ..records.export_files import streamed_output
-    from ..records.index.listing import BulkResult, bulk_rows
-
-    found = bulk_rows(client=client, document=fmt is not Format.csv)
-    # Reported before the rows; counted with the unreadable files, so the exit code says
-    # the export is missing something (issue 9: nothing is skipped in silence).
-    for bad in found.tree.skipped:
-        _report_unreadable(bad.path, bad.reason)
-    from ..safe_text import visible
-
-    for note in found.tree.notes:
-        sys.stderr.write(f"backpain: warning: {visible(note)}\n")
+def _write_rows(found: Rows, output: Path | None, force: bool) -> None:
     # A bar on the same terminal as the rows themselves would garble both.
     show = sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())
-    result = BulkResult(skipped=len(found.tree.skipped))
+    result = BulkResult(skipped=found.skipped)
+    fmt = Format(found.format)
     newline = "" if fmt is Format.csv else None
     sink = (streamed_output(output, force=force, newline=newline) if output is not None
             else contextlib.nullcontext(sys.stdout))
@@ -277,13 +164,14 @@ def _bulk(fmt: Format, output: Path | None, force: bool, client: str | None) -> 
         _write_bulk(out, fmt, _tracked(found.rows, found.total, show), result)
     if output is not None:
         noun = "session" if result.written == 1 else "sessions"
-        _info(f"Wrote {result.written} {noun} to {_shown(output)}")
+        NOTICES.info(f"Wrote {result.written} {noun} to {_shown(output)}")
     else:
         sys.stdout.flush()
     if result.skipped:
         raise SkippedSessionsError(result.skipped)
 
 
+@app.command(epilog=EPILOG)
 def export(
     target: Annotated[str | None, typer.Argument(
         metavar="[SESSION|CLIENT]",
@@ -329,6 +217,7 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
         if target is not None or fmt is not None or all_ or client is not None \
                 or bundle is not None:
             raise UsageError("--schema prints the JSON Schema; give it alone (or with -o)")
+        # Rare: the schema is a file of its own, read only for --schema.
         from ..output.json_doc import schema_text
 
         _emit(schema_text(), output, force)
@@ -347,12 +236,17 @@ def _export(target: str | None, fmt: Format | None, output: Path | None, force: 
             raise UsageError(
                 f"--all and --client export csv or jsonl (JSON Lines), not {fmt.value}; for "
                 f"{fmt.value}, name a session or a client instead")
-        _bulk(fmt, output, force, client)
+        _write_rows(export_rows("csv" if fmt is Format.csv else "jsonl", client, NOTICES),
+                    output, force)
         return
     if target is None:
         raise UsageError("name a SESSION or CLIENT to export, or use --all or --client REF")
-    _single(target, fmt, output, force, bundle or BundleType.collection)
+    found = export_one(target, fmt.value, bundle=(bundle or BundleType.collection).value,
+                       notices=NOTICES)
+    if isinstance(found, Rows):
+        _write_rows(found, output, force)
+        return
+    _emit(found.content, output, force)
+    if found.skipped:
+        raise SkippedSessionsError(found.skipped)
 
-
-def register(app: typer.Typer) -> None:
-    app.command("export", epilog=EPILOG)(export)

@@ -3,9 +3,9 @@
 - `rescore`: the stored answers are validated against today's questionnaires (the same
   `answers.validate` as every other path), the plan is rebuilt with today's rules and
   compared with the plan that was saved (`diff_plans`);
-- `build_history`: every visit of a client in date order, change of each outcome measure
-  judged by the minimal clinically important difference (`scoring.mcid_change`), triage
-  changes and chart data;
+- `build_history`: the one history builder: every completed visit of a client in date
+  order (drafts set aside), change of each outcome measure judged by the minimal clinically
+  important difference (`scoring.mcid_change`), triage changes and chart data;
 - `due`: whether a visit's next check is due on a given day.
 
 Pure rules over finished sessions: no file is read, nothing is printed, no JSON or screen
@@ -294,7 +294,7 @@ class MeasureChange:
 @dataclass(frozen=True)
 class Visit(Generic[S]):
     session: S
-    number: int  # 1-based position among the client's readable sessions
+    number: int  # 1-based position among the client's completed visits
     changes: tuple[MeasureChange, ...] = ()
     previous_triage: str | None = None  # of the previous completed visit, when it differed
     new_flags: tuple[RedFlag, ...] = ()
@@ -335,17 +335,18 @@ class ChartPoint:
 
 @dataclass(frozen=True)
 class History(Generic[S]):
-    """A client's visits in date order (drafts among them), each compared with the earlier."""
+    """A client's visits, the completed sessions in date order, each compared with the
+    earlier; the drafts (unfinished interviews) set aside, oldest first: they are listed to
+    be resumed, never numbered or compared."""
 
     client: str
     visits: tuple[Visit[S], ...]
+    drafts: tuple[S, ...] = ()
 
     @property
     def chart(self) -> tuple[ChartPoint, ...]:
         points = []
         for v in self.visits:
-            if v.session.is_draft or v.session.plan is None:
-                continue
             s = v.scores
             points.append(ChartPoint(
                 v.session.id, v.session.created.astimezone(dt.UTC).date(),
@@ -386,22 +387,26 @@ def _judge(key: str, earlier: tuple[str, int | float] | None,
 
 
 def build_history(client: str, sessions: Sequence[S]) -> History[S]:
-    """Visits in date order (clinical.order: within one second, a visit after the one it
-    follows) with MCID-judged change from the first and the previous visit.
+    """The one history builder, for every command and output: which sessions a client's
+    history holds, in which order and with which numbers.
 
-    Only completed visits with a plan are compared; a draft is listed but carries no scores.
-    "First" and "previous" are per measure: the earliest and the latest earlier visit at
-    which that measure was recorded (ODI may be collected at some visits only).
+    Its visits are the completed sessions (a plan each), in date order (clinical.order:
+    within one second, a visit after the one it follows), numbered from 1, with MCID-judged
+    change from the first and the previous visit. A draft is no visit: it is set aside in
+    `drafts`, so `review CLIENT` and the handout count the same visits. "First" and
+    "previous" are per measure: the earliest and the latest earlier visit at which that
+    measure was recorded (ODI may be collected at some visits only).
     """
     ordered = sessions_in_order(sessions)
     first: dict[str, tuple[str, int | float]] = {}
     last: dict[str, tuple[str, int | float]] = {}
     previous_plan: Plan | None = None
     visits: list[Visit[S]] = []
-    for number, session in enumerate(ordered, 1):
+    drafts: list[S] = []
+    for session in ordered:
         plan = session.plan
         if session.is_draft or plan is None:
-            visits.append(Visit(session, number))
+            drafts.append(session)
             continue
         changes: list[MeasureChange] = []
         for key in OUTCOME_KEYS:
@@ -422,10 +427,10 @@ def build_history(client: str, sessions: Sequence[S]) -> History[S]:
             now_ids = {f.id for f in plan.red_flags}
             new_flags = tuple(f for f in plan.red_flags if f.id not in before_ids)
             cleared = tuple(f for f in previous_plan.red_flags if f.id not in now_ids)
-        visits.append(Visit(session, number, tuple(changes), previous_triage, new_flags,
-                            cleared))
+        visits.append(Visit(session, len(visits) + 1, tuple(changes), previous_triage,
+                            new_flags, cleared))
         previous_plan = plan
-    return History(client, tuple(visits))
+    return History(client, tuple(visits), tuple(drafts))
 
 
 # --------------------------------------------------------------------------- the next check

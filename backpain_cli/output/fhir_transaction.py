@@ -46,7 +46,6 @@ from ..records.session import Session, iso_utc
 
 # The rules of the settings' FHIR values live with the settings, which check them on reading.
 from ..records.settings import PRACTICE_NAMESPACE_PREFIX, uri_problem
-from ..records.settings import practice_namespace as practice_namespace
 from ..safe_text import to_json
 from . import fhir, fhir_questionnaire
 

@@ -21,16 +21,17 @@ from ..clinical.recommender import emergency_places
 from ..records.practice import Practice
 from ..records.session import Session, plan_of
 from ..safe_text import visible_in
-from .terminal import SCORE_LABELS, score_meaning
 from .wording import (
     CHANGE_NOTE,
     CLIENT_BANNERS,
     PRACTITIONER,
+    SCORE_LABELS,
     change_rows,
     day,
     emergency_banner,
     flag_text,
     format_score,
+    score_meaning,
     topics,
 )
 

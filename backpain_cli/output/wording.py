@@ -1,9 +1,12 @@
-"""Words for people, shared by the Markdown and HTML exports.
+"""Words for people, shared by the terminal, the interview, and the Markdown and HTML
+exports: the plain wording module (no rich here, so a Markdown or HTML export never loads
+it; the terminal modules only render these words).
 
 The plan's own texts (titles, details, evidence) come from the saved session; this module
-only names things the plan refers to by id: warning signs, the answers a recommendation is
-based on, and what the triage level asks the client to do. Anything it does not know is
-shown by its id, so a newer questionnaire never breaks an export.
+only names things the plan refers to by id: warning signs, scores and what they mean, the
+answers a recommendation is based on, and what the triage level asks the practitioner and
+the client to do. Anything it does not know is shown by its id, so a newer questionnaire
+never breaks an export.
 """
 
 from __future__ import annotations
@@ -17,9 +20,75 @@ from ..clinical.reassess import local_day
 
 if TYPE_CHECKING:
     from ..clinical.followup import Change, History
+    from ..clinical.model import Plan, RedFlag
     from ..clinical.questionnaire import AnswerValue, Question
     from ..records.practice import Practice
     from ..records.session import Session
+
+# triage: (headline, what to do) — the practitioner's banner, on the terminal (styled by
+# output/terminal.py) and in the Markdown plan.
+TRIAGE_HEADLINES: dict[str, tuple[str, str]] = {
+    "emergency": ("EMERGENCY — SAME-DAY EMERGENCY CARE",
+                  "Send the client to emergency care today. No hands-on treatment or "
+                  "exercise today."),
+    "urgent": ("URGENT — SEE A DOCTOR WITHIN DAYS",
+               "The client should see a doctor within days (at most two weeks) before any "
+               "hands-on work or exercise programme."),
+    "refer_routine": ("REFER — ROUTINE MEDICAL REVIEW",
+                      "Arrange a routine review with the client's doctor; care can continue "
+                      "as planned below."),
+    "co_manage": ("CO-MANAGE WITH THE CLIENT'S DOCTOR",
+                  "A diagnosed condition calls for working alongside the client's doctor."),
+    "none": ("NO WARNING SIGNS FOUND",
+             "Nothing in the answers calls for a doctor first."),
+}
+
+SCORE_LABELS: dict[str, str] = {
+    "nprs_now": "Pain now (0–10)",
+    "nprs_worst_week": "Worst pain this week (0–10)",
+    "startback_total": "STarT Back total (0–9)",
+    "startback_psychosocial": "STarT Back psychosocial (0–5)",
+    "startback_risk": "STarT Back risk",
+    "odi_percent": "Oswestry disability (%)",
+    "odi_band": "Oswestry band",
+    "rmdq_score": "Roland-Morris (0–24)",
+    "axspa_feature_count": "Inflammatory back pain features",
+}
+
+_RISK_MEANING = {
+    "low": "low risk of persistent disability",
+    "medium": "medium risk of persistent disability",
+    "high": "high risk of persistent disability",
+}
+
+
+def score_meaning(key: str, value: ScoreValue) -> str:
+    """A plain-language reading of a score, for the client and the practitioner."""
+    if key in ("nprs_now", "nprs_worst_week") and isinstance(value, int):
+        if value == 0:
+            return "no pain"
+        return "mild" if value <= 3 else "moderate" if value <= 6 else "severe"
+    if key == "startback_risk":
+        return _RISK_MEANING.get(str(value), str(value))
+    if key == "odi_band":
+        # Here, not at the top: the listing's cells come from this module, and the listing
+        # must not load the questionnaire model that scoring imports (its 20x budget).
+        from ..clinical.scoring import ODI_BAND_LABELS
+
+        return ODI_BAND_LABELS.get(str(value), str(value))
+    # STarT Back's risk follows from these two (CLINICAL.md "Scores"): high when the
+    # psychosocial score is 4 or more, else low when the total is 3 or less, else medium.
+    if key == "startback_total" and isinstance(value, int):
+        return "3 or less is low risk, unless the psychosocial score is 4 or more"
+    if key == "startback_psychosocial" and isinstance(value, int):
+        return "4 or more is high risk"
+    if key == "odi_percent" and isinstance(value, (int, float)):
+        return "higher means more disability; 20 or less is minimal"
+    if key == "rmdq_score" and isinstance(value, int):
+        return "higher means more disability"
+    if key == "axspa_feature_count" and isinstance(value, int):
+        return "4 or more suggests inflammatory back pain"
+    return ""
 
 # Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
 RED_FLAG_TEXT: dict[str, str] = {
@@ -165,6 +234,26 @@ def topics(items: Iterable[str]) -> list[str]:
 
 def flag_text(flag_id: str) -> str:
     return RED_FLAG_TEXT.get(flag_id, flag_id.removeprefix("rf_").replace("_", " "))
+
+
+def warning_signs(flags: Sequence[RedFlag], *, tiers: bool = True) -> str:
+    """Warning signs in words (the one naming of them, shared with the exports), each with
+    its tier: "numbness around the genitals, buttocks or inner thighs (emergency)"."""
+    return "; ".join(flag_text(f.id) + (f" ({f.tier})" if tiers else "") for f in flags)
+
+
+def emergency_lines(plan: Plan) -> list[str]:
+    """The emergency referral as plain lines, for where it must come before anything else
+    (the interview when the sign is answered, an answers file with other problems)."""
+    # Here, not at the top: triage imports the questionnaire model (see score_meaning).
+    from ..clinical.triage import EMERGENCY
+
+    headline = TRIAGE_HEADLINES["emergency"][0]
+    signs = [f for f in plan.red_flags if f.tier == EMERGENCY]
+    named = "Emergency sign" + ("s" if len(signs) > 1 else "")
+    lines = [headline, f"{named}: {warning_signs(signs, tiers=False)}."]
+    lines.extend(f"{r.title}: {r.detail}" for r in plan.recommendations)
+    return lines
 
 
 def answer_text(value: AnswerValue, question: Question | None = None) -> str:

@@ -1,42 +1,48 @@
-"""The domain side of `backpain assess`: gathering answers from files and earlier sessions,
-checking them, and turning them into a session. No prompts and no printing here: the CLI
-asks (through interview.py) and renders.
+"""`backpain assess`: gathering answers from files and earlier sessions, checking them, the
+interview through the asker the command passes in, the plan, and the saved session.
+
+`assess_visit` is the use case: the command parses its options into an `AssessRequest`,
+calls it once, and renders the `Assessed` it returns. No prompt and no print here: the asker
+(interview.py) asks, and the command's `Notices` say what must be said on the way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .clinical.answers import Validation, read_answers_file, validate
-from .clinical.engine import build_plan
-from .clinical.legacy import current_answers
-from .clinical.model import Plan
-from .clinical.questionnaire import AnswerValue, Module, Registry
-from .clinical.triage import is_emergency
-from .errors import AnswersError, BackpainError, Problem, SettingsError, UsageError
-from .records.paths import new_session_id, same_client, validate_client
-from .records.practice import Practice
-from .records.session import ModuleRef, Session
-from .records.settings import Settings
-from .records.storage import read_ref, read_session
-from .records.targets import resolve_session
+from ..clinical.answers import Validation, questions_open, read_answers_file, validate
+from ..clinical.engine import build_plan
+from ..clinical.instruments import instrument_names
+from ..clinical.legacy import current_answers
+from ..clinical.model import Plan
+from ..clinical.questionnaire import AnswerValue, Module, Registry, load_registry
+from ..clinical.triage import is_emergency
+from ..errors import (
+    AnswersError,
+    BackpainError,
+    Interrupted,
+    NoTerminalError,
+    Problem,
+    SettingsError,
+    StorageError,
+    UnsavedSessionError,
+    UsageError,
+)
+from ..files import packaged
+from ..records.paths import new_session_id, questionnaires_dir, same_client, validate_client
+from ..records.practice import Practice
+from ..records.session import ModuleRef, Session, to_toml_dict
+from ..records.settings import Settings, load
+from ..records.storage import delete_session, read_ref, read_session, save_session
+from ..records.targets import resolve_session
+from .notices import Notices
 
-
-def instrument_names(text: str | None,
-                     registry: Registry) -> tuple[tuple[str, ...], str | None]:
-    """The instruments `text` names (comma-separated, any case), and what is wrong if one
-    of them is unknown: the one rule for `--instruments` and the `instruments` setting."""
-    if not text:
-        return (), None
-    names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
-    unknown = [n for n in names if n not in registry.optional_ids]
-    if unknown:
-        return names, (f"unknown instrument {', '.join(unknown)}; choose from "
-                       f"{', '.join(registry.optional_ids)}")
-    return names, None
+if TYPE_CHECKING:
+    from ..interview import Asker
 
 
 def parse_instruments(text: str | None, registry: Registry) -> tuple[str, ...]:
@@ -94,8 +100,6 @@ def start(
     follow-up visit those of the visit it follows when that had any.
     """
     if settings is None:
-        from .records.settings import load
-
         settings = load()
     chosen = parse_instruments(instruments, registry)
     raw: dict[str, object] = {}
@@ -222,8 +226,12 @@ def _new_or_resumed(st: Start, client: str, status: str) -> Session:
 
 
 def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
-           skipped: set[str]) -> Session:
-    """Check the final answers once more (the same rules as the file path) and plan."""
+           skipped: set[str], *, ended_at_emergency: bool = False) -> Session:
+    """Check the final answers once more (the same rules as the file path) and plan.
+
+    `ended_at_emergency`: the practitioner ended the interview at an emergency sign
+    (run_interview's result); the questions left are then unasked, required or not.
+    """
     selected = {q.id for m in st.modules for q in m.questions}
     final = validate(st.modules, answers, skipped=skipped)
     if not final.complete:
@@ -231,12 +239,13 @@ def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
     base = _new_or_resumed(st, client, "completed")
     kept_skips = tuple(s for s in sorted(skipped) if s in selected and s not in final.answers)
     plan = build_plan(final.answers)
+    # Questions left unasked because an emergency sign made them unnecessary.
+    ended_early = "emergency" if final.waived or ended_at_emergency else None
     return Session(
         id=base.id, client=client, created=base.created, status="completed",
         answers=dict(final.answers), questionnaires=module_refs(st.modules),
         instruments=st.instruments, plan=plan, follows=st.follows, skipped=kept_skips,
-        # Questions left unasked because an emergency sign made them unnecessary.
-        ended_early="emergency" if final.waived else None, practice=base.practice)
+        ended_early=ended_early, practice=base.practice)
 
 
 def draft(st: Start, client: str, answers: Mapping[str, AnswerValue],
@@ -264,9 +273,169 @@ def draft_to_discard(ref: str, root: Path | None = None) -> tuple[Session, Path]
 def discard(session: Session, path: Path) -> None:
     """Delete the draft, checking again that it still is one (it may have been resumed and
     completed in another window since it was shown)."""
-    from .records.storage import delete_session
-
     again = read_session(path)
     if again.id != session.id or not again.is_draft:
         raise BackpainError(f"session {session.id} is no longer a draft; nothing deleted")
     delete_session(path)
+
+
+@dataclass(frozen=True)
+class Discarded:
+    """`assess --discard`: the draft, its file, and whether it was deleted (False: the
+    practitioner kept it)."""
+
+    session: Session
+    path: Path
+    deleted: bool
+
+
+def discard_draft(ref: str, confirm: Callable[[Session], bool] | None) -> Discarded:
+    """Delete the draft `ref` names once `confirm` agrees (None: without asking)."""
+    session, path = draft_to_discard(ref)
+    if confirm is not None and not confirm(session):
+        return Discarded(session, path, deleted=False)
+    discard(session, path)
+    return Discarded(session, path, deleted=True)
+
+
+# --------------------------------------------------------------------------- the use case
+
+
+@dataclass(frozen=True)
+class AssessRequest:
+    """`backpain assess`'s options, parsed."""
+
+    client: str | None = None
+    answers_file: Path | None = None
+    instruments: str | None = None
+    follow_up: str | None = None
+    resume: str | None = None
+    no_input: bool = False
+    save: bool = True
+    demo: bool = False  # the sample answers, never a prompt
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """The session of this visit, and where it was saved (None: not saved)."""
+
+    session: Session
+    path: Path | None
+
+
+def demo_answers() -> Path:
+    # pyproject maps backpain_cli.data to examples/, which only an installed package puts
+    # inside backpain_cli/; a source tree has it beside the package.
+    package = Path(__file__).resolve().parent.parent
+    return Path(str(packaged(package / "data", "backpain_cli.data",
+                             package.parent / "examples") / "demo.answers.toml"))
+
+
+def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
+           notices: Notices) -> Assessed:
+    """One visit: what is known already, the questions still open asked through `asker`
+    (None: there is no terminal to ask on), the plan, and the session saved.
+
+    `asker` is called only when a question must be put, so that the interview's prompt
+    library is loaded only then. On Ctrl-C the answers so far are saved as a draft and
+    `Interrupted` says how to resume it.
+    """
+    answers_file = demo_answers() if request.demo else request.answers_file
+    registry = load_registry(questionnaires_dir())
+    st = start(registry, client=request.client, answers_file=answers_file,
+               instruments=request.instruments, resume=request.resume,
+               follow_up=request.follow_up)
+    for message in st.warnings:
+        notices.warning(message)
+    if request.no_input or request.demo:
+        try:
+            client = require_complete(st)
+        except AnswersError:
+            _emergency_first(st, notices)
+            raise
+        session = finish(st, client, st.answers, st.skipped)
+    else:
+        session = _interview(st, asker, save=request.save, notices=notices)
+    for warning in session.plan.warnings if session.plan else ():
+        notices.warning(warning)
+    if not request.save:
+        return Assessed(session, None)
+    saved, path = save_or_keep(session, new=st.resumed is None, notices=notices)
+    return Assessed(saved, path)
+
+
+def _emergency_first(st: Start, notices: Notices) -> None:
+    """With an emergency sign among the answers, the referral comes before any problem
+    list, so that no one misses it (CLINICAL.md, "Stop at an emergency")."""
+    plan = emergency_plan(st.answers)
+    if plan is not None:
+        notices.emergency(plan)
+
+
+def _interview(st: Start, asker: Callable[[], Asker] | None, *, save: bool,
+               notices: Notices) -> Session:
+    """Ask what is missing; on Ctrl-C save what we have as a draft and raise Interrupted."""
+    needs_prompt = (st.client is None or bool(st.validation.problems)
+                    or questions_open(st.modules, st.answers, st.skipped))
+    # Checked before the warnings below, which promise to ask again.
+    if needs_prompt and asker is None:
+        _emergency_first(st, notices)
+        raise NoTerminalError(
+            "answers are missing or invalid and standard input is not a terminal; give them "
+            "with --answers FILE and --client, and add --no-input to list every problem "
+            "instead of asking")
+    for problem in st.file_problems:
+        notices.warning(f"answers file: {problem}")
+    for problem in st.validation.problems:
+        notices.warning(f"{problem} — it will be asked again")
+    for unknown in st.validation.unknown:
+        notices.warning(f"{st.validation.unknown_problem(unknown)}, ignored")
+    if asker is None and st.client is not None:
+        # Nothing is required (an emergency sign, or nothing left): no prompt at all.
+        return finish(st, st.client, st.answers, st.skipped)
+    if st.resumed is not None:
+        count = len(st.answers)
+        notices.info(f"Resuming draft {st.resumed.id} for client {st.resumed.client}: "
+                     f"{count} answer{'s' if count != 1 else ''} kept.")
+    elif st.follows is not None:
+        notices.info(f"Follow-up visit for client {st.client} after session {st.follows}.")
+    # questionary and prompt_toolkit (~100 ms): loaded only when a question is put.
+    from ..interview import ask_client, run_interview
+
+    assert asker is not None  # needs_prompt, or the early return above
+    ask = asker()
+    client = st.client or ask_client(ask)
+    answers: dict[str, AnswerValue] = dict(st.answers)
+    skipped: set[str] = set(st.skipped)
+    try:
+        ended = run_interview(st.modules, answers, skipped, ask, st.defaults,
+                              saves_drafts=save)
+    except Interrupted:
+        if not save:
+            notices.info("Interrupted; nothing saved (--no-save).")
+            raise
+        session, path = save_or_keep(draft(st, client, answers, skipped),
+                                     new=st.resumed is None, notices=notices)
+        raise Interrupted(
+            f"interrupted; draft saved to {path}\n"
+            f"  resume with: backpain assess --resume {session.id}") from None
+    return finish(st, client, answers, skipped, ended_at_emergency=ended)
+
+
+def save_or_keep(session: Session, *, new: bool, notices: Notices) -> tuple[Session, Path]:
+    """Save; if the data folder refuses, the error carries the answers as an answers file,
+    for the command to print, so that the interview is not lost."""
+    try:
+        saved, path = save_session(session, new=new)
+    except StorageError as exc:
+        import tomli_w  # only to keep the answers of a session the folder refused
+
+        kept = {"client": session.client, "answers": to_toml_dict(session)["answers"]}
+        raise UnsavedSessionError(
+            f"{exc}. The answers are printed above as an answers file: save them and run "
+            "`backpain assess --answers FILE` once the data folder is writable",
+            tomli_w.dumps(kept)) from None
+    if saved.client != session.client:
+        notices.note(f"client {session.client} is the existing client {saved.client} "
+                     f"(references do not depend on case); saved as {saved.client}")
+    return saved, path
