@@ -34,7 +34,7 @@ from .clinical.questionnaire import AnswerValue, Module, Question, check_value
 from .clinical.triage import EMERGENCY, URGENT, red_flags
 from .errors import Interrupted, InvalidClientError
 from .output.wording import answer_text, emergency_lines, warning_signs
-from .records.storage import validate_client
+from .records.paths import validate_client
 
 if TYPE_CHECKING:
     from .clinical.model import Plan, RedFlag

@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .clinical.followup import Due, History, SessionReview
-from .records.listing import Listing
+from .records.index.listing import Listing
 from .records.session import Session
-from .records.storage import Unreadable
+from .records.tree import Unreadable
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class ClientHistory:
 
     history: History[Session]
     unreadable: tuple[Unreadable, ...] = ()
-    notes: tuple[str, ...] = ()  # odd but read (storage.scan), shown as warnings
+    notes: tuple[str, ...] = ()  # odd but read (tree.scan), shown as warnings
     # How else the argument could have been meant (records.targets.resolve).
     note: str | None = None
 

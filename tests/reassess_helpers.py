@@ -16,8 +16,9 @@ from pathlib import Path
 from backpain_cli.clinical.answers import next_question
 from backpain_cli.clinical.questionnaire import AnswerValue, Question, load_registry
 from backpain_cli.flows import assess
+from backpain_cli.records.paths import new_session_id
 from backpain_cli.records.session import Session
-from backpain_cli.records.storage import new_session_id, save_session
+from backpain_cli.records.storage import save_session
 
 # Answers that give each interval (CLINICAL.md, "Re-assessment"); the rest of an interview
 # is filled in with unremarkable answers.

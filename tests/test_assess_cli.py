@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import pytest
+from helpers import list_refs
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
@@ -24,7 +25,7 @@ from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.questionnaire import load_registry
 from backpain_cli.flows import assess
 from backpain_cli.output.wording import flag_text
-from backpain_cli.records.storage import list_refs, read_session, save_session
+from backpain_cli.records.storage import read_session, save_session
 
 WriteAnswers: TypeAlias = Callable[..., Path]
 

@@ -27,7 +27,7 @@ from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.records import storage
-from backpain_cli.records.storage import new_session_id, sessions_dir
+from backpain_cli.records.paths import new_session_id, sessions_dir
 
 CLIENT = "JD-042"
 SKIPPED_ONE = ("backpain: error: 1 session file could not be read and was skipped "

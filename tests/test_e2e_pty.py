@@ -16,9 +16,9 @@ from typing import Any, TypeAlias
 
 import pexpect
 import pytest
+from helpers import list_refs
 
 from backpain_cli.clinical.questionnaire import Question, Registry, load_registry
-from backpain_cli.records.storage import list_refs
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 KeysFor: TypeAlias = Callable[[Question, RawAnswer], str]

@@ -46,10 +46,11 @@ from backpain_cli.output import csv as csv_export
 from backpain_cli.output import fhir, fhir_questionnaire, fhir_transaction, json_doc, markdown
 from backpain_cli.output import html as html_doc
 from backpain_cli.output.wording import score_meaning
-from backpain_cli.records import index
+from backpain_cli.records.index import reader
 from backpain_cli.records.session import Brief, ModuleRef, Session, to_document
 from backpain_cli.records.settings import fhir_names
-from backpain_cli.records.storage import SessionRef, Unreadable, read_ref, read_session
+from backpain_cli.records.storage import read_ref, read_session
+from backpain_cli.records.tree import SessionRef, Unreadable
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLE = GOLDEN / "sessions"
@@ -582,8 +583,8 @@ def _outcome(path: Path) -> tuple[str, Any]:
 
 def _indexed(home: Path) -> tuple[str, Any]:
     """The same, as the bulk exports get it from the summary index of `home`."""
-    briefs = list(index.bulk(home, what="brief").rows)
-    lines = list(index.bulk(home, what="document").rows)
+    briefs = list(reader.bulk(home, what="brief").rows)
+    lines = list(reader.bulk(home, what="document").rows)
     assert len(briefs) == len(lines) == 1, (briefs, lines)
     brief, line = briefs[0], lines[0]
     if isinstance(brief, Unreadable):

@@ -29,11 +29,12 @@ from typing import Any, NoReturn
 
 import pytest
 import tomli_w
+from helpers import list_refs
 from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.model import Plan, Recommendation
-from backpain_cli.records import atomic, storage
+from backpain_cli.records import atomic, paths, storage
 from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
 
 CLIENT = "FT-007"
@@ -62,7 +63,7 @@ def toml_bytes(session: Session) -> bytes:
 
 
 def listed_names(root: Path) -> list[str]:
-    return sorted(r.path.name for r in storage.list_refs(root))
+    return sorted(r.path.name for r in list_refs(root))
 
 
 # --------------------------------------------------------------------------- SIGKILL
@@ -193,7 +194,7 @@ def test_sigkill_at_random_moments_leaves_whole_files(tmp_path: Path) -> None:
             os.write(ready_w, b"!")
             for i in range(10_000):
                 atomic.write_bytes_atomic(target, versions[i % 2], overwrite=True)
-                storage.save_session(replace(template, id=storage.new_session_id()),
+                storage.save_session(replace(template, id=paths.new_session_id()),
                                      root=tmp_path, new=True)
 
         pid = fork_child(writer)
@@ -204,7 +205,7 @@ def test_sigkill_at_random_moments_leaves_whole_files(tmp_path: Path) -> None:
         kill_and_reap(pid)
 
         assert target.read_bytes() in versions
-        for ref in storage.list_refs(tmp_path):
+        for ref in list_refs(tmp_path):
             if ref.id != sid:
                 assert ref.path.read_bytes() == toml_bytes(replace(template, id=ref.id))
                 ref.path.unlink()  # keep the folder small for the next round
@@ -235,7 +236,7 @@ def test_sigkill_of_the_real_cli_never_lists_a_broken_session(
         time.sleep(full * 1.2 * (i + 1) / runs)
         proc.kill()
         proc.wait()
-    refs = storage.list_refs(tmp_path / "data")
+    refs = list_refs(tmp_path / "data")
     assert len(refs) >= 1  # at least the first, unkilled run
     for ref in refs:
         session = storage.read_session(ref.path)
@@ -506,7 +507,7 @@ def test_two_assess_runs_with_the_same_id_never_overwrite(
     ids = sorted(d["session"] for d in docs)
     assert pinned in ids and len(set(ids)) == 2
     assert listed_names(data) == [f"{i}.toml" for i in ids]
-    saved = {storage.read_session(r.path).answers["pain_now"] for r in storage.list_refs(data)}
+    saved = {storage.read_session(r.path).answers["pain_now"] for r in list_refs(data)}
     assert saved == {1, 2}
 
 

@@ -35,8 +35,9 @@ from backpain_cli.clinical.questionnaire import (
 )
 from backpain_cli.errors import Interrupted
 from backpain_cli.flows import assess
+from backpain_cli.records.paths import new_session_id
 from backpain_cli.records.session import Session
-from backpain_cli.records.storage import new_session_id, read_session, save_session
+from backpain_cli.records.storage import read_session, save_session
 
 KeysFor: TypeAlias = Callable[[Question, Any], str]
 

@@ -18,11 +18,13 @@ from typing import Any
 
 import pexpect
 import pytest
+from helpers import list_refs
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
-from backpain_cli.records import erasure, index, index_store, storage
-from backpain_cli.records.storage import SessionRef, list_refs
+from backpain_cli.records import erasure, storage
+from backpain_cli.records.index import codec, db, reader
+from backpain_cli.records.tree import SessionRef
 
 GOLDEN = Path(__file__).parent / "golden" / "sessions"
 CLIENT = "JD-042"
@@ -58,16 +60,16 @@ def client_folder(home: Path, client: str = CLIENT) -> Path:
 
 def index_rows(home: Path, client: str) -> int:
     """The index's rows of `client`'s folder, read from its SQLite file directly."""
-    path = index_store.index_path(home)
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        [(count,)] = db.execute(
+    path = db.index_path(home)
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        [(count,)] = con.execute(
             "SELECT (SELECT count(*) FROM sessions WHERE folder = ?1 COLLATE NOCASE)"
             " + (SELECT count(*) FROM others WHERE folder = ?1 COLLATE NOCASE)", (client,))
     return int(count)
 
 
 def fill_index(home: Path) -> None:
-    rows = index.newest(home)
+    rows = reader.newest(home)
     list(rows.rows)
 
 
@@ -527,7 +529,7 @@ def test_nothing_of_the_client_is_left_in_the_index_file(home: Path) -> None:
     # The compression dictionary was the first session indexed, for good; the folder row
     # stayed until the next listing.
     fill_index(home)
-    path = index_store.index_path(home)
+    path = db.index_path(home)
     ids = [FIRST, SECOND, DRAFT, LATEST]
     assert all(i.encode() in path.read_bytes() for i in ids)
     result = run(CLIENT, "--yes")
@@ -536,11 +538,11 @@ def test_nothing_of_the_client_is_left_in_the_index_file(home: Path) -> None:
     assert CLIENT.encode() not in data
     # (The other client's copy of the latest visit names the one it follows.)
     assert not [i for i in ids if i.encode() in data and i != SECOND]
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        assert db.execute("SELECT count(*) FROM folders WHERE name = ?", (CLIENT,)
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        assert con.execute("SELECT count(*) FROM folders WHERE name = ?", (CLIENT,)
                           ).fetchone() == (0,)
-        [(dictionary,)] = db.execute("SELECT value FROM meta WHERE key = 'zdict'")
-    assert dictionary == index_store.made_up_document()
+        [(dictionary,)] = con.execute("SELECT value FROM meta WHERE key = 'zdict'")
+    assert dictionary == codec.made_up_document()
     assert OTHER not in dictionary and OTHER_ID not in dictionary
     # What is left is still the other client's, in full.
     listing = CliRunner().invoke(app, ["review", "--json"])
@@ -550,11 +552,11 @@ def test_nothing_of_the_client_is_left_in_the_index_file(home: Path) -> None:
 def test_an_index_with_a_session_as_its_dictionary_is_reset(home: Path) -> None:
     # An index written by the previous layout: its dictionary was a session's document.
     fill_index(home)
-    path = index_store.index_path(home)
+    path = db.index_path(home)
     marker = "20260903T091500Z-feedee JD-042 old dictionary"
-    with sqlite3.connect(path, isolation_level=None) as db:
-        db.execute("UPDATE meta SET value = ? WHERE key = 'zdict'", (marker,))
-        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    with sqlite3.connect(path, isolation_level=None) as con:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'zdict'", (marker,))
+        con.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
     assert marker.encode() in path.read_bytes()
     fill_index(home)
     assert marker.encode() not in path.read_bytes()
@@ -564,11 +566,11 @@ def test_an_index_with_a_session_as_its_dictionary_is_reset(home: Path) -> None:
 def make_cache_read_only(monkeypatch: pytest.MonkeyPatch) -> Path:
     """From now on the cache folder can be read but not changed: SQLite opens the index
     read-only, and deleting it is refused (what a 0500 folder does for anyone but root)."""
-    cache = index_store.cache_dir()
+    cache = db.cache_dir()
     real_unlink = os.unlink
 
     def connect(path: Path) -> sqlite3.Connection:
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=index_store.TIMEOUT,
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=db.TIMEOUT,
                                isolation_level=None)
 
     def unlink(path: Any, *args: Any, **kwargs: Any) -> None:
@@ -576,7 +578,7 @@ def make_cache_read_only(monkeypatch: pytest.MonkeyPatch) -> Path:
             raise PermissionError(13, "Permission denied", str(path))
         real_unlink(path, *args, **kwargs)
 
-    monkeypatch.setattr(index_store, "_connect", connect)
+    monkeypatch.setattr(db, "_connect", connect)
     monkeypatch.setattr(os, "unlink", unlink)
     return cache
 
@@ -586,7 +588,7 @@ def test_forget_says_so_when_the_index_keeps_the_rows(home: Path,
     # Issue 17, item 7: with a read-only cache folder, `forget` exited 0 and said the rows
     # were gone while they remained.
     fill_index(home)
-    path = index_store.index_path(home)
+    path = db.index_path(home)
     folder = client_folder(home)
     with monkeypatch.context() as read_only:
         assert path.parent == make_cache_read_only(read_only)
@@ -605,12 +607,12 @@ def test_forget_says_so_when_the_index_keeps_the_rows(home: Path,
 def test_forget_deletes_an_index_it_cannot_update_and_says_the_rows_are_gone(
         home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fill_index(home)
-    path = index_store.index_path(home)
+    path = db.index_path(home)
 
     def writing(self: Any) -> Any:
-        raise index_store.IndexProblem("OperationalError: attempt to write a readonly database")
+        raise codec.IndexProblem("OperationalError: attempt to write a readonly database")
 
-    monkeypatch.setattr(index_store.Store, "writing", writing)
+    monkeypatch.setattr(db.Store, "writing", writing)
     result = run(SECOND, "--yes")
     assert result.exit_code == 0, result.output
     assert "its row in the summary index is removed" in result.stderr
@@ -621,8 +623,8 @@ def test_the_last_session_of_a_client_takes_its_folder_row_along(home: Path) -> 
     fill_index(home)
     result = run(OTHER_ID, "--yes")
     assert result.exit_code == 0, result.output
-    with sqlite3.connect(f"file:{index_store.index_path(home)}?mode=ro", uri=True) as db:
-        assert db.execute("SELECT count(*) FROM folders WHERE name = ?", (OTHER,)
+    with sqlite3.connect(f"file:{db.index_path(home)}?mode=ro", uri=True) as con:
+        assert con.execute("SELECT count(*) FROM folders WHERE name = ?", (OTHER,)
                           ).fetchone() == (0,)
     assert index_rows(home, OTHER) == 0
     assert index_rows(home, CLIENT) == 4

@@ -34,7 +34,7 @@ from typer.testing import CliRunner, Result
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.questionnaire import load_registry, shipped_paths
 from backpain_cli.errors import SessionFileError
-from backpain_cli.records import storage
+from backpain_cli.records import storage, tree
 from backpain_cli.records.session import Session
 
 EXAMPLES = int(os.environ.get("BACKPAIN_FUZZ_EXAMPLES", "300"))
@@ -268,7 +268,7 @@ def check_session_file(home: Path, data: bytes, command: Command) -> None:
     path.write_bytes(data)
     try:
         session: Session | None = storage.read_ref(
-            storage.SessionRef(FIXTURE_ID, FIXTURE_CLIENT, path))
+            tree.SessionRef(FIXTURE_ID, FIXTURE_CLIENT, path))
     except SessionFileError as exc:
         assert str(exc).startswith(str(path)), exc  # names the file
         session = None

@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 import jsonschema
 import pytest
 import tomli_w
+from helpers import list_refs
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
@@ -25,7 +26,7 @@ from backpain_cli.clinical.followup import build_history
 from backpain_cli.output import html, markdown
 from backpain_cli.records.practice import Practice
 from backpain_cli.records.session import Session
-from backpain_cli.records.storage import list_refs, read_session
+from backpain_cli.records.storage import read_session
 
 WriteAnswers: TypeAlias = Callable[..., Path]
 

@@ -1,4 +1,4 @@
-"""The summary index (records/index.py, records/index_store.py): a cache that never changes
+"""The summary index (records/index/): a cache that never changes
 an answer.
 
 Files are the truth: every command gives the same output with the index warm, cold (just
@@ -36,7 +36,8 @@ from backpain_cli.cli.app import app
 from backpain_cli.clinical import questionnaire
 from backpain_cli.clinical.model import Plan
 from backpain_cli.clinical.questionnaire import shipped_paths
-from backpain_cli.records import index, index_store, progress, storage
+from backpain_cli.records import progress, storage, tree
+from backpain_cli.records.index import codec, db, reader, sync
 from backpain_cli.records.practice import Practice
 from backpain_cli.records.session import Session
 from backpain_cli.records.storage import read_session
@@ -114,15 +115,15 @@ def outputs(commands: list[list[str]] = COMMANDS) -> list[tuple[int, str, str]]:
 
 
 def index_file(home: Path) -> Path:
-    return index_store.index_path(home)
+    return db.index_path(home)
 
 
-def db(home: Path) -> sqlite3.Connection:
+def sql(home: Path) -> sqlite3.Connection:
     return sqlite3.connect(index_file(home), isolation_level=None)
 
 
 def stored_ids(home: Path) -> set[str]:
-    with db(home) as con:
+    with sql(home) as con:
         return {r[0] for r in con.execute("SELECT id FROM sessions")}
 
 
@@ -132,7 +133,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     read: list[Path] = []
     real = storage.read_ref
 
-    def read_ref(ref: storage.SessionRef) -> Session:
+    def read_ref(ref: tree.SessionRef) -> Session:
         read.append(ref.path)
         return real(ref)
 
@@ -149,7 +150,7 @@ def test_deleting_the_index_changes_no_output(backpain_home: Path) -> None:
     cold = outputs()
     assert index_file(backpain_home).exists()
     warm = outputs()
-    index_store.discard(backpain_home)
+    db.discard(backpain_home)
     again = outputs()
     assert cold == warm == again
     # The outputs are real ones: rows, the unreadable file and the odd entry reported.
@@ -163,7 +164,7 @@ def test_deleting_the_index_changes_no_output(backpain_home: Path) -> None:
 def test_sessions_copied_in_by_another_machine(backpain_home: Path, stretch: int,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     # Folders are synced a stretch of names at a time: its edges must lose nothing.
-    monkeypatch.setattr(index, "_FOLDERS_AT_ONCE", stretch)
+    monkeypatch.setattr(sync, "_FOLDERS_AT_ONCE", stretch)
     made = practice(backpain_home)
     outputs()  # the index now knows the folder as it was
     elsewhere = backpain_home.parent / "other-machine"
@@ -185,7 +186,7 @@ def test_sessions_copied_in_by_another_machine(backpain_home: Path, stretch: int
     os.utime(tmp, (time.time() - 2 * HOUR,) * 2)
     os.replace(tmp, replaced)
     seen = outputs()
-    index_store.discard(backpain_home)
+    db.discard(backpain_home)
     assert seen == outputs()
     listing = CliRunner().invoke(app, ["review", "--limit", "0"]).stdout
     assert sid(211, LATEST) in listing and sid(201, LATEST) in listing
@@ -193,12 +194,12 @@ def test_sessions_copied_in_by_another_machine(backpain_home: Path, stretch: int
     assert "NEW-1" in listing
 
 
-@pytest.mark.parametrize("few", [storage.FEW_CLIENTS, 0])
+@pytest.mark.parametrize("few", [tree.FEW_CLIENTS, 0])
 def test_review_session_finds_a_session_copied_in(backpain_home: Path, few: int,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # Among a few clients a complete id is looked for in each folder; among many (here:
     # more than none) through the index, which must see the copy all the same.
-    monkeypatch.setattr(storage, "FEW_CLIENTS", few)
+    monkeypatch.setattr(tree, "FEW_CLIENTS", few)
     practice(backpain_home)
     outputs()
     copied = plant(backpain_home.parent / "elsewhere", "mk-19", sid(250, SECOND), SECOND)
@@ -208,7 +209,7 @@ def test_review_session_finds_a_session_copied_in(backpain_home: Path, few: int,
     seen = outputs(commands)
     assert [code for code, _, _ in seen] == [0, 0, 0]
     assert f"Review of session {sid(250, SECOND)}" in seen[0][1]
-    index_store.discard(backpain_home)
+    db.discard(backpain_home)
     assert outputs(commands) == seen
 
 
@@ -229,7 +230,7 @@ def test_a_file_edited_in_place_is_caught(backpain_home: Path) -> None:
     assert CliRunner().invoke(app, ["review", "--limit", "1"]).exit_code == 0
 
     def stored_nprs() -> object:
-        with db(backpain_home) as con:
+        with sql(backpain_home) as con:
             (brief,) = con.execute("SELECT brief FROM sessions WHERE id = ?",
                                    (sid(16, FIRST),)).fetchone()
         return json.loads(brief)[6]["nprs_now"]
@@ -250,7 +251,7 @@ def test_a_file_edited_in_place_is_caught(backpain_home: Path) -> None:
     assert row.split(",")[7] == "2"
     assert stored_nprs() == 2
     seen = outputs()
-    index_store.discard(backpain_home)
+    db.discard(backpain_home)
     assert seen == outputs()
 
 
@@ -258,11 +259,11 @@ def _pretend_folder_time_unchanged(home: Path, folder: str) -> None:
     """What a file system that keeps no folder times (some network shares) does: the index
     finds the folder's stamp as it stored it."""
     info = os.stat(home / "sessions" / folder)
-    with db(home) as con:
+    with sql(home) as con:
         con.execute("UPDATE folders SET size = ?, mtime_ns = ?, ctime_ns = ?, ino = ?, "
                     "checked_ns = ? WHERE name = ?",
                     (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino,
-                     info.st_mtime_ns + 10 * index_store.RACY_NS, folder))
+                     info.st_mtime_ns + 10 * sync.RACY_NS, folder))
 
 
 def test_a_folder_whose_time_did_not_change_is_caught_by_refresh_and_bulk_exports(
@@ -325,17 +326,17 @@ def test_removed_sessions_leave_the_index(backpain_home: Path) -> None:
     gone.unlink()
     CliRunner().invoke(app, ["review"])
     assert sid(17, SECOND) not in stored_ids(backpain_home)
-    # A discarded draft (storage.delete_session) and `backpain forget` (index.forget) take
+    # A discarded draft (storage.delete_session) and `backpain forget` (reader.forget) take
     # their rows at once, before any listing.
     storage.delete_session(made[sid(2, DRAFT)])
     assert sid(2, DRAFT) not in stored_ids(backpain_home)
-    index.forget(backpain_home, [made[sid(0, FIRST)], made[sid(3, LATEST)]])
+    reader.forget(backpain_home, [made[sid(0, FIRST)], made[sid(3, LATEST)]])
     assert stored_ids(backpain_home).isdisjoint({sid(0, FIRST), sid(3, LATEST)})
     # Overwritten, not only unlinked, in the file (secure_delete).
     assert b"20260903T091500Z-000000" not in index_file(backpain_home).read_bytes()
     shutil.rmtree(backpain_home / "sessions" / "mk-19")
     CliRunner().invoke(app, ["review"])
-    with db(backpain_home) as con:
+    with sql(backpain_home) as con:
         assert con.execute("SELECT count(*) FROM sessions WHERE folder = 'mk-19'"
                            ).fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM folders WHERE name = 'mk-19'").fetchone() == (0,)
@@ -346,7 +347,7 @@ def test_forget_deletes_an_index_it_cannot_update(backpain_home: Path,
     made = practice(backpain_home)
     outputs()
     index_file(backpain_home).write_bytes(b"garbage" * 1000)
-    index.forget(backpain_home, [made[sid(0, FIRST)]])
+    reader.forget(backpain_home, [made[sid(0, FIRST)]])
     assert not index_file(backpain_home).exists()
 
 
@@ -371,7 +372,7 @@ def _header_damaged(home: Path) -> None:
 
 def _a_score_changed(home: Path) -> None:
     # Valid SQLite, a plausible value, the checksum not updated: a damaged page.
-    with db(home) as con:
+    with sql(home) as con:
         (brief,) = con.execute("SELECT brief FROM sessions WHERE id = ?",
                                (sid(3, LATEST),)).fetchone()
         con.execute("UPDATE sessions SET brief = ? WHERE id = ?",
@@ -379,29 +380,29 @@ def _a_score_changed(home: Path) -> None:
 
 
 def _a_document_changed(home: Path) -> None:
-    with db(home) as con:
+    with sql(home) as con:
         (doc,) = con.execute("SELECT doc FROM docs WHERE id = ?", (sid(3, LATEST),)).fetchone()
         con.execute("UPDATE docs SET doc = ? WHERE id = ?", (doc[:-3] + b"xyz", sid(3, LATEST)))
 
 
 def _a_summary_changed(home: Path) -> None:
-    with db(home) as con:
+    with sql(home) as con:
         con.execute("UPDATE summaries SET summary = replace(summary, '\"urgent\"', "
                     "'\"none\"')")
 
 
 def _another_layout(home: Path) -> None:
-    with db(home) as con:
+    with sql(home) as con:
         con.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
 
 
 def _another_data_folder(home: Path) -> None:
-    with db(home) as con:
+    with sql(home) as con:
         con.execute("UPDATE meta SET value = '/elsewhere' WHERE key = 'root'")
 
 
 def _tables_dropped(home: Path) -> None:
-    with db(home) as con:
+    with sql(home) as con:
         con.execute("DROP TABLE docs")
 
 
@@ -424,7 +425,7 @@ def test_a_broken_index_gives_the_same_output(backpain_home: Path,
     assert outputs() == expected
     if index_file(backpain_home).is_file():
         # Rebuilt, not merely avoided: whole, and holding every session again.
-        with db(backpain_home) as con:
+        with sql(backpain_home) as con:
             assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert len(stored_ids(backpain_home)) == 4 * len(CLIENTS) + 1
 
@@ -433,8 +434,8 @@ def test_a_locked_index_is_waited_for_then_passed_by(backpain_home: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     practice(backpain_home)
     expected = outputs()
-    monkeypatch.setattr(index_store, "TIMEOUT", 0.05)
-    holder = db(backpain_home)
+    monkeypatch.setattr(db, "TIMEOUT", 0.05)
+    holder = sql(backpain_home)
     holder.execute("BEGIN EXCLUSIVE")
     try:
         # Another command writing for longer than TIMEOUT: the files are read instead.
@@ -470,8 +471,8 @@ def _save_many(home: str, cache: str, worker: int, count: int) -> None:
 def _list_many(home: str, cache: str, count: int) -> None:
     os.environ["BACKPAIN_HOME"], os.environ["BACKPAIN_CACHE"] = home, cache
     for _ in range(count):
-        list(index.newest(Path(home), limit=5).rows)
-        list(index.bulk(Path(home), what="brief").rows)
+        list(reader.newest(Path(home), limit=5).rows)
+        list(reader.bulk(Path(home), what="brief").rows)
 
 
 def test_concurrent_writers_leave_the_index_whole(backpain_home: Path) -> None:
@@ -489,12 +490,12 @@ def test_concurrent_writers_leave_the_index_whole(backpain_home: Path) -> None:
     for w in workers:
         w.join(120)
         assert w.exitcode == 0
-    with db(backpain_home) as con:
+    with sql(backpain_home) as con:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     expected = {sid(1000 + 100 * w + n, LATEST) for w in range(3) for n in range(12)}
     seen = outputs()
     assert expected <= stored_ids(backpain_home)
-    index_store.discard(backpain_home)
+    db.discard(backpain_home)
     assert seen == outputs()
 
 
@@ -514,7 +515,7 @@ def test_the_index_is_private_and_in_the_cache_folder(backpain_home: Path) -> No
     assert _mode(path) == 0o600
     assert _mode(path.parent) == 0o700
     # Its rollback journal, which holds the rows being changed, is as private as the file.
-    store = index_store.open_store(backpain_home)
+    store = db.open_store(backpain_home)
     try:
         with store.writing():
             store.set_meta("probe", "1")
@@ -542,12 +543,12 @@ def test_one_index_per_data_folder(backpain_home: Path, tmp_path: Path,
     other = tmp_path / "other-home"
     link = tmp_path / "link-home"
     link.symlink_to(backpain_home, target_is_directory=True)
-    assert index_store.index_path(backpain_home) != index_store.index_path(other)
+    assert db.index_path(backpain_home) != db.index_path(other)
     # The same folder by another path is the same data folder.
-    assert index_store.index_path(backpain_home) == index_store.index_path(link)
+    assert db.index_path(backpain_home) == db.index_path(link)
     monkeypatch.delenv("BACKPAIN_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    assert index_store.index_path(backpain_home).parent == tmp_path / "xdg-cache" / "backpain"
+    assert db.index_path(backpain_home).parent == tmp_path / "xdg-cache" / "backpain"
 
 
 # --------------------------------------------------------------------------- questionnaires
@@ -583,7 +584,7 @@ def test_a_changed_questionnaire_folder_judges_the_files_again(backpain_home: Pa
     storage._KNOWN.clear()
     second = outputs()
     assert "does not fit its question" not in second[0][2]
-    index_store.discard(backpain_home)
+    db.discard(backpain_home)
     assert outputs() == second
 
 
@@ -594,14 +595,14 @@ def test_the_summary_form_carries_every_field() -> None:
     def names(cls: Any) -> set[str]:
         return {f.name for f in dataclasses.fields(cls)}
 
-    assert {*index_store.SUMMARY_FIELDS, *index_store.NOT_IN_SUMMARY} == names(Session)
-    assert {*index_store.PLAN_FIELDS, *index_store.NOT_IN_PLAN} == names(Plan)
-    assert set(index_store.PRACTICE_FIELDS) == names(Practice)
+    assert {*codec.SUMMARY_FIELDS, *codec.NOT_IN_SUMMARY} == names(Session)
+    assert {*codec.PLAN_FIELDS, *codec.NOT_IN_PLAN} == names(Plan)
+    assert set(codec.PRACTICE_FIELDS) == names(Practice)
     for source in (FIRST, SECOND, DRAFT, LATEST):
         session = dataclasses.replace(read_session(GOLDEN / f"{source}.toml"),
                                       practice=Practice("P", "C", "Dr X"))
-        _, summary, answers, _ = index_store.readable(session)
-        back = index_store.summary_session(session.id, summary, answers)
+        _, summary, answers, _ = codec.readable(session)
+        back = codec.summary_session(session.id, summary, answers)
         plan = session.plan and dataclasses.replace(session.plan, recommendations=())
         assert back == dataclasses.replace(session, plan=plan)
 
@@ -635,7 +636,7 @@ def test_a_first_build_over_many_folders_reports_progress(
         yield seen.append
 
     monkeypatch.setattr(progress, "bar", bar)
-    monkeypatch.setattr(index, "PROGRESS_FROM", 2)
+    monkeypatch.setattr(sync, "PROGRESS_FROM", 2)
     assert CliRunner().invoke(app, ["review"]).exit_code == 0
     assert seen == [len(CLIENTS), len(CLIENTS)]  # the total, then how far (all, here)
     seen.clear()
@@ -660,8 +661,8 @@ def test_a_first_build_shows_its_bar_on_a_terminal_and_not_in_a_pipe(
         backpain_home: Path, tmp_path: Path) -> None:
     import pexpect
 
-    # Enough folders for a bar (index.PROGRESS_FROM), one session each.
-    for n in range(index.PROGRESS_FROM + 50):
+    # Enough folders for a bar (sync.PROGRESS_FROM), one session each.
+    for n in range(sync.PROGRESS_FROM + 50):
         plant(backpain_home, f"C-{n:04d}", sid(n, LATEST))
     age(backpain_home)
     backpain = str(Path(sys.executable).parent / "backpain")
@@ -670,7 +671,7 @@ def test_a_first_build_shows_its_bar_on_a_terminal_and_not_in_a_pipe(
                            text=True, check=False)
     assert piped.returncode == 0, piped.stderr
     assert "Indexing" not in piped.stderr
-    index_store.discard(backpain_home)
+    db.discard(backpain_home)
     child = pexpect.spawn(backpain, ["review", "--limit", "1"], env=env, dimensions=(24, 100),
                           encoding="utf-8", timeout=60)
     child.expect_exact("Indexing session folders")
@@ -685,7 +686,7 @@ def test_a_first_build_shows_its_bar_on_a_terminal_and_not_in_a_pipe(
 
 def _client_rows(home: Path, client: str) -> tuple[int, int, int]:
     """The index's session, other and folder rows of `client`'s folder."""
-    with db(home) as con:
+    with sql(home) as con:
         counts: tuple[int, int, int] = con.execute(
             "SELECT (SELECT count(*) FROM sessions WHERE folder = ?1), "
             "(SELECT count(*) FROM others WHERE folder = ?1), "
@@ -706,7 +707,7 @@ def _after_a_race_nothing_is_left(home: Path, client: str) -> None:
     assert not [out for out in after if client in out[1] or "No such file" in out[2]]
     assert _client_rows(home, client) == (0, 0, 0)
     # The index changed no output: the same with none.
-    index_store.discard(home)
+    db.discard(home)
     assert outputs() == after
 
 
@@ -718,7 +719,7 @@ def test_a_listing_that_read_files_just_before_forget_writes_none_of_them_back(
     outputs()
     plant(backpain_home, "AB-7", sid(800, LATEST))  # AB-7's folder changed: read again
     age(backpain_home)
-    real = index._Indexed._write
+    real = sync.Indexed._write
     hooked: list[str] = []
 
     def write(self: Any, pending: Any, checked: int) -> None:
@@ -728,7 +729,7 @@ def test_a_listing_that_read_files_just_before_forget_writes_none_of_them_back(
         real(self, pending, checked)
 
     with monkeypatch.context() as patched:
-        patched.setattr(index._Indexed, "_write", write)
+        patched.setattr(sync.Indexed, "_write", write)
         racing = CliRunner().invoke(app, ["review", "--limit", "0"])
     assert hooked == ["forget"]
     assert racing.exit_code == 0, racing.output
@@ -742,19 +743,19 @@ def test_a_listing_that_checks_rows_while_forget_erases_them_writes_none_back(
     # every listing after, with `export --all` exiting 1, even after `review --refresh`.
     practice(backpain_home)
     outputs()
-    with db(backpain_home) as con:  # AB-7's rows must be read again at their next check
+    with sql(backpain_home) as con:  # AB-7's rows must be read again at their next check
         con.execute("UPDATE sessions SET checked_ns = 0 WHERE folder = 'AB-7'")
     real = storage.index_entry
     hooked: list[str] = []
 
-    def index_entry(ref: storage.SessionRef, stamp: Any, looked: int) -> Any:
+    def index_entry(ref: tree.SessionRef, stamp: Any, looked: int) -> Any:
         if ref.client == "AB-7" and not hooked:
             hooked.append("forget")
             _erase(backpain_home, "AB-7")
         return real(ref, stamp, looked)
 
     with monkeypatch.context() as patched:
-        patched.setattr(index, "index_entry", index_entry)
+        patched.setattr(sync, "index_entry", index_entry)
         racing = CliRunner().invoke(app, ["review", "--limit", "0"])
     assert hooked == ["forget"]
     assert racing.exit_code == 0, racing.output
@@ -766,7 +767,7 @@ def test_rows_whose_files_are_gone_leave_at_the_next_listing_or_refresh(
     # Rows of a folder the index no longer lists (as an older version left them).
     made = practice(backpain_home)
     outputs()
-    with db(backpain_home) as con:
+    with sql(backpain_home) as con:
         con.execute("UPDATE sessions SET folder = 'ZZ-9' WHERE folder = 'mk-19'")
         con.execute("UPDATE others SET folder = 'ZZ-9' WHERE folder = 'mk-19'")
     listing = CliRunner().invoke(app, ["review", "--limit", "0"])
@@ -797,7 +798,7 @@ def test_a_rebuild_on_a_full_disk_leaves_no_temp_file(backpain_home: Path,
     # Issue 17, item 13: each failed rebuild left a `.index-*.sqlite3.*.tmp` for good.
     practice(backpain_home)
     expected = outputs(COMMANDS[:3])
-    real = index_store._connect
+    real = db._connect
 
     def full(path: Path) -> sqlite3.Connection:
         con = real(path)
@@ -805,7 +806,7 @@ def test_a_rebuild_on_a_full_disk_leaves_no_temp_file(backpain_home: Path,
             con.execute("PRAGMA max_page_count = 1")  # SQLite's "database or disk is full"
         return con
 
-    monkeypatch.setattr(index_store, "_connect", full)
+    monkeypatch.setattr(db, "_connect", full)
     for _ in range(3):
         _garbage(backpain_home)
         assert outputs(COMMANDS[:3]) == expected  # read from the files
@@ -822,7 +823,7 @@ def test_temp_files_a_crash_left_are_removed_with_stale_indexes(backpain_home: P
     for p in (old, new):
         p.write_bytes(b"half an index")
     os.utime(old, (time.time() - 2 * HOUR,) * 2)
-    index_store.prune()
+    db.prune()
     assert not old.exists() and new.exists()
 
 
@@ -835,7 +836,7 @@ def test_the_index_of_a_data_folder_that_no_longer_exists_is_removed(
     old_index = index_file(backpain_home)
     other = tmp_path / "other-home"  # another practice's data folder, still there
     plant(other, "ZZ-1", sid(1, LATEST))
-    list(index.newest(other).rows)
+    list(reader.newest(other).rows)
     mine = _cache(backpain_home) / "index-0123456789abcdef.sqlite3"  # not an index at all
     mine.write_bytes(b"not an index")
     moved = tmp_path / "moved-home"
@@ -845,5 +846,5 @@ def test_the_index_of_a_data_folder_that_no_longer_exists_is_removed(
     assert result.exit_code == 0, result.output
     assert "Sessions, newest first" in result.stdout
     assert not old_index.exists()
-    assert index_file(moved).exists() and index_store.index_path(other).exists()
+    assert index_file(moved).exists() and db.index_path(other).exists()
     assert mine.read_bytes() == b"not an index"  # not ours to judge: left

@@ -40,7 +40,8 @@ from backpain_cli.interview import (
     run_interview,
 )
 from backpain_cli.output.wording import flag_text
-from backpain_cli.records.storage import Unreadable, read_session, save_session
+from backpain_cli.records.storage import read_session, save_session
+from backpain_cli.records.tree import Unreadable
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 KeysFor: TypeAlias = Callable[[Question, RawAnswer], str]

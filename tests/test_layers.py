@@ -82,7 +82,7 @@ def test_the_graph_is_read() -> None:
     assert f"{NAME}.flows.assess" in GRAPH[f"{NAME}.cli.assess"]
     assert f"{NAME}.interview" in GRAPH[f"{NAME}.cli.assess"]  # lazy, in a function
     assert f"{NAME}.records.storage" in GRAPH[f"{NAME}.records.targets"]
-    assert f"{NAME}.records.listing" in GRAPH[f"{NAME}.flows.listing"]
+    assert f"{NAME}.records.index.listing" in GRAPH[f"{NAME}.flows.listing"]
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import list_refs
 
 from backpain_cli.records import storage
 
@@ -235,7 +236,7 @@ class Interrupter:
         assert early <= len(outcomes) // 4, (
             f"{early} of {len(outcomes)} interrupts hit the interpreter's start-up")
         # Whatever assess saved before the interrupt is a whole, readable session.
-        for ref in storage.list_refs(Path(self.assess_env["BACKPAIN_HOME"])):
+        for ref in list_refs(Path(self.assess_env["BACKPAIN_HOME"])):
             assert storage.read_session(ref.path).status == "completed"
 
 

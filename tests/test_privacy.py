@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import list_refs
 from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
@@ -219,5 +220,5 @@ def test_no_network_in_an_interactive_interview(
     output = child.before or ""
     assert "NETWORK ATTEMPT" not in output
     assert child.exitstatus == 0, output
-    [ref] = storage.list_refs(tmp_path / "data")
+    [ref] = list_refs(tmp_path / "data")
     assert last in storage.read_session(ref.path).answers

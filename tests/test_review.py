@@ -27,8 +27,9 @@ from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
 from backpain_cli.clinical.questionnaire import Registry, load_registry, shipped_paths
 from backpain_cli.flows import assess
+from backpain_cli.records.paths import new_session_id
 from backpain_cli.records.session import Session, recommendation_dict, to_document
-from backpain_cli.records.storage import new_session_id, read_session, save_session
+from backpain_cli.records.storage import read_session, save_session
 
 T0 = dt.datetime(2026, 1, 10, 9, 30, tzinfo=dt.UTC)
 CLIENT = "JD-042"

@@ -21,9 +21,10 @@ from backpain_cli.cli.app import app
 from backpain_cli.clinical.followup import Change, build_history
 from backpain_cli.clinical.model import Plan, RedFlag, ScoreValue
 from backpain_cli.output.terminal_review import bar
-from backpain_cli.records import storage
+from backpain_cli.records import paths
+from backpain_cli.records.paths import new_session_id
 from backpain_cli.records.session import Session
-from backpain_cli.records.storage import new_session_id, save_session
+from backpain_cli.records.storage import save_session
 
 T0 = dt.datetime(2026, 1, 10, 9, 30, tzinfo=dt.UTC)
 CLIENT = "JD-042"
@@ -231,7 +232,7 @@ def test_a_hand_edited_score_out_of_its_range_makes_the_file_unreadable(
     doc = json.loads(result.stdout)
     assert [s["scores"] for s in doc["sessions"]] == [{"nprs_now": 4}]
     assert doc["unreadable"] == [
-        {"path": str(storage.sessions_dir() / CLIENT / f"{bad.id}.toml"), "reason": reason}]
+        {"path": str(paths.sessions_dir() / CLIENT / f"{bad.id}.toml"), "reason": reason}]
     assert run("review", CLIENT).exit_code == 0
 
 

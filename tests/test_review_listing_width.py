@@ -15,7 +15,8 @@ from backpain_cli.cli.app import app
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.questionnaire import load_registry
 from backpain_cli.flows import assess
-from backpain_cli.records.storage import new_session_id, save_session
+from backpain_cli.records.paths import new_session_id
+from backpain_cli.records.storage import save_session
 
 T0 = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 LONG = "ABCDEFGHIJ-LONG-REFERENCE-0001"

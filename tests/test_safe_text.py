@@ -205,7 +205,7 @@ def test_jsonl_from_an_older_index_is_escaped_as_well(json_home: Path) -> None:
     """An index written before the escapes keeps its records as json.dumps wrote them: the
     bulk export escapes on the way out."""
     from backpain_cli.output.json_doc import write_lines
-    from backpain_cli.records.listing import BulkResult
+    from backpain_cli.records.index.listing import BulkResult
 
     raw = json.dumps({"title": JSON_TITLE}, ensure_ascii=False) + "\n"
     out = io.StringIO()

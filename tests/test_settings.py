@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import list_refs
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.errors import SettingsError, UsageError
-from backpain_cli.records import settings, storage
+from backpain_cli.records import paths, settings, storage
 from backpain_cli.records.practice import Practice
 from backpain_cli.records.settings import KEYS
 
@@ -264,21 +265,21 @@ def test_configured_fhir_names_need_no_practice_id(backpain_config: Path) -> Non
 def test_backpain_home_wins_over_data_dir(backpain_config: Path, backpain_home: Path,
                                           tmp_path: Path) -> None:
     write_config(backpain_config, f'data_dir = "{tmp_path / "configured"}"\n')
-    assert storage.data_dir_and_source() == (backpain_home, "$BACKPAIN_HOME")
+    assert paths.data_dir_and_source() == (backpain_home, "$BACKPAIN_HOME")
 
 
 def test_data_dir_without_backpain_home(backpain_config: Path, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BACKPAIN_HOME")
     write_config(backpain_config, f'data_dir = "{tmp_path / "configured"}"\n')
-    assert storage.data_dir_and_source() == (tmp_path / "configured", "data_dir in the settings")
+    assert paths.data_dir_and_source() == (tmp_path / "configured", "data_dir in the settings")
 
 
 def test_the_default_data_folder(backpain_config: Path, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BACKPAIN_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    assert storage.data_dir_and_source() == (tmp_path / "xdg-data" / "backpain", "the default")
+    assert paths.data_dir_and_source() == (tmp_path / "xdg-data" / "backpain", "the default")
 
 
 def test_a_broken_file_stops_what_needs_the_data_folder(backpain_config: Path,
@@ -286,7 +287,7 @@ def test_a_broken_file_stops_what_needs_the_data_folder(backpain_config: Path,
     monkeypatch.delenv("BACKPAIN_HOME")
     write_config(backpain_config, "data_dir = 7\n")
     with pytest.raises(SettingsError, match=r"config\.toml: data_dir must be text$"):
-        storage.data_dir()
+        paths.data_dir()
 
 
 def _a_file(tmp_path: Path) -> Path:
@@ -559,7 +560,7 @@ RMDQ = {f"rmdq_{i}": i % 3 == 0 for i in range(1, 25)}
 
 def saved_instruments(result: Result) -> tuple[str, ...]:
     assert result.exit_code == 0, result.output
-    [ref] = storage.list_refs()
+    [ref] = list_refs()
     session = storage.read_session(ref.path)
     ref.path.unlink()
     return session.instruments
@@ -585,11 +586,11 @@ def test_a_follow_up_keeps_the_instruments_of_the_visit_it_follows(
     answers = write_answers({**complete_answers, **RMDQ})
     first = run("assess", "--answers", answers, "--no-input", "--instruments", "rmdq")
     assert first.exit_code == 0, first.output
-    [ref] = storage.list_refs()
+    [ref] = list_refs()
     write_config(backpain_config, 'instruments = "odi"\n')
     result = run("assess", "--answers", answers, "--no-input", "--from", ref.id)
     assert result.exit_code == 0, result.output
-    [follow_up] = [r for r in storage.list_refs() if r.id != ref.id]
+    [follow_up] = [r for r in list_refs() if r.id != ref.id]
     assert storage.read_session(follow_up.path).instruments == ("rmdq",)
 
 
@@ -601,7 +602,7 @@ def test_an_unknown_default_instrument_is_a_broken_setting(
     assert result.exit_code == 1
     assert result.stderr == (f"backpain: error: {backpain_config}: instruments: unknown "
                              "instrument sf36; choose from odi, rmdq\n")
-    assert storage.list_refs() == []
+    assert list_refs() == []
 
 
 def transaction() -> dict[str, Any]:

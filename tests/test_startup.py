@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 import tomli_w
+from helpers import list_refs
 
 from backpain_cli import __version__
 from backpain_cli.cli.commands import COMMANDS
@@ -46,7 +47,7 @@ finally:
 
 INTERACTIVE_ONLY = ("questionary", "prompt_toolkit")
 # The module that does each command's work: seeing it loaded proves the command ran.
-WORKER = {"review": "backpain_cli.records.listing", "export": "backpain_cli.records.targets",
+WORKER = {"review": "backpain_cli.records.index.listing", "export": "backpain_cli.records.targets",
           "assess": "backpain_cli.flows.assess",
           "questionnaires": "backpain_cli.clinical.questionnaire"}
 FHIR_ONLY = ("fhir", "fhir_core", "pydantic", "pydantic_core")
@@ -232,7 +233,7 @@ def test_benchmark_data_is_what_storage_reads(tmp_path: Path) -> None:
     bench = _load_benchmark()
     template = (Path(__file__).parent / "data" / "session_schema1.toml").read_text()
     made = bench.generate_sessions(tmp_path, template, 25, clients=4)
-    refs = storage.list_refs(tmp_path)
+    refs = list_refs(tmp_path)
     assert sorted((r.client, r.id) for r in refs) == sorted(made)
     assert len({sid for _, sid in made}) == 25
     for ref in refs:

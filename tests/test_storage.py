@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
+from helpers import list_refs
 
 from backpain_cli import __version__
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
@@ -23,18 +24,10 @@ from backpain_cli.errors import (
     SessionFileError,
     StorageError,
 )
-from backpain_cli.records import atomic, storage
+from backpain_cli.records import atomic, storage, tree
+from backpain_cli.records.paths import data_dir, is_session_id, new_session_id, validate_client
 from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
-from backpain_cli.records.storage import (
-    data_dir,
-    is_session_id,
-    iter_refs,
-    list_refs,
-    new_session_id,
-    read_session,
-    save_session,
-    validate_client,
-)
+from backpain_cli.records.storage import read_session, save_session
 from backpain_cli.records.targets import resolve
 
 CREATED = dt.datetime(2026, 11, 27, 10, 15, 3, tzinfo=dt.UTC)
@@ -248,9 +241,9 @@ def test_session_ids_take_ascii_digits_only(backpain_home: Path) -> None:
     _, path = save_session(make_session(sid=sid, follows=None), new=True)
     odd = path.with_name(f"{fullwidth}.toml")
     odd.write_text(tomli_w.dumps(to_toml_dict(make_session(sid=fullwidth))), encoding="utf-8")
-    found = storage.scan()
+    found = tree.scan()
     assert [r.id for r in found.refs] == [sid]
-    assert found.skipped == (storage.Unreadable(str(odd), storage.NOT_A_SESSION_NAME),)
+    assert found.skipped == (tree.Unreadable(str(odd), tree.NOT_A_SESSION_NAME),)
     with pytest.raises(NotFoundError, match="no session or client"):
         resolve(fullwidth)
     path.write_text(tomli_w.dumps(to_toml_dict(make_session(sid=sid, follows=fullwidth))),
@@ -309,7 +302,8 @@ def save_several() -> list[str]:
     return ids
 
 
-def test_list_refs_is_newest_first_and_filters_by_client(backpain_home: Path) -> None:
+def test_the_tree_scan_finds_session_files_by_name_and_filters_by_client(
+        backpain_home: Path) -> None:
     save_several()
     # Neither temp files nor stray names are sessions.
     (backpain_home / "sessions" / "AB" / ".20261201T000000Z-dddddd.toml.1234.tmp").touch()
@@ -326,7 +320,7 @@ def test_list_refs_is_newest_first_and_filters_by_client(backpain_home: Path) ->
 
 
 def test_an_empty_data_folder_has_no_sessions() -> None:
-    assert list(iter_refs()) == []
+    assert list_refs() == []
 
 
 # --------------------------------------------------------------------------- unreadable files
@@ -434,20 +428,20 @@ def odd_tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _seen(top: storage.Top) -> tuple[list[str], list[tuple[str, str]], tuple[str, ...]]:
+def _seen(top: tree.Top) -> tuple[list[str], list[tuple[str, str]], tuple[str, ...]]:
     return ([e.name for e in top.folders], [(u.path, u.reason) for u in top.skipped], top.notes)
 
 
 def test_one_clients_scan_tells_each_entry_as_the_whole_scan_does(odd_tree: Path) -> None:
-    whole = storage.scan_top(odd_tree)
+    whole = tree.scan_top(odd_tree)
     names, skipped, notes = _seen(whole)
-    one = _seen(storage.scan_top(odd_tree, "jd-1"))
+    one = _seen(tree.scan_top(odd_tree, "jd-1"))
     assert one[0] == [n for n in names if n.lower() == "jd-1"] == ["JD-1", "jd-1"]
     assert one[1] == [s for s in skipped if Path(s[0]).name.lower() == "jd-1"]
     assert len(one[1]) == 2  # the file and the link
     assert one[2] == notes and len(notes) == 1
     assert {e.name: e.stat(follow_symlinks=False).st_ino
-            for e in storage.scan_top(odd_tree, "JD-1").folders} == {
+            for e in tree.scan_top(odd_tree, "JD-1").folders} == {
         e.name: e.stat(follow_symlinks=False).st_ino for e in whole.folders
         if e.name.lower() == "jd-1"}
 
@@ -464,8 +458,8 @@ def test_finding_a_client_lists_names_only(odd_tree: Path,
         return real(path)  # type: ignore[call-overload]
 
     monkeypatch.setattr(os, "scandir", scandir)
-    assert storage.find_client("jd-1", odd_tree) == "jd-1"
-    assert storage.find_client("JD-1X", odd_tree) == "JD-1x"
-    assert storage.find_client("nobody", odd_tree) is None
-    assert [e.name for e in storage.scan_top(odd_tree, "JD-1").folders] == ["JD-1", "jd-1"]
+    assert tree.find_client("jd-1", odd_tree) == "jd-1"
+    assert tree.find_client("JD-1X", odd_tree) == "JD-1x"
+    assert tree.find_client("nobody", odd_tree) is None
+    assert [e.name for e in tree.scan_top(odd_tree, "JD-1").folders] == ["JD-1", "jd-1"]
     assert odd_tree / "sessions" not in scanned and str(odd_tree / "sessions") not in scanned

@@ -1,7 +1,7 @@
 """What the process is given from outside, through the installed `backpain` script: a
 terminal whose encoding is not UTF-8, standard streams the shell closed, an odd time zone
 and a clock or file times Python or SQLite cannot hold (cli/__init__.py `_surroundings`,
-clinical/reassess.local_day, records/index_store.stamp_of).
+clinical/reassess.local_day, records/codec.stamp_of).
 
 Each ends as documented (README, "Environment variables and terminals"): the output degrades
 legibly, the work is done, or one clear line and an exit code; never a traceback."""
@@ -21,11 +21,13 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from helpers import list_refs
 
 from backpain_cli.clinical.reassess import local_day
 from backpain_cli.errors import BackpainError
 from backpain_cli.records import storage
-from backpain_cli.records.index_store import now_ns, stamp_of, trusted
+from backpain_cli.records.index.codec import now_ns, stamp_of
+from backpain_cli.records.index.sync import trusted
 
 BACKPAIN = Path(sys.executable).parent / "backpain"
 GOLDEN = Path(__file__).parent / "golden"
@@ -114,7 +116,7 @@ def test_assess_on_an_ascii_terminal_saves_and_shows_the_plan(answers_file: Path
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stderr.decode("ascii").startswith("Saved session ")
     assert proc.stdout.isascii() and b"ENV-1" in proc.stdout
-    assert len(storage.list_refs(backpain_home)) == 1
+    assert len(list_refs(backpain_home)) == 1
 
 
 def test_messages_on_an_ascii_terminal(home: Path) -> None:
@@ -130,7 +132,7 @@ def test_with_stderr_closed_assess_still_saves(answers_file: Path,
                                                backpain_home: Path) -> None:
     proc = run("assess", "--answers", str(answers_file), "--no-input", "--json", close=(2,))
     assert proc.returncode == 0
-    [ref] = storage.list_refs(backpain_home)
+    [ref] = list_refs(backpain_home)
     assert json.loads(proc.stdout)["session"] == ref.id
     assert storage.read_session(ref.path).status == "completed"
 
@@ -160,7 +162,7 @@ def test_with_stdout_closed_assess_saves_then_says_it_could_not_show(
         answers_file: Path, backpain_home: Path) -> None:
     proc = run("assess", "--answers", str(answers_file), "--no-input", close=(1,))
     assert proc.returncode == 1
-    [ref] = storage.list_refs(backpain_home)
+    [ref] = list_refs(backpain_home)
     assert proc.stderr.decode() == f"Saved session {ref.id} to {ref.path}\n{BAD_FD}"
 
 
@@ -183,7 +185,7 @@ def test_with_every_stream_closed_the_work_is_still_done(answers_file: Path,
                                                          backpain_home: Path) -> None:
     proc = run("assess", "--answers", str(answers_file), "--no-input", close=(0, 1, 2))
     assert proc.returncode == 1  # the plan could not be shown
-    [ref] = storage.list_refs(backpain_home)
+    [ref] = list_refs(backpain_home)
     assert storage.read_session(ref.path).status == "completed"
 
 

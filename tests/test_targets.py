@@ -17,13 +17,13 @@ from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.errors import NotFoundError
-from backpain_cli.records.storage import SessionRef
 from backpain_cli.records.targets import (
     ClientTarget,
     could_start_an_id,
     resolve,
     resolve_session,
 )
+from backpain_cli.records.tree import SessionRef
 
 GOLDEN = Path(__file__).parent / "golden"
 CLIENT = "JD-042"

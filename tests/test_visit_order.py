@@ -31,9 +31,10 @@ from backpain_cli.cli.app import app
 from backpain_cli.clinical.followup import build_history
 from backpain_cli.clinical.model import Plan, RedFlag
 from backpain_cli.clinical.order import Place, in_order, second
-from backpain_cli.records import index, index_store
+from backpain_cli.records.index import codec, db, reader
 from backpain_cli.records.session import Session
-from backpain_cli.records.storage import Unreadable, read_session, save_session
+from backpain_cli.records.storage import read_session, save_session
+from backpain_cli.records.tree import Unreadable
 
 CLIENT = "JD-042"
 T = dt.datetime(2026, 3, 2, 9, 30, 15, tzinfo=dt.UTC)
@@ -142,8 +143,8 @@ def check_follow_up_order(out: dict[str, str]) -> None:
 @pytest.fixture
 def locked(backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The index held by another command for longer than it waits: the files are read."""
-    monkeypatch.setattr(index_store, "TIMEOUT", 0.05)
-    holder = sqlite3.connect(index_store.index_path(backpain_home), isolation_level=None)
+    monkeypatch.setattr(db, "TIMEOUT", 0.05)
+    holder = sqlite3.connect(db.index_path(backpain_home), isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
         yield
@@ -158,13 +159,13 @@ def test_a_follow_up_saved_in_the_same_second_comes_after_its_visit(
     cold = outputs()  # builds the index
     check_follow_up_order(cold)
     assert outputs() == cold  # warm
-    index_store.discard(backpain_home)
+    db.discard(backpain_home)
     assert outputs() == cold  # rebuilt
     request.getfixturevalue("locked")
     assert outputs() == cold  # straight from the files
 
 
-def _id(row: index.Value) -> str:
+def _id(row: codec.Value) -> str:
     if isinstance(row, str):
         session_id: str = json.loads(row)["session"]
         return session_id
@@ -172,18 +173,18 @@ def _id(row: index.Value) -> str:
     return row.id
 
 
-WHATS: tuple[index.What, ...] = ("brief", "summary", "document")
+WHATS: tuple[codec.What, ...] = ("brief", "summary", "document")
 
 
 @pytest.mark.parametrize("what", WHATS)
-def test_the_index_gives_its_rows_in_visit_order(backpain_home: Path, what: index.What) -> None:
+def test_the_index_gives_its_rows_in_visit_order(backpain_home: Path, what: codec.What) -> None:
     same_second_pair()
-    assert [_id(r) for r in index.bulk(backpain_home, what=what).rows] == [FIRST, FOLLOW_UP]
-    assert [_id(r) for r in index.newest(backpain_home, what=what).rows] == [FOLLOW_UP, FIRST]
+    assert [_id(r) for r in reader.bulk(backpain_home, what=what).rows] == [FIRST, FOLLOW_UP]
+    assert [_id(r) for r in reader.newest(backpain_home, what=what).rows] == [FOLLOW_UP, FIRST]
     # A window that ends inside a second is given in the order of the whole second.
-    assert [_id(r) for r in index.newest(backpain_home, limit=1, what=what).rows] == [
+    assert [_id(r) for r in reader.newest(backpain_home, limit=1, what=what).rows] == [
         FOLLOW_UP]
-    assert [s.id for s in index.latest_completed(backpain_home)[0]] == [FOLLOW_UP]
+    assert [s.id for s in reader.latest_completed(backpain_home)[0]] == [FOLLOW_UP]
 
 
 def test_time_comes_first_then_the_chain_then_the_id(backpain_home: Path) -> None:

@@ -51,10 +51,10 @@ def _sessions_by_client() -> dict[str, list[str]]:
     """Every client folder (as spelled on disk) and its session ids, newest first, from
     the folder listings alone; empty when the data folder cannot be read."""
     from ..errors import BackpainError
-    from ..records import storage
+    from ..records import tree
 
     try:
-        names, refs = storage.client_names(), storage.scan().refs
+        names, refs = tree.client_names(), tree.scan().refs
     except (BackpainError, OSError):
         return {}
     found: dict[str, list[str]] = {name: [] for name in names}
@@ -91,9 +91,9 @@ def instruments(incomplete: str) -> list[Candidate]:
     done, _, last = incomplete.rpartition(",")
     try:
         from ..clinical.questionnaire import load_registry
-        from ..records import storage
+        from ..records import paths
 
-        optional = [m for m in load_registry(storage.questionnaires_dir()).modules
+        optional = [m for m in load_registry(paths.questionnaires_dir()).modules
                     if m.optional]
     except (BackpainError, OSError):
         return []

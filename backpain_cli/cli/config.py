@@ -110,13 +110,13 @@ def _instruments(value: str) -> str:
     # The questionnaires: only this key is checked against them.
     from ..clinical.instruments import instrument_names
     from ..clinical.questionnaire import load_registry
-    from ..records import storage
+    from ..records import paths
 
     # The syntax first: it needs no questionnaires (and says what the value should be).
     problem = settings.value_problem("instruments", value)
     if problem is not None:
         raise UsageError(f"instruments {problem}")
-    names, problem = instrument_names(value, load_registry(storage.questionnaires_dir()))
+    names, problem = instrument_names(value, load_registry(paths.questionnaires_dir()))
     if problem is not None:
         raise UsageError(f"instruments: {problem}")
     return ",".join(names)

@@ -20,8 +20,9 @@ import typer
 from ..errors import SkippedSessionsError, UsageError
 from ..flows.export import Rows, export_one, export_rows
 from ..output.formats import BY_NAME, FORMATS, ExportFormat, listed, of_rows, rows
-from ..records.listing import BulkResult
-from ..records.storage import Unreadable, streamed_output, write_bytes, write_text
+from ..records.export_files import streamed_output, write_bytes, write_text
+from ..records.index.listing import BulkResult
+from ..records.tree import Unreadable
 from . import helptext
 from .commands import command_app
 from .notices import StderrNotices

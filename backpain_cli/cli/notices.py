@@ -14,7 +14,7 @@ from ..safe_text import visible
 
 if TYPE_CHECKING:
     from ..clinical.model import Plan
-    from ..records.storage import Unreadable
+    from ..records.tree import Unreadable
 
 
 class StderrNotices:

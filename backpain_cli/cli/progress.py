@@ -1,7 +1,7 @@
 """The progress bar of a first summary-index build, on standard error when it is a terminal.
 
 A first listing over a large data folder reads every session file once (minutes for
-100,000); records/index.py reports how far it is through records/progress.py, and this draws
+100,000); records/index/sync.py reports how far it is through records/progress.py, and this draws
 it with rich. Nothing is drawn when standard error is a file or a pipe. `bar` is also the
 bar of a bulk export (cli/export.py).
 """
@@ -25,7 +25,7 @@ def install() -> None:
 @contextlib.contextmanager
 def _bar(total: int) -> Iterator[Callable[[int], None]]:
     with bar("Indexing session folders", total, redirect_stderr=False) as advance:
-        # Called a stretch of folders at a time (records/index.py), not for every one.
+        # Called a stretch of folders at a time (records/index/sync.py), not for every one.
         yield advance
 
 

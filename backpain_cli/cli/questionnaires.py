@@ -11,7 +11,7 @@ import typer
 
 from ..clinical.questionnaire import check, load_registry
 from ..errors import BackpainError, QuestionnaireError
-from ..records import storage
+from ..records.paths import questionnaires_dir
 from ..safe_text import to_json, visible
 from . import helptext
 from .commands import command_app
@@ -35,7 +35,7 @@ def questionnaires_list(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List the questionnaire modules: id, version, questions, source."""
-    registry = load_registry(storage.questionnaires_dir())
+    registry = load_registry(questionnaires_dir())
     # The descriptions (sources, licences) live here and in the README, not in the interview.
     rows = [{"id": m.id, "version": m.version, "title": m.title, "questions": len(m.questions),
              "optional": m.optional, "source": "shipped" if m.shipped else m.source,
@@ -79,7 +79,7 @@ def questionnaires_check(
                        "({where, reason}), or the modules and questions counted.")] = False,
 ) -> None:
     """Validate questionnaire files; report every problem (exit 1 if any)."""
-    registry, problems = check(storage.questionnaires_dir(), paths or ())
+    registry, problems = check(questionnaires_dir(), paths or ())
     if as_json:
         valid = registry is not None and not problems
         sys.stdout.write(to_json({

@@ -15,9 +15,9 @@ from collections.abc import Iterator, Sequence
 from typing import cast
 
 from ..flows.listing import listing, streamed
-from ..records.listing import DEFAULT_LIMIT
+from ..records.index.listing import DEFAULT_LIMIT, Listing
 from ..records.session import Brief
-from ..records.storage import Unreadable
+from ..records.tree import Unreadable
 from ..safe_text import to_json, visible
 
 
@@ -47,6 +47,8 @@ def run_review(target: str | None, *, client: str | None = None, limit: int | No
         from ..output.console import make_console
         from ..output.terminal_review import print_result
 
+        # The listing on a terminal was printed above (_listing); only --json gets one here.
+        assert not isinstance(result, Listing)
         print_result(make_console(), result)
     sys.stdout.flush()
     _report_unreadable(unreadable_of(result), notes_of(result))

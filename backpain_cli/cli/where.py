@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from ..errors import SettingsError
-from ..records import storage
-from ..records.index_store import cache_dir
+from ..records import paths
+from ..records.index.db import cache_dir
 from ..records.settings import CONFIG_ENV, config_path
 from ..safe_text import to_json, visible
 from . import helptext
@@ -42,7 +42,7 @@ def where(
     config = config_path()
     broken: SettingsError | None = None
     try:
-        data, data_source = storage.data_dir_and_source()
+        data, data_source = paths.data_dir_and_source()
     except SettingsError as exc:
         # The settings file is what `where` is asked about: show where it is, then fail.
         broken, data, data_source = exc, None, "the settings file cannot be read"
@@ -52,7 +52,7 @@ def where(
                     else _platform_source(cache, "XDG_CACHE_HOME"))
     config_source = (f"${CONFIG_ENV}" if os.environ.get(CONFIG_ENV)
                      else _platform_source(config, "XDG_CONFIG_HOME"))
-    if data is not None and data_source == storage.FROM_DEFAULT:
+    if data is not None and data_source == paths.FROM_DEFAULT:
         data_source = _platform_source(data, "XDG_DATA_HOME")
     rows = [("data folder", data, data_source),
             ("settings file", config, config_source

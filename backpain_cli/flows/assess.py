@@ -33,19 +33,11 @@ from ..errors import (
     UsageError,
 )
 from ..files import packaged
+from ..records.paths import new_session_id, questionnaires_dir, same_client, validate_client
 from ..records.practice import Practice
 from ..records.session import ModuleRef, Session, to_toml_dict
 from ..records.settings import Settings, load
-from ..records.storage import (
-    delete_session,
-    new_session_id,
-    questionnaires_dir,
-    read_ref,
-    read_session,
-    same_client,
-    save_session,
-    validate_client,
-)
+from ..records.storage import delete_session, read_ref, read_session, save_session
 from ..records.targets import resolve_session
 from .notices import Notices
 

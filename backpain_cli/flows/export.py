@@ -17,10 +17,11 @@ from ..clinical.followup import History, build_history
 from ..clinical.questionnaire import Module, Registry, load_registry, modules_by_hash
 from ..errors import NotFoundError, QuestionnaireError
 from ..output.formats import BY_NAME, ExportFormat, ExportItem, of_rows, single
-from ..records.listing import bulk_rows
+from ..records.index.listing import bulk_rows
+from ..records.paths import questionnaires_dir
 from ..records.session import Brief, Session
-from ..records.storage import Unreadable, questionnaires_dir
 from ..records.targets import ClientTarget, load, load_client, resolve
+from ..records.tree import Unreadable
 from .notices import Notices
 
 

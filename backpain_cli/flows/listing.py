@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..records.listing import Listing, Stream, list_sessions, stream_sessions
+from ..records.index.listing import Listing, Stream, list_sessions, stream_sessions
 
 
 def listing(*, client: str | None, limit: int, refresh: bool,

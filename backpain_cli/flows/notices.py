@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ..clinical.model import Plan
-    from ..records.storage import Unreadable
+    from ..records.tree import Unreadable
 
 
 class Notices(Protocol):

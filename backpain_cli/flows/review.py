@@ -20,9 +20,10 @@ from pathlib import Path
 from ..clinical.followup import SessionReview, build_history, due, rescore
 from ..clinical.questionnaire import load_registry
 from ..errors import NotFoundError, UsageError
-from ..records.listing import DEFAULT_LIMIT, latest_completed, list_sessions, refresh_index
-from ..records.storage import Unreadable, questionnaires_dir
+from ..records.index.listing import DEFAULT_LIMIT, latest_completed, list_sessions, refresh_index
+from ..records.paths import questionnaires_dir
 from ..records.targets import ClientTarget, load, load_client, resolve
+from ..records.tree import Unreadable
 from ..results import ClientHistory, DueList, ReviewResult
 
 
@@ -39,7 +40,7 @@ def review(target: str | None, *, client: str | None = None, limit: int = DEFAUL
            root: Path | None = None, refresh: bool = False) -> ReviewResult:
     """The form the arguments ask for: listing, one session, or one client's history.
 
-    `refresh`: the summary index checks every session file first (records/index.py); one
+    `refresh`: the summary index checks every session file first (records/index/); one
     session or one client is read from its files in any case.
     """
     if target is None:

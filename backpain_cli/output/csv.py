@@ -15,7 +15,7 @@ but not scorable". A cell that starts with `=`, `+`, `-`, `@`, a tab or a
 carriage return gets a leading `'`, so a spreadsheet shows it as text instead of running
 it as a formula.
 
-Speed: a bulk export takes its rows from the summary index (records/index.py) as Briefs,
+Speed: a bulk export takes its rows from the summary index (records/index/) as Briefs,
 the few fields a row shows, so 100,000 rows need no session file parsed and no Session built.
 """
 
@@ -26,9 +26,9 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from ..records.listing import BulkResult, Report
+from ..records.index.listing import BulkResult, Report
 from ..records.session import Brief, Session, brief, iso_utc
-from ..records.storage import Unreadable
+from ..records.tree import Unreadable
 from ..safe_text import visible
 from .formats import ExportItem
 

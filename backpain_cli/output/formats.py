@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Literal, Protocol, TextIO, cast
 if TYPE_CHECKING:
     from ..clinical.followup import History
     from ..clinical.questionnaire import Module, Registry
-    from ..records.listing import BulkResult, Report
+    from ..records.index.listing import BulkResult, Report
     from ..records.session import Brief, Session
-    from ..records.storage import Unreadable
+    from ..records.tree import Unreadable
 
 
 class Sources(Protocol):

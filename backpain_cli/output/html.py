@@ -147,7 +147,9 @@ ol.sources li { margin: .1rem 0; }
 
 # Colours that read on white and stay distinct in greyscale print (with the dash).
 _PAIN_NOW = "#b3261e"
-_PAIN_WORST = "#e08a3c"
+# Dark enough for WCAG AA on white (5.8:1; the earlier #e08a3c was 2.7:1): the value labels
+# are text in this colour.
+_PAIN_WORST = "#a34e00"
 _DISABILITY = "#1d5e8c"
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

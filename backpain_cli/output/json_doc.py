@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import TextIO
 
-from ..records.listing import BulkResult, Report
+from ..records.index.listing import BulkResult, Report
 from ..records.session import Brief, Session, document_line, to_document
-from ..records.storage import Unreadable
+from ..records.tree import Unreadable
 from ..safe_text import escape_json, to_json
 from .formats import ExportItem
 

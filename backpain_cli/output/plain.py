@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..records.session import Brief
-from ..records.storage import Unreadable
+from ..records.tree import Unreadable
 from ..safe_text import visible
 from .wording import NONE, SHORT_NAMES, score_cell, utc_day
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..clinical.followup import Change, PlanDiff, SessionReview
-from ..records.listing import Listing
+from ..records.index.listing import Listing
 from ..records.session import (
     Session,
     answer_value,
@@ -19,7 +19,7 @@ from ..records.session import (
     resume_command,
     to_document,
 )
-from ..records.storage import Unreadable
+from ..records.tree import Unreadable
 from ..results import ClientHistory, DueList, ReviewResult
 
 

@@ -18,9 +18,9 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from ..records.listing import Listing
+from ..records.index.listing import Listing
 from ..records.session import Session, resume_command
-from ..records.storage import Unreadable
+from ..records.tree import Unreadable
 from ..safe_text import visible_in
 from .wording import NONE, SHORT_NAMES, score_cell, utc_day
 

@@ -26,7 +26,6 @@ from ..clinical.followup import (
     SessionReview,
     Visit,
 )
-from ..records.listing import Listing
 from ..records.session import Session, follow_up_command, resume_command
 from ..results import ClientHistory, DueList
 from ..safe_text import visible_in
@@ -34,7 +33,6 @@ from .terminal import plan_renderables
 from .terminal_listing import (
     URGENT,
     drafts_and_unreadable,
-    listing_renderables,
     review_table,
     triage_text,
 )
@@ -362,7 +360,9 @@ def due_renderables(due: DueList) -> list[RenderableType]:
     return out
 
 
-Result = Listing | SessionReview[Session] | ClientHistory | DueList
+# The listing has its own renderer (terminal_listing.py): `review` on a terminal never
+# comes here with one.
+Result = SessionReview[Session] | ClientHistory | DueList
 
 
 def renderables(result: Result) -> list[RenderableType]:
@@ -370,8 +370,6 @@ def renderables(result: Result) -> list[RenderableType]:
     result = visible_in(result)
     if isinstance(result, DueList):
         return due_renderables(result)
-    if isinstance(result, Listing):
-        return listing_renderables(result)
     if isinstance(result, SessionReview):
         return session_renderables(result)
     return history_renderables(result)

@@ -26,14 +26,9 @@ from pathlib import Path
 from ..errors import NotFoundError, StorageError
 from ..files import LINKED
 from .atomic import TMP_RE, fsync_folder  # one rule for what atomic_fd's temp files look like
-from .storage import (
-    SessionRef,
-    Unreadable,
-    client_folder,
-    data_dir,
-    is_session_id,
-    sessions_dir,
-)
+from .paths import ADDENDUM_SEPARATOR, data_dir, is_addendum_name, sessions_dir
+from .storage import client_folder
+from .tree import SessionRef, Unreadable, is_session_name
 
 NOT_OURS = "not a session file (backpain did not write it)"
 A_FOLDER = "a folder"
@@ -55,7 +50,7 @@ class Erasure:
 
     @property
     def session_ids(self) -> tuple[str, ...]:
-        return tuple(p.stem for p in self.files if _is_session_name(p.name))
+        return tuple(p.stem for p in self.files if is_session_name(p.name))
 
 
 @dataclass(frozen=True)
@@ -75,11 +70,7 @@ class Erased:
 
     @property
     def session_ids(self) -> tuple[str, ...]:
-        return tuple(p.stem for p in self.files if _is_session_name(p.name))
-
-
-def _is_session_name(name: str) -> bool:
-    return name.endswith(".toml") and is_session_id(name[:-5])
+        return tuple(p.stem for p in self.files if is_session_name(p.name))
 
 
 def _kind(entry: os.DirEntry[str]) -> str | None:
@@ -88,7 +79,8 @@ def _kind(entry: os.DirEntry[str]) -> str | None:
         return LINKED
     if entry.is_dir(follow_symlinks=False):
         return A_FOLDER
-    if not (_is_session_name(entry.name) or TMP_RE.fullmatch(entry.name)):
+    if not (is_session_name(entry.name) or is_addendum_name(entry.name)
+            or TMP_RE.fullmatch(entry.name)):
         return NOT_OURS
     if not entry.is_file(follow_symlinks=False):
         return NOT_REGULAR
@@ -160,8 +152,12 @@ def plan_session(ref: SessionRef, root: Path | None = None) -> Erasure:
     files: list[Path] = []
     left: list[Unreadable] = []
     for e in _entries(folder):
-        if e.name != ref.path.name and not (TMP_RE.fullmatch(e.name)
-                                            and e.name.startswith(f".{ref.path.name}.")):
+        # The session, its addenda (erased with it), and what crashed saves of them left.
+        addendum = e.name.startswith(f"{ref.id}{ADDENDUM_SEPARATOR}")
+        if not (e.name == ref.path.name or (addendum and is_addendum_name(e.name))
+                or (TMP_RE.fullmatch(e.name)
+                    and (e.name.startswith(f".{ref.path.name}.")
+                         or e.name.startswith(f".{ref.id}{ADDENDUM_SEPARATOR}")))):
             continue
         reason = _kind(e)
         if reason is None:
@@ -305,6 +301,6 @@ def _left_now(plan: Erasure, removed: list[Path], handles: dict[Path, int],
 
 def _forget_rows(root: Path, paths: list[Path], folders: Sequence[Path]) -> Path | None:
     # The summary index must not keep a summary of erased health data.
-    from .index import forget
+    from .index.reader import forget
 
     return forget(root, paths, folders)

@@ -1,7 +1,7 @@
 """Where a long summary-index build reports its progress, if anywhere.
 
 records/ never draws: the command line sets `bar` when standard error is a terminal
-(cli/progress.py), and records/index.py calls it when a sync has many folders to read. No
+(cli/progress.py), and records/index/sync.py calls it when a sync has many folders to read. No
 imports here, so that setting it costs a command nothing.
 """
 

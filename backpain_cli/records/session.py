@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import __version__
@@ -71,11 +71,6 @@ class Session:
     @property
     def is_draft(self) -> bool:
         return self.status == "draft"
-
-    def completed(self, answers: Mapping[str, AnswerValue], plan: Plan,
-                  questionnaires: tuple[ModuleRef, ...]) -> Session:
-        return replace(self, status="completed", answers=dict(answers), plan=plan,
-                       questionnaires=questionnaires, tool_version=__version__)
 
 
 def resume_command(session_id: str) -> str:

@@ -22,20 +22,12 @@ from pathlib import Path
 
 from ..clinical.order import sessions_in_order
 from ..errors import NotFoundError, SessionFileError
+from .paths import is_session_id, validate_client
 from .session import Session
-from .storage import (
-    SessionRef,
-    Unreadable,
-    did_you_mean,
-    find_client,
-    is_session_id,
-    read_ref,
-    scan,
-    sessions_named,
-    validate_client,
-)
+from .storage import read_ref
+from .tree import SessionRef, Unreadable, did_you_mean, find_client, scan, sessions_named
 
-# Any session id, to complete the start of one (storage.new_session_id makes them).
+# Any session id, to complete the start of one (paths.new_session_id makes them).
 _AN_ID = "20261127T101503Z-3f9a1c"
 # How many candidates an ambiguous id lists.
 _SHOWN = 10
@@ -68,11 +60,11 @@ def sessions_starting(prefix: str, root: Path | None = None) -> list[SessionRef]
         named = sessions_named(prefix, root)
         if named is not None:
             return named
-    from . import index  # sqlite3: only when an id is looked up among many
+    from .index import reader  # sqlite3: only when an id is looked up among many
 
     # The summary index knows every file's id; it reads only folders that changed (a whole
     # id it knows, whose file is there, not even those).
-    return index.sessions_starting(prefix, root)
+    return reader.sessions_starting(prefix, root)
 
 
 def not_found_hint(text: str, root: Path | None = None) -> str:

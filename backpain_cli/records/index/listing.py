@@ -1,9 +1,11 @@
-"""Many sessions at once: the `review` listing, the latest visit of every client (`review
---due`) and the sessions of `export --all` / `--client`.
+"""The summary index's front door: many sessions at once for the commands. The `review`
+listing, the latest visit of every client (`review --due`) and the sessions of `export
+--all` / `--client`.
 
-All of them come through the summary index (records/index.py), which reads only the
-session files that changed since it last looked, with the one reader and its checks, and
-keeps the rest; so they cost what the rows shown cost, not what the whole folder holds.
+All of them come through the summary index (reader.py), which reads only the session files
+that changed since it last looked, with the one reader and its checks, and keeps the rest;
+so they cost what the rows shown cost, not what the whole folder holds. Imported at the
+start of `review`: the index itself (sqlite3) is imported only when rows are asked for.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from .session import Brief, Session
-from .storage import Unreadable
-from .targets import existing_client
+from ..session import Brief, Session
+from ..targets import existing_client
+from ..tree import Unreadable
 
 if TYPE_CHECKING:
-    from .index import Tree
+    from .sync import Tree
 
 DEFAULT_LIMIT = 20
 
@@ -30,7 +32,7 @@ class Listing:
     rows: tuple[Session | Unreadable, ...]
     total: int  # sessions matching the filter, shown or not
     client: str | None
-    skipped: tuple[Unreadable, ...] = ()  # entries of the tree not read (storage.scan)
+    skipped: tuple[Unreadable, ...] = ()  # entries of the tree not read (tree.scan)
     notes: tuple[str, ...] = ()
 
     @property
@@ -50,11 +52,11 @@ def list_sessions(*, client: str | None = None, limit: int = DEFAULT_LIMIT,
     are never hidden. `refresh` checks every file of the tree first (README, "Where your
     data lives"); the rows shown are checked against their files in any case.
     """
-    from . import index  # sqlite3: only when sessions are listed
+    from . import reader  # sqlite3: only when sessions are listed
 
     if client is not None:
         client = existing_client(client, root)
-    found = index.newest(root, client, limit, refresh=refresh)
+    found = reader.newest(root, client, limit, refresh=refresh)
     rows = cast(Iterator[Session | Unreadable], found.rows)
     return Listing(tuple(rows), found.total, client, found.tree.skipped, found.tree.notes)
 
@@ -74,28 +76,28 @@ def stream_sessions(*, client: str | None = None, limit: int = 0, root: Path | N
                     refresh: bool = False) -> Stream:
     """The newest `limit` sessions (0: all) of everyone or of `client`, as Briefs (the
     listing piped)."""
-    from . import index  # sqlite3: only when sessions are listed
+    from . import reader  # sqlite3: only when sessions are listed
 
     if client is not None:
         client = existing_client(client, root)
-    found = index.newest(root, client, limit, refresh=refresh, what="brief")
+    found = reader.newest(root, client, limit, refresh=refresh, what="brief")
     return Stream(found.total, found.tree, client, found.rows)
 
 
 def refresh_index(root: Path | None = None) -> None:
     """Check every session file against the summary index (`review --refresh`)."""
-    from . import index  # sqlite3: only when sessions are listed
+    from . import reader  # sqlite3: only when sessions are listed
 
-    index.refresh(root)
+    reader.refresh(root)
 
 
 def latest_completed(root: Path | None = None, *, refresh: bool = False
                      ) -> tuple[list[Session], tuple[Unreadable, ...]]:
     """Every client's newest completed session (by client, in any case), and what could not
     be read on the way."""
-    from . import index  # sqlite3: only when sessions are listed
+    from . import reader  # sqlite3: only when sessions are listed
 
-    return index.latest_completed(root, refresh=refresh)
+    return reader.latest_completed(root, refresh=refresh)
 
 
 def bulk_rows(root: Path | None = None, client: str | None = None, *,
@@ -103,11 +105,11 @@ def bulk_rows(root: Path | None = None, client: str | None = None, *,
     """The sessions of `--all` (or of one client), oldest first, ties by client: Briefs (the
     CSV rows), or with `document` their JSON Lines records. Every file's stamp is checked
     first, so a file edited in place is exported as it is now."""
-    from . import index  # sqlite3: only when sessions are listed
+    from . import reader  # sqlite3: only when sessions are listed
 
     if client is not None:
         client = existing_client(client, root)
-    found = index.bulk(root, client, what="document" if document else "brief")
+    found = reader.bulk(root, client, what="document" if document else "brief")
     return Stream(found.total, found.tree, client, found.rows)
 
 

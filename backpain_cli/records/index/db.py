@@ -5,7 +5,8 @@ named by a hash of the data folder's resolved path, so that it is never on a sha
 folder with the data and two data folders never share one. It is a cache of what the one
 reader (storage.read_session and its checks) made of each session file, keyed by the file's
 path and stamp (size, modification and change time, inode), so nothing in it is ever judged
-differently from the file itself; records/index.py keeps it in step with the files.
+differently from the file itself; sync.py keeps it in step with the files, codec.py says what
+a row holds.
 
 Health data: the file is 0600 in a 0700 folder, SQLite gives its rollback journal the file's
 mode, and deleted rows are overwritten (secure_delete), so that erasing a client's sessions
@@ -13,7 +14,7 @@ mode, and deleted rows are overwritten (secure_delete), so that erasing a client
 anything of a client (the compression dictionary is made up, `_dictionary`). The index of a
 data folder that no longer exists (moved, deleted) is removed (`prune`). Every problem with
 the file -- not a database, a row that fails its checksum, another version's layout, locked
-for longer than `TIMEOUT`, a disk error -- is an `IndexProblem`; records/index.py then
+for longer than `TIMEOUT`, a disk error -- is an `IndexProblem`; the reader (reader.py) then
 rebuilds it or reads the files.
 
 Imported only by the commands that list or save sessions: `sqlite3` costs start-up time.
@@ -21,10 +22,7 @@ Imported only by the commands that list or save sessions: `sqlite3` costs start-
 
 from __future__ import annotations
 
-import calendar
 import contextlib
-import datetime as dt
-import json
 import os
 import re
 import sqlite3
@@ -32,48 +30,36 @@ import stat
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .. import __version__
-from ..clinical.model import Plan, RedFlag
-from ..clinical.order import second
-from .atomic import FILE_MODE, ensure_dir
-from .practice import Practice
-from .session import Brief, ModuleRef, Session, brief, document_line
-
-if TYPE_CHECKING:
-    from ..clinical.questionnaire import AnswerValue, Question
+from ... import __version__
+from ..atomic import FILE_MODE, ensure_dir
+from ..session import Session
+from .codec import (
+    Entry,
+    IndexProblem,
+    Stamp,
+    checksum,
+    made_up_document,
+    pack,
+    summary_session,
+    unpack,
+)
+from .order import ORDER_COLUMNS, Key, sql_after, sql_order
 
 # Changed whenever the tables or the summary form change: a file of another layout is reset.
 # 3: rows in visit order (column `at`); the dictionary no longer the first session stored.
 SCHEMA = 3
 # How long a command waits for another one's write before it reads the files instead.
 TIMEOUT = 5.0
-# A stamp taken this close to the file's own modification time proves nothing: another write
-# in the same clock tick (coarse on some file systems) would leave the same stamp. Such a
-# row is read again at its next check, as git does with "racily clean" files.
-RACY_NS = 3_000_000_000
 # The modules whose rules decide whether a file is readable: a change to any of them (an
 # upgrade, an edit in a development checkout) resets the index.
-_JUDGES = ("records/session.py", "records/storage.py", "records/practice.py",
-           "records/index_store.py", "records/index.py", "files.py",
-           "clinical/questionnaire.py", "clinical/model.py", "clinical/scoring.py",
-           "clinical/triage.py")
-_PACKAGE = Path(__file__).resolve().parent.parent
-
-
-class IndexProblem(Exception):
-    """The index cannot be used as it is; the message says why (for tests and debugging).
-
-    `locked`: another command held it for longer than TIMEOUT. Nothing is wrong with the
-    file then, so it is not rebuilt; the files are read instead.
-    """
-
-    def __init__(self, message: str, *, locked: bool = False) -> None:
-        super().__init__(message)
-        self.locked = locked
+_JUDGES = ("records/session.py", "records/storage.py", "records/paths.py", "records/tree.py",
+           "records/practice.py", "records/index/codec.py", "records/index/db.py",
+           "records/index/sync.py", "files.py", "clinical/questionnaire.py",
+           "clinical/model.py", "clinical/scoring.py", "clinical/triage.py")
+_PACKAGE = Path(__file__).resolve().parent.parent.parent
 
 
 # --------------------------------------------------------------------------- where it lives
@@ -103,7 +89,7 @@ def index_path(root: Path) -> Path:
 def _resolved(root: Path) -> str:
     """The data folder's path as the index records it: text SQLite can hold (a path that is
     not UTF-8 is shown with \\xNN, as safe_text.valid_text shows it)."""
-    from ..safe_text import valid_text
+    from ...safe_text import valid_text
 
     return valid_text(str(root.expanduser().resolve()))
 
@@ -120,230 +106,13 @@ def _code_stamp() -> str:
     return "|".join(parts)
 
 
-# --------------------------------------------------------------------------- stamps and rows
-
-# What a file's or folder's stat says about its content: size, modification and change
-# time, inode (None: it could not be stat-ed). A plain tuple: compared 100,000 times a run.
-Stamp = tuple[int, int, int, int]
-
-
-# SQLite's integers are 64 bits: nanoseconds since 1970 fit from 1677 to 2262. A file dated
-# outside (`touch -d 2300-01-01`, a clock set far ahead) is stamped at the limit: its row is
-# then never trusted (its stamp cannot be told from a later one) and the file is read each
-# time, which is slow for that file but never wrong.
-_NS_MIN, _NS_MAX = -(2**63), 2**63 - 1
-
-
-def _ns(value: int) -> int:
-    return value if _NS_MIN <= value <= _NS_MAX else max(_NS_MIN, min(value, _NS_MAX))
-
-
-def stamp_of(info: os.stat_result) -> Stamp:
-    # An inode number is only compared: one past 2**63 (some network and FUSE file
-    # systems) is stored as its 64-bit two's complement, which keeps it distinct.
-    ino = info.st_ino if info.st_ino <= _NS_MAX else info.st_ino - 2**64
-    return info.st_size, _ns(info.st_mtime_ns), _ns(info.st_ctime_ns), ino
-
-
-def trusted(stored: Stamp | None, checked_ns: int, now: Stamp | None) -> bool:
-    """Whether a row stamped `stored` at `checked_ns` still describes a file stamped `now`."""
-    return stored is not None and stored == now and checked_ns - stored[1] > RACY_NS
-
-
-def id_second(session_id: str) -> int:
-    """The second a session id names (storage.new_session_id): where a file that cannot be
-    read is placed among the sessions (0 for a date no calendar has)."""
-    try:
-        return calendar.timegm((int(session_id[0:4]), int(session_id[4:6]),
-                                int(session_id[6:8]), int(session_id[9:11]),
-                                int(session_id[11:13]), int(session_id[13:15])))
-    except ValueError:
-        return 0
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One row: a session file (`id` set) or an entry of a client folder that is not read.
-
-    A readable session has a `brief` and a `summary` with its `answers` (and a document, in
-    a table of its own); an unreadable one, and an entry that is not read, a `reason`
-    instead. `name` is "" for a client folder that could not be listed. Rows read for one
-    purpose carry only the columns it needs (a CSV export fetches no summaries). `at` is
-    the second that places the row (clinical.order): the session's time, or for a file that
-    cannot be read the time in its id (None: that one).
-    """
-
-    folder: str
-    name: str
-    id: str | None
-    stamp: Stamp | None
-    checked_ns: int
-    reason: str | None = None
-    brief: str | None = None
-    summary: str | None = None
-    # JSON: as stored (compressed bytes, decoded only when read), or text just read.
-    answers: bytes | str | None = None
-    at: int | None = None
-
-    @property
-    def second(self) -> int:
-        return id_second(self.id or "") if self.at is None else self.at
-
-
-def _crc(*parts: str | bytes | None) -> int:
-    # Over what is shown: a damaged stamp only makes a file be read again, but a damaged
-    # score would be a wrong answer.
-    crc = 0
-    for part in parts:
-        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
-        crc = zlib.crc32(data + b"\x00", crc)
-    return crc
-
-
-def placed_at(session: Session) -> int:
-    """The second that places a readable session among the others (clinical.order)."""
-    return second(session.created)
-
-
-def readable(session: Session) -> tuple[str, str, str, str]:
-    """The brief, summary, answers and JSON document of a session as the reader made it."""
-    answers = _compact({k: list(v) if isinstance(v, tuple) else v
-                        for k, v in session.answers.items()})
-    return brief_text(session), summary_text(session), answers, document_line(session)
-
-
-def _pack(text: str, zdict: bytes) -> bytes:
-    packer = zlib.compressobj(1, zdict=zdict)
-    return packer.compress(text.encode("utf-8")) + packer.flush()
-
-
-def _unpack(blob: bytes | str, zdict: bytes) -> str:
-    if isinstance(blob, str):
-        return blob
-    try:
-        unpacker = zlib.decompressobj(zdict=zdict)
-        return (unpacker.decompress(blob) + unpacker.flush()).decode("utf-8")
-    except (zlib.error, UnicodeDecodeError) as exc:
-        raise IndexProblem(f"a stored document cannot be decompressed ({exc})") from None
-
-
-def _made_up_answer(question: Question) -> AnswerValue:
-    if question.default is not None:
-        return question.default
-    if question.type == "yesno":
-        return False
-    if question.type == "int":
-        low = question.min or 0
-        return (low + (question.max if question.max is not None else low)) // 2
-    if question.type == "multi":
-        return (question.exclusive or question.choice_values)[:1]
-    return question.choice_values[0]
-
-
-def made_up_document() -> str:
-    """The JSON document of a visit nobody had: every question of the shipped questionnaires
-    (optional instruments too) answered with its default, else no, the middle of its range,
-    "none" or its first choice, with the plan today's rules give for that. What it shares
-    with the documents stored is their keys, question ids, choices and recommendation
-    texts: none of it is anyone's (the practitioner's own questionnaires are not read)."""
-    from ..clinical.engine import build_plan
-    from ..clinical.questionnaire import load_registry
-
-    registry = load_registry(None)
-    modules = registry.select(registry.optional_ids)
-    answers = {q.id: _made_up_answer(q) for m in modules for q in m.questions}
-    return document_line(Session(
-        id="20000101T000000Z-000000", client="-",
-        created=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), status="completed", answers=answers,
-        questionnaires=tuple(ModuleRef.of(m) for m in modules),
-        instruments=registry.optional_ids, plan=build_plan(answers)))
-
-
-# --------------------------------------------------------------------------- the summary form
-
-# Every field of Session, Plan and Practice is carried except the recommendations (no
-# listing, CSV row or `review --due` shows them). tests/test_index.py checks that these
-# lists name every field, so that a new field cannot be forgotten here.
-SUMMARY_FIELDS = ("client", "created", "status", "follows", "ended_early", "tool_version",
-                  "schema", "practice", "instruments", "skipped", "questionnaires", "plan",
-                  "extra")
-NOT_IN_SUMMARY = ("id", "answers")  # the row's own columns
-PLAN_FIELDS = ("scores", "triage", "red_flags", "warnings", "reassess_weeks")
-NOT_IN_PLAN = ("recommendations",)
-PRACTICE_FIELDS = ("name", "contact", "practitioner")
-
-
-def _compact(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def brief_text(session: Session) -> str:
-    b = brief(session)
-    return _compact([b.client, b.created.isoformat(), b.status, b.follows, b.triage,
-                     list(b.red_flags), dict(b.scores), b.pain_duration, b.reassess_weeks,
-                     b.ended_early, list(b.instruments)])
-
-
-def brief_of(session_id: str, text: str) -> Brief:
-    (client, created, status, follows, triage, flags, scores, duration, weeks, ended_early,
-     instruments) = json.loads(text)
-    return Brief(session_id, client, dt.datetime.fromisoformat(created), status, follows,
-                 triage, tuple(flags), scores, duration, weeks, ended_early,
-                 tuple(instruments))
-
-
-def summary_text(session: Session) -> str:
-    plan = session.plan
-    practice = session.practice
-    return _compact([
-        session.client, session.created.isoformat(), session.status, session.follows,
-        session.ended_early, session.tool_version, session.schema,
-        [practice.name, practice.contact, practice.practitioner],
-        list(session.instruments), list(session.skipped),
-        # Nested as text: thousands of sessions share a few sets, decoded once (_modules).
-        _compact([[m.id, m.version, m.sha256] for m in session.questionnaires]),
-        None if plan is None else [dict(plan.scores), plan.triage,
-                                   [[f.id, f.tier] for f in plan.red_flags],
-                                   list(plan.warnings), plan.reassess_weeks],
-        dict(session.extra),
-    ])
-
-
-def summary_session(session_id: str, text: str, answers: str) -> Session:
-    """The Session a summary (and its answers' JSON) stands for: without its
-    recommendations (see SUMMARY_FIELDS)."""
-    (client, created, status, follows, ended_early, tool_version, schema, practice,
-     instruments, skipped, questionnaires, plan, extra) = json.loads(text)
-    return Session(
-        id=session_id, client=client, created=dt.datetime.fromisoformat(created),
-        status=status, answers={k: tuple(v) if isinstance(v, list) else v
-                                for k, v in json.loads(answers).items()},
-        questionnaires=_modules(questionnaires),
-        instruments=tuple(instruments), skipped=tuple(skipped),
-        plan=None if plan is None else Plan(
-            plan[0], plan[1], tuple(RedFlag(*f) for f in plan[2]), (), tuple(plan[3]),
-            plan[4]),
-        follows=follows, tool_version=tool_version, schema=schema, extra=extra,
-        ended_early=ended_early, practice=Practice(*practice))
-
-
-_MODULES: dict[str, tuple[ModuleRef, ...]] = {}
-
-
-def _modules(text: str) -> tuple[ModuleRef, ...]:
-    found = _MODULES.get(text)
-    if found is None:
-        found = _MODULES[text] = tuple(ModuleRef(*m) for m in json.loads(text))
-    return found
-
 
 # --------------------------------------------------------------------------- the file
 
-# Session rows are read in the order of every listing and export (clinical.order: by `at`,
-# the session's second, then id and folder, through sessions_by_time; records/index.py puts
-# the sessions of one second in their follow-up order), so a CSV export of 100,000 reads
-# them front to back; the summaries (for listings of a few rows) and documents (JSON Lines)
-# in tables of their own.
+# Session rows are read in the listing order (order.py: by `at`, the session's second, then
+# id and folder, through sessions_by_time; the reader puts the sessions of one second in their
+# follow-up order), so a CSV export of 100,000 reads them front to back; the summaries (for
+# listings of a few rows) and documents (JSON Lines) in tables of their own.
 _TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE folders (
@@ -357,7 +126,7 @@ CREATE TABLE sessions (
 -- What a sync compares, folder by folder, read from the index alone.
 CREATE INDEX sessions_by_folder
     ON sessions (folder, id, size, mtime_ns, ctime_ns, ino, checked_ns);
-CREATE INDEX sessions_by_time ON sessions (at, id, folder);
+CREATE INDEX sessions_by_time ON sessions (""" + ", ".join(ORDER_COLUMNS) + """);
 CREATE INDEX sessions_by_client ON sessions (folder COLLATE NOCASE, at, id);
 CREATE TABLE others (
     folder TEXT NOT NULL, name TEXT NOT NULL, reason TEXT NOT NULL,
@@ -389,12 +158,12 @@ def entry_of(row: Sequence[Any]) -> Entry:
     """The Entry of a session row of `_COLUMNS` (and the summary's, if fetched), checked
     against its checksums."""
     folder, entry_id, size, mtime, ctime, ino, checked, reason, brief_, crc, at = row[:11]
-    if crc != _crc(entry_id, reason, brief_, str(at)):
+    if crc != checksum(entry_id, reason, brief_, str(at)):
         raise IndexProblem(f"the row of {folder}/{entry_id} fails its checksum")
     summary = answers = None
     if len(row) == 14:  # with the summary's columns ("document" rows have 13)
         summary, answers, summary_crc = row[11:]
-        if summary is not None and summary_crc != _crc(summary, answers):
+        if summary is not None and summary_crc != checksum(summary, answers):
             raise IndexProblem(f"the summary of {folder}/{entry_id} fails its checksum")
     return Entry(folder, f"{entry_id}.toml", entry_id,
                  None if size is None else (size, mtime, ctime, ino), checked, reason, brief_,
@@ -440,7 +209,7 @@ class Store:
 
     def text(self, blob: bytes | str) -> str:
         """A stored document or answers as text (a value not yet stored is text already)."""
-        return blob if isinstance(blob, str) else _unpack(blob, self._dictionary())
+        return blob if isinstance(blob, str) else unpack(blob, self._dictionary())
 
     def summary(self, entry: Entry) -> Session:
         """The summary Session of a readable entry."""
@@ -582,20 +351,20 @@ class Store:
             "INSERT OR REPLACE INTO sessions (id, folder, size, mtime_ns, ctime_ns, ino, "
             "checked_ns, reason, brief, crc, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*key, *_columns(entry.stamp), entry.checked_ns, entry.reason, entry.brief,
-             _crc(entry.id, entry.reason, entry.brief, str(at)), at))
+             checksum(entry.id, entry.reason, entry.brief, str(at)), at))
         if entry.summary is None or entry.answers is None:
             self._run("DELETE FROM summaries WHERE id = ? AND folder = ?", key)
         else:
             answers = entry.answers
             if isinstance(answers, str):
-                answers = _pack(answers, self._dictionary(make=True))
+                answers = pack(answers, self._dictionary(make=True))
             self._run("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
-                      (*key, entry.summary, answers, _crc(entry.summary, answers)))
+                      (*key, entry.summary, answers, checksum(entry.summary, answers)))
         if doc is None:
             self._run("DELETE FROM docs WHERE id = ? AND folder = ?", key)
         else:
             if isinstance(doc, str):
-                doc = _pack(doc, self._dictionary(make=True))
+                doc = pack(doc, self._dictionary(make=True))
             self._run("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
                       (*key, doc, zlib.crc32(doc)))
 
@@ -642,20 +411,19 @@ class Store:
         return int(rows[0][0])
 
     def rows(self, *, newest_first: bool, client: str | None, limit: int,
-             key: tuple[int, str, str] | None, what: str) -> list[Any]:
-        """Session rows (of `_COLUMNS` and what `what` needs) by second, id and folder,
-        after `key` = (at, id, folder) if given. The sessions of one second are put in
-        their follow-up order by the caller (clinical.order)."""
+             key: Key | None, what: str) -> list[Any]:
+        """Session rows (of `_COLUMNS` and what `what` needs) in the listing order (order.py),
+        after `key` if given. The sessions of one second are put in their follow-up order by
+        the caller (order.in_visit_order)."""
         where: list[str] = []
         args: list[Any] = []
         if client is not None:
             where.append(_FOLDER_CLIENT)
             args.append(client)
         if key is not None:
-            op = "<" if newest_first else ">"
-            where.append(f"(s.at, s.id, s.folder) {op} (?, ?, ?)")
+            where.append(sql_after(newest_first))
             args += list(key)
-        order = "s.at DESC, s.id DESC, s.folder DESC" if newest_first else "s.at, s.id, s.folder"
+        order = sql_order(newest_first)
         more, joined = _MORE[what]
         sql = f"SELECT {_COLUMNS}{more} FROM sessions s{joined}"
         if where:
@@ -854,9 +622,6 @@ def replace_file(root: Path) -> None:
 
 # --------------------------------------------------------------------------- from storage
 
-
-def now_ns() -> int:
-    return _ns(time.time_ns())
 
 
 def record(root: Path, entry: Entry, doc: str | None) -> None:

@@ -1,0 +1,265 @@
+"""The summary index's row codec: what a row holds of a session file, and how it is encoded.
+
+A row is an `Entry`: the file's stamp (what its stat says about its content), and what the
+one reader (records/storage.py) made of it: a brief (a listing or CSV row), a summary (the
+Session without its recommendations) with its answers, and the JSON document (a JSON Lines
+record), or the reason it cannot be read. Texts are compact JSON; answers and documents are
+compressed with a preset dictionary that is no one's health data (`made_up_document`).
+records/index/db.py stores entries; nothing here knows SQLite.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import os
+import time
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from ...clinical.model import Plan, RedFlag
+from ...clinical.order import second
+from ..practice import Practice
+from ..session import Brief, ModuleRef, Session, brief, document_line
+from ..tree import Unreadable
+
+if TYPE_CHECKING:
+    from ...clinical.questionnaire import AnswerValue, Question
+
+
+# What a row is read as (`What`): a Brief (a listing or CSV row), a Session (a summary: no
+# recommendations) or the JSON Lines record of one; an Unreadable for a file that cannot be
+# read.
+Value = Brief | Session | str | Unreadable
+What = Literal["brief", "summary", "document"]
+
+
+class IndexProblem(Exception):
+    """The index cannot be used as it is; the message says why (for tests and debugging).
+
+    `locked`: another command held it for longer than TIMEOUT. Nothing is wrong with the
+    file then, so it is not rebuilt; the files are read instead.
+    """
+
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked
+
+
+# --------------------------------------------------------------------------- stamps and rows
+
+# What a file's or folder's stat says about its content: size, modification and change
+# time, inode (None: it could not be stat-ed). A plain tuple: compared 100,000 times a run.
+Stamp = tuple[int, int, int, int]
+
+
+# SQLite's integers are 64 bits: nanoseconds since 1970 fit from 1677 to 2262. A file dated
+# outside (`touch -d 2300-01-01`, a clock set far ahead) is stamped at the limit: its row is
+# then never trusted (its stamp cannot be told from a later one) and the file is read each
+# time, which is slow for that file but never wrong.
+_NS_MIN, _NS_MAX = -(2**63), 2**63 - 1
+
+
+def _ns(value: int) -> int:
+    return value if _NS_MIN <= value <= _NS_MAX else max(_NS_MIN, min(value, _NS_MAX))
+
+
+def stamp_of(info: os.stat_result) -> Stamp:
+    # An inode number is only compared: one past 2**63 (some network and FUSE file
+    # systems) is stored as its 64-bit two's complement, which keeps it distinct.
+    ino = info.st_ino if info.st_ino <= _NS_MAX else info.st_ino - 2**64
+    return info.st_size, _ns(info.st_mtime_ns), _ns(info.st_ctime_ns), ino
+
+
+def id_second(session_id: str) -> int:
+    """The second a session id names (paths.new_session_id): where a file that cannot be
+    read is placed among the sessions (0 for a date no calendar has)."""
+    try:
+        return calendar.timegm((int(session_id[0:4]), int(session_id[4:6]),
+                                int(session_id[6:8]), int(session_id[9:11]),
+                                int(session_id[11:13]), int(session_id[13:15])))
+    except ValueError:
+        return 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row: a session file (`id` set) or an entry of a client folder that is not read.
+
+    A readable session has a `brief` and a `summary` with its `answers` (and a document, in
+    a table of its own); an unreadable one, and an entry that is not read, a `reason`
+    instead. `name` is "" for a client folder that could not be listed. Rows read for one
+    purpose carry only the columns it needs (a CSV export fetches no summaries). `at` is
+    the second that places the row (clinical.order): the session's time, or for a file that
+    cannot be read the time in its id (None: that one).
+    """
+
+    folder: str
+    name: str
+    id: str | None
+    stamp: Stamp | None
+    checked_ns: int
+    reason: str | None = None
+    brief: str | None = None
+    summary: str | None = None
+    # JSON: as stored (compressed bytes, decoded only when read), or text just read.
+    answers: bytes | str | None = None
+    at: int | None = None
+
+    @property
+    def second(self) -> int:
+        return id_second(self.id or "") if self.at is None else self.at
+
+
+def checksum(*parts: str | bytes | None) -> int:
+    # Over what is shown: a damaged stamp only makes a file be read again, but a damaged
+    # score would be a wrong answer.
+    crc = 0
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
+        crc = zlib.crc32(data + b"\x00", crc)
+    return crc
+
+
+def placed_at(session: Session) -> int:
+    """The second that places a readable session among the others (clinical.order)."""
+    return second(session.created)
+
+
+def readable(session: Session) -> tuple[str, str, str, str]:
+    """The brief, summary, answers and JSON document of a session as the reader made it."""
+    answers = _compact({k: list(v) if isinstance(v, tuple) else v
+                        for k, v in session.answers.items()})
+    return brief_text(session), summary_text(session), answers, document_line(session)
+
+
+def pack(text: str, zdict: bytes) -> bytes:
+    packer = zlib.compressobj(1, zdict=zdict)
+    return packer.compress(text.encode("utf-8")) + packer.flush()
+
+
+def unpack(blob: bytes | str, zdict: bytes) -> str:
+    if isinstance(blob, str):
+        return blob
+    try:
+        unpacker = zlib.decompressobj(zdict=zdict)
+        return (unpacker.decompress(blob) + unpacker.flush()).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError) as exc:
+        raise IndexProblem(f"a stored document cannot be decompressed ({exc})") from None
+
+
+def _made_up_answer(question: Question) -> AnswerValue:
+    if question.default is not None:
+        return question.default
+    if question.type == "yesno":
+        return False
+    if question.type == "int":
+        low = question.min or 0
+        return (low + (question.max if question.max is not None else low)) // 2
+    if question.type == "multi":
+        return (question.exclusive or question.choice_values)[:1]
+    return question.choice_values[0]
+
+
+def made_up_document() -> str:
+    """The JSON document of a visit nobody had: every question of the shipped questionnaires
+    (optional instruments too) answered with its default, else no, the middle of its range,
+    "none" or its first choice, with the plan today's rules give for that. What it shares
+    with the documents stored is their keys, question ids, choices and recommendation
+    texts: none of it is anyone's (the practitioner's own questionnaires are not read)."""
+    from ...clinical.engine import build_plan
+    from ...clinical.questionnaire import load_registry
+
+    registry = load_registry(None)
+    modules = registry.select(registry.optional_ids)
+    answers = {q.id: _made_up_answer(q) for m in modules for q in m.questions}
+    return document_line(Session(
+        id="20000101T000000Z-000000", client="-",
+        created=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), status="completed", answers=answers,
+        questionnaires=tuple(ModuleRef.of(m) for m in modules),
+        instruments=registry.optional_ids, plan=build_plan(answers)))
+
+
+# --------------------------------------------------------------------------- the summary form
+
+# Every field of Session, Plan and Practice is carried except the recommendations (no
+# listing, CSV row or `review --due` shows them). tests/test_index.py checks that these
+# lists name every field, so that a new field cannot be forgotten here.
+SUMMARY_FIELDS = ("client", "created", "status", "follows", "ended_early", "tool_version",
+                  "schema", "practice", "instruments", "skipped", "questionnaires", "plan",
+                  "extra")
+NOT_IN_SUMMARY = ("id", "answers")  # the row's own columns
+PLAN_FIELDS = ("scores", "triage", "red_flags", "warnings", "reassess_weeks")
+NOT_IN_PLAN = ("recommendations",)
+PRACTICE_FIELDS = ("name", "contact", "practitioner")
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def brief_text(session: Session) -> str:
+    b = brief(session)
+    return _compact([b.client, b.created.isoformat(), b.status, b.follows, b.triage,
+                     list(b.red_flags), dict(b.scores), b.pain_duration, b.reassess_weeks,
+                     b.ended_early, list(b.instruments)])
+
+
+def brief_of(session_id: str, text: str) -> Brief:
+    (client, created, status, follows, triage, flags, scores, duration, weeks, ended_early,
+     instruments) = json.loads(text)
+    return Brief(session_id, client, dt.datetime.fromisoformat(created), status, follows,
+                 triage, tuple(flags), scores, duration, weeks, ended_early,
+                 tuple(instruments))
+
+
+def summary_text(session: Session) -> str:
+    plan = session.plan
+    practice = session.practice
+    return _compact([
+        session.client, session.created.isoformat(), session.status, session.follows,
+        session.ended_early, session.tool_version, session.schema,
+        [practice.name, practice.contact, practice.practitioner],
+        list(session.instruments), list(session.skipped),
+        # Nested as text: thousands of sessions share a few sets, decoded once (_modules).
+        _compact([[m.id, m.version, m.sha256] for m in session.questionnaires]),
+        None if plan is None else [dict(plan.scores), plan.triage,
+                                   [[f.id, f.tier] for f in plan.red_flags],
+                                   list(plan.warnings), plan.reassess_weeks],
+        dict(session.extra),
+    ])
+
+
+def summary_session(session_id: str, text: str, answers: str) -> Session:
+    """The Session a summary (and its answers' JSON) stands for: without its
+    recommendations (see SUMMARY_FIELDS)."""
+    (client, created, status, follows, ended_early, tool_version, schema, practice,
+     instruments, skipped, questionnaires, plan, extra) = json.loads(text)
+    return Session(
+        id=session_id, client=client, created=dt.datetime.fromisoformat(created),
+        status=status, answers={k: tuple(v) if isinstance(v, list) else v
+                                for k, v in json.loads(answers).items()},
+        questionnaires=_modules(questionnaires),
+        instruments=tuple(instruments), skipped=tuple(skipped),
+        plan=None if plan is None else Plan(
+            plan[0], plan[1], tuple(RedFlag(*f) for f in plan[2]), (), tuple(plan[3]),
+            plan[4]),
+        follows=follows, tool_version=tool_version, schema=schema, extra=extra,
+        ended_early=ended_early, practice=Practice(*practice))
+
+
+_MODULES: dict[str, tuple[ModuleRef, ...]] = {}
+
+
+def _modules(text: str) -> tuple[ModuleRef, ...]:
+    found = _MODULES.get(text)
+    if found is None:
+        found = _MODULES[text] = tuple(ModuleRef(*m) for m in json.loads(text))
+    return found
+
+
+def now_ns() -> int:
+    return _ns(time.time_ns())
+
