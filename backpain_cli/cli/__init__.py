@@ -143,9 +143,9 @@ def _dispatch(args: list[str]) -> int:
     # COMPLETE_VAR this is): the words typed are the arguments.
     shell = os.environ.get("_BACKPAIN_COMPLETE")
     if shell is not None:
-        from .completion import run
+        from .app import complete
 
-        return run(shell, args)
+        return complete(shell, args)
     from . import progress
 
     # A first build of the summary index over a large folder shows a bar on a terminal.

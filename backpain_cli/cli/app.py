@@ -8,14 +8,11 @@ is asked for, so that no command pays for another's imports.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
-
-# click as typer 0.28 vendors it (the pin in pyproject.toml): its usage errors are restyled.
-from typer._click.exceptions import NoArgsIsHelpError
-from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from .. import __version__
@@ -87,11 +84,29 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
 
 
-class _UsageLine(ClickUsageError):
+def _click_usage_error() -> type[Exception]:
+    """click's UsageError, which typer 0.28 vendors in a private module (typer._click): it is
+    reached through the one public subclass typer exports, BadParameter."""
+    base = typer.BadParameter.__bases__[0]
+    if not (issubclass(base, Exception) and base.__name__ == "UsageError"):
+        raise TypeError("typer.BadParameter is no longer a click UsageError")
+    return base
+
+
+ClickUsageError = _click_usage_error()
+
+
+class _UsageLine(typer.BadParameter):
     """A usage error click found, shown the way ours are (errors.report)."""
 
     def show(self, file: Any = None) -> None:
         report(UsageError(self.message))
+
+
+def _is_help(exc: Exception) -> bool:
+    """click's NoArgsIsHelpError (`backpain` alone shows the help), known by its name as
+    typer's own rich_utils knows it: no public name reaches the class."""
+    return type(exc).__name__ == "NoArgsIsHelpError"
 
 
 def _one_line(message: str) -> str:
@@ -111,10 +126,12 @@ def _one_style() -> Iterator[None]:
     except BackpainError as exc:
         report(exc)
         raise typer.Exit(exc.exit_code) from None
-    except (NoArgsIsHelpError, _UsageLine):
-        raise  # the help itself, for `backpain` alone; or already restyled deeper down
     except ClickUsageError as exc:
-        raise _UsageLine(_one_line(exc.format_message())) from None
+        if _is_help(exc) or isinstance(exc, _UsageLine):
+            raise  # the help itself, for `backpain` alone; or already restyled deeper down
+        # Every click exception has format_message; the class is reached untyped (above).
+        message: str = exc.format_message()  # type: ignore[attr-defined]
+        raise _UsageLine(_one_line(message)) from None
 
 
 app = typer.Typer(
@@ -137,6 +154,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def complete(shell: str, words: list[str]) -> int:
+    """Answer one completion request on stdout (cli/__init__.py's start-up dispatch)."""
+    # A script of an older backpain (typer's, "complete_bash") gets nothing: file names.
+    if shell in completion.Shell.__members__:
+        sys.stdout.write(completion.answer(shell, words, typer.main.get_command(app)))
+    return 0
 
 
 def _version(value: bool) -> None:

@@ -2,7 +2,7 @@
 
 On each Tab press the shell runs `backpain` with `_BACKPAIN_COMPLETE` set to its name and
 the words of the command line as arguments, the last one the word being completed (cli/
-__init__.py hands such a run here before anything else). The answer is one candidate a
+__init__.py hands such a run to app.complete before anything else). The answer is one candidate a
 line, with a description where it helps: a session id with its client's reference, a
 client with how many sessions it has, a command with its summary, an option with its help.
 Commands, options and choices (`--format`, `--bundle`) come from the command tree; the
@@ -248,20 +248,6 @@ def _values(param: Any, incomplete: str) -> list[Candidate]:
         values = [str(getattr(c, "value", c)) for c in choices]
         return [(v, "") for v in values if _matches(v, incomplete)]
     return []  # a file, a number, free text: the shell's own completion (file names)
-
-
-def run(shell: str, words: Sequence[str]) -> int:
-    """Answer one completion request on stdout (cli/__init__.py's start-up dispatch)."""
-    import sys
-
-    import typer
-
-    from .app import app
-
-    # A script of an older backpain (typer's, "complete_bash") gets nothing: file names.
-    if shell in Shell.__members__:
-        sys.stdout.write(answer(shell, words, typer.main.get_command(app)))
-    return 0
 
 
 # --------------------------------------------------------------------------- the scripts

@@ -658,23 +658,11 @@ def modules_by_hash(user_dir: Path | None) -> Mapping[str, Module]:
 
 
 def _sha256(data: bytes) -> str:
-    digest: str = _sha256_type()(data).hexdigest()
-    return digest
+    # Here, not at the top: hashlib loads OpenSSL (a few ms), which only a questionnaire
+    # text being read needs, not a listing or a client's history.
+    import hashlib
 
-
-@functools.cache
-def _sha256_type() -> Any:
-    # hashlib loads OpenSSL (5 to 10 ms of review SESSION's 12x budget). CPython's own
-    # built-in SHA-256 gives the same digest without it, as random.py takes its SHA-512;
-    # hashlib stays the fallback for interpreters built without that module.
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    return sha256
+    return hashlib.sha256(data).hexdigest()
 
 
 def _hash_sources(user_dir: Path | None) -> dict[str, tuple[str, bytes, bool]]:

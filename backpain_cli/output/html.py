@@ -21,6 +21,7 @@ from ..clinical.recommender import emergency_places
 from ..records.practice import Practice
 from ..records.session import Session, plan_of
 from ..safe_text import visible_in
+from .formats import ExportItem
 from .wording import (
     CHANGE_NOTE,
     CLIENT_BANNERS,
@@ -491,3 +492,8 @@ def render(session: Session, history: History[Session] | None = None) -> str:
         "</html>",
         "",
     ])
+
+
+def export(item: ExportItem) -> str:
+    """`export --format html` (output/formats.py)."""
+    return render(item.session, item.history)

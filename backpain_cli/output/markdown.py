@@ -15,6 +15,7 @@ from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
 from ..clinical.reassess import next_check
 from ..records.session import Session, iso_utc, plan_of
 from ..safe_text import visible_in
+from .formats import ExportItem
 from .wording import (
     CHANGE_NOTE,
     SCORE_LABELS,
@@ -155,3 +156,8 @@ def render(session: Session, history: History[Session] | None = None) -> str:
         lines += _change_lines(session, history)
     lines += ["---", "", f"*{escape(NOTICE)}*", ""]
     return "\n".join(lines)
+
+
+def export(item: ExportItem) -> str:
+    """`export --format md` (output/formats.py)."""
+    return render(item.session, item.history)
