@@ -193,7 +193,7 @@ def _found(h: ClientHandout) -> Found:
     plan = h.plan
     headline, text = w.TRIAGE.get(plan.triage, w.TRIAGE["none"])
     referral = _rec(plan, TRIAGE_REFERRAL.get(plan.triage, ""))
-    said = sentences(referral.detail) if referral is not None else (text,)
+    said = (referral.detail if referral is not None else text,)
     where = tuple(w.PLACES[p] for p in h.places if p in w.PLACES)
     pain = []
     if plan.triage != "emergency":

@@ -126,6 +126,10 @@ table.visits th, table.visits td {{ border-bottom: 1px solid {LINE};
   .columns {{ columns: 2; column-gap: 8mm; }}
   .box {{ padding: .35rem .8rem; margin: .3rem 0; }}
   .box .headline {{ font-size: 13pt; margin-bottom: .1rem; }}
+  /* Alone on its page, read in a hurry: larger still. */
+  .box.triage-emergency {{ font-size: 15pt; padding: .6rem 1rem; }}
+  .box.triage-emergency .headline {{ font-size: 20pt; }}
+  .box.triage-emergency p {{ margin: .3rem 0; }}
   .step {{ margin: 0 0 .4rem; }}
   .card, .rest {{ grid-template-columns: 32mm 1fr; gap: 0 .8rem; padding: .25rem 0; }}
   .pic svg {{ height: 24mm; }}
@@ -141,9 +145,10 @@ table.visits th, table.visits td {{ border-bottom: 1px solid {LINE};
   .help {{ margin-top: .4rem; padding: 0 .8rem .3rem; }}
   .help h2 {{ margin-top: .3rem; }}
   .notice {{ font-size: 10pt; margin-top: .4rem; }}
-  /* The next check and the note beside whom to ask: short lines, and the end of the
-     handout stays with what comes before it. */
-  .last {{ display: grid; grid-template-columns: 1fr 1fr; gap: 0 8mm; margin-top: .5rem; }}
+  /* The next check and the note beside whom to ask: short lines; and the end goes to a
+     page only with the safety net before it, never alone. */
+  .last {{ display: grid; grid-template-columns: 1fr 1fr; gap: 0 8mm; margin-top: .5rem;
+    break-before: avoid; page-break-before: avoid; }}
   .run-in {{ margin: .15rem 0; }}
   .box, .triage-emergency, .triage-same_day, .triage-urgent, .triage-refer_routine,
   .triage-co_manage, .triage-none {{ -webkit-print-color-adjust: exact;
