@@ -36,6 +36,7 @@ from backpain_cli.output.client_handout import (
     month_span,
 )
 from backpain_cli.output.client_handout_html import render_client_html
+from backpain_cli.output.client_handout_md import render_client_markdown
 from backpain_cli.output.figures import picture_title
 
 CASES = cases()
@@ -394,3 +395,58 @@ def test_content_is_frozen_and_explicit() -> None:
     assert dataclasses.is_dataclass(ClientHandout)
     with pytest.raises(dataclasses.FrozenInstanceError):
         CASES["desk-strain"].name = "x"  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_markdown_has_the_sections_of_the_html_in_order(name: str) -> None:
+    md = render_client_markdown(CASES[name])
+    _, headings = rendered(name)
+    assert re.findall(r"^#{1,2} (.*)$", md, re.M) == headings
+
+
+def test_markdown_exercises_have_name_steps_and_dose_without_pictures() -> None:
+    h = CASES["long-plan"]
+    md = render_client_markdown(h)
+    lib = library()
+    for item in h.programme.items:
+        block = md[md.index(f"### {item.name}\n"):]
+        steps = [f"{n}. {s}" for n, s in enumerate(lib[item.id].steps, 1)]
+        assert block.index(steps[0]) < block.index(steps[-1])
+        assert f"**{words.HOW_MUCH}** {item.dose}" in block
+    assert "<svg" not in md and "<" not in md.replace("\\<", "")
+
+
+def test_markdown_diary_has_fourteen_dated_columns_and_a_box_per_cell() -> None:
+    h = CASES["desk-strain"]
+    md = render_client_markdown(h)
+    table = [line for line in md.splitlines() if line.startswith("|")]
+    header, rule, *rows = table
+    cells = [c.strip() for c in header.strip("|").split("|")]
+    assert cells == ["September 2026", *(f"{d:%a} {d.day}" for d in
+                                         (VISIT_DAY + dt.timedelta(days=n) for n in range(14)))]
+    c = content(h)
+    assert c.diary is not None
+    assert [r.strip("|").split("|")[0].strip() for r in rows] == list(c.diary.rows)
+    assert all(r.count("[ ]") == 14 for r in rows)
+    assert set(rule) <= {"|", "-"}
+    assert words.DIARY_BRING in md
+
+
+def test_markdown_makes_free_text_inert() -> None:
+    h = dataclasses.replace(CASES["desk-strain"], client_note="# Big\n*shout* <b>x</b> | y",
+                            name="[me](http://x)")
+    md = render_client_markdown(h)
+    assert "\\# Big  \n\\*shout\\* \\<b\\>x\\</b\\> \\| y" in md
+    assert "**\\[me\\](http://x)**" in md
+
+
+def test_markdown_progress_is_a_table_of_the_visits() -> None:
+    md = render_client_markdown(CASES["visits-3"])
+    for v in CASES["visits-3"].visits[1:]:
+        assert v.adherence is not None and v.step is not None
+        assert re.search(rf"^\| {v.day.day} {v.day:%b} +\| {v.pain} +\| "
+                         rf"{words.ADHERENCE[v.adherence]} +\| {words.STEP[v.step]} +\|$",
+                         md, re.M)

@@ -97,6 +97,7 @@ PROGRESS_TEXT = "Your pain at each visit, from 0 (no pain) to 10 (the worst pain
 CHART_TITLE = "Your pain at each visit, 0 to 10: {values}."
 CHART_VALUE = "{n} on {day}"
 VISIT = "Visit"
+PAIN_COLUMN = "Pain"
 DONE = "Exercises done"
 CHANGE = "Exercises"
 ADHERENCE: MappingProxyType[str, str] = MappingProxyType({
