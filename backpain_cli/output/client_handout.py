@@ -296,7 +296,7 @@ def content(h: ClientHandout) -> Content:
         cards=cards, bad_day=_bad_day(h),
         diary=Diary((*(c.name for c in cards), w.DIARY_BAD_DAY),
                     tuple(h.visit_day + dt.timedelta(days=n) for n in range(DIARY_DAYS)))
-        if cards or h.programme.flare_plan else None,
+        if cards else None,
         progress=_progress(h),
         help_sooner=sentences(safety.detail) if safety is not None else (),
         next_check=_next_check(h), note=note, who=_who(h))
