@@ -33,12 +33,14 @@ from ..errors import (
     UsageError,
 )
 from ..files import packaged
+from ..records.addenda import NOTE, Addendum, save_addendum, text_problem
 from ..records.paths import new_session_id, questionnaires_dir, same_client, validate_client
 from ..records.practice import Practice
 from ..records.session import ModuleRef, Session, to_toml_dict
 from ..records.settings import Settings, load
 from ..records.storage import delete_session, read_ref, read_session, save_session
 from ..records.targets import resolve_session
+from ..records.tree import SessionRef
 from .notices import Notices
 
 if TYPE_CHECKING:
@@ -313,6 +315,7 @@ class AssessRequest:
     no_input: bool = False
     save: bool = True
     demo: bool = False  # the sample answers, never a prompt
+    note: str | None = None  # the practitioner's note about the visit (an addendum)
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,7 @@ class Assessed:
 
     session: Session
     path: Path | None
+    note: Addendum | None = None
 
 
 def demo_answers() -> Path:
@@ -340,6 +344,14 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
     library is loaded only then. On Ctrl-C the answers so far are saved as a draft and
     `Interrupted` says how to resume it.
     """
+    if request.note is not None:
+        # Checked before anything is asked, so that a bad note costs no interview.
+        if not request.save:
+            raise UsageError("--note is kept beside the saved session: it cannot go with "
+                             "--no-save")
+        problem = text_problem(request.note)
+        if problem is not None:
+            raise UsageError(f"--note: {problem}")
     answers_file = demo_answers() if request.demo else request.answers_file
     registry = load_registry(questionnaires_dir())
     st = start(registry, client=request.client, answers_file=answers_file,
@@ -361,7 +373,11 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
     if not request.save:
         return Assessed(session, None)
     saved, path = save_or_keep(session, new=st.resumed is None, notices=notices)
-    return Assessed(saved, path)
+    note = None
+    if request.note is not None and saved.status == "completed":
+        note = save_addendum(SessionRef(saved.id, saved.client, path), NOTE,
+                             {"text": request.note.strip("\n")})
+    return Assessed(saved, path, note)
 
 
 def _emergency_first(st: Start, notices: Notices) -> None:
