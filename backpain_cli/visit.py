@@ -80,6 +80,11 @@ class Start:
     # The practice and practitioner from the settings, recorded in the session.
     practice: Practice = field(default_factory=Practice)
 
+    @property
+    def follow_up(self) -> bool:
+        """A visit that follows another: it derives no flags (CLINICAL.md v3)."""
+        return self.follows is not None
+
 
 def start(
     registry: Registry,
@@ -109,6 +114,8 @@ def start(
     follows: str | None = None
     defaults: dict[str, AnswerValue] = {}
     ref_client: object | None = None
+    # Whether the visit followed gave a programme: its adherence is asked (v3).
+    programme_followup = False
     if resume and follow_up:
         raise UsageError("--resume and --from cannot be used together")
     if resume:
@@ -135,6 +142,7 @@ def start(
             raise UsageError(f"session {previous.id} belongs to client {previous.client}, "
                              f"not {client}")
         defaults = follow_up_defaults(registry, current_answers(previous.answers))
+        programme_followup = gave_programme(previous)
         follows = previous.id
         ref_client = previous.client
         chosen = chosen or tuple(i for i in previous.instruments
@@ -150,6 +158,10 @@ def start(
             pass
         else:
             defaults = follow_up_defaults(registry, current_answers(previous.answers))
+            programme_followup = gave_programme(previous)
+    if resumed is not None and resumed.follows and "programme_adherence" in resumed.answers:
+        # The visit it follows may be gone; the draft's own answer says it was asked.
+        programme_followup = True
     file_problems: tuple[Problem, ...] = ()
     file_has_answers = True
     if answers_file is not None:
@@ -165,7 +177,7 @@ def start(
     checked = validate_client(ref_client) if ref_client is not None else None
     if resumed is not None and not same_client(checked, resumed.client):
         raise UsageError(f"session {resumed.id} belongs to client {resumed.client}")
-    modules = registry.select(chosen)
+    modules = registry.select(chosen, programme_followup=programme_followup)
     selected = {q.id for m in modules for q in m.questions}
     known = set(registry.questions()) - selected
     validation = validate(modules, raw, known_ids=known, skipped=skipped, suggest=True)
@@ -177,6 +189,13 @@ def start(
     return Start(modules, chosen, checked, dict(validation.answers), skipped, validation,
                  defaults, follows, resumed, file_problems, warnings, file_has_answers,
                  settings.practice)
+
+
+def gave_programme(session: Session) -> bool:
+    """Whether the session's saved plan holds an exercise programme (CLINICAL.md v3,
+    "followup": the visit after it asks how often the client did it)."""
+    # A plan saved before the programme existed has none.
+    return session.plan is not None and bool(getattr(session.plan, "programme", ()))
 
 
 def follow_up_defaults(registry: Registry,
@@ -235,7 +254,7 @@ def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
         raise AnswersError(final.all_problems())
     base = _new_or_resumed(st, client, "completed")
     kept_skips = tuple(s for s in sorted(skipped) if s in selected and s not in final.answers)
-    plan = build_plan(final.answers)
+    plan = build_plan(final.answers, follow_up=st.follow_up)
     return Session(
         id=base.id, client=client, created=base.created, status="completed",
         answers=dict(final.answers), questionnaires=module_refs(st.modules),

@@ -257,7 +257,8 @@ def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
     answers: dict[str, Any] = dict(st.answers)
     skipped: set[str] = set(st.skipped)
     try:
-        run_interview(st.modules, answers, skipped, asker, st.defaults, saves_drafts=save)
+        run_interview(st.modules, answers, skipped, asker, st.defaults, saves_drafts=save,
+                      follow_up=st.follow_up)
     except Interrupted:
         if not save:
             _info("Interrupted; nothing saved (--no-save).")

@@ -375,13 +375,12 @@ def _score_problem(key: str, value: ScoreValue) -> str | None:
 
 
 def _plan_problem(plan: Plan) -> str | None:
-    from ..clinical.model import TRIAGE_VALUES
-    from ..clinical.triage import EMERGENCY, URGENT
+    from ..clinical.model import FLAG_TIERS, TRIAGE_VALUES
 
     if plan.triage not in TRIAGE_VALUES:
         return f"unknown triage {plan.triage!r}"
     for flag in plan.red_flags:
-        if flag.tier not in (EMERGENCY, URGENT):
+        if flag.tier not in FLAG_TIERS:
             return f"red flag {flag.id!r} has an unknown tier {flag.tier!r}"
     for problem in map(_score_problem, plan.scores, plan.scores.values()):
         if problem is not None:
