@@ -320,8 +320,9 @@ class Visit(Generic[S]):
 
     @property
     def escalated(self) -> bool:
-        """Triage more urgent than at the previous visit, or a warning sign not seen then."""
-        if self.new_flags:
+        """Triage more urgent than at the previous visit, or a flag not seen then (a risk
+        factor left with its team, co_manage, is new but no escalation)."""
+        if any(f.tier != "co_manage" for f in self.new_flags):
             return True
         if self.previous_triage is None or self.triage is None:
             return False
