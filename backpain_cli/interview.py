@@ -29,6 +29,7 @@ from prompt_toolkit import print_formatted_text
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.styles import Style
 
+from .clinical import checks as consistency
 from .clinical.answers import interview_questions, next_question, shown_default
 from .clinical.questionnaire import AnswerValue, Module, Question, check_value
 from .clinical.triage import (
@@ -70,6 +71,7 @@ STYLE = Style([
     ("instruction", ""),
     ("emergency", "bold reverse"),
     ("urgent", "bold"),
+    ("check", "bold"),
 ])
 
 
@@ -96,6 +98,8 @@ class Asker(Protocol):
     def urgent(self, flags: Sequence[RedFlag]) -> None: ...
 
     def same_day(self, flags: Sequence[RedFlag]) -> None: ...
+
+    def check(self, line: str) -> None: ...
 
     def emergency(self, plan: Plan) -> bool: ...
 
@@ -253,6 +257,10 @@ class QuestionaryAsker:
         self._say(f"Same-day sign ({warning_signs(flags, tiers=False)}): {SAME_DAY_LINE}.",
                   "class:urgent")
 
+    def check(self, line: str) -> None:
+        """A consistency check that holds: the question it asks again comes next."""
+        self._say(f"Check: {line}.", "class:check")
+
     def emergency(self, plan: Plan) -> bool:
         """Show the emergency referral at once; True when the practitioner ends here."""
         from .output.terminal import emergency_lines
@@ -386,19 +394,29 @@ def run_interview(
     *,
     saves_drafts: bool = True,
     follow_up: bool = False,
+    raised: set[str] | None = None,
 ) -> bool:
     """Ask every shown, unanswered question in order, updating `answers` and `skipped`.
 
     Conditions are re-evaluated after each answer. Returns True when the practitioner ended
     the interview at an emergency sign (the rest of the questions unasked), else False.
     `follow_up`: a visit that follows another derives no flags (CLINICAL.md v3).
+
+    A consistency check that comes to hold with an answer given here is named in one line
+    and its question asked again, the given answer as the default: keeping it confirms it.
+    Its id is added to `raised`, so that the caller does not warn about it again.
     On Ctrl-C or end of input raises `Interrupted`; `answers` then holds everything
     answered so far (the caller saves them as a draft unless `saves_drafts` is False).
     """
     from .clinical.engine import build_plan
 
     by_module = {m.id: m for m in modules}
+    by_id = {x.id: x for m in modules for x in m.questions}
     remembered = defaults or {}
+    # Checks already holding on answers given before the interview (a file, a draft) are
+    # the caller's to warn about; here only those an answer given now brings.
+    before = {c.id for c in consistency.find(answers)}
+    handled = set(before)
     current: str | None = None
     # Every (flag, tier) already shown: a flag is announced once, and again only when its
     # tier rises (fever becomes an emergency with a weakened immune system).
@@ -441,9 +459,29 @@ def run_interview(
                 skipped.add(q.id)
             else:
                 answers[q.id] = value
+                _ask_again(q, answers, by_id, asker, handled)
+                if raised is not None:
+                    raised.update(handled - before)
     except (KeyboardInterrupt, EOFError):
         raise Interrupted("interview interrupted") from None
     return False
+
+
+def _ask_again(answered: Question, answers: dict[str, AnswerValue],
+               questions: Mapping[str, Question], asker: Asker, handled: set[str]) -> None:
+    """Checks that `answered` made hold: one line each, then its question asked again with
+    the given answer as default (CLINICAL.md v3, "Consistency checks")."""
+    for check in consistency.find(answers):
+        if check.id in handled or answered.id not in check.questions:
+            continue
+        handled.add(check.id)
+        asker.check(consistency.line(check, answers))
+        again = consistency.RULES[check.id].reask
+        if again is None or again not in questions or again not in answers:
+            continue
+        value = asker.ask(questions[again], answers[again])
+        if not isinstance(value, Skip):
+            answers[again] = value
 
 
 def _undecided(flag: RedFlag, answers: Mapping[str, AnswerValue], coming: Question) -> bool:

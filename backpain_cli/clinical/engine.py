@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import reassess, recommender, scoring, triage
+from . import checks, reassess, recommender, scoring, triage
 from .model import Plan
 from .questionnaire import AnswerValue
 
@@ -22,4 +22,4 @@ def build_plan(answers: Mapping[str, AnswerValue], *, follow_up: bool = False) -
     level = triage.triage(answers, scores, flags)
     recs = recommender.recommend(answers, scores, flags, level)
     weeks = reassess.reassess_weeks(answers, level)
-    return Plan(scores, level, flags, recs, tuple(warnings), weeks)
+    return Plan(scores, level, flags, recs, tuple(warnings), weeks, checks.find(answers))

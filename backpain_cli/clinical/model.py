@@ -37,6 +37,14 @@ class RedFlag:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A consistency check that holds (CLINICAL.md v3): its id and the answers it read."""
+
+    id: str
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Recommendation:
     id: str
     strategy: str
@@ -56,6 +64,9 @@ class Plan:
     # Weeks until the next check (CLINICAL.md "Re-assessment"); None for an emergency plan,
     # and for a partial plan whose pain duration is unknown.
     reassess_weeks: int | None = None
+    # The consistency checks that hold on the answers, in CLINICAL.md's order; None for a
+    # plan saved before version 3, which had none.
+    checks: tuple[Check, ...] | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:

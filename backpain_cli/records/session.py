@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import __version__
-from ..clinical.model import Plan, Recommendation, RedFlag, ScoreValue
+from ..clinical.model import Check, Plan, Recommendation, RedFlag, ScoreValue
 from ..errors import BackpainError
 from .practice import PRACTICE_KEYS, Practice, text_problem
 
@@ -110,6 +110,10 @@ def flag_dict(flag: RedFlag) -> dict[str, str]:
     return {"id": flag.id, "tier": flag.tier}
 
 
+def check_dict(check: Check) -> dict[str, Any]:
+    return {"id": check.id, "questions": list(check.questions)}
+
+
 def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
     return {"id": rec.id, "strategy": rec.strategy, "title": rec.title, "detail": rec.detail,
             "because": list(rec.because), "evidence": rec.evidence}
@@ -126,6 +130,8 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "red_flags": [flag_dict(f) for f in plan.red_flags],
         "recommendations": [recommendation_dict(r) for r in plan.recommendations],
         **({"warnings": list(plan.warnings)} if plan.warnings else {}),
+        # Always in a version-3 plan (possibly empty); absent from an older saved plan.
+        **({"checks": [check_dict(c) for c in plan.checks]} if plan.checks is not None else {}),
     }
 
 
@@ -311,7 +317,22 @@ def _plan(data: Mapping[str, Any]) -> Plan | None:
     if weeks is not None and weeks > MAX_REASSESS_WEEKS:
         raise SessionFormatError(f"field 'reassess_weeks' is over {MAX_REASSESS_WEEKS} weeks")
     return Plan(scores, triage, tuple(flags), tuple(recs), tuple(str(w) for w in warnings),
-                weeks)
+                weeks, _checks(data))
+
+
+def _checks(data: Mapping[str, Any]) -> tuple[Check, ...] | None:
+    """The saved consistency checks; None in a plan saved before they existed."""
+    if "checks" not in data:
+        return None
+    out = []
+    for c in _optional_list(data, "checks"):
+        if not isinstance(c, dict):
+            raise SessionFormatError("a check entry is not a table")
+        questions = _req(c, "questions", list)
+        if not all(isinstance(q, str) for q in questions):
+            raise SessionFormatError("a check's questions are not text")
+        out.append(Check(_req(c, "id", str), tuple(questions)))
+    return tuple(out)
 
 
 def _migrate(data: dict[str, Any]) -> dict[str, Any]:
