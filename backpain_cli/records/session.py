@@ -22,9 +22,10 @@ if TYPE_CHECKING:
     # Types only: the listing reads summaries without the questionnaire model.
     from ..clinical.questionnaire import AnswerValue, Module
 
-# Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; this
-# version reads schema 1 and 2 and writes 2.
-SCHEMA = 2
+# Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; schema 3
+# (version 3) adds the plan's `checks` (and the flag tiers same_day and co_manage, the
+# triage same_day). This version reads schemas 1 to 3 and writes 3.
+SCHEMA = 3
 STATUSES = ("completed", "draft")
 # Why an interview ended before every question was asked (CLINICAL.md, "Stop at an emergency").
 ENDED_EARLY = ("emergency",)
@@ -338,11 +339,12 @@ def _checks(data: Mapping[str, Any]) -> tuple[Check, ...] | None:
 def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring an older schema up to SCHEMA in memory.
 
-    Schema 2 only added optional keys, so a schema-1 file reads as it is: its plan keeps no
-    `reassess_weeks` (version-1 rules had none) and `ended_early` is absent. Its answers
-    are kept as saved; `legacy.current_answers` reads them as today's questionnaires ask
-    when they are re-scored. Files are never rewritten by a migration: a practitioner's
-    file stays as they saved it.
+    Schemas 2 and 3 only added optional keys, so older files read as they are: a schema-1
+    plan keeps no `reassess_weeks` (version-1 rules had none), `ended_early` is absent, and
+    a plan before schema 3 has no `checks` (None, not "none held"). Answers are kept as
+    saved; `legacy.current_answers` reads them as today's questionnaires ask when they are
+    re-scored. Files are never rewritten by a migration: a practitioner's file stays as
+    they saved it.
     """
     return data
 
