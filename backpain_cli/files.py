@@ -95,10 +95,20 @@ def read_bytes(path: Path, *, follow_links: bool = True, limit: int = MAX_BYTES)
 
 
 def loads_toml(text: str) -> dict[str, Any]:
+    """tomllib.loads, with what tomllib lets through reported as bad TOML: arrays or tables
+    nested too deeply, integers of too many digits, date-times with no UTC equivalent."""
+    data = parse_toml(text)
+    check_date_times(data)
+    return data
+
+
+def parse_toml(text: str) -> dict[str, Any]:
     """tomllib.loads, with arrays or tables nested too deeply for it reported as bad TOML.
 
     tomllib parses nested values recursively; about 500 levels (a 1 KB file) exhaust the
-    interpreter's stack and raise RecursionError, which is no TOML error at all.
+    interpreter's stack and raise RecursionError, which is no TOML error at all. Its
+    date-times are not checked yet (`check_date_times`): the summary index keeps what
+    tomllib made of a session file, and judges it again after an upgrade.
     """
     import tomllib  # here: a listing answered from the summary index parses no TOML
 
@@ -115,11 +125,10 @@ def loads_toml(text: str) -> dict[str, Any]:
 
         raise tomllib.TOMLDecodeError(
             f"an integer of more than {sys.get_int_max_str_digits()} digits") from None
-    _check_date_times(data)
     return data
 
 
-def _check_date_times(data: dict[str, Any]) -> None:
+def check_date_times(data: dict[str, Any]) -> None:
     """A date-time with an offset that has no UTC equivalent within years 1 to 9999
     (`9999-12-31T23:59:59-01:00`) is refused here: every later use of it (sorting, showing
     it in UTC) would raise OverflowError."""

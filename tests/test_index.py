@@ -15,6 +15,7 @@ the index trusts what it stored (a stamp taken moments after a write proves noth
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import multiprocessing
 import os
@@ -25,11 +26,15 @@ import stat
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from depth import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
@@ -129,15 +134,15 @@ def stored_ids(home: Path) -> set[str]:
 
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The session files the index reads (through storage.read_ref, the one reader)."""
+    """The session files parsed (through storage.parse_file, the one reader's first half)."""
     read: list[Path] = []
-    real = storage.read_ref
+    real = storage.parse_file
 
-    def read_ref(ref: tree.SessionRef) -> Session:
-        read.append(ref.path)
-        return real(ref)
+    def parse_file(path: Path) -> dict[str, Any]:
+        read.append(path)
+        return real(path)
 
-    monkeypatch.setattr(storage, "read_ref", read_ref)
+    monkeypatch.setattr(storage, "parse_file", parse_file)
     return read
 
 
@@ -848,3 +853,241 @@ def test_the_index_of_a_data_folder_that_no_longer_exists_is_removed(
     assert not old_index.exists()
     assert index_file(moved).exists() and db.index_path(other).exists()
     assert mine.read_bytes() == b"not an index"  # not ours to judge: left
+
+
+# --------------------------------------------------------------------------- upgrades
+
+# Commands answered from the index alone (review SESSION or CLIENT and a handout read their
+# files): after an upgrade they parse no session file whose stamp is unchanged.
+INDEXED: list[list[str]] = [
+    ["review", "--limit", "0"], ["review", "--limit", "0", "--json"],
+    ["review", "--due", "--on", "2027-06-01"], ["export", "--all", "--format", "csv"],
+    ["export", "--all", "--format", "jsonl"],
+]
+REFUSED = "refused by the new rules"
+
+
+def upgrade(monkeypatch: pytest.MonkeyPatch, refuse: str | None = None) -> None:
+    """What the next version of backpain looks like to the index: another code stamp, and,
+    to see that the rows are judged again and not kept, rules that refuse `refuse`."""
+    monkeypatch.setattr(db, "_code_stamp", lambda: "a later version")
+    if refuse is None:
+        return
+    from backpain_cli.errors import SessionFileError
+
+    real = storage.check_read
+
+    def check_read(session: Session, path: Path, questionnaires: Path | None = None) -> Session:
+        if session.id == refuse:
+            raise SessionFileError(str(path), REFUSED)
+        return real(session, path, questionnaires)
+
+    monkeypatch.setattr(storage, "check_read", check_read)
+
+
+def judged(home: Path) -> dict[tuple[str, str], tuple[int, int | None]]:
+    """(folder, id) -> (checked_ns, judged) of every session row: a row written again has a
+    new one."""
+    with sql(home) as con:
+        return {(f, i): (c, j) for f, i, c, j in
+                con.execute("SELECT folder, id, checked_ns, judged FROM sessions")}
+
+
+@pytest.fixture
+def rejudging(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the rows judged again from their parsed documents."""
+    seen: list[str] = []
+    real = storage.rejudged_entry
+
+    def rejudged_entry(ref: tree.SessionRef, *args: Any, **kwargs: Any) -> Any:
+        seen.append(ref.id)
+        return real(ref, *args, **kwargs)
+
+    monkeypatch.setattr(sync, "rejudged_entry", rejudged_entry)
+    return seen
+
+
+@pytest.mark.usefixtures("listing_as_table")
+def test_after_an_upgrade_the_index_judges_again_what_it_holds_without_parsing(
+        backpain_home: Path, counting: list[Path], rejudging: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    made = practice(backpain_home)
+    before = outputs(INDEXED)
+    rows = judged(backpain_home)
+    counting.clear()
+    # One file edited in place (its stamp changes) before the upgrade; it must be parsed
+    # again. Another is refused by the new rules: its row changes though its file did not.
+    edited = made[sid(16, FIRST)]
+    edited.write_text(edited.read_text().replace("nprs_now = 7", "nprs_now = 2"))
+    os.utime(edited, (time.time() - HOUR,) * 2)
+    refused = sid(35, LATEST)
+    upgrade(monkeypatch, refuse=refused)
+    after = outputs(INDEXED)
+    # The file that was never parsed whole (not TOML) is read again too: nothing is kept of
+    # it to judge.
+    broken = backpain_home / "sessions" / "AB-7" / f"{sid(99, LATEST)}.toml"
+    assert sorted(counting) == sorted([edited, broken])
+    assert len(rejudging) == len(made) - 1  # every other session file, once
+    listing = after[0]
+    assert f"{refused}.toml: {REFUSED}" in listing[2] and REFUSED not in before[0][2]
+    # Rows judged the same are not written again.
+    now = judged(backpain_home)
+    assert {k for k in rows if rows[k] != now[k]} == {("mk-19", refused), ("AB-7", sid(16, FIRST))}
+    # Judged again once: the next commands neither parse nor judge anything.
+    counting.clear()
+    rejudging.clear()
+    assert outputs(INDEXED) == after
+    assert counting == [] and rejudging == []
+    # Files are the truth: the same as an index built from them by the new rules.
+    db.discard(backpain_home)
+    assert outputs(INDEXED) == after
+
+
+def test_an_upgrade_stopped_part_way_is_finished_by_the_next_command(
+        backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    practice(backpain_home)
+    outputs(INDEXED)
+    refused = sid(19, LATEST)
+    upgrade(monkeypatch, refuse=refused)
+    real = storage.rejudged_entry
+    calls: list[str] = []
+
+    def interrupted(ref: tree.SessionRef, *args: Any, **kwargs: Any) -> Any:
+        calls.append(ref.id)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(ref, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sync, "rejudged_entry", interrupted)
+        stopped = CliRunner().invoke(app, ["review"])
+    assert stopped.exit_code == 130  # interrupted
+    after = outputs(INDEXED)
+    assert f"{refused}.toml: {REFUSED}" in after[0][2]
+    db.discard(backpain_home)
+    assert outputs(INDEXED) == after
+
+
+def test_a_file_whose_parsed_document_is_not_kept_is_parsed_again_after_an_upgrade(
+        backpain_home: Path, counting: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    practice(backpain_home)
+    # A key of its own spelled as the index's date tag: what tomllib made of it is not
+    # kept, so that it can never be read back as something else.
+    odd = plant(backpain_home, "AB-7", sid(90, LATEST),
+                change=lambda t: t + '\n[extra]\n"\\u0000" = ["datetime", "2026-01-01"]\n')
+    age(backpain_home)
+    outputs(INDEXED)
+    with sql(backpain_home) as con:
+        kept = {i for (i,) in con.execute("SELECT id FROM parsed")}
+    assert sid(90, LATEST) not in kept and sid(91, LATEST) not in kept
+    assert len(kept) == len(CLIENTS) * 4  # the unreadable file was never parsed whole
+    counting.clear()
+    upgrade(monkeypatch)
+    after = outputs(INDEXED)
+    broken = backpain_home / "sessions" / "AB-7" / f"{sid(99, LATEST)}.toml"
+    assert sorted(counting) == sorted([odd, broken])
+    db.discard(backpain_home)
+    assert outputs(INDEXED) == after
+
+
+def test_a_damaged_parsed_document_has_the_index_rebuilt(
+        backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    practice(backpain_home)
+    before = outputs(INDEXED)
+    with sql(backpain_home) as con:
+        [(zdict,)] = con.execute("SELECT value FROM meta WHERE key = 'zdict'")
+        blob = codec.pack("[not a table]", zdict.encode("utf-8"))
+        con.execute("UPDATE parsed SET doc = ?, crc = ? WHERE id = ?",
+                    (blob, zlib.crc32(blob), sid(1, SECOND)))
+    upgrade(monkeypatch)
+    assert outputs(INDEXED) == before
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.recursive(
+    st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats() | st.text()
+    | st.dates() | st.times() | st.datetimes()
+    | st.datetimes(timezones=st.sampled_from(
+        [dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)),
+         dt.timezone(-dt.timedelta(hours=8))])),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20))
+def test_a_parsed_document_reads_back_as_tomllib_made_it(value: object) -> None:
+    import tomllib
+
+    import tomli_w
+
+    raw = tomllib.loads(tomli_w.dumps({"value": value, "key": [value]}))
+    text = codec.parsed_text(raw)
+    if "\x00" in repr(raw) or "\\x00" in repr(raw):
+        return  # kept only when no text of its own could read back as a tag
+    assert text is not None
+    back = codec.parsed_of(text)
+    assert repr(back) == repr(raw)  # types, offsets and order too (nan == nan here)
+
+
+# --------------------------------------------------------------------------- many cores
+
+
+def contents(home: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table of the index, but when things were looked at."""
+    with sql(home) as con:
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            columns = [c[1] for c in con.execute(f"PRAGMA table_info({table})")
+                       if c[1] != "checked_ns"]
+            out[table] = sorted(con.execute(f"SELECT {', '.join(columns)} FROM {table}"))
+        return out
+
+
+def test_a_build_in_a_pool_of_processes_equals_one_in_this_process(
+        backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = practice(backpain_home)
+    for n in range(12):  # more folders than a stretch holds, and jobs in several chunks
+        plant(backpain_home, f"P-{n:02d}", sid(300 + n, SECOND), SECOND)
+    age(backpain_home)
+    monkeypatch.setattr(sync, "_FOLDERS_AT_ONCE", 5)
+    monkeypatch.setattr(sync, "POOL_FROM", 10**9)
+    alone = outputs(INDEXED)
+    built_alone = contents(backpain_home)
+    db.discard(backpain_home)
+    pools: list[object] = []
+    real_start = sync._Work.start
+
+    def start(work: Any) -> None:
+        real_start(work)
+        pools.append(work.pool)
+
+    monkeypatch.setattr(sync._Work, "start", start)
+    monkeypatch.setattr(sync, "POOL_FROM", 0)
+    monkeypatch.setattr(sync, "cores", lambda: 2)
+    assert outputs(INDEXED) == alone
+    assert pools and all(p is not None for p in pools)
+    assert contents(backpain_home) == built_alone
+    # After an upgrade, the pool judges again what the index holds, as this process would.
+    edited = made[sid(2, DRAFT)]
+    edited.write_text(edited.read_text() + "\n")
+    os.utime(edited, (time.time() - HOUR,) * 2)
+    upgrade(monkeypatch)
+    pools.clear()
+    upgraded = outputs(INDEXED)
+    assert pools
+    in_pool = contents(backpain_home)
+    db.discard(backpain_home)
+    monkeypatch.setattr(sync, "POOL_FROM", 10**9)
+    assert outputs(INDEXED) == upgraded
+    assert contents(backpain_home) == in_pool
+
+
+def test_the_pool_is_used_for_many_files_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs: list[sync.Job] = [("C", f"{sid(n, LATEST)}.toml", "/nowhere", None, 0, None)
+                            for n in range(3)]
+    work = sync._Work(lambda: sync.Judge(Path("/nowhere"), b""))
+    monkeypatch.setattr(sync, "cores", lambda: 4)
+    monkeypatch.setattr(work, "start", lambda: setattr(work, "pool", "started"))
+    monkeypatch.setattr(sync, "POOL_FROM", 5)
+    list(work.run(jobs))  # 3 files: read here
+    assert work.pool is None
+    with pytest.raises(AttributeError):  # 6 files so far: the pool (a stand-in) takes them
+        work.run(jobs)
+    assert work.pool == "started"

@@ -302,8 +302,7 @@ def save_several() -> list[str]:
     return ids
 
 
-def test_the_tree_scan_finds_session_files_by_name_and_filters_by_client(
-        backpain_home: Path) -> None:
+def test_the_tree_scan_finds_session_files_by_name_and_by_client(backpain_home: Path) -> None:
     save_several()
     # Neither temp files nor stray names are sessions.
     (backpain_home / "sessions" / "AB" / ".20261201T000000Z-dddddd.toml.1234.tmp").touch()

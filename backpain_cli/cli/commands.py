@@ -38,6 +38,9 @@ COMMANDS: dict[str, Command] = {
                       "history."),
     "export": Command("backpain_cli.cli.export",
                       "Export a session, a client's history or every session."),
+    "note": Command("backpain_cli.cli.note",
+                    "Add your own note (findings, what was done, what was agreed) to a "
+                    "visit."),
     "where": Command("backpain_cli.cli.where",
                      "Show where backpain keeps its data, its settings file and its cache."),
     "forget": Command("backpain_cli.cli.forget",

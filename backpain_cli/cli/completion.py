@@ -117,6 +117,7 @@ VALUES: dict[str, Callable[[str], list[Candidate]]] = {
     "from_": sessions,
     "resume": sessions,
     "discard": sessions,
+    "session": sessions,  # note SESSION
     "instruments": instruments,
     "key": settings_keys,  # config set|unset
 }

@@ -173,6 +173,14 @@ def diff_plans(saved: Plan, current: Plan) -> PlanDiff:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A practitioner's note about a visit, as `review SESSION` shows it."""
+
+    created: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class SessionReview(Generic[S]):
     """A session re-run through today's questionnaires and rules.
 
@@ -187,6 +195,8 @@ class SessionReview(Generic[S]):
     no_longer_fit: tuple[AnswerIssue, ...] = ()
     missing: tuple[MissingAnswer, ...] = ()
     questionnaires: tuple[ModuleChange, ...] = ()
+    # The practitioner's notes about the visit (addenda, oldest first): shown with it.
+    notes: tuple[Note, ...] = ()
 
     @property
     def complete(self) -> bool:

@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from ..clinical.followup import History, build_history
+from ..clinical.followup import History, Note, build_history
 from ..clinical.questionnaire import Module, Registry, load_registry, modules_by_hash
 from ..errors import NotFoundError, QuestionnaireError
 from ..output.formats import BY_NAME, ExportFormat, ExportItem, of_rows, single
 from ..records.index.listing import bulk_rows
-from ..records.paths import questionnaires_dir
+from ..records.paths import questionnaires_dir, sessions_dir
 from ..records.session import Brief, Session
 from ..records.targets import ClientTarget, load, load_client, resolve
-from ..records.tree import Unreadable
+from ..records.tree import SessionRef, Unreadable
 from .notices import Notices
 
 
@@ -109,6 +109,13 @@ class _DataFolder:
 
     def modules_by_hash(self) -> Mapping[str, Module]:
         return modules_by_hash(questionnaires_dir())
+
+    def notes(self, session: Session) -> tuple[Note, ...]:
+        from .review import notes_of_session
+
+        folder = sessions_dir() / session.client
+        return notes_of_session(SessionRef(session.id, session.client,
+                                           folder / f"{session.id}.toml"))
 
     def fhir_names(self) -> tuple[str, str]:
         # The settings file: only a FHIR export reads it.

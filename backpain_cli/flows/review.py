@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 
-from ..clinical.followup import SessionReview, build_history, due, rescore
+from ..clinical.followup import Note, SessionReview, build_history, due, rescore
 from ..clinical.questionnaire import load_registry
 from ..errors import NotFoundError, UsageError
+from ..records.addenda import NOTE, addenda_of
 from ..records.index.listing import DEFAULT_LIMIT, latest_completed, list_sessions, refresh_index
 from ..records.paths import questionnaires_dir
 from ..records.targets import ClientTarget, load, load_client, resolve
-from ..records.tree import Unreadable
+from ..records.tree import SessionRef, Unreadable
 from ..results import ClientHistory, DueList, ReviewResult
 
 
@@ -54,7 +56,18 @@ def review(target: str | None, *, client: str | None = None, limit: int = DEFAUL
     if session.is_draft:
         # Nothing to recompute: today's questionnaires are not even read.
         return SessionReview(session)
-    return rescore(session, load_registry(questionnaires_dir(root)))
+    review = rescore(session, load_registry(questionnaires_dir(root)))
+    return replace(review, notes=notes_of_session(found))
+
+
+def notes_of_session(ref: SessionRef) -> tuple[Note, ...]:
+    """The practitioner's notes of a session, oldest first (records/addenda.py). A note
+    that cannot be read is shown as such rather than hidden."""
+    found, bad = addenda_of(ref, NOTE)
+    return (*(Note(a.created, a.text) for a in found),
+            *(Note(dt.datetime.fromtimestamp(0, dt.UTC), f"(a note that cannot be read: "
+                                                         f"{b.path}: {b.reason})")
+              for b in bad))
 
 
 def unreadable_of(result: ReviewResult) -> tuple[Unreadable, ...]:

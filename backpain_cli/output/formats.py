@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, TextIO, cast
 
 if TYPE_CHECKING:
-    from ..clinical.followup import History
+    from ..clinical.followup import History, Note
     from ..clinical.questionnaire import Module, Registry
     from ..records.index.listing import BulkResult, Report
     from ..records.session import Brief, Session
@@ -42,6 +42,9 @@ class Sources(Protocol):
 
     def fhir_names(self) -> tuple[str, str]:
         """The practice's FHIR identifier system and canonical base (the settings)."""
+
+    def notes(self, session: Session) -> tuple[Note, ...]:
+        """The practitioner's notes about the session (its addenda), oldest first."""
 
 
 @dataclass(frozen=True)

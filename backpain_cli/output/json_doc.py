@@ -11,7 +11,7 @@ from importlib import resources
 from typing import TextIO
 
 from ..records.index.listing import BulkResult, Report
-from ..records.session import Brief, Session, document_line, to_document
+from ..records.session import Brief, Session, document_line, iso_utc, to_document
 from ..records.tree import Unreadable
 from ..safe_text import escape_json, to_json
 from .formats import ExportItem
@@ -33,8 +33,13 @@ def schema_text() -> str:
 
 
 def export(item: ExportItem) -> str:
-    """`export --format json` (output/formats.py)."""
-    return render(item.session)
+    """`export --format json` (output/formats.py): the document, with the practitioner's
+    notes about the visit when it has any."""
+    doc = to_document(item.session)
+    notes = item.sources.notes(item.session)
+    if notes:
+        doc["notes"] = [{"created": iso_utc(n.created), "text": n.text} for n in notes]
+    return to_json(doc)
 
 
 def export_line(item: ExportItem) -> str:

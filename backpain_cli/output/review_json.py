@@ -105,6 +105,7 @@ def session_document(review: SessionReview[Session]) -> dict[str, Any]:
                              for m in review.questionnaires]
     doc["changes"] = _diff_doc(review.diff) if review.diff else None
     doc["unchanged"] = review.unchanged
+    doc["notes"] = [{"created": iso_utc(n.created), "text": n.text} for n in review.notes]
     return doc
 
 

@@ -22,6 +22,7 @@ from ..clinical.followup import (
     Change,
     ChartPoint,
     History,
+    Note,
     PlanDiff,
     SessionReview,
     Visit,
@@ -174,6 +175,17 @@ def session_renderables(review: SessionReview[Session]) -> list[RenderableType]:
                                     session_id=session.id, created=session.created,
                                     practice=session.practice))
     out.extend(changes_renderables(review))
+    out.extend(notes_renderables(review.notes))
+    return out
+
+
+def notes_renderables(notes: Sequence[Note]) -> list[RenderableType]:
+    """The practitioner's notes about the visit, oldest first (never on the handout)."""
+    if not notes:
+        return []
+    out: list[RenderableType] = [Text("Your notes about this visit:", style="bold")]
+    for n in notes:
+        out.append(Text.assemble((f"{n.created:%Y-%m-%d %H:%M} UTC  ", "dim"), n.text))
     return out
 
 

@@ -18,10 +18,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError, SessionFileError, StorageError
-from ..files import NotReadable, loads_toml, read_bytes
+from ..files import NotReadable, check_date_times, parse_toml, read_bytes
 from .atomic import (
     DIR_MODE,
     FILE_MODE,
@@ -165,24 +165,52 @@ def _index_saved(base: Path, ref: SessionRef, folder: int) -> None:
     db.record(base, entry, doc)
 
 
-def index_entry(ref: SessionRef, stamp: codec.Stamp | None,
-                looked: int) -> tuple[codec.Entry, str | None]:
+def index_entry(ref: SessionRef, stamp: codec.Stamp | None, looked: int, *,
+                questionnaires: Path | None = None,
+                zdict: bytes | None = None) -> tuple[codec.Entry, bytes | str | None]:
     """The summary index's row (and JSON document) of the file of `ref`, made by the one
-    reader with its checks: a summary of what it reads, or why it cannot be read.
+    reader with its checks: a summary of what it reads, or why it cannot be read, with
+    what tomllib made of the file (judged again after an upgrade: `rejudged_entry`).
 
     `stamp` must have been taken before the file is read (at `looked`): if the file changes
     meanwhile, its new stamp differs from the stored one, and it is read again.
+    `questionnaires` and `zdict`: as for `judge` and codec.row.
     """
     from .index import codec
 
-    name = ref.path.name
     try:
-        session = read_ref(ref)
+        raw = parse_file(ref.path)
     except SessionFileError as exc:
-        return codec.Entry(ref.client, name, ref.id, stamp, looked, exc.reason), None
-    brief, summary, answers, doc = codec.readable(session)
-    return codec.Entry(ref.client, name, ref.id, stamp, looked, None, brief, summary, answers,
-                       codec.placed_at(session)), doc
+        return codec.row(ref.client, ref.path.name, ref.id, stamp, looked, exc.reason,
+                         zdict=zdict)
+    return _judged_entry(ref, raw, codec.parsed_text(raw), stamp, looked, questionnaires,
+                         zdict)
+
+
+def rejudged_entry(ref: SessionRef, parsed: str, stamp: codec.Stamp | None, checked: int, *,
+                   questionnaires: Path | None = None,
+                   zdict: bytes | None = None) -> tuple[codec.Entry, bytes | str | None]:
+    """`index_entry` of a file whose stamp is still `stamp`, from what tomllib made of it
+    (`parsed`, as the index keeps it): judged by today's rules without parsing it again.
+    The entry carries no parsed document (the stored one stays)."""
+    from .index import codec
+
+    return _judged_entry(ref, codec.parsed_of(parsed), None, stamp, checked, questionnaires,
+                         zdict)
+
+
+def _judged_entry(ref: SessionRef, raw: dict[str, Any], parsed: str | None,
+                  stamp: codec.Stamp | None, looked: int, questionnaires: Path | None,
+                  zdict: bytes | None) -> tuple[codec.Entry, bytes | str | None]:
+    from .index import codec
+
+    try:
+        session = judge(raw, ref.path, ref.client, questionnaires=questionnaires)
+    except SessionFileError as exc:
+        return codec.row(ref.client, ref.path.name, ref.id, stamp, looked, exc.reason,
+                         parsed=parsed, zdict=zdict)
+    return codec.row(ref.client, ref.path.name, ref.id, stamp, looked, session=session,
+                     parsed=parsed, zdict=zdict)
 
 
 def _tighten(folders: tuple[int, ...]) -> None:
@@ -248,6 +276,23 @@ def delete_session(path: Path) -> None:
 
 
 def read_session(path: Path) -> Session:
+    """The session in the file at `path`, or SessionFileError why it cannot be read."""
+    return judge(parse_file(path), path)
+
+
+def read_ref(ref: SessionRef) -> Session:
+    """Read a session found by `scan`, also refusing one whose client is not its folder's.
+
+    A client's sessions are found by folder; a session claiming another client would
+    otherwise be shown in the wrong history. (Summaries of many sessions come from the
+    summary index, which makes them with these very functions: `index_entry`.)
+    """
+    return judge(parse_file(ref.path), ref.path, ref.client)
+
+
+def parse_file(path: Path) -> dict[str, Any]:
+    """What tomllib makes of the session file at `path`, or SessionFileError why it cannot
+    be read that far: the first half of the one reader."""
     try:
         # Inside the data folder: a link is reported, never followed (PRODUCT.md).
         data = read_bytes(path, follow_links=False)
@@ -259,35 +304,42 @@ def read_session(path: Path) -> Session:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SessionFileError(str(path), "not UTF-8 text") from None
-    import tomllib  # loaded by loads_toml anyway; not at start-up (see files.loads_toml)
+    import tomllib  # loaded by parse_toml anyway; not at start-up (see files.parse_toml)
 
     try:
-        raw = loads_toml(text)
+        return parse_toml(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SessionFileError(str(path), f"not valid TOML ({exc})") from None
+
+
+def judge(raw: dict[str, Any], path: Path, client: str | None = None, *,
+          questionnaires: Path | None = None) -> Session:
+    """The second half of the one reader: the Session a parsed file (`parse_file`) holds,
+    or SessionFileError why it cannot be read. With `client`, a session of another client
+    than its folder's is refused. `questionnaires`: the practitioner's questionnaires
+    folder (default: the data folder's), whose texts judge the answers.
+
+    Whatever decides from the parsed document is here, so that the summary index can judge
+    the documents it holds again after an upgrade, without parsing their files again.
+    """
+    import tomllib
+
+    try:
+        check_date_times(raw)
     except tomllib.TOMLDecodeError as exc:
         raise SessionFileError(str(path), f"not valid TOML ({exc})") from None
     try:
         session = from_toml_dict(raw)
     except SessionFormatError as exc:
         raise SessionFileError(str(path), str(exc)) from None
-    return check_read(session, path)
-
-
-def read_ref(ref: SessionRef) -> Session:
-    """Read a session found by `scan`, also refusing one whose client is not its folder's.
-
-    A client's sessions are found by folder; a session claiming another client would
-    otherwise be shown in the wrong history. (Summaries of many sessions come from the
-    summary index, which makes them with this very function: records/index/sync.py.)
-    """
-    session = read_session(ref.path)
-    if not same_client(session.client, ref.client):
+    check_read(session, path, questionnaires)
+    if client is not None and not same_client(session.client, client):
         raise SessionFileError(
-            str(ref.path),
-            f"its client {session.client!r} does not match its folder {ref.client!r}")
+            str(path), f"its client {session.client!r} does not match its folder {client!r}")
     return session
 
 
-def check_read(session: Session, path: Path) -> Session:
+def check_read(session: Session, path: Path, questionnaires: Path | None = None) -> Session:
     """What the reader checks once a file has become a Session.
 
     Its name, values no backpain writes, and its answers against the questionnaires they
@@ -303,20 +355,20 @@ def check_read(session: Session, path: Path) -> Session:
         check_stored_values(session)
     except SessionFormatError as exc:
         raise SessionFileError(str(path), str(exc)) from None
-    problem = _answers_problem(session)
+    problem = _answers_problem(session, questionnaires or questionnaires_dir())
     if problem is not None:
         raise SessionFileError(str(path), problem)
     return session
 
 
-def _answers_problem(session: Session) -> str | None:
+def _answers_problem(session: Session, questionnaires: Path) -> str | None:
     """The first stored answer its own questionnaire would not accept, if any.
 
     Only questionnaires known by the hash of their text can judge: a session answered to
     an older version (or to a module since removed) keeps the answers it was given, and
     `review SESSION` says which no longer fit today's questions.
     """
-    known = _known_questions(questionnaires_dir(), session.questionnaires)
+    known = _known_questions(questionnaires, session.questionnaires)
     for qid, value in session.answers.items():
         if qid not in known.questions:
             if known.complete:

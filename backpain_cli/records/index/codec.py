@@ -16,8 +16,9 @@ import json
 import os
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ...clinical.model import Plan, RedFlag
 from ...clinical.order import second
@@ -107,6 +108,13 @@ class Entry:
     # JSON: as stored (compressed bytes, decoded only when read), or text just read.
     answers: bytes | str | None = None
     at: int | None = None
+    # What tomllib made of the file (`parsed_text`), as stored or as text; None when it was
+    # not parsed (or cannot be kept). After an upgrade it is judged again instead of the
+    # file being parsed again.
+    parsed: bytes | str | None = None
+    # What the row says, in 63 bits (`digest`): a row judged again is written only when
+    # its judgement changed.
+    judged: int | None = None
 
     @property
     def second(self) -> int:
@@ -121,6 +129,34 @@ def checksum(*parts: str | bytes | None) -> int:
         data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
         crc = zlib.crc32(data + b"\x00", crc)
     return crc
+
+
+def digest(*parts: str | None) -> int:
+    """Two checksums (crc32 and adler32) of `parts`, as one number below 2**63."""
+    data = "".join("-" if p is None else f"{len(p)}:{p}" for p in parts).encode(
+        "utf-8", "surrogatepass")
+    return (zlib.crc32(data) << 31) | (zlib.adler32(data) >> 1)
+
+
+def row(folder: str, name: str, session_id: str, stamp: Stamp | None, checked_ns: int,
+        reason: str | None = None, session: Session | None = None, parsed: str | None = None,
+        zdict: bytes | None = None) -> tuple[Entry, bytes | str | None]:
+    """The entry and JSON document of a session file: of `session` as the reader made it, or
+    of the `reason` it cannot be read. `parsed`: what tomllib made of it (parsed_text).
+    With `zdict`, answers, document and parsed document are compressed here (in a worker
+    of a first build) rather than by the store."""
+    if session is None:
+        return Entry(folder, name, session_id, stamp, checked_ns, reason,
+                     parsed=_packed(parsed, zdict), judged=digest(reason)), None
+    brief, summary, answers, doc = readable(session)
+    at = placed_at(session)
+    return Entry(folder, name, session_id, stamp, checked_ns, None, brief, summary,
+                 _packed(answers, zdict), at, _packed(parsed, zdict),
+                 digest(None, brief, summary, answers, doc, str(at))), _packed(doc, zdict)
+
+
+def _packed(text: str | None, zdict: bytes | None) -> bytes | str | None:
+    return text if text is None or zdict is None else pack(text, zdict)
 
 
 def placed_at(session: Session) -> int:
@@ -148,6 +184,57 @@ def unpack(blob: bytes | str, zdict: bytes) -> str:
         return (unpacker.decompress(blob) + unpacker.flush()).decode("utf-8")
     except (zlib.error, UnicodeDecodeError) as exc:
         raise IndexProblem(f"a stored document cannot be decompressed ({exc})") from None
+
+
+# --------------------------------------------------------------------------- the parsed document
+
+# tomllib's dates and times in JSON: an object whose one key is NUL, holding the kind and the
+# ISO text. A file of its own can spell that too ("\u0000" is a valid TOML key): then the
+# text holds more `"\u0000` than tags were written, and the document is not kept (its file
+# is parsed again after an upgrade instead).
+_TAG = "\x00"
+_KINDS: dict[str, Callable[[str], object]] = {
+    "datetime": dt.datetime.fromisoformat, "date": dt.date.fromisoformat,
+    "time": dt.time.fromisoformat}
+
+
+def parsed_text(raw: dict[str, Any]) -> str | None:
+    """What tomllib made of a session file, as JSON text that `parsed_of` reads back equal
+    (every type and time offset kept); None when it cannot be kept so."""
+    tags = 0
+
+    def tagged(value: object) -> dict[str, list[str]]:
+        nonlocal tags
+        # datetime before date: a datetime is a date too.
+        for kind, cls in (("datetime", dt.datetime), ("date", dt.date), ("time", dt.time)):
+            if isinstance(value, cls):
+                tags += 1
+                return {_TAG: [kind, value.isoformat()]}
+        raise TypeError(f"{type(value).__name__} is not a TOML value")
+
+    try:
+        text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=tagged)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return text if text.count('"\\u0000') == tags else None
+
+
+def parsed_of(text: str) -> dict[str, Any]:
+    """The parsed document `parsed_text` wrote; IndexProblem if it is not one."""
+    try:
+        raw = json.loads(text, object_hook=_untagged)
+    except (ValueError, TypeError, LookupError, RecursionError) as exc:
+        raise IndexProblem(f"a stored parsed document cannot be read ({exc})") from None
+    if not isinstance(raw, dict):
+        raise IndexProblem("a stored parsed document is not a table")
+    return raw
+
+
+def _untagged(table: dict[str, Any]) -> object:
+    if len(table) == 1 and _TAG in table:
+        kind, text = table[_TAG]
+        return _KINDS[kind](text)
+    return table
 
 
 def _made_up_answer(question: Question) -> AnswerValue:

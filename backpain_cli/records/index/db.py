@@ -11,7 +11,7 @@ a row holds.
 Health data: the file is 0600 in a 0700 folder, SQLite gives its rollback journal the file's
 mode, and deleted rows are overwritten (secure_delete), so that erasing a client's sessions
 (`forget`) leaves nothing of them in the cache; nothing but rows of session files holds
-anything of a client (the compression dictionary is made up, `_dictionary`). The index of a
+anything of a client (the compression dictionary is made up, `Store.dictionary`). The index of a
 data folder that no longer exists (moved, deleted) is removed (`prune`). Every problem with
 the file -- not a database, a row that fails its checksum, another version's layout, locked
 for longer than `TIMEOUT`, a disk error -- is an `IndexProblem`; the reader (reader.py) then
@@ -31,7 +31,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ... import __version__
 from ..atomic import FILE_MODE, ensure_dir
@@ -48,18 +48,36 @@ from .codec import (
 )
 from .order import ORDER_COLUMNS, Key, sql_after, sql_order
 
-# Changed whenever the tables or the summary form change: a file of another layout is reset.
+# Changed whenever the tables or the form of the parsed documents change: a file of another
+# layout is reset (built again from the files). A change of the rules that judge files (the
+# code stamp, `_code_stamp`) keeps the rows: their parsed documents are judged again.
 # 3: rows in visit order (column `at`); the dictionary no longer the first session stored.
-SCHEMA = 3
+# 4: the parsed document of each file (table `parsed`) and what its row says (`judged`).
+SCHEMA = 4
 # How long a command waits for another one's write before it reads the files instead.
 TIMEOUT = 5.0
-# The modules whose rules decide whether a file is readable: a change to any of them (an
-# upgrade, an edit in a development checkout) resets the index.
+# The modules whose rules decide what a file's row says: a change to any of them (an upgrade,
+# an edit in a development checkout) has every stored parsed document judged again.
 _JUDGES = ("records/session.py", "records/storage.py", "records/paths.py", "records/tree.py",
            "records/practice.py", "records/index/codec.py", "records/index/db.py",
            "records/index/sync.py", "files.py", "clinical/questionnaire.py",
            "clinical/model.py", "clinical/scoring.py", "clinical/triage.py")
 _PACKAGE = Path(__file__).resolve().parent.parent.parent
+# Meta key: the code stamp whose rules judged every row ("" while they are judged again).
+JUDGED = "judged"
+
+
+class Stored(NamedTuple):
+    """What a sync compares of a stored entry: its stamp and when it was taken, whether it is
+    a session file's row, the reason an entry is not read, and for judging a row again
+    (Store.stamps with `parsed`) its judgement and parsed document."""
+
+    stamp: Stamp | None
+    checked_ns: int
+    session: bool
+    reason: str | None
+    judged: int | None = None
+    parsed: bytes | None = None
 
 
 # --------------------------------------------------------------------------- where it lives
@@ -121,7 +139,7 @@ CREATE TABLE folders (
 CREATE TABLE sessions (
     id TEXT NOT NULL, folder TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER, checked_ns INTEGER NOT NULL,
-    reason TEXT, brief TEXT, crc INTEGER NOT NULL, at INTEGER NOT NULL,
+    reason TEXT, brief TEXT, crc INTEGER NOT NULL, at INTEGER NOT NULL, judged INTEGER,
     PRIMARY KEY (id, folder)) WITHOUT ROWID;
 -- What a sync compares, folder by folder, read from the index alone.
 CREATE INDEX sessions_by_folder
@@ -135,6 +153,10 @@ CREATE TABLE summaries (
     id TEXT NOT NULL, folder TEXT NOT NULL, summary TEXT NOT NULL, answers BLOB NOT NULL,
     crc INTEGER NOT NULL, PRIMARY KEY (id, folder)) WITHOUT ROWID;
 CREATE TABLE docs (
+    id TEXT NOT NULL, folder TEXT NOT NULL, doc BLOB NOT NULL, crc INTEGER NOT NULL,
+    PRIMARY KEY (id, folder)) WITHOUT ROWID;
+-- What tomllib made of each file (codec.parsed_text), judged again after an upgrade.
+CREATE TABLE parsed (
     id TEXT NOT NULL, folder TEXT NOT NULL, doc BLOB NOT NULL, crc INTEGER NOT NULL,
     PRIMARY KEY (id, folder)) WITHOUT ROWID;
 """
@@ -191,7 +213,7 @@ class Store:
 
     # ---- compression
 
-    def _dictionary(self, *, make: bool = False) -> bytes:
+    def dictionary(self, *, make: bool = False) -> bytes:
         """The preset dictionary every stored document and answers are compressed with (a
         document is kept in about a kilobyte instead of four): `made_up_document`, never a
         session's, since it stays in the file whatever is erased. Made and kept in the
@@ -209,7 +231,7 @@ class Store:
 
     def text(self, blob: bytes | str) -> str:
         """A stored document or answers as text (a value not yet stored is text already)."""
-        return blob if isinstance(blob, str) else unpack(blob, self._dictionary())
+        return blob if isinstance(blob, str) else unpack(blob, self.dictionary())
 
     def summary(self, entry: Entry) -> Session:
         """The summary Session of a readable entry."""
@@ -268,6 +290,17 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
+    def judged_by_other_rules(self) -> bool:
+        """Whether the rows were judged by other rules than today's (before an upgrade), and
+        must be judged again before they are used."""
+        return self.meta(JUDGED) != self.meta("code")
+
+    def judged_again(self) -> None:
+        """Every row has been judged by today's rules (inside `writing`)."""
+        code = self.meta("code")
+        if code is not None:
+            self.set_meta(JUDGED, code)
+
     # ---- folders
 
     def folder_range(self, client: str | None, low: str | None, high: str | None
@@ -322,25 +355,40 @@ class Store:
 
     # ---- entries
 
-    def stamps(self, first: str, last: str
-               ) -> dict[str, dict[str, tuple[Stamp | None, int, bool, str | None]]]:
-        """folder -> name -> (stamp, checked_ns, is a session file, reason) of the stored
-        entries of the folders from `first` to `last` (one query for many folders)."""
-        out: dict[str, dict[str, tuple[Stamp | None, int, bool, str | None]]] = {}
-        for folder, entry_id, size, mtime, ctime, ino, checked in self._query(
-                "SELECT folder, id, size, mtime_ns, ctime_ns, ino, checked_ns "
-                "FROM sessions INDEXED BY sessions_by_folder WHERE folder BETWEEN ? AND ?",
-                (first, last)):
-            out.setdefault(folder, {})[f"{entry_id}.toml"] = (
-                None if size is None else (size, mtime, ctime, ino), checked, True, None)
+    def stamps(self, first: str, last: str, *, parsed: bool = False
+               ) -> dict[str, dict[str, Stored]]:
+        """folder -> name -> what is stored of the entries of the folders from `first` to
+        `last` (one query for many folders); with `parsed`, also each session row's
+        judgement and parsed document (for judging them again)."""
+        out: dict[str, dict[str, Stored]] = {}
+        if parsed:
+            rows = self._query(
+                "SELECT s.folder, s.id, s.size, s.mtime_ns, s.ctime_ns, s.ino, s.checked_ns, "
+                "s.judged, p.doc, p.crc FROM sessions s LEFT JOIN parsed p "
+                "ON p.id = s.id AND p.folder = s.folder WHERE s.folder BETWEEN ? AND ?",
+                (first, last))
+        else:
+            rows = self._query(
+                "SELECT folder, id, size, mtime_ns, ctime_ns, ino, checked_ns, NULL, NULL, "
+                "NULL FROM sessions INDEXED BY sessions_by_folder WHERE folder BETWEEN ? AND ?",
+                (first, last))
+        for folder, entry_id, size, mtime, ctime, ino, checked, judged, doc, crc in rows:
+            if doc is not None and crc != zlib.crc32(doc):
+                raise IndexProblem(f"the parsed document of {folder}/{entry_id} fails its "
+                                   "checksum")
+            out.setdefault(folder, {})[f"{entry_id}.toml"] = Stored(
+                None if size is None else (size, mtime, ctime, ino), checked, True, None,
+                judged, None if doc is None else bytes(doc))
         for folder, name, reason in self._query(
                 "SELECT folder, name, reason FROM others WHERE folder BETWEEN ? AND ?",
                 (first, last)):
-            out.setdefault(folder, {})[name] = (None, 0, False, reason)
+            out.setdefault(folder, {})[name] = Stored(None, 0, False, reason)
         return out
 
-    def put(self, entry: Entry, doc: bytes | str | None = None) -> None:
-        """Store `entry` and its document (inside `writing`); text is compressed here."""
+    def put(self, entry: Entry, doc: bytes | str | None = None, *,
+            keep_parsed: bool = False) -> None:
+        """Store `entry` and its document (inside `writing`); text is compressed here.
+        `keep_parsed`: the stored parsed document stays (the entry was judged from it)."""
         if entry.id is None:
             self._run("INSERT OR REPLACE INTO others VALUES (?, ?, ?)",
                       (entry.folder, entry.name, entry.reason or ""))
@@ -349,26 +397,38 @@ class Store:
         at = entry.second
         self._run(
             "INSERT OR REPLACE INTO sessions (id, folder, size, mtime_ns, ctime_ns, ino, "
-            "checked_ns, reason, brief, crc, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "checked_ns, reason, brief, crc, at, judged) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*key, *_columns(entry.stamp), entry.checked_ns, entry.reason, entry.brief,
-             checksum(entry.id, entry.reason, entry.brief, str(at)), at))
+             checksum(entry.id, entry.reason, entry.brief, str(at)), at, entry.judged))
         if entry.summary is None or entry.answers is None:
             self._run("DELETE FROM summaries WHERE id = ? AND folder = ?", key)
         else:
             answers = entry.answers
             if isinstance(answers, str):
-                answers = pack(answers, self._dictionary(make=True))
+                answers = pack(answers, self.dictionary(make=True))
             self._run("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
                       (*key, entry.summary, answers, checksum(entry.summary, answers)))
         if doc is None:
             self._run("DELETE FROM docs WHERE id = ? AND folder = ?", key)
         else:
             if isinstance(doc, str):
-                doc = pack(doc, self._dictionary(make=True))
+                doc = pack(doc, self.dictionary(make=True))
             self._run("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
                       (*key, doc, zlib.crc32(doc)))
+        if keep_parsed:
+            return
+        parsed = entry.parsed
+        if parsed is None:
+            self._run("DELETE FROM parsed WHERE id = ? AND folder = ?", key)
+        else:
+            if isinstance(parsed, str):
+                parsed = pack(parsed, self.dictionary(make=True))
+            self._run("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?, ?)",
+                      (*key, parsed, zlib.crc32(parsed)))
 
-    def put_present(self, path: str, entry: Entry, doc: bytes | str | None = None) -> bool:
+    def put_present(self, path: str, entry: Entry, doc: bytes | str | None = None, *,
+                    keep_parsed: bool = False) -> bool:
         """`put` the entry of the file (or folder) at `path`, unless it is gone by now: then
         its row is dropped instead. Inside `writing`, which `forget` waits for: a command
         that read a file just before it was erased never writes it back into the cache.
@@ -379,13 +439,13 @@ class Store:
         if not shown_only and not os.path.lexists(path):
             self.drop(entry.folder, [entry.name])
             return False
-        self.put(entry, doc)
+        self.put(entry, doc, keep_parsed=keep_parsed)
         return True
 
     def _drop_sessions(self, folder: str, ids: Iterable[str]) -> None:
         keys = [(i, folder) for i in ids]
         with _problems():
-            for table in ("sessions", "summaries", "docs"):
+            for table in ("sessions", "summaries", "docs", "parsed"):
                 self.con.executemany(f"DELETE FROM {table} WHERE id = ? AND folder = ?", keys)
 
     def drop(self, folder: str, names: Iterable[str]) -> None:
@@ -562,9 +622,16 @@ def _check_layout(store: Store, root: Path) -> None:
         current = dict(store._query("SELECT key, value FROM meta")) if _has_meta(store) else {}
         if all(current.get(k) == v for k, v in expected.items()):
             return
+        if all(current.get(k) == expected[k] for k in ("schema", "root")):
+            # Other rules (an upgrade): the rows stay, and the next sync judges what they
+            # hold again (sync.py), reading again only the files that changed.
+            store.set_meta("code", expected["code"])
+            store.set_meta(JUDGED, "")
+            return
         reset(store)
         for key, value in expected.items():
             store.set_meta(key, value)
+        store.set_meta(JUDGED, expected["code"])
 
 
 def _has_meta(store: Store) -> bool:
@@ -603,8 +670,9 @@ def replace_file(root: Path) -> None:
             store = Store(con, tmp)
             reset(store)
             with store.writing():
+                code = _code_stamp()
                 for key, value in (("schema", str(SCHEMA)), ("root", _resolved(root)),
-                                   ("code", _code_stamp())):
+                                   ("code", code), (JUDGED, code)):
                     store.set_meta(key, value)
         finally:
             con.close()
@@ -624,7 +692,7 @@ def replace_file(root: Path) -> None:
 
 
 
-def record(root: Path, entry: Entry, doc: str | None) -> None:
+def record(root: Path, entry: Entry, doc: bytes | str | None) -> None:
     """Write one session file's row through (storage.save_session), if there is an index.
 
     Best effort: a save never fails because of its cache. A row that could not be written

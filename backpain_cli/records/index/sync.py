@@ -5,6 +5,13 @@ file into its folder, which changes the folder's time); a thorough sync (`every_
 every file's stamp. A changed file is read by the one reader (storage.index_entry) and its
 row written; rows of files that are gone are dropped. The rows a command shows are checked
 against their files once more as they are fetched (`Indexed.batch`).
+
+After an upgrade (other rules judged the rows: db.Store.judged_by_other_rules) the first sync
+checks every file, and judges again what tomllib made of each unchanged one, as the index
+keeps it (storage.rejudged_entry): only changed files are parsed again, and only rows whose
+judgement changed are written. A sync with many files to read or judge (a first build) does
+that in a pool of processes, one for each core; a few hundred stay in this process, which
+is quicker than starting the pool.
 """
 
 from __future__ import annotations
@@ -12,21 +19,39 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Sequence
+import signal
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import progress
 from ..paths import is_session_id, questionnaires_dir, sessions_dir
-from ..storage import index_entry
+from ..storage import index_entry, rejudged_entry
 from ..tree import FolderEntry, SessionRef, Unreadable, scan_folder, scan_top
-from .codec import Entry, IndexProblem, Stamp, Value, What, brief_of, now_ns, stamp_of
-from .db import Store, doc_of, entry_of
+from .codec import (
+    Entry,
+    IndexProblem,
+    Stamp,
+    Value,
+    What,
+    brief_of,
+    now_ns,
+    stamp_of,
+    unpack,
+)
+from .db import Store, Stored, doc_of, entry_of
 from .order import Key
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
 # A sync with this many client folders to read shows its progress (records/progress.py);
 # fewer take a second or so.
 PROGRESS_FROM = 200
+# A sync with this many files to read or judge does it in a pool of processes (when there is
+# more than one core): starting one costs more than a few hundred files take in this one.
+POOL_FROM = 300
 
 # Rows read from files are written in one transaction per this many (a commit syncs the disk).
 _WRITE_BATCH = 400
@@ -53,7 +78,101 @@ class Tree:
     clients: tuple[str, ...] = ()
 
 
-Known = dict[str, tuple[Stamp | None, int, bool, str | None]]
+# --------------------------------------------------------------------------- the work
+
+# A file to read, or to judge again from what tomllib made of it (the stored parsed
+# document): its client folder, name, path, stamp (taken before it is read), and when the
+# stamp was taken.
+Job = tuple[str, str, str, Stamp | None, int, bytes | None]
+Row = tuple[Entry, bytes | str | None]
+
+
+@dataclass(frozen=True)
+class Judge:
+    """Makes the rows of jobs, in this process or in a worker of the pool: everything it
+    needs travels with it (no state of the process that made it)."""
+
+    questionnaires: Path
+    zdict: bytes
+
+    def __call__(self, job: Job) -> Row:
+        folder, name, path, stamp, looked, parsed = job
+        ref = SessionRef(name[:-5], folder, Path(path))
+        if parsed is None:
+            return index_entry(ref, stamp, looked, questionnaires=self.questionnaires,
+                               zdict=self.zdict)
+        return rejudged_entry(ref, unpack(parsed, self.zdict), stamp, looked,
+                              questionnaires=self.questionnaires, zdict=self.zdict)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    count = getattr(os, "process_cpu_count", None)  # Python 3.13
+    if count is not None:
+        return int(count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _quiet_worker() -> None:
+    # Ctrl-C is the command's to handle: it stops the pool (a worker would print a
+    # traceback of its own).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _Work:
+    """The jobs of one sync: in this process until there are POOL_FROM of them, then in a
+    pool of processes, one for each core. Rows come back in the order of their jobs."""
+
+    def __init__(self, make_judge: Callable[[], Judge]) -> None:
+        self.make_judge = make_judge
+        self.pool: Pool | None = None
+        self.jobs = 0
+
+    def start(self) -> None:
+        """Start the pool now (before a progress bar starts a thread: not forked with one)."""
+        if self.pool is None and cores() > 1:
+            import multiprocessing
+
+            self.pool = multiprocessing.get_context().Pool(cores(), _quiet_worker)
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[Row]:
+        if not jobs:
+            return iter(())
+        self.jobs += len(jobs)
+        if self.pool is None and self.jobs >= POOL_FROM:
+            self.start()
+        judge = self.make_judge()
+        if self.pool is None or len(jobs) < 2:
+            return map(judge, jobs)
+        return self.pool.imap(judge, jobs, chunksize=max(1, min(32, len(jobs) // 8)))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+@dataclass
+class _Folder:
+    """One client folder of a sync: its stamp, the jobs of its files (with the judgement
+    stored for those judged again, if any: a row judged as it was is not written), its
+    entries that are not read, the names gone."""
+
+    name: str
+    stamp: Stamp | None
+    unchanged: bool
+    listed: bool
+    jobs: list[tuple[Job, int | None]]
+    others: list[Row]
+    gone: list[str]
+
+
+# A row to write: its entry and document, and whether it was judged again from the stored
+# parsed document (which then stays).
+Pending = tuple[str, Stamp | None, list[tuple[Entry, bytes | str | None, bool]], list[str]]
 
 
 class Indexed:
@@ -66,30 +185,49 @@ class Indexed:
         self.store = store
         # Rows read from their files by this command: not read a second time to check them.
         self._fresh: set[tuple[str, str]] = set()
+        self._judge: Judge | None = None
 
     # ---- keeping up with the files
 
     def sync(self, client: str | None, every_file: bool) -> Tree:
         self._check_questionnaires()
+        if self.store.judged_by_other_rules():
+            # After an upgrade: every row is judged again before any is used.
+            tree = self._sync(None, every_file=True, again=True)
+            with self.store.writing():
+                self.store.judged_again()
+            if client is None:
+                return tree
+        return self._sync(client, every_file, again=False)
+
+    def _sync(self, client: str | None, every_file: bool, again: bool) -> Tree:
         checked = now_ns()
         top = scan_top(self.root, client)
         folders = top.folders
-        # A first build (many folders the index does not know yet) shows its progress.
+        # A first build (many folders the index does not know yet), or judging every row
+        # again, shows its progress.
         draw = progress.bar
-        first = draw is not None and len(folders) >= PROGRESS_FROM + self.store.folder_count(
-            client)
-        bar = draw(len(folders)) if draw is not None and first else contextlib.nullcontext()
-        with bar as advance:
-            # A few hundred folders at a time, by name: the stored stamps of one stretch of
-            # names are fetched at once, so memory does not grow with the store.
-            for start in range(0, max(len(folders), 1), _FOLDERS_AT_ONCE):
-                end = start + _FOLDERS_AT_ONCE
-                chunk = folders[start:end]
-                self._sync_stretch(chunk, chunk[0].name if start else None,
-                                   folders[end].name if end < len(folders) else None,
-                                   client, every_file, checked)
-                if advance is not None:
-                    advance(min(end, len(folders)))
+        shown = draw is not None and len(folders) >= PROGRESS_FROM + (
+            0 if again else self.store.folder_count(client))
+        work = _Work(self.judge)
+        try:
+            if shown:
+                work.start()
+            bar = draw(len(folders)) if draw is not None and shown \
+                else contextlib.nullcontext()
+            with bar as advance:
+                # A few hundred folders at a time, by name: the stored stamps of one stretch
+                # of names are fetched at once, so memory does not grow with the store.
+                for start in range(0, max(len(folders), 1), _FOLDERS_AT_ONCE):
+                    end = start + _FOLDERS_AT_ONCE
+                    chunk = folders[start:end]
+                    self._sync_stretch(chunk, chunk[0].name if start else None,
+                                       folders[end].name if end < len(folders) else None,
+                                       client, every_file, checked, again, work)
+                    if advance is not None:
+                        advance(min(end, len(folders)))
+        finally:
+            work.close()
         if every_file:
             self._drop_strays({e.name for e in folders}, client)
         if client is not None and not folders and top.skipped:
@@ -99,6 +237,14 @@ class Indexed:
                   for e in self.store.not_sessions(client)]
         skipped = sorted((*top.skipped, *inside), key=lambda u: u.path)
         return Tree(tuple(skipped), top.notes, tuple(e.name for e in folders))
+
+    def judge(self) -> Judge:
+        """The Judge of this index (its dictionary made now if it has none yet)."""
+        if self._judge is None:
+            with self.store.writing():
+                zdict = self.store.dictionary(make=True)
+            self._judge = Judge(questionnaires_dir(), zdict)
+        return self._judge
 
     def _drop_strays(self, present: set[str], client: str | None) -> None:
         """Drop the rows of folders that are not in the tree, also those without a folder
@@ -111,7 +257,7 @@ class Indexed:
 
     def _sync_stretch(self, chunk: Sequence[FolderEntry], low: str | None,
                       high: str | None, client: str | None, every_file: bool,
-                      checked: int) -> None:
+                      checked: int, again: bool, work: _Work) -> None:
         """The client folders in `chunk`, which are those named from `low` to before `high`
         (None: no bound): the changed ones read again, the stored ones gone dropped."""
         stored = self.store.folder_range(client, low, high)
@@ -136,52 +282,65 @@ class Indexed:
                 for name in gone:
                     self.store.drop_folder(name)
         if todo:
-            self._sync_folders(todo, checked)
+            self._sync_folders(todo, checked, again, work)
 
-    def _sync_folders(self, todo: Sequence[tuple[str, Stamp | None, bool]],
-                      checked: int) -> None:
-        known = self.store.stamps(todo[0][0], todo[-1][0])
-        pending: list[tuple[str, Stamp | None, list[tuple[Entry, str | None]], list[str]]] = []
+    def _sync_folders(self, todo: Sequence[tuple[str, Stamp | None, bool]], checked: int,
+                      again: bool, work: _Work) -> None:
+        known = self.store.stamps(todo[0][0], todo[-1][0], parsed=again)
+        folders = [self._look_at(name, stamp, unchanged, known.get(name, {}), checked, again)
+                   for name, stamp, unchanged in todo]
+        rows = work.run([job for f in folders for job, _ in f.jobs])
+        pending: list[Pending] = []
         size = 0
-        for name, stamp, unchanged in todo:
-            entries, gone = self._read_folder(name, known.get(name, {}), checked)
-            listed = not any(e.id is None and e.name == "" for e, _ in entries)
+        for f in folders:
+            entries = [(entry, doc, False) for entry, doc in f.others]
+            for (job, judged), (entry, doc) in zip(f.jobs, _take(rows, len(f.jobs)),
+                                                   strict=True):
+                if judged is None or entry.judged != judged:
+                    # Judged from the stored parsed document (job[5]): that one stays.
+                    entries.append((entry, doc, job[5] is not None))
             # Nothing new, and the stored stamp already says so: nothing to write.
-            if entries or gone or not unchanged:
-                pending.append((name, stamp if listed else None, entries, gone))
+            if entries or f.gone or not f.unchanged:
+                pending.append((f.name, f.stamp if f.listed else None, entries, f.gone))
                 size += len(entries) + 1
             if size >= _WRITE_BATCH:
                 self._write(pending, checked)
                 pending, size = [], 0
         self._write(pending, checked)
 
-    def _read_folder(self, name: str, known: Known, checked: int
-                     ) -> tuple[list[tuple[Entry, str | None]], list[str]]:
-        """The rows to write for the folder `name`, and the stored names to drop."""
+    def _look_at(self, name: str, stamp: Stamp | None, unchanged: bool,
+                 known: dict[str, Stored], checked: int, again: bool) -> _Folder:
+        """What to do in the folder `name`: the files to read or judge again, the entries
+        that are not read, and the stored names to drop."""
         found = scan_folder(self.sessions, name)
         known = dict(known)
-        entries: list[tuple[Entry, str | None]] = []
+        jobs: list[tuple[Job, int | None]] = []
         for file_name in found.names:
             path = self._path(name, file_name)
             # When this file was looked at, not when the sync began: a first build takes
             # minutes, and files older than RACY_NS by then are trusted next time.
             looked = now_ns()
-            stamp = _stamp(path)
+            now = _stamp(path)
             old = known.pop(file_name, None)
-            if old is not None and old[2] and trusted(old[0], old[1], stamp):
+            if old is not None and old.session and trusted(old.stamp, old.checked_ns, now):
+                if not again:
+                    continue
+                # Unchanged since it was read: what tomllib made of it is judged again, or
+                # (when nothing of it is kept) it is read again.
+                since = looked if old.parsed is None else old.checked_ns
+                jobs.append(((name, file_name, path, now, since, old.parsed), old.judged))
                 continue
-            entries.append(index_entry(SessionRef(file_name[:-5], name, Path(path)), stamp, looked))
+            jobs.append(((name, file_name, path, now, looked, None), None))
             self._fresh.add((file_name[:-5], name))
+        others: list[Row] = []
         for u in found.skipped:
             file_name = Path(u.path).name if found.listed else ""
             old = known.pop(file_name, None)
-            if old is None or old[2] or old[3] != u.reason:
-                entries.append((Entry(name, file_name, None, None, checked, u.reason), None))
-        return entries, list(known)
+            if old is None or old.session or old.reason != u.reason:
+                others.append((Entry(name, file_name, None, None, checked, u.reason), None))
+        return _Folder(name, stamp, unchanged, found.listed, jobs, others, list(known))
 
-    def _write(self, pending: Sequence[tuple[str, Stamp | None,
-                                             list[tuple[Entry, str | None]], list[str]]],
-               checked: int) -> None:
+    def _write(self, pending: Sequence[Pending], checked: int) -> None:
         if not pending:
             return
         with self.store.writing():
@@ -191,8 +350,9 @@ class Indexed:
                 if not os.path.lexists(self._path(name, "")):
                     self.store.drop_folder(name)
                     continue
-                for entry, doc in entries:
-                    self.store.put_present(self._path(entry.folder, entry.name), entry, doc)
+                for entry, doc, keep_parsed in entries:
+                    self.store.put_present(self._path(entry.folder, entry.name), entry, doc,
+                                           keep_parsed=keep_parsed)
                 self.store.put_folder(name, stamp, checked)
 
     def _check_questionnaires(self) -> None:
@@ -293,6 +453,10 @@ class Indexed:
 
     def groups(self) -> list[str]:
         return self.store.client_groups()
+
+
+def _take(rows: Iterator[Row], n: int) -> Iterable[Row]:
+    return (next(rows) for _ in range(n))
 
 
 def _stamp(path: str | Path) -> Stamp | None:
