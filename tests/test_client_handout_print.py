@@ -309,8 +309,8 @@ def test_computed_print_sizes_in_chromium(chromium: str, tmp_path: Path, name: s
     if name == "visits-3":
         assert m["chartTexts"] > 5
         assert m["smallestChartText"] >= 10 * PT - 0.01
-    # Every picture the same fixed height (24 mm), whatever its shape.
-    assert m["pictureHeights"] == [round(24 / 25.4 * 96)]
+    # Every picture the same fixed height (30 mm), whatever its shape.
+    assert m["pictureHeights"] == [round(30 / 25.4 * 96)]
     assert m["overflowing"] == []
 
 

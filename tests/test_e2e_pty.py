@@ -200,8 +200,8 @@ def test_a_follow_up_replaces_numbers_and_asks_warning_signs_afresh(
 
     child = spawn("assess", "--from", ref.id)
     child.expect_exact(f"Follow-up visit for client JD-042 after session {ref.id}.")
-    expect_words(child, "warning signs, pregnancy, pain scores and the questionnaires are "
-                        "asked afresh")
+    expect_words(child, "warning signs, pregnancy, how long the pain has lasted, pain "
+                        "scores, weeks off work and the questionnaires are asked afresh")
     for qid, value in today.items():
         q = questions[qid]
         child.expect(re.escape(q.text[:60]))

@@ -10,6 +10,7 @@ import shutil
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pexpect
@@ -137,3 +138,28 @@ def test_without_text_the_editor_writes_the_note_and_comment_lines_are_left_out(
     assert child.exitstatus == 0, child.before
     doc = json.loads(run("review", LATEST, "--json").stdout)
     assert [n["text"] for n in doc["notes"]] == ["Found: tender L4/5.\nDone: 30 min."]
+
+
+def test_assess_note_keeps_the_note_beside_the_new_session(
+        backpain_home: Path, write_answers: Any, complete_answers: dict[str, Any]) -> None:
+    done = run("assess", "--answers", str(write_answers(complete_answers)), "--no-input",
+               "--json", "--note", NOTE)
+    assert done.exit_code == 0, done.output
+    session = json.loads(done.stdout)["session"]
+    assert "Added note " in done.stderr and f"to session {session}" in done.stderr
+    doc = json.loads(run("review", session, "--json").stdout)
+    assert [n["text"] for n in doc["notes"]] == [NOTE]
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (("--note", NOTE, "--no-save"), "backpain: usage error: --note is kept beside the saved "
+                                    "session: it cannot go with --no-save\n"),
+    (("--note", " "), "backpain: usage error: --note: the note is empty\n"),
+])
+def test_a_bad_assess_note_is_refused_before_anything_is_asked_or_saved(
+        backpain_home: Path, write_answers: Any, complete_answers: dict[str, Any],
+        extra: tuple[str, ...], message: str) -> None:
+    done = run("assess", "--answers", str(write_answers(complete_answers)), "--no-input",
+               *extra)
+    assert (done.exit_code, done.stderr) == (2, message)
+    assert not (backpain_home / "sessions").exists()

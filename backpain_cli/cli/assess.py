@@ -73,6 +73,10 @@ def assess(
         help="Delete a draft (unfinished) session, after a typed confirmation.")] = None,
     yes: Annotated[bool, typer.Option(
         "--yes", help="With --discard: delete without asking.")] = False,
+    note: Annotated[str | None, typer.Option(
+        "--note", metavar="TEXT",
+        help="Your own note about the visit (findings, what was done), kept beside the "
+             "saved session; never on the client's handout.")] = None,
 ) -> None:
     """Run the interview with a client and show (and save) their plan."""
     if discard is not None:
@@ -81,7 +85,7 @@ def assess(
             ("--no-input", no_input), ("--instruments", instruments is not None),
             ("--from", from_ is not None), ("--resume", resume is not None),
             ("--json", as_json), ("--save" if save else "--no-save", save is not None),
-            ("--demo", demo)) if given]
+            ("--demo", demo), ("--note", note is not None)) if given]
         if others:
             raise UsageError(f"--discard cannot be combined with {', '.join(others)}")
         _discard(discard, ask=not yes)
@@ -95,7 +99,7 @@ def assess(
     saving = save if save is not None else not demo
     request = AssessRequest(client=client, answers_file=answers, instruments=instruments,
                             follow_up=from_, resume=resume, no_input=no_input, save=saving,
-                            demo=demo)
+                            demo=demo, note=note)
     # Keep stdout for the result: prompts go to the terminal on stderr.
     on_stderr = as_json or not sys.stdout.isatty()
     try:
@@ -106,6 +110,8 @@ def assess(
         raise
     if done.path is not None:
         NOTICES.info(f"Saved session {done.session.id} to {done.path}")
+    if done.note is not None:
+        NOTICES.info(f"Added note {done.note.id} to session {done.session.id}")
     elif demo and save is None:
         NOTICES.info("Demo: nothing saved (add --save to save it to the data folder).")
     session = done.session

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..clinical import checks
 from ..clinical.answers import Validation, questions_open, read_answers_file, validate
 from ..clinical.engine import build_plan
 from ..clinical.instruments import instrument_names
@@ -33,12 +34,14 @@ from ..errors import (
     UsageError,
 )
 from ..files import packaged
+from ..records.addenda import NOTE, Addendum, save_addendum, text_problem
 from ..records.paths import new_session_id, questionnaires_dir, same_client, validate_client
 from ..records.practice import Practice
 from ..records.session import ModuleRef, Session, to_toml_dict
 from ..records.settings import Settings, load
 from ..records.storage import delete_session, read_ref, read_session, save_session
 from ..records.targets import resolve_session
+from ..records.tree import SessionRef
 from .notices import Notices
 
 if TYPE_CHECKING:
@@ -81,6 +84,11 @@ class Start:
     # The practice and practitioner from the settings, recorded in the session.
     practice: Practice = field(default_factory=Practice)
 
+    @property
+    def follow_up(self) -> bool:
+        """A visit that follows another: it derives no flags (CLINICAL.md v3)."""
+        return self.follows is not None
+
 
 def start(
     registry: Registry,
@@ -108,6 +116,8 @@ def start(
     follows: str | None = None
     defaults: dict[str, AnswerValue] = {}
     ref_client: object | None = None
+    # Whether the visit followed gave a programme: its adherence is asked (v3).
+    programme_followup = False
     if resume and follow_up:
         raise UsageError("--resume and --from cannot be used together")
     if resume:
@@ -134,6 +144,7 @@ def start(
             raise UsageError(f"session {previous.id} belongs to client {previous.client}, "
                              f"not {client}")
         defaults = follow_up_defaults(registry, current_answers(previous.answers))
+        programme_followup = gave_programme(previous)
         follows = previous.id
         ref_client = previous.client
         chosen = chosen or tuple(i for i in previous.instruments
@@ -149,6 +160,10 @@ def start(
             pass
         else:
             defaults = follow_up_defaults(registry, current_answers(previous.answers))
+            programme_followup = gave_programme(previous)
+    if resumed is not None and resumed.follows and "programme_adherence" in resumed.answers:
+        # The visit it follows may be gone; the draft's own answer says it was asked.
+        programme_followup = True
     file_problems: tuple[Problem, ...] = ()
     file_has_answers = True
     if answers_file is not None:
@@ -164,7 +179,7 @@ def start(
     checked = validate_client(ref_client) if ref_client is not None else None
     if resumed is not None and not same_client(checked, resumed.client):
         raise UsageError(f"session {resumed.id} belongs to client {resumed.client}")
-    modules = registry.select(chosen)
+    modules = registry.select(chosen, programme_followup=programme_followup)
     selected = {q.id for m in modules for q in m.questions}
     known = set(registry.questions()) - selected
     validation = validate(modules, raw, known_ids=known, skipped=skipped, suggest=True)
@@ -176,6 +191,13 @@ def start(
     return Start(modules, chosen, checked, dict(validation.answers), skipped, validation,
                  defaults, follows, resumed, file_problems, warnings, file_has_answers,
                  settings.practice)
+
+
+def gave_programme(session: Session) -> bool:
+    """Whether the session's saved plan holds an exercise programme (CLINICAL.md v3,
+    "followup": the visit after it asks how often the client did it)."""
+    # A plan saved before the programme existed has none.
+    return session.plan is not None and bool(getattr(session.plan, "programme", ()))
 
 
 def follow_up_defaults(registry: Registry,
@@ -238,7 +260,7 @@ def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
         raise AnswersError(final.all_problems())
     base = _new_or_resumed(st, client, "completed")
     kept_skips = tuple(s for s in sorted(skipped) if s in selected and s not in final.answers)
-    plan = build_plan(final.answers)
+    plan = build_plan(final.answers, follow_up=st.follow_up)
     # Questions left unasked because an emergency sign made them unnecessary.
     ended_early = "emergency" if final.waived or ended_at_emergency else None
     return Session(
@@ -313,6 +335,7 @@ class AssessRequest:
     no_input: bool = False
     save: bool = True
     demo: bool = False  # the sample answers, never a prompt
+    note: str | None = None  # the practitioner's note about the visit (an addendum)
 
 
 @dataclass(frozen=True)
@@ -321,6 +344,7 @@ class Assessed:
 
     session: Session
     path: Path | None
+    note: Addendum | None = None
 
 
 def demo_answers() -> Path:
@@ -340,13 +364,25 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
     library is loaded only then. On Ctrl-C the answers so far are saved as a draft and
     `Interrupted` says how to resume it.
     """
+    if request.note is not None:
+        # Checked before anything is asked, so that a bad note costs no interview.
+        if not request.save:
+            raise UsageError("--note is kept beside the saved session: it cannot go with "
+                             "--no-save")
+        problem = text_problem(request.note)
+        if problem is not None:
+            raise UsageError(f"--note: {problem}")
     answers_file = demo_answers() if request.demo else request.answers_file
     registry = load_registry(questionnaires_dir())
     st = start(registry, client=request.client, answers_file=answers_file,
                instruments=request.instruments, resume=request.resume,
                follow_up=request.follow_up)
+    if checks.pregnancy_warning_unasked(st.answers):
+        # Before anything else, an error list included (CLINICAL.md v3).
+        notices.info(checks.PREGNANCY_WARNING_UNASKED)
     for message in st.warnings:
         notices.warning(message)
+    raised: set[str] = set()
     if request.no_input or request.demo:
         try:
             client = require_complete(st)
@@ -355,13 +391,21 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
             raise
         session = finish(st, client, st.answers, st.skipped)
     else:
-        session = _interview(st, asker, save=request.save, notices=notices)
+        session, raised = _interview(st, asker, save=request.save, notices=notices)
     for warning in session.plan.warnings if session.plan else ():
         notices.warning(warning)
+    # Consistency checks the interview did not raise: warnings, never an exit code.
+    for check in (session.plan.checks or ()) if session.plan else ():
+        if check.id not in raised:
+            notices.warning(f"check {check.id}: {checks.line(check, session.answers)}")
     if not request.save:
         return Assessed(session, None)
     saved, path = save_or_keep(session, new=st.resumed is None, notices=notices)
-    return Assessed(saved, path)
+    note = None
+    if request.note is not None and saved.status == "completed":
+        note = save_addendum(SessionRef(saved.id, saved.client, path), NOTE,
+                             {"text": request.note.strip("\n")})
+    return Assessed(saved, path, note)
 
 
 def _emergency_first(st: Start, notices: Notices) -> None:
@@ -373,8 +417,9 @@ def _emergency_first(st: Start, notices: Notices) -> None:
 
 
 def _interview(st: Start, asker: Callable[[], Asker] | None, *, save: bool,
-               notices: Notices) -> Session:
-    """Ask what is missing; on Ctrl-C save what we have as a draft and raise Interrupted."""
+               notices: Notices) -> tuple[Session, set[str]]:
+    """Ask what is missing; on Ctrl-C save what we have as a draft and raise Interrupted.
+    Also returns the consistency checks the interview raised (and asked again)."""
     needs_prompt = (st.client is None or bool(st.validation.problems)
                     or questions_open(st.modules, st.answers, st.skipped))
     # Checked before the warnings below, which promise to ask again.
@@ -392,7 +437,7 @@ def _interview(st: Start, asker: Callable[[], Asker] | None, *, save: bool,
         notices.warning(f"{st.validation.unknown_problem(unknown)}, ignored")
     if asker is None and st.client is not None:
         # Nothing is required (an emergency sign, or nothing left): no prompt at all.
-        return finish(st, st.client, st.answers, st.skipped)
+        return finish(st, st.client, st.answers, st.skipped), set()
     if st.resumed is not None:
         count = len(st.answers)
         notices.info(f"Resuming draft {st.resumed.id} for client {st.resumed.client}: "
@@ -407,9 +452,10 @@ def _interview(st: Start, asker: Callable[[], Asker] | None, *, save: bool,
     client = st.client or ask_client(ask)
     answers: dict[str, AnswerValue] = dict(st.answers)
     skipped: set[str] = set(st.skipped)
+    raised: set[str] = set()
     try:
         ended = run_interview(st.modules, answers, skipped, ask, st.defaults,
-                              saves_drafts=save)
+                              saves_drafts=save, follow_up=st.follow_up, raised=raised)
     except Interrupted:
         if not save:
             notices.info("Interrupted; nothing saved (--no-save).")
@@ -419,7 +465,7 @@ def _interview(st: Start, asker: Callable[[], Asker] | None, *, save: bool,
         raise Interrupted(
             f"interrupted; draft saved to {path}\n"
             f"  resume with: backpain assess --resume {session.id}") from None
-    return finish(st, client, answers, skipped, ended_at_emergency=ended)
+    return finish(st, client, answers, skipped, ended_at_emergency=ended), raised
 
 
 def save_or_keep(session: Session, *, new: bool, notices: Notices) -> tuple[Session, Path]:

@@ -131,8 +131,10 @@ table.visits th, table.visits td {{ border-bottom: 1px solid {LINE};
   .box.triage-emergency .headline {{ font-size: 20pt; }}
   .box.triage-emergency p {{ margin: .3rem 0; }}
   .step {{ margin: 0 0 .4rem; }}
-  .card, .rest {{ grid-template-columns: 32mm 1fr; gap: 0 .8rem; padding: .25rem 0; }}
-  .pic svg {{ height: 24mm; }}
+  /* The picture's box: wide enough for a figure lying down, tall enough for one
+     standing; the text beside it is taller than either. */
+  .card, .rest {{ grid-template-columns: 44mm 1fr; gap: 0 .8rem; padding: .25rem 0; }}
+  .pic svg {{ height: 30mm; }}
   .card p, .rest p, .step p {{ margin: 0; }}
   ul, ol {{ margin: .1rem 0; }}
   li {{ margin: 0; }}

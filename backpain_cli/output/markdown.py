@@ -19,6 +19,7 @@ from .formats import ExportItem
 from .wording import (
     CHANGE_NOTE,
     SCORE_LABELS,
+    TIER_WORDS,
     TRIAGE_HEADLINES,
     change_rows,
     flag_text,
@@ -77,9 +78,9 @@ def _plan_lines(plan: Plan, created: dt.datetime) -> list[str]:
     headline, todo = TRIAGE_HEADLINES.get(plan.triage, TRIAGE_HEADLINES["none"])
     out += [f"> **{headline}**", f"> {escape(todo)}", ""]
     if plan.red_flags:
-        out += ["**Warning signs:**", ""]
-        out += [f"- `{f.id}` ({escape(f.tier)}): {escape(flag_text(f.id))}"
-                for f in plan.red_flags]
+        out += ["**Red flags:**", ""]
+        out += [f"- `{f.id}` ({escape(TIER_WORDS.get(f.tier, f.tier))}): "
+                f"{escape(flag_text(f.id))}" for f in plan.red_flags]
         out.append("")
     if plan.reassess_weeks is not None:
         out += [f"**{escape(next_check(created, plan.reassess_weeks))}**", ""]

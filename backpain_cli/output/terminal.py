@@ -32,6 +32,7 @@ from .wording import (
 # triage: the banner's style (its words: wording.TRIAGE_HEADLINES).
 TRIAGE_STYLES: dict[str, str] = {
     "emergency": "bold white on red",
+    "same_day": "bold white on dark_orange3",
     "urgent": "bold black on yellow",
     "refer_routine": "bold white on blue",
     "co_manage": "bold white on blue",
@@ -39,12 +40,16 @@ TRIAGE_STYLES: dict[str, str] = {
 }
 
 
+# Triage that asks for a doctor before anything else: a heavy frame, shown in bold red.
+DOCTOR_FIRST = ("emergency", "same_day", "urgent")
+
+
 def triage_banner(triage: str) -> Panel:
     style = TRIAGE_STYLES.get(triage, TRIAGE_STYLES["none"])
     headline, todo = TRIAGE_HEADLINES.get(triage, TRIAGE_HEADLINES["none"])
     return Panel(Text(todo), title=Text(f" {headline} ", style=style), title_align="left",
                  border_style=style.split(" on ")[-1] if " on " in style else style,
-                 box=box.HEAVY if triage in ("emergency", "urgent") else box.ROUNDED)
+                 box=box.HEAVY if triage in DOCTOR_FIRST else box.ROUNDED)
 
 
 def scores_table(scores: Mapping[str, ScoreValue]) -> Table:
@@ -69,7 +74,8 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
     out.append(Text(header, style="bold"))
     out.append(triage_banner(plan.triage))
     if plan.red_flags:
-        out.append(Text(f"Warning signs: {warning_signs(plan.red_flags)}", style="bold"))
+        # Red flags, not "warning signs": a risk factor under its team's care is no sign.
+        out.append(Text(f"Red flags: {warning_signs(plan.red_flags)}", style="bold"))
     if plan.reassess_weeks is not None and created is not None:
         out.append(Text(next_check(created, plan.reassess_weeks), style="bold"))
     if plan.scores:
