@@ -118,7 +118,7 @@ def counted(a: Answers, *, follow_up: bool = False) -> list[str]:
 def fired(a: Answers, flags: list[str]) -> list[tuple[str, tuple[str, ...], str]]:
     """The tier rules that hold: (rule, the flags it raises, its tier)."""
     has = set(flags)
-    out = []
+    out: list[tuple[str, tuple[str, ...], str]] = []
     if "rf_fever" in has and has & set(T1_RISKS):
         out.append(("T1", ("rf_fever", *T1_RISKS), "emergency"))
     if "rf_fever" in has and pregnant(a):
@@ -275,7 +275,7 @@ def test_in_pregnancy_and_after_a_birth(raw: dict[str, AnswerValue]) -> None:
     a = _checked(raw)
     # Fever in pregnancy is an emergency (T2); fever or feeling ill in the first 6 weeks
     # after a birth at least same-day (T5).
-    tier = dict((f.id, f.tier) for f in build_plan(a).red_flags)
+    tier = {f.id: f.tier for f in build_plan(a).red_flags}
     if pregnant(a) and "rf_fever" in tier:
         assert tier["rf_fever"] == "emergency"
     if postnatal_6wk(a):
