@@ -31,10 +31,6 @@ CTRL_C = "\x03"
 TIMEOUT = 20
 
 
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return load_registry(None)
-
 
 @pytest.fixture
 def spawn(backpain_home: Path) -> Iterator[Callable[..., Any]]:

@@ -26,7 +26,6 @@ from backpain_cli.clinical.questionnaire import (
     Module,
     Question,
     Registry,
-    load_registry,
 )
 from backpain_cli.errors import Interrupted, NoTerminalError
 from backpain_cli.flows import assess
@@ -51,10 +50,6 @@ ENTER = "\r"
 CTRL_C = "\x03"
 REFERRAL = "medical.emergency_referral"
 
-
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return load_registry(None)
 
 
 @pytest.fixture
