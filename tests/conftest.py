@@ -40,7 +40,7 @@ import tomli_w
 from hypothesis import HealthCheck, settings
 
 from backpain_cli.clinical.answers import next_question
-from backpain_cli.clinical.questionnaire import AnswerValue, Question, load_registry
+from backpain_cli.clinical.questionnaire import AnswerValue, Question, Registry, load_registry
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 WriteAnswers: TypeAlias = Callable[..., Path]
@@ -62,6 +62,18 @@ settings.register_profile("deep", settings.get_profile("ci"))
 settings.register_profile("dev", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
                       or ("ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    """The shipped questionnaires (the practitioner's own folder left out)."""
+    return load_registry(None)
+
+
+@pytest.fixture
+def terminal_80(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An 80-column terminal for rich's tables, whatever the terminal running the tests."""
+    monkeypatch.setenv("COLUMNS", "80")
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from typer.testing import CliRunner, Result
+
+from backpain_cli.cli.app import app
 from backpain_cli.records.tree import SessionRef, scan
 
 
@@ -11,3 +15,20 @@ def list_refs(root: Path | None = None, client: str | None = None) -> list[Sessi
     """The session files of the data folder `root` (None: the one in use), or of `client`'s
     folders, by their names alone (tree.scan), newest first: ids sort by time."""
     return sorted(scan(root, client).refs, key=lambda r: r.id, reverse=True)
+
+
+def invoke(*args: str | Path, env: Mapping[str, str] | None = None,
+           input: str | None = None) -> Result:
+    """`backpain ARGS` run in this process (typer's CliRunner), stdout and stderr apart."""
+    return CliRunner().invoke(app, [str(a) for a in args], prog_name="backpain", env=env,
+                              input=input)
+
+
+def command(*first: str) -> Callable[..., Result]:
+    """`invoke` with the first words given, for a test module of one command:
+    `run = command("export")` makes `run(SESSION, "--format", "md")`."""
+
+    def run(*args: str | Path, env: Mapping[str, str] | None = None) -> Result:
+        return invoke(*first, *args, env=env)
+
+    return run

@@ -19,17 +19,13 @@ from backpain_cli.clinical.answers import (
     validate,
     visible_answers,
 )
-from backpain_cli.clinical.questionnaire import AnswerValue, Module, Registry, load_registry
+from backpain_cli.clinical.questionnaire import AnswerValue, Module, Registry
 from backpain_cli.errors import AnswersError, InvalidClientError, Problem, UnreadableFileError
 from backpain_cli.flows import assess
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 WriteAnswers: TypeAlias = Callable[..., Path]
 
-
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return load_registry(None)
 
 
 @pytest.fixture(scope="module")

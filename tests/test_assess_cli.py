@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import pytest
-from helpers import list_refs
-from typer.testing import CliRunner, Result
+from helpers import invoke, list_refs
+from typer.testing import Result
 
-from backpain_cli.cli.app import app
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.questionnaire import load_registry
@@ -40,8 +39,7 @@ BAD_REF = ("backpain: error: invalid client reference {!r}: use 1 to 64 ASCII le
 NOT_TEXT_REF = "backpain: error: invalid client reference: it must be text, e.g. \"JD-042\"\n"
 
 
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(a) for a in args], prog_name="backpain")
+run = invoke
 
 
 def saved_line(result: Result) -> str:
@@ -73,7 +71,7 @@ def test_a_complete_answers_file_saves_a_completed_session(
     path = Path(saved_line(result))
     assert path.parent == backpain_home / "sessions" / "JD-042"
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert (doc["client"], doc["status"], doc["schema"]) == ("JD-042", "completed", 2)
+    assert (doc["client"], doc["status"], doc["schema"]) == ("JD-042", "completed", 3)
     assert "ended_early" not in doc
     assert doc["answers"] == complete_answers
     assert set(doc["questionnaires"]) == {

@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import pytest
-from helpers import list_refs
+from helpers import invoke, list_refs
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from strategies import client_answers
-from typer.testing import CliRunner, Result
 
-from backpain_cli.cli.app import app
 from backpain_cli.clinical import checks
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.model import Check
@@ -131,8 +129,7 @@ def test_pain_now_above_the_worst_feeds_the_rules_through_worst_pain() -> None:
 # --------------------------------------------------------------------------- answers files
 
 
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(a) for a in args], prog_name="backpain")
+run = invoke
 
 
 def test_an_answers_file_warns_and_saves_the_checks(

@@ -23,9 +23,8 @@ from typing import Any
 
 import pytest
 import tomli_w
-from typer.testing import CliRunner, Result
+from helpers import invoke
 
-from backpain_cli.cli.app import app
 from backpain_cli.records import storage
 from backpain_cli.records.paths import new_session_id, sessions_dir
 
@@ -46,8 +45,7 @@ EARLY = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 TIMEOUT = 60
 
 
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(a) for a in args], prog_name="backpain")
+run = invoke
 
 
 def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:

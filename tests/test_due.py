@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import invoke
 from reassess_helpers import (
     ACUTE,
     CHRONIC,
@@ -24,18 +25,15 @@ from reassess_helpers import (
     save_visit,
     utc,
 )
-from typer.testing import CliRunner, Result
 
-from backpain_cli.cli.app import app
 from backpain_cli.clinical.questionnaire import AnswerValue
 
-runner = CliRunner()
 DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(autouse=True)
-def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "80")
+def _terminal(terminal_80: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test of this module on an 80-column terminal (conftest.terminal_80)."""
     monkeypatch.setenv("NO_COLOR", "1")
 
 
@@ -45,8 +43,7 @@ def _utc() -> Any:
         yield
 
 
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
+run = invoke
 
 
 def due_json(*args: str) -> list[dict[str, Any]]:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from helpers import command
+from typer.testing import CliRunner
 
 import backpain_cli.cli.export
 from backpain_cli.cli.app import app
@@ -40,8 +41,7 @@ def home(backpain_home: Path) -> Path:
     return backpain_home
 
 
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, ["export", *(str(a) for a in args)], prog_name="backpain")
+run = command("export")
 
 
 def files_in(folder: Path) -> list[str]:
@@ -469,7 +469,7 @@ CORRUPTIONS: list[tuple[str, bytes, str]] = [
     ("truncated", b"", "the file is empty"),
     ("half", b"__HALF__", "not valid TOML"),
     ("newer schema", b"__NEWER__", "written by a newer backpain (schema 9; this version reads "
-                                   "up to 2); upgrade backpain to read it"),
+                                   "up to 3); upgrade backpain to read it"),
     ("not a session", b'title = "my notes"\n', "missing field 'schema'"),
 ]
 

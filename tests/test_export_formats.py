@@ -31,10 +31,11 @@ from depth import examples
 # The FHIR model library validates exports in the tests only; the CLI never imports it.
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
+from helpers import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import INSTRUMENT_SETS, REGISTRY, client_answers, interviews
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.engine import build_plan
@@ -70,8 +71,7 @@ def home(backpain_home: Path) -> Path:
     return backpain_home
 
 
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, ["export", *(str(a) for a in args)], prog_name="backpain")
+run = command("export")
 
 
 def assert_golden(name: str, text: str) -> None:

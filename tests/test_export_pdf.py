@@ -25,10 +25,9 @@ from typing import Any, ClassVar, TypeAlias
 
 import handout_pages
 import pytest
-from helpers import list_refs
-from typer.testing import CliRunner, Result
+from helpers import invoke, list_refs
+from typer.testing import Result
 
-from backpain_cli.cli.app import app
 from backpain_cli.records.session import Session
 from backpain_cli.records.storage import read_session
 
@@ -66,8 +65,7 @@ def weasyprint(poppler: None) -> None:
         _missing("WeasyPrint", "pip install 'backpain[pdf]', and Pango from the system")
 
 
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(a) for a in args], prog_name="backpain")
+run = invoke
 
 
 def assess(answers_file: Path, *extra: str) -> Session:

@@ -314,3 +314,40 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
     assert (new.follows, new.client, new.status) == (previous.id, CLIENT, "completed")
     assert new.answers == previous.answers
     assert new.plan is not None and new.plan.scores["nprs_now"] == 5
+
+
+# --------------------------------------------------------------------------- adherence (v3)
+
+
+def test_adherence_is_asked_only_after_a_programme(
+        complete_answers: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    # CLINICAL.md v3, "followup": asked last, and required, at a follow-up whose previous
+    # saved plan holds a programme; otherwise hidden, an answer to it dropped with a warning.
+    # An emergency plan never holds one.
+    previous = save_previous({**complete_answers, "rf_saddle_numbness": True})
+    registry = load_registry(None)
+    answers_file = tmp_path / "today.toml"
+    answers_file.write_text('[answers]\nprogramme_adherence = "rarely"\n', encoding="utf-8")
+    st = assess.start(registry, client=None, answers_file=answers_file, instruments=None,
+                      follow_up=previous.id)
+    assert "followup" not in [m.id for m in st.modules]
+    assert st.validation.dropped == ("programme_adherence",)
+    assert "programme_adherence" in st.warnings[0]
+    # A plan that gave a programme (its `programme` key comes with issue 19, item 9).
+    monkeypatch.setattr(assess, "gave_programme", lambda session: True)
+    st = assess.start(registry, client=None, answers_file=None, instruments=None,
+                      follow_up=previous.id)
+    assert [m.id for m in st.modules][-1] == "followup"
+    assert st.validation.missing[-1] == "programme_adherence"
+    st = assess.start(registry, client=None, answers_file=answers_file, instruments=None,
+                      follow_up=previous.id)
+    assert st.answers["programme_adherence"] == "rarely" and st.validation.dropped == ()
+
+
+def test_a_plan_gave_a_programme_only_when_it_holds_one(
+        complete_answers: dict[str, Any]) -> None:
+    # An emergency plan has none, nor has a plan saved before version 3.
+    previous = save_previous({**complete_answers, "rf_saddle_numbness": True})
+    assert assess.gave_programme(previous) is False
+    assert assess.gave_programme(replace(previous, plan=None)) is False

@@ -18,8 +18,8 @@ from typing import Any
 
 import pexpect
 import pytest
-from helpers import list_refs
-from typer.testing import CliRunner, Result
+from helpers import command, list_refs
+from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
 from backpain_cli.records import erasure, storage
@@ -36,8 +36,7 @@ OTHER_ID = "20261101T090000Z-abcdef"
 NOT_TOUCHED = "Exports written with -o and backups are not touched."
 
 
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, ["forget", *(str(a) for a in args)], prog_name="backpain")
+run = command("forget")
 
 
 @pytest.fixture

@@ -18,10 +18,9 @@ from typing import Any, TypeAlias
 import jsonschema
 import pytest
 import tomli_w
-from helpers import list_refs
-from typer.testing import CliRunner, Result
+from helpers import invoke, list_refs
+from typer.testing import Result
 
-from backpain_cli.cli.app import app
 from backpain_cli.clinical.followup import build_history
 from backpain_cli.output import html, markdown
 from backpain_cli.records.practice import Practice
@@ -39,8 +38,7 @@ SUED = {"practice_name": "Rückenzentrum Süd", "practice_contact": "praxis@sued
 SUED_LINE = "Rückenzentrum Süd · praxis@sued.example · Practitioner: B. Larsen"
 
 
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(a) for a in args], prog_name="backpain")
+run = invoke
 
 
 def configure(path: Path, values: Mapping[str, str]) -> None:

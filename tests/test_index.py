@@ -56,8 +56,8 @@ HOUR = 3600
 
 
 @pytest.fixture(autouse=True)
-def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "80")
+def _terminal(terminal_80: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test of this module on an 80-column terminal (conftest.terminal_80)."""
     monkeypatch.setenv("NO_COLOR", "1")
 
 

@@ -16,7 +16,6 @@ from backpain_cli.clinical.questionnaire import (
     Module,
     Question,
     Registry,
-    load_registry,
     parse_module,
 )
 from backpain_cli.errors import Interrupted
@@ -43,10 +42,6 @@ SPACE = " "
 CTRL_C = "\x03"
 BACKSPACE = "\x7f"
 
-
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return load_registry(None)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import tomli_w
+from helpers import invoke
 from reassess_helpers import (
     ACUTE,
     CHRONIC,
@@ -25,20 +26,16 @@ from reassess_helpers import (
     save_visit,
     utc,
 )
-from typer.testing import CliRunner, Result
 
-from backpain_cli.cli.app import app
 from backpain_cli.clinical.questionnaire import AnswerValue
 from backpain_cli.clinical.reassess import due_date, next_check
 from backpain_cli.output import json_doc
 from backpain_cli.records.session import to_toml_dict
 
-runner = CliRunner()
-
 
 @pytest.fixture(autouse=True)
-def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "80")
+def _terminal(terminal_80: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test of this module on an 80-column terminal (conftest.terminal_80)."""
     monkeypatch.setenv("NO_COLOR", "1")
 
 
@@ -48,8 +45,7 @@ def _utc() -> Iterator[None]:
         yield
 
 
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
+run = invoke
 
 
 @pytest.mark.parametrize(("created", "weeks", "zone", "text"), [
@@ -84,7 +80,7 @@ def test_saved_session_and_json_document_carry_the_interval(
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc.get("reassess_weeks") == weeks
-    assert doc["schema"] == 2
+    assert doc["schema"] == 3
     jsonschema.Draft202012Validator(json.loads(json_doc.schema_text())).validate(doc)
 
 

@@ -15,9 +15,8 @@ from typing import Any
 import jsonschema
 import pexpect
 import pytest
-from typer.testing import CliRunner, Result
+from helpers import invoke
 
-from backpain_cli.cli.app import app
 from backpain_cli.output.json_doc import schema_text
 
 GOLDEN = Path(__file__).parent / "golden" / "sessions"
@@ -34,8 +33,7 @@ def home(backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return backpain_home
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args), prog_name="backpain")
+run = invoke
 
 
 def notes_in(home: Path) -> list[Path]:

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 import tomli_w
-from typer.testing import CliRunner, Result
+from helpers import invoke
+from typer.testing import Result
 
-from backpain_cli.cli.app import app
 from backpain_cli.clinical import followup
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.engine import build_plan
@@ -34,18 +34,15 @@ from backpain_cli.records.storage import read_session, save_session
 T0 = dt.datetime(2026, 1, 10, 9, 30, tzinfo=dt.UTC)
 CLIENT = "JD-042"
 
-runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    # rich sizes its tables from COLUMNS when output is not a terminal: the 80-column case.
-    monkeypatch.setenv("COLUMNS", "80")
+def _terminal(terminal_80: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test of this module on an 80-column terminal (conftest.terminal_80)."""
     monkeypatch.setenv("NO_COLOR", "1")
 
 
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
+run = invoke
 
 
 def registry() -> Registry:
@@ -305,8 +302,8 @@ BROKEN: list[tuple[str, Callable[[bytes], bytes], str]] = [
      "field 'schema' has the wrong type"),
     ("missing field", lambda d: _toml_with(d, client=None), "missing field 'client'"),
     ("unknown status", lambda d: _toml_with(d, status="done"), "unknown status 'done'"),
-    ("newer schema", lambda d: _toml_with(d, schema=3),
-     "written by a newer backpain (schema 3; this version reads up to 2); upgrade backpain "
+    ("newer schema", lambda d: _toml_with(d, schema=4),
+     "written by a newer backpain (schema 4; this version reads up to 3); upgrade backpain "
      "to read it"),
     ("id not the file name", lambda d: _toml_with(d, id="20260101T000000Z-000000"),
      "its id '20260101T000000Z-000000' does not match the file name"),
@@ -370,7 +367,7 @@ def test_every_unreadable_file_is_reported_and_the_rest_still_shown(
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
         f"backpain: warning: {folder / names[2]}: written by a newer backpain "
-        "(schema 9; this version reads up to 2); upgrade backpain to read it",
+        "(schema 9; this version reads up to 3); upgrade backpain to read it",
         f"backpain: warning: {folder / names[1]}: not UTF-8 text",
         f"backpain: warning: {folder / names[0]}: the file is empty",
     ]
@@ -443,7 +440,7 @@ def test_rescoring_an_unchanged_session_gives_the_saved_plan(
     assert doc["session"] == saved
     assert doc["recomputed"] == {k: saved[k] for k in
                                  ("scores", "triage", "reassess_weeks", "red_flags",
-                                  "recommendations")}
+                                  "recommendations", "checks")}
     assert (doc["complete"], doc["missing"], doc["no_longer_fit"], doc["questionnaires"]) == (
         True, [], [], [])
     assert doc["changes"] == {

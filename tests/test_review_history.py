@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from helpers import invoke
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from backpain_cli.cli.app import app
 from backpain_cli.clinical.followup import Change, build_history
 from backpain_cli.clinical.model import Plan, RedFlag, ScoreValue
 from backpain_cli.output.terminal_review import bar
@@ -29,12 +29,11 @@ from backpain_cli.records.storage import save_session
 T0 = dt.datetime(2026, 1, 10, 9, 30, tzinfo=dt.UTC)
 CLIENT = "JD-042"
 
-runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "80")
+def _terminal(terminal_80: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test of this module on an 80-column terminal (conftest.terminal_80)."""
     monkeypatch.setenv("NO_COLOR", "1")
 
 
@@ -50,8 +49,7 @@ def visit(day: int, scores: Mapping[str, ScoreValue] | None = None, *,
     return saved
 
 
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
+run = invoke
 
 
 def history_json() -> dict[str, Any]:

@@ -14,17 +14,14 @@ from typing import Any
 
 import jsonschema
 import pytest
-from typer.testing import CliRunner, Result
+from helpers import invoke
 
-from backpain_cli.cli.app import app
 from backpain_cli.output import fhir, json_doc
 
-runner = CliRunner()
 SAME_DAY_FLAGS = [{"id": "rf_fever", "tier": "same_day"}, {"id": "rf_unwell", "tier": "same_day"}]
 
 
-def run(*args: str | Path) -> Result:
-    return runner.invoke(app, [str(a) for a in args], prog_name="backpain")
+run = invoke
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import list_refs
-from typer.testing import CliRunner, Result
+from helpers import invoke, list_refs
+from typer.testing import Result
 
-from backpain_cli.cli.app import app
 from backpain_cli.errors import SettingsError, UsageError
 from backpain_cli.records import paths, settings, storage
 from backpain_cli.records.practice import Practice
@@ -365,8 +364,7 @@ UNKNOWN_KEY = ("unknown key 'practise_name'; the keys are practice_name, practic
                "fhir_canonical_base, practice_id")
 
 
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(app, [str(a) for a in args], prog_name="backpain")
+run = invoke
 
 
 def test_config_path_prints_the_path_and_reads_nothing(backpain_config: Path) -> None:

@@ -13,9 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from helpers import invoke
 
-from backpain_cli.cli.app import app
 from backpain_cli.errors import NotFoundError
 from backpain_cli.records.targets import (
     ClientTarget,
@@ -52,8 +51,7 @@ def home(backpain_home: Path) -> Path:
     return backpain_home
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args), prog_name="backpain")
+run = invoke
 
 
 def review_names(target: str) -> tuple[str, str]:

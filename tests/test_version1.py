@@ -24,9 +24,8 @@ from typing import Any
 
 import pytest
 import tomli_w
-from typer.testing import CliRunner, Result
+from helpers import invoke
 
-from backpain_cli.cli.app import app
 from backpain_cli.clinical.legacy import current_answers
 from backpain_cli.clinical.questionnaire import AnswerValue, load_registry
 from backpain_cli.flows import assess
@@ -55,11 +54,9 @@ NEW_QUESTIONS = ["sex", "pregnancy", "rf_sexual_dysfunction", "rf_chest_symptoms
                  "rf_recent_procedure", "rf_recent_infection", "rf_unwell", "rf_constant_pain",
                  "rf_anticoagulant", "work_absence"]
 
-runner = CliRunner()
 
 
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
+run = invoke
 
 
 def install(home: Path, fixture: tuple[str, str, Path], text: str | None = None) -> Path:

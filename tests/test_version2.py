@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from typer.testing import CliRunner, Result
+from helpers import invoke
 
-from backpain_cli.cli.app import app
 from backpain_cli.clinical.questionnaire import load_registry
 from backpain_cli.records import storage
 from backpain_cli.records.session import SCHEMA
@@ -41,11 +40,9 @@ V2_CHANGED = {
     "diagnoses": "2ec0d9cc951fd31e44bc8de48b0a7108ca66251e42f37afeabea1047634d2bb5",
 }
 
-runner = CliRunner()
 
 
-def run(*args: str | Path) -> Result:
-    return runner.invoke(app, [str(a) for a in args])
+run = invoke
 
 
 def install(home: Path, fixture: tuple[str, str, Path], text: str | None = None) -> Path:

@@ -209,10 +209,11 @@ def follow_up_defaults(registry: Registry,
             if k in questions and not questions[k].fresh_each_visit}
 
 
-def emergency_plan(answers: Mapping[str, AnswerValue]) -> Plan | None:
+def emergency_plan(answers: Mapping[str, AnswerValue], *,
+                   follow_up: bool = False) -> Plan | None:
     """The plan of these answers when an emergency sign is among them (its only
     recommendation is the emergency referral), else None."""
-    return build_plan(answers) if is_emergency(answers) else None
+    return build_plan(answers, follow_up=follow_up) if is_emergency(answers) else None
 
 
 def require_complete(st: Start) -> str:
@@ -411,7 +412,7 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
 def _emergency_first(st: Start, notices: Notices) -> None:
     """With an emergency sign among the answers, the referral comes before any problem
     list, so that no one misses it (CLINICAL.md, "Stop at an emergency")."""
-    plan = emergency_plan(st.answers)
+    plan = emergency_plan(st.answers, follow_up=st.follow_up)
     if plan is not None:
         notices.emergency(plan)
 
