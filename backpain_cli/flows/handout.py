@@ -257,6 +257,32 @@ def make_handout(request: HandoutRequest, *, checklist: Checklist | None,
     return Made(session, handout, added)
 
 
+def choose_after_assess(session: Session, path: Path, checklist: Checklist
+                        ) -> Addendum | None:
+    """After `assess` shows the plan of a saved visit: the checklist, its answer kept
+    beside the session (nothing for an emergency, whose handout is the referral alone)."""
+    plan = plan_of(session)
+    if not has_choice(plan):
+        return None
+    ref = SessionRef(session.id, session.client, path)
+    programme = programme_of(session)
+    chosen = checklist(plan, programme, choose(plan, programme.ids), None)
+    return save_choice(ref, plan, programme, chosen, None)[1]
+
+
+def check_given(session: Session, chosen: Chosen) -> None:
+    """A choice given with `assess --pick/--drop` checked against the visit's plan before
+    the visit is saved (HandoutChoiceError, exit 2)."""
+    choose(plan_of(session), programme_of(session).ids, chosen.picks, chosen.drops)
+
+
+def save_given(session: Session, path: Path, chosen: Chosen) -> Addendum | None:
+    """`assess --pick/--drop/--client-note`: kept beside the saved visit."""
+    plan = plan_of(session)
+    return save_choice(SessionRef(session.id, session.client, path), plan,
+                       programme_of(session), chosen, None)[1]
+
+
 def has_choice(plan: Plan) -> bool:
     """Whether a checklist has anything to offer: not for an emergency, whose handout is
     the referral alone."""
