@@ -14,6 +14,7 @@ the checklist is a callback the command passes in.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,7 +200,18 @@ def save_choice(ref: SessionRef, plan: Plan, programme: Programme, chosen: Chose
         if (before.picks, before.dropped, saved.client_note) == \
                 (choice.picks, choice.dropped, chosen.client_note):
             return choice, None
-    return choice, addenda.save_addendum(ref, HANDOUT, chosen.body(choice))
+    return choice, addenda.save_addendum(ref, HANDOUT, chosen.body(choice),
+                                         now=_after_the_last(ref))
+
+
+def _after_the_last(ref: SessionRef) -> dt.datetime:
+    """Now, or a second after the newest kept choice when that is in this very second:
+    addenda are ordered by their time to the second (then by a random id), and the new
+    choice must be the one that prints."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    found, _ = addenda.addenda_of(ref, HANDOUT)
+    newest = found[-1].created if found else None
+    return newest + dt.timedelta(seconds=1) if newest is not None and newest >= now else now
 
 
 @dataclass(frozen=True)
