@@ -305,3 +305,43 @@ def test_the_exported_handout_fits_its_pages(visit: SessionRef, tmp_path: Path,
                        capture_output=True, timeout=120, check=False)
         if printed.exists():
             assert 1 <= pages_of(printed) <= 3
+
+
+# --------------------------------------------------------------------------- the first screen
+
+
+@pytest.mark.parametrize("name", ["desk-strain", "pregnancy-30-weeks",
+                                  "spondylosis-co-manage", "long-plan"])
+def test_the_first_screen_holds_triage_next_check_picks_and_programme(name: str) -> None:
+    """On 80×24 (issue 20, item 5): what the client waits for comes first."""
+    import io
+
+    from client_handouts import cases
+    from rich.console import Console
+
+    from backpain_cli.output.terminal import AtAGlance, print_plan
+
+    case = cases()[name]
+    titles = {r.id: r.title for r in case.plan.recommendations}
+    required = [r for r in case.plan.ids if is_required(r) and r != "medical.safety_net"]
+    glance = AtAGlance(tuple(titles[i] for i in (*required, *case.chosen)),
+                       tuple((item.name, item.dose) for item in case.programme.items))
+    console = Console(file=io.StringIO(), width=80, height=24, color_system=None,
+                      legacy_windows=False)
+    print_plan(console, case.plan, client="JD-042", session_id="20260901T100000Z-abcdef",
+               created=dt.datetime(2026, 9, 1, 10, tzinfo=dt.UTC), glance=glance)
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    first = lines[:24]
+    assert all(len(line) <= 80 for line in lines)
+    assert any(line.startswith("Next check: ") for line in first), first
+    for title in glance.picks:
+        assert any(title[:40] in line for line in first), (title, first)
+    assert glance.exercises, name
+    for n, (exercise, _) in enumerate(glance.exercises, 1):
+        assert any(line.startswith(f"  {n}. {exercise}") for line in first), (exercise, first)
+    # The banner comes first; the rest of the plan (scores, every recommendation) follows.
+    assert first[1].startswith(("╭", "┏")), first
+    last = max(i for i, line in enumerate(lines)
+               if line.startswith(f"  {len(glance.exercises)}. "))
+    scores = next(i for i, line in enumerate(lines) if line.startswith("Scores"))
+    assert scores > last

@@ -15,7 +15,7 @@ import typer
 
 from ..errors import NoTerminalError, UnsavedSessionError, UsageError
 from ..flows.assess import AssessRequest, assess_visit, discard_draft
-from ..flows.handout import Chosen, choose_after_assess
+from ..flows.handout import Chosen, at_a_glance, choose_after_assess
 from ..records.session import Session, plan_of, to_document
 from ..safe_text import to_json
 from . import helptext
@@ -142,11 +142,13 @@ def assess(
         return
     # rich: only for a plan shown on the terminal, not for --json.
     from ..output.console import make_console
-    from ..output.terminal import print_plan
+    from ..output.terminal import AtAGlance, print_plan
 
+    picks, exercises = at_a_glance(session)
     print_plan(make_console(), plan_of(session), client=session.client,
                session_id=None if done.path is None else session.id,
-               created=session.created, practice=session.practice)
+               created=session.created, practice=session.practice,
+               glance=AtAGlance(picks, exercises) if picks or exercises else None)
     if done.path is not None and not given and not no_input and not demo \
             and session.status == "completed" and sys.stdin.isatty():
         # The practitioner chooses what goes on the client's handout (Enter: the tool's).

@@ -28,7 +28,7 @@ from ..clinical.programme import FALLBACK_BECAUSE, STEPS, Programme, build_progr
 from ..clinical.reassess import due_date, local_day
 from ..clinical.recommender import emergency_places
 from ..errors import BackpainError, UsageError
-from ..output.client_handout import MOST_VISITS, ClientHandout, Visit
+from ..output.client_handout import MOST_VISITS, SAFETY_NET, ClientHandout, Visit
 from ..records import addenda
 from ..records.addenda import HANDOUT, Addendum
 from ..records.paths import sessions_dir
@@ -293,6 +293,22 @@ def save_given(session: Session, path: Path, chosen: Chosen) -> Addendum | None:
     plan = plan_of(session)
     return save_choice(SessionRef(session.id, session.client, path), plan,
                        programme_of(session), chosen, None)[1]
+
+
+def at_a_glance(session: Session, ref: SessionRef | None = None
+                ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """For the plan's first screen: the titles of the advice on the handout (the kept
+    choice of `ref`, else the tool's picks) and the exercises kept, as (name, dose)."""
+    plan = plan_of(session)
+    if not has_choice(plan):
+        return (), ()
+    programme = programme_of(session)
+    choice = choice_of(plan, programme, saved_of(ref) if ref is not None else None)
+    titles = {r.id: r.title for r in plan.recommendations}
+    return (tuple(titles[i] for i in (*choice.required, *choice.picks)
+                  if i not in (SAFETY_NET,)),
+            tuple((item.name, item.dose) for item in programme.items
+                  if item.id in choice.exercises))
 
 
 def has_choice(plan: Plan) -> bool:
