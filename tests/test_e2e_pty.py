@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 
 import pexpect
 import pytest
-from helpers import list_refs
+from helpers import keep_the_handout, list_refs
 
 from backpain_cli.clinical.questionnaire import Question, Registry, load_registry
 
@@ -70,17 +70,6 @@ def answer(child: Any, registry: Registry, keys_for: KeysFor,
         # A prefix: long questions wrap at 100 columns.
         child.expect(re.escape(q.text[:60]))
         child.send(keys_for(q, value))
-
-
-def keep_the_handout(child: Any) -> None:
-    """After the plan of a saved visit, the handout checklist (issue 20): Enter keeps the
-    tool's picks, every exercise and no note."""
-    child.expect_exact("Advice on the handout (at most 5)")
-    child.send("\r")
-    while child.expect_exact(["Exercises on the handout (untick",
-                              "A note to the client (optional"]) == 0:
-        child.send("\r")
-    child.send("\r")
 
 
 def finished(child: Any) -> str:
