@@ -102,6 +102,15 @@ class StorageError(BackpainError):
     """The data folder cannot be written (read-only, full, permissions)."""
 
 
+class UnsavedSessionError(StorageError):
+    """The data folder refused a session: the answers travel with the error as an answers
+    file, which the command prints so that the interview is not lost."""
+
+    def __init__(self, message: str, answers_file: str) -> None:
+        self.answers_file = answers_file
+        super().__init__(message)
+
+
 class OutputError(BackpainError):
     """Standard output cannot be written (a full disk, a device error)."""
 

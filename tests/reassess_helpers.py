@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from backpain_cli import visit as assess
 from backpain_cli.clinical.answers import next_question
 from backpain_cli.clinical.questionnaire import AnswerValue, Question, load_registry
+from backpain_cli.flows import assess
 from backpain_cli.records.paths import new_session_id
 from backpain_cli.records.session import Session
 from backpain_cli.records.storage import save_session

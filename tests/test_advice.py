@@ -32,7 +32,8 @@ VARIANTS: list[dict[str, Any]] = [
     {"rf_fever": True, "rf_recent_procedure": True},
     {"age": 14, "pain_duration": "under_6_weeks"},
     {"age": 14},
-    {"diagnoses": ["spondylosis"], "under_medical_care": False, "rf_trauma": True},
+    # v3: spondylosis alone is no co-manage condition; spinal arthritis is
+    {"diagnoses": ["spinal_arthritis"], "under_medical_care": False, "rf_trauma": True},
     {"diagnoses": ["osteoporosis"], "under_medical_care": False},
     {"diagnoses": ["spinal_stenosis"], "under_medical_care": False},
     {"rf_trauma": True},
@@ -113,7 +114,7 @@ def test_every_sentence_is_said_by_some_plan(monkeypatch: pytest.MonkeyPatch) ->
     assert not unsaid, f"texts no plan says: {unsaid}"
 
 
-@pytest.mark.parametrize("flag", [f for f, tier in RED_FLAG_TABLE if tier == "emergency"])
+@pytest.mark.parametrize("flag", [f for f, _, tier in RED_FLAG_TABLE if tier == "emergency"])
 def test_every_emergency_flag_alone_gives_a_reason_and_a_place(flag: str) -> None:
     overrides: dict[str, Any] = {flag: True}
     if flag == "rf_pregnancy_warning":

@@ -19,11 +19,11 @@ import pytest
 from helpers import list_refs
 from typer.testing import CliRunner, Result
 
-from backpain_cli import visit as domain
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.questionnaire import load_registry
+from backpain_cli.flows import assess
 from backpain_cli.output.wording import flag_text
 from backpain_cli.records.storage import read_session, save_session
 
@@ -233,7 +233,8 @@ def test_no_input_without_any_answers_lists_every_required_question(
     assert result.exit_code == 3, result.output
     listed = [line.removeprefix("  - ").split(":")[0] for line in result.stderr.splitlines()[1:]]
     # The follow-up questions are not listed: their conditions cannot be decided yet.
-    unconditional = [k for k in complete_answers if k not in ("knee_pillow", "exercise_types")]
+    unconditional = [k for k in complete_answers
+                     if k not in ("knee_pillow", "exercise_types", "work_absence")]
     assert listed == ["client", *unconditional]
     assert_nothing_saved(backpain_home)
 
@@ -420,9 +421,9 @@ def test_the_installed_command_never_hangs_without_a_terminal(backpain_home: Pat
 def save_draft(answers: Mapping[str, object], client: str = "JD-042") -> str:
     """A draft as the interview leaves it on Ctrl-C, made by the same domain code."""
     registry = load_registry(None)
-    st = domain.start(registry, client=client, answers_file=None, instruments=None)
+    st = assess.start(registry, client=client, answers_file=None, instruments=None)
     kept = validate(st.modules, answers).answers
-    session, _ = save_session(domain.draft(st, client, dict(kept), set()), new=True)
+    session, _ = save_session(assess.draft(st, client, dict(kept), set()), new=True)
     return session.id
 
 
@@ -544,7 +545,7 @@ def test_a_user_module_replaces_the_shipped_one(backpain_home: Path, write_answe
     assert listed.exit_code == 0, listed.output
     [sleep] = [row for row in json.loads(listed.stdout) if row["id"] == "sleep"]
     assert sleep == {"id": "sleep", "version": "mine", "title": "Sleep",
-                     "questions": len(shipped.questions), "optional": False,
+                     "questions": len(shipped.questions), "optional": False, "followup": False,
                      "source": str(backpain_home / "questionnaires" / "my-sleep.toml"),
                      "description": None}
 
@@ -566,11 +567,13 @@ def test_questionnaires_list_shows_every_module() -> None:
         ("intake", False, "shipped"), ("red_flags", False, "shipped"),
         ("sleep", False, "shipped"), ("activity", False, "shipped"),
         ("diagnoses", False, "shipped"), ("startback", False, "shipped"),
-        ("odi", True, "shipped"), ("rmdq", True, "shipped")]
+        ("odi", True, "shipped"), ("rmdq", True, "shipped"), ("followup", False, "shipped")]
+    assert [r["id"] for r in rows if r["followup"]] == ["followup"]
     assert all(r["questions"] > 0 and r["version"] for r in rows)
     table = run("questionnaires", "list")
     assert table.exit_code == 0, table.output
-    assert "Questionnaire modules (clinical content version 2)" in table.stdout
+    assert "Questionnaire modules (clinical content version 3)" in table.stdout
+    assert "at a follow-up after a programme" in table.stdout
     for r in rows:
         assert f"│ {r['id']} " in table.stdout
     # The source and licence notes the interview leaves out are shown here.
@@ -747,8 +750,11 @@ EMERGENCY_FILES: list[tuple[str, dict[str, object], list[tuple[str, str]]]] = [
      {"pregnancy": "pregnant", "pregnancy_weeks": 30, "rf_pregnancy_warning": True},
      [("rf_pregnancy_warning", "emergency")]),
     # Every sign answered yes is listed, emergency or not, in the table's order.
-    ("with urgent signs", {"rf_cancer_history": True, "rf_bladder_bowel": True},
-     [("rf_bladder_bowel", "emergency"), ("rf_cancer_history", "urgent")]),
+    ("with urgent signs", {"rf_trauma": True, "rf_bladder_bowel": True},
+     [("rf_bladder_bowel", "emergency"), ("rf_trauma", "urgent")]),
+    # v3, T3: a past cancer with a nerve sign is itself an emergency.
+    ("cancer with a nerve sign", {"rf_cancer_history": True, "rf_bladder_bowel": True},
+     [("rf_bladder_bowel", "emergency"), ("rf_cancer_history", "emergency")]),
 ]
 
 
@@ -833,11 +839,12 @@ def test_an_emergency_file_without_a_terminal_is_not_asked_the_rest(
 
 def test_the_plan_names_warning_signs_in_words(write_answers: WriteAnswers,
                                                complete_answers: dict[str, object]) -> None:
-    answers = {**complete_answers, "rf_cancer_history": True, "rf_trauma": True}
+    answers = {**complete_answers, "rf_cancer_history": True, "rf_trauma": True,
+               "risk_team_aware": False}
     result = run("assess", "--answers", write_answers(answers), "--no-input", "--no-save")
     assert result.exit_code == 0, result.output
     out = " ".join(result.stdout.split())
-    assert (f"Warning signs: {flag_text('rf_cancer_history')} (urgent); "
+    assert (f"Red flags: {flag_text('rf_cancer_history')} (urgent); "
             f"{flag_text('rf_trauma')} (urgent)") in out
     assert "rf_cancer_history (urgent)" not in out
 

@@ -200,8 +200,8 @@ def test_a_follow_up_replaces_numbers_and_asks_warning_signs_afresh(
 
     child = spawn("assess", "--from", ref.id)
     child.expect_exact(f"Follow-up visit for client JD-042 after session {ref.id}.")
-    expect_words(child, "warning signs, pregnancy, pain scores and the questionnaires are "
-                        "asked afresh")
+    expect_words(child, "warning signs, pregnancy, how long the pain has lasted, pain "
+                        "scores, weeks off work and the questionnaires are asked afresh")
     for qid, value in today.items():
         q = questions[qid]
         child.expect(re.escape(q.text[:60]))
@@ -233,13 +233,13 @@ def test_a_follow_up_replaces_numbers_and_asks_warning_signs_afresh(
 
 def test_discard_asks_for_a_typed_yes(spawn: Callable[..., Any], backpain_home: Path,
                                       complete_answers: dict[str, RawAnswer]) -> None:
-    from backpain_cli import visit as domain
+    from backpain_cli.flows import assess
     from backpain_cli.records.storage import save_session
 
-    st = domain.start(load_registry(None), client="JD-042", answers_file=None,
+    st = assess.start(load_registry(None), client="JD-042", answers_file=None,
                       instruments=None)
     given = dict(list(st.validation.answers.items()))
-    draft, path = save_session(domain.draft(st, "JD-042", given, set()), new=True)
+    draft, path = save_session(assess.draft(st, "JD-042", given, set()), new=True)
     prompt = f"Delete draft {draft.id} of client JD-042 (0 answers)? Type yes to delete it:"
 
     child = spawn("assess", "--discard", draft.id)

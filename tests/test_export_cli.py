@@ -6,6 +6,7 @@ exports that meet unreadable session files.
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import os
@@ -20,8 +21,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+import backpain_cli.cli.export
 from backpain_cli.cli.app import app
 from backpain_cli.output import csv as csv_export
+from backpain_cli.output import formats
 
 GOLDEN = Path(__file__).parent / "golden"
 CLIENT = "JD-042"
@@ -604,3 +607,48 @@ def test_no_progress_bar_when_not_interactive(home: Path, tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == f"Wrote 4 sessions to {target}\n"
 
+
+
+# --------------------------------------------------------------------------- the format table
+
+
+@pytest.mark.parametrize("fmt", formats.FORMATS, ids=[f.name for f in formats.FORMATS])
+def test_every_format_row_names_its_writers(fmt: formats.ExportFormat) -> None:
+    assert callable(formats.single(fmt))
+    if fmt.rows is not None:
+        assert callable(formats.rows(fmt))
+    # A format that stands for another with --all does so for one that writes rows.
+    assert fmt.all_as is None or formats.BY_NAME[fmt.all_as].rows is not None
+
+
+def titles(item: formats.ExportItem) -> str:
+    """A format made for the test below: the plan's recommendation titles, a line each."""
+    plan = item.session.plan
+    return "".join(f"{r.title}\n" for r in plan.recommendations) if plan else ""
+
+
+@pytest.fixture
+def with_titles_format(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """One more row in the format table, and nothing else: the command is built anew."""
+    row = formats.ExportFormat("titles", f"{__name__}:titles", "the recommendations' titles")
+    monkeypatch.setattr(formats, "FORMATS", (*formats.FORMATS, row))
+    monkeypatch.setitem(formats.BY_NAME, row.name, row)
+    importlib.reload(backpain_cli.cli.export)
+    yield
+    monkeypatch.undo()
+    importlib.reload(backpain_cli.cli.export)
+
+
+def test_a_format_is_one_module_and_one_row(home: Path, with_titles_format: None) -> None:
+    result = run(LATEST, "--format", "titles")
+    assert result.exit_code == 0, result.output
+    saved = json.loads(run(LATEST, "--format", "json").stdout)
+    assert result.stdout == "".join(f"{r['title']}\n" for r in saved["recommendations"])
+    # Its choice, its words in the help, and the usage texts that list the formats.
+    help_text = " ".join(run("-h").stdout.split())
+    assert "titles (the recommendations' titles)" in help_text
+    assert run("--all", "-f", "titles").stderr == (
+        "backpain: usage error: --all and --client export csv or jsonl (JSON Lines), not "
+        "titles; for titles, name a session or a client instead\n")
+    assert run().stderr == ("backpain: usage error: --format is required: md, html, pdf, "
+                            "json, jsonl, fhir, csv or titles\n")

@@ -246,6 +246,12 @@ def test_client_with_several_visits_renders_their_history(
     handout_pages.assert_pages(out, 2, "four visits on A4 (WeasyPrint)")
     assert page_sizes(out) == [A4] * pages
     assert len(render_pages(out, tmp_path / "png")) == pages
+    # PDF/UA (issue 20): tagged, so a screen reader finds headings, tables and the charts.
+    assert pdf_info(out)["Tagged"] == "yes"
+    struct = subprocess.run(["pdfinfo", "-struct", str(out)], capture_output=True,
+                            text=True, check=True, timeout=60).stdout
+    for tag in ("H1", "H2", "Table", "Figure"):
+        assert re.search(rf"^\s*{tag}\b", struct, re.M), (tag, struct[:2000])
 
 
 # ------------------------------------------------------------- pages, on A4 and Letter

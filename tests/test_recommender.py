@@ -55,8 +55,9 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "medical.young_person": ({"age": 14, "pain_duration": "under_6_weeks"}, {"age": 16}),
     "medical.sciatica_review": (LEG, {**LEG, "pain_duration": "under_6_weeks"}),
     "medical.pregnancy_care": ({"pregnancy": "postpartum"}, {}),
-    "medical.co_manage": ({"diagnoses": ["spondylosis"], "under_medical_care": False},
-                          {"diagnoses": ["spondylosis"], **UNDER_CARE}),
+    # v3: spondylosis alone is no co-manage condition; spinal arthritis is
+    "medical.co_manage": ({"diagnoses": ["spinal_arthritis"], "under_medical_care": False},
+                          {"diagnoses": ["spinal_arthritis"], **UNDER_CARE}),
     "medical.coordinate_care": ({"diagnoses": ["autoimmune"], **UNDER_CARE},
                                 {"diagnoses": ["autoimmune"], "under_medical_care": False}),
     "medical.psychosocial_support": (HIGH_RISK, {**HIGH_RISK, "sbst_8": False}),
@@ -216,7 +217,7 @@ def test_base_client_plan() -> None:
     ({"pain_duration": "over_12_weeks", "age": 50,
       "axspa_features": ["onset_before_35", *AXSPA_3_LATE]}, "medical.axspa_referral",
      ("pain_duration", "axspa_features", "axspa_feature_count")),
-    ({"diagnoses": ["spondylosis"], "under_medical_care": False}, "medical.co_manage",
+    ({"diagnoses": ["spinal_arthritis"], "under_medical_care": False}, "medical.co_manage",
      ("diagnoses",)),
     ({"pain_on_waking": "lasts_longer"}, "sleep.mattress.review", ("pain_on_waking",)),
     ({"pain_on_waking": "eases_within_30min", "mattress_sagging": True},
@@ -257,7 +258,7 @@ def test_no_because_names_the_pregnancy_of_a_client_who_is_not_pregnant(
 
 def test_urgent_keeps_only_medical_sleep_stay_active_and_hold() -> None:
     plan = plan_for({**STRAIN, **HIGH_RISK, "rf_trauma": True, "pillow_height": "low",
-                     "diagnoses": ["spondylosis"], "under_medical_care": False})
+                     "diagnoses": ["spinal_arthritis"], "under_medical_care": False})
     assert plan.triage == "urgent"
     # No psychosocial support under urgent (v2): no reassurance until a doctor has seen them.
     assert plan.ids == (
@@ -268,13 +269,13 @@ def test_urgent_keeps_only_medical_sleep_stay_active_and_hold() -> None:
 
 
 def test_co_manage_does_not_allow_massage_under_urgent_triage() -> None:
-    plan = plan_for({"diagnoses": ["spondylosis"], "under_medical_care": False,
+    plan = plan_for({"diagnoses": ["spinal_arthritis"], "under_medical_care": False,
                      "rf_cancer_history": True})
     co_manage = find(plan, "medical.co_manage")
     assert "light massage" not in co_manage.detail, co_manage.detail
     assert "no hands-on work at all" in co_manage.detail, co_manage.detail
     assert co_manage.because == ("diagnoses", "rf_cancer_history")
-    calm = find(plan_for({"diagnoses": ["spondylosis"], "under_medical_care": False}),
+    calm = find(plan_for({"diagnoses": ["spinal_arthritis"], "under_medical_care": False}),
                 "medical.co_manage")
     assert "light massage" in calm.detail and calm.because == ("diagnoses",)
 
@@ -447,4 +448,10 @@ def test_every_rule_has_a_title_evidence_and_its_strategy() -> None:
 
 
 def test_base_answers_are_what_the_cases_start_from() -> None:
-    assert client_answers() == client_answers(dict(BASE_ANSWERS))
+    # Every base answer the base client is asked is kept; the rest (pregnancy signs, the
+    # team question, falls, weeks since a birth) wait for an override that shows them.
+    base = client_answers()
+    assert base == client_answers({k: v for k, v in BASE_ANSWERS.items() if k in base})
+    assert set(BASE_ANSWERS) - set(base) == {
+        "postpartum_weeks", "rf_pregnancy_warning", "rf_leg_clot", "risk_team_aware",
+        "falls_past_year", "unsteady"}

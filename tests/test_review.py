@@ -20,13 +20,13 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner, Result
 
-from backpain_cli import visit as assess
 from backpain_cli.cli.app import app
 from backpain_cli.clinical import followup
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.model import Plan, Recommendation, RedFlag
 from backpain_cli.clinical.questionnaire import Registry, load_registry, shipped_paths
+from backpain_cli.flows import assess
 from backpain_cli.records.paths import new_session_id
 from backpain_cli.records.session import Session, recommendation_dict, to_document
 from backpain_cli.records.storage import read_session, save_session

@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
-from backpain_cli.clinical.followup import Change
+from backpain_cli.clinical.followup import Change, build_history
 from backpain_cli.clinical.model import Plan, RedFlag, ScoreValue
 from backpain_cli.output.terminal_review import bar
 from backpain_cli.records import paths
@@ -244,19 +246,38 @@ def test_startback_is_shown_per_visit_but_never_judged() -> None:
     assert [row[-1] for row in rows] == ["high", "low"]
 
 
-def test_drafts_are_listed_but_not_compared() -> None:
+def test_a_draft_is_no_visit_but_is_listed_to_be_resumed() -> None:
+    """The one history builder (issue 18): a draft between two visits is neither numbered
+    nor compared, in `review CLIENT` as in the handout (which counts the same visits)."""
     first = visit(0, nprs_now=8)
     draft = visit(7, status="draft")
-    visit(14, nprs_now=5)
+    second = visit(14, nprs_now=5)
     doc = history_json()
-    assert [s["status"] for s in doc["sessions"]] == ["completed", "draft", "completed"]
-    assert doc["sessions"][1]["changes"] == {}
-    assert doc["sessions"][1]["resume"] == f"backpain assess --resume {draft.id}"
-    assert doc["sessions"][2]["changes"]["nprs_now"]["from_previous"]["since"] == first.id
+    assert [s["session"] for s in doc["sessions"]] == [first.id, second.id]
+    assert doc["sessions"][1]["changes"]["nprs_now"]["from_previous"]["since"] == first.id
+    assert doc["drafts"] == [{
+        "session": draft.id, "client": CLIENT, "created": "2026-01-17T09:30:00Z",
+        "status": "draft", "triage": None, "scores": {},
+        "resume": f"backpain assess --resume {draft.id}"}]
     lines = lines_of(run("review", CLIENT))
-    assert lines[4].split() == ["2", "2026-01-17", draft.id, "draft", "–", "–"]
+    assert [line.split()[:3] for line in lines[3:5]] == [
+        ["1", "2026-01-10", first.id], ["2", "2026-01-24", second.id]]
+    assert lines[5] == ""
     assert lines[-2:] == ["Drafts (interrupted interviews) — resume with:",
                           f"  backpain assess --resume {draft.id}"]
+    handout = run("export", CLIENT, "--format", "html")
+    assert handout.exit_code == 0, handout.output
+    assert " · visit 2 of 2" in handout.stdout
+
+
+def test_only_drafts_is_no_visit_yet() -> None:
+    draft = visit(0, status="draft")
+    result = run("review", CLIENT)
+    assert result.exit_code == 0, result.output
+    assert lines_of(result) == [f"No completed visit of client {CLIENT} yet.", "",
+                                "Drafts (interrupted interviews) — resume with:",
+                                f"  backpain assess --resume {draft.id}"]
+    assert history_json()["sessions"] == []
 
 
 # --------------------------------------------------------------------------- triage changes
@@ -284,9 +305,26 @@ def test_a_new_red_flag_at_a_later_visit_is_highlighted() -> None:
         ["none", "5"], ["urgent", "▲"], ["urgent", "▲"], ["none", "▼"]]
     text = " ".join(lines)
     assert " ".join(text.split()).split("Triage changes ")[1].startswith(
-        "▲ visit 2 (2026-01-24): triage none → urgent; new warning sign(s): rf_night_pain "
-        "(urgent) ▲ visit 3 (2026-02-07): new warning sign(s): rf_trauma (urgent) visit 4 "
+        "▲ visit 2 (2026-01-24): triage none → urgent; new red flag(s): rf_night_pain "
+        "(urgent) ▲ visit 3 (2026-02-07): new red flag(s): rf_trauma (urgent) visit 4 "
         "(2026-02-21): triage urgent → none; no longer found: rf_night_pain, rf_trauma ")
+
+
+def test_same_day_sits_between_emergency_and_urgent() -> None:
+    # v3: emergency > same_day > urgent > refer_routine > co_manage > none.
+    fever, unwell = RedFlag("rf_fever", "urgent"), RedFlag("rf_unwell", "same_day")
+    visit(0, nprs_now=5, triage="urgent", flags=(fever,))
+    visit(7, nprs_now=5, triage="same_day", flags=(RedFlag("rf_fever", "same_day"), unwell))
+    visit(14, nprs_now=4, triage="urgent", flags=(fever,))
+    visit(21, nprs_now=4, triage="co_manage", flags=(RedFlag("rf_anticoagulant", "co_manage"),))
+    lines = lines_of(run("review", CLIENT))
+    assert [line.split()[3:5] for line in lines[3:7]] == [
+        ["urgent", "5"], ["same_day", "▲"], ["urgent", "▼"], ["co_manage", "▼"]]
+    # A risk factor left with its team is listed as new, but it is no escalation.
+    text = " ".join(" ".join(lines).split())
+    assert ("visit 4 (2026-01-31): triage urgent → co_manage; new red flag(s): "
+            "rf_anticoagulant (co_manage); no longer found: rf_fever") in text
+    assert "▲ visit 4" not in text
 
 
 def test_no_triage_section_when_triage_never_changed() -> None:
@@ -377,3 +415,20 @@ def test_history_document_and_table() -> None:
     assert lines[2] == "─" * max(len(line) for line in lines[3:6])
     assert lines[3].split() == ["1", "2026-01-10", first.id, "none", "7", "44.0", "medium"]
     assert lines[5].split() == ["3", "2026-02-07", second.id, "none", "4", "30.0", "low"]
+
+
+@given(st.lists(st.booleans(), max_size=8))
+def test_the_history_numbers_the_completed_visits_and_sets_drafts_aside(
+        drafts: list[bool]) -> None:
+    """Whatever the mix: every session is a visit or a draft, never both; the visits are the
+    completed ones, numbered 1, 2, ... in date order."""
+    sessions = [Session(id=new_session_id(T0 + dt.timedelta(days=day)), client=CLIENT,
+                        created=T0 + dt.timedelta(days=day),
+                        status="draft" if is_draft else "completed", answers={},
+                        questionnaires=(),
+                        plan=None if is_draft else Plan({"nprs_now": day % 11}, "none", (), ()))
+                for day, is_draft in enumerate(drafts)]
+    history = build_history(CLIENT, list(reversed(sessions)))
+    assert [v.session for v in history.visits] == [s for s in sessions if not s.is_draft]
+    assert list(history.drafts) == [s for s in sessions if s.is_draft]
+    assert [v.number for v in history.visits] == list(range(1, len(history.visits) + 1))

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from backpain_cli import visit as assess
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.questionnaire import load_registry
+from backpain_cli.flows import assess
 from backpain_cli.records.paths import new_session_id
 from backpain_cli.records.storage import save_session
 

@@ -204,12 +204,12 @@ def test_json_escapes_del_c1_and_bidi_controls(json_home: Path, args: tuple[str,
 def test_jsonl_from_an_older_index_is_escaped_as_well(json_home: Path) -> None:
     """An index written before the escapes keeps its records as json.dumps wrote them: the
     bulk export escapes on the way out."""
-    from backpain_cli.cli.export import Format, _write_bulk
+    from backpain_cli.output.json_doc import write_lines
     from backpain_cli.records.index.listing import BulkResult
 
     raw = json.dumps({"title": JSON_TITLE}, ensure_ascii=False) + "\n"
     out = io.StringIO()
-    _write_bulk(out, Format.jsonl, iter([raw]), BulkResult())
+    write_lines(out, iter([raw]), lambda path, reason: None, BulkResult())
     assert out.getvalue() == '{"title": "Title\\u007f\\u009b2J\\u0085"}\n'
     assert json.loads(out.getvalue()) == {"title": JSON_TITLE}
 

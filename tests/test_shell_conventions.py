@@ -7,6 +7,7 @@ The command tree is walked, so commands added later are held to the same rules."
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -353,7 +354,31 @@ def test_every_session_or_client_parameter_completes() -> None:
             assert p.name in completion.VALUES, p.name
 
 
-def test_completion_uses_no_private_typer_module() -> None:
+def imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports, by its full dotted name."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+# Documented in the standard library's reference, private in name only.
+DOCUMENTED = {"_thread"}
+
+
+def test_no_private_module_of_another_package() -> None:
+    """ARCHITECTURE: no private modules (issue 18): not typer's vendored click nor its
+    completion modules, not CPython's _sha2 for a hash that hashlib gives."""
+    package = Path(completion.__file__).resolve().parent.parent
+    private = {f"{path.relative_to(package.parent)}: {name}"
+               for path in package.rglob("*.py") for name in imported_modules(path)
+               if any(part.startswith("_") and not part.startswith("__")
+                      for part in name.split(".")) and name not in DOCUMENTED}
+    assert sorted(private) == []
     source = Path(completion.__file__).read_text(encoding="utf-8")
     assert not re.search(r"typer\._|_completion_|from typer import _", source)
 

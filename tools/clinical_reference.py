@@ -150,12 +150,20 @@ def _triage() -> list[str]:
     doc = inspect.getdoc(triage)
     if doc:
         out += [doc, ""]
-    table = getattr(triage, "RED_FLAG_TABLE", None)
-    if table:
-        out += ["| sign (question id) | tier |", "|---|---|"]
-        out += [f"| `{qid}` | {tier} |" for qid, tier in table]
-        out.append("")
-    return out
+    out += ["| flag (question id) | kind | tier alone |", "|---|---|---|"]
+    out += [f"| `{qid}` | {kind} | {tier} |" for qid, kind, tier in triage.RED_FLAG_TABLE]
+    out.append("")
+    out += ["Tier rules: when every group of flags named holds (and the condition, if any),",
+            "the flags raised take the rule's tier.", "",
+            "| rule | needs one of each group | raises | to | only when |",
+            "|---|---|---|---|---|"]
+    for rule in triage.TIER_RULES:
+        needs = " and ".join("(" + " or ".join(f"`{q}`" for q in group) + ")"
+                             for group in rule.needs)
+        raises = ", ".join(f"`{q}`" for q in rule.raises)
+        when = "" if rule.condition is None else f"`{rule.condition.__name__}`"
+        out.append(f"| {rule.id} | {needs} | {raises} | {rule.tier} | {when} |")
+    return [*out, ""]
 
 
 def _exercises() -> list[str]:

@@ -1,8 +1,10 @@
-"""Write docs/pictures.html, the contact sheet of the exercise pictures, after a change to
-backpain_cli/output/poses.toml or figures.py (tests/test_figures.py checks that the
-committed sheet is up to date).
+"""Write the two contact sheets after a change to the exercise library or its pictures
+(backpain_cli/clinical/exercises.toml, backpain_cli/output/poses.toml or figures.py):
+docs/pictures.html (every picture large, with its title) and docs/exercises.html (every
+exercise: picture, name, steps, doses, when it is never or only given). tests/test_figures.py
+checks that the committed sheets are up to date.
 
-    python tools/pictures.py [PATH]    (default: docs/pictures.html of this repository)
+    python tools/pictures.py [FOLDER]    (default: docs/ of this repository)
 """
 
 from __future__ import annotations
@@ -10,16 +12,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from backpain_cli.output.exercise_sheet import exercise_sheet_html
 from backpain_cli.output.figures import contact_sheet_html
 
-DEFAULT = Path(__file__).resolve().parent.parent / "docs" / "pictures.html"
+DEFAULT = Path(__file__).resolve().parent.parent / "docs"
+SHEETS = {"pictures.html": contact_sheet_html, "exercises.html": exercise_sheet_html}
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0]) if argv else DEFAULT
-    # newline="": the same bytes on every platform, so the committed file compares equal.
-    with out.open("w", encoding="utf-8", newline="") as f:
-        f.write(contact_sheet_html())
+    folder = Path(argv[0]) if argv else DEFAULT
+    for name, render in SHEETS.items():
+        # newline="": the same bytes on every platform, so the committed file compares equal.
+        with (folder / name).open("w", encoding="utf-8", newline="") as f:
+            f.write(render())
     return 0
 
 

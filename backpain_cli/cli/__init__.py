@@ -6,6 +6,11 @@ a broken device (one line, 1), and a reader that closes the pipe early, as `| he
 (quietly, 1, as click and the Python documentation do it). And it makes the process's
 surroundings safe first: a standard stream that was closed (`>&-`), a terminal whose
 encoding is not UTF-8, a system clock that Python cannot read (`_surroundings`).
+
+This is the one start-up dispatch: `--version`, the shell's completion requests and the
+common `review` forms are answered here before typer and the command table (cli/app.py,
+cli/commands.py) are imported. So everything here is imported where it is used: each
+import before `main`'s try is start-up time in which Ctrl-C ends in Python's traceback.
 """
 
 from __future__ import annotations
@@ -138,9 +143,9 @@ def _dispatch(args: list[str]) -> int:
     # COMPLETE_VAR this is): the words typed are the arguments.
     shell = os.environ.get("_BACKPAIN_COMPLETE")
     if shell is not None:
-        from .completion import run
+        from .app import complete
 
-        return run(shell, args)
+        return complete(shell, args)
     from . import progress
 
     # A first build of the summary index over a large folder shows a bar on a terminal.
@@ -153,7 +158,7 @@ def _dispatch(args: list[str]) -> int:
             len(args) in (2, 3) and args[0] == "review" and not args[1].startswith("-")
             and args[2:] in ([], ["--json"])):
         from ..errors import BackpainError, report
-        from .review import run_review
+        from .review_run import run_review
 
         try:
             run_review(args[1] if len(args) > 1 else None, as_json=len(args) == 3)

@@ -1,39 +1,78 @@
 """The typer app, its root callback, and the one place typer turns our errors into exit codes.
 
-Each command lives in its own module (assess, review, export, questionnaires) and registers
-itself at the end of this one. Their imports are kept lazy on purpose: `review` and `export`
-must start without paying for questionary/prompt_toolkit, and every command without the
-parts it does not use.
+The commands come from the declared command table (cli/commands.py): the root group lists
+them from there and imports a command's module only when that command is run or its help
+is asked for, so that no command pays for another's imports.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
-
-# click as typer 0.28 vendors it (the pin in pyproject.toml): its usage errors are restyled.
-from typer._click.exceptions import NoArgsIsHelpError
-from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import BackpainError, UsageError, report
 from . import completion, helptext
+from .commands import COMMANDS, load
 
 # `-h` is `--help` (PRODUCT.md, "Conventions"); every command and group below inherits it.
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 
 
-class _Group(TyperGroup):
-    """Maps our exceptions to exit codes, the one place that does (PRODUCT.md, Exit codes),
-    and prints click's usage errors as our own: `backpain: usage error: <one line>`, exit 2.
+class _Commands(MutableMapping[str, Any]):
+    """The root's commands by name, in the table's order, each built when it is first
+    looked up (a command's module is imported then)."""
 
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._built[name] = load(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (name for name in self._built if name not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS) + sum(1 for name in self._built if name not in COMMANDS)
+
+
+class _Group(TyperGroup):
+    """The root group: its commands from the command table, listed without importing them.
+
+    It maps our exceptions to exit codes, the one place that does (PRODUCT.md, Exit codes),
+    and prints click's usage errors as our own: `backpain: usage error: <one line>`, exit 2.
     The root group's make_context parses the options before any command (`backpain
     --bogus`); a command's own parsing, and "no such command", happen inside invoke.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands()
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The table's summaries, without importing a single command."""
+        rows = [(name, row.summary) for name, row in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def make_context(self, info_name: str | None, args: list[str],
                      parent: Any = None, **extra: Any) -> Any:
@@ -45,11 +84,29 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
 
 
-class _UsageLine(ClickUsageError):
+def _click_usage_error() -> type[Exception]:
+    """click's UsageError, which typer 0.28 vendors in a private module (typer._click): it is
+    reached through the one public subclass typer exports, BadParameter."""
+    base = typer.BadParameter.__bases__[0]
+    if not (issubclass(base, Exception) and base.__name__ == "UsageError"):
+        raise TypeError("typer.BadParameter is no longer a click UsageError")
+    return base
+
+
+ClickUsageError = _click_usage_error()
+
+
+class _UsageLine(typer.BadParameter):
     """A usage error click found, shown the way ours are (errors.report)."""
 
     def show(self, file: Any = None) -> None:
         report(UsageError(self.message))
+
+
+def _is_help(exc: Exception) -> bool:
+    """click's NoArgsIsHelpError (`backpain` alone shows the help), known by its name as
+    typer's own rich_utils knows it: no public name reaches the class."""
+    return type(exc).__name__ == "NoArgsIsHelpError"
 
 
 def _one_line(message: str) -> str:
@@ -69,10 +126,12 @@ def _one_style() -> Iterator[None]:
     except BackpainError as exc:
         report(exc)
         raise typer.Exit(exc.exit_code) from None
-    except (NoArgsIsHelpError, _UsageLine):
-        raise  # the help itself, for `backpain` alone; or already restyled deeper down
     except ClickUsageError as exc:
-        raise _UsageLine(_one_line(exc.format_message())) from None
+        if _is_help(exc) or isinstance(exc, _UsageLine):
+            raise  # the help itself, for `backpain` alone; or already restyled deeper down
+        # Every click exception has format_message; the class is reached untyped (above).
+        message: str = exc.format_message()  # type: ignore[attr-defined]
+        raise _UsageLine(_one_line(message)) from None
 
 
 app = typer.Typer(
@@ -95,6 +154,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def complete(shell: str, words: list[str]) -> int:
+    """Answer one completion request on stdout (cli/__init__.py's start-up dispatch)."""
+    # A script of an older backpain (typer's, "complete_bash") gets nothing: file names.
+    if shell in completion.Shell.__members__:
+        sys.stdout.write(completion.answer(shell, words, typer.main.get_command(app)))
+    return 0
 
 
 def _version(value: bool) -> None:
@@ -136,38 +203,3 @@ def _root(
              "yourself.")] = None,
 ) -> None:
     """Back-pain interviews and explainable care plans for practitioners."""
-
-
-# One module a command; each registers itself here, in the order `--help` lists them.
-from . import assess, config, export, forget, questionnaires, review  # noqa: E402
-
-assess.register(app)
-review.register(app)
-export.register(app)
-questionnaires.register(app)
-config.register(app)
-forget.register(app)
-
-
-def _whole_summaries(group: typer.Typer) -> None:
-    """A command's summary in its group's help is the first paragraph of its help, which
-    click cuts with "..." to what fits beside the names (45 columns by default). Given as
-    `short_help` it is wrapped instead, and stays whole at any width."""
-    import inspect
-
-    def summary(text: str | None) -> str | None:
-        return " ".join(text.split("\n\n", 1)[0].split()) if text else None
-
-    for command in group.registered_commands:
-        if command.short_help is None and command.callback is not None:
-            command.short_help = summary(command.help or inspect.getdoc(command.callback))
-    for sub in group.registered_groups:
-        if sub.typer_instance is None:
-            continue
-        if not isinstance(sub.short_help, str):
-            sub.short_help = summary(sub.typer_instance.info.help
-                                     if isinstance(sub.typer_instance.info.help, str) else None)
-        _whole_summaries(sub.typer_instance)
-
-
-_whole_summaries(app)

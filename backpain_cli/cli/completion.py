@@ -2,7 +2,7 @@
 
 On each Tab press the shell runs `backpain` with `_BACKPAIN_COMPLETE` set to its name and
 the words of the command line as arguments, the last one the word being completed (cli/
-__init__.py hands such a run here before anything else). The answer is one candidate a
+__init__.py hands such a run to app.complete before anything else). The answer is one candidate a
 line, with a description where it helps: a session id with its client's reference, a
 client with how many sessions it has, a command with its summary, an option with its help.
 Commands, options and choices (`--format`, `--bundle`) come from the command tree; the
@@ -12,8 +12,9 @@ is opened) and the questionnaires. What is typed matches in any case, as referen
 be read completes nothing, and the shell then offers file names.
 
 Only typer's public `typer.main.get_command` and the attributes of the commands and
-parameters it builds are used; this module imports what it needs when it is called, so
-that building the command tree for an ordinary run costs nothing more than this module.
+parameters it builds are used, and the command table (cli/commands.py): completing a
+command's options imports that command's module alone. This module imports what it needs
+when it is called, so that an ordinary run costs nothing more than this module.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ VALUES: dict[str, Callable[[str], list[Candidate]]] = {
     "from_": sessions,
     "resume": sessions,
     "discard": sessions,
+    "session": sessions,  # note SESSION
     "instruments": instruments,
     "key": settings_keys,  # config set|unset
 }
@@ -176,6 +178,12 @@ def candidates(root: Any, words: list[str], incomplete: str) -> list[Candidate]:
         if option is not None:  # --client=JD (zsh and fish keep the "=" in the word)
             return [(f"{name}={v}", d) for v, d in _values(option, value)]
         return _options(command, incomplete)
+    if command is root:
+        # The command table's summaries: no command's module is imported to list them.
+        from .commands import COMMANDS
+
+        return [(name, row.summary) for name, row in COMMANDS.items()
+                if _matches(name, incomplete)]
     if hasattr(command, "commands"):
         return [(name, sub.get_short_help_str(limit=200))
                 for name, sub in command.commands.items()
@@ -241,20 +249,6 @@ def _values(param: Any, incomplete: str) -> list[Candidate]:
         values = [str(getattr(c, "value", c)) for c in choices]
         return [(v, "") for v in values if _matches(v, incomplete)]
     return []  # a file, a number, free text: the shell's own completion (file names)
-
-
-def run(shell: str, words: Sequence[str]) -> int:
-    """Answer one completion request on stdout (cli/__init__.py's start-up dispatch)."""
-    import sys
-
-    import typer
-
-    from .app import app
-
-    # A script of an older backpain (typer's, "complete_bash") gets nothing: file names.
-    if shell in Shell.__members__:
-        sys.stdout.write(answer(shell, words, typer.main.get_command(app)))
-    return 0
 
 
 # --------------------------------------------------------------------------- the scripts

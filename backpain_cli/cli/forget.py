@@ -1,19 +1,28 @@
 """`backpain forget CLIENT|SESSION`: erase a client's health data, or one session of it,
-after a typed confirmation (records.erasure does the work)."""
+after a typed confirmation. The work is flows/forget.py (records/erasure.py deletes); this
+module asks, turns Ctrl-C into a stop between two files, and says what was erased."""
 
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from ..errors import BackpainError, Interrupted, NoTerminalError
+from ..flows.forget import forget_target
+from ..records.erasure import Erased, Erasure, still_indexed
+from ..safe_text import to_json, visible
 from . import helptext
+from .commands import command_app
+from .notices import StderrNotices
 
-if TYPE_CHECKING:
-    from ..records.erasure import Erased, Erasure
+app = command_app()
+NOTICES = StderrNotices()
 
 EPILOG = helptext.epilog(
     ["backpain forget JD-042", "backpain forget 20261029T101500Z-0f9e8d",
@@ -33,14 +42,7 @@ EPILOG = helptext.epilog(
     "with -o, copies and backups are not touched: delete those yourself.")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("forget", epilog=EPILOG)(forget)
-
-
-def _info(message: str) -> None:
-    sys.stderr.write(f"{message}\n")
-
-
+@app.command(epilog=EPILOG)
 def forget(
     target: Annotated[str, typer.Argument(
         metavar="CLIENT|SESSION",
@@ -54,26 +56,15 @@ def forget(
                        "stderr); warnings and errors stay on stderr.")] = False,
 ) -> None:
     """Erase a client's sessions, or one session, for good (a client's request)."""
-    from ..records import erasure
-    from ..records.targets import ClientTarget, resolve
-    from ..safe_text import visible
-
-    found = resolve(target)
-    if isinstance(found, ClientTarget):
-        if found.note is not None:
-            sys.stderr.write(f"backpain: note: {visible(found.note)}\n")
-        plan = erasure.plan_client(found.client)
-    else:
-        plan = erasure.plan_session(found)
-    if not yes and not _confirmed(plan):
+    done = forget_target(target, confirm=None if yes else _confirmed,
+                         stoppable=_ctrl_c_stops, notices=NOTICES)
+    if done.erased is None:
         if as_json:
-            _print_json(plan, None)
+            _print_json(done.plan, None)
         return
-    with _ctrl_c_stops() as pressed:
-        erased = erasure.erase(plan, stop=pressed)
     if as_json:
-        _print_json(plan, erased)
-    _report(plan, erased, quiet=as_json)
+        _print_json(done.plan, done.erased)
+    _report(done.plan, done.erased, quiet=as_json)
 
 
 @contextlib.contextmanager
@@ -82,8 +73,6 @@ def _ctrl_c_stops() -> Iterator[Callable[[], bool]]:
     ending the process at any point: what was erased and what was not can then be said
     (a KeyboardInterrupt part way through used to exit 130 in silence). A Ctrl-C that is
     ignored (nohup, a background job) stays ignored."""
-    import signal
-
     pressed = [False]
 
     def handler(signum: int, frame: object) -> None:
@@ -112,25 +101,22 @@ def _question(plan: Erasure) -> tuple[str, str]:
 
 
 def _confirmed(plan: Erasure) -> bool:
-    from ..errors import NoTerminalError
-
     what = "the session" if plan.session is not None else "the client's sessions"
     if not sys.stdin.isatty():
         raise NoTerminalError(f"standard input is not a terminal, so erasing {what} cannot "
                               "be confirmed; add --yes to erase without asking")
+    # questionary and prompt_toolkit (~100 ms): only to ask.
     from ..interview import confirm_typed, terminal_asker
 
     prompt, word = _question(plan)
     if confirm_typed(terminal_asker(prompts_on_stderr=True), prompt, word):
         return True
-    _info("Nothing erased.")
+    NOTICES.info("Nothing erased.")
     return False
 
 
 def _print_json(plan: Erasure, erased: Erased | None) -> None:
     """What was erased (None: nothing, the confirmation was declined), for scripts."""
-    from ..safe_text import to_json
-
     sys.stdout.write(to_json({
         "client": plan.client, "session": plan.session, "erased": erased is not None,
         "stopped": erased.stopped if erased else False,
@@ -145,14 +131,12 @@ def _print_json(plan: Erasure, erased: Erased | None) -> None:
 def _report(plan: Erasure, erased: Erased, *, quiet: bool = False) -> None:
     """Each deletion a line on stderr (none when `quiet`: the JSON said it); what was left
     is a warning and the exit code 1 in any case."""
-    from ..errors import BackpainError
-    from ..safe_text import visible
 
     if not quiet:
         for path in erased.files:
-            _info(f"Deleted {visible(str(path))}")
+            NOTICES.info(f"Deleted {visible(str(path))}")
         for folder in erased.folders:
-            _info(f"Removed the folder {visible(str(folder))}")
+            NOTICES.info(f"Removed the folder {visible(str(folder))}")
     for entry in erased.left:
         sys.stderr.write(f"backpain: warning: left {visible(entry.path)}: "
                          f"{visible(entry.reason)}\n")
@@ -167,18 +151,14 @@ def _report(plan: Erasure, erased: Erased, *, quiet: bool = False) -> None:
     # Rows are said to be gone only when they are: else the error below names the file.
     indexed = f"; {rows} removed" if erased.index_kept is None else ""
     if not quiet:
-        _info(f"Erased {whom}{indexed}. Exports written with -o and backups are not "
+        NOTICES.info(f"Erased {whom}{indexed}. Exports written with -o and backups are not "
               "touched.")
     problems = []
     if erased.left:
-        from pathlib import Path
-
         holder = str(Path(erased.left[0].path).parent)
         problems.append(f"{visible(holder)} still holds what backpain did not write (named "
                         "above); delete it yourself if it is the client's")
     if erased.index_kept is not None:
-        from ..records.erasure import still_indexed
-
         problems.append(visible(still_indexed(erased.index_kept)))
     for problem in problems[:-1]:
         sys.stderr.write(f"backpain: error: {problem}\n")
@@ -192,8 +172,6 @@ _NAMED = 10
 
 def _stopped(plan: Erasure, erased: Erased) -> None:
     """Ctrl-C part way: what was erased (each file named above), and what was not."""
-    from ..errors import Interrupted
-    from ..safe_text import visible
 
     erased_ids = set(erased.session_ids)
     left = [sid for sid in plan.session_ids if sid not in erased_ids]

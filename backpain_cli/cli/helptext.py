@@ -8,6 +8,7 @@ lines are kept short enough for an 80-column terminal (tests/test_shell_conventi
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 # The codes every command shares (PRODUCT.md, "Exit codes"); a command adds its own.
@@ -25,8 +26,6 @@ def epilog(examples: Sequence[str], exit_codes: Sequence[tuple[int, str]],
            *notes: str) -> str:
     """`notes` (rewrapped paragraphs), then `Examples:` one a line and `Exit codes:` one
     a paragraph, its meaning folded under itself."""
-    import textwrap
-
     lines_of_examples = "\n".join(f"  {e}" for e in examples)
     lines_of_codes = "\n".join(
         "\n".join(textwrap.wrap(meaning, _MEANING_WIDTH, initial_indent=f"  {code:<4} ",

@@ -9,10 +9,15 @@ from typing import Annotated
 
 import typer
 
+from ..clinical.questionnaire import check, load_registry
+from ..errors import BackpainError, QuestionnaireError
+from ..records.paths import questionnaires_dir
+from ..safe_text import to_json, visible
 from . import helptext
+from .commands import command_app
 
-questionnaires_app = typer.Typer(
-    help="List and check questionnaire modules.", no_args_is_help=True, rich_markup_mode=None,
+app = command_app(
+    help="List and check questionnaire modules.", no_args_is_help=True,
     epilog=helptext.epilog(
         ["backpain questionnaires list", "backpain questionnaires check my_module.toml"],
         [helptext.OK, helptext.ERROR,
@@ -20,12 +25,7 @@ questionnaires_app = typer.Typer(
          helptext.INTERRUPTED]))
 
 
-def register(app: typer.Typer) -> None:
-    # Errors raised here reach the root group's invoke, the one place that maps them.
-    app.add_typer(questionnaires_app, name="questionnaires")
-
-
-@questionnaires_app.command("list", epilog=helptext.epilog(
+@app.command("list", epilog=helptext.epilog(
     ["backpain questionnaires list", "backpain questionnaires list --json"],
     [helptext.OK,
      (1, "your questionnaires folder has a module that does not validate (see check), or "
@@ -35,30 +35,29 @@ def questionnaires_list(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List the questionnaire modules: id, version, questions, source."""
-    from ..clinical.questionnaire import load_registry
-    from ..records import paths
-
-    registry = load_registry(paths.questionnaires_dir())
+    registry = load_registry(questionnaires_dir())
     # The descriptions (sources, licences) live here and in the README, not in the interview.
     rows = [{"id": m.id, "version": m.version, "title": m.title, "questions": len(m.questions),
-             "optional": m.optional, "source": "shipped" if m.shipped else m.source,
+             "optional": m.optional, "followup": m.followup,
+             "source": "shipped" if m.shipped else m.source,
              "description": m.description}
             for m in registry.modules]
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
+    # rich: only for the table, not for --json.
     from rich.table import Table
 
-    from ..output.terminal import make_console
-    from ..safe_text import visible
+    from ..output.console import make_console
 
-    table = Table(title="Questionnaire modules (clinical content version 2)",
+    table = Table(title="Questionnaire modules (clinical content version 3)",
                   title_justify="left")
     for col in ("id", "version", "questions", "included", "source"):
         table.add_column(col)
     for r in rows:
         table.add_row(str(r["id"]), str(r["version"]), str(r["questions"]),
-                      "with --instruments" if r["optional"] else "always",
+                      "with --instruments" if r["optional"]
+                      else "at a follow-up after a programme" if r["followup"] else "always",
                       visible(str(r["source"])))
     console = make_console()
     console.print(table)
@@ -68,7 +67,7 @@ def questionnaires_list(
             console.print(f"\n{m.id}: {m.description}", markup=False)
 
 
-@questionnaires_app.command("check", epilog=helptext.epilog(
+@app.command("check", epilog=helptext.epilog(
     ["backpain questionnaires check",
      "backpain questionnaires check ~/my-modules/odi.toml",
      "backpain questionnaires check --json"],
@@ -82,14 +81,8 @@ def questionnaires_check(
                        "({where, reason}), or the modules and questions counted.")] = False,
 ) -> None:
     """Validate questionnaire files; report every problem (exit 1 if any)."""
-    from ..clinical.questionnaire import check
-    from ..errors import QuestionnaireError
-    from ..records.paths import questionnaires_dir
-
     registry, problems = check(questionnaires_dir(), paths or ())
     if as_json:
-        from ..safe_text import to_json
-
         valid = registry is not None and not problems
         sys.stdout.write(to_json({
             "valid": valid,
@@ -98,8 +91,6 @@ def questionnaires_check(
             if valid and registry else None,
             "problems": [{"where": p.where, "reason": p.reason} for p in problems]}))
         if not valid:
-            from ..errors import BackpainError
-
             sys.stdout.flush()
             count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
             raise BackpainError(f"invalid questionnaire ({count}, listed in the JSON)")

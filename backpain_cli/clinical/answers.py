@@ -193,10 +193,24 @@ def validate(
     # The id a typo was meant to be is reported once, at the typo, not also as missing.
     missing = [m for m in missing if m not in suggestions.values()]
     waived: list[str] = []
-    if missing and is_emergency(answers):
+    if missing and emergency_waives(answers):
         waived, missing = missing, []
     return Validation(answers, tuple(problems), tuple(missing), tuple(dropped),
                       frozenset(hidden), tuple(unknown), suggestions, tuple(waived))
+
+
+def emergency_waives(answers: Mapping[str, AnswerValue]) -> bool:
+    """Whether an emergency sign among `answers` makes every other question optional: the
+    client goes to emergency care, not through the rest of the interview (CLINICAL.md).
+    The one place this is decided, for `validate` and for whether to prompt at all."""
+    return is_emergency(answers)
+
+
+def questions_open(modules: Sequence[Module], answers: Mapping[str, AnswerValue],
+                   skipped: Iterable[str] = ()) -> bool:
+    """Whether the interview still has a question to put: one shown and unanswered, unless
+    an emergency sign has made every other question optional."""
+    return not emergency_waives(answers) and next_question(modules, answers, skipped) is not None
 
 
 def _suggestions(unknown: Sequence[str], ids: Sequence[str]) -> dict[str, str]:
@@ -252,6 +266,20 @@ def next_question(
         if q.id not in done:
             return q
     return None
+
+
+def shown_default(qid: str, default: AnswerValue | None,
+                  answers: Mapping[str, AnswerValue]) -> AnswerValue | None:
+    """The default the interview shows: for a client under 35, `axspa_features` comes with
+    "began before 35" already ticked (CLINICAL.md v3); it counts whether ticked or not."""
+    from .scoring import ONSET_BEFORE_35_AGE
+
+    age = answers.get("age")
+    if qid != "axspa_features" or not isinstance(age, int) or isinstance(age, bool) \
+            or age >= ONSET_BEFORE_35_AGE:
+        return default
+    kept = default if isinstance(default, tuple) else ()
+    return ("onset_before_35", *(v for v in kept if v not in ("onset_before_35", "none")))
 
 
 def visible_answers(modules: Sequence[Module], answers: Mapping[str, AnswerValue]

@@ -3,9 +3,9 @@
 - `rescore`: the stored answers are validated against today's questionnaires (the same
   `answers.validate` as every other path), the plan is rebuilt with today's rules and
   compared with the plan that was saved (`diff_plans`);
-- `build_history`: every visit of a client in date order, change of each outcome measure
-  judged by the minimal clinically important difference (`scoring.mcid_change`), triage
-  changes and chart data;
+- `build_history`: the one history builder: every completed visit of a client in date
+  order (drafts set aside), change of each outcome measure judged by the minimal clinically
+  important difference (`scoring.mcid_change`), triage changes and chart data;
 - `due`: whether a visit's next check is due on a given day.
 
 Pure rules over finished sessions: no file is read, nothing is printed, no JSON or screen
@@ -29,6 +29,9 @@ from .order import Dated, sessions_in_order
 from .questionnaire import AnswerValue, Module, Registry
 from .reassess import due_date, local_day, reassess_weeks
 from .scoring import exact, mcid_change, round_half_up
+
+# The follow-up module's question (CLINICAL.md v3, "followup").
+PROGRAMME_ADHERENCE = "programme_adherence"
 
 # Outcome measures judged between visits (CLINICAL.md, "Minimal clinically important
 # change"). STarT Back is shown per visit but never judged: it predicts, it does not measure.
@@ -173,6 +176,14 @@ def diff_plans(saved: Plan, current: Plan) -> PlanDiff:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A practitioner's note about a visit, as `review SESSION` shows it."""
+
+    created: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class SessionReview(Generic[S]):
     """A session re-run through today's questionnaires and rules.
 
@@ -187,6 +198,8 @@ class SessionReview(Generic[S]):
     no_longer_fit: tuple[AnswerIssue, ...] = ()
     missing: tuple[MissingAnswer, ...] = ()
     questionnaires: tuple[ModuleChange, ...] = ()
+    # The practitioner's notes about the visit (addenda, oldest first): shown with it.
+    notes: tuple[Note, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -228,7 +241,10 @@ def rescore(session: S, registry: Registry) -> SessionReview[S]:
     # An instrument that no longer exists cannot be selected; its module shows up as
     # removed and its answers as no longer fitting.
     instruments = [i for i in session.instruments if i in registry.optional_ids]
-    modules = registry.select(instruments)
+    # A follow-up after a programme answered the follow-up module (v3), which is required
+    # there: its answer says that it was asked.
+    modules = registry.select(instruments,
+                              programme_followup=PROGRAMME_ADHERENCE in session.answers)
     selected = {q.id: q for m in modules for q in m.questions}
     known = set(registry.questions()) - set(selected)
     # Version-1 answers are read as today's questionnaires ask (CLINICAL.md).
@@ -248,7 +264,7 @@ def rescore(session: S, registry: Registry) -> SessionReview[S]:
     missing_ids = [*(p.where for p in validation.problems if selected[p.where].required),
                    *validation.missing]
     missing = tuple(MissingAnswer(q.id, q.text) for q in selected.values() if q.id in missing_ids)
-    plan = build_plan(validation.answers)
+    plan = build_plan(validation.answers, follow_up=session.follows is not None)
     diff = diff_plans(session.plan, plan) if session.plan is not None else None
     return SessionReview(session, plan, diff, issues, missing,
                          _module_changes(session, modules))
@@ -294,7 +310,7 @@ class MeasureChange:
 @dataclass(frozen=True)
 class Visit(Generic[S]):
     session: S
-    number: int  # 1-based position among the client's readable sessions
+    number: int  # 1-based position among the client's completed visits
     changes: tuple[MeasureChange, ...] = ()
     previous_triage: str | None = None  # of the previous completed visit, when it differed
     new_flags: tuple[RedFlag, ...] = ()
@@ -314,8 +330,9 @@ class Visit(Generic[S]):
 
     @property
     def escalated(self) -> bool:
-        """Triage more urgent than at the previous visit, or a warning sign not seen then."""
-        if self.new_flags:
+        """Triage more urgent than at the previous visit, or a flag not seen then (a risk
+        factor left with its team, co_manage, is new but no escalation)."""
+        if any(f.tier != "co_manage" for f in self.new_flags):
             return True
         if self.previous_triage is None or self.triage is None:
             return False
@@ -335,17 +352,18 @@ class ChartPoint:
 
 @dataclass(frozen=True)
 class History(Generic[S]):
-    """A client's visits in date order (drafts among them), each compared with the earlier."""
+    """A client's visits, the completed sessions in date order, each compared with the
+    earlier; the drafts (unfinished interviews) set aside, oldest first: they are listed to
+    be resumed, never numbered or compared."""
 
     client: str
     visits: tuple[Visit[S], ...]
+    drafts: tuple[S, ...] = ()
 
     @property
     def chart(self) -> tuple[ChartPoint, ...]:
         points = []
         for v in self.visits:
-            if v.session.is_draft or v.session.plan is None:
-                continue
             s = v.scores
             points.append(ChartPoint(
                 v.session.id, v.session.created.astimezone(dt.UTC).date(),
@@ -386,22 +404,26 @@ def _judge(key: str, earlier: tuple[str, int | float] | None,
 
 
 def build_history(client: str, sessions: Sequence[S]) -> History[S]:
-    """Visits in date order (clinical.order: within one second, a visit after the one it
-    follows) with MCID-judged change from the first and the previous visit.
+    """The one history builder, for every command and output: which sessions a client's
+    history holds, in which order and with which numbers.
 
-    Only completed visits with a plan are compared; a draft is listed but carries no scores.
-    "First" and "previous" are per measure: the earliest and the latest earlier visit at
-    which that measure was recorded (ODI may be collected at some visits only).
+    Its visits are the completed sessions (a plan each), in date order (clinical.order:
+    within one second, a visit after the one it follows), numbered from 1, with MCID-judged
+    change from the first and the previous visit. A draft is no visit: it is set aside in
+    `drafts`, so `review CLIENT` and the handout count the same visits. "First" and
+    "previous" are per measure: the earliest and the latest earlier visit at which that
+    measure was recorded (ODI may be collected at some visits only).
     """
     ordered = sessions_in_order(sessions)
     first: dict[str, tuple[str, int | float]] = {}
     last: dict[str, tuple[str, int | float]] = {}
     previous_plan: Plan | None = None
     visits: list[Visit[S]] = []
-    for number, session in enumerate(ordered, 1):
+    drafts: list[S] = []
+    for session in ordered:
         plan = session.plan
         if session.is_draft or plan is None:
-            visits.append(Visit(session, number))
+            drafts.append(session)
             continue
         changes: list[MeasureChange] = []
         for key in OUTCOME_KEYS:
@@ -422,10 +444,10 @@ def build_history(client: str, sessions: Sequence[S]) -> History[S]:
             now_ids = {f.id for f in plan.red_flags}
             new_flags = tuple(f for f in plan.red_flags if f.id not in before_ids)
             cleared = tuple(f for f in previous_plan.red_flags if f.id not in now_ids)
-        visits.append(Visit(session, number, tuple(changes), previous_triage, new_flags,
-                            cleared))
+        visits.append(Visit(session, len(visits) + 1, tuple(changes), previous_triage,
+                            new_flags, cleared))
         previous_plan = plan
-    return History(client, tuple(visits))
+    return History(client, tuple(visits), tuple(drafts))
 
 
 # --------------------------------------------------------------------------- the next check

@@ -20,7 +20,10 @@ STRATEGY_TITLES = {
     "prevention": "Prevention",
     "massage": "Massage and hands-on care",
 }
-TRIAGE_VALUES = ("emergency", "urgent", "refer_routine", "co_manage", "none")
+# Most urgent first (CLINICAL.md v3, "Triage").
+TRIAGE_VALUES = ("emergency", "same_day", "urgent", "refer_routine", "co_manage", "none")
+# A flag's final tier, highest first ("Flag tiers (v3)").
+FLAG_TIERS = ("emergency", "same_day", "urgent", "co_manage")
 NOTICE = (
     "This plan supports, and does not replace, a clinician's assessment. If new or worsening "
     "symptoms appear, see a doctor."
@@ -30,7 +33,15 @@ NOTICE = (
 @dataclass(frozen=True)
 class RedFlag:
     id: str
-    tier: str  # "emergency" or "urgent"
+    tier: str  # one of FLAG_TIERS
+
+
+@dataclass(frozen=True)
+class Check:
+    """A consistency check that holds (CLINICAL.md v3): its id and the answers it read."""
+
+    id: str
+    questions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,9 @@ class Plan:
     # Weeks until the next check (CLINICAL.md "Re-assessment"); None for an emergency plan,
     # and for a partial plan whose pain duration is unknown.
     reassess_weeks: int | None = None
+    # The consistency checks that hold on the answers, in CLINICAL.md's order; None for a
+    # plan saved before version 3, which had none.
+    checks: tuple[Check, ...] | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:

@@ -142,8 +142,12 @@ def _seen(f: Facts, *ids: str) -> Finding:
     return Finding(True, present, present)
 
 
+# Same-day triage (v3) is bounded and worded as urgent; only its referral differs.
+DOCTOR_FIRST = ("urgent", "same_day")
+
+
 def _urgent(f: Facts) -> bool:
-    return f.triage == "urgent"
+    return f.triage in DOCTOR_FIRST
 
 
 def _startback(f: Facts, risk: str) -> Finding:
@@ -334,7 +338,10 @@ def _low_activity_not_pregnant(f: Facts) -> Finding:
 
 
 def _active(f: Facts) -> Finding:
-    return negate(f.holds(c.low_activity))
+    # Version 2's test (regular exercise that includes strength work or yoga), written with
+    # the v3 conditions until keep_exercising takes its v3 wording.
+    return all_of(f.holds(c.regular_exercise),
+                  has_any(f.answers, "exercise_types", ("strength", "yoga_pilates")))
 
 
 def _legs(f: Facts) -> Finding:
@@ -650,7 +657,8 @@ RULES: tuple[Rule, ...] = (
     Rule("prevention.safe_lifting", _lifting),
     Rule("prevention.break_up_sitting", _sitting),
     # massage
-    Rule("massage.hold_until_cleared", _triage_is("urgent")),
+    Rule("massage.hold_until_cleared",
+         lambda f: any_of(_triage_is("urgent")(f), _triage_is("same_day")(f))),
     Rule("massage.reconsider", lambda f: f.holds(c.massage_helped_no)),
     Rule("massage.gentle_only", _gentle_only, _gentle_only_words),
     Rule("massage.with_exercise", _with_exercise, _with_exercise_words),
@@ -689,7 +697,7 @@ def _allowed(rec_id: str, f: Facts) -> bool:
     strategy = rec_id.split(".", 1)[0]
     if f.triage == "emergency":
         return rec_id == "medical.emergency_referral"
-    if f.triage == "urgent":
+    if f.triage in DOCTOR_FIRST:
         if rec_id in URGENT_REMOVED:
             return False
         return strategy in ("medical", "sleep") or rec_id in URGENT_ALLOWED
@@ -718,7 +726,7 @@ def _worded(rule: Rule, facts: Facts, finding: Finding) -> tuple[str, Finding]:
     """The rule's text for these facts, with the guided-exercise wording where it applies."""
     text = rule.text(facts)
     awaiting = facts.holds(c.awaiting_doctor)
-    if rule.id in EXERCISE_IDS and awaiting and facts.triage not in ("emergency", "urgent"):
+    if rule.id in EXERCISE_IDS and awaiting and facts.triage not in ("emergency", *DOCTOR_FIRST):
         return f"{text} {rule.advice.texts['guided_exercise']}", _worded_by(finding, awaiting)
     return text, finding
 

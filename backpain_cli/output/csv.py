@@ -30,6 +30,7 @@ from ..records.index.listing import BulkResult, Report
 from ..records.session import Brief, Session, brief, iso_utc
 from ..records.tree import Unreadable
 from ..safe_text import visible
+from .formats import ExportItem
 
 SCORE_COLUMNS = (
     "nprs_now", "nprs_worst_week", "startback_total", "startback_psychosocial",
@@ -87,3 +88,8 @@ def render(sessions: Sequence[Session]) -> str:
     writer.writerow(COLUMNS)
     writer.writerows(row(s) for s in sessions)
     return buffer.getvalue()
+
+
+def export(item: ExportItem) -> str:
+    """`export SESSION --format csv` (output/formats.py): its one row."""
+    return render([item.session])

@@ -46,9 +46,9 @@ from ..records.session import Session, iso_utc
 
 # The rules of the settings' FHIR values live with the settings, which check them on reading.
 from ..records.settings import PRACTICE_NAMESPACE_PREFIX, uri_problem
-from ..records.settings import practice_namespace as practice_namespace
 from ..safe_text import to_json
 from . import fhir, fhir_questionnaire
+from .formats import ExportItem
 
 # Until a practice has its own id (a random one, created once and kept in the settings).
 DEFAULT_PRACTICE_NAMESPACE = f"{PRACTICE_NAMESPACE_PREFIX}unconfigured"
@@ -177,3 +177,17 @@ def render(session: Session, registry: Registry | None = None,
     data = bundle(session, registry, modules, kind=kind, identifier_system=identifier_system,
                   canonical_base=canonical_base)
     return to_json(data)
+
+
+def export(item: ExportItem) -> str:
+    """`export --format fhir` (output/formats.py): the collection or transaction Bundle,
+    with the Questionnaires of the modules as answered; both name everything alike
+    (`names`)."""
+    # The practice's names from the settings; by default its own namespace, from a
+    # practice id created the first time and kept, so every export names things alike.
+    system, base = item.sources.fhir_names()
+    registry = item.sources.registry()
+    modules = fhir_questionnaire.answered_modules(item.session, registry,
+                                                  item.sources.modules_by_hash())
+    return render(item.session, registry, modules, kind=item.bundle,
+                  identifier_system=system, canonical_base=base)

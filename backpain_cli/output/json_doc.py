@@ -6,10 +6,15 @@ module only serialises it and ships the schema that describes it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib import resources
+from typing import TextIO
 
-from ..records.session import Session, document_line, to_document
-from ..safe_text import to_json
+from ..records.index.listing import BulkResult, Report
+from ..records.session import Brief, Session, document_line, iso_utc, to_document
+from ..records.tree import Unreadable
+from ..safe_text import escape_json, to_json
+from .formats import ExportItem
 
 SCHEMA_FILE = "document.schema.json"
 
@@ -25,3 +30,33 @@ def line(session: Session) -> str:
 
 def schema_text() -> str:
     return (resources.files(__package__) / SCHEMA_FILE).read_text(encoding="utf-8")
+
+
+def export(item: ExportItem) -> str:
+    """`export --format json` (output/formats.py): the document, with the practitioner's
+    notes about the visit when it has any."""
+    doc = to_document(item.session)
+    notes = item.sources.notes(item.session)
+    if notes:
+        doc["notes"] = [{"created": iso_utc(n.created), "text": n.text} for n in notes]
+    return to_json(doc)
+
+
+def export_line(item: ExportItem) -> str:
+    """`export --format jsonl` of one session (output/formats.py)."""
+    return line(item.session)
+
+
+def write_lines(out: TextIO, rows: Iterable[Brief | Session | str | Unreadable],
+                report: Report, result: BulkResult) -> None:
+    """`export --all --format jsonl`: the JSON Lines records as the summary index keeps them
+    (the one reader's document), written as they come; an unreadable file is reported (and
+    counted) instead."""
+    for row in rows:
+        if isinstance(row, Unreadable):
+            report(row.path, row.reason)
+            result.skipped += 1
+        elif isinstance(row, str):
+            # An index written before the escapes holds the record as json.dumps wrote it.
+            out.write(escape_json(row))
+            result.written += 1

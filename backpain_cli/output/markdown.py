@@ -15,8 +15,18 @@ from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
 from ..clinical.reassess import next_check
 from ..records.session import Session, iso_utc, plan_of
 from ..safe_text import visible_in
-from .terminal import SCORE_LABELS, TRIAGE_BANNERS, score_meaning
-from .wording import CHANGE_NOTE, change_rows, flag_text, format_score, practice_line
+from .formats import ExportItem
+from .wording import (
+    CHANGE_NOTE,
+    SCORE_LABELS,
+    TIER_WORDS,
+    TRIAGE_HEADLINES,
+    change_rows,
+    flag_text,
+    format_score,
+    practice_line,
+    score_meaning,
+)
 
 _INLINE_SPECIAL = re.compile(r"([\\`*\[\]<>|])")
 # An underscore inside a word never starts emphasis; only escape the others.
@@ -65,12 +75,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 def _plan_lines(plan: Plan, created: dt.datetime) -> list[str]:
     out: list[str] = []
-    _, headline, todo = TRIAGE_BANNERS.get(plan.triage, TRIAGE_BANNERS["none"])
+    headline, todo = TRIAGE_HEADLINES.get(plan.triage, TRIAGE_HEADLINES["none"])
     out += [f"> **{headline}**", f"> {escape(todo)}", ""]
     if plan.red_flags:
-        out += ["**Warning signs:**", ""]
-        out += [f"- `{f.id}` ({escape(f.tier)}): {escape(flag_text(f.id))}"
-                for f in plan.red_flags]
+        out += ["**Red flags:**", ""]
+        out += [f"- `{f.id}` ({escape(TIER_WORDS.get(f.tier, f.tier))}): "
+                f"{escape(flag_text(f.id))}" for f in plan.red_flags]
         out.append("")
     if plan.reassess_weeks is not None:
         out += [f"**{escape(next_check(created, plan.reassess_weeks))}**", ""]
@@ -147,3 +157,8 @@ def render(session: Session, history: History[Session] | None = None) -> str:
         lines += _change_lines(session, history)
     lines += ["---", "", f"*{escape(NOTICE)}*", ""]
     return "\n".join(lines)
+
+
+def export(item: ExportItem) -> str:
+    """`export --format md` (output/formats.py)."""
+    return render(item.session, item.history)

@@ -1,6 +1,7 @@
 """The `--json` documents of `backpain review`: the listing, one session, one client's
 history, and the clients due for a check. Shapes only: every fact comes finished from
-review_flow.py; the session itself is the one session document (records.session)."""
+flows/review.py (as results.py's types); the session itself is the one session document
+(records.session)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from ..records.session import (
     to_document,
 )
 from ..records.tree import Unreadable
-from ..review_flow import ClientHistory, DueList, Result
+from ..results import ClientHistory, DueList, ReviewResult
 
 
-def document(result: Result) -> dict[str, Any]:
+def document(result: ReviewResult) -> dict[str, Any]:
     """The `--json` document of any form; its "form" key says which."""
     if isinstance(result, Listing):
         return listing_document(result)
@@ -104,6 +105,7 @@ def session_document(review: SessionReview[Session]) -> dict[str, Any]:
                              for m in review.questionnaires]
     doc["changes"] = _diff_doc(review.diff) if review.diff else None
     doc["unchanged"] = review.unchanged
+    doc["notes"] = [{"created": iso_utc(n.created), "text": n.text} for n in review.notes]
     return doc
 
 
@@ -132,6 +134,8 @@ def history_document(result: ClientHistory) -> dict[str, Any]:
         "form": "client",
         "client": result.client,
         "sessions": visits,
+        # Unfinished interviews: no visit of the history, listed to be resumed.
+        "drafts": [_summary_doc(d) for d in result.history.drafts],
         "unreadable": [_unreadable_doc(u) for u in result.unreadable],
     }
 

@@ -1,13 +1,14 @@
 """Terminal rendering with rich: the plan, the scores, the answers summary.
 
-Only presentation lives here; every word of clinical meaning comes from the plan. Output
-must read well at 80 columns, when piped (no control codes) and with NO_COLOR.
+Only presentation lives here: every word of clinical meaning comes from the plan, and the
+words shared with the exports and the interview from output/wording.py. Output must read
+well at 80 columns, when piped (no control codes) and with NO_COLOR.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from rich import box
 from rich.console import Console, Group
@@ -16,84 +17,39 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, RedFlag, ScoreValue
+from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, ScoreValue
 from ..clinical.reassess import next_check
-from ..clinical.scoring import ODI_BAND_LABELS
-from ..clinical.triage import EMERGENCY
 from ..records.practice import Practice
 from ..safe_text import visible, visible_in
+from .wording import (
+    SCORE_LABELS,
+    TRIAGE_HEADLINES,
+    practice_line,
+    score_meaning,
+    warning_signs,
+)
 
-# The commands import it from here; it lives in console.py for the listing's sake.
-from .console import make_console as make_console
-from .wording import flag_text, practice_line
-
-TRIAGE_BANNERS: dict[str, tuple[str, str, str]] = {
-    # triage: (style, headline, what to do)
-    "emergency": ("bold white on red", "EMERGENCY — SAME-DAY EMERGENCY CARE",
-                  "Send the client to emergency care today. No hands-on treatment or "
-                  "exercise today."),
-    "urgent": ("bold black on yellow", "URGENT — SEE A DOCTOR WITHIN DAYS",
-               "The client should see a doctor within days (at most two weeks) before any "
-               "hands-on work or exercise programme."),
-    "refer_routine": ("bold white on blue", "REFER — ROUTINE MEDICAL REVIEW",
-                      "Arrange a routine review with the client's doctor; care can continue "
-                      "as planned below."),
-    "co_manage": ("bold white on blue", "CO-MANAGE WITH THE CLIENT'S DOCTOR",
-                  "A diagnosed condition calls for working alongside the client's doctor."),
-    "none": ("bold black on green", "NO WARNING SIGNS FOUND",
-             "Nothing in the answers calls for a doctor first."),
-}
-
-SCORE_LABELS: dict[str, str] = {
-    "nprs_now": "Pain now (0–10)",
-    "nprs_worst_week": "Worst pain this week (0–10)",
-    "startback_total": "STarT Back total (0–9)",
-    "startback_psychosocial": "STarT Back psychosocial (0–5)",
-    "startback_risk": "STarT Back risk",
-    "odi_percent": "Oswestry disability (%)",
-    "odi_band": "Oswestry band",
-    "rmdq_score": "Roland-Morris (0–24)",
-    "axspa_feature_count": "Inflammatory back pain features",
-}
-
-_RISK_MEANING = {
-    "low": "low risk of persistent disability",
-    "medium": "medium risk of persistent disability",
-    "high": "high risk of persistent disability",
+# triage: the banner's style (its words: wording.TRIAGE_HEADLINES).
+TRIAGE_STYLES: dict[str, str] = {
+    "emergency": "bold white on red",
+    "same_day": "bold white on dark_orange3",
+    "urgent": "bold black on yellow",
+    "refer_routine": "bold white on blue",
+    "co_manage": "bold white on blue",
+    "none": "bold black on green",
 }
 
 
-def score_meaning(key: str, value: ScoreValue) -> str:
-    """A plain-language reading of a score, for the client and the practitioner."""
-    if key in ("nprs_now", "nprs_worst_week") and isinstance(value, int):
-        if value == 0:
-            return "no pain"
-        return "mild" if value <= 3 else "moderate" if value <= 6 else "severe"
-    if key == "startback_risk":
-        return _RISK_MEANING.get(str(value), str(value))
-    if key == "odi_band":
-        return ODI_BAND_LABELS.get(str(value), str(value))
-    # STarT Back's risk follows from these two (CLINICAL.md "Scores"): high when the
-    # psychosocial score is 4 or more, else low when the total is 3 or less, else medium.
-    if key == "startback_total" and isinstance(value, int):
-        return "3 or less is low risk, unless the psychosocial score is 4 or more"
-    if key == "startback_psychosocial" and isinstance(value, int):
-        return "4 or more is high risk"
-    if key == "odi_percent" and isinstance(value, (int, float)):
-        return "higher means more disability; 20 or less is minimal"
-    if key == "rmdq_score" and isinstance(value, int):
-        return "higher means more disability"
-    if key == "axspa_feature_count" and isinstance(value, int):
-        return "4 or more suggests inflammatory back pain"
-    return ""
+# Triage that asks for a doctor before anything else: a heavy frame, shown in bold red.
+DOCTOR_FIRST = ("emergency", "same_day", "urgent")
 
 
 def triage_banner(triage: str) -> Panel:
-    style, headline, todo = TRIAGE_BANNERS.get(triage, TRIAGE_BANNERS["none"])
-    body = Text(todo)
-    return Panel(body, title=Text(f" {headline} ", style=style), title_align="left",
+    style = TRIAGE_STYLES.get(triage, TRIAGE_STYLES["none"])
+    headline, todo = TRIAGE_HEADLINES.get(triage, TRIAGE_HEADLINES["none"])
+    return Panel(Text(todo), title=Text(f" {headline} ", style=style), title_align="left",
                  border_style=style.split(" on ")[-1] if " on " in style else style,
-                 box=box.HEAVY if triage in ("emergency", "urgent") else box.ROUNDED)
+                 box=box.HEAVY if triage in DOCTOR_FIRST else box.ROUNDED)
 
 
 def scores_table(scores: Mapping[str, ScoreValue]) -> Table:
@@ -104,23 +60,6 @@ def scores_table(scores: Mapping[str, ScoreValue]) -> Table:
     for key, value in scores.items():
         table.add_row(SCORE_LABELS.get(key, key), str(value), score_meaning(key, value))
     return table
-
-
-def warning_signs(flags: Sequence[RedFlag], *, tiers: bool = True) -> str:
-    """Warning signs in words (the one naming of them, shared with the exports), each with
-    its tier: "numbness around the genitals, buttocks or inner thighs (emergency)"."""
-    return "; ".join(flag_text(f.id) + (f" ({f.tier})" if tiers else "") for f in flags)
-
-
-def emergency_lines(plan: Plan) -> list[str]:
-    """The emergency referral as plain lines, for where it must come before anything else
-    (the interview when the sign is answered, an answers file with other problems)."""
-    headline = TRIAGE_BANNERS["emergency"][1]
-    signs = [f for f in plan.red_flags if f.tier == EMERGENCY]
-    named = "Emergency sign" + ("s" if len(signs) > 1 else "")
-    lines = [headline, f"{named}: {warning_signs(signs, tiers=False)}."]
-    lines.extend(f"{r.title}: {r.detail}" for r in plan.recommendations)
-    return lines
 
 
 def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
@@ -135,7 +74,8 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
     out.append(Text(header, style="bold"))
     out.append(triage_banner(plan.triage))
     if plan.red_flags:
-        out.append(Text(f"Warning signs: {warning_signs(plan.red_flags)}", style="bold"))
+        # Red flags, not "warning signs": a risk factor under its team's care is no sign.
+        out.append(Text(f"Red flags: {warning_signs(plan.red_flags)}", style="bold"))
     if plan.reassess_weeks is not None and created is not None:
         out.append(Text(next_check(created, plan.reassess_weeks), style="bold"))
     if plan.scores:

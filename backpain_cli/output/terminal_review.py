@@ -1,9 +1,9 @@
 """Rich rendering of `backpain review`: the listing, the re-scored session, a client's history.
 
-Presentation only: every fact comes finished from `review_flow.py`. Colour is a bonus,
-never the message: changes carry `+`/`-`/`~` marks and words, escalations an `▲` and the
-word "new", and the chart is drawn with block characters, so the output reads the same with
-NO_COLOR, piped, and at 80 columns.
+Presentation only: every fact comes finished from flows/review.py (as results.py's types).
+Colour is a bonus, never the message: changes carry `+`/`-`/`~` marks and words, escalations
+an `▲` and the word "new", and the chart is drawn with block characters, so the output reads
+the same with NO_COLOR, piped, and at 80 columns.
 """
 
 from __future__ import annotations
@@ -22,22 +22,22 @@ from ..clinical.followup import (
     Change,
     ChartPoint,
     History,
+    Note,
     PlanDiff,
     SessionReview,
     Visit,
 )
 from ..records.session import Session, follow_up_command, resume_command
-from ..review_flow import ClientHistory, DueList
+from ..results import ClientHistory, DueList
 from ..safe_text import visible_in
-from .terminal import SCORE_LABELS, plan_renderables
-from .terminal_listing import URGENT as _URGENT
-from .terminal_listing import drafts_and_unreadable as _drafts_and_unreadable
-from .terminal_listing import review_table as _table
-from .terminal_listing import triage_text as _triage_text
-from .wording import NONE, answer_text
-from .wording import SHORT_NAMES as _SHORT_NAMES
-from .wording import score_cell as _score
-from .wording import utc_day as _day
+from .terminal import plan_renderables
+from .terminal_listing import (
+    URGENT,
+    drafts_and_unreadable,
+    review_table,
+    triage_text,
+)
+from .wording import NONE, SCORE_LABELS, SHORT_NAMES, answer_text, score_cell, utc_day
 
 _LABEL_STYLES = {"improved": "green", "worse": "bold red", "no important change": ""}
 
@@ -95,7 +95,7 @@ def _diff_lines(diff: PlanDiff) -> list[RenderableType]:
     if diff.triage_changed:
         out.append(Text.assemble(
             ("Triage: ", "bold"), diff.triage_before, " → ",
-            (diff.triage_after, "bold red" if diff.triage_after in _URGENT else "bold")))
+            (diff.triage_after, "bold red" if diff.triage_after in URGENT else "bold")))
     for f in diff.flags_added:
         out.append(Text(f"+ warning sign {f.id} ({f.tier})", style="bold red"))
     for f in diff.flags_removed:
@@ -121,8 +121,8 @@ def _diff_lines(diff: PlanDiff) -> list[RenderableType]:
         out.append(Text("Scores:", style="bold"))
         for s in diff.scores:
             label = SCORE_LABELS.get(s.key, s.key)
-            before = "not scored" if s.before is None else _score(s.before)
-            after = "not scored" if s.after is None else _score(s.after)
+            before = "not scored" if s.before is None else score_cell(s.before)
+            after = "not scored" if s.after is None else score_cell(s.after)
             out.append(Text(f"  ~ {label} [{s.key}]: {before} → {after}"))
     return out
 
@@ -141,7 +141,7 @@ def changes_renderables(review: SessionReview[Session]) -> list[RenderableType]:
         else:
             out.append(Text(f"- questionnaire {m.id} is no longer used"))
     if review.no_longer_fit:
-        table = _table("Answers that no longer fit today's questionnaires (left out)")
+        table = review_table("Answers that no longer fit today's questionnaires (left out)")
         table.add_column("Question", no_wrap=True)
         table.add_column("Saved answer")
         table.add_column("Why")
@@ -175,6 +175,17 @@ def session_renderables(review: SessionReview[Session]) -> list[RenderableType]:
                                     session_id=session.id, created=session.created,
                                     practice=session.practice))
     out.extend(changes_renderables(review))
+    out.extend(notes_renderables(review.notes))
+    return out
+
+
+def notes_renderables(notes: Sequence[Note]) -> list[RenderableType]:
+    """The practitioner's notes about the visit, oldest first (never on the handout)."""
+    if not notes:
+        return []
+    out: list[RenderableType] = [Text("Your notes about this visit:", style="bold")]
+    for n in notes:
+        out.append(Text.assemble((f"{n.created:%Y-%m-%d %H:%M} UTC  ", "dim"), n.text))
     return out
 
 
@@ -190,7 +201,7 @@ def _change_text(change: Change | None) -> Text:
 
 
 def _visit_triage(visit: Visit[Session]) -> Text:
-    text = _triage_text(visit.triage)
+    text = triage_text(visit.triage)
     if visit.escalated:
         text.append(" ▲", style="bold red")
     elif visit.triage_changed:
@@ -199,7 +210,7 @@ def _visit_triage(visit: Visit[Session]) -> Text:
 
 
 def visits_table(history: History[Session]) -> Table:
-    table = _table(f"Visits of {history.client}, oldest first")
+    table = review_table(f"Visits of {history.client}, oldest first")
     measured = history.measures
     table.add_column("#", justify="right")
     table.add_column("Date (UTC)", no_wrap=True)
@@ -211,18 +222,14 @@ def visits_table(history: History[Session]) -> Table:
     keys = ["nprs_now", *(k for k in ("nprs_worst_week", "odi_percent", "rmdq_score")
                           if k in measured and not (both and k == "nprs_worst_week"))]
     for key in keys:
-        table.add_column(_SHORT_NAMES[key], justify="right")
+        table.add_column(SHORT_NAMES[key], justify="right")
     table.add_column("STarT")
     for v in history.visits:
         s = v.session
-        if s.is_draft:
-            table.add_row(str(v.number), _day(s.created), s.id, Text("draft", style="yellow"),
-                          *([NONE] * len(keys)), NONE)
-            continue
         scores = v.scores
-        table.add_row(str(v.number), _day(s.created), s.id, _visit_triage(v),
-                      *(_score(scores.get(k)) for k in keys),
-                      _score(scores.get("startback_risk")))
+        table.add_row(str(v.number), utc_day(s.created), s.id, _visit_triage(v),
+                      *(score_cell(scores.get(k)) for k in keys),
+                      score_cell(scores.get("startback_risk")))
     return table
 
 
@@ -230,7 +237,7 @@ def changes_table(history: History[Session]) -> Table | None:
     rows = [(v, c) for v in history.visits for c in v.changes if c.from_previous is not None]
     if not rows:
         return None
-    table = _table("Change between visits")
+    table = review_table("Change between visits")
     table.add_column("Measure")
     table.add_column("#", justify="right")
     table.add_column("Now", justify="right")
@@ -239,7 +246,7 @@ def changes_table(history: History[Session]) -> Table | None:
     for key in OUTCOME_KEYS:
         for v, c in rows:
             if c.key == key:
-                table.add_row(_SHORT_NAMES[key], str(v.number), _score(c.value),
+                table.add_row(SHORT_NAMES[key], str(v.number), score_cell(c.value),
                               _change_text(c.from_first), _change_text(c.from_previous))
     return table
 
@@ -259,7 +266,7 @@ def triage_lines(history: History[Session]) -> list[RenderableType]:
         if v.triage_changed:
             parts.append(f"triage {v.previous_triage} → {v.triage}")
         if v.new_flags:
-            parts.append("new warning sign(s): "
+            parts.append("new red flag(s): "
                          + ", ".join(f"{f.id} ({f.tier})" for f in v.new_flags))
         if v.cleared_flags:
             parts.append("no longer found: " + ", ".join(f.id for f in v.cleared_flags))
@@ -300,7 +307,7 @@ def chart(points: Sequence[ChartPoint], *, width: int = 12) -> Table | None:
         cells = [f"{p.date:%Y-%m-%d}"]
         for _, attr, maximum in columns:
             value = getattr(p, attr)
-            cells.append(f"{bar(value, maximum, width)} {_score(value):>4}" if value is not None
+            cells.append(f"{bar(value, maximum, width)} {score_cell(value):>4}" if value is not None
                          else f"{' ' * width} {NONE:>4}")
         table.add_row(*cells)
     return table
@@ -311,6 +318,8 @@ def history_renderables(result: ClientHistory) -> list[RenderableType]:
     out: list[RenderableType] = []
     if history.visits:
         out.append(visits_table(history))
+    elif history.drafts:
+        out.append(Text(f"No completed visit of client {history.client} yet."))
     else:
         out.append(Text(f"No readable sessions for client {history.client}."))
     changes = changes_table(history)
@@ -326,8 +335,7 @@ def history_renderables(result: ClientHistory) -> list[RenderableType]:
         out.append(Text("\nPain and disability over time (a longer bar is worse)",
                         style="bold underline"))
         out.append(graph)
-    drafts = [v.session for v in history.visits if v.session.is_draft]
-    out.extend(_drafts_and_unreadable(drafts, len(result.unreadable), gap="\n"))
+    out.extend(drafts_and_unreadable(history.drafts, len(result.unreadable), gap="\n"))
     return out
 
 
@@ -339,7 +347,7 @@ def due_renderables(due: DueList) -> list[RenderableType]:
     if not due.rows:
         out.append(Text(f"No client is due for a check on {due.on}."))
     else:
-        table = _table(f"Due for a check on {due.on}, most overdue first")
+        table = review_table(f"Due for a check on {due.on}, most overdue first")
         table.add_column("Client", overflow="fold", min_width=6)
         # The session id starts with its date: no date column, so that 80 columns hold it.
         table.add_column("Latest session", no_wrap=True)
@@ -354,7 +362,7 @@ def due_renderables(due: DueList) -> list[RenderableType]:
                 f"{d.reassess_weeks} week" + ("" if d.reassess_weeks == 1 else "s"))
             overdue = "due today" if d.days_overdue == 0 else (
                 f"{d.days_overdue} day" + ("" if d.days_overdue == 1 else "s"))
-            table.add_row(s.client, s.id, _triage_text(s.plan.triage if s.plan else None),
+            table.add_row(s.client, s.id, triage_text(s.plan.triage if s.plan else None),
                           check, f"{d.due}", overdue)
         out += [table, Text("Due dates are on this computer's calendar. History: "
                             "backpain review CLIENT")]

@@ -1,9 +1,12 @@
-"""Words for people, shared by the Markdown and HTML exports.
+"""Words for people, shared by the terminal, the interview, and the Markdown and HTML
+exports: the plain wording module (no rich here, so a Markdown or HTML export never loads
+it; the terminal modules only render these words).
 
 The plan's own texts (titles, details, evidence) come from the saved session; this module
-only names things the plan refers to by id: warning signs, the answers a recommendation is
-based on, and what the triage level asks the client to do. Anything it does not know is
-shown by its id, so a newer questionnaire never breaks an export.
+only names things the plan refers to by id: warning signs, scores and what they mean, the
+answers a recommendation is based on, and what the triage level asks the practitioner and
+the client to do. Anything it does not know is shown by its id, so a newer questionnaire
+never breaks an export.
 """
 
 from __future__ import annotations
@@ -17,45 +20,114 @@ from ..clinical.reassess import local_day
 
 if TYPE_CHECKING:
     from ..clinical.followup import Change, History
+    from ..clinical.model import Plan, RedFlag
     from ..clinical.questionnaire import AnswerValue, Question
     from ..records.practice import Practice
     from ..records.session import Session
 
+# triage: (headline, what to do) — the practitioner's banner, on the terminal (styled by
+# output/terminal.py) and in the Markdown plan.
+TRIAGE_HEADLINES: dict[str, tuple[str, str]] = {
+    "emergency": ("EMERGENCY — SAME-DAY EMERGENCY CARE",
+                  "Send the client to emergency care today. No hands-on treatment or "
+                  "exercise today."),
+    "same_day": ("SAME DAY — A DOCTOR TODAY",
+                 "The client should see a doctor today, or at the latest within 24 hours, "
+                 "before any hands-on work or exercise programme."),
+    "urgent": ("URGENT — SEE A DOCTOR WITHIN DAYS",
+               "The client should see a doctor within a few days, at most a week, before "
+               "any hands-on work or exercise programme."),
+    "refer_routine": ("REFER — ROUTINE MEDICAL REVIEW",
+                      "Arrange a routine review with the client's doctor; care can continue "
+                      "as planned below."),
+    "co_manage": ("CO-MANAGE WITH THE CLIENT'S DOCTOR",
+                  "A diagnosed condition calls for working alongside the client's doctor."),
+    "none": ("NO WARNING SIGNS FOUND",
+             "Nothing in the answers calls for a doctor first."),
+}
+
+SCORE_LABELS: dict[str, str] = {
+    "nprs_now": "Pain now (0–10)",
+    "nprs_worst_week": "Worst pain this week (0–10)",
+    "startback_total": "STarT Back total (0–9)",
+    "startback_psychosocial": "STarT Back psychosocial (0–5)",
+    "startback_risk": "STarT Back risk",
+    "odi_percent": "Oswestry disability (%)",
+    "odi_band": "Oswestry band",
+    "rmdq_score": "Roland-Morris (0–24)",
+    "axspa_feature_count": "Inflammatory back pain features",
+}
+
+_RISK_MEANING = {
+    "low": "low risk of persistent disability",
+    "medium": "medium risk of persistent disability",
+    "high": "high risk of persistent disability",
+}
+
+
+def score_meaning(key: str, value: ScoreValue) -> str:
+    """A plain-language reading of a score, for the client and the practitioner."""
+    if key in ("nprs_now", "nprs_worst_week") and isinstance(value, int):
+        if value == 0:
+            return "no pain"
+        return "mild" if value <= 3 else "moderate" if value <= 6 else "severe"
+    if key == "startback_risk":
+        return _RISK_MEANING.get(str(value), str(value))
+    if key == "odi_band":
+        # Here, not at the top: the listing's cells come from this module, and the listing
+        # must not load the questionnaire model that scoring imports (its 20x budget).
+        from ..clinical.scoring import ODI_BAND_LABELS
+
+        return ODI_BAND_LABELS.get(str(value), str(value))
+    # STarT Back's risk follows from these two (CLINICAL.md "Scores"): high when the
+    # psychosocial score is 4 or more, else low when the total is 3 or less, else medium.
+    if key == "startback_total" and isinstance(value, int):
+        return "3 or less is low risk, unless the psychosocial score is 4 or more"
+    if key == "startback_psychosocial" and isinstance(value, int):
+        return "4 or more is high risk"
+    if key == "odi_percent" and isinstance(value, (int, float)):
+        return "higher means more disability; 20 or less is minimal"
+    if key == "rmdq_score" and isinstance(value, int):
+        return "higher means more disability"
+    if key == "axspa_feature_count" and isinstance(value, int):
+        return "4 or more suggests inflammatory back pain"
+    return ""
+
 # Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
 RED_FLAG_TEXT: dict[str, str] = {
-    "rf_saddle_numbness": "new numbness or tingling around the genitals, back passage, "
-                          "buttocks or inner thighs",
-    "rf_bladder_bowel": "new difficulty passing urine, or loss of bladder or bowel control",
-    "rf_sexual_dysfunction": "new loss of sexual function or of feeling in the genitals",
+    "rf_saddle_numbness": "numbness or tingling around the genitals, back passage or buttocks",
+    "rf_bladder_bowel": "a change in bladder or bowel control or feeling",
+    "rf_sexual_dysfunction": "a new loss of sexual function",
     "rf_both_legs": "new pain, numbness or pins and needles in both legs",
-    "rf_leg_weakness": "a leg or foot getting weaker, or walking or balance getting worse",
-    "rf_chest_symptoms": "chest or band-like pain with breathlessness, sweating or feeling "
-                         "faint, or a sudden severe tearing pain in the back",
-    "rf_pregnancy_warning": "bleeding, leaking fluid, or regular tightening or cramps in "
-                            "pregnancy",
-    "rf_fever": "a fever together with the back pain",
-    "rf_immunosuppressed": "a weakened immune system (for example from medicines or illness)",
-    "rf_recent_procedure": "a spinal operation, injection or procedure, or a bacterial "
-                           "infection, in the last 3 months",
-    "rf_unwell": "feeling generally unwell: unusual tiredness, night sweats or chills",
-    "rf_cancer_history": "a history of cancer, even if treated long ago",
-    "rf_weight_loss": "weight loss you cannot explain",
-    "rf_night_pain": "constant pain at night that no position eases",
+    "rf_leg_weakness": "a leg or foot getting weaker",
+    "rf_chest_symptoms": "chest pain, sudden breathlessness or a tearing pain in the back",
+    "rf_pregnancy_warning": "bleeding, leaking fluid or tightening in pregnancy",
+    "rf_leg_clot": "a painful, swollen calf",
+    "rf_fever": "a fever",
+    "rf_immunosuppressed": "a weakened immune system",
+    "rf_recent_procedure": "a recent spinal procedure",
+    "rf_recent_infection": "a recent infection",
+    "rf_unwell": "feeling generally unwell",
+    "rf_cancer_history": "a past cancer",
+    "rf_weight_loss": "weight loss without trying",
+    "rf_night_pain": "pain at night that no position eases",
+    "rf_constant_pain": "pain that does not change with moving or resting",
     "rf_trauma": "a recent fall, accident or blow",
-    "rf_steroids": "taking steroid tablets for 3 months or more",
-    "rf_osteoporosis": "osteoporosis, with pain that came on suddenly or after a small strain",
-    "rf_thoracic_pain": "constant mid or upper back pain that does not change with movement, "
-                        "or a band of pain around the chest",
-    "rf_age_first_episode": "a first episode of back pain under the age of 16 or over 60",
-    "rf_fragility_fracture": "new pain after a strain or fall with bones that may be weak "
-                             "(osteoporosis, or age 70 or over)",
+    "rf_steroids": "long-term steroid tablets",
+    "rf_anticoagulant": "a blood thinner",
+    "rf_osteoporosis": "sudden pain with thin bones",
+    "rf_thoracic_pain": "constant pain in the middle or upper back",
+    "rf_age_first_episode": "a first episode of back pain at your age",
+    "rf_fragility_fracture": "new pain after a strain or fall, when bones may be thin",
 }
 
 # What a recommendation's `because` ids are about, in the client's words ("based on ...").
 _TOPICS: dict[str, str] = {
     "age": "your age",
+    "sex": "your sex",
     "pregnancy": "your pregnancy",
     "pregnancy_weeks": "how far along your pregnancy is",
+    "postpartum_weeks": "how long ago you gave birth",
     "pain_duration": "how long the pain has lasted",
     "first_episode": "whether you have had back pain before",
     "onset": "how the pain started",
@@ -74,11 +146,17 @@ _TOPICS: dict[str, str] = {
     "pillow_height": "your pillow",
     "knee_pillow": "a pillow for your knees",
     "occupation": "your work",
+    "work_absence": "time off or lighter work because of your back",
+    "work_absence_weeks": "how long you have been off work",
     "sitting_hours": "time spent sitting",
     "exercise_days": "how often you exercise",
     "exercise_types": "the exercise you do",
     "recent_overexertion": "recent heavy effort",
     "hyperextension_activities": "bending backwards in work or sport",
+    "falls_past_year": "falls in the past year",
+    "unsteady": "feeling unsteady",
+    "risk_team_aware": "whether your care team knows about your back pain",
+    "programme_adherence": "how often you did your exercises",
     "diagnoses": "what a doctor has diagnosed",
     "under_medical_care": "whether a doctor has cleared exercise and hands-on work",
     "current_care": "the care you have now",
@@ -100,7 +178,7 @@ _PREFIX_TOPICS = (
     ("sbst_", "your screening questionnaire"),
     ("odi_", "your disability questionnaire"),
     ("rmdq_", "your disability questionnaire"),
-    ("rf_", "the warning signs you told us about"),
+    ("rf_", "what you told us about your health"),
 )
 
 # triage: (headline, what it means for the client) — the HTML handout's banner.
@@ -111,20 +189,27 @@ CLIENT_BANNERS: dict[str, tuple[str, str]] = {
         "Some of your answers can be signs of a serious problem that must be checked today. "
         "Follow the emergency advice below now: it says to {places}. Do not start or "
         "continue exercise or hands-on treatment today."),
-    "urgent": (
-        "Please see a doctor within the next few days",
-        "Some of your answers should be checked by a doctor soon: within days, and no later "
-        "than two weeks. Until then, keep gently active, avoid heavy lifting and strenuous "
+    "same_day": (
+        "Please see a doctor today",
+        "Some of your answers should be checked by a doctor today, or at the latest within "
+        "24 hours. Until then, keep gently active, avoid heavy lifting and strenuous "
         "exercise, and wait for the doctor's go-ahead before hands-on treatment or a new "
         "exercise programme."),
+    "urgent": (
+        "Please see a doctor within the next few days",
+        "Some of your answers should be checked by a doctor soon: within a few days, and at "
+        "the latest within a week. Until then, keep gently active, avoid heavy lifting and "
+        "strenuous exercise, and wait for the doctor's go-ahead before hands-on treatment or "
+        "a new exercise programme."),
     "refer_routine": (
         "Please book a routine appointment with your doctor",
         "Your answers suggest that a doctor's review would help. You can carry on with the "
         "plan below in the meantime."),
     "co_manage": (
         "We will work together with your doctor",
-        "Because of a condition a doctor has diagnosed, parts of this plan are best agreed "
-        "with your doctor."),
+        "Because of a condition a doctor has diagnosed, or the care you already have for "
+        "another condition, parts of this plan are best agreed with your doctor or the team "
+        "that looks after you."),
     "none": (
         "No warning signs found",
         "Nothing in your answers suggests that you need to see a doctor first. The plan "
@@ -165,6 +250,32 @@ def topics(items: Iterable[str]) -> list[str]:
 
 def flag_text(flag_id: str) -> str:
     return RED_FLAG_TEXT.get(flag_id, flag_id.removeprefix("rf_").replace("_", " "))
+
+
+# A flag's tier in words ("same_day" reads "same day").
+TIER_WORDS = {"emergency": "emergency", "same_day": "same day", "urgent": "urgent",
+              "co_manage": "co-manage"}
+
+
+def warning_signs(flags: Sequence[RedFlag], *, tiers: bool = True) -> str:
+    """Flags in words (the one naming of them, shared with the exports), each with its
+    tier: "numbness around the genitals, buttocks or inner thighs (emergency)"."""
+    return "; ".join(flag_text(f.id) + (f" ({TIER_WORDS.get(f.tier, f.tier)})" if tiers else "")
+                     for f in flags)
+
+
+def emergency_lines(plan: Plan) -> list[str]:
+    """The emergency referral as plain lines, for where it must come before anything else
+    (the interview when the sign is answered, an answers file with other problems)."""
+    # Here, not at the top: triage imports the questionnaire model (see score_meaning).
+    from ..clinical.triage import EMERGENCY
+
+    headline = TRIAGE_HEADLINES["emergency"][0]
+    signs = [f for f in plan.red_flags if f.tier == EMERGENCY]
+    named = "Emergency sign" + ("s" if len(signs) > 1 else "")
+    lines = [headline, f"{named}: {warning_signs(signs, tiers=False)}."]
+    lines.extend(f"{r.title}: {r.detail}" for r in plan.recommendations)
+    return lines
 
 
 def answer_text(value: AnswerValue, question: Question | None = None) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 from ..errors import NotFoundError, StorageError
 from ..files import LINKED
 from .atomic import TMP_RE, fsync_folder  # one rule for what atomic_fd's temp files look like
-from .paths import data_dir, sessions_dir
+from .paths import ADDENDUM_SEPARATOR, data_dir, is_addendum_name, sessions_dir
 from .storage import client_folder
 from .tree import SessionRef, Unreadable, is_session_name
 
@@ -79,7 +79,8 @@ def _kind(entry: os.DirEntry[str]) -> str | None:
         return LINKED
     if entry.is_dir(follow_symlinks=False):
         return A_FOLDER
-    if not (is_session_name(entry.name) or TMP_RE.fullmatch(entry.name)):
+    if not (is_session_name(entry.name) or is_addendum_name(entry.name)
+            or TMP_RE.fullmatch(entry.name)):
         return NOT_OURS
     if not entry.is_file(follow_symlinks=False):
         return NOT_REGULAR
@@ -151,8 +152,12 @@ def plan_session(ref: SessionRef, root: Path | None = None) -> Erasure:
     files: list[Path] = []
     left: list[Unreadable] = []
     for e in _entries(folder):
-        if e.name != ref.path.name and not (TMP_RE.fullmatch(e.name)
-                                            and e.name.startswith(f".{ref.path.name}.")):
+        # The session, its addenda (erased with it), and what crashed saves of them left.
+        addendum = e.name.startswith(f"{ref.id}{ADDENDUM_SEPARATOR}")
+        if not (e.name == ref.path.name or (addendum and is_addendum_name(e.name))
+                or (TMP_RE.fullmatch(e.name)
+                    and (e.name.startswith(f".{ref.path.name}.")
+                         or e.name.startswith(f".{ref.id}{ADDENDUM_SEPARATOR}")))):
             continue
         reason = _kind(e)
         if reason is None:

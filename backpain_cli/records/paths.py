@@ -82,6 +82,25 @@ def is_session_id(text: str) -> bool:
     return bool(_SESSION_ID_RE.fullmatch(text))
 
 
+# An addendum of a session (records/addenda.py) lives beside it as
+# `<session id>+<addendum id>.toml`: the scanner and `forget` know it by name alone.
+ADDENDUM_SEPARATOR = "+"
+
+
+def parse_addendum_name(name: str) -> tuple[str, str] | None:
+    """(session id, addendum id) of an addendum's file name, else None."""
+    if not name.endswith(".toml"):
+        return None
+    session, sep, addendum = name[:-5].partition(ADDENDUM_SEPARATOR)
+    if not sep or not (is_session_id(session) and is_session_id(addendum)):
+        return None
+    return session, addendum
+
+
+def is_addendum_name(name: str) -> bool:
+    return parse_addendum_name(name) is not None
+
+
 def same_client(a: str | None, b: str | None) -> bool:
     """Client references name the same client whatever their case (`jd-1` is `JD-1`)."""
     return a is not None and b is not None and a.lower() == b.lower()

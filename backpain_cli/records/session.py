@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import __version__
-from ..clinical.model import Plan, Recommendation, RedFlag, ScoreValue
+from ..clinical.model import Check, Plan, Recommendation, RedFlag, ScoreValue
 from ..errors import BackpainError
 from .practice import PRACTICE_KEYS, Practice, text_problem
 
@@ -22,9 +22,10 @@ if TYPE_CHECKING:
     # Types only: the listing reads summaries without the questionnaire model.
     from ..clinical.questionnaire import AnswerValue, Module
 
-# Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; this
-# version reads schema 1 and 2 and writes 2.
-SCHEMA = 2
+# Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; schema 3
+# (version 3) adds the plan's `checks` (and the flag tiers same_day and co_manage, the
+# triage same_day). This version reads schemas 1 to 3 and writes 3.
+SCHEMA = 3
 STATUSES = ("completed", "draft")
 # Why an interview ended before every question was asked (CLINICAL.md, "Stop at an emergency").
 ENDED_EARLY = ("emergency",)
@@ -105,6 +106,10 @@ def flag_dict(flag: RedFlag) -> dict[str, str]:
     return {"id": flag.id, "tier": flag.tier}
 
 
+def check_dict(check: Check) -> dict[str, Any]:
+    return {"id": check.id, "questions": list(check.questions)}
+
+
 def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
     return {"id": rec.id, "strategy": rec.strategy, "title": rec.title, "detail": rec.detail,
             "because": list(rec.because), "evidence": rec.evidence}
@@ -121,6 +126,8 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "red_flags": [flag_dict(f) for f in plan.red_flags],
         "recommendations": [recommendation_dict(r) for r in plan.recommendations],
         **({"warnings": list(plan.warnings)} if plan.warnings else {}),
+        # Always in a version-3 plan (possibly empty); absent from an older saved plan.
+        **({"checks": [check_dict(c) for c in plan.checks]} if plan.checks is not None else {}),
     }
 
 
@@ -306,17 +313,33 @@ def _plan(data: Mapping[str, Any]) -> Plan | None:
     if weeks is not None and weeks > MAX_REASSESS_WEEKS:
         raise SessionFormatError(f"field 'reassess_weeks' is over {MAX_REASSESS_WEEKS} weeks")
     return Plan(scores, triage, tuple(flags), tuple(recs), tuple(str(w) for w in warnings),
-                weeks)
+                weeks, _checks(data))
+
+
+def _checks(data: Mapping[str, Any]) -> tuple[Check, ...] | None:
+    """The saved consistency checks; None in a plan saved before they existed."""
+    if "checks" not in data:
+        return None
+    out = []
+    for c in _optional_list(data, "checks"):
+        if not isinstance(c, dict):
+            raise SessionFormatError("a check entry is not a table")
+        questions = _req(c, "questions", list)
+        if not all(isinstance(q, str) for q in questions):
+            raise SessionFormatError("a check's questions are not text")
+        out.append(Check(_req(c, "id", str), tuple(questions)))
+    return tuple(out)
 
 
 def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring an older schema up to SCHEMA in memory.
 
-    Schema 2 only added optional keys, so a schema-1 file reads as it is: its plan keeps no
-    `reassess_weeks` (version-1 rules had none) and `ended_early` is absent. Its answers
-    are kept as saved; `legacy.current_answers` reads them as today's questionnaires ask
-    when they are re-scored. Files are never rewritten by a migration: a practitioner's
-    file stays as they saved it.
+    Schemas 2 and 3 only added optional keys, so older files read as they are: a schema-1
+    plan keeps no `reassess_weeks` (version-1 rules had none), `ended_early` is absent, and
+    a plan before schema 3 has no `checks` (None, not "none held"). Answers are kept as
+    saved; `legacy.current_answers` reads them as today's questionnaires ask when they are
+    re-scored. Files are never rewritten by a migration: a practitioner's file stays as
+    they saved it.
     """
     return data
 
@@ -370,13 +393,12 @@ def _score_problem(key: str, value: ScoreValue) -> str | None:
 
 
 def _plan_problem(plan: Plan) -> str | None:
-    from ..clinical.model import TRIAGE_VALUES
-    from ..clinical.triage import EMERGENCY, URGENT
+    from ..clinical.model import FLAG_TIERS, TRIAGE_VALUES
 
     if plan.triage not in TRIAGE_VALUES:
         return f"unknown triage {plan.triage!r}"
     for flag in plan.red_flags:
-        if flag.tier not in (EMERGENCY, URGENT):
+        if flag.tier not in FLAG_TIERS:
             return f"red flag {flag.id!r} has an unknown tier {flag.tier!r}"
     for problem in map(_score_problem, plan.scores, plan.scores.values()):
         if problem is not None:

@@ -20,7 +20,7 @@ from typing import Protocol
 from ..errors import SessionFileError, StorageError
 from ..files import LINKED
 from .atomic import describe
-from .paths import CLIENT_RE, check_data_folder, is_session_id, sessions_dir
+from .paths import CLIENT_RE, check_data_folder, is_addendum_name, is_session_id, sessions_dir
 
 
 @dataclass(frozen=True)
@@ -297,7 +297,8 @@ def scan_folder(sessions: Path, name: str) -> FolderScan:
     for e in inside:
         if is_session_name(e.name):
             names.append(e.name)
-        elif not _reported(e.name):
+        elif is_addendum_name(e.name) or not _reported(e.name):
+            # An addendum is read with its session (records/addenda.py), not listed.
             continue
         elif e.is_symlink():
             skipped.append(Unreadable(e.path, LINKED))

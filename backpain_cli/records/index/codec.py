@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from ...clinical.model import Plan, RedFlag
+from ...clinical.model import Check, Plan, RedFlag
 from ...clinical.order import second
 from ..practice import Practice
 from ..session import Brief, ModuleRef, Session, brief, document_line
@@ -286,7 +286,7 @@ SUMMARY_FIELDS = ("client", "created", "status", "follows", "ended_early", "tool
                   "schema", "practice", "instruments", "skipped", "questionnaires", "plan",
                   "extra")
 NOT_IN_SUMMARY = ("id", "answers")  # the row's own columns
-PLAN_FIELDS = ("scores", "triage", "red_flags", "warnings", "reassess_weeks")
+PLAN_FIELDS = ("scores", "triage", "red_flags", "warnings", "reassess_weeks", "checks")
 NOT_IN_PLAN = ("recommendations",)
 PRACTICE_FIELDS = ("name", "contact", "practitioner")
 
@@ -322,7 +322,9 @@ def summary_text(session: Session) -> str:
         _compact([[m.id, m.version, m.sha256] for m in session.questionnaires]),
         None if plan is None else [dict(plan.scores), plan.triage,
                                    [[f.id, f.tier] for f in plan.red_flags],
-                                   list(plan.warnings), plan.reassess_weeks],
+                                   list(plan.warnings), plan.reassess_weeks,
+                                   None if plan.checks is None
+                                   else [[c.id, list(c.questions)] for c in plan.checks]],
         dict(session.extra),
     ])
 
@@ -340,7 +342,8 @@ def summary_session(session_id: str, text: str, answers: str) -> Session:
         instruments=tuple(instruments), skipped=tuple(skipped),
         plan=None if plan is None else Plan(
             plan[0], plan[1], tuple(RedFlag(*f) for f in plan[2]), (), tuple(plan[3]),
-            plan[4]),
+            plan[4], None if plan[5] is None
+            else tuple(Check(c[0], tuple(c[1])) for c in plan[5])),
         follows=follows, tool_version=tool_version, schema=schema, extra=extra,
         ended_early=ended_early, practice=Practice(*practice))
 

@@ -53,6 +53,8 @@ from .order import ORDER_COLUMNS, Key, sql_after, sql_order
 # code stamp, `_code_stamp`) keeps the rows: their parsed documents are judged again.
 # 3: rows in visit order (column `at`); the dictionary no longer the first session stored.
 # 4: the parsed document of each file (table `parsed`) and what its row says (`judged`).
+# (A plan's consistency checks, clinical content version 3, joined the summary form: a
+# change of the judging code, codec.py, so the stored rows are judged again, not reset.)
 SCHEMA = 4
 # How long a command waits for another one's write before it reads the files instead.
 TIMEOUT = 5.0

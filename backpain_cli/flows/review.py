@@ -1,9 +1,10 @@
-"""The work of `backpain review`, between the command line and the output.
+"""`backpain review`: one re-scored session, one client's history, the clients due for a
+check, and the listing as JSON.
 
 The command names what it wants; this module finds it (records/targets.py, one rule for
 SESSION|CLIENT), reads it (records/), hands it to the follow-up rules (clinical/followup.py)
-and returns a finished result for output/ to show: the listing, one re-scored session, one
-client's history, or the clients due for a check.
+and returns a finished result (results.py) for output/ to show. The listing on a terminal or
+into a pipe is flows/listing.py, which does without the follow-up rules this module loads.
 
 A file that cannot be read never stops a listing or a history: it is collected as an
 `Unreadable` (path and reason) beside the sessions that could be read. Nothing here writes
@@ -14,48 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
-from .clinical.followup import Due, History, SessionReview, build_history, due, rescore
-from .errors import NotFoundError, UsageError
-from .records.index.listing import (
-    DEFAULT_LIMIT,
-    Listing,
-    latest_completed,
-    list_sessions,
-    refresh_index,
-)
-from .records.session import Session
-from .records.targets import ClientTarget, load, load_client, resolve
-from .records.tree import Unreadable
-
-
-@dataclass(frozen=True)
-class ClientHistory:
-    """`review CLIENT`: the history, and what was not read or is odd on the way."""
-
-    history: History[Session]
-    unreadable: tuple[Unreadable, ...] = ()
-    notes: tuple[str, ...] = ()  # odd but read (tree.scan), shown as warnings
-    # How else the argument could have been meant (records.targets.resolve).
-    note: str | None = None
-
-    @property
-    def client(self) -> str:
-        return self.history.client
-
-
-@dataclass(frozen=True)
-class DueList:
-    """Most overdue first. `on` is the day asked about (today unless --on)."""
-
-    on: dt.date
-    rows: tuple[Due[Session], ...]
-    unreadable: tuple[Unreadable, ...]
-
-
-Result = Listing | SessionReview[Session] | ClientHistory
+from ..clinical.followup import Note, SessionReview, build_history, due, rescore
+from ..clinical.questionnaire import load_registry
+from ..errors import NotFoundError, UsageError
+from ..records.addenda import NOTE, addenda_of
+from ..records.index.listing import DEFAULT_LIMIT, latest_completed, list_sessions, refresh_index
+from ..records.paths import questionnaires_dir
+from ..records.targets import ClientTarget, load, load_client, resolve
+from ..records.tree import SessionRef, Unreadable
+from ..results import ClientHistory, DueList, ReviewResult
 
 
 def client_history(target: ClientTarget, root: Path | None = None) -> ClientHistory:
@@ -68,7 +39,7 @@ def client_history(target: ClientTarget, root: Path | None = None) -> ClientHist
 
 
 def review(target: str | None, *, client: str | None = None, limit: int = DEFAULT_LIMIT,
-           root: Path | None = None, refresh: bool = False) -> Result:
+           root: Path | None = None, refresh: bool = False) -> ReviewResult:
     """The form the arguments ask for: listing, one session, or one client's history.
 
     `refresh`: the summary index checks every session file first (records/index/); one
@@ -85,17 +56,25 @@ def review(target: str | None, *, client: str | None = None, limit: int = DEFAUL
     if session.is_draft:
         # Nothing to recompute: today's questionnaires are not even read.
         return SessionReview(session)
-    from .clinical.questionnaire import load_registry
-    from .records.paths import questionnaires_dir
-
-    return rescore(session, load_registry(questionnaires_dir(root)))
+    review = rescore(session, load_registry(questionnaires_dir(root)))
+    return replace(review, notes=notes_of_session(found))
 
 
-def unreadable_of(result: Result) -> tuple[Unreadable, ...]:
+def notes_of_session(ref: SessionRef) -> tuple[Note, ...]:
+    """The practitioner's notes of a session, oldest first (records/addenda.py). A note
+    that cannot be read is shown as such rather than hidden."""
+    found, bad = addenda_of(ref, NOTE)
+    return (*(Note(a.created, a.text) for a in found),
+            *(Note(dt.datetime.fromtimestamp(0, dt.UTC), f"(a note that cannot be read: "
+                                                         f"{b.path}: {b.reason})")
+              for b in bad))
+
+
+def unreadable_of(result: ReviewResult) -> tuple[Unreadable, ...]:
     return () if isinstance(result, SessionReview) else result.unreadable
 
 
-def notes_of(result: Result) -> tuple[str, ...]:
+def notes_of(result: ReviewResult) -> tuple[str, ...]:
     return () if isinstance(result, SessionReview) else result.notes
 
 
