@@ -1018,12 +1018,27 @@ def test_a_parsed_document_reads_back_as_tomllib_made_it(value: object) -> None:
     import tomli_w
 
     raw = tomllib.loads(tomli_w.dumps({"value": value, "key": [value]}))
-    text = codec.parsed_text(raw)
-    if "\x00" in repr(raw) or "\\x00" in repr(raw):
-        return  # kept only when no text of its own could read back as a tag
-    assert text is not None
-    back = codec.parsed_of(text)
+    leaves: list[object] = []
+    todo: list[object] = [raw]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            leaves += item.keys()
+            todo += item.values()
+        elif isinstance(item, list):
+            todo += item
+        else:
+            leaves.append(item)
+    times = sorted(repr(v) for v in leaves if isinstance(v, dt.date | dt.time))
+    text, found = codec.parsed_text(raw)
+    assert found is not None and sorted(map(repr, found)) == times
+    if text is None:
+        # Not kept only when a text of its own could read back as a tag.
+        assert any(isinstance(v, str) and "\x00" in v for v in leaves)
+        return
+    back, found = codec.parsed_of(text)
     assert repr(back) == repr(raw)  # types, offsets and order too (nan == nan here)
+    assert sorted(map(repr, found)) == times
 
 
 # --------------------------------------------------------------------------- many cores
@@ -1080,7 +1095,7 @@ def test_a_build_in_a_pool_of_processes_equals_one_in_this_process(
 
 
 def test_the_pool_is_used_for_many_files_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    jobs: list[sync.Job] = [("C", f"{sid(n, LATEST)}.toml", "/nowhere", None, 0, None)
+    jobs: list[sync.Job] = [("C", f"{sid(n, LATEST)}.toml", "/nowhere", None, 0, None, None)
                             for n in range(3)]
     work = sync._Work(lambda: sync.Judge(Path("/nowhere"), b""))
     monkeypatch.setattr(sync, "cores", lambda: 4)

@@ -17,7 +17,7 @@ import os
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from ...clinical.model import Check, Plan, RedFlag
@@ -139,24 +139,29 @@ def digest(*parts: str | None) -> int:
 
 
 def row(folder: str, name: str, session_id: str, stamp: Stamp | None, checked_ns: int,
-        reason: str | None = None, session: Session | None = None, parsed: str | None = None,
-        zdict: bytes | None = None) -> tuple[Entry, bytes | str | None]:
+        reason: str | None = None, session: Session | None = None,
+        parsed: str | None = None) -> tuple[Entry, str | None]:
     """The entry and JSON document of a session file: of `session` as the reader made it, or
-    of the `reason` it cannot be read. `parsed`: what tomllib made of it (parsed_text).
-    With `zdict`, answers, document and parsed document are compressed here (in a worker
-    of a first build) rather than by the store."""
+    of the `reason` it cannot be read. `parsed`: what tomllib made of it (parsed_text)."""
     if session is None:
-        return Entry(folder, name, session_id, stamp, checked_ns, reason,
-                     parsed=_packed(parsed, zdict), judged=digest(reason)), None
+        return Entry(folder, name, session_id, stamp, checked_ns, reason, parsed=parsed,
+                     judged=digest(reason)), None
     brief, summary, answers, doc = readable(session)
     at = placed_at(session)
-    return Entry(folder, name, session_id, stamp, checked_ns, None, brief, summary,
-                 _packed(answers, zdict), at, _packed(parsed, zdict),
-                 digest(None, brief, summary, answers, doc, str(at))), _packed(doc, zdict)
+    return Entry(folder, name, session_id, stamp, checked_ns, None, brief, summary, answers,
+                 at, parsed, digest(None, brief, summary, answers, doc, str(at))), doc
 
 
-def _packed(text: str | None, zdict: bytes | None) -> bytes | str | None:
-    return text if text is None or zdict is None else pack(text, zdict)
+def packed(entry: Entry, doc: bytes | str | None,
+           zdict: bytes) -> tuple[Entry, bytes | str | None]:
+    """`entry` and `doc` with their answers, document and parsed document compressed (in a
+    worker of a first build, rather than by the store)."""
+    return replace(entry, answers=_packed(entry.answers, zdict),
+                   parsed=_packed(entry.parsed, zdict)), _packed(doc, zdict)
+
+
+def _packed(text: bytes | str | None, zdict: bytes) -> bytes | str | None:
+    return pack(text, zdict) if isinstance(text, str) else text
 
 
 def placed_at(session: Session) -> int:
@@ -198,43 +203,46 @@ _KINDS: dict[str, Callable[[str], object]] = {
     "time": dt.time.fromisoformat}
 
 
-def parsed_text(raw: dict[str, Any]) -> str | None:
+def parsed_text(raw: dict[str, Any]) -> tuple[str | None, list[object] | None]:
     """What tomllib made of a session file, as JSON text that `parsed_of` reads back equal
-    (every type and time offset kept); None when it cannot be kept so."""
-    tags = 0
+    (every type and time offset kept; None when it cannot be kept so), and the dates and
+    times found in it on the way (None when they were not all seen)."""
+    found: list[object] = []
 
     def tagged(value: object) -> dict[str, list[str]]:
-        nonlocal tags
         # datetime before date: a datetime is a date too.
         for kind, cls in (("datetime", dt.datetime), ("date", dt.date), ("time", dt.time)):
             if isinstance(value, cls):
-                tags += 1
+                found.append(value)
                 return {_TAG: [kind, value.isoformat()]}
         raise TypeError(f"{type(value).__name__} is not a TOML value")
 
     try:
         text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=tagged)
     except (TypeError, ValueError, RecursionError):
-        return None
-    return text if text.count('"\\u0000') == tags else None
+        return None, None
+    return (text if text.count('"\\u0000') == len(found) else None), found
 
 
-def parsed_of(text: str) -> dict[str, Any]:
-    """The parsed document `parsed_text` wrote; IndexProblem if it is not one."""
+def parsed_of(text: str) -> tuple[dict[str, Any], list[object]]:
+    """The parsed document `parsed_text` wrote, and its dates and times; IndexProblem if it
+    is not one."""
+    found: list[object] = []
+
+    def untagged(table: dict[str, Any]) -> object:
+        if len(table) == 1 and _TAG in table:
+            kind, value = table[_TAG]
+            found.append(_KINDS[kind](value))
+            return found[-1]
+        return table
+
     try:
-        raw = json.loads(text, object_hook=_untagged)
+        raw = json.loads(text, object_hook=untagged)
     except (ValueError, TypeError, LookupError, RecursionError) as exc:
         raise IndexProblem(f"a stored parsed document cannot be read ({exc})") from None
     if not isinstance(raw, dict):
         raise IndexProblem("a stored parsed document is not a table")
-    return raw
-
-
-def _untagged(table: dict[str, Any]) -> object:
-    if len(table) == 1 and _TAG in table:
-        kind, text = table[_TAG]
-        return _KINDS[kind](text)
-    return table
+    return raw, found
 
 
 def _made_up_answer(question: Question) -> AnswerValue:

@@ -391,43 +391,7 @@ class Store:
             keep_parsed: bool = False) -> None:
         """Store `entry` and its document (inside `writing`); text is compressed here.
         `keep_parsed`: the stored parsed document stays (the entry was judged from it)."""
-        if entry.id is None:
-            self._run("INSERT OR REPLACE INTO others VALUES (?, ?, ?)",
-                      (entry.folder, entry.name, entry.reason or ""))
-            return
-        key = (entry.id, entry.folder)
-        at = entry.second
-        self._run(
-            "INSERT OR REPLACE INTO sessions (id, folder, size, mtime_ns, ctime_ns, ino, "
-            "checked_ns, reason, brief, crc, at, judged) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*key, *_columns(entry.stamp), entry.checked_ns, entry.reason, entry.brief,
-             checksum(entry.id, entry.reason, entry.brief, str(at)), at, entry.judged))
-        if entry.summary is None or entry.answers is None:
-            self._run("DELETE FROM summaries WHERE id = ? AND folder = ?", key)
-        else:
-            answers = entry.answers
-            if isinstance(answers, str):
-                answers = pack(answers, self.dictionary(make=True))
-            self._run("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
-                      (*key, entry.summary, answers, checksum(entry.summary, answers)))
-        if doc is None:
-            self._run("DELETE FROM docs WHERE id = ? AND folder = ?", key)
-        else:
-            if isinstance(doc, str):
-                doc = pack(doc, self.dictionary(make=True))
-            self._run("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
-                      (*key, doc, zlib.crc32(doc)))
-        if keep_parsed:
-            return
-        parsed = entry.parsed
-        if parsed is None:
-            self._run("DELETE FROM parsed WHERE id = ? AND folder = ?", key)
-        else:
-            if isinstance(parsed, str):
-                parsed = pack(parsed, self.dictionary(make=True))
-            self._run("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?, ?)",
-                      (*key, parsed, zlib.crc32(parsed)))
+        self._put_all([(entry, doc, keep_parsed)])
 
     def put_present(self, path: str, entry: Entry, doc: bytes | str | None = None, *,
                     keep_parsed: bool = False) -> bool:
@@ -437,12 +401,67 @@ class Store:
         An entry whose name is not UTF-8 is stored as shown (\\xNN, safe_text.valid_text),
         which is no path to look at: it is kept while its folder is there (the caller
         checks the folder), as it is not a session and `forget` never deletes it."""
-        shown_only = entry.reason is not None and "\\" in entry.name
-        if not shown_only and not os.path.lexists(path):
-            self.drop(entry.folder, [entry.name])
-            return False
-        self.put(entry, doc, keep_parsed=keep_parsed)
-        return True
+        return bool(self.put_all_present([(path, entry, doc, keep_parsed)]))
+
+    def put_all_present(self, rows: Iterable[tuple[str, Entry, bytes | str | None, bool]]
+                        ) -> int:
+        """`put_present` of many rows (path, entry, document, keep_parsed), in a few
+        statements; how many were stored."""
+        present: list[tuple[Entry, bytes | str | None, bool]] = []
+        for path, entry, doc, keep_parsed in rows:
+            shown_only = entry.reason is not None and "\\" in entry.name
+            if shown_only or os.path.lexists(path):
+                present.append((entry, doc, keep_parsed))
+            else:
+                self.drop(entry.folder, [entry.name])
+        self._put_all(present)
+        return len(present)
+
+    def _put_all(self, rows: Iterable[tuple[Entry, bytes | str | None, bool]]) -> None:
+        statements: dict[str, list[tuple[Any, ...]]] = {}
+
+        def run(sql: str, *args: Any) -> None:
+            statements.setdefault(sql, []).append(args)
+
+        for entry, doc, keep_parsed in rows:
+            if entry.id is None:
+                run("INSERT OR REPLACE INTO others VALUES (?, ?, ?)",
+                    entry.folder, entry.name, entry.reason or "")
+                continue
+            key = (entry.id, entry.folder)
+            at = entry.second
+            run("INSERT OR REPLACE INTO sessions (id, folder, size, mtime_ns, ctime_ns, ino, "
+                "checked_ns, reason, brief, crc, at, judged) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                *key, *_columns(entry.stamp), entry.checked_ns, entry.reason, entry.brief,
+                checksum(entry.id, entry.reason, entry.brief, str(at)), at, entry.judged)
+            if entry.summary is None or entry.answers is None:
+                run("DELETE FROM summaries WHERE id = ? AND folder = ?", *key)
+            else:
+                answers = self._packed(entry.answers)
+                run("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
+                    *key, entry.summary, answers, checksum(entry.summary, answers))
+            if doc is None:
+                run("DELETE FROM docs WHERE id = ? AND folder = ?", *key)
+            else:
+                doc = self._packed(doc)
+                run("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
+                    *key, doc, zlib.crc32(doc))
+            if keep_parsed:
+                continue
+            if entry.parsed is None:
+                run("DELETE FROM parsed WHERE id = ? AND folder = ?", *key)
+            else:
+                parsed = self._packed(entry.parsed)
+                run("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?, ?)",
+                    *key, parsed, zlib.crc32(parsed))
+        # Each (id, folder) once per table: the statements may run in any order.
+        with _problems():
+            for sql, args in statements.items():
+                self.con.executemany(sql, args)
+
+    def _packed(self, value: bytes | str) -> bytes:
+        return value if isinstance(value, bytes) else pack(value, self.dictionary(make=True))
 
     def _drop_sessions(self, folder: str, ids: Iterable[str]) -> None:
         keys = [(i, folder) for i in ids]

@@ -23,7 +23,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import progress
 from ..paths import is_session_id, questionnaires_dir, sessions_dir
@@ -37,6 +37,7 @@ from .codec import (
     What,
     brief_of,
     now_ns,
+    packed,
     stamp_of,
     unpack,
 )
@@ -81,9 +82,10 @@ class Tree:
 # --------------------------------------------------------------------------- the work
 
 # A file to read, or to judge again from what tomllib made of it (the stored parsed
-# document): its client folder, name, path, stamp (taken before it is read), and when the
-# stamp was taken.
-Job = tuple[str, str, str, Stamp | None, int, bytes | None]
+# document): its client folder, name, path, stamp (taken before it is read), when the stamp
+# was taken, the parsed document, and the judgement stored (a row judged as it was is not
+# written again).
+Job = tuple[str, str, str, Stamp | None, int, bytes | None, int | None]
 Row = tuple[Entry, bytes | str | None]
 
 
@@ -95,14 +97,31 @@ class Judge:
     questionnaires: Path
     zdict: bytes
 
-    def __call__(self, job: Job) -> Row:
-        folder, name, path, stamp, looked, parsed = job
+    def __call__(self, job: Job) -> Row | None:
+        """The row of the job's file, compressed; None when it says what the stored one
+        says."""
+        folder, name, path, stamp, looked, parsed, judged = job
         ref = SessionRef(name[:-5], folder, Path(path))
         if parsed is None:
-            return index_entry(ref, stamp, looked, questionnaires=self.questionnaires,
-                               zdict=self.zdict)
-        return rejudged_entry(ref, unpack(parsed, self.zdict), stamp, looked,
-                              questionnaires=self.questionnaires, zdict=self.zdict)
+            entry, doc = index_entry(ref, stamp, looked, questionnaires=self.questionnaires)
+        else:
+            entry, doc = rejudged_entry(ref, unpack(parsed, self.zdict), stamp, looked,
+                                        questionnaires=self.questionnaires)
+        if judged is not None and entry.judged == judged:
+            return None
+        return packed(entry, doc, self.zdict)
+
+
+@dataclass(frozen=True)
+class _Flat:
+    """A Judge in a worker of the pool: its entries go back as plain tuples, which cost
+    far less to send than the objects."""
+
+    judge: Judge
+
+    def __call__(self, job: Job) -> tuple[tuple[Any, ...], bytes | str | None] | None:
+        row = self.judge(job)
+        return None if row is None else (tuple(vars(row[0]).values()), row[1])
 
 
 def cores() -> int:
@@ -137,7 +156,7 @@ class _Work:
 
             self.pool = multiprocessing.get_context().Pool(cores(), _quiet_worker)
 
-    def run(self, jobs: Sequence[Job]) -> Iterator[Row]:
+    def run(self, jobs: Sequence[Job]) -> Iterator[Row | None]:
         if not jobs:
             return iter(())
         self.jobs += len(jobs)
@@ -146,7 +165,8 @@ class _Work:
         judge = self.make_judge()
         if self.pool is None or len(jobs) < 2:
             return map(judge, jobs)
-        return self.pool.imap(judge, jobs, chunksize=max(1, min(32, len(jobs) // 8)))
+        rows = self.pool.imap(_Flat(judge), jobs, chunksize=max(1, min(32, len(jobs) // 8)))
+        return (None if flat is None else (Entry(*flat[0]), flat[1]) for flat in rows)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -157,15 +177,14 @@ class _Work:
 
 @dataclass
 class _Folder:
-    """One client folder of a sync: its stamp, the jobs of its files (with the judgement
-    stored for those judged again, if any: a row judged as it was is not written), its
-    entries that are not read, the names gone."""
+    """One client folder of a sync: its stamp, the jobs of its files, its entries that are
+    not read, the names gone."""
 
     name: str
     stamp: Stamp | None
     unchanged: bool
     listed: bool
-    jobs: list[tuple[Job, int | None]]
+    jobs: list[Job]
     others: list[Row]
     gone: list[str]
 
@@ -289,16 +308,15 @@ class Indexed:
         known = self.store.stamps(todo[0][0], todo[-1][0], parsed=again)
         folders = [self._look_at(name, stamp, unchanged, known.get(name, {}), checked, again)
                    for name, stamp, unchanged in todo]
-        rows = work.run([job for f in folders for job, _ in f.jobs])
+        rows = work.run([job for f in folders for job in f.jobs])
         pending: list[Pending] = []
         size = 0
         for f in folders:
             entries = [(entry, doc, False) for entry, doc in f.others]
-            for (job, judged), (entry, doc) in zip(f.jobs, _take(rows, len(f.jobs)),
-                                                   strict=True):
-                if judged is None or entry.judged != judged:
+            for job, row in zip(f.jobs, _take(rows, len(f.jobs)), strict=True):
+                if row is not None:  # else: judged as it was, nothing to write
                     # Judged from the stored parsed document (job[5]): that one stays.
-                    entries.append((entry, doc, job[5] is not None))
+                    entries.append((*row, job[5] is not None))
             # Nothing new, and the stored stamp already says so: nothing to write.
             if entries or f.gone or not f.unchanged:
                 pending.append((f.name, f.stamp if f.listed else None, entries, f.gone))
@@ -314,7 +332,7 @@ class Indexed:
         that are not read, and the stored names to drop."""
         found = scan_folder(self.sessions, name)
         known = dict(known)
-        jobs: list[tuple[Job, int | None]] = []
+        jobs: list[Job] = []
         for file_name in found.names:
             path = self._path(name, file_name)
             # When this file was looked at, not when the sync began: a first build takes
@@ -328,9 +346,9 @@ class Indexed:
                 # Unchanged since it was read: what tomllib made of it is judged again, or
                 # (when nothing of it is kept) it is read again.
                 since = looked if old.parsed is None else old.checked_ns
-                jobs.append(((name, file_name, path, now, since, old.parsed), old.judged))
+                jobs.append((name, file_name, path, now, since, old.parsed, old.judged))
                 continue
-            jobs.append(((name, file_name, path, now, looked, None), None))
+            jobs.append((name, file_name, path, now, looked, None, None))
             self._fresh.add((file_name[:-5], name))
         others: list[Row] = []
         for u in found.skipped:
@@ -350,9 +368,9 @@ class Indexed:
                 if not os.path.lexists(self._path(name, "")):
                     self.store.drop_folder(name)
                     continue
-                for entry, doc, keep_parsed in entries:
-                    self.store.put_present(self._path(entry.folder, entry.name), entry, doc,
-                                           keep_parsed=keep_parsed)
+                self.store.put_all_present(
+                    (self._path(entry.folder, entry.name), entry, doc, keep_parsed)
+                    for entry, doc, keep_parsed in entries)
                 self.store.put_folder(name, stamp, checked)
 
     def _check_questionnaires(self) -> None:
@@ -455,7 +473,7 @@ class Indexed:
         return self.store.client_groups()
 
 
-def _take(rows: Iterator[Row], n: int) -> Iterable[Row]:
+def _take(rows: Iterator[Row | None], n: int) -> Iterable[Row | None]:
     return (next(rows) for _ in range(n))
 
 
