@@ -72,7 +72,7 @@ def test_a_complete_answers_file_saves_a_completed_session(
     path = Path(saved_line(result))
     assert path.parent == backpain_home / "sessions" / "JD-042"
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert (doc["client"], doc["status"], doc["schema"]) == ("JD-042", "completed", 2)
+    assert (doc["client"], doc["status"], doc["schema"]) == ("JD-042", "completed", 3)
     assert "ended_early" not in doc
     assert doc["answers"] == complete_answers
     assert set(doc["questionnaires"]) == {
