@@ -24,6 +24,7 @@ from ..safe_text import visible, visible_in
 from .wording import (
     SCORE_LABELS,
     TRIAGE_HEADLINES,
+    checks_text,
     practice_line,
     score_meaning,
     warning_signs,
@@ -76,6 +77,8 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
     if plan.red_flags:
         # Red flags, not "warning signs": a risk factor under its team's care is no sign.
         out.append(Text(f"Red flags: {warning_signs(plan.red_flags)}", style="bold"))
+    if plan.checks:
+        out.append(Text(f"Consistency checks: {checks_text(plan)}", style="bold"))
     if plan.reassess_weeks is not None and created is not None:
         out.append(Text(next_check(created, plan.reassess_weeks), style="bold"))
     if plan.scores:

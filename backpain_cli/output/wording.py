@@ -264,6 +264,12 @@ def warning_signs(flags: Sequence[RedFlag], *, tiers: bool = True) -> str:
                      for f in flags)
 
 
+def checks_text(plan: Plan) -> str:
+    """The consistency checks that held, with the answers each read: "ck_pain_now_above_worst
+    (pain_now, pain_worst_week)"."""
+    return "; ".join(f"{c.id} ({', '.join(c.questions)})" for c in plan.checks or ())
+
+
 def emergency_lines(plan: Plan) -> list[str]:
     """The emergency referral as plain lines, for where it must come before anything else
     (the interview when the sign is answered, an answers file with other problems)."""
