@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+import pytest
 from hypothesis import strategies as st
 
 from backpain_cli.clinical.answers import questions_of, validate, walk
@@ -25,36 +26,44 @@ from backpain_cli.clinical.questionnaire import (
 )
 
 REGISTRY: Registry = load_registry(None)
+# Issue 19 is built on two branches: the tests that need the version-3 questions (h19-flags)
+# wait for them. TEMPORARY: removed once both are merged.
+V3_QUESTIONS = "sex" in REGISTRY.questions()
+needs_v3_questions = pytest.mark.skipif(
+    not V3_QUESTIONS, reason="needs the version-3 questions (issue 19, branch h19-flags)")
 INSTRUMENT_SETS: tuple[tuple[str, ...], ...] = ((), ("odi",), ("rmdq",), ("odi", "rmdq"))
 ALL_MODULES = REGISTRY.select(("odi", "rmdq"))
 RED_FLAG_QUESTIONS = tuple(q.id for q in REGISTRY.module("red_flags").questions)
 # Shown only in pregnancy (guardrail 14): not part of a client who is not pregnant.
 PREGNANCY_ONLY_FLAGS = ("rf_pregnancy_warning",)
 
-# The required recommendation ids of CLINICAL.md ("Recommendations"), in plan order.
+# The required recommendation ids of CLINICAL.md v3 ("Recommendations"), in plan order.
 SPEC_ORDER = (
-    "medical.emergency_referral", "medical.urgent_referral", "medical.axspa_referral",
-    "medical.axspa_discuss", "medical.routine_review", "medical.young_person",
-    "medical.sciatica_review", "medical.pregnancy_care", "medical.co_manage",
-    "medical.coordinate_care", "medical.psychosocial_support", "medical.safety_net",
-    "sleep.mattress.medium_firm", "sleep.mattress.softer_surface", "sleep.mattress.review",
-    "sleep.no_change", "sleep.pillow.between_knees", "sleep.pillow.under_knees",
-    "sleep.position.stomach", "sleep.position.pregnancy", "sleep.pillow.height",
-    "personalized.as.gentle_stretching", "personalized.as.low_impact_exercise",
-    "personalized.as.medical_care", "personalized.strain.relative_rest",
-    "personalized.strain.cold_or_heat", "personalized.strain.massage",
-    "personalized.arthritis.keep_moving", "personalized.arthritis.medical_care",
-    "personalized.disc.guided_exercise", "personalized.stenosis.flexion_bias",
-    "personalized.morning_mobility", "personalized.pregnancy.pelvic_girdle",
-    "personalized.low_risk.self_management",
+    "medical.emergency_referral", "medical.same_day_referral", "medical.urgent_referral",
+    "medical.axspa_referral", "medical.axspa_discuss", "medical.routine_review",
+    "medical.young_person", "medical.scoliosis_review", "medical.sciatica_review",
+    "medical.vascular_check", "medical.falls_assessment", "medical.pregnancy_care",
+    "medical.risk_factor_team", "medical.co_manage", "medical.coordinate_care",
+    "medical.psychosocial_support", "medical.safety_net", "sleep.mattress.medium_firm",
+    "sleep.mattress.softer_surface", "sleep.mattress.review", "sleep.no_change",
+    "sleep.pillow.between_knees", "sleep.pillow.under_knees", "sleep.position.stomach",
+    "sleep.position.pregnancy", "sleep.pillow.height", "personalized.as.gentle_stretching",
+    "personalized.as.low_impact_exercise", "personalized.as.medical_care",
+    "personalized.strain.relative_rest", "personalized.strain.cold_or_heat",
+    "personalized.strain.massage", "personalized.arthritis.keep_moving",
+    "personalized.arthritis.medical_care", "personalized.disc.guided_exercise",
+    "personalized.stenosis.flexion_bias", "personalized.morning_mobility",
+    "personalized.pregnancy.pelvic_girdle", "personalized.low_risk.self_management",
     "personalized.medium_risk.physio_exercise", "personalized.heat",
-    "prevention.stay_active", "prevention.core_strength", "prevention.keep_exercising",
-    "prevention.leg_strength_flexibility", "prevention.flexion_exercises",
-    "prevention.pregnancy_exercise", "prevention.avoid_hyperextension", "prevention.safe_lifting",
-    "prevention.break_up_sitting",
-    "massage.hold_until_cleared", "massage.reconsider", "massage.gentle_only",
-    "massage.with_exercise", "massage.focused", "massage.whole_body", "massage.prenatal",
-    "massage.combine_care",
+    "personalized.pain_education", "personalized.return_to_work",
+    "personalized.hypermobility.control", "prevention.stay_active", "prevention.core_strength",
+    "prevention.keep_exercising", "prevention.leg_strength_flexibility",
+    "prevention.flexion_exercises", "prevention.pregnancy_exercise",
+    "prevention.postnatal_exercise", "prevention.bone_safe_exercise",
+    "prevention.strength_balance", "prevention.avoid_hyperextension",
+    "prevention.safe_lifting", "prevention.break_up_sitting", "massage.hold_until_cleared",
+    "massage.reconsider", "massage.gentle_only", "massage.with_exercise", "massage.focused",
+    "massage.whole_body", "massage.prenatal", "massage.combine_care",
 )
 
 

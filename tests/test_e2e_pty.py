@@ -164,7 +164,7 @@ def test_an_emergency_sign_stops_the_interview(
     answer(child, registry, keys_for, given)
     # At once, before any other question: the referral, then the question to end.
     child.expect_exact("EMERGENCY — SAME-DAY EMERGENCY CARE")
-    child.expect_exact("Emergency care today:")
+    child.expect_exact("Emergency care now:")
     child.expect_exact("End the interview now?")
     child.expect_exact("(Y/n)")
     child.send("\r")  # ending is the default

@@ -466,7 +466,7 @@ CORRUPTIONS: list[tuple[str, bytes, str]] = [
     ("truncated", b"", "the file is empty"),
     ("half", b"__HALF__", "not valid TOML"),
     ("newer schema", b"__NEWER__", "written by a newer backpain (schema 9; this version reads "
-                                   "up to 2); upgrade backpain to read it"),
+                                   "up to 3); upgrade backpain to read it"),
     ("not a session", b'title = "my notes"\n', "missing field 'schema'"),
 ]
 

@@ -25,6 +25,7 @@ from typing import Any, ClassVar, TypeAlias
 
 import handout_pages
 import pytest
+from strategies import needs_v3_questions
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
@@ -201,6 +202,7 @@ def test_typical_plan_is_an_a4_handout_with_its_recommendations(
 CASES = [p.name.removesuffix(".answers.toml") for p in sorted(EXAMPLES.glob("*.answers.toml"))]
 
 
+@needs_v3_questions
 @pytest.mark.parametrize("case", [*CASES, "long-plan"])
 def test_worked_examples_and_the_longest_plan_take_their_pages(
         weasyprint: None, write_answers: WriteAnswers, complete_answers: dict[str, Any],

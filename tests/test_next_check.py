@@ -84,7 +84,7 @@ def test_saved_session_and_json_document_carry_the_interval(
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc.get("reassess_weeks") == weeks
-    assert doc["schema"] == 2
+    assert doc["schema"] == 3
     jsonschema.Draft202012Validator(json.loads(json_doc.schema_text())).validate(doc)
 
 

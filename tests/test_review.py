@@ -304,8 +304,8 @@ BROKEN: list[tuple[str, Callable[[bytes], bytes], str]] = [
      "field 'schema' has the wrong type"),
     ("missing field", lambda d: _toml_with(d, client=None), "missing field 'client'"),
     ("unknown status", lambda d: _toml_with(d, status="done"), "unknown status 'done'"),
-    ("newer schema", lambda d: _toml_with(d, schema=3),
-     "written by a newer backpain (schema 3; this version reads up to 2); upgrade backpain "
+    ("newer schema", lambda d: _toml_with(d, schema=4),
+     "written by a newer backpain (schema 4; this version reads up to 3); upgrade backpain "
      "to read it"),
     ("id not the file name", lambda d: _toml_with(d, id="20260101T000000Z-000000"),
      "its id '20260101T000000Z-000000' does not match the file name"),
@@ -369,7 +369,7 @@ def test_every_unreadable_file_is_reported_and_the_rest_still_shown(
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
         f"backpain: warning: {folder / names[2]}: written by a newer backpain "
-        "(schema 9; this version reads up to 2); upgrade backpain to read it",
+        "(schema 9; this version reads up to 3); upgrade backpain to read it",
         f"backpain: warning: {folder / names[1]}: not UTF-8 text",
         f"backpain: warning: {folder / names[0]}: the file is empty",
     ]
@@ -442,7 +442,7 @@ def test_rescoring_an_unchanged_session_gives_the_saved_plan(
     assert doc["session"] == saved
     assert doc["recomputed"] == {k: saved[k] for k in
                                  ("scores", "triage", "reassess_weeks", "red_flags",
-                                  "recommendations")}
+                                  "recommendations", "programme", "flare_plan", "checks")}
     assert (doc["complete"], doc["missing"], doc["no_longer_fit"], doc["questionnaires"]) == (
         True, [], [], [])
     assert doc["changes"] == {

@@ -101,7 +101,7 @@ def test_schema1_session_written_again_is_current_and_loses_nothing(
     that back gives the same session (the fixture itself is never rewritten)."""
     session = storage.read_session(install(backpain_home))
     written = to_toml_dict(session)
-    assert written["schema"] == SCHEMA == 2
+    assert written["schema"] == SCHEMA == 3
     old = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
     assert {k: v for k, v in written.items() if k != "schema"} == {
         k: v for k, v in old.items() if k != "schema"}

@@ -115,7 +115,7 @@ def test_the_session_file_holds_what_product_md_lists() -> None:
                         "follows", "instruments", "skipped", "questionnaires", "answers",
                         "triage", "scores", "red_flags", "recommendations", "warnings",
                         "reassess_weeks"}
-    assert (doc["schema"], doc["tool_version"], doc["status"]) == (2, __version__, "completed")
+    assert (doc["schema"], doc["tool_version"], doc["status"]) == (3, __version__, "completed")
     assert doc["reassess_weeks"] == 1
     assert doc["created"] == CREATED
     assert doc["questionnaires"] == {"intake": {"version": "1", "sha256": "ab" * 32}}
@@ -347,8 +347,8 @@ UNREADABLE: list[tuple[str, bytes, str]] = [
     ("not UTF-8", b'id = "\xff"\n', "not UTF-8 text"),
     ("not TOML", b"schema = \n",
      "not valid TOML (Invalid value (at line 1, column 10))"),
-    ("newer schema", tomli_w.dumps(session_doc(schema=3)).encode(),
-     "written by a newer backpain (schema 3; this version reads up to 2); upgrade backpain to "
+    ("newer schema", tomli_w.dumps(session_doc(schema=4)).encode(),
+     "written by a newer backpain (schema 4; this version reads up to 3); upgrade backpain to "
      "read it"),
     ("reassess_weeks not a number", tomli_w.dumps(session_doc(reassess_weeks="4")).encode(),
      "field 'reassess_weeks' is not a whole number of weeks"),

@@ -111,7 +111,7 @@ def assess(
     no_save = not save if save is not None else demo
     registry = load_registry(storage.questionnaires_dir())
     st = domain.start(registry, client=client, answers_file=answers, instruments=instruments,
-                      resume=resume, follow_up=from_)
+                      resume=resume, follow_up=from_, no_input=no_input)
     for message in st.warnings:
         _warn(message)
     if no_input:

@@ -147,7 +147,7 @@ def compare(source: Mapping[str, object], key: str, op: str, limit: float) -> Fi
 
 CO_MANAGE_DIAGNOSES = (
     "ankylosing_spondylitis", "autoimmune", "spinal_fracture", "spinal_tumor", "osteoporosis",
-    "spinal_stenosis", "spinal_arthritis", "spondylosis",
+    "spinal_stenosis", "spinal_arthritis",
 )
 
 
@@ -222,8 +222,9 @@ def young_not_acute(a: Answers, s: Scores) -> Finding:
 
 
 def strain(a: Answers, s: Scores) -> Finding:
+    """(v3) A diagnosed strain that is not chronic, or new pain after overexertion."""
     return any_of(
-        has(a, "diagnoses", "muscle_strain"),
+        all_of(has(a, "diagnoses", "muscle_strain"), negate(chronic(a, s))),
         all_of(
             any_of(yes(a, "recent_overexertion"), is_(a, "onset", "after_exertion")),
             acute(a, s),
@@ -249,25 +250,33 @@ def flexion_sensitive_disc(a: Answers, s: Scores) -> Finding:
     )
 
 
-def _neither_strength_nor_yoga(a: Answers) -> Finding:
-    types = a.get("exercise_types")
-    if isinstance(types, tuple):
-        holds = "strength" not in types and "yoga_pilates" not in types
-        return Finding(holds, ("exercise_types",) if holds else (), ("exercise_types",))
-    # Hidden (no exercise days): counts as neither; name the answer that hid it. Without an
-    # exercise_days answer either (a draft), nothing is known, and nothing holds.
-    hid = _present(a, "exercise_days")
-    return Finding(bool(hid), hid, hid)
-
-
 def low_activity(a: Answers, s: Scores) -> Finding:
-    return any_of(compare(a, "exercise_days", "<", 2), _neither_strength_nor_yoga(a))
+    """(v3) Fewer than 2 days a week of exercise."""
+    return compare(a, "exercise_days", "<", 2)
+
+
+def regular_exercise(a: Answers, s: Scores) -> Finding:
+    return compare(a, "exercise_days", ">=", 2)
+
+
+def no_strength_work(a: Answers, s: Scores) -> Finding:
+    return all_of(regular_exercise(a, s),
+                  negate(has_any(a, "exercise_types", ("strength", "yoga_pilates"))))
+
+
+def worst_pain(a: Answers, op: str, limit: float) -> Finding:
+    """(v3) A test on the larger of `pain_now` and `pain_worst_week`: a test on both
+    answers, so it names both (the worst of the week includes today)."""
+    seen = tuple(k for k in ("pain_now", "pain_worst_week") if k in a)
+    values = [v for k in seen if _is_number(v := a[k])]
+    holds = bool(values) and compare({"v": max(values)}, "v", op, limit).holds
+    return Finding(holds, seen if holds else (), seen)
 
 
 def severe_chronic(a: Answers, s: Scores) -> Finding:
     return all_of(
         chronic(a, s),
-        any_of(compare(s, "nprs_worst_week", ">=", 8), compare(s, "odi_percent", ">", 40)),
+        any_of(worst_pain(a, ">=", 8), compare(s, "odi_percent", ">", 40)),
     )
 
 
@@ -311,6 +320,153 @@ def awaiting_doctor_bone_risk(a: Answers, s: Scores) -> Finding:
     return all_of(awaiting_doctor(a, s), bone_risk_condition(a, s))
 
 
+# --------------------------------------------------------------------------- version 3
+
+
+def bone_hold(a: Answers, s: Scores) -> Finding:
+    """awaiting_doctor and bone_risk_condition: exercise waits for the doctor too."""
+    return awaiting_doctor_bone_risk(a, s)
+
+
+def _weeks(a: Answers, key: str, op: str, limit: int) -> Finding:
+    return compare(a, key, op, limit)
+
+
+def early_pregnancy(a: Answers, s: Scores) -> Finding:
+    """Under 13 weeks (NICE NG126)."""
+    return all_of(pregnant(a, s), _weeks(a, "pregnancy_weeks", "<=", 12))
+
+
+def after_first_trimester(a: Answers, s: Scores) -> Finding:
+    return all_of(pregnant(a, s), _weeks(a, "pregnancy_weeks", ">=", 13))
+
+
+def postnatal_under_6wk(a: Answers, s: Scores) -> Finding:
+    return all_of(postpartum(a, s), _weeks(a, "postpartum_weeks", "<", 6))
+
+
+def postnatal_6wk(a: Answers, s: Scores) -> Finding:
+    """Weeks 0 to 6 inclusive: "the first 6 weeks after the birth"."""
+    return all_of(postpartum(a, s), _weeks(a, "postpartum_weeks", "<=", 6))
+
+
+def postnatal_12wk(a: Answers, s: Scores) -> Finding:
+    return all_of(postpartum(a, s), _weeks(a, "postpartum_weeks", "<", 12))
+
+
+def midwife_period(a: Answers, s: Scores) -> Finding:
+    return any_of(pregnant(a, s), postnatal_6wk(a, s))
+
+
+def pelvic_girdle_pattern(a: Answers, s: Scores) -> Finding:
+    return all_of(
+        pregnant_or_postpartum(a, s),
+        any_of(has_any(a, "pain_location", ("buttock", "front_of_pelvis")),
+               has_any(a, "pain_worse_with",
+                       ("turning_in_bed", "stairs", "standing_on_one_leg"))),
+    )
+
+
+def pgp_early(a: Answers, s: Scores) -> Finding:
+    return all_of(pelvic_girdle_pattern(a, s), any_of(pregnant(a, s), postnatal_12wk(a, s)))
+
+
+def adolescent_scoliosis(a: Answers, s: Scores) -> Finding:
+    return all_of(has(a, "diagnoses", "scoliosis"), compare(a, "age", "<", 18),
+                  negate(acute(a, s)))
+
+
+def older_adult(a: Answers, s: Scores) -> Finding:
+    return compare(a, "age", ">=", 65)
+
+
+def bone_caution(a: Answers, s: Scores) -> Finding:
+    """Bone that may be thin: a bone diagnosis, long-term steroids, or 70 and over."""
+    return any_of(bone_risk_condition(a, s), yes(a, "rf_steroids"), compare(a, "age", ">=", 70))
+
+
+def falls_risk(a: Answers, s: Scores) -> Finding:
+    return all_of(older_adult(a, s),
+                  any_of(one_of(a, "falls_past_year", ("one", "two_or_more")),
+                         yes(a, "unsteady")))
+
+
+def falls_high_risk(a: Answers, s: Scores) -> Finding:
+    return is_(a, "falls_past_year", "two_or_more")
+
+
+def nerve_root_pain(a: Answers, s: Scores) -> Finding:
+    return all_of(leg_below_knee(a, s), negate(chronic(a, s)))
+
+
+def extension_sensitive(a: Answers, s: Scores) -> Finding:
+    return has(a, "pain_worse_with", "bending_backward")
+
+
+def hypermobile(a: Answers, s: Scores) -> Finding:
+    return has(a, "diagnoses", "hypermobility")
+
+
+def vascular_pattern(a: Answers, s: Scores) -> Finding:
+    """Leg pain on walking that standing still eases, from 50 (NICE CG147)."""
+    return all_of(compare(a, "age", ">=", 50), has(a, "pain_worse_with", "standing_walking"),
+                  has_any(a, "pain_location", ("leg_above_knee", "leg_below_knee")),
+                  has(a, "pain_eased_by", "standing_still"))
+
+
+# Flags that count only in pregnancy, or in pregnancy and after a birth (CLINICAL.md
+# "Flag tiers"): their questions are hidden otherwise, and an answer kept from elsewhere
+# must not count.
+_COUNTED_WHEN: dict[str, Condition] = {
+    "rf_pregnancy_warning": pregnant,
+    "rf_leg_clot": pregnant_or_postpartum,
+}
+RISK_FACTORS = ("rf_immunosuppressed", "rf_recent_procedure", "rf_recent_infection",
+                "rf_cancer_history", "rf_steroids", "rf_anticoagulant")
+
+
+def counted(a: Answers, flag: str) -> Finding:
+    """A red-flag question answered yes that counts ("`f` counted"); names the flag."""
+    found = yes(a, flag)
+    when = _COUNTED_WHEN.get(flag)
+    if when is None or not found:
+        return found
+    return Finding(when(a, {}).holds, found.because if when(a, {}).holds else (),
+                   found.mentions)
+
+
+def night_pain_flag(a: Answers, s: Scores) -> Finding:
+    return any_of(counted(a, "rf_night_pain"), counted(a, "rf_constant_pain"))
+
+
+def risk_flag(a: Answers, s: Scores) -> Finding:
+    return any_of(*(counted(a, f) for f in RISK_FACTORS))
+
+
+def hands_on_caution(a: Answers, s: Scores) -> Finding:
+    return any_of(co_manage_condition(a, s), risk_flag(a, s))
+
+
+def post_procedure(a: Answers, s: Scores) -> Finding:
+    return counted(a, "rf_recent_procedure")
+
+
+def gentle_programme(a: Answers, s: Scores) -> Finding:
+    return any_of(postnatal_under_6wk(a, s), post_procedure(a, s))
+
+
+def work_affected(a: Answers, s: Scores) -> Finding:
+    return one_of(a, "work_absence", ("reduced_duties", "off_work"))
+
+
+def long_off_work(a: Answers, s: Scores) -> Finding:
+    return all_of(is_(a, "work_absence", "off_work"),
+                  compare(a, "work_absence_weeks", ">=", 4))
+
+
+massage_ok = massage_helped_not_no
+
+
 NAMED_CONDITIONS: dict[str, Condition] = {
     "chronic": chronic,
     "acute": acute,
@@ -320,15 +476,43 @@ NAMED_CONDITIONS: dict[str, Condition] = {
     "axspa_suspected": axspa_suspected,
     "axspa_possible": axspa_possible,
     "co_manage_condition": co_manage_condition,
+    "bone_risk_condition": bone_risk_condition,
+    "awaiting_doctor": awaiting_doctor,
+    "bone_hold": bone_hold,
     "strain": strain,
     "stenosis_pattern": stenosis_pattern,
     "flexion_sensitive_disc": flexion_sensitive_disc,
     "low_activity": low_activity,
+    "regular_exercise": regular_exercise,
+    "no_strength_work": no_strength_work,
     "severe_chronic": severe_chronic,
-    "bone_risk_condition": bone_risk_condition,
-    "awaiting_doctor": awaiting_doctor,
     "pregnant": pregnant,
-    "late_pregnancy": late_pregnancy,
     "postpartum": postpartum,
+    "late_pregnancy": late_pregnancy,
+    "early_pregnancy": early_pregnancy,
+    "after_first_trimester": after_first_trimester,
+    "postnatal_under_6wk": postnatal_under_6wk,
+    "postnatal_6wk": postnatal_6wk,
+    "postnatal_12wk": postnatal_12wk,
+    "midwife_period": midwife_period,
+    "pelvic_girdle_pattern": pelvic_girdle_pattern,
+    "pgp_early": pgp_early,
     "young": young,
+    "adolescent_scoliosis": adolescent_scoliosis,
+    "older_adult": older_adult,
+    "bone_caution": bone_caution,
+    "falls_risk": falls_risk,
+    "falls_high_risk": falls_high_risk,
+    "nerve_root_pain": nerve_root_pain,
+    "extension_sensitive": extension_sensitive,
+    "hypermobile": hypermobile,
+    "vascular_pattern": vascular_pattern,
+    "night_pain_flag": night_pain_flag,
+    "risk_flag": risk_flag,
+    "hands_on_caution": hands_on_caution,
+    "post_procedure": post_procedure,
+    "gentle_programme": gentle_programme,
+    "work_affected": work_affected,
+    "long_off_work": long_off_work,
+    "massage_ok": massage_ok,
 }

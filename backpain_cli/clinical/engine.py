@@ -5,18 +5,55 @@ The CLI, `review` and the tests all call it, and the exporters only read what it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
+from . import conditions as c
+from . import programme as prog
 from . import reassess, recommender, scoring, triage
-from .model import Plan
+from .exercises import Holds
+from .model import Level, Plan, Recommendation, ScoreValue
 from .questionnaire import AnswerValue
 
+# No programme under these (CLINICAL.md "Selection" step 1), nor with bone_hold.
+NO_PROGRAMME = ("emergency", "same_day", "urgent")
 
-def build_plan(answers: Mapping[str, AnswerValue]) -> Plan:
-    """Scores, then red flags and triage, then the recommendations that triage allows."""
+
+def holds_for(answers: Mapping[str, AnswerValue],
+              scores: Mapping[str, ScoreValue]) -> Holds:
+    """The named conditions of these answers, asked by name (what the programme reads)."""
+    def holds(name: str) -> bool:
+        return c.NAMED_CONDITIONS[name](answers, scores).holds
+    return holds
+
+
+def build_programme(answers: Mapping[str, AnswerValue], scores: Mapping[str, ScoreValue],
+                    level: str, recs: Iterable[Recommendation],
+                    previous: Mapping[str, Level] | None = None) -> prog.Programme:
+    """The plan's home programme, flare-up plan and step (CLINICAL.md "Exercise programme").
+
+    `previous`: exercise id → level of the previous visit's saved programme, at a
+    follow-up; the step follows the `programme_adherence` answer.
+    """
+    holds = holds_for(answers, scores)
+    allowed = level not in NO_PROGRAMME and not holds("bone_hold")
+    adherence = answers.get("programme_adherence")
+    return prog.build_programme([r.id for r in recs], holds, allowed=allowed,
+                                adherence=adherence if isinstance(adherence, str) else None,
+                                previous=previous)
+
+
+def build_plan(answers: Mapping[str, AnswerValue], *,
+               previous_programme: Mapping[str, Level] | None = None) -> Plan:
+    """Scores, then red flags and triage, then the recommendations that triage allows, then
+    the programme chosen from them."""
     scores, warnings = scoring.compute_scores(answers)
     flags = triage.red_flags(answers)
     level = triage.triage(answers, scores, flags)
     recs = recommender.recommend(answers, scores, flags, level)
     weeks = reassess.reassess_weeks(answers, level)
-    return Plan(scores, level, flags, recs, tuple(warnings), weeks)
+    plan = Plan(scores, level, flags, recs, tuple(warnings), weeks)
+    programme = build_programme(answers, scores, level, recs, previous_programme)
+    return replace(plan, programme=programme.items, flare_plan=programme.flare_plan,
+                   programme_step=programme.step, checks=(),
+                   programme_heading=programme.heading, flare_text=programme.flare_text)
