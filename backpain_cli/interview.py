@@ -6,8 +6,8 @@ Ctrl-C and end of input reach us as exceptions; `run_interview` turns them into 
 
 Safety comes first (CLINICAL.md, "The interview and clinical safety"): as soon as an answer
 raises an emergency-tier warning sign the referral is shown and the practitioner may end the
-interview there; an urgent sign is acknowledged in one line. Which signs fire and at what
-tier is `triage.red_flags`' decision, never this module's.
+interview there; a same-day or urgent flag is acknowledged in one line. Which flags count
+and at what tier is `triage.red_flags`' decision, never this module's.
 
 Each prompt is erased when answered and replaced by one line with the question and the
 answer as it was shown on screen (labels, not stored values), so a number typed over a
@@ -29,9 +29,17 @@ from prompt_toolkit import print_formatted_text
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.styles import Style
 
-from .clinical.answers import interview_questions, next_question
+from .clinical import checks as consistency
+from .clinical.answers import interview_questions, next_question, shown_default
 from .clinical.questionnaire import AnswerValue, Module, Question, check_value
-from .clinical.triage import EMERGENCY, URGENT, red_flags
+from .clinical.triage import (
+    EMERGENCY,
+    RISK_FACTORS,
+    SAME_DAY,
+    TEAM_AWARE,
+    URGENT,
+    red_flags,
+)
 from .errors import Interrupted, InvalidClientError
 from .output.wording import answer_text
 from .records.storage import validate_client
@@ -45,6 +53,8 @@ SKIP_KEY = "-"
 MULTI_HINT = "(space to tick, enter to confirm)"
 URGENT_LINE = ("this client should see a doctor within days; the interview goes on for "
                "sleep and activity advice")
+SAME_DAY_LINE = ("this client should see a doctor today; the interview goes on for sleep and "
+                 "activity advice")
 
 
 class Skip:
@@ -61,6 +71,7 @@ STYLE = Style([
     ("instruction", ""),
     ("emergency", "bold reverse"),
     ("urgent", "bold"),
+    ("check", "bold"),
 ])
 
 
@@ -85,6 +96,10 @@ class Asker(Protocol):
     def heading(self, module: Module, progress: Progress) -> None: ...
 
     def urgent(self, flags: Sequence[RedFlag]) -> None: ...
+
+    def same_day(self, flags: Sequence[RedFlag]) -> None: ...
+
+    def check(self, line: str) -> None: ...
 
     def emergency(self, plan: Plan) -> bool: ...
 
@@ -200,6 +215,17 @@ class QuestionaryAsker:
         # through instead of printing "Cancelled" and returning None.
         return prompt.unsafe_ask()
 
+    def _message(self, question: Question, suffix: str = "") -> str:
+        """The prompt's question, with the parts of a question that asks several things as
+        a list under "Yes if any of these:" (CLINICAL.md v3); `suffix` ends the last line."""
+        if not question.parts:
+            return self._wrap(question.text + suffix, "  ", "? ")
+        lines = [self._wrap(question.text, "  ", "? "), f"  {question.parts_heading}"]
+        for n, part in enumerate(question.parts, 1):
+            end = suffix if n == len(question.parts) else ""
+            lines.append("  - " + self._wrap(part + end, "    ", "  - "))
+        return "\n".join(lines)
+
     def _echo(self, text: str, answer: str) -> None:
         self._print([("class:qmark", "?"), ("", " "),
                      ("class:question", self._wrap(text, "  ", "? ")), ("", " "),
@@ -224,6 +250,16 @@ class QuestionaryAsker:
 
         self._say(f"Urgent sign ({warning_signs(flags, tiers=False)}): {URGENT_LINE}.",
                   "class:urgent")
+
+    def same_day(self, flags: Sequence[RedFlag]) -> None:
+        from .output.terminal import warning_signs
+
+        self._say(f"Same-day sign ({warning_signs(flags, tiers=False)}): {SAME_DAY_LINE}.",
+                  "class:urgent")
+
+    def check(self, line: str) -> None:
+        """A consistency check that holds: the question it asks again comes next."""
+        self._say(f"Check: {line}.", "class:check")
 
     def emergency(self, plan: Plan) -> bool:
         """Show the emergency referral at once; True when the practitioner ends here."""
@@ -260,11 +296,11 @@ class QuestionaryAsker:
         if question.type == "yesno":
             if isinstance(default, bool):
                 return bool(self._ask(questionary.confirm(
-                    self._wrap(text, "  ", "? "), default=default, auto_enter=False,
+                    self._message(question), default=default, auto_enter=False,
                     **common)))
             # No default: a stray Enter must never answer "no" to a warning sign.
             answer = self._ask(questionary.text(
-                self._wrap(f"{text} (y/n)", "  ", "? "), validate=yes_no_validator,
+                self._message(question, " (y/n)"), validate=yes_no_validator,
                 **common))
             return str(answer).strip().lower() in YES
         if question.type == "choice":
@@ -334,9 +370,9 @@ def intro_text(remaining: int, answered: int, *, follow_up: bool,
             else "Nothing is saved (--no-save): Ctrl-C stops without a draft.")
     text = f"{left}. {stop}"
     if follow_up:
-        text += (" Follow-up visit: warning signs, pregnancy, pain scores and the "
-                 "questionnaires are asked afresh; for other questions Enter keeps the last "
-                 "visit's answer.")
+        text += (" Follow-up visit: warning signs, pregnancy, how long the pain has lasted, "
+                 "pain scores, weeks off work and the questionnaires are asked afresh; for "
+                 "other questions Enter keeps the last visit's answer.")
     return text
 
 
@@ -357,20 +393,32 @@ def run_interview(
     defaults: Mapping[str, AnswerValue] | None = None,
     *,
     saves_drafts: bool = True,
+    follow_up: bool = False,
+    raised: set[str] | None = None,
 ) -> bool:
     """Ask every shown, unanswered question in order, updating `answers` and `skipped`.
 
     Conditions are re-evaluated after each answer. Returns True when the practitioner ended
     the interview at an emergency sign (the rest of the questions unasked), else False.
+    `follow_up`: a visit that follows another derives no flags (CLINICAL.md v3).
+
+    A consistency check that comes to hold with an answer given here is named in one line
+    and its question asked again, the given answer as the default: keeping it confirms it.
+    Its id is added to `raised`, so that the caller does not warn about it again.
     On Ctrl-C or end of input raises `Interrupted`; `answers` then holds everything
     answered so far (the caller saves them as a draft unless `saves_drafts` is False).
     """
     from .clinical.engine import build_plan
 
     by_module = {m.id: m for m in modules}
+    by_id = {x.id: x for m in modules for x in m.questions}
     remembered = defaults or {}
+    # Checks already holding on answers given before the interview (a file, a draft) are
+    # the caller's to warn about; here only those an answer given now brings.
+    before = {c.id for c in consistency.find(answers)}
+    handled = set(before)
     current: str | None = None
-    # Every (sign, tier) already shown: a sign is announced once, and again only when its
+    # Every (flag, tier) already shown: a flag is announced once, and again only when its
     # tier rises (fever becomes an emergency with a weakened immune system).
     announced: set[RedFlag] = set()
     try:
@@ -382,14 +430,17 @@ def run_interview(
                 asker.intro(intro_text(len(listed) - done, done,
                                        follow_up=bool(remembered), saves_drafts=saves_drafts))
                 first = False
-            flags = red_flags(answers)
-            new = [f for f in flags if f not in announced]
-            announced.update(flags)
+            flags = red_flags(answers, follow_up=follow_up)
+            new = [f for f in flags if f not in announced and not _undecided(f, answers, q)]
+            announced.update(new)
             if any(f.tier == EMERGENCY for f in new):
-                if asker.emergency(build_plan(answers)):
+                if asker.emergency(build_plan(answers, follow_up=follow_up)):
                     return True
             elif new and not any(f.tier == EMERGENCY for f in flags):
                 # Under an emergency the plan is the referral alone: no "goes on" line.
+                same_day = [f for f in new if f.tier == SAME_DAY]
+                if same_day:
+                    asker.same_day(same_day)
                 urgent = [f for f in new if f.tier == URGENT]
                 if urgent:
                     asker.urgent(urgent)
@@ -402,14 +453,43 @@ def run_interview(
             else:
                 last_visit = q.id in remembered
                 default = remembered.get(q.id, q.default)
+            default = shown_default(q.id, default, answers)
             value = asker.ask(q, default, last_visit=last_visit)
             if isinstance(value, Skip):
                 skipped.add(q.id)
             else:
                 answers[q.id] = value
+                _ask_again(q, answers, by_id, asker, handled)
+                if raised is not None:
+                    raised.update(handled - before)
     except (KeyboardInterrupt, EOFError):
         raise Interrupted("interview interrupted") from None
     return False
+
+
+def _ask_again(answered: Question, answers: dict[str, AnswerValue],
+               questions: Mapping[str, Question], asker: Asker, handled: set[str]) -> None:
+    """Checks that `answered` made hold: one line each, then its question asked again with
+    the given answer as default (CLINICAL.md v3, "Consistency checks")."""
+    for check in consistency.find(answers):
+        if check.id in handled or answered.id not in check.questions:
+            continue
+        handled.add(check.id)
+        asker.check(consistency.line(check, answers))
+        again = consistency.RULES[check.id].reask
+        if again is None or again not in questions or again not in answers:
+            continue
+        value = asker.ask(questions[again], answers[again])
+        if not isinstance(value, Skip):
+            answers[again] = value
+
+
+def _undecided(flag: RedFlag, answers: Mapping[str, AnswerValue], coming: Question) -> bool:
+    """A risk factor alone is urgent only until the team question says the team knows
+    (v3): it is not announced as urgent while that question, or another warning sign that
+    would make it urgent anyway, is still to come."""
+    return (flag.id in RISK_FACTORS and flag.tier == URGENT and TEAM_AWARE not in answers
+            and coming.module == "red_flags")
 
 
 def terminal_asker(*, prompts_on_stderr: bool) -> QuestionaryAsker:

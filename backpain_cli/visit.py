@@ -84,6 +84,11 @@ class Start:
     # levels move by the programme step); None when the visit follows no other.
     previous_programme: Mapping[str, Level] | None = None
 
+    @property
+    def follow_up(self) -> bool:
+        """A visit that follows another: it derives no flags (CLINICAL.md v3)."""
+        return self.follows is not None
+
 
 def start(
     registry: Registry,
@@ -119,6 +124,8 @@ def start(
     defaults: dict[str, AnswerValue] = {}
     ref_client: object | None = None
     previous_programme: dict[str, Level] | None = None
+    # Whether the visit followed gave a programme: its adherence is asked (v3).
+    programme_followup = False
     if resume and follow_up:
         raise UsageError("--resume and --from cannot be used together")
     if resume:
@@ -146,6 +153,7 @@ def start(
                              f"not {client}")
         defaults = follow_up_defaults(registry, current_answers(previous.answers))
         previous_programme = _saved_programme(previous)
+        programme_followup = gave_programme(previous)
         follows = previous.id
         ref_client = previous.client
         chosen = chosen or tuple(i for i in previous.instruments
@@ -162,6 +170,10 @@ def start(
         else:
             defaults = follow_up_defaults(registry, current_answers(previous.answers))
             previous_programme = _saved_programme(previous)
+            programme_followup = gave_programme(previous)
+    if resumed is not None and resumed.follows and "programme_adherence" in resumed.answers:
+        # The visit it follows may be gone; the draft's own answer says it was asked.
+        programme_followup = True
     file_problems: tuple[Problem, ...] = ()
     file_has_answers = True
     if answers_file is not None:
@@ -177,7 +189,7 @@ def start(
     checked = validate_client(ref_client) if ref_client is not None else None
     if resumed is not None and not same_client(checked, resumed.client):
         raise UsageError(f"session {resumed.id} belongs to client {resumed.client}")
-    modules = registry.select(chosen)
+    modules = registry.select(chosen, programme_followup=programme_followup)
     if no_input and defaults:
         raw = with_previous_answers(modules, raw, defaults)
     selected = {q.id for m in modules for q in m.questions}
@@ -225,6 +237,13 @@ def with_previous_answers(modules: Sequence[Module], raw: Mapping[str, object],
             seen[q.id] = before
             merged[q.id] = list(before) if isinstance(before, tuple) else before
     return merged
+
+
+def gave_programme(session: Session) -> bool:
+    """Whether the session's saved plan holds an exercise programme (CLINICAL.md v3,
+    "followup": the visit after it asks how often the client did it)."""
+    # A plan saved before the programme existed has none.
+    return session.plan is not None and bool(getattr(session.plan, "programme", ()))
 
 
 def follow_up_defaults(registry: Registry,
@@ -283,7 +302,8 @@ def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
         raise AnswersError(final.all_problems())
     base = _new_or_resumed(st, client, "completed")
     kept_skips = tuple(s for s in sorted(skipped) if s in selected and s not in final.answers)
-    plan = build_plan(final.answers, previous_programme=st.previous_programme)
+    plan = build_plan(final.answers, follow_up=st.follow_up,
+                      previous_programme=st.previous_programme)
     return Session(
         id=base.id, client=client, created=base.created, status="completed",
         answers=dict(final.answers), questionnaires=module_refs(st.modules),

@@ -10,7 +10,9 @@ Other test modules rely on these names; keep them stable:
 - ``complete_answers``: a valid answer to every question the default interview shows,
   built by walking the shipped modules, as a fresh ``dict`` in answers-file form (multi
   answers as lists). No red flag is raised and every "none" choice is taken where one
-  exists, so the plan it leads to is an ordinary, non-urgent one.
+  exists (but for what eases the pain: moving around, since nothing worse, nothing better
+  and pain that is not constant is a consistency check), so the plan it leads to is an
+  ordinary, non-urgent one with no check.
 - ``write_answers``: writes an answers file and returns its path.
 - ``keys_for``: ``keys_for(question, value)`` gives the keystrokes a practitioner types at
   that question's prompt to answer ``value`` (answers-file form).
@@ -94,6 +96,9 @@ def valid_answer(q: Question) -> AnswerValue:
     if q.type == "choice":
         return q.choice_values[0]
     if q.type == "multi":
+        if q.id == "pain_eased_by":
+            # With nothing making it worse: a pain that is not constant eases with something.
+            return ("moving_around",)
         # "none" where it exists keeps the walk away from diagnoses and referrals.
         return (q.exclusive[0],) if q.exclusive else (q.choice_values[0],)
     assert q.min is not None and q.max is not None

@@ -83,11 +83,6 @@ def client_handout(visits: int, home: Path) -> str:
 
 def handouts(folder: Path) -> dict[str, str]:
     """Every case of MOST_PAGES, as the exporter writes it, by name."""
-    import pytest
-    from strategies import V3_QUESTIONS
-
-    if not V3_QUESTIONS:  # TEMPORARY (issue 19): the v3 examples need the v3 questions
-        pytest.skip("needs the version-3 questions (issue 19, branch h19-flags)")
     out = {p.name.removesuffix(".answers.toml"): html_doc.render(
         session_of("EX-1", answers_of(p), START)) for p in sorted(EXAMPLES.glob("*.answers.toml"))}
     out["long-plan"] = html_doc.render(session_of("LONG-1", answers_of(LONG_PLAN), START))

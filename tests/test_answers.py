@@ -141,7 +141,7 @@ INVALID: list[tuple[str, object, str]] = [
     ("pain_location", [1], "expected a list of choices"),
     ("pain_location", [], "choose at least one"),
     ("pain_location", ["knee"], "'knee' not among: lower_back, mid_upper_back, buttock, "
-                                "leg_above_knee, leg_below_knee"),
+                                "leg_above_knee, leg_below_knee, front_of_pelvis"),
     ("pain_location", ["buttock", "buttock"], "a choice is listed twice"),
     ("pain_worse_with", ["none", "sitting"], "'none' cannot be combined with other choices"),
 ]
@@ -273,7 +273,9 @@ def test_next_question_follows_the_interview_order(
     answers["age"] = 40
     second = next_question(default_modules, answers)
     assert second is not None
-    assert second.id == "pregnancy"
+    assert second.id == "sex"
+    answers["sex"] = "female"
+    assert getattr(next_question(default_modules, answers), "id", None) == "pregnancy"
     answers["pregnancy"] = "pregnant"
     third = next_question(default_modules, answers)
     assert third is not None and third.id == "pregnancy_weeks"
@@ -359,3 +361,75 @@ def test_only_the_client_reference_in_use_is_checked(
     else:
         st = assess.start(registry, client=flag, answers_file=path, instruments=None)
         assert st.client == outcome
+
+
+# --------------------------------------------------------------------------- v3 questions
+
+
+@pytest.mark.parametrize(("sex", "age", "asked"), [
+    ("female", 30, True), ("other", 12, True), ("female", 55, True),
+    # CLINICAL.md v3: the interview had asked men of 27 and 68 about pregnancy
+    ("male", 27, False), ("male", 68, False), ("female", 56, False), ("other", 70, False),
+])
+def test_pregnancy_is_asked_only_when_it_is_possible(
+        default_modules: tuple[Module, ...], complete_answers: dict[str, RawAnswer],
+        sex: str, age: int, asked: bool) -> None:
+    raw = {**complete_answers, "sex": sex, "age": age, "pregnancy": "no"}
+    if age >= 65:
+        raw.update(falls_past_year="none", unsteady=False)
+    result = validate(default_modules, raw)
+    assert ("pregnancy" in result.answers) is asked
+    assert ("pregnancy" in result.dropped) is not asked
+    assert result.complete
+
+
+def test_a_male_client_without_an_age_is_not_asked_about_pregnancy(
+        default_modules: tuple[Module, ...], complete_answers: dict[str, RawAnswer]) -> None:
+    raw = {k: v for k, v in complete_answers.items() if k != "age"}
+    result = validate(default_modules, {**raw, "sex": "male", "pregnancy": "pregnant",
+                                        "pregnancy_weeks": 20})
+    assert result.dropped == ("pregnancy", "pregnancy_weeks")
+    assert result.missing[0] == "age"
+    # A woman without an age: whether to ask cannot be decided; the answer is kept.
+    result = validate(default_modules, {**raw, "sex": "female", "pregnancy": "no"})
+    assert result.answers["pregnancy"] == "no" and "pregnancy" not in result.dropped
+
+
+def test_an_unknown_sex_does_not_hide_pregnancy(
+        default_modules: tuple[Module, ...], complete_answers: dict[str, RawAnswer]) -> None:
+    # As in a version-1 or version-2 session: no sex, so pregnancy is asked (required).
+    raw = {k: v for k, v in complete_answers.items() if k != "sex"}
+    result = validate(default_modules, {**raw, "age": 30})
+    assert result.missing == ("sex", "pregnancy")
+
+
+@pytest.mark.parametrize(("answers", "shown", "hidden"), [
+    ({"pregnancy": "postpartum", "postpartum_weeks": 3}, {"rf_leg_clot", "postpartum_weeks"},
+     {"rf_pregnancy_warning", "pregnancy_weeks"}),
+    ({"pregnancy": "pregnant", "pregnancy_weeks": 20},
+     {"rf_leg_clot", "rf_pregnancy_warning", "pregnancy_weeks"}, {"postpartum_weeks"}),
+    ({"pregnancy": "no"}, set(),
+     {"rf_leg_clot", "rf_pregnancy_warning", "pregnancy_weeks", "postpartum_weeks"}),
+    ({"age": 65, "falls_past_year": "one", "unsteady": False}, {"falls_past_year", "unsteady"},
+     {"pregnancy"}),
+    ({"age": 64, "pregnancy": "no"}, set(), {"falls_past_year", "unsteady"}),
+    ({"occupation": "not_working"}, set(), {"work_absence", "work_absence_weeks"}),
+    ({"occupation": "mixed", "work_absence": "off_work", "work_absence_weeks": 6},
+     {"work_absence", "work_absence_weeks"}, set()),
+    ({"rf_steroids": True, "risk_team_aware": True}, {"risk_team_aware"}, set()),
+    ({"rf_anticoagulant": True}, set(), {"risk_team_aware"}),
+])
+def test_the_v3_questions_follow_their_conditions(
+        default_modules: tuple[Module, ...], complete_answers: dict[str, RawAnswer],
+        answers: dict[str, RawAnswer], shown: set[str], hidden: set[str]) -> None:
+    raw = {**complete_answers, "age": 40, "sex": "female", **answers}
+    if "pregnancy" not in raw and raw["age"] == 40:
+        raw["pregnancy"] = "no"
+    for qid in ("rf_leg_clot", "rf_pregnancy_warning"):
+        if qid in shown:
+            raw[qid] = False
+    result = validate(default_modules, raw)
+    assert result.complete, result.all_problems()
+    assert shown <= set(result.answers)
+    assert not hidden & set(result.answers)
+    assert hidden <= result.hidden

@@ -232,7 +232,8 @@ def test_no_input_without_any_answers_lists_every_required_question(
     assert result.exit_code == 3, result.output
     listed = [line.removeprefix("  - ").split(":")[0] for line in result.stderr.splitlines()[1:]]
     # The follow-up questions are not listed: their conditions cannot be decided yet.
-    unconditional = [k for k in complete_answers if k not in ("knee_pillow", "exercise_types")]
+    unconditional = [k for k in complete_answers
+                     if k not in ("knee_pillow", "exercise_types", "work_absence")]
     assert listed == ["client", *unconditional]
     assert_nothing_saved(backpain_home)
 
@@ -474,12 +475,16 @@ def test_resume_and_from_errors(args: list[str], code: int, message: str) -> Non
     assert result.stderr == f"backpain: {kind}: {message}\n"
 
 
+# The previous visit's plan gave a programme: a follow-up's file says how often it was done.
+ADHERENCE = {"programme_adherence": "some_days"}
+
+
 def test_from_records_the_previous_session(backpain_home: Path, write_answers: WriteAnswers,
                                            complete_answers: dict[str, object]) -> None:
     first = run("assess", "--answers", write_answers(complete_answers), "--no-input")
     previous = Path(saved_line(first)).stem
     result = run("assess", "--from", previous, "--answers",
-                 write_answers({**complete_answers, "pain_now": 2}, client=None,
+                 write_answers({**complete_answers, "pain_now": 2, **ADHERENCE}, client=None,
                                name="visit2.toml"), "--no-input", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -494,9 +499,11 @@ def test_from_records_the_previous_session(backpain_home: Path, write_answers: W
 
 def _fresh_only(answers: Mapping[str, object]) -> dict[str, object]:
     """The answers of the questions a follow-up asks afresh (red flags, pregnancy, NPRS,
-    STarT Back, ...): what a follow-up's answers file must give."""
+    STarT Back, and how often the previous visit's programme was done): what a follow-up's
+    answers file must give."""
     questions = load_registry(None).questions()
-    return {k: v for k, v in answers.items() if questions[k].fresh_each_visit}
+    return {**{k: v for k, v in answers.items() if questions[k].fresh_each_visit},
+            **ADHERENCE}
 
 
 def _first_visit(write_answers: WriteAnswers, answers: Mapping[str, object]) -> str:
@@ -518,7 +525,7 @@ def test_a_follow_up_from_a_file_takes_the_previous_answers(
     assert result.stderr.startswith("Saved session "), result.stderr
     doc = json.loads(result.stdout)
     want = {**complete_answers, "exercise_days": 3, "exercise_types": ["swimming"],
-            "pain_now": 1, "sitting_hours": 9}
+            "pain_now": 1, "sitting_hours": 9, **ADHERENCE}
     assert doc["answers"] == want
     assert doc["follows"] == previous
 
@@ -540,7 +547,7 @@ def test_a_follow_up_file_must_give_the_questions_asked_afresh(
         write_answers: WriteAnswers, complete_answers: dict[str, object]) -> None:
     previous = _first_visit(write_answers, complete_answers)
     fresh = _fresh_only(complete_answers)
-    left_out = [k for k in fresh if k in ("pain_now", "sbst_3")]
+    left_out = [k for k in fresh if k in ("pain_now", "sbst_3", "programme_adherence")]
     result = run("assess", "--from", previous, "--answers",
                  write_answers({k: v for k, v in fresh.items() if k not in left_out},
                                client=None, name="visit2.toml"), "--no-input")
@@ -624,7 +631,7 @@ def test_a_user_module_replaces_the_shipped_one(backpain_home: Path, write_answe
     assert listed.exit_code == 0, listed.output
     [sleep] = [row for row in json.loads(listed.stdout) if row["id"] == "sleep"]
     assert sleep == {"id": "sleep", "version": "mine", "title": "Sleep",
-                     "questions": len(shipped.questions), "optional": False,
+                     "questions": len(shipped.questions), "optional": False, "followup": False,
                      "source": str(backpain_home / "questionnaires" / "my-sleep.toml"),
                      "description": None}
 
@@ -646,11 +653,13 @@ def test_questionnaires_list_shows_every_module() -> None:
         ("intake", False, "shipped"), ("red_flags", False, "shipped"),
         ("sleep", False, "shipped"), ("activity", False, "shipped"),
         ("diagnoses", False, "shipped"), ("startback", False, "shipped"),
-        ("odi", True, "shipped"), ("rmdq", True, "shipped")]
+        ("odi", True, "shipped"), ("rmdq", True, "shipped"), ("followup", False, "shipped")]
+    assert [r["id"] for r in rows if r["followup"]] == ["followup"]
     assert all(r["questions"] > 0 and r["version"] for r in rows)
     table = run("questionnaires", "list")
     assert table.exit_code == 0, table.output
-    assert "Questionnaire modules (clinical content version 2)" in table.stdout
+    assert "Questionnaire modules (clinical content version 3)" in table.stdout
+    assert "at a follow-up after a programme" in table.stdout
     for r in rows:
         assert f"│ {r['id']} " in table.stdout
     # The source and licence notes the interview leaves out are shown here.
@@ -827,8 +836,11 @@ EMERGENCY_FILES: list[tuple[str, dict[str, object], list[tuple[str, str]]]] = [
      {"pregnancy": "pregnant", "pregnancy_weeks": 30, "rf_pregnancy_warning": True},
      [("rf_pregnancy_warning", "emergency")]),
     # Every sign answered yes is listed, emergency or not, in the table's order.
-    ("with urgent signs", {"rf_cancer_history": True, "rf_bladder_bowel": True},
-     [("rf_bladder_bowel", "emergency"), ("rf_cancer_history", "urgent")]),
+    ("with urgent signs", {"rf_trauma": True, "rf_bladder_bowel": True},
+     [("rf_bladder_bowel", "emergency"), ("rf_trauma", "urgent")]),
+    # v3, T3: a past cancer with a nerve sign is itself an emergency.
+    ("cancer with a nerve sign", {"rf_cancer_history": True, "rf_bladder_bowel": True},
+     [("rf_bladder_bowel", "emergency"), ("rf_cancer_history", "emergency")]),
 ]
 
 
@@ -913,11 +925,12 @@ def test_an_emergency_file_without_a_terminal_is_not_asked_the_rest(
 
 def test_the_plan_names_warning_signs_in_words(write_answers: WriteAnswers,
                                                complete_answers: dict[str, object]) -> None:
-    answers = {**complete_answers, "rf_cancer_history": True, "rf_trauma": True}
+    answers = {**complete_answers, "rf_cancer_history": True, "rf_trauma": True,
+               "risk_team_aware": False}
     result = run("assess", "--answers", write_answers(answers), "--no-input", "--no-save")
     assert result.exit_code == 0, result.output
     out = " ".join(result.stdout.split())
-    assert (f"Warning signs: {flag_text('rf_cancer_history')} (urgent); "
+    assert (f"Red flags: {flag_text('rf_cancer_history')} (urgent); "
             f"{flag_text('rf_trauma')} (urgent)") in out
     assert "rf_cancer_history (urgent)" not in out
 

@@ -106,27 +106,32 @@ def yesno(*ids: str) -> dict[str, tuple[str, object]]:
 CONTRACT: dict[str, dict[str, tuple[str, object]]] = {
     "intake": {
         "age": ("int", (12, 110)),
+        "sex": ("choice", {"female", "male", "other"}),
         "pregnancy": ("choice", {"no", "pregnant", "postpartum"}),
         "pregnancy_weeks": ("int", (1, 42)),
+        "postpartum_weeks": ("int", (0, 52)),
         "pain_duration": ("choice", {"under_6_weeks", "6_to_12_weeks", "over_12_weeks"}),
         "first_episode": ("yesno", None),
         "onset": ("choice", {"after_exertion", "after_injury", "gradual", "unknown"}),
         "pain_location": ("multi", {"lower_back", "mid_upper_back", "buttock",
-                                    "leg_above_knee", "leg_below_knee"}),
+                                    "leg_above_knee", "leg_below_knee", "front_of_pelvis"}),
         "pain_worse_with": ("multi", {"bending_forward", "bending_backward", "sitting",
-                                      "standing_walking", "lifting", "lying_down", "none"}),
+                                      "standing_walking", "lifting", "lying_down",
+                                      "coughing_sneezing", "turning_in_bed", "stairs",
+                                      "standing_on_one_leg", "none"}),
         "pain_eased_by": ("multi", {"bending_forward", "bending_backward", "sitting",
-                                    "lying_down", "moving_around", "none"}),
+                                    "lying_down", "moving_around", "standing_still", "none"}),
         "morning_stiffness_over_30min": ("yesno", None),
         "pain_now": ("int", (0, 10)),
         "pain_worst_week": ("int", (0, 10)),
     },
     "red_flags": yesno(
         "rf_saddle_numbness", "rf_bladder_bowel", "rf_sexual_dysfunction", "rf_both_legs",
-        "rf_leg_weakness", "rf_chest_symptoms", "rf_pregnancy_warning", "rf_fever",
-        "rf_immunosuppressed", "rf_recent_procedure", "rf_unwell", "rf_cancer_history",
-        "rf_weight_loss", "rf_night_pain", "rf_trauma", "rf_steroids", "rf_osteoporosis",
-        "rf_thoracic_pain"),
+        "rf_leg_weakness", "rf_chest_symptoms", "rf_pregnancy_warning", "rf_leg_clot",
+        "rf_fever", "rf_immunosuppressed", "rf_recent_procedure", "rf_recent_infection",
+        "rf_unwell", "rf_cancer_history", "rf_weight_loss", "rf_night_pain",
+        "rf_constant_pain", "rf_trauma", "rf_steroids", "rf_anticoagulant", "rf_osteoporosis",
+        "rf_thoracic_pain", "risk_team_aware"),
     "sleep": {
         "sleep_position": ("choice", {"side", "back", "stomach", "mixed"}),
         "mattress_firmness": ("choice", {"soft", "medium_soft", "medium_firm", "firm",
@@ -141,18 +146,22 @@ CONTRACT: dict[str, dict[str, tuple[str, object]]] = {
     "activity": {
         "occupation": ("choice", {"mostly_sitting", "mostly_standing", "manual_lifting",
                                   "mixed", "not_working"}),
+        "work_absence": ("choice", {"no", "reduced_duties", "off_work"}),
+        "work_absence_weeks": ("int", (0, 104)),
         "sitting_hours": ("int", (0, 24)),
         "exercise_days": ("int", (0, 7)),
         "exercise_types": ("multi", {"walking", "running", "cycling", "swimming", "strength",
                                      "yoga_pilates", "team_sports", "other"}),
         "recent_overexertion": ("yesno", None),
         "hyperextension_activities": ("yesno", None),
+        "falls_past_year": ("choice", {"none", "one", "two_or_more"}),
+        "unsteady": ("yesno", None),
     },
     "diagnoses": {
         "diagnoses": ("multi", {"ankylosing_spondylitis", "spondylosis", "spinal_arthritis",
                                 "autoimmune", "herniated_disc", "spinal_stenosis",
                                 "spinal_fracture", "spinal_tumor", "osteoporosis",
-                                "scoliosis", "muscle_strain", "none"}),
+                                "scoliosis", "muscle_strain", "hypermobility", "none"}),
         "under_medical_care": ("yesno", None),
         "current_care": ("multi", {"massage", "chiropractic", "physical_therapy", "medical",
                                    "medication", "none"}),
@@ -171,6 +180,9 @@ CONTRACT: dict[str, dict[str, tuple[str, object]]] = {
     },
     "odi": {f"odi_{i}": ("int", (0, 5)) for i in range(1, 11)},
     "rmdq": yesno(*(f"rmdq_{i}" for i in range(1, 25))),
+    "followup": {
+        "programme_adherence": ("choice", {"most_days", "some_days", "rarely", "not_started"}),
+    },
 }
 
 CONTRACT_ROWS = [(m, qid, t, v) for m, qs in CONTRACT.items() for qid, (t, v) in qs.items()]
@@ -210,8 +222,23 @@ def test_v2_labels_avoid_nocebo_words() -> None:
     assert diagnoses.label("herniated_disc") == "Disc bulge or herniation (a 'slipped disc')"
 
 
-def test_changed_modules_are_version_2() -> None:
+def test_changed_modules_have_new_versions() -> None:
+    # Clinical content version 3 changed intake, red_flags and diagnoses (each version 2
+    # before) and activity (version 1), and added the follow-up module.
     registry = load_registry(None)
-    assert {m.id: m.version for m in registry.modules if m.id in (
-        "intake", "red_flags", "diagnoses")} == {"intake": "2", "red_flags": "2",
-                                                 "diagnoses": "2"}
+    assert {m.id: m.version for m in registry.modules} == {
+        "intake": "3", "red_flags": "3", "sleep": "1", "activity": "2", "diagnoses": "3",
+        "startback": "1", "odi": "1", "rmdq": "1", "followup": "1"}
+
+
+def test_the_list_questions_show_their_parts() -> None:
+    # CLINICAL.md v3: a yes/no question that asks several things lists them.
+    questions = load_registry(None).questions()
+    osteoporosis = questions["rf_osteoporosis"]
+    assert osteoporosis.parts_heading == "Yes only if both:" and len(osteoporosis.parts) == 2
+    assert questions["rf_chest_symptoms"].full_text.splitlines()[1:] == [
+        "Yes if any of these:",
+        "- Chest pain, or a band of pain, with breathlessness, sweating or feeling faint",
+        "- Sudden breathlessness",
+        "- A sudden, severe tearing pain in the back"]
+    assert questions["under_medical_care"].parts_heading == "Yes only if both:"

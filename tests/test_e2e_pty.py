@@ -196,12 +196,14 @@ def test_a_follow_up_replaces_numbers_and_asks_warning_signs_afresh(
     assert first.exit_code == 0, first.output
     [ref] = list_refs(backpain_home)
     questions = registry.questions()
-    today = {**previous, "pain_now": 0, "mattress_age_years": 2, "sitting_hours": 0}
+    # The first plan gave a programme: how often it was done is asked last (v3).
+    today = {**previous, "pain_now": 0, "mattress_age_years": 2, "sitting_hours": 0,
+             "programme_adherence": "some_days"}
 
     child = spawn("assess", "--from", ref.id)
     child.expect_exact(f"Follow-up visit for client JD-042 after session {ref.id}.")
-    expect_words(child, "warning signs, pregnancy, pain scores and the questionnaires are "
-                        "asked afresh")
+    expect_words(child, "warning signs, pregnancy, how long the pain has lasted, pain "
+                        "scores, weeks off work and the questionnaires are asked afresh")
     for qid, value in today.items():
         q = questions[qid]
         child.expect(re.escape(q.text[:60]))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from strategies import REGISTRY, needs_v3_questions
+from strategies import REGISTRY
 from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
@@ -77,7 +77,6 @@ def _expected(name: str) -> dict[str, Any]:
     return tomllib.loads((BUNDLED / f"{name}.expected.toml").read_text("utf-8"))
 
 
-@needs_v3_questions
 @pytest.mark.parametrize("name", NAMES)
 def test_worked_example(name: str) -> None:
     expected = _expected(name)
@@ -100,7 +99,6 @@ def test_all_thirteen_examples_are_there() -> None:
         assert (BUNDLED / f"{name}.expected.toml").is_file(), name
 
 
-@needs_v3_questions
 def test_demo_answers_are_complete_and_give_a_rich_plan() -> None:
     raw = tomllib.loads(DEMO.read_text("utf-8"))
     assert set(raw) == {"client", "answers"}

@@ -128,10 +128,6 @@ def _session(client: str, answers: Mapping[str, AnswerValue], created: dt.dateti
 @pytest.fixture(scope="module")
 def handouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each case's handout as the exporter writes it, by name."""
-    from strategies import V3_QUESTIONS
-
-    if not V3_QUESTIONS:  # TEMPORARY (issue 19): the v3 examples need the v3 questions
-        pytest.skip("needs the version-3 questions (issue 19, branch h19-flags)")
     folder = tmp_path_factory.mktemp("handouts")
     start = dt.datetime(2026, 9, 1, 9, 30, tzinfo=dt.UTC)
     sessions = {p.name.removesuffix(".answers.toml"): _session("EX-1", _answers(p), start)

@@ -272,13 +272,12 @@ def test_fhir_bundle_shape() -> None:
     assert all(u.startswith("urn:uuid:") for u in urls)
     # One response per module, in interview order, after the Questionnaires of the modules
     # whose answered version this computer still has (intake, red_flags and diagnoses are
-    # at version 2 now).
+    # at version 3 now, activity at version 2).
     modules = ("intake", "red_flags", "sleep", "activity", "diagnoses", "startback", "odi")
     assert [r["questionnaire"] for r in resources(bundle, "QuestionnaireResponse")] == [
         f"{PRACTICE}/Questionnaire/{m}|1" for m in modules]
     assert [(q["url"], q["version"]) for q in resources(bundle, "Questionnaire")] == [
-        (f"{PRACTICE}/Questionnaire/{m}", "1") for m in ("sleep", "activity", "startback",
-                                                           "odi")]
+        (f"{PRACTICE}/Questionnaire/{m}", "1") for m in ("sleep", "startback", "odi")]
 
 
 def test_fhir_export_is_deterministic(home: Path) -> None:
@@ -327,7 +326,7 @@ def _item(bundle: dict[str, Any], link_id: str) -> dict[str, Any]:
 def test_fhir_answer_value_types(link_id: str, answer: list[dict[str, Any]]) -> None:
     item = _item(bundle_of(sample(LATEST)), link_id)
     assert item["answer"] == answer
-    assert item["text"] == REGISTRY.questions()[link_id].text
+    assert item["text"] == REGISTRY.questions()[link_id].full_text
 
 
 @pytest.mark.parametrize(("key", "loinc", "value"), [

@@ -25,7 +25,6 @@ from typing import Any, ClassVar, TypeAlias
 
 import handout_pages
 import pytest
-from strategies import needs_v3_questions
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
@@ -202,7 +201,6 @@ def test_typical_plan_is_an_a4_handout_with_its_recommendations(
 CASES = [p.name.removesuffix(".answers.toml") for p in sorted(EXAMPLES.glob("*.answers.toml"))]
 
 
-@needs_v3_questions
 @pytest.mark.parametrize("case", [*CASES, "long-plan"])
 def test_worked_examples_and_the_longest_plan_take_their_pages(
         weasyprint: None, write_answers: WriteAnswers, complete_answers: dict[str, Any],
@@ -213,6 +211,13 @@ def test_worked_examples_and_the_longest_plan_take_their_pages(
     answers = {**complete_answers, **answers_of(source)}
     instruments = sorted({k.partition("_")[0] for k in answers} & {"odi", "rmdq"})
     extra = ["--instruments", ",".join(instruments)] if instruments else []
+    previous = EXAMPLES / f"{case}.previous.toml"
+    if previous.exists():
+        # A follow-up: the visit it follows first, then this one's answers on top.
+        first = assess(write_answers({**complete_answers, **answers_of(previous)},
+                                     client="EX-1", name="previous.toml"))
+        answers = {**answers_of(previous), **answers_of(source)}
+        extra += ["--from", first.id]
     session = assess(write_answers(answers, client="EX-1"), *extra)
     out = out_dir / f"{case}.pdf"
     export_pdf(session.id, out)
@@ -233,6 +238,8 @@ def test_client_with_several_visits_renders_their_history(
         answers = {**complete_answers, "pain_now": pain, "pain_worst_week": pain,
                    **{f"odi_{i}": odi for i in range(1, 11)}}
         extra = ["--from", visits[-1].id] if visits else []
+        if visits:  # how often the programme of the visit before was done
+            answers["programme_adherence"] = "most_days"
         visits.append(assess(write_answers(answers, name=f"visit{number}.toml"),
                              "--instruments", "odi", *extra))
     out = out_dir / "history.pdf"

@@ -265,7 +265,7 @@ def test_questionnaire_items_are_the_module_questions(module: str) -> None:
     for question in source.questions:
         item = items(q)[question.id]
         # The module's own text: the shipped instrument modules hold scorer labels only.
-        assert item["text"] == question.text
+        assert item["text"] == question.full_text
         assert item["type"] == {"yesno": "boolean", "choice": "choice", "multi": "choice",
                                 "int": "integer"}[question.type]
         assert item.get("repeats", False) == (question.type == "multi")
@@ -319,6 +319,12 @@ EXISTS = {"operator": "exists", "answerBoolean": True}
         "system": fhir.answer_system("sleep_position"), "code": v,
         "display": REGISTRY.questions()["sleep_position"].label(v)}}
         for v in ("side", "back", "mixed")], "any"),
+    # v3: not male (an unanswered sex asks it) and 12 to 55.
+    ("intake", "pregnancy", [
+        {"question": "sex", "operator": "!=", "answerCoding": {
+            "system": fhir.answer_system("sex"), "code": "male", "display": "Male"}},
+        {"question": "age", "operator": ">=", "answerInteger": 12},
+        {"question": "age", "operator": "<=", "answerInteger": 55}], "all"),
     # "!=" on a multi answer: does not include, and answered.
     ("diagnoses", "under_medical_care", [
         {"question": "diagnoses", **EXISTS},
@@ -444,14 +450,15 @@ def test_questionnaire_name_is_computable(module_id: str, name: str) -> None:
 
 
 def test_questionnaire_is_the_module_as_answered_or_none() -> None:
-    # The sample visits were answered to intake, red_flags and diagnoses version 1; the
-    # shipped ones are newer and their old text is not on this machine.
+    # The sample visits were answered to intake, red_flags, diagnoses and activity version
+    # 1; the shipped ones are newer (activity since clinical content version 3) and their
+    # old text is not on this machine.
     session = read_session(GOLDEN / "JD-042" / "20261029T101500Z-0f9e8d.toml")
     modules = fhir_questionnaire.answered_modules(session, REGISTRY, modules_by_hash(None))
-    assert sorted(modules) == ["activity", "odi", "sleep", "startback"]
+    assert sorted(modules) == ["odi", "sleep", "startback"]
     bundle = transaction(session)
     assert [q["url"].rsplit("/", 1)[1] for q in resources(bundle, "Questionnaire")] == [
-        "sleep", "activity", "startback", "odi"]
+        "sleep", "startback", "odi"]
     # Its responses still name the version they answered.
     assert f"{BASE}/Questionnaire/intake|1" in [
         r["questionnaire"] for r in resources(bundle, "QuestionnaireResponse")]
@@ -582,7 +589,7 @@ def test_both_bundles_of_the_command_name_everything_alike(home: Path,
     if configured:
         assert kept["identifier"]["system"] == SYSTEM
         assert {q["url"] for q in resources(kept, "Questionnaire")} == {
-            f"{BASE}/Questionnaire/{m}" for m in ("sleep", "activity", "startback", "odi")}
+            f"{BASE}/Questionnaire/{m}" for m in ("sleep", "startback", "odi")}
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -83,8 +83,12 @@ def pipe() -> Iterator[PipeInput]:
 
 def is_fresh(qid: str) -> bool:
     """CLINICAL.md's list, written out here on purpose (not read from the code under test)."""
+    # v3 adds the team question (red_flags), the weeks since a birth, the duration, the
+    # weeks off work and the programme's adherence.
     return (qid.startswith(("rf_", "sbst_", "odi_", "rmdq_"))
-            or qid in ("pregnancy", "pregnancy_weeks", "pain_now", "pain_worst_week"))
+            or qid in ("risk_team_aware", "pregnancy", "pregnancy_weeks", "postpartum_weeks",
+                       "pain_duration", "work_absence_weeks", "pain_now", "pain_worst_week",
+                       "programme_adherence"))
 
 
 def retyped(previous: Session, keys_for: KeysFor) -> dict[str, str]:
@@ -112,7 +116,7 @@ def test_start_of_a_follow_up_takes_the_previous_session(complete_answers: dict[
     st = assess.start(load_registry(None), client=None, answers_file=None, instruments=None,
                       follow_up=previous.id)
     assert st.defaults == {k: v for k, v in previous.answers.items() if not is_fresh(k)}
-    for qid in ("rf_saddle_numbness", "rf_cancer_history", "pregnancy", "pain_now",
+    for qid in ("rf_saddle_numbness", "rf_cancer_history", "pain_duration", "pain_now",
                 "pain_worst_week", "sbst_1", "odi_1"):
         assert qid in previous.answers and qid not in st.defaults
     assert "sleep_position" in st.defaults
@@ -124,9 +128,11 @@ def test_start_of_a_follow_up_takes_the_previous_session(complete_answers: dict[
 
 def test_the_fresh_list_is_clinicals() -> None:
     registry = load_registry(None)
-    assert sorted(FRESH_EACH_VISIT_MODULES) == ["odi", "red_flags", "rmdq", "startback"]
-    assert sorted(FRESH_EACH_VISIT_QUESTIONS) == ["pain_now", "pain_worst_week", "pregnancy",
-                                                  "pregnancy_weeks"]
+    assert sorted(FRESH_EACH_VISIT_MODULES) == ["followup", "odi", "red_flags", "rmdq",
+                                                "startback"]
+    assert sorted(FRESH_EACH_VISIT_QUESTIONS) == [
+        "pain_duration", "pain_now", "pain_worst_week", "postpartum_weeks", "pregnancy",
+        "pregnancy_weeks", "work_absence_weeks"]
     assert {q.id for q in registry.questions().values() if q.fresh_each_visit} == {
         q for q in registry.questions() if is_fresh(q)}
 
@@ -192,8 +198,10 @@ def test_confirming_every_default_repeats_the_previous_answers(
         complete_answers: dict[str, Any], pipe: PipeInput, keys_for: KeysFor) -> None:
     previous = save_previous(complete_answers)
     st, answers, asker = follow_up(previous, pipe, retyped(previous, keys_for))
-    assert answers == previous.answers
-    assert asker.asked == list(previous.answers)
+    # The previous plan gave a programme: how often it was done is asked last (v3), and
+    # Enter takes the first choice.
+    assert answers == {**previous.answers, "programme_adherence": "most_days"}
+    assert asker.asked == [*previous.answers, "programme_adherence"]
     session = assess.finish(st, CLIENT, answers, set())
     assert (session.follows, session.client, session.status) == (previous.id, CLIENT,
                                                                  "completed")
@@ -226,7 +234,8 @@ def test_changing_answers_of_every_kind(complete_answers: dict[str, Any],
     changed = {k: v for k, v in answers.items() if previous.answers.get(k) != v}
     assert changed == {"pain_now": 3, "sleep_position": "back", "knee_pillow": True,
                        "pain_location": ("lower_back", "mid_upper_back"),
-                       "mattress_age_years": 2, "sitting_hours": 0}
+                       "mattress_age_years": 2, "sitting_hours": 0,
+                       "programme_adherence": "most_days"}
     session = assess.finish(st, CLIENT, answers, set())
     assert session.plan is not None
     assert session.plan.scores["nprs_now"] == 3
@@ -282,7 +291,9 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
 
     previous = save_previous({**complete_answers, "pain_now": 5})
     fresh = retyped(previous, keys_for)
-    modules = load_registry(None).select(previous.instruments)
+    # The previous plan gave a programme, so its adherence is asked last (v3).
+    modules = load_registry(None).select(previous.instruments, programme_followup=True)
+    expected = {**previous.answers, "programme_adherence": "most_days"}
     env = {**os.environ, "BACKPAIN_HOME": str(backpain_home), "TERM": "xterm", "NO_COLOR": "1",
            # No terminal answers prompt_toolkit's cursor-position requests here; without
            # this every prompt waits about a second for the answer.
@@ -291,7 +302,7 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
                           ["assess", "--from", previous.id[:12]], env=env, encoding="utf-8",
                           dimensions=(40, 200), timeout=20)
     try:
-        for q in _questions(modules, previous.answers):
+        for q in _questions(modules, expected):
             # The start of the question is enough to know which prompt is showing.
             child.expect_exact(q.text[:40])
             # Enter keeps last visit's answer; what is asked afresh is typed again.
@@ -305,5 +316,6 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", new_id)
     new = read_session(backpain_home / "sessions" / CLIENT / f"{new_id}.toml")
     assert (new.follows, new.client, new.status) == (previous.id, CLIENT, "completed")
-    assert new.answers == previous.answers
+    assert new.answers == expected
     assert new.plan is not None and new.plan.scores["nprs_now"] == 5
+    assert new.plan.programme_step == "progress"

@@ -21,7 +21,7 @@ import pytest
 from depth import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import RED_FLAG_QUESTIONS, REGISTRY, SPEC_ORDER, interviews, needs_v3_questions
+from strategies import RED_FLAG_QUESTIONS, REGISTRY, SPEC_ORDER, interviews
 
 from backpain_cli.clinical import conditions as c
 from backpain_cli.clinical.answers import validate
@@ -618,7 +618,6 @@ NO_EMERGENCY: dict[str, Any] = dict.fromkeys(
      "rf_recent_procedure", "rf_recent_infection", "rf_steroids"), False)
 
 
-@needs_v3_questions
 @FOCUSED
 @given(st.sampled_from(SAME_DAY_CLUSTERS).flatmap(
     lambda cluster: interviews(fixed={**NO_EMERGENCY, **cluster})))

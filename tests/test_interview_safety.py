@@ -29,6 +29,7 @@ from backpain_cli.clinical.questionnaire import (
 )
 from backpain_cli.errors import Interrupted
 from backpain_cli.interview import (
+    SAME_DAY_LINE,
     URGENT_LINE,
     Progress,
     QuestionaryAsker,
@@ -114,6 +115,17 @@ def keys(registry: Registry, keys_for: KeysFor) -> Callable[[Mapping[str, RawAns
         return "".join(keys_for(questions[qid], value) for qid, value in answers.items())
 
     return keys
+
+
+def after(answers: Mapping[str, RawAnswer], qid: str, **added: RawAnswer
+          ) -> dict[str, RawAnswer]:
+    """`answers` with `added` inserted, in interview order, right after `qid`."""
+    out: dict[str, RawAnswer] = {}
+    for key, value in answers.items():
+        out[key] = value
+        if key == qid:
+            out.update(added)
+    return out
 
 
 def stored(answers: Mapping[str, RawAnswer]) -> dict[str, AnswerValue]:
@@ -203,21 +215,56 @@ def test_fever_becomes_an_emergency_with_a_weakened_immune_system(
 def test_an_urgent_sign_is_acknowledged_once_and_the_interview_goes_on(
         registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
         keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
-    given = {**complete_answers, "rf_cancer_history": True}
+    given = {**complete_answers, "rf_trauma": True}
     st = start(registry)
     answers: dict[str, AnswerValue] = {}
     feed(pipe, keys(given))
     asker = RecordingAsker(pipe)
     assert run_interview(st.modules, answers, set(), asker) is False
     assert asker.asked == list(given)
-    line = f"Urgent sign ({flag_text('rf_cancer_history')}): {URGENT_LINE}."
+    line = f"Urgent sign ({flag_text('rf_trauma')}): {URGENT_LINE}."
     assert [words(p) for p in asker.printed if p.startswith("Urgent sign")] == [line]
     # Right after its answer, before the next question's echo.
     echoes = [n for n, p in enumerate(asker.printed) if p.startswith("? ")]
     at = [words(p) for p in asker.printed].index(line)
     asked_before = sum(1 for n in echoes if n < at)
-    assert asker.asked[asked_before - 1] == "rf_cancer_history"
+    assert asker.asked[asked_before - 1] == "rf_trauma"
     assert "EMERGENCY" not in asker.shown()
+
+
+@pytest.mark.parametrize(("aware", "announced"), [(False, True), (True, False)])
+def test_a_risk_factor_is_acknowledged_once_the_team_question_decides_it(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str], aware: bool, announced: bool) -> None:
+    # A past cancer alone is urgent unless its team knows about the back pain (v3): it is
+    # not called urgent before the team question, and not at all when the team knows.
+    given = after(complete_answers, "rf_thoracic_pain", risk_team_aware=aware)
+    given["rf_cancer_history"] = True
+    feed(pipe, keys(given))
+    asker = RecordingAsker(pipe)
+    assert run_interview(start(registry).modules, {}, set(), asker) is False
+    assert asker.asked == list(given)
+    line = f"Urgent sign ({flag_text('rf_cancer_history')}): {URGENT_LINE}."
+    printed = [words(p) for p in asker.printed]
+    assert printed.count(line) == int(announced)
+    if announced:
+        echoes = [n for n, p in enumerate(asker.printed) if p.startswith("? ")]
+        asked_before = sum(1 for n in echoes if n < printed.index(line))
+        assert asker.asked[asked_before - 1] == "risk_team_aware"
+
+
+def test_a_same_day_cluster_is_acknowledged_in_its_own_line(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    # Fever, then feeling unwell (T6): the fever is urgent at first, then both are same-day.
+    given = {**complete_answers, "rf_fever": True, "rf_unwell": True}
+    feed(pipe, keys(given))
+    asker = RecordingAsker(pipe)
+    assert run_interview(start(registry).modules, {}, set(), asker) is False
+    printed = [words(p) for p in asker.printed if p.startswith(("Urgent", "Same-day"))]
+    assert printed == [
+        f"Urgent sign ({flag_text('rf_fever')}): {URGENT_LINE}.",
+        f"Same-day sign ({flag_text('rf_fever')}; {flag_text('rf_unwell')}): {SAME_DAY_LINE}."]
 
 
 def test_a_derived_urgent_sign_is_acknowledged_when_it_fires(
@@ -299,9 +346,9 @@ def test_the_intro_comes_before_the_first_question(
     (1, 50, False, "About 1 question left (50 already answered). Ctrl-C saves a draft that "
                    "you can resume later."),
     (51, 0, True, "About 51 questions. Ctrl-C saves a draft that you can resume later. "
-                  "Follow-up visit: warning signs, pregnancy, pain scores and the "
-                  "questionnaires are asked afresh; for other questions Enter keeps the last "
-                  "visit's answer."),
+                  "Follow-up visit: warning signs, pregnancy, how long the pain has lasted, "
+                  "pain scores, weeks off work and the questionnaires are asked afresh; for "
+                  "other questions Enter keeps the last visit's answer."),
 ], ids=["first visit", "resumed", "follow-up"])
 def test_intro_texts(remaining: int, answered: int, follow_up: bool, text: str) -> None:
     assert intro_text(remaining, answered, follow_up=follow_up) == text
@@ -360,10 +407,11 @@ def test_the_total_follows_answers_that_hide_questions(
     totals = {module: p.total for module, p in asker.progress}
     n = len(changed)
     # At the sleep heading nothing below is decided yet. Once sleep_position is answered
-    # knee_pillow drops out, once exercise_days is exercise_types does, and the two
-    # follow-ups of diagnoses drop out with "none"; from then on the count is exact.
+    # knee_pillow drops out, once work_absence is the weeks off work do, once exercise_days
+    # is exercise_types does, and the two follow-ups of diagnoses drop out with "none";
+    # from then on the count is exact.
     assert [totals[m] for m in ("sleep", "activity", "diagnoses", "startback")] == [
-        n + 4, n + 3, n + 2, n]
+        n + 5, n + 4, n + 2, n]
 
 
 @pytest.mark.parametrize(("qid", "keys", "echo"), [
@@ -382,7 +430,7 @@ def test_answers_are_echoed_as_shown_on_screen(registry: Registry, pipe: PipeInp
 
 
 def test_prompts_wrap_at_word_boundaries(registry: Registry, pipe: PipeInput) -> None:
-    q = registry.questions()["rf_recent_procedure"]
+    q = registry.questions()["rf_trauma"]
     feed(pipe, "n" + ENTER)
     asker = RecordingAsker(pipe, columns=40)
     assert asker.ask(q, None) is False
@@ -424,3 +472,38 @@ def test_a_module_intro_is_shown_under_its_heading(pipe: PipeInput) -> None:
     assert asker.printed[1:4] == ["── Mine — question 1 of about 1 ──",
                                   "Enter the answers from the paper form.", "? Q? yes"]
     assert "Licence" not in asker.shown()
+
+
+# --------------------------------------------------------------------------- v3 questions
+
+
+def test_a_question_that_asks_several_things_lists_them(registry: Registry,
+                                                         pipe: PipeInput) -> None:
+    asker = QuestionaryAsker(input=pipe, output=DummyOutput(), columns=60)
+    message = asker._message(registry.questions()["rf_osteoporosis"], " (y/n)")
+    assert message.splitlines() == [
+        "Thin bones, and this pain came on suddenly?",
+        "  Yes only if both:",
+        "  - A doctor has diagnosed osteoporosis (thin bones)",
+        "  - This pain came on suddenly, or after a minor strain,",
+        "    fall or cough (y/n)"]
+    # A question without parts is its text alone.
+    assert asker._message(registry.questions()["rf_fever"]).startswith("A fever, or")
+
+
+def test_under_35_the_onset_before_35_is_shown_ticked(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    # Chronic pain at 30: the axSpA features are asked with "began before 35" ticked, and
+    # Enter keeps it (CLINICAL.md v3).
+    given = upto(complete_answers, "current_care", age=30, pain_duration="over_12_weeks")
+    given = after(given, "sex", pregnancy="no")
+    questions = registry.questions()
+    feed(pipe, keys(given) + ENTER)
+    asker = RecordingAsker(pipe)
+    answers: dict[str, AnswerValue] = {}
+    with pytest.raises(Interrupted):
+        run_interview(start(registry).modules, answers, set(), asker)
+    assert asker.asked[len(given)] == "axspa_features"
+    assert answers["axspa_features"] == ("onset_before_35",)
+    assert questions["axspa_features"].default is None

@@ -164,6 +164,32 @@ BROKEN_FILES: list[tuple[str, str, list[tuple[str, str]]]] = [
      HEAD + q('type = "yesno"\ntext = "Q?"\n'
               'when = { all = [{ question = "a", operator = "=", value = true, not = 1 }] }'),
      [(f"{SOURCE}: q", "unknown key 'not' in condition 1")]),
+    ("negate not a boolean",
+     HEAD + q('type = "yesno"\ntext = "Q?"\n'
+              'when = { all = [{ question = "a", operator = "=", value = true, negate = 1 }] }'),
+     [(f"{SOURCE}: q", "condition 1: negate must be true or false")]),
+    ("if_missing unknown",
+     HEAD + q('type = "yesno"\ntext = "Q?"\n'
+              'when = { all = [{ question = "a", operator = "=", value = true, '
+              'if_missing = "no" }] }'),
+     [(f"{SOURCE}: q", 'condition 1: if_missing must be "absent" or "unknown"')]),
+    ("parts on a choice question",
+     HEAD + q(f'type = "choice"\ntext = "Q?"\n{CHOICES_AB}\nyes_if_any = ["a", "b"]'),
+     [(f"{SOURCE}: q", "yes_if_any is only for yes/no questions")]),
+    ("one part", HEAD + q('type = "yesno"\ntext = "Q?"\nyes_if_any = ["a"]'),
+     [(f"{SOURCE}: q", "yes_if_any must be a list of two or more texts")]),
+    ("an empty part", HEAD + q('type = "yesno"\ntext = "Q?"\nyes_if_any = ["a", " "]'),
+     [(f"{SOURCE}: q", "yes_if_any must be a list of two or more texts")]),
+    ("both with three parts",
+     HEAD + q('type = "yesno"\ntext = "Q?"\nyes_if_both = ["a", "b", "c"]'),
+     [(f"{SOURCE}: q", "yes_if_both must list exactly two texts")]),
+    ("any and both", HEAD + q('type = "yesno"\ntext = "Q?"\nyes_if_both = ["a", "b"]\n'
+                              'yes_if_any = ["a", "b"]'),
+     [(f"{SOURCE}: q", "give yes_if_any or yes_if_both, not both")]),
+    ("followup not a boolean", HEAD + 'followup = 1\n' + YESNO,
+     [(SOURCE, "followup must be true or false")]),
+    ("optional and followup", HEAD + 'optional = true\nfollowup = true\n' + YESNO,
+     [(SOURCE, "a module cannot be both optional and followup")]),
     ("question id twice", HEAD + YESNO + YESNO,
      [(f"{SOURCE}: q", "duplicate question id in this module")]),
     ("problems in two questions",
@@ -331,11 +357,16 @@ def test_the_shipped_conditions_validate() -> None:
 # --------------------------------------------------------------------------- when
 
 
-def when(mode: str, *conditions: tuple[str, str, object]) -> When:
+def when(mode: str, *conditions: tuple[str, str, object] | Condition) -> When:
     assert mode in ("all", "any")
     return When("all" if mode == "all" else "any",
-                tuple(Condition(qid, op, tuple(v) if isinstance(v, list) else v)
-                      for qid, op, v in conditions))
+                tuple(c if isinstance(c, Condition)
+                      else Condition(c[0], c[1], tuple(c[2]) if isinstance(c[2], list) else c[2])
+                      for c in conditions))
+
+
+NOT_MALE = Condition("sex", "=", "male", negate=True)
+NOT_MALE_ABSENT = Condition("sex", "=", "male", negate=True, missing_is_absent=True)
 
 
 # (condition, answers, hidden ids, expected). Multi answers are tuples, as stored.
@@ -378,6 +409,19 @@ WHEN_CASES: list[tuple[str, When | None, dict[str, object], tuple[str, ...], Tri
      {"c": "back"}, (), UNKNOWN),
     ("any: every one false", when("any", ("c", "=", "side"), ("n", ">", 1)),
      {"c": "back", "n": 0}, (), False),
+    # v3: `not` turns a test false on an absent answer true
+    ("negated test", when("all", NOT_MALE), {"sex": "female"}, (), True),
+    ("negated test that holds", when("all", NOT_MALE), {"sex": "male"}, (), False),
+    ("negated test on a hidden answer", when("all", NOT_MALE), {}, ("sex",), True),
+    ("negated test on a missing answer", when("all", NOT_MALE), {}, (), UNKNOWN),
+    ("missing counted as absent", when("all", NOT_MALE_ABSENT), {}, (), True),
+    ("missing counted as absent, not negated",
+     when("all", Condition("c", "=", "side", missing_is_absent=True)), {}, (), False),
+    # a male client with no age is still not asked about pregnancy (CLINICAL.md v3)
+    ("decided whatever the missing age", when("all", NOT_MALE_ABSENT, ("age", "<=", 55)),
+     {"sex": "male"}, (), False),
+    ("undecided while the age is missing", when("all", NOT_MALE_ABSENT, ("age", "<=", 55)),
+     {"sex": "female"}, (), UNKNOWN),
 ]
 
 
@@ -399,6 +443,14 @@ def test_the_default_interview_is_every_module_but_the_instruments() -> None:
     assert [m.id for m in registry.select(["rmdq"])][-1] == "rmdq"
 
 
+def test_the_followup_module_comes_only_after_a_programme() -> None:
+    registry = load_registry(None)
+    assert "followup" not in registry.optional_ids
+    assert "followup" not in [m.id for m in registry.select(("odi",))]
+    assert [m.id for m in registry.select((), programme_followup=True)][-1] == "followup"
+    assert registry.module("followup").questions[0].fresh_each_visit
+
+
 def test_an_unknown_instrument_is_wrong_usage() -> None:
     with pytest.raises(UsageError, match=r"^unknown instrument nprs; choose from odi, rmdq$"):
         load_registry(None).select(["nprs"])
@@ -414,10 +466,10 @@ def test_the_user_folder_adds_a_module(tmp_path: Path) -> None:
     registry = load_registry(tmp_path)
     added = registry.module("habits")
     assert (added.shipped, added.source) == (False, str(tmp_path / "habits.toml"))
-    # Order 95 puts it after every shipped module, instruments included.
+    # Order 95 puts it after every shipped module, instruments and the follow-up included.
     assert [m.id for m in registry.modules] == [
         "intake", "red_flags", "sleep", "activity", "diagnoses", "startback", "odi", "rmdq",
-        "habits"]
+        "followup", "habits"]
     assert [m.id for m in registry.select(())][-1] == "habits"
     assert registry.replaced == ()
 

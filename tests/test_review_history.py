@@ -283,9 +283,26 @@ def test_a_new_red_flag_at_a_later_visit_is_highlighted() -> None:
         ["none", "5"], ["urgent", "▲"], ["urgent", "▲"], ["none", "▼"]]
     text = " ".join(lines)
     assert " ".join(text.split()).split("Triage changes ")[1].startswith(
-        "▲ visit 2 (2026-01-24): triage none → urgent; new warning sign(s): rf_night_pain "
-        "(urgent) ▲ visit 3 (2026-02-07): new warning sign(s): rf_trauma (urgent) visit 4 "
+        "▲ visit 2 (2026-01-24): triage none → urgent; new red flag(s): rf_night_pain "
+        "(urgent) ▲ visit 3 (2026-02-07): new red flag(s): rf_trauma (urgent) visit 4 "
         "(2026-02-21): triage urgent → none; no longer found: rf_night_pain, rf_trauma ")
+
+
+def test_same_day_sits_between_emergency_and_urgent() -> None:
+    # v3: emergency > same_day > urgent > refer_routine > co_manage > none.
+    fever, unwell = RedFlag("rf_fever", "urgent"), RedFlag("rf_unwell", "same_day")
+    visit(0, nprs_now=5, triage="urgent", flags=(fever,))
+    visit(7, nprs_now=5, triage="same_day", flags=(RedFlag("rf_fever", "same_day"), unwell))
+    visit(14, nprs_now=4, triage="urgent", flags=(fever,))
+    visit(21, nprs_now=4, triage="co_manage", flags=(RedFlag("rf_anticoagulant", "co_manage"),))
+    lines = lines_of(run("review", CLIENT))
+    assert [line.split()[3:5] for line in lines[3:7]] == [
+        ["urgent", "5"], ["same_day", "▲"], ["urgent", "▼"], ["co_manage", "▼"]]
+    # A risk factor left with its team is listed as new, but it is no escalation.
+    text = " ".join(" ".join(lines).split())
+    assert ("visit 4 (2026-01-31): triage urgent → co_manage; new red flag(s): "
+            "rf_anticoagulant (co_manage); no longer found: rf_fever") in text
+    assert "▲ visit 4" not in text
 
 
 def test_no_triage_section_when_triage_never_changed() -> None:

@@ -48,9 +48,12 @@ V1_QUESTIONNAIRES = {
     "diagnoses": "98c6a407bf5873365f9e9b00911ac618247fc5e16fdeadff591a67a42d42fd30",
     "startback": "113b0eeac972abb8684586490452b2099c45c8e64a74d74cc814d2887d5a7e8d",
 }
-# What version 2 asks that version 1 did not, for a 31-year-old with no warning signs.
-NEW_QUESTIONS = ["pregnancy", "rf_sexual_dysfunction", "rf_chest_symptoms",
-                 "rf_recent_procedure", "rf_unwell"]
+# What versions 2 and 3 ask that version 1 did not, for a 31-year-old office worker with no
+# warning signs (sex, the new warning signs and risk factors and work absence are version
+# 3's; an unknown sex asks about pregnancy).
+NEW_QUESTIONS = ["sex", "pregnancy", "rf_sexual_dysfunction", "rf_chest_symptoms",
+                 "rf_recent_procedure", "rf_recent_infection", "rf_unwell", "rf_constant_pain",
+                 "rf_anticoagulant", "work_absence"]
 
 runner = CliRunner()
 
@@ -148,7 +151,8 @@ def test_rescoring_a_version1_session_reads_its_features_and_is_partial(
     # The renamed values fit today's question: none of them is left out.
     assert doc["no_longer_fit"] == []
     recomputed = doc["recomputed"]
-    assert recomputed["scores"]["axspa_feature_count"] == 4
+    # Four features, and (v3) a client under 35 counts "began before 35" as well.
+    assert recomputed["scores"]["axspa_feature_count"] == 5
     assert recomputed["triage"] == "refer_routine"  # still axspa_suspected
     assert recomputed["recommendations"][0]["id"] == "medical.axspa_referral"
     assert "medical.safety_net" in [r["id"] for r in recomputed["recommendations"]]
@@ -165,8 +169,8 @@ def test_the_terminal_review_of_a_version1_session_says_the_plan_is_partial(
     result = run("review", AXSPA[1])
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.replace("┃", " ").split())
-    assert ("PARTIAL PLAN — today's questionnaires ask 5 question(s) this session has no "
-            "usable answer to: " + ", ".join(NEW_QUESTIONS)) in text
+    assert (f"PARTIAL PLAN — today's questionnaires ask {len(NEW_QUESTIONS)} question(s) this "
+            "session has no usable answer to: " + ", ".join(NEW_QUESTIONS)) in text
     assert "buttock_pain_alternating" not in result.stdout
 
 
@@ -196,7 +200,7 @@ def test_a_follow_up_of_a_version1_session_offers_the_successor_values(
 # --------------------------------------------------------------------------- a version-1 draft
 
 
-def test_a_version1_draft_resumes_under_version2_with_the_new_questions_asked(
+def test_a_version1_draft_resumes_under_version3_with_the_new_questions_asked(
         backpain_home: Path, tmp_path: Path) -> None:
     path = install(backpain_home, DRAFT)
     client, sid, _ = DRAFT
@@ -204,12 +208,13 @@ def test_a_version1_draft_resumes_under_version2_with_the_new_questions_asked(
     assert unanswered.exit_code == 3, unanswered.output
     missing = [line.removeprefix("  - ").removesuffix(": missing (required)")
                for line in unanswered.stderr.splitlines()[1:]]
+    # In interview order: the STarT Back items the draft stopped at come last.
     assert missing == [*NEW_QUESTIONS, *(f"sbst_{i}" for i in range(3, 10))]
     assert tomllib.loads(path.read_text(encoding="utf-8"))["status"] == "draft"
 
-    new: dict[str, object] = dict.fromkeys(NEW_QUESTIONS[1:], False)
-    new.update({"pregnancy": "no", **{f"sbst_{i}": False for i in range(3, 9)},
-                "sbst_9": "slightly"})
+    new: dict[str, object] = dict.fromkeys(NEW_QUESTIONS, False)
+    new.update({"sex": "female", "pregnancy": "no", "work_absence": "no",
+                **{f"sbst_{i}": False for i in range(3, 9)}, "sbst_9": "slightly"})
     answers_file = tmp_path / "rest.toml"
     answers_file.write_text(tomli_w.dumps({"answers": new}), encoding="utf-8")
     result = run("assess", "--resume", sid, "--answers", str(answers_file), "--no-input",
@@ -220,7 +225,7 @@ def test_a_version1_draft_resumes_under_version2_with_the_new_questions_asked(
         sid, client, "completed", SCHEMA)
     assert doc["answers"]["axspa_features"] == [
         "wakes_second_half_night", "buttock_pain", "better_with_movement", "psoriasis"]
-    assert doc["scores"]["axspa_feature_count"] == 4
+    assert doc["scores"]["axspa_feature_count"] == 5  # under 35 (v3)
     assert doc["reassess_weeks"] == 6
     saved = tomllib.loads(path.read_text(encoding="utf-8"))
     assert (saved["schema"], saved["status"], saved["reassess_weeks"]) == (SCHEMA, "completed", 6)

@@ -105,7 +105,7 @@ def check_follow_up_order(out: dict[str, str]) -> None:
     text = out[f"review {CLIENT}"]
     assert f"1  2026-03-02  {FIRST}  none         4" in text
     assert f"2  2026-03-02  {FOLLOW_UP}  urgent ▲     7" in text
-    assert "▲ visit 2 (2026-03-02): triage none → urgent; new warning sign(s):" in text
+    assert "▲ visit 2 (2026-03-02): triage none → urgent; new red flag(s):" in text
     assert "cleared" not in text and "improved" not in text
     # The urgent client is due a week after the follow-up (the first visit: six weeks).
     assert json.loads(out["review --due --on 2026-03-12 --json"]) == [{

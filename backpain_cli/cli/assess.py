@@ -112,6 +112,11 @@ def assess(
     registry = load_registry(storage.questionnaires_dir())
     st = domain.start(registry, client=client, answers_file=answers, instruments=instruments,
                       resume=resume, follow_up=from_, no_input=no_input)
+    from ..clinical import checks
+
+    if checks.pregnancy_warning_unasked(st.answers):
+        # Before anything else, an error list included (CLINICAL.md v3).
+        _info(checks.PREGNANCY_WARNING_UNASKED)
     for message in st.warnings:
         _warn(message)
     if no_input:
@@ -121,10 +126,15 @@ def assess(
             _emergency_first(st)
             raise
         session = domain.finish(st, client_ref, st.answers, st.skipped)
+        raised: set[str] = set()
     else:
-        session = _interactive(st, save=not no_save, as_json=as_json)
+        session, raised = _interactive(st, save=not no_save, as_json=as_json)
     for warning in session.plan.warnings if session.plan else ():
         _warn(warning)
+    # Consistency checks the interview did not raise: warnings, never an exit code.
+    for check in (session.plan.checks or ()) if session.plan else ():
+        if check.id not in raised:
+            _warn(f"check {check.id}: {checks.line(check, session.answers)}")
     if not no_save:
         session, path = _save_or_keep(session, new=st.resumed is None)
         _info(f"Saved session {session.id} to {path}")
@@ -215,8 +225,9 @@ def _discard(ref: str, *, ask: bool) -> None:
     _info(f"Deleted draft {session.id} ({path})")
 
 
-def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
-    """Ask what is missing; on Ctrl-C save what we have as a draft and exit 130."""
+def _interactive(st: Start, *, save: bool, as_json: bool) -> tuple[Session, set[str]]:
+    """Ask what is missing; on Ctrl-C save what we have as a draft and exit 130. Also
+    returns the consistency checks the interview raised (and asked again)."""
     from .. import visit as domain
     from ..clinical.answers import next_question
     from ..clinical.triage import is_emergency
@@ -242,7 +253,7 @@ def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
         _warn(f"{st.validation.unknown_problem(unknown)}, ignored")
     if not terminal and st.client is not None:
         # Nothing is required (an emergency sign, or nothing left): no prompt at all.
-        return domain.finish(st, st.client, st.answers, st.skipped)
+        return domain.finish(st, st.client, st.answers, st.skipped), set()
     if st.resumed is not None:
         count = len(st.answers)
         _info(f"Resuming draft {st.resumed.id} for client {st.resumed.client}: {count} "
@@ -256,8 +267,10 @@ def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
     client = st.client or ask_client(asker)
     answers: dict[str, Any] = dict(st.answers)
     skipped: set[str] = set(st.skipped)
+    raised: set[str] = set()
     try:
-        run_interview(st.modules, answers, skipped, asker, st.defaults, saves_drafts=save)
+        run_interview(st.modules, answers, skipped, asker, st.defaults, saves_drafts=save,
+                      follow_up=st.follow_up, raised=raised)
     except Interrupted:
         if not save:
             _info("Interrupted; nothing saved (--no-save).")
@@ -267,4 +280,4 @@ def _interactive(st: Start, *, save: bool, as_json: bool) -> Session:
         raise Interrupted(
             f"interrupted; draft saved to {path}\n"
             f"  resume with: backpain assess --resume {session.id}") from None
-    return domain.finish(st, client, answers, skipped)
+    return domain.finish(st, client, answers, skipped), raised

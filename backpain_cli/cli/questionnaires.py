@@ -41,7 +41,8 @@ def questionnaires_list(
     registry = load_registry(storage.questionnaires_dir())
     # The descriptions (sources, licences) live here and in the README, not in the interview.
     rows = [{"id": m.id, "version": m.version, "title": m.title, "questions": len(m.questions),
-             "optional": m.optional, "source": "shipped" if m.shipped else m.source,
+             "optional": m.optional, "followup": m.followup,
+             "source": "shipped" if m.shipped else m.source,
              "description": m.description}
             for m in registry.modules]
     if as_json:
@@ -52,13 +53,14 @@ def questionnaires_list(
     from ..output.terminal import make_console
     from ..safe_text import visible
 
-    table = Table(title="Questionnaire modules (clinical content version 2)",
+    table = Table(title="Questionnaire modules (clinical content version 3)",
                   title_justify="left")
     for col in ("id", "version", "questions", "included", "source"):
         table.add_column(col)
     for r in rows:
         table.add_row(str(r["id"]), str(r["version"]), str(r["questions"]),
-                      "with --instruments" if r["optional"] else "always",
+                      "with --instruments" if r["optional"]
+                      else "at a follow-up after a programme" if r["followup"] else "always",
                       visible(str(r["source"])))
     console = make_console()
     console.print(table)

@@ -254,6 +254,20 @@ def next_question(
     return None
 
 
+def shown_default(qid: str, default: AnswerValue | None,
+                  answers: Mapping[str, AnswerValue]) -> AnswerValue | None:
+    """The default the interview shows: for a client under 35, `axspa_features` comes with
+    "began before 35" already ticked (CLINICAL.md v3); it counts whether ticked or not."""
+    from .scoring import ONSET_BEFORE_35_AGE
+
+    age = answers.get("age")
+    if qid != "axspa_features" or not isinstance(age, int) or isinstance(age, bool) \
+            or age >= ONSET_BEFORE_35_AGE:
+        return default
+    kept = default if isinstance(default, tuple) else ()
+    return ("onset_before_35", *(v for v in kept if v not in ("onset_before_35", "none")))
+
+
 def visible_answers(modules: Sequence[Module], answers: Mapping[str, AnswerValue]
                     ) -> dict[str, AnswerValue]:
     """Answers restricted to questions still shown (after a change of an earlier answer)."""

@@ -11,10 +11,13 @@ positive, and then names every answered id X mentions. A man is not told that a 
 his back was based on his pregnancy because a rule said "and not pregnant".
 
 Absent answers follow CLINICAL.md: an answer that was not asked (hidden by its condition)
-is absent, and any test on it is false, so its negation is true. Two answers have their own
-rule, written out in `low_activity` and `massage_helped_not_no`: an absent answer there
-counts as a value, and the finding names the answer that hid it instead (an absent answer
-is never named).
+is absent, and any test on it is false, so its negation is true. One answer has its own
+rule, written out in `massage_helped_not_no` (massage_ok): an absent answer there counts as
+a value, and the finding names the answer that hid it instead (an absent answer is never
+named).
+
+A test on a flag ("`f` counted") is a test on its yes answer: every flag a condition reads
+is a table flag, counted when answered yes (the two pregnancy-only signs are not read here).
 
 Triage, the recommender and the tests all read these functions, so "chronic" or "strain"
 mean one thing everywhere.
@@ -145,6 +148,7 @@ def compare(source: Mapping[str, object], key: str, op: str, limit: float) -> Fi
 # --------------------------------------------------------------------------- named conditions
 
 
+# Version 3: spondylosis alone is no longer one ("very common, often painless").
 CO_MANAGE_DIAGNOSES = (
     "ankylosing_spondylitis", "autoimmune", "spinal_fracture", "spinal_tumor", "osteoporosis",
     "spinal_stenosis", "spinal_arthritis",
@@ -212,6 +216,48 @@ def late_pregnancy(a: Answers, s: Scores) -> Finding:
     return all_of(pregnant(a, s), compare(a, "pregnancy_weeks", ">=", 28))
 
 
+def early_pregnancy(a: Answers, s: Scores) -> Finding:
+    """Under 13 weeks (NICE NG126): an early pregnancy unit, not the maternity unit."""
+    return all_of(pregnant(a, s), compare(a, "pregnancy_weeks", "<=", 12))
+
+
+def after_first_trimester(a: Answers, s: Scores) -> Finding:
+    return all_of(pregnant(a, s), compare(a, "pregnancy_weeks", ">=", 13))
+
+
+def postnatal_under_6wk(a: Answers, s: Scores) -> Finding:
+    return all_of(postpartum(a, s), compare(a, "postpartum_weeks", "<", 6))
+
+
+def postnatal_6wk(a: Answers, s: Scores) -> Finding:
+    """Weeks 0 to 6 after the birth, inclusive: "the first 6 weeks after the birth"."""
+    return all_of(postpartum(a, s), compare(a, "postpartum_weeks", "<=", 6))
+
+
+def postnatal_12wk(a: Answers, s: Scores) -> Finding:
+    return all_of(postpartum(a, s), compare(a, "postpartum_weeks", "<", 12))
+
+
+def midwife_period(a: Answers, s: Scores) -> Finding:
+    """While a midwife is involved: in pregnancy and the first 6 weeks after the birth."""
+    return any_of(pregnant(a, s), postnatal_6wk(a, s))
+
+
+def pelvic_girdle_pattern(a: Answers, s: Scores) -> Finding:
+    return all_of(
+        any_of(pregnant(a, s), postpartum(a, s)),
+        any_of(has(a, "pain_location", "buttock"), has(a, "pain_location", "front_of_pelvis"),
+               has(a, "pain_worse_with", "turning_in_bed"),
+               has(a, "pain_worse_with", "stairs"),
+               has(a, "pain_worse_with", "standing_on_one_leg")),
+    )
+
+
+def pgp_early(a: Answers, s: Scores) -> Finding:
+    """Pelvic girdle pain in pregnancy or the first 12 weeks after: no one-leg loading."""
+    return all_of(pelvic_girdle_pattern(a, s), any_of(pregnant(a, s), postnatal_12wk(a, s)))
+
+
 def young(a: Answers, s: Scores) -> Finding:
     return compare(a, "age", "<", 16)
 
@@ -221,8 +267,86 @@ def young_not_acute(a: Answers, s: Scores) -> Finding:
     return all_of(young(a, s), negate(acute(a, s)))
 
 
+def adolescent_scoliosis(a: Answers, s: Scores) -> Finding:
+    """Scoliosis rarely hurts much in young people: pain beyond 6 weeks is looked at."""
+    return all_of(has(a, "diagnoses", "scoliosis"), compare(a, "age", "<", 18),
+                  negate(acute(a, s)))
+
+
+def older_adult(a: Answers, s: Scores) -> Finding:
+    return compare(a, "age", ">=", 65)
+
+
+def bone_caution(a: Answers, s: Scores) -> Finding:
+    """Bone that may be thin: a diagnosis, long-term steroids, or 70 and over."""
+    return any_of(bone_risk_condition(a, s), yes(a, "rf_steroids"), compare(a, "age", ">=", 70))
+
+
+def falls_risk(a: Answers, s: Scores) -> Finding:
+    return all_of(older_adult(a, s),
+                  any_of(one_of(a, "falls_past_year", ("one", "two_or_more")),
+                         yes(a, "unsteady")))
+
+
+def falls_high_risk(a: Answers, s: Scores) -> Finding:
+    return is_(a, "falls_past_year", "two_or_more")
+
+
+def nerve_root_pain(a: Answers, s: Scores) -> Finding:
+    return all_of(leg_below_knee(a, s), negate(chronic(a, s)))
+
+
+def extension_sensitive(a: Answers, s: Scores) -> Finding:
+    return has(a, "pain_worse_with", "bending_backward")
+
+
+def hypermobile(a: Answers, s: Scores) -> Finding:
+    return has(a, "diagnoses", "hypermobility")
+
+
+def vascular_pattern(a: Answers, s: Scores) -> Finding:
+    """Leg pain on walking that standing still eases, from 50: maybe the arteries (NICE
+    CG147), not only the spine."""
+    return all_of(
+        compare(a, "age", ">=", 50),
+        has(a, "pain_worse_with", "standing_walking"),
+        has_any(a, "pain_location", ("leg_above_knee", "leg_below_knee")),
+        has(a, "pain_eased_by", "standing_still"),
+    )
+
+
+def night_pain_flag(a: Answers, s: Scores) -> Finding:
+    return any_of(yes(a, "rf_night_pain"), yes(a, "rf_constant_pain"))
+
+
+# The risk factors of CLINICAL.md's red-flag table (v3), in table order.
+RISK_FACTORS = ("rf_immunosuppressed", "rf_recent_procedure", "rf_recent_infection",
+                "rf_cancer_history", "rf_steroids", "rf_anticoagulant")
+
+
+def risk_flag(a: Answers, s: Scores) -> Finding:
+    """Any risk factor counted, one test per risk factor (each that holds is named)."""
+    return any_of(*(yes(a, rf) for rf in RISK_FACTORS))
+
+
+def post_procedure(a: Answers, s: Scores) -> Finding:
+    return yes(a, "rf_recent_procedure")
+
+
+def gentle_programme(a: Answers, s: Scores) -> Finding:
+    return any_of(postnatal_under_6wk(a, s), post_procedure(a, s))
+
+
+def work_affected(a: Answers, s: Scores) -> Finding:
+    return one_of(a, "work_absence", ("reduced_duties", "off_work"))
+
+
+def long_off_work(a: Answers, s: Scores) -> Finding:
+    return all_of(is_(a, "work_absence", "off_work"), compare(a, "work_absence_weeks", ">=", 4))
+
+
 def strain(a: Answers, s: Scores) -> Finding:
-    """(v3) A diagnosed strain that is not chronic, or new pain after overexertion."""
+    """A diagnosed strain that is not long-standing, or new pain after effort (v3)."""
     return any_of(
         all_of(has(a, "diagnoses", "muscle_strain"), negate(chronic(a, s))),
         all_of(
@@ -251,7 +375,7 @@ def flexion_sensitive_disc(a: Answers, s: Scores) -> Finding:
 
 
 def low_activity(a: Answers, s: Scores) -> Finding:
-    """(v3) Fewer than 2 days a week of exercise."""
+    """Fewer than 2 days of exercise a week (v3: the kind of exercise no longer counts)."""
     return compare(a, "exercise_days", "<", 2)
 
 
@@ -260,16 +384,23 @@ def regular_exercise(a: Answers, s: Scores) -> Finding:
 
 
 def no_strength_work(a: Answers, s: Scores) -> Finding:
-    return all_of(regular_exercise(a, s),
-                  negate(has_any(a, "exercise_types", ("strength", "yoga_pilates"))))
+    """A regular exerciser who does neither strength work nor yoga or Pilates."""
+    return all_of(regular_exercise(a, s), negate(has_any(a, "exercise_types",
+                                                         ("strength", "yoga_pilates"))))
+
+
+WORST_PAIN = ("pain_now", "pain_worst_week")
 
 
 def worst_pain(a: Answers, op: str, limit: float) -> Finding:
-    """(v3) A test on the larger of `pain_now` and `pain_worst_week`: a test on both
-    answers, so it names both (the worst of the week includes today)."""
-    seen = tuple(k for k in ("pain_now", "pain_worst_week") if k in a)
-    values = [v for k in seen if _is_number(v := a[k])]
-    holds = bool(values) and compare({"v": max(values)}, "v", op, limit).holds
+    """The larger of `pain_now` and `pain_worst_week` against `limit` (v3): a test on it is
+    a test on both answers, so it names both (those present). Pain now above the week's
+    worst is a consistency check; the rules take the worst of the two."""
+    values = [a[k] for k in WORST_PAIN if k in a and _is_number(a[k])]
+    seen = tuple(k for k in WORST_PAIN if k in a)
+    if not values:
+        return Finding(False, (), seen)
+    holds = compare({"worst": max(values)}, "worst", op, limit).holds
     return Finding(holds, seen if holds else (), seen)
 
 
@@ -320,151 +451,14 @@ def awaiting_doctor_bone_risk(a: Answers, s: Scores) -> Finding:
     return all_of(awaiting_doctor(a, s), bone_risk_condition(a, s))
 
 
-# --------------------------------------------------------------------------- version 3
-
-
-def bone_hold(a: Answers, s: Scores) -> Finding:
-    """awaiting_doctor and bone_risk_condition: exercise waits for the doctor too."""
-    return awaiting_doctor_bone_risk(a, s)
-
-
-def _weeks(a: Answers, key: str, op: str, limit: int) -> Finding:
-    return compare(a, key, op, limit)
-
-
-def early_pregnancy(a: Answers, s: Scores) -> Finding:
-    """Under 13 weeks (NICE NG126)."""
-    return all_of(pregnant(a, s), _weeks(a, "pregnancy_weeks", "<=", 12))
-
-
-def after_first_trimester(a: Answers, s: Scores) -> Finding:
-    return all_of(pregnant(a, s), _weeks(a, "pregnancy_weeks", ">=", 13))
-
-
-def postnatal_under_6wk(a: Answers, s: Scores) -> Finding:
-    return all_of(postpartum(a, s), _weeks(a, "postpartum_weeks", "<", 6))
-
-
-def postnatal_6wk(a: Answers, s: Scores) -> Finding:
-    """Weeks 0 to 6 inclusive: "the first 6 weeks after the birth"."""
-    return all_of(postpartum(a, s), _weeks(a, "postpartum_weeks", "<=", 6))
-
-
-def postnatal_12wk(a: Answers, s: Scores) -> Finding:
-    return all_of(postpartum(a, s), _weeks(a, "postpartum_weeks", "<", 12))
-
-
-def midwife_period(a: Answers, s: Scores) -> Finding:
-    return any_of(pregnant(a, s), postnatal_6wk(a, s))
-
-
-def pelvic_girdle_pattern(a: Answers, s: Scores) -> Finding:
-    return all_of(
-        pregnant_or_postpartum(a, s),
-        any_of(has_any(a, "pain_location", ("buttock", "front_of_pelvis")),
-               has_any(a, "pain_worse_with",
-                       ("turning_in_bed", "stairs", "standing_on_one_leg"))),
-    )
-
-
-def pgp_early(a: Answers, s: Scores) -> Finding:
-    return all_of(pelvic_girdle_pattern(a, s), any_of(pregnant(a, s), postnatal_12wk(a, s)))
-
-
-def adolescent_scoliosis(a: Answers, s: Scores) -> Finding:
-    return all_of(has(a, "diagnoses", "scoliosis"), compare(a, "age", "<", 18),
-                  negate(acute(a, s)))
-
-
-def older_adult(a: Answers, s: Scores) -> Finding:
-    return compare(a, "age", ">=", 65)
-
-
-def bone_caution(a: Answers, s: Scores) -> Finding:
-    """Bone that may be thin: a bone diagnosis, long-term steroids, or 70 and over."""
-    return any_of(bone_risk_condition(a, s), yes(a, "rf_steroids"), compare(a, "age", ">=", 70))
-
-
-def falls_risk(a: Answers, s: Scores) -> Finding:
-    return all_of(older_adult(a, s),
-                  any_of(one_of(a, "falls_past_year", ("one", "two_or_more")),
-                         yes(a, "unsteady")))
-
-
-def falls_high_risk(a: Answers, s: Scores) -> Finding:
-    return is_(a, "falls_past_year", "two_or_more")
-
-
-def nerve_root_pain(a: Answers, s: Scores) -> Finding:
-    return all_of(leg_below_knee(a, s), negate(chronic(a, s)))
-
-
-def extension_sensitive(a: Answers, s: Scores) -> Finding:
-    return has(a, "pain_worse_with", "bending_backward")
-
-
-def hypermobile(a: Answers, s: Scores) -> Finding:
-    return has(a, "diagnoses", "hypermobility")
-
-
-def vascular_pattern(a: Answers, s: Scores) -> Finding:
-    """Leg pain on walking that standing still eases, from 50 (NICE CG147)."""
-    return all_of(compare(a, "age", ">=", 50), has(a, "pain_worse_with", "standing_walking"),
-                  has_any(a, "pain_location", ("leg_above_knee", "leg_below_knee")),
-                  has(a, "pain_eased_by", "standing_still"))
-
-
-# Flags that count only in pregnancy, or in pregnancy and after a birth (CLINICAL.md
-# "Flag tiers"): their questions are hidden otherwise, and an answer kept from elsewhere
-# must not count.
-_COUNTED_WHEN: dict[str, Condition] = {
-    "rf_pregnancy_warning": pregnant,
-    "rf_leg_clot": pregnant_or_postpartum,
-}
-RISK_FACTORS = ("rf_immunosuppressed", "rf_recent_procedure", "rf_recent_infection",
-                "rf_cancer_history", "rf_steroids", "rf_anticoagulant")
-
-
-def counted(a: Answers, flag: str) -> Finding:
-    """A red-flag question answered yes that counts ("`f` counted"); names the flag."""
-    found = yes(a, flag)
-    when = _COUNTED_WHEN.get(flag)
-    if when is None or not found:
-        return found
-    return Finding(when(a, {}).holds, found.because if when(a, {}).holds else (),
-                   found.mentions)
-
-
-def night_pain_flag(a: Answers, s: Scores) -> Finding:
-    return any_of(counted(a, "rf_night_pain"), counted(a, "rf_constant_pain"))
-
-
-def risk_flag(a: Answers, s: Scores) -> Finding:
-    return any_of(*(counted(a, f) for f in RISK_FACTORS))
+# CLINICAL.md (v3) names.
+bone_hold = awaiting_doctor_bone_risk
+massage_ok = massage_helped_not_no
 
 
 def hands_on_caution(a: Answers, s: Scores) -> Finding:
+    """A diagnosis awaiting or under a doctor, or a risk factor: light pressure only."""
     return any_of(co_manage_condition(a, s), risk_flag(a, s))
-
-
-def post_procedure(a: Answers, s: Scores) -> Finding:
-    return counted(a, "rf_recent_procedure")
-
-
-def gentle_programme(a: Answers, s: Scores) -> Finding:
-    return any_of(postnatal_under_6wk(a, s), post_procedure(a, s))
-
-
-def work_affected(a: Answers, s: Scores) -> Finding:
-    return one_of(a, "work_absence", ("reduced_duties", "off_work"))
-
-
-def long_off_work(a: Answers, s: Scores) -> Finding:
-    return all_of(is_(a, "work_absence", "off_work"),
-                  compare(a, "work_absence_weeks", ">=", 4))
-
-
-massage_ok = massage_helped_not_no
 
 
 NAMED_CONDITIONS: dict[str, Condition] = {
@@ -476,9 +470,6 @@ NAMED_CONDITIONS: dict[str, Condition] = {
     "axspa_suspected": axspa_suspected,
     "axspa_possible": axspa_possible,
     "co_manage_condition": co_manage_condition,
-    "bone_risk_condition": bone_risk_condition,
-    "awaiting_doctor": awaiting_doctor,
-    "bone_hold": bone_hold,
     "strain": strain,
     "stenosis_pattern": stenosis_pattern,
     "flexion_sensitive_disc": flexion_sensitive_disc,
@@ -486,6 +477,9 @@ NAMED_CONDITIONS: dict[str, Condition] = {
     "regular_exercise": regular_exercise,
     "no_strength_work": no_strength_work,
     "severe_chronic": severe_chronic,
+    "bone_risk_condition": bone_risk_condition,
+    "awaiting_doctor": awaiting_doctor,
+    "bone_hold": bone_hold,
     "pregnant": pregnant,
     "postpartum": postpartum,
     "late_pregnancy": late_pregnancy,

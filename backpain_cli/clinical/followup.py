@@ -30,6 +30,9 @@ from .questionnaire import AnswerValue, Module, Registry
 from .reassess import due_date, local_day, reassess_weeks
 from .scoring import exact, mcid_change, round_half_up
 
+# The follow-up module's question (CLINICAL.md v3, "followup").
+PROGRAMME_ADHERENCE = "programme_adherence"
+
 # Outcome measures judged between visits (CLINICAL.md, "Minimal clinically important
 # change"). STarT Back is shown per visit but never judged: it predicts, it does not measure.
 OUTCOME_KEYS = ("nprs_now", "nprs_worst_week", "odi_percent", "rmdq_score")
@@ -228,7 +231,10 @@ def rescore(session: S, registry: Registry) -> SessionReview[S]:
     # An instrument that no longer exists cannot be selected; its module shows up as
     # removed and its answers as no longer fitting.
     instruments = [i for i in session.instruments if i in registry.optional_ids]
-    modules = registry.select(instruments)
+    # A follow-up after a programme answered the follow-up module (v3), which is required
+    # there: its answer says that it was asked.
+    modules = registry.select(instruments,
+                              programme_followup=PROGRAMME_ADHERENCE in session.answers)
     selected = {q.id: q for m in modules for q in m.questions}
     known = set(registry.questions()) - set(selected)
     # Version-1 answers are read as today's questionnaires ask (CLINICAL.md).
@@ -248,7 +254,7 @@ def rescore(session: S, registry: Registry) -> SessionReview[S]:
     missing_ids = [*(p.where for p in validation.problems if selected[p.where].required),
                    *validation.missing]
     missing = tuple(MissingAnswer(q.id, q.text) for q in selected.values() if q.id in missing_ids)
-    plan = build_plan(validation.answers)
+    plan = build_plan(validation.answers, follow_up=session.follows is not None)
     diff = diff_plans(session.plan, plan) if session.plan is not None else None
     return SessionReview(session, plan, diff, issues, missing,
                          _module_changes(session, modules))
@@ -314,8 +320,9 @@ class Visit(Generic[S]):
 
     @property
     def escalated(self) -> bool:
-        """Triage more urgent than at the previous visit, or a warning sign not seen then."""
-        if self.new_flags:
+        """Triage more urgent than at the previous visit, or a flag not seen then (a risk
+        factor left with its team, co_manage, is new but no escalation)."""
+        if any(f.tier != "co_manage" for f in self.new_flags):
             return True
         if self.previous_triage is None or self.triage is None:
             return False

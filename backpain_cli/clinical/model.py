@@ -20,8 +20,9 @@ STRATEGY_TITLES = {
     "prevention": "Prevention",
     "massage": "Massage and hands-on care",
 }
+# Most urgent first (CLINICAL.md v3, "Triage").
 TRIAGE_VALUES = ("emergency", "same_day", "urgent", "refer_routine", "co_manage", "none")
-# A counted flag's final tier (CLINICAL.md "Flag tiers", v3), highest first.
+# A flag's final tier, highest first ("Flag tiers (v3)").
 FLAG_TIERS = ("emergency", "same_day", "urgent", "co_manage")
 NOTICE = (
     "This plan supports, and does not replace, a clinician's assessment. If new or worsening "

@@ -10,6 +10,8 @@ Format (one file per module)::
     title = "Sleep"
     order = 30               # position in the interview (lower first)
     optional = false         # true: only asked when named in --instruments
+    followup = false         # true: only asked at a follow-up whose previous plan gave an
+                             # exercise programme (CLINICAL.md v3, "followup")
     description = "..."      # optional; for `questionnaires list` (sources, licences)
     intro = "..."            # optional; one short line under the heading in the interview
 
@@ -21,8 +23,16 @@ Format (one file per module)::
     required = true          # default true
     default = false          # optional; must fit the type and choices
     fresh_each_visit = true  # optional; never offered the last visit's answer (see below)
+    yes_if_any = ["...", "..."]  # optional, yes/no only: the parts of a question that asks
+                                 # several things, shown as "Yes if any of these:" and a list
+                                 # (yes_if_both: two parts, "Yes only if both:")
     [questions.when]         # optional; all = [...] or any = [...]
     any = [{ question = "sleep_position", operator = "in", value = ["side", "back"] }]
+
+A condition may add ``negate = true`` (CLINICAL.md's `not`: true where the test is false,
+an absent answer included) and ``if_missing = "absent"`` (an input that was shown but not
+given counts as absent instead of leaving the condition undecided: CLINICAL.md's one
+exception, `sex` for `pregnancy`).
 
 Choice and multi questions have ``choices = [{ value = "...", label = "..." }]``; multi
 questions may name ``exclusive`` values that must be chosen alone (e.g. "none"). Int
@@ -56,19 +66,24 @@ QUESTION_TYPES = ("yesno", "choice", "multi", "int")
 OPERATORS = ("=", "!=", ">", "<", ">=", "<=", "in")
 ORDERING_OPERATORS = (">", "<", ">=", "<=")
 
-_MODULE_KEYS = {"id", "version", "title", "order", "optional", "description", "intro",
+_MODULE_KEYS = {"id", "version", "title", "order", "optional", "followup", "description", "intro",
                 "questions", "fresh_each_visit"}
 _QUESTION_KEYS = {
     "id", "type", "text", "help", "choices", "min", "max", "required", "default", "when",
-    "exclusive", "fresh_each_visit",
+    "exclusive", "fresh_each_visit", "yes_if_any", "yes_if_both",
 }
 # Warning signs, pregnancy, NPRS and the standard instruments describe today: a follow-up
 # visit asks them afresh instead of offering last visit's answer (CLINICAL.md v2).
-FRESH_EACH_VISIT_MODULES = frozenset({"red_flags", "startback", "odi", "rmdq"})
-FRESH_EACH_VISIT_QUESTIONS = frozenset({"pregnancy", "pregnancy_weeks", "pain_now",
+# Version 3 adds the weeks since a birth, the pain's duration and the weeks off work (they
+# change with time) and the follow-up module.
+FRESH_EACH_VISIT_MODULES = frozenset({"red_flags", "startback", "odi", "rmdq", "followup"})
+FRESH_EACH_VISIT_QUESTIONS = frozenset({"pregnancy", "pregnancy_weeks", "postpartum_weeks",
+                                        "pain_duration", "work_absence_weeks", "pain_now",
                                         "pain_worst_week"})
 _CHOICE_KEYS = {"value", "label"}
-_CONDITION_KEYS = {"question", "operator", "value"}
+_CONDITION_KEYS = {"question", "operator", "value", "negate", "if_missing"}
+# The headings of a yes/no question's parts (CLINICAL.md v3, "Modules and questions").
+PARTS_HEADINGS = {"yes_if_any": "Yes if any of these:", "yes_if_both": "Yes only if both:"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,10 @@ class Condition:
     question: str
     operator: str
     value: Any
+    # `not (question operator value)`: true where the test is false, an absent answer too.
+    negate: bool = False
+    # A shown but unanswered input counts as absent, not as "cannot be decided yet".
+    missing_is_absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,16 @@ class Question:
     exclusive: tuple[str, ...] = ()
     # Never offered the previous visit's answer (nor a file default) as a default.
     fresh_each_visit: bool = False
+    # The parts of a yes/no question that asks several things, and their heading.
+    parts: tuple[str, ...] = ()
+    parts_heading: str | None = None
+
+    @property
+    def full_text(self) -> str:
+        """The question with its parts as a list, as a reader needs it in one piece."""
+        if not self.parts:
+            return self.text
+        return "\n".join((self.text, str(self.parts_heading), *(f"- {p}" for p in self.parts)))
 
     @property
     def choice_values(self) -> tuple[str, ...]:
@@ -132,6 +161,8 @@ class Module:
     sha256: str
     optional: bool = False
     description: str | None = None
+    # Asked only at a follow-up whose previous saved plan holds a programme.
+    followup: bool = False
     shipped: bool = True
     # Shown in the interview; the description (licence and source notes) is not.
     intro: str | None = None
@@ -215,7 +246,17 @@ def _parse_when(raw: Any, where: str, problems: list[Problem]) -> When | None:
         value = item["value"]
         if isinstance(value, list):
             value = tuple(value)
-        conditions.append(Condition(item["question"], item["operator"], value))
+        negate = item.get("negate", False)
+        if not isinstance(negate, bool):
+            problems.append(Problem(where, f"condition {i}: negate must be true or false"))
+            continue
+        if_missing = item.get("if_missing", "unknown")
+        if if_missing not in ("unknown", "absent"):
+            problems.append(Problem(where, f"condition {i}: if_missing must be \"absent\" or "
+                                           "\"unknown\""))
+            continue
+        conditions.append(Condition(item["question"], item["operator"], value, negate,
+                                    if_missing == "absent"))
     if len(conditions) != len(items):
         return None
     return When(mode, tuple(conditions))
@@ -295,6 +336,30 @@ def _check_control_characters(raw: Mapping[str, Any], source: str,
             walk(question, where, "")
 
 
+def _parse_parts(raw: Mapping[str, Any], qtype: str, where: str,
+                 problems: list[Problem]) -> tuple[tuple[str, ...], str | None]:
+    """`yes_if_any` or `yes_if_both`: the parts of a yes/no question that asks several things."""
+    given = [key for key in PARTS_HEADINGS if key in raw]
+    if not given:
+        return (), None
+    if len(given) > 1:
+        problems.append(Problem(where, "give yes_if_any or yes_if_both, not both"))
+        return (), None
+    key = given[0]
+    if qtype != "yesno":
+        problems.append(Problem(where, f"{key} is only for yes/no questions"))
+        return (), None
+    parts = raw[key]
+    if not isinstance(parts, list) or len(parts) < 2 or not all(
+            isinstance(p, str) and p.strip() for p in parts):
+        problems.append(Problem(where, f"{key} must be a list of two or more texts"))
+        return (), None
+    if key == "yes_if_both" and len(parts) != 2:
+        problems.append(Problem(where, "yes_if_both must list exactly two texts"))
+        return (), None
+    return tuple(p.strip() for p in parts), PARTS_HEADINGS[key]
+
+
 def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
                     problems: list[Problem], module_fresh: bool = False) -> Question | None:
     if not isinstance(raw, dict):
@@ -353,6 +418,7 @@ def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
     fresh = raw.get("fresh_each_visit", False)
     if not isinstance(fresh, bool):
         problems.append(Problem(where, "fresh_each_visit must be true or false"))
+    parts, parts_heading = _parse_parts(raw, qtype, where, problems)
     if len(problems) > before:
         return None
     q = Question(
@@ -360,6 +426,7 @@ def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
         help=help_.strip() if isinstance(help_, str) else None, choices=choices,
         min=lo if _is_int(lo) else None, max=hi if _is_int(hi) else None,
         required=bool(required), when=when, exclusive=exclusive,
+        parts=parts, parts_heading=parts_heading,
         fresh_each_visit=(fresh is True or module_fresh or module_id in FRESH_EACH_VISIT_MODULES
                           or qid in FRESH_EACH_VISIT_QUESTIONS),
     )
@@ -406,6 +473,11 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
     optional = raw.get("optional", False)
     if not isinstance(optional, bool):
         problems.append(Problem(source, "optional must be true or false"))
+    followup = raw.get("followup", False)
+    if not isinstance(followup, bool):
+        problems.append(Problem(source, "followup must be true or false"))
+    elif followup and optional is True:
+        problems.append(Problem(source, "a module cannot be both optional and followup"))
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(Problem(source, "description must be a string"))
@@ -436,7 +508,7 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
     return Module(
         id=str(mid), version=str(version), title=str(title), order=int(order),
         questions=tuple(questions), source=source,
-        sha256=_sha256(data), optional=bool(optional),
+        sha256=_sha256(data), optional=bool(optional), followup=followup is True,
         description=description, shipped=shipped,
         intro=intro.strip() if isinstance(intro, str) else None,
     )
@@ -509,12 +581,15 @@ def validate_modules(modules: Sequence[Module]) -> list[Problem]:
                 elif position[cond.question] >= position[q.id]:
                     problems.append(Problem(where, f"when refers to {cond.question!r}, which is "
                                                    "not asked before this question"))
-                elif module_of[cond.question].optional and module_of[cond.question] is not module:
+                elif (module_of[cond.question].optional or module_of[cond.question].followup) \
+                        and module_of[cond.question] is not module:
                     # Without that instrument the condition can never be decided, and the
                     # question would silently never be asked.
                     problems.append(Problem(
-                        where, f"when refers to {cond.question!r} of the optional module "
-                               f"{module_of[cond.question].id}, which may not be included"))
+                        where, f"when refers to {cond.question!r} of the "
+                               f"{'optional' if module_of[cond.question].optional else 'followup'}"
+                               f" module {module_of[cond.question].id}, which may not be "
+                               "included"))
                 else:
                     reason = _condition_problem(cond, target)
                     if reason:
@@ -542,15 +617,20 @@ class Registry:
     def optional_ids(self) -> tuple[str, ...]:
         return tuple(m.id for m in self.modules if m.optional)
 
-    def select(self, instruments: Iterable[str] = ()) -> tuple[Module, ...]:
-        """The modules of one interview: every non-optional module plus the named ones."""
+    def select(self, instruments: Iterable[str] = (), *,
+               programme_followup: bool = False) -> tuple[Module, ...]:
+        """The modules of one interview: every non-optional module plus the named ones; the
+        follow-up modules only with `programme_followup` (a follow-up visit whose previous
+        saved plan holds a programme)."""
         wanted = set(instruments)
         unknown = sorted(wanted - set(self.optional_ids))
         if unknown:
             raise UsageError(
                 f"unknown instrument {', '.join(unknown)}; choose from "
                 f"{', '.join(self.optional_ids) or 'none'}")
-        return tuple(m for m in self.modules if not m.optional or m.id in wanted)
+        return tuple(m for m in self.modules
+                     if (not m.optional or m.id in wanted)
+                     and (not m.followup or programme_followup))
 
     def questions(self) -> dict[str, Question]:
         return {q.id: q for m in self.modules for q in m.questions}
@@ -737,20 +817,25 @@ def evaluate(when: When | None, answers: Answers, hidden: Iterable[str] = ()) ->
     """Whether a question is shown: True, False, or UNKNOWN when its inputs are missing.
 
     A referenced question that was hidden by its own condition counts as absent, and any
-    test on an absent answer is false (CLINICAL.md, "Named conditions"). A referenced
-    question that should have been answered but was not makes the result UNKNOWN.
+    test on an absent answer is false, its negation true (CLINICAL.md, "Conditions"). A
+    referenced question that should have been answered but was not makes that test UNKNOWN,
+    and the result too unless the other tests decide it whatever the missing answer would
+    be (a false test in `all`, a true one in `any`).
     """
     if when is None:
         return True
     hidden_set = set(hidden)
     results: list[Tristate] = []
     for cond in when.conditions:
+        result: Tristate
         if cond.question in answers:
-            results.append(_compare(answers[cond.question], cond.operator, cond.value))
-        elif cond.question in hidden_set:
-            results.append(False)
+            result = _compare(answers[cond.question], cond.operator, cond.value)
+        elif cond.question in hidden_set or cond.missing_is_absent:
+            result = False
         else:
             results.append(UNKNOWN)
+            continue
+        results.append(not result if cond.negate else result)
     if when.mode == "all":
         if any(r is False for r in results):
             return False

@@ -18,17 +18,16 @@ if TYPE_CHECKING:  # the listing's cells take local_day without the questionnair
 
 # Weeks by pain duration, below urgent triage.
 WEEKS_BY_DURATION = {"under_6_weeks": 2, "6_to_12_weeks": 4, "over_12_weeks": 6}
-# Urgent and same_day (v3): a week, counted from the session's local day like every
-# interval (not from the doctor's visit).
+# Urgent and same-day (v3): a week, counted from the session's day like every interval.
 URGENT_WEEKS = 1
-HELD_BACK = ("urgent", "same_day")
+DOCTOR_FIRST = ("urgent", "same_day")
 
 
 def reassess_weeks(answers: Mapping[str, AnswerValue], triage: str) -> int | None:
     """Weeks until the next check; None for an emergency plan, or when the duration is unknown."""
     if triage == "emergency":
         return None
-    if triage in HELD_BACK:
+    if triage in DOCTOR_FIRST:
         return URGENT_WEEKS
     duration = answers.get("pain_duration")
     return WEEKS_BY_DURATION.get(duration) if isinstance(duration, str) else None

@@ -157,11 +157,22 @@ def rmdq_score(answers: Answers) -> int | None:
 # --------------------------------------------------------------------------- axSpA
 
 
+# Below this age the back pain began before 35 whatever was ticked (CLINICAL.md v3).
+ONSET_BEFORE_35_AGE = 35
+
+
 def axspa_feature_count(answers: Answers) -> int | None:
+    """The distinct features other than none, counting `onset_before_35` for a client under
+    35 even when it was not ticked (the interview shows it ticked); absent when the question
+    was not answered."""
     features = answers.get("axspa_features")
     if not isinstance(features, tuple):
         return None
-    return sum(f != "none" for f in features)
+    chosen = {f for f in features if f != "none"}
+    age = answers.get("age")
+    if isinstance(age, int) and not isinstance(age, bool) and age < ONSET_BEFORE_35_AGE:
+        chosen.add("onset_before_35")
+    return len(chosen)
 
 
 # --------------------------------------------------------------------------- all scores

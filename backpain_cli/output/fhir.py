@@ -169,7 +169,7 @@ def _response(session: Session, names: Names, module_id: str, version: str | Non
         question = questions.get(qid)
         item: dict[str, Any] = {"linkId": qid}
         if question is not None:
-            item["text"] = question.text
+            item["text"] = question.full_text
         item["answer"] = answer_values(qid, session.answers[qid], question)
         items.append(item)
     resource: dict[str, Any] = {"resourceType": "QuestionnaireResponse"}

@@ -17,6 +17,8 @@ like ours on an answered question, so the differences are in the details:
   nothing else in it).
 - enableWhen may only name an item of the same Questionnaire, and ours may name a question
   of an earlier module (red_flags asks about pregnancy from intake).
+- A negated `=` (`not (sex = male)`) is FHIR's `!=`, true on an unanswered question as ours
+  is on an absent answer.
 
 What cannot be said exactly is never approximated by something stricter: the item keeps the
 conditions that can be said (for `all`, leaving one out only shows the item more often, never
@@ -112,7 +114,8 @@ def _show(value: Any) -> str:
 def condition_text(when: When) -> str:
     """The condition as the module file writes it, e.g. `age >= 45 and pain_now > 3`."""
     joiner = " and " if when.mode == "all" else " or "
-    return joiner.join(f"{c.question} {c.operator} {_show(c.value)}" for c in when.conditions)
+    return joiner.join(("not " if c.negate else "") + f"{c.question} {c.operator} {_show(c.value)}"
+                       for c in when.conditions)
 
 
 def _translate(when: When, module: Module) -> tuple[list[dict[str, Any]], str, bool]:
@@ -127,6 +130,11 @@ def _translate(when: When, module: Module) -> tuple[list[dict[str, Any]], str, b
         target = local.get(cond.question)
         if target is None:
             exact = False
+        elif cond.negate:
+            if cond.operator == "=" and target.type != "multi":
+                out.append(_enable_when(target, "!=", cond.value))
+            else:
+                exact = False
         elif cond.operator == "in":
             if mode == "any" or len(cond.value) == 1:
                 out.extend(_enable_when(target, "=", v) for v in cond.value)
@@ -159,7 +167,8 @@ def _item(question: Question, module: Module) -> dict[str, Any]:
     item: dict[str, Any] = {"linkId": question.id}
     if question.id in ITEM_CODES:
         item["code"] = [{"system": fhir.LOINC, "code": ITEM_CODES[question.id]}]
-    item["text"] = question.text
+    # With its parts: "Yes if any of these:" belongs to the question (CLINICAL.md v3).
+    item["text"] = question.full_text
     item["type"] = _ITEM_TYPE[question.type]
     required = question.required
     extensions: list[dict[str, Any]] = []

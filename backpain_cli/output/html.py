@@ -62,6 +62,8 @@ p { margin: .3rem 0; }
 .banner ul { margin: .4rem 0 0; padding-left: 1.2rem; }
 .triage-emergency { background: #fdeceb; border-color: #b3261e; }
 .triage-emergency h2 { color: #8c1d18; }
+.triage-same_day { background: #fde9dc; border-color: #b34a00; }
+.triage-same_day h2 { color: #8a3500; }
 .triage-urgent { background: #fff4d6; border-color: #b26a00; }
 .triage-urgent h2 { color: #7a4a00; }
 .triage-refer_routine, .triage-co_manage { background: #e9f1fb; border-color: #1d5e8c; }
@@ -112,8 +114,9 @@ ol.sources li { margin: .1rem 0; }
   h2 { margin: .65rem 0 .25rem; font-size: 1.1rem; }
   h3 { margin: .4rem 0 .1rem; }
   .banner { margin: .6rem 0; padding: .5rem .8rem; }
-  .banner, .triage-none, .triage-urgent, .triage-emergency, .triage-refer_routine,
-  .triage-co_manage { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .banner, .triage-none, .triage-urgent, .triage-same_day, .triage-emergency,
+  .triage-refer_routine, .triage-co_manage { -webkit-print-color-adjust: exact;
+  print-color-adjust: exact; }
   .banner, table, tr, figure, .rec, .notice, ol.sources li, section.sources {
     break-inside: avoid; page-break-inside: avoid; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }

@@ -15,7 +15,7 @@ from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
 from ..clinical.reassess import next_check
 from ..records.session import Session, iso_utc, plan_of
 from ..safe_text import visible_in
-from .terminal import SCORE_LABELS, TRIAGE_BANNERS, score_meaning
+from .terminal import SCORE_LABELS, TIER_WORDS, TRIAGE_BANNERS, score_meaning
 from .wording import CHANGE_NOTE, change_rows, flag_text, format_score, practice_line
 
 _INLINE_SPECIAL = re.compile(r"([\\`*\[\]<>|])")
@@ -68,9 +68,9 @@ def _plan_lines(plan: Plan, created: dt.datetime) -> list[str]:
     _, headline, todo = TRIAGE_BANNERS.get(plan.triage, TRIAGE_BANNERS["none"])
     out += [f"> **{headline}**", f"> {escape(todo)}", ""]
     if plan.red_flags:
-        out += ["**Warning signs:**", ""]
-        out += [f"- `{f.id}` ({escape(f.tier)}): {escape(flag_text(f.id))}"
-                for f in plan.red_flags]
+        out += ["**Red flags:**", ""]
+        out += [f"- `{f.id}` ({escape(TIER_WORDS.get(f.tier, f.tier))}): "
+                f"{escape(flag_text(f.id))}" for f in plan.red_flags]
         out.append("")
     if plan.reassess_weeks is not None:
         out += [f"**{escape(next_check(created, plan.reassess_weeks))}**", ""]

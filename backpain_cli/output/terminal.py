@@ -32,9 +32,12 @@ TRIAGE_BANNERS: dict[str, tuple[str, str, str]] = {
     "emergency": ("bold white on red", "EMERGENCY — SAME-DAY EMERGENCY CARE",
                   "Send the client to emergency care today. No hands-on treatment or "
                   "exercise today."),
+    "same_day": ("bold white on dark_orange3", "SAME DAY — A DOCTOR TODAY",
+                 "The client should see a doctor today, or at the latest within 24 hours, "
+                 "before any hands-on work or exercise programme."),
     "urgent": ("bold black on yellow", "URGENT — SEE A DOCTOR WITHIN DAYS",
-               "The client should see a doctor within days (at most two weeks) before any "
-               "hands-on work or exercise programme."),
+               "The client should see a doctor within a few days, at most a week, before "
+               "any hands-on work or exercise programme."),
     "refer_routine": ("bold white on blue", "REFER — ROUTINE MEDICAL REVIEW",
                       "Arrange a routine review with the client's doctor; care can continue "
                       "as planned below."),
@@ -88,12 +91,19 @@ def score_meaning(key: str, value: ScoreValue) -> str:
     return ""
 
 
+# Triage that asks for a doctor before anything else: a heavy frame, shown in bold red.
+DOCTOR_FIRST = ("emergency", "same_day", "urgent")
+# A flag's tier in words ("same_day" reads "same day").
+TIER_WORDS = {"emergency": "emergency", "same_day": "same day", "urgent": "urgent",
+              "co_manage": "co-manage"}
+
+
 def triage_banner(triage: str) -> Panel:
     style, headline, todo = TRIAGE_BANNERS.get(triage, TRIAGE_BANNERS["none"])
     body = Text(todo)
     return Panel(body, title=Text(f" {headline} ", style=style), title_align="left",
                  border_style=style.split(" on ")[-1] if " on " in style else style,
-                 box=box.HEAVY if triage in ("emergency", "urgent") else box.ROUNDED)
+                 box=box.HEAVY if triage in DOCTOR_FIRST else box.ROUNDED)
 
 
 def scores_table(scores: Mapping[str, ScoreValue]) -> Table:
@@ -107,9 +117,10 @@ def scores_table(scores: Mapping[str, ScoreValue]) -> Table:
 
 
 def warning_signs(flags: Sequence[RedFlag], *, tiers: bool = True) -> str:
-    """Warning signs in words (the one naming of them, shared with the exports), each with
-    its tier: "numbness around the genitals, buttocks or inner thighs (emergency)"."""
-    return "; ".join(flag_text(f.id) + (f" ({f.tier})" if tiers else "") for f in flags)
+    """Flags in words (the one naming of them, shared with the exports), each with its
+    tier: "numbness around the genitals, buttocks or inner thighs (emergency)"."""
+    return "; ".join(flag_text(f.id) + (f" ({TIER_WORDS.get(f.tier, f.tier)})" if tiers else "")
+                     for f in flags)
 
 
 def emergency_lines(plan: Plan) -> list[str]:
@@ -135,7 +146,8 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
     out.append(Text(header, style="bold"))
     out.append(triage_banner(plan.triage))
     if plan.red_flags:
-        out.append(Text(f"Warning signs: {warning_signs(plan.red_flags)}", style="bold"))
+        # Red flags, not "warning signs": a risk factor under its team's care is no sign.
+        out.append(Text(f"Red flags: {warning_signs(plan.red_flags)}", style="bold"))
     if plan.reassess_weeks is not None and created is not None:
         out.append(Text(next_check(created, plan.reassess_weeks), style="bold"))
     if plan.scores:

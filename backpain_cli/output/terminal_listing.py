@@ -24,7 +24,7 @@ from ..records.storage import Unreadable
 from ..safe_text import visible_in
 from .wording import NONE, SHORT_NAMES, score_cell, utc_day
 
-URGENT = ("urgent", "emergency")  # triage shown in bold red
+URGENT = ("urgent", "same_day", "emergency")  # triage shown in bold red
 
 
 def triage_text(triage: str | None) -> Text:

@@ -261,7 +261,7 @@ def triage_lines(history: History[Session]) -> list[RenderableType]:
         if v.triage_changed:
             parts.append(f"triage {v.previous_triage} → {v.triage}")
         if v.new_flags:
-            parts.append("new warning sign(s): "
+            parts.append("new red flag(s): "
                          + ", ".join(f"{f.id} ({f.tier})" for f in v.new_flags))
         if v.cleared_flags:
             parts.append("no longer found: " + ", ".join(f.id for f in v.cleared_flags))

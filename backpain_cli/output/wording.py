@@ -21,41 +21,42 @@ if TYPE_CHECKING:
     from ..records.practice import Practice
     from ..records.session import Session
 
-# Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
+# Plain-language names of the flags, for the client: CLINICAL.md v3's "plain words" (the
+# words of `{why}` in the referrals), so a flag reads the same in every place.
 RED_FLAG_TEXT: dict[str, str] = {
-    "rf_saddle_numbness": "new numbness or tingling around the genitals, back passage, "
-                          "buttocks or inner thighs",
-    "rf_bladder_bowel": "new difficulty passing urine, or loss of bladder or bowel control",
-    "rf_sexual_dysfunction": "new loss of sexual function or of feeling in the genitals",
+    "rf_saddle_numbness": "numbness or tingling around the genitals, back passage or buttocks",
+    "rf_bladder_bowel": "a change in bladder or bowel control or feeling",
+    "rf_sexual_dysfunction": "a new loss of sexual function",
     "rf_both_legs": "new pain, numbness or pins and needles in both legs",
-    "rf_leg_weakness": "a leg or foot getting weaker, or walking or balance getting worse",
-    "rf_chest_symptoms": "chest or band-like pain with breathlessness, sweating or feeling "
-                         "faint, or a sudden severe tearing pain in the back",
-    "rf_pregnancy_warning": "bleeding, leaking fluid, or regular tightening or cramps in "
-                            "pregnancy",
-    "rf_fever": "a fever together with the back pain",
-    "rf_immunosuppressed": "a weakened immune system (for example from medicines or illness)",
-    "rf_recent_procedure": "a spinal operation, injection or procedure, or a bacterial "
-                           "infection, in the last 3 months",
-    "rf_unwell": "feeling generally unwell: unusual tiredness, night sweats or chills",
-    "rf_cancer_history": "a history of cancer, even if treated long ago",
-    "rf_weight_loss": "weight loss you cannot explain",
-    "rf_night_pain": "constant pain at night that no position eases",
+    "rf_leg_weakness": "a leg or foot getting weaker",
+    "rf_chest_symptoms": "chest pain, sudden breathlessness or a tearing pain in the back",
+    "rf_pregnancy_warning": "bleeding, leaking fluid or tightening in pregnancy",
+    "rf_leg_clot": "a painful, swollen calf",
+    "rf_fever": "a fever",
+    "rf_immunosuppressed": "a weakened immune system",
+    "rf_recent_procedure": "a recent spinal procedure",
+    "rf_recent_infection": "a recent infection",
+    "rf_unwell": "feeling generally unwell",
+    "rf_cancer_history": "a past cancer",
+    "rf_weight_loss": "weight loss without trying",
+    "rf_night_pain": "pain at night that no position eases",
+    "rf_constant_pain": "pain that does not change with moving or resting",
     "rf_trauma": "a recent fall, accident or blow",
-    "rf_steroids": "taking steroid tablets for 3 months or more",
-    "rf_osteoporosis": "osteoporosis, with pain that came on suddenly or after a small strain",
-    "rf_thoracic_pain": "constant mid or upper back pain that does not change with movement, "
-                        "or a band of pain around the chest",
-    "rf_age_first_episode": "a first episode of back pain under the age of 16 or over 60",
-    "rf_fragility_fracture": "new pain after a strain or fall with bones that may be weak "
-                             "(osteoporosis, or age 70 or over)",
+    "rf_steroids": "long-term steroid tablets",
+    "rf_anticoagulant": "a blood thinner",
+    "rf_osteoporosis": "sudden pain with thin bones",
+    "rf_thoracic_pain": "constant pain in the middle or upper back",
+    "rf_age_first_episode": "a first episode of back pain at your age",
+    "rf_fragility_fracture": "new pain after a strain or fall, when bones may be thin",
 }
 
 # What a recommendation's `because` ids are about, in the client's words ("based on ...").
 _TOPICS: dict[str, str] = {
     "age": "your age",
+    "sex": "your sex",
     "pregnancy": "your pregnancy",
     "pregnancy_weeks": "how far along your pregnancy is",
+    "postpartum_weeks": "how long ago you gave birth",
     "pain_duration": "how long the pain has lasted",
     "first_episode": "whether you have had back pain before",
     "onset": "how the pain started",
@@ -74,11 +75,17 @@ _TOPICS: dict[str, str] = {
     "pillow_height": "your pillow",
     "knee_pillow": "a pillow for your knees",
     "occupation": "your work",
+    "work_absence": "time off or lighter work because of your back",
+    "work_absence_weeks": "how long you have been off work",
     "sitting_hours": "time spent sitting",
     "exercise_days": "how often you exercise",
     "exercise_types": "the exercise you do",
     "recent_overexertion": "recent heavy effort",
     "hyperextension_activities": "bending backwards in work or sport",
+    "falls_past_year": "falls in the past year",
+    "unsteady": "feeling unsteady",
+    "risk_team_aware": "whether your care team knows about your back pain",
+    "programme_adherence": "how often you did your exercises",
     "diagnoses": "what a doctor has diagnosed",
     "under_medical_care": "whether a doctor has cleared exercise and hands-on work",
     "current_care": "the care you have now",
@@ -100,7 +107,7 @@ _PREFIX_TOPICS = (
     ("sbst_", "your screening questionnaire"),
     ("odi_", "your disability questionnaire"),
     ("rmdq_", "your disability questionnaire"),
-    ("rf_", "the warning signs you told us about"),
+    ("rf_", "what you told us about your health"),
 )
 
 # triage: (headline, what it means for the client) — the HTML handout's banner.
@@ -111,20 +118,27 @@ CLIENT_BANNERS: dict[str, tuple[str, str]] = {
         "Some of your answers can be signs of a serious problem that must be checked today. "
         "Follow the emergency advice below now: it says to {places}. Do not start or "
         "continue exercise or hands-on treatment today."),
-    "urgent": (
-        "Please see a doctor within the next few days",
-        "Some of your answers should be checked by a doctor soon: within days, and no later "
-        "than two weeks. Until then, keep gently active, avoid heavy lifting and strenuous "
+    "same_day": (
+        "Please see a doctor today",
+        "Some of your answers should be checked by a doctor today, or at the latest within "
+        "24 hours. Until then, keep gently active, avoid heavy lifting and strenuous "
         "exercise, and wait for the doctor's go-ahead before hands-on treatment or a new "
         "exercise programme."),
+    "urgent": (
+        "Please see a doctor within the next few days",
+        "Some of your answers should be checked by a doctor soon: within a few days, and at "
+        "the latest within a week. Until then, keep gently active, avoid heavy lifting and "
+        "strenuous exercise, and wait for the doctor's go-ahead before hands-on treatment or "
+        "a new exercise programme."),
     "refer_routine": (
         "Please book a routine appointment with your doctor",
         "Your answers suggest that a doctor's review would help. You can carry on with the "
         "plan below in the meantime."),
     "co_manage": (
         "We will work together with your doctor",
-        "Because of a condition a doctor has diagnosed, parts of this plan are best agreed "
-        "with your doctor."),
+        "Because of a condition a doctor has diagnosed, or the care you already have for "
+        "another condition, parts of this plan are best agreed with your doctor or the team "
+        "that looks after you."),
     "none": (
         "No warning signs found",
         "Nothing in your answers suggests that you need to see a doctor first. The plan "

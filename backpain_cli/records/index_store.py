@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 
 # Changed whenever the tables or the summary form change: a file of another layout is reset.
 # 3: rows in visit order (column `at`); the dictionary no longer the first session stored.
-SCHEMA = 3
+# 4: a plan's consistency checks (clinical content version 3).
+SCHEMA = 4
 # How long a command waits for another one's write before it reads the files instead.
 TIMEOUT = 5.0
 # A stamp taken this close to the file's own modification time proves nothing: another write

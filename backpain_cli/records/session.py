@@ -120,6 +120,10 @@ def flag_dict(flag: RedFlag) -> dict[str, str]:
     return {"id": flag.id, "tier": flag.tier}
 
 
+def check_dict(check: Check) -> dict[str, Any]:
+    return {"id": check.id, "questions": list(check.questions)}
+
+
 def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
     return {"id": rec.id, "strategy": rec.strategy, "title": rec.title, "detail": rec.detail,
             "because": list(rec.because), "evidence": rec.evidence}
@@ -153,7 +157,7 @@ def programme_dict(plan: Plan) -> dict[str, Any]:
     if plan.programme_step is not None:
         out["programme_step"] = plan.programme_step
     if plan.checks is not None:
-        out["checks"] = [check.as_dict() for check in plan.checks]
+        out["checks"] = [check_dict(check) for check in plan.checks]
     return out
 
 
