@@ -199,8 +199,10 @@ def test_confirming_every_default_repeats_the_previous_answers(
         complete_answers: dict[str, Any], pipe: PipeInput, keys_for: KeysFor) -> None:
     previous = save_previous(complete_answers)
     st, answers, asker = follow_up(previous, pipe, retyped(previous, keys_for))
-    assert answers == previous.answers
-    assert asker.asked == list(previous.answers)
+    # The previous plan gave a programme: how often it was done is asked last (v3), and
+    # Enter takes the first choice.
+    assert answers == {**previous.answers, "programme_adherence": "most_days"}
+    assert asker.asked == [*previous.answers, "programme_adherence"]
     session = assess.finish(st, CLIENT, answers, set())
     assert (session.follows, session.client, session.status) == (previous.id, CLIENT,
                                                                  "completed")
@@ -233,7 +235,8 @@ def test_changing_answers_of_every_kind(complete_answers: dict[str, Any],
     changed = {k: v for k, v in answers.items() if previous.answers.get(k) != v}
     assert changed == {"pain_now": 3, "sleep_position": "back", "knee_pillow": True,
                        "pain_location": ("lower_back", "mid_upper_back"),
-                       "mattress_age_years": 2, "sitting_hours": 0}
+                       "mattress_age_years": 2, "sitting_hours": 0,
+                       "programme_adherence": "most_days"}
     session = assess.finish(st, CLIENT, answers, set())
     assert session.plan is not None
     assert session.plan.scores["nprs_now"] == 3
@@ -289,7 +292,9 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
 
     previous = save_previous({**complete_answers, "pain_now": 5})
     fresh = retyped(previous, keys_for)
-    modules = load_registry(None).select(previous.instruments)
+    # The previous plan gave a programme, so its adherence is asked last (v3).
+    modules = load_registry(None).select(previous.instruments, programme_followup=True)
+    expected = {**previous.answers, "programme_adherence": "most_days"}
     env = {**os.environ, "BACKPAIN_HOME": str(backpain_home), "TERM": "xterm", "NO_COLOR": "1",
            # No terminal answers prompt_toolkit's cursor-position requests here; without
            # this every prompt waits about a second for the answer.
@@ -298,7 +303,7 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
                           ["assess", "--from", previous.id[:12]], env=env, encoding="utf-8",
                           dimensions=(40, 200), timeout=20)
     try:
-        for q in _questions(modules, previous.answers):
+        for q in _questions(modules, expected):
             # The start of the question is enough to know which prompt is showing.
             child.expect_exact(q.text[:40])
             # Enter keeps last visit's answer; what is asked afresh is typed again.
@@ -312,8 +317,9 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", new_id)
     new = read_session(backpain_home / "sessions" / CLIENT / f"{new_id}.toml")
     assert (new.follows, new.client, new.status) == (previous.id, CLIENT, "completed")
-    assert new.answers == previous.answers
+    assert new.answers == expected
     assert new.plan is not None and new.plan.scores["nprs_now"] == 5
+    assert new.plan.programme_step == "progress"
 
 
 # --------------------------------------------------------------------------- adherence (v3)

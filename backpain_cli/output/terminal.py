@@ -8,7 +8,7 @@ well at 80 columns, when piped (no control codes) and with NO_COLOR.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rich import box
 from rich.console import Console, Group
@@ -96,6 +96,7 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
                 Text(f"because: {', '.join(rec.because)}", style="dim"),
                 Text(f"evidence: {rec.evidence}", style="dim italic"),
             ), (0, 0, 0, 3)))
+    out.extend(programme_renderables(plan))
     if not plan.recommendations:
         out.append(Text("\nNo recommendations yet.", style="italic"))
     for warning in plan.warnings:
@@ -105,6 +106,53 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
     if practice:
         out.append(Text(practice_line(practice), style="dim"))
     return out
+
+
+PROGRAMME_TITLE = "Home exercise programme"
+LEVEL_WORDS = {"easier": "easier version", "start": "starting level",
+               "progressed": "progressed"}
+STEP_WORDS = {"progress": "moved up a level (done on most days)",
+              "keep": "kept at the same level (done on some days)",
+              "simplify": "made easier (done rarely or not started)"}
+
+
+def programme_renderables(plan: Plan) -> list[object]:
+    """The home programme with its doses, then the flare-up plan (a simple list; the
+    client's handout lays it out with pictures)."""
+    if not plan.programme:
+        return []
+    out: list[object] = [Text(f"\n{PROGRAMME_TITLE}", style="bold underline")]
+    for sentence in plan.programme_heading:
+        out.append(Text(sentence, style="italic"))
+    if plan.programme_step is not None:
+        out.append(Text(f"Since the last visit: {STEP_WORDS.get(plan.programme_step, '')}",
+                        style="dim"))
+    for i, item in enumerate(plan.programme, 1):
+        out.append(Text.assemble((f"{i}. {item.name}", "bold"), f"  [{item.id}]",
+                                 (f" — {LEVEL_WORDS.get(item.level, item.level)}", "dim")))
+        lines = [Text(item.dose)]
+        lines.extend(Text(f"Note: {c}", style="italic")
+                     for c in exercise_change_texts(item.id, item.changes))
+        lines.append(Text(f"because: {', '.join(item.because)}", style="dim"))
+        out.append(Padding(Group(*lines), (0, 0, 0, 3)))
+    if plan.flare_plan:
+        out.append(Text("On a bad day (flare-up plan)", style="bold"))
+        names = "; ".join(f"{f.name}: {f.dose}" for f in plan.flare_plan)
+        body = [Text(names)]
+        body.extend(Text(sentence) for sentence in plan.flare_text)
+        out.append(Padding(Group(*body), (0, 0, 0, 3)))
+    return out
+
+
+def exercise_change_texts(exercise_id: str, changes: Sequence[str]) -> list[str]:
+    """The sentences of an item's `changes`, from the library (a saved plan keeps only the
+    condition names)."""
+    from ..clinical.exercises import library
+
+    lib = library()
+    if exercise_id not in lib:
+        return []
+    return [change.text for change in lib[exercise_id].changed if change.when in changes]
 
 
 def print_plan(console: Console, plan: Plan, *, client: str, session_id: str | None,

@@ -222,6 +222,7 @@ CLIENT_BANNERS: dict[str, tuple[str, str]] = {
 PLACE_WORDS = {
     "ambulance": "call an ambulance",
     "emergency_department": "go to an emergency department",
+    "early_pregnancy_unit": "contact an early pregnancy unit",
     "maternity_unit": "contact the maternity unit",
 }
 

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from ...clinical.model import Check, Plan, RedFlag
+from ...clinical.model import Check, FlareItem, Plan, ProgrammeItem, RedFlag
 from ...clinical.order import second
 from ..practice import Practice
-from ..session import Brief, ModuleRef, Session, brief, document_line
+from ..session import Brief, ModuleRef, Session, brief, document_line, programme_dict
 from ..tree import Unreadable
 
 if TYPE_CHECKING:
@@ -286,8 +286,11 @@ SUMMARY_FIELDS = ("client", "created", "status", "follows", "ended_early", "tool
                   "schema", "practice", "instruments", "skipped", "questionnaires", "plan",
                   "extra")
 NOT_IN_SUMMARY = ("id", "answers")  # the row's own columns
-PLAN_FIELDS = ("scores", "triage", "red_flags", "warnings", "reassess_weeks", "checks")
-NOT_IN_PLAN = ("recommendations",)
+PLAN_FIELDS = ("scores", "triage", "red_flags", "warnings", "reassess_weeks", "programme",
+               "flare_plan", "programme_step", "checks")
+# The programme's heading and flare-up sentences are worked out with a new plan and not
+# saved in the session either.
+NOT_IN_PLAN = ("recommendations", "programme_heading", "flare_text")
 PRACTICE_FIELDS = ("name", "contact", "practitioner")
 
 
@@ -323,8 +326,7 @@ def summary_text(session: Session) -> str:
         None if plan is None else [dict(plan.scores), plan.triage,
                                    [[f.id, f.tier] for f in plan.red_flags],
                                    list(plan.warnings), plan.reassess_weeks,
-                                   None if plan.checks is None
-                                   else [[c.id, list(c.questions)] for c in plan.checks]],
+                                   programme_dict(plan)],
         dict(session.extra),
     ])
 
@@ -340,10 +342,7 @@ def summary_session(session_id: str, text: str, answers: str) -> Session:
                                 for k, v in json.loads(answers).items()},
         questionnaires=_modules(questionnaires),
         instruments=tuple(instruments), skipped=tuple(skipped),
-        plan=None if plan is None else Plan(
-            plan[0], plan[1], tuple(RedFlag(*f) for f in plan[2]), (), tuple(plan[3]),
-            plan[4], None if plan[5] is None
-            else tuple(Check(c[0], tuple(c[1])) for c in plan[5])),
+        plan=None if plan is None else _summary_plan(plan),
         follows=follows, tool_version=tool_version, schema=schema, extra=extra,
         ended_early=ended_early, practice=Practice(*practice))
 
@@ -361,3 +360,17 @@ def _modules(text: str) -> tuple[ModuleRef, ...]:
 def now_ns() -> int:
     return _ns(time.time_ns())
 
+
+def _summary_plan(plan: list[Any]) -> Plan:
+    scores, triage, flags, warnings, weeks, programme = plan
+    return Plan(scores, triage, tuple(RedFlag(*f) for f in flags), (), tuple(warnings), weeks,
+                programme=(tuple(ProgrammeItem(**{**i, "changes": tuple(i["changes"]),
+                                                  "because": tuple(i["because"])})
+                                 for i in programme["programme"])
+                           if "programme" in programme else None),
+                flare_plan=tuple(FlareItem(**{**i, "changes": tuple(i["changes"])})
+                                 for i in programme.get("flare_plan", ())),
+                programme_step=programme.get("programme_step"),
+                checks=(tuple(Check(c["id"], tuple(c["questions"]))
+                              for c in programme["checks"])
+                        if "checks" in programme else None))
