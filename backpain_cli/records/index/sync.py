@@ -189,6 +189,8 @@ class _Folder:
     gone: list[str]
 
 
+# The client folders of a stretch looked at, and their rows as they come.
+Stretch = tuple[list["_Folder"], Iterator[Row | None]]
 # A row to write: its entry and document, and whether it was judged again from the stored
 # parsed document (which then stays).
 Pending = tuple[str, Stamp | None, list[tuple[Entry, bytes | str | None, bool]], list[str]]
@@ -236,15 +238,26 @@ class Indexed:
                 else contextlib.nullcontext()
             with bar as advance:
                 # A few hundred folders at a time, by name: the stored stamps of one stretch
-                # of names are fetched at once, so memory does not grow with the store.
+                # of names are fetched at once, so memory does not grow with the store. The
+                # next stretch's files are handed to the pool before this one's rows are
+                # written, so that the workers never wait for the writing.
+                ahead: tuple[Stretch, int] | None = None
                 for start in range(0, max(len(folders), 1), _FOLDERS_AT_ONCE):
                     end = start + _FOLDERS_AT_ONCE
                     chunk = folders[start:end]
-                    self._sync_stretch(chunk, chunk[0].name if start else None,
-                                       folders[end].name if end < len(folders) else None,
-                                       client, every_file, checked, again, work)
+                    stretch = self._look_at_stretch(
+                        chunk, chunk[0].name if start else None,
+                        folders[end].name if end < len(folders) else None, client,
+                        every_file, checked, again, work)
+                    if ahead is not None:
+                        self._finish(ahead[0], checked)
+                        if advance is not None:
+                            advance(ahead[1])
+                    ahead = stretch, min(end, len(folders))
+                if ahead is not None:
+                    self._finish(ahead[0], checked)
                     if advance is not None:
-                        advance(min(end, len(folders)))
+                        advance(ahead[1])
         finally:
             work.close()
         if every_file:
@@ -274,11 +287,12 @@ class Indexed:
                 for name in sorted(stray):
                     self.store.drop_folder(name)
 
-    def _sync_stretch(self, chunk: Sequence[FolderEntry], low: str | None,
-                      high: str | None, client: str | None, every_file: bool,
-                      checked: int, again: bool, work: _Work) -> None:
+    def _look_at_stretch(self, chunk: Sequence[FolderEntry], low: str | None,
+                         high: str | None, client: str | None, every_file: bool,
+                         checked: int, again: bool, work: _Work) -> Stretch:
         """The client folders in `chunk`, which are those named from `low` to before `high`
-        (None: no bound): the changed ones read again, the stored ones gone dropped."""
+        (None: no bound): the stored ones gone dropped, and the changed ones looked at, their
+        files handed to `work` (`_finish` writes their rows)."""
         stored = self.store.folder_range(client, low, high)
         # Stamps that prove a folder unchanged (read long enough after its last change).
         proven = {r[:5] for r in stored
@@ -300,15 +314,16 @@ class Indexed:
             with self.store.writing():
                 for name in gone:
                     self.store.drop_folder(name)
-        if todo:
-            self._sync_folders(todo, checked, again, work)
-
-    def _sync_folders(self, todo: Sequence[tuple[str, Stamp | None, bool]], checked: int,
-                      again: bool, work: _Work) -> None:
+        if not todo:
+            return [], iter(())
         known = self.store.stamps(todo[0][0], todo[-1][0], parsed=again)
         folders = [self._look_at(name, stamp, unchanged, known.get(name, {}), checked, again)
                    for name, stamp, unchanged in todo]
-        rows = work.run([job for f in folders for job in f.jobs])
+        return folders, work.run([job for f in folders for job in f.jobs])
+
+    def _finish(self, stretch: Stretch, checked: int) -> None:
+        """Write the rows of a stretch of folders (`_look_at_stretch`) as they come."""
+        folders, rows = stretch
         pending: list[Pending] = []
         size = 0
         for f in folders:
