@@ -377,15 +377,21 @@ class Indexed:
         if not pending:
             return
         with self.store.writing():
-            for name, stamp, entries, gone in pending:
+            present: list[tuple[str, Stamp | None]] = []
+            for name, stamp, _, gone in pending:
                 self.store.drop(name, gone)
                 # Only what is still there when the write begins (`forget` waits for it).
-                if not os.path.lexists(self._path(name, "")):
+                if os.path.lexists(self._path(name, "")):
+                    present.append((name, stamp))
+                else:
                     self.store.drop_folder(name)
-                    continue
-                self.store.put_all_present(
-                    (self._path(entry.folder, entry.name), entry, doc, keep_parsed)
-                    for entry, doc, keep_parsed in entries)
+            kept = {name for name, _ in present}
+            self.store.put_all_present(
+                (self._path(entry.folder, entry.name), entry, doc, keep_parsed)
+                for name, _, entries, _ in pending if name in kept
+                for entry, doc, keep_parsed in entries)
+            # After its rows: a folder's row counts them.
+            for name, stamp in present:
                 self.store.put_folder(name, stamp, checked)
 
     def _check_questionnaires(self) -> None:
