@@ -30,6 +30,7 @@ from ..paths import is_session_id, questionnaires_dir, sessions_dir
 from ..storage import index_entry, rejudged_entry
 from ..tree import FolderEntry, SessionRef, Unreadable, scan_folder, scan_top
 from .codec import (
+    Body,
     Entry,
     IndexProblem,
     Stamp,
@@ -39,9 +40,8 @@ from .codec import (
     now_ns,
     packed,
     stamp_of,
-    unpack,
 )
-from .db import Store, Stored, doc_of, entry_of
+from .db import Store, Stored, entry_of
 from .order import Key
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ class Tree:
 # document): its client folder, name, path, stamp (taken before it is read), when the stamp
 # was taken, the parsed document, and the judgement stored (a row judged as it was is not
 # written again).
-Job = tuple[str, str, str, Stamp | None, int, bytes | None, int | None]
-Row = tuple[Entry, bytes | str | None]
+Job = tuple[str, str, str, Stamp | None, int, Body | None, int | None]
+Row = tuple[Entry, str | None]
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class Judge:
         if parsed is None:
             entry, doc = index_entry(ref, stamp, looked, questionnaires=self.questionnaires)
         else:
-            entry, doc = rejudged_entry(ref, unpack(parsed, self.zdict), stamp, looked,
+            entry, doc = rejudged_entry(ref, parsed.parts(self.zdict)[2], stamp, looked,
                                         questionnaires=self.questionnaires)
         if judged is not None and entry.judged == judged:
             return None
@@ -119,7 +119,7 @@ class _Flat:
 
     judge: Judge
 
-    def __call__(self, job: Job) -> tuple[tuple[Any, ...], bytes | str | None] | None:
+    def __call__(self, job: Job) -> tuple[tuple[Any, ...], str | None] | None:
         row = self.judge(job)
         return None if row is None else (tuple(vars(row[0]).values()), row[1])
 
@@ -191,9 +191,8 @@ class _Folder:
 
 # The client folders of a stretch looked at, and their rows as they come.
 Stretch = tuple[list["_Folder"], Iterator[Row | None]]
-# A row to write: its entry and document, and whether it was judged again from the stored
-# parsed document (which then stays).
-Pending = tuple[str, Stamp | None, list[tuple[Entry, bytes | str | None, bool]], list[str]]
+# A client folder to write: its stamp, its rows (entry and document), the names gone.
+Pending = tuple[str, Stamp | None, list[Row], list[str]]
 
 
 class Indexed:
@@ -327,11 +326,9 @@ class Indexed:
         pending: list[Pending] = []
         size = 0
         for f in folders:
-            entries = [(entry, doc, False) for entry, doc in f.others]
-            for job, row in zip(f.jobs, _take(rows, len(f.jobs)), strict=True):
-                if row is not None:  # else: judged as it was, nothing to write
-                    # Judged from the stored parsed document (job[5]): that one stays.
-                    entries.append((*row, job[5] is not None))
+            entries = list(f.others)
+            # None: judged again as it was, nothing to write.
+            entries += (row for row in _take(rows, len(f.jobs)) if row is not None)
             # Nothing new, and the stored stamp already says so: nothing to write.
             if entries or f.gone or not f.unchanged:
                 pending.append((f.name, f.stamp if f.listed else None, entries, f.gone))
@@ -387,9 +384,8 @@ class Indexed:
                     self.store.drop_folder(name)
             kept = {name for name, _ in present}
             self.store.put_all_present(
-                (self._path(entry.folder, entry.name), entry, doc, keep_parsed)
-                for name, _, entries, _ in pending if name in kept
-                for entry, doc, keep_parsed in entries)
+                (self._path(entry.folder, entry.name), entry, doc)
+                for name, _, entries, _ in pending if name in kept for entry, doc in entries)
             # After its rows: a folder's row counts them.
             for name, stamp in present:
                 self.store.put_folder(name, stamp, checked)
@@ -417,13 +413,11 @@ class Indexed:
         return f"{self._base}{os.sep}{folder}{os.sep}{name}" if name \
             else f"{self._base}{os.sep}{folder}"
 
-    def _value(self, entry: Entry, doc: bytes | str | None, what: What) -> Value:
+    def _value(self, entry: Entry, doc: str | None, what: What) -> Value:
         if entry.reason is not None:
             return Unreadable(self._path(entry.folder, entry.name), entry.reason)
         if what == "document":
-            if doc is None:
-                raise IndexProblem(f"no document for {entry.folder}/{entry.name}")
-            return self.store.text(doc)
+            return self.store.document(entry, doc)
         if what == "brief":
             if entry.brief is None:
                 raise IndexProblem(f"no brief for {entry.folder}/{entry.name}")
@@ -439,12 +433,12 @@ class Indexed:
     def batch(self, newest_first: bool, client: str | None, key: Key | None, n: int,
               what: What, check: bool) -> list[tuple[Key, Value | None]]:
         out: list[tuple[Key, Value | None]] = []
-        fresh: list[tuple[Entry, bytes | str | None]] = []
+        fresh: list[Row] = []
         gone: list[Entry] = []
         for row in self.store.rows(newest_first=newest_first, client=client, limit=n, key=key,
                                    what=what):
             entry = entry_of(row)
-            doc: bytes | str | None = doc_of(row) if what == "document" else None
+            doc: str | None = None
             row_key = (entry.second, entry.id or "", entry.folder)
             if check and row_key[1:] not in self._fresh:
                 path = self._path(entry.folder, entry.name)
