@@ -188,12 +188,11 @@ def index_entry(ref: SessionRef, stamp: codec.Stamp | None, looked: int, *,
 def rejudged_entry(ref: SessionRef, parsed: str, stamp: codec.Stamp | None, checked: int, *,
                    questionnaires: Path | None = None) -> tuple[codec.Entry, str | None]:
     """`index_entry` of a file whose stamp is still `stamp`, from what tomllib made of it
-    (`parsed`, as the index keeps it): judged by today's rules without parsing it again.
-    The entry carries no parsed document (the stored one stays)."""
+    (`parsed`, as the index keeps it): judged by today's rules without parsing it again."""
     from .index import codec
 
     raw, date_times = codec.parsed_of(parsed)
-    return _judged_entry(ref, raw, date_times, None, stamp, checked, questionnaires)
+    return _judged_entry(ref, raw, date_times, parsed, stamp, checked, questionnaires)
 
 
 def _judged_entry(ref: SessionRef, raw: dict[str, Any], date_times: list[object] | None,

@@ -18,7 +18,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ...clinical.model import Check, FlareItem, Plan, ProgrammeItem, RedFlag
 from ...clinical.order import second
@@ -105,16 +105,19 @@ class Entry:
     reason: str | None = None
     brief: str | None = None
     summary: str | None = None
-    # JSON: as stored (compressed bytes, decoded only when read), or text just read.
-    answers: bytes | str | None = None
+    # The answers (JSON) of a file just read; a stored row keeps them in its `body`.
+    answers: str | None = None
     at: int | None = None
-    # What tomllib made of the file (`parsed_text`), as stored or as text; None when it was
-    # not parsed (or cannot be kept). After an upgrade it is judged again instead of the
-    # file being parsed again.
-    parsed: bytes | str | None = None
+    # What tomllib made of a file just read (`parsed_text`); None when it was not parsed,
+    # or cannot be kept. After an upgrade it is judged again instead of the file being
+    # parsed again.
+    parsed: str | None = None
     # What the row says, in 63 bits (`digest`): a row judged again is written only when
     # its judgement changed.
     judged: int | None = None
+    # The answers, JSON document and parsed document compressed together (`Body`), as
+    # stored or as a worker of a first build made them.
+    body: Body | None = None
 
     @property
     def second(self) -> int:
@@ -152,16 +155,49 @@ def row(folder: str, name: str, session_id: str, stamp: Stamp | None, checked_ns
                  at, parsed, digest(None, brief, summary, answers, doc, str(at))), doc
 
 
-def packed(entry: Entry, doc: bytes | str | None,
-           zdict: bytes) -> tuple[Entry, bytes | str | None]:
-    """`entry` and `doc` with their answers, document and parsed document compressed (in a
-    worker of a first build, rather than by the store)."""
-    return replace(entry, answers=_packed(entry.answers, zdict),
-                   parsed=_packed(entry.parsed, zdict)), _packed(doc, zdict)
+def packed(entry: Entry, doc: str | None, zdict: bytes) -> tuple[Entry, None]:
+    """`entry` and `doc` with their answers, document and parsed document compressed into
+    its body (in a worker of a first build, rather than by the store)."""
+    return replace(entry, answers=None, parsed=None,
+                   body=Body.of(entry.answers, doc, entry.parsed, zdict)), None
 
 
-def _packed(text: bytes | str | None, zdict: bytes) -> bytes | str | None:
-    return pack(text, zdict) if isinstance(text, str) else text
+class Body(NamedTuple):
+    """A row's answers, JSON document and parsed document (each "" when it has none),
+    compressed in one stream: the parsed document repeats much of the document, which
+    then costs little room and time. Each part is decompressed only as far as needed."""
+
+    blob: bytes
+    # The UTF-8 bytes of each part, in this order.
+    answers: int
+    doc: int
+    parsed: int
+
+    @classmethod
+    def of(cls, answers: str | None, doc: str | None, parsed: str | None,
+           zdict: bytes) -> Body | None:
+        """The body of these texts; None when there are none."""
+        parts = [(text or "").encode("utf-8") for text in (answers, doc, parsed)]
+        if not any(parts):
+            return None
+        packer = zlib.compressobj(1, zdict=zdict)
+        return cls(packer.compress(b"".join(parts)) + packer.flush(),
+                   *(len(part) for part in parts))
+
+    def parts(self, zdict: bytes, upto: int = 3) -> tuple[str, ...]:
+        """The first `upto` of answers, document and parsed document (each "" if none);
+        IndexProblem if the body cannot be decompressed."""
+        bounds = (0, self.answers, self.answers + self.doc,
+                  self.answers + self.doc + self.parsed)
+        if not bounds[upto]:
+            return ("",) * upto  # nothing to decompress (a max_length of 0 means no limit)
+        try:
+            data = zlib.decompressobj(zdict=zdict).decompress(self.blob, bounds[upto])
+            if len(data) != bounds[upto]:
+                raise ValueError(f"{len(data)} bytes, not {bounds[upto]}")
+            return tuple(data[bounds[n]:bounds[n + 1]].decode("utf-8") for n in range(upto))
+        except (zlib.error, UnicodeDecodeError, ValueError) as exc:
+            raise IndexProblem(f"a stored body cannot be decompressed ({exc})") from None
 
 
 def placed_at(session: Session) -> int:
@@ -174,21 +210,6 @@ def readable(session: Session) -> tuple[str, str, str, str]:
     answers = _compact({k: list(v) if isinstance(v, tuple) else v
                         for k, v in session.answers.items()})
     return brief_text(session), summary_text(session), answers, document_line(session)
-
-
-def pack(text: str, zdict: bytes) -> bytes:
-    packer = zlib.compressobj(1, zdict=zdict)
-    return packer.compress(text.encode("utf-8")) + packer.flush()
-
-
-def unpack(blob: bytes | str, zdict: bytes) -> str:
-    if isinstance(blob, str):
-        return blob
-    try:
-        unpacker = zlib.decompressobj(zdict=zdict)
-        return (unpacker.decompress(blob) + unpacker.flush()).decode("utf-8")
-    except (zlib.error, UnicodeDecodeError) as exc:
-        raise IndexProblem(f"a stored document cannot be decompressed ({exc})") from None
 
 
 # --------------------------------------------------------------------------- the parsed document

@@ -30,6 +30,7 @@ from ..paths import is_session_id, questionnaires_dir, sessions_dir
 from ..storage import index_entry, rejudged_entry
 from ..tree import FolderEntry, SessionRef, Unreadable, scan_folder, scan_top
 from .codec import (
+    Body,
     Entry,
     IndexProblem,
     Stamp,
@@ -39,9 +40,8 @@ from .codec import (
     now_ns,
     packed,
     stamp_of,
-    unpack,
 )
-from .db import Store, Stored, doc_of, entry_of
+from .db import Store, Stored, entry_of
 from .order import Key
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ class Tree:
 # document): its client folder, name, path, stamp (taken before it is read), when the stamp
 # was taken, the parsed document, and the judgement stored (a row judged as it was is not
 # written again).
-Job = tuple[str, str, str, Stamp | None, int, bytes | None, int | None]
-Row = tuple[Entry, bytes | str | None]
+Job = tuple[str, str, str, Stamp | None, int, Body | None, int | None]
+Row = tuple[Entry, str | None]
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class Judge:
         if parsed is None:
             entry, doc = index_entry(ref, stamp, looked, questionnaires=self.questionnaires)
         else:
-            entry, doc = rejudged_entry(ref, unpack(parsed, self.zdict), stamp, looked,
+            entry, doc = rejudged_entry(ref, parsed.parts(self.zdict)[2], stamp, looked,
                                         questionnaires=self.questionnaires)
         if judged is not None and entry.judged == judged:
             return None
@@ -119,7 +119,7 @@ class _Flat:
 
     judge: Judge
 
-    def __call__(self, job: Job) -> tuple[tuple[Any, ...], bytes | str | None] | None:
+    def __call__(self, job: Job) -> tuple[tuple[Any, ...], str | None] | None:
         row = self.judge(job)
         return None if row is None else (tuple(vars(row[0]).values()), row[1])
 
@@ -189,9 +189,10 @@ class _Folder:
     gone: list[str]
 
 
-# A row to write: its entry and document, and whether it was judged again from the stored
-# parsed document (which then stays).
-Pending = tuple[str, Stamp | None, list[tuple[Entry, bytes | str | None, bool]], list[str]]
+# The client folders of a stretch looked at, and their rows as they come.
+Stretch = tuple[list["_Folder"], Iterator[Row | None]]
+# A client folder to write: its stamp, its rows (entry and document), the names gone.
+Pending = tuple[str, Stamp | None, list[Row], list[str]]
 
 
 class Indexed:
@@ -236,15 +237,26 @@ class Indexed:
                 else contextlib.nullcontext()
             with bar as advance:
                 # A few hundred folders at a time, by name: the stored stamps of one stretch
-                # of names are fetched at once, so memory does not grow with the store.
+                # of names are fetched at once, so memory does not grow with the store. The
+                # next stretch's files are handed to the pool before this one's rows are
+                # written, so that the workers never wait for the writing.
+                ahead: tuple[Stretch, int] | None = None
                 for start in range(0, max(len(folders), 1), _FOLDERS_AT_ONCE):
                     end = start + _FOLDERS_AT_ONCE
                     chunk = folders[start:end]
-                    self._sync_stretch(chunk, chunk[0].name if start else None,
-                                       folders[end].name if end < len(folders) else None,
-                                       client, every_file, checked, again, work)
+                    stretch = self._look_at_stretch(
+                        chunk, chunk[0].name if start else None,
+                        folders[end].name if end < len(folders) else None, client,
+                        every_file, checked, again, work)
+                    if ahead is not None:
+                        self._finish(ahead[0], checked)
+                        if advance is not None:
+                            advance(ahead[1])
+                    ahead = stretch, min(end, len(folders))
+                if ahead is not None:
+                    self._finish(ahead[0], checked)
                     if advance is not None:
-                        advance(min(end, len(folders)))
+                        advance(ahead[1])
         finally:
             work.close()
         if every_file:
@@ -274,11 +286,12 @@ class Indexed:
                 for name in sorted(stray):
                     self.store.drop_folder(name)
 
-    def _sync_stretch(self, chunk: Sequence[FolderEntry], low: str | None,
-                      high: str | None, client: str | None, every_file: bool,
-                      checked: int, again: bool, work: _Work) -> None:
+    def _look_at_stretch(self, chunk: Sequence[FolderEntry], low: str | None,
+                         high: str | None, client: str | None, every_file: bool,
+                         checked: int, again: bool, work: _Work) -> Stretch:
         """The client folders in `chunk`, which are those named from `low` to before `high`
-        (None: no bound): the changed ones read again, the stored ones gone dropped."""
+        (None: no bound): the stored ones gone dropped, and the changed ones looked at, their
+        files handed to `work` (`_finish` writes their rows)."""
         stored = self.store.folder_range(client, low, high)
         # Stamps that prove a folder unchanged (read long enough after its last change).
         proven = {r[:5] for r in stored
@@ -300,23 +313,22 @@ class Indexed:
             with self.store.writing():
                 for name in gone:
                     self.store.drop_folder(name)
-        if todo:
-            self._sync_folders(todo, checked, again, work)
-
-    def _sync_folders(self, todo: Sequence[tuple[str, Stamp | None, bool]], checked: int,
-                      again: bool, work: _Work) -> None:
+        if not todo:
+            return [], iter(())
         known = self.store.stamps(todo[0][0], todo[-1][0], parsed=again)
         folders = [self._look_at(name, stamp, unchanged, known.get(name, {}), checked, again)
                    for name, stamp, unchanged in todo]
-        rows = work.run([job for f in folders for job in f.jobs])
+        return folders, work.run([job for f in folders for job in f.jobs])
+
+    def _finish(self, stretch: Stretch, checked: int) -> None:
+        """Write the rows of a stretch of folders (`_look_at_stretch`) as they come."""
+        folders, rows = stretch
         pending: list[Pending] = []
         size = 0
         for f in folders:
-            entries = [(entry, doc, False) for entry, doc in f.others]
-            for job, row in zip(f.jobs, _take(rows, len(f.jobs)), strict=True):
-                if row is not None:  # else: judged as it was, nothing to write
-                    # Judged from the stored parsed document (job[5]): that one stays.
-                    entries.append((*row, job[5] is not None))
+            entries = list(f.others)
+            # None: judged again as it was, nothing to write.
+            entries += (row for row in _take(rows, len(f.jobs)) if row is not None)
             # Nothing new, and the stored stamp already says so: nothing to write.
             if entries or f.gone or not f.unchanged:
                 pending.append((f.name, f.stamp if f.listed else None, entries, f.gone))
@@ -362,15 +374,20 @@ class Indexed:
         if not pending:
             return
         with self.store.writing():
-            for name, stamp, entries, gone in pending:
+            present: list[tuple[str, Stamp | None]] = []
+            for name, stamp, _, gone in pending:
                 self.store.drop(name, gone)
                 # Only what is still there when the write begins (`forget` waits for it).
-                if not os.path.lexists(self._path(name, "")):
+                if os.path.lexists(self._path(name, "")):
+                    present.append((name, stamp))
+                else:
                     self.store.drop_folder(name)
-                    continue
-                self.store.put_all_present(
-                    (self._path(entry.folder, entry.name), entry, doc, keep_parsed)
-                    for entry, doc, keep_parsed in entries)
+            kept = {name for name, _ in present}
+            self.store.put_all_present(
+                (self._path(entry.folder, entry.name), entry, doc)
+                for name, _, entries, _ in pending if name in kept for entry, doc in entries)
+            # After its rows: a folder's row counts them.
+            for name, stamp in present:
                 self.store.put_folder(name, stamp, checked)
 
     def _check_questionnaires(self) -> None:
@@ -396,13 +413,11 @@ class Indexed:
         return f"{self._base}{os.sep}{folder}{os.sep}{name}" if name \
             else f"{self._base}{os.sep}{folder}"
 
-    def _value(self, entry: Entry, doc: bytes | str | None, what: What) -> Value:
+    def _value(self, entry: Entry, doc: str | None, what: What) -> Value:
         if entry.reason is not None:
             return Unreadable(self._path(entry.folder, entry.name), entry.reason)
         if what == "document":
-            if doc is None:
-                raise IndexProblem(f"no document for {entry.folder}/{entry.name}")
-            return self.store.text(doc)
+            return self.store.document(entry, doc)
         if what == "brief":
             if entry.brief is None:
                 raise IndexProblem(f"no brief for {entry.folder}/{entry.name}")
@@ -418,12 +433,12 @@ class Indexed:
     def batch(self, newest_first: bool, client: str | None, key: Key | None, n: int,
               what: What, check: bool) -> list[tuple[Key, Value | None]]:
         out: list[tuple[Key, Value | None]] = []
-        fresh: list[tuple[Entry, bytes | str | None]] = []
+        fresh: list[Row] = []
         gone: list[Entry] = []
         for row in self.store.rows(newest_first=newest_first, client=client, limit=n, key=key,
                                    what=what):
             entry = entry_of(row)
-            doc: bytes | str | None = doc_of(row) if what == "document" else None
+            doc: str | None = None
             row_key = (entry.second, entry.id or "", entry.folder)
             if check and row_key[1:] not in self._fresh:
                 path = self._path(entry.folder, entry.name)
