@@ -34,6 +34,7 @@ from .clinical.answers import interview_questions, next_question, shown_default
 from .clinical.questionnaire import AnswerValue, Module, Question, check_value
 from .clinical.triage import (
     EMERGENCY,
+    FRAGILITY_FRACTURE,
     RISK_FACTORS,
     SAME_DAY,
     TEAM_AWARE,
@@ -485,9 +486,12 @@ def _ask_again(answered: Question, answers: dict[str, AnswerValue],
 
 
 def _undecided(flag: RedFlag, answers: Mapping[str, AnswerValue], coming: Question) -> bool:
-    """A risk factor alone is urgent only until the team question says the team knows
-    (v3): it is not announced as urgent while that question, or another warning sign that
-    would make it urgent anyway, is still to come."""
+    """Not announced yet (CLINICAL.md v3): a risk factor alone is urgent only until the team
+    question says the team knows, so it waits while that question, or another warning sign
+    that would make it urgent anyway, is still to come; a derived flag waits for the last
+    answer it reads (the possible fragility fracture for the diagnoses)."""
+    if flag.id == FRAGILITY_FRACTURE:
+        return "diagnoses" not in answers
     return (flag.id in RISK_FACTORS and flag.tier == URGENT and TEAM_AWARE not in answers
             and coming.module == "red_flags")
 

@@ -255,10 +255,11 @@ def follow_up_defaults(registry: Registry,
             if k in questions and not questions[k].fresh_each_visit}
 
 
-def emergency_plan(answers: Mapping[str, AnswerValue]) -> Plan | None:
+def emergency_plan(answers: Mapping[str, AnswerValue], *,
+                   follow_up: bool = False) -> Plan | None:
     """The plan of these answers when an emergency sign is among them (its only
     recommendation is the emergency referral), else None."""
-    return build_plan(answers) if is_emergency(answers) else None
+    return build_plan(answers, follow_up=follow_up) if is_emergency(answers) else None
 
 
 def require_complete(st: Start) -> str:

@@ -259,3 +259,21 @@ def test_discard_asks_for_a_typed_yes(spawn: Callable[..., Any], backpain_home: 
     assert child.exitstatus == 0, output
     assert f"Deleted draft {draft.id} ({path})" in output
     assert not path.exists()
+
+
+@pytest.mark.parametrize(("age", "sex", "asked"), [
+    (27, "male", False), (68, "male", False), (30, "female", True), (60, "other", False)])
+def test_pregnancy_is_asked_only_where_it_is_possible(
+        spawn: Callable[..., Any], registry: Registry, keys_for: KeysFor,
+        age: int, sex: str, asked: bool) -> None:
+    # CLINICAL.md v3: tried as a practitioner would, the interview had asked men of 27 and
+    # 68 about pregnancy.
+    questions = registry.questions()
+    child = spawn("assess", "--client", "JD-042", "--no-save")
+    answer(child, registry, keys_for, {"age": age, "sex": sex})
+    if asked:
+        answer(child, registry, keys_for, {"pregnancy": "no"})
+    child.expect(re.escape(questions["pain_duration"].text[:60]))
+    child.send(CTRL_C)
+    output = finished(child)
+    assert (questions["pregnancy"].text[:40] in output) is asked, output

@@ -235,8 +235,9 @@ def test_client_with_several_visits_renders_their_history(
     # Four visits with ODI, pain and disability falling: the handout draws both charts.
     visits: list[Session] = []
     for number, (pain, odi) in enumerate([(8, 4), (6, 3), (4, 2), (2, 1)], 1):
-        answers = {**complete_answers, "pain_now": pain, "pain_worst_week": pain,
-                   **{f"odi_{i}": odi for i in range(1, 11)}}
+        answers: dict[str, Any] = {**complete_answers, "pain_now": pain,
+                                   "pain_worst_week": pain,
+                                   **{f"odi_{i}": odi for i in range(1, 11)}}
         extra = ["--from", visits[-1].id] if visits else []
         if visits:  # how often the programme of the visit before was done
             answers["programme_adherence"] = "most_days"

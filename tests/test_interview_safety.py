@@ -284,6 +284,26 @@ def test_a_derived_urgent_sign_is_acknowledged_when_it_fires(
     assert printed.index(line) == first_episode_echo + 1
 
 
+def test_a_possible_fragility_fracture_is_acknowledged_after_the_diagnoses(
+        registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
+        keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
+    # At 75, new pain after a strain: derived from intake answers, but it reads the
+    # diagnoses too, so it is acknowledged once they are given (CLINICAL.md v3).
+    given = after(upto(complete_answers, "current_care", age=75, onset="after_exertion",
+                       pain_duration="under_6_weeks"),
+                  "hyperextension_activities", falls_past_year="none", unsteady=False)
+    feed(pipe, keys(given))
+    asker = RecordingAsker(pipe)
+    with pytest.raises(Interrupted):
+        run_interview(start(registry).modules, {}, set(), asker)
+    line = f"Urgent sign ({flag_text('rf_fragility_fracture')}): {URGENT_LINE}."
+    printed = [words(p) for p in asker.printed]
+    diagnoses_echo = next(n for n, p in enumerate(printed)
+                          if p.startswith("? For this episode of back pain"))
+    assert printed.index(line) == diagnoses_echo + 1
+    assert printed.count(line) == 1
+
+
 def test_an_emergency_already_answered_is_shown_before_any_question(
         registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer]) -> None:
     # An answers file (or a resumed draft) with an emergency sign and questions still open.

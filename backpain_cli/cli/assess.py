@@ -189,7 +189,7 @@ def _emergency_first(st: Start) -> None:
     list, so that no one misses it (CLINICAL.md, "Stop at an emergency")."""
     from .. import visit as domain
 
-    plan = domain.emergency_plan(st.answers)
+    plan = domain.emergency_plan(st.answers, follow_up=st.follow_up)
     if plan is not None:
         import shutil
         import textwrap

@@ -401,11 +401,12 @@ def _check(raw: object) -> Check:
 def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring an older schema up to SCHEMA in memory.
 
-    Schema 2 only added optional keys, so a schema-1 file reads as it is: its plan keeps no
-    `reassess_weeks` (version-1 rules had none) and `ended_early` is absent. Its answers
-    are kept as saved; `legacy.current_answers` reads them as today's questionnaires ask
-    when they are re-scored. Files are never rewritten by a migration: a practitioner's
-    file stays as they saved it.
+    Schemas 2 and 3 only added optional keys, so older files read as they are: a schema-1
+    plan keeps no `reassess_weeks` (version-1 rules had none), `ended_early` is absent, and
+    a plan before schema 3 has no `checks` (None, not "none held"). Answers are kept as
+    saved; `legacy.current_answers` reads them as today's questionnaires ask when they are
+    re-scored. Files are never rewritten by a migration: a practitioner's file stays as
+    they saved it.
     """
     return data
 
