@@ -326,8 +326,7 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
 
 
 def test_adherence_is_asked_only_after_a_programme(
-        complete_answers: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
+        complete_answers: dict[str, Any], tmp_path: Path) -> None:
     # CLINICAL.md v3, "followup": asked last, and required, at a follow-up whose previous
     # saved plan holds a programme; otherwise hidden, an answer to it dropped with a warning.
     # An emergency plan never holds one.
@@ -340,8 +339,9 @@ def test_adherence_is_asked_only_after_a_programme(
     assert "followup" not in [m.id for m in st.modules]
     assert st.validation.dropped == ("programme_adherence",)
     assert "programme_adherence" in st.warnings[0]
-    # A plan that gave a programme (its `programme` key comes with issue 19, item 9).
-    monkeypatch.setattr(assess, "gave_programme", lambda session: True)
+    # A plan that gave a programme.
+    previous = save_previous(complete_answers)
+    assert previous.plan is not None and previous.plan.programme
     st = assess.start(registry, client=None, answers_file=None, instruments=None,
                       follow_up=previous.id)
     assert [m.id for m in st.modules][-1] == "followup"
@@ -357,3 +357,8 @@ def test_a_plan_gave_a_programme_only_when_it_holds_one(
     previous = save_previous({**complete_answers, "rf_saddle_numbness": True})
     assert assess.gave_programme(previous) is False
     assert assess.gave_programme(replace(previous, plan=None)) is False
+    # A plan saved before version 3 has no programme key.
+    assert previous.plan is not None
+    assert assess.gave_programme(replace(previous, plan=replace(previous.plan,
+                                                               programme=None))) is False
+    assert assess.gave_programme(save_previous(complete_answers)) is True

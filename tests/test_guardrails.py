@@ -735,3 +735,49 @@ def test_every_library_exercise_has_words_to_find_it_by() -> None:
     assert {i for i, _ in EXERCISE_WORDS} == set(library().ids)
     lib = library()
     assert EXERCISE_WORDS[0][1].search(lib[EXERCISE_WORDS[0][0]].name)
+
+
+@FOCUSED
+@given(st.integers(12, 15).flatmap(lambda age: interviews(fixed={"age": age})))
+def test_young_clients_are_routed_to_a_doctor(raw: dict[str, AnswerValue]) -> None:
+    answers, plan = _checked(raw)
+    if plan.triage not in ("emergency", "same_day", "urgent"):
+        assert "medical.young_person" in plan.ids, plan.ids
+        if answers.get("pain_duration") != "under_6_weeks":
+            assert plan.triage == "refer_routine", plan.triage
+    _assert_guardrails(raw, "refer_routine")
+
+
+@FOCUSED
+@given(interviews(fixed={"pain_duration": "under_6_weeks", "diagnoses": ("osteoporosis",),
+                         "onset": "after_exertion"}))
+def test_a_strain_in_weak_bone_is_never_treated_before_a_doctor(
+        raw: dict[str, AnswerValue]) -> None:
+    plan = _assert_guardrails(raw)
+    assert plan.triage in ("emergency", "same_day", "urgent"), plan.triage
+
+
+LEVEL_MOVES = {"most_days": 1, "some_days": 0, "rarely": -1, "not_started": -1}
+
+
+@FOCUSED
+@given(interviews(), st.sampled_from(sorted(LEVEL_MOVES)),
+       st.dictionaries(st.sampled_from(library().ids), st.sampled_from(LEVELS), max_size=8))
+def test_a_follow_up_programme_keeps_every_guardrail_and_moves_each_level_once(
+        raw: dict[str, AnswerValue], adherence: str, previous: dict[str, Any]) -> None:
+    answers, _ = _checked(raw)
+    today = {**answers, "programme_adherence": adherence}
+    plan = build_plan(today, follow_up=True, previous_programme=previous)
+    for name in ("10", "16", "17", "26", "27", "28"):
+        problems = GUARDRAILS[name](today, plan)
+        assert not problems, (name, problems, plan.programme_ids)
+    move = LEVEL_MOVES[adherence]
+    assert plan.programme_step == {1: "progress", 0: "keep", -1: "simplify"}[move]
+    if move == -1:
+        assert len(plan.programme or ()) <= 3
+    for item in plan.programme or ():
+        if item.id in previous:
+            index = min(max(LEVELS.index(previous[item.id]) + move, 0), len(LEVELS) - 1)
+            assert item.level == LEVELS[index], (item, previous[item.id], adherence)
+        else:
+            assert item.level == ("easier" if move == -1 else "start"), item

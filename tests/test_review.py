@@ -446,7 +446,7 @@ def test_rescoring_an_unchanged_session_gives_the_saved_plan(
     assert doc["changes"] == {
         "triage": None, "red_flags": {"added": [], "removed": []},
         "recommendations": {"added": [], "removed": [], "changed": [], "reordered": False},
-        "scores": []}
+        "scores": [], "programme": {"added": [], "removed": []}}
     assert doc["unchanged"] is True
     text = run("review", session.id)
     assert text.exit_code == 0, text.output

@@ -84,6 +84,8 @@ def _diff_doc(diff: PlanDiff) -> dict[str, Any]:
             "reordered": diff.reordered,
         },
         "scores": [{"key": s.key, "before": s.before, "after": s.after} for s in diff.scores],
+        "programme": {"added": list(diff.programme_added),
+                      "removed": list(diff.programme_removed)},
     }
 
 

@@ -137,8 +137,7 @@ def programme_renderables(plan: Plan) -> list[object]:
         out.append(Padding(Group(*lines), (0, 0, 0, 3)))
     if plan.flare_plan:
         out.append(Text("On a bad day (flare-up plan)", style="bold"))
-        names = "; ".join(f"{f.name}: {f.dose}" for f in plan.flare_plan)
-        body = [Text(names)]
+        body = [Text(f"{f.name} ({LEVEL_WORDS['easier']}): {f.dose}") for f in plan.flare_plan]
         body.extend(Text(sentence) for sentence in plan.flare_text)
         out.append(Padding(Group(*body), (0, 0, 0, 3)))
     return out

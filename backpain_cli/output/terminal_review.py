@@ -117,6 +117,10 @@ def _diff_lines(diff: PlanDiff) -> list[RenderableType]:
                             f"{', '.join(c.after.because)}"))
     if diff.reordered:
         out.append(Text("  ~ the order of the recommendations changed"))
+    if diff.programme_added or diff.programme_removed:
+        out.append(Text("Exercise programme:", style="bold"))
+        out.extend(Text(f"  + added    {i}", style="green") for i in diff.programme_added)
+        out.extend(Text(f"  - removed  {i}", style="red") for i in diff.programme_removed)
     if diff.scores:
         out.append(Text("Scores:", style="bold"))
         for s in diff.scores:
