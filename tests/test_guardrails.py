@@ -606,7 +606,9 @@ def test_guardrail_2_urgent_plan_is_bounded(raw: dict[str, AnswerValue]) -> None
 
 SAME_DAY_CLUSTERS: list[dict[str, Any]] = [
     {"rf_cancer_history": True, "rf_night_pain": True},
-    {"rf_fever": True, "rf_unwell": True},
+    # Not in pregnancy, where a fever alone is an emergency (T2; a property test found
+    # this cluster drawn with a pregnancy, rightly an emergency plan).
+    {"rf_fever": True, "rf_unwell": True, "sex": "male"},
     {"rf_anticoagulant": True, "rf_trauma": True},
     {"pregnancy": "postpartum", "postpartum_weeks": 2, "rf_fever": True, "sex": "female",
      "age": 30},

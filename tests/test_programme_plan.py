@@ -17,13 +17,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from helpers import list_refs
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.exercises import library
 from backpain_cli.output import json_doc
 from backpain_cli.records.session import from_toml_dict
-from backpain_cli.records.storage import list_refs
 
 WriteAnswers = Callable[..., Path]
 GOLDEN = Path(__file__).parent / "golden" / "sessions"
