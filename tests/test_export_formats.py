@@ -640,7 +640,7 @@ def _variants(text: str) -> list[tuple[str, str]]:
         ("offset", body.replace("10:15:00+00:00", "10:15:00+02:00")),
         ("float score", body.replace("odi_percent = 11.1", "odi_percent = 1.1e1")),
         ("bool score", body.replace("nprs_now = 4", "nprs_now = true")),
-        ("newer schema", body.replace("schema = 1", "schema = 3")),
+        ("newer schema", body.replace("schema = 1", "schema = 4")),
         ("id not the file name", body.replace(f'id = "{LATEST}"', f'id = "{FIRST}"')),
         ("control character", body.replace("See a doctor", "See a\x01doctor")),
         ("byte order mark", "\ufeff" + body),

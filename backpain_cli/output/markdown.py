@@ -15,7 +15,7 @@ from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan
 from ..clinical.reassess import next_check
 from ..records.session import Session, iso_utc, plan_of
 from ..safe_text import visible_in
-from .terminal import SCORE_LABELS, TIER_WORDS, TRIAGE_BANNERS, score_meaning
+from .terminal import SCORE_LABELS, TIER_WORDS, TRIAGE_BANNERS, checks_text, score_meaning
 from .wording import CHANGE_NOTE, change_rows, flag_text, format_score, practice_line
 
 _INLINE_SPECIAL = re.compile(r"([\\`*\[\]<>|])")
@@ -72,6 +72,8 @@ def _plan_lines(plan: Plan, created: dt.datetime) -> list[str]:
         out += [f"- `{f.id}` ({escape(TIER_WORDS.get(f.tier, f.tier))}): "
                 f"{escape(flag_text(f.id))}" for f in plan.red_flags]
         out.append("")
+    if plan.checks:
+        out += [f"**Consistency checks:** {escape(checks_text(plan))}", ""]
     if plan.reassess_weeks is not None:
         out += [f"**{escape(next_check(created, plan.reassess_weeks))}**", ""]
     if plan.scores:

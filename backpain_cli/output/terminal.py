@@ -123,6 +123,12 @@ def warning_signs(flags: Sequence[RedFlag], *, tiers: bool = True) -> str:
                      for f in flags)
 
 
+def checks_text(plan: Plan) -> str:
+    """The consistency checks that held, with the answers each read: "ck_pain_now_above_worst
+    (pain_now, pain_worst_week)"."""
+    return "; ".join(f"{c.id} ({', '.join(c.questions)})" for c in plan.checks or ())
+
+
 def emergency_lines(plan: Plan) -> list[str]:
     """The emergency referral as plain lines, for where it must come before anything else
     (the interview when the sign is answered, an answers file with other problems)."""
@@ -148,6 +154,8 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
     if plan.red_flags:
         # Red flags, not "warning signs": a risk factor under its team's care is no sign.
         out.append(Text(f"Red flags: {warning_signs(plan.red_flags)}", style="bold"))
+    if plan.checks:
+        out.append(Text(f"Consistency checks: {checks_text(plan)}", style="bold"))
     if plan.reassess_weeks is not None and created is not None:
         out.append(Text(next_check(created, plan.reassess_weeks), style="bold"))
     if plan.scores:
