@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
     from importlib.resources.abc import Traversable
 
 # A session file is a few kilobytes; a questionnaire with full item texts some tens.
@@ -128,13 +129,25 @@ def parse_toml(text: str) -> dict[str, Any]:
     return data
 
 
-def check_date_times(data: dict[str, Any]) -> None:
+def check_date_times(data: dict[str, Any], found: Iterable[object] | None = None) -> None:
     """A date-time with an offset that has no UTC equivalent within years 1 to 9999
     (`9999-12-31T23:59:59-01:00`) is refused here: every later use of it (sorting, showing
-    it in UTC) would raise OverflowError."""
+    it in UTC) would raise OverflowError. `found`: the dates and times of `data`, when the
+    caller has seen them already (the summary index does, as it encodes `data`)."""
     import datetime as dt
     import tomllib
 
+    for value in _values(data) if found is None else found:
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            try:
+                value.astimezone(dt.UTC)
+            except OverflowError:
+                raise tomllib.TOMLDecodeError(
+                    f"the date-time {value.isoformat()} is out of range in UTC") from None
+
+
+def _values(data: dict[str, Any]) -> Iterator[object]:
+    """Every value in `data`, however deeply nested."""
     todo: list[Any] = [data]
     while todo:  # not recursive: the nesting may be as deep as tomllib allows
         value = todo.pop()
@@ -142,12 +155,8 @@ def check_date_times(data: dict[str, Any]) -> None:
             todo.extend(value.values())
         elif isinstance(value, list):
             todo.extend(value)
-        elif isinstance(value, dt.datetime) and value.tzinfo is not None:
-            try:
-                value.astimezone(dt.UTC)
-            except OverflowError:
-                raise tomllib.TOMLDecodeError(
-                    f"the date-time {value.isoformat()} is out of range in UTC") from None
+        else:
+            yield value
 
 
 def packaged(folder: Path, package: str, source: Path | None = None) -> Path | Traversable:

@@ -35,9 +35,12 @@ LONG_PLAN = HERE / "golden" / "long-plan.answers.toml"
 PAPERS = ("A4", "letter")
 # The most pages each handout may take.
 MOST_PAGES: dict[str, int] = {
-    "both-legs-emergency": 1, "desk-strain": 2, "pregnancy-30-weeks": 2,
-    "spondylosis-co-manage": 2, "visits-1": 2, "visits-3": 2, "visits-6": 2,
-    "long-plan": 3,
+    "both-legs-emergency": 1, "caesarean-infection-fever": 1, "cancer-cluster-same-day": 2,
+    "desk-strain": 2, "followup-adherence": 2, "off-work-high-risk": 2,
+    "older-vascular-falls": 2, "osteoporotic-fracture-cleared": 2,
+    "postnatal-fever-same-day": 2, "postpartum-pelvic-girdle-6-weeks": 2,
+    "pregnancy-30-weeks": 2, "spondylosis-co-manage": 2, "steroids-team-aware": 2,
+    "visits-1": 2, "visits-3": 2, "visits-6": 2, "long-plan": 3,
 }
 # A last page with fewer lines of text than this is near-empty (issue 17's third page had
 # four; the footer alone, next check, notice and session id, is three or four).

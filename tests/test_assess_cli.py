@@ -474,18 +474,105 @@ def test_resume_and_from_errors(args: list[str], code: int, message: str) -> Non
     assert result.stderr == f"backpain: {kind}: {message}\n"
 
 
+# The previous visit's plan gave a programme: a follow-up's file says how often it was done.
+ADHERENCE = {"programme_adherence": "some_days"}
+
+
 def test_from_records_the_previous_session(backpain_home: Path, write_answers: WriteAnswers,
                                            complete_answers: dict[str, object]) -> None:
     first = run("assess", "--answers", write_answers(complete_answers), "--no-input")
     previous = Path(saved_line(first)).stem
     result = run("assess", "--from", previous, "--answers",
-                 write_answers({**complete_answers, "pain_now": 2}, client=None,
+                 write_answers({**complete_answers, "pain_now": 2, **ADHERENCE}, client=None,
                                name="visit2.toml"), "--no-input", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert (doc["follows"], doc["client"], doc["answers"]["pain_now"]) == (previous, "JD-042", 2)
     [ref] = [r for r in list_refs(backpain_home) if r.id == doc["session"]]
     assert read_session(ref.path).follows == previous
+
+
+# Issue 19, item 7: a follow-up from an answers file takes the previous visit's answer for
+# every question that is not asked afresh (CLINICAL.md, "The interview and clinical safety").
+
+
+def _fresh_only(answers: Mapping[str, object]) -> dict[str, object]:
+    """The answers of the questions a follow-up asks afresh (red flags, pregnancy, NPRS,
+    STarT Back, and how often the previous visit's programme was done): what a follow-up's
+    answers file must give."""
+    questions = load_registry(None).questions()
+    return {**{k: v for k, v in answers.items() if questions[k].fresh_each_visit},
+            **ADHERENCE}
+
+
+def _first_visit(write_answers: WriteAnswers, answers: Mapping[str, object]) -> str:
+    first = run("assess", "--answers", write_answers(answers, name="visit1.toml"),
+                "--no-input")
+    assert first.exit_code == 0, first.output
+    return Path(saved_line(first)).stem
+
+
+def test_a_follow_up_from_a_file_takes_the_previous_answers(
+        write_answers: WriteAnswers, complete_answers: dict[str, object]) -> None:
+    previous = _first_visit(write_answers, {**complete_answers, "exercise_days": 3,
+                                            "exercise_types": ["swimming"]})
+    fresh = {**_fresh_only(complete_answers), "pain_now": 1}
+    result = run("assess", "--from", previous, "--answers",
+                 write_answers({**fresh, "sitting_hours": 9}, client=None, name="visit2.toml"),
+                 "--no-input", "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("Saved session "), result.stderr
+    doc = json.loads(result.stdout)
+    want = {**complete_answers, "exercise_days": 3, "exercise_types": ["swimming"],
+            "pain_now": 1, "sitting_hours": 9, **ADHERENCE}
+    assert doc["answers"] == want
+    assert doc["follows"] == previous
+
+
+def test_a_previous_answer_hidden_today_is_not_used_and_not_warned_about(
+        write_answers: WriteAnswers, complete_answers: dict[str, object]) -> None:
+    previous = _first_visit(write_answers, {**complete_answers, "exercise_days": 3,
+                                            "exercise_types": ["swimming"]})
+    result = run("assess", "--from", previous, "--answers",
+                 write_answers({**_fresh_only(complete_answers), "exercise_days": 0},
+                               client=None, name="visit2.toml"), "--no-input", "--json")
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr, result.stderr
+    answers = json.loads(result.stdout)["answers"]
+    assert answers["exercise_days"] == 0 and "exercise_types" not in answers
+
+
+def test_a_follow_up_file_must_give_the_questions_asked_afresh(
+        write_answers: WriteAnswers, complete_answers: dict[str, object]) -> None:
+    previous = _first_visit(write_answers, complete_answers)
+    fresh = _fresh_only(complete_answers)
+    left_out = [k for k in fresh if k in ("pain_now", "sbst_3", "programme_adherence")]
+    result = run("assess", "--from", previous, "--answers",
+                 write_answers({k: v for k, v in fresh.items() if k not in left_out},
+                               client=None, name="visit2.toml"), "--no-input")
+    assert result.exit_code == 3, result.output
+    listed = "".join(f"  - {k}: missing (required)\n" for k in left_out)
+    assert result.stderr == (f"backpain: error: the answers are incomplete or invalid "
+                             f"({len(left_out)}):\n{listed}")
+
+
+def test_a_previous_answer_no_longer_valid_today_is_not_taken(
+        complete_answers: dict[str, object]) -> None:
+    # As an older or a practitioner's questionnaire could leave it: a value today's
+    # question does not allow is not carried over, so the question is missing.
+    modules = load_registry(None).select(())
+    fresh = _fresh_only(complete_answers)
+    previous: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                for k, v in complete_answers.items() if k not in fresh}
+    merged = assess.with_previous_answers(
+        modules, fresh, {**previous, "mattress_age_years": 99, "sleep_position": "hammock"})
+    assert "mattress_age_years" not in merged and "sleep_position" not in merged
+    assert merged["pillow_height"] == complete_answers["pillow_height"]
+    result = validate(modules, merged)
+    assert set(result.missing) == {"mattress_age_years", "sleep_position"}
+    # knee_pillow reads sleep_position: with it missing, knee_pillow is not decided, so it
+    # is neither taken from the previous visit nor required.
+    assert "knee_pillow" not in merged and "knee_pillow" not in result.missing
 
 
 # --------------------------------------------------------------------------- questionnaires

@@ -31,10 +31,11 @@ def test_quick_benchmark_measures_every_target(tmp_path: Path) -> None:
                 "backpain review (newest 20 of 400)", "listing: 400 against 40",
                 "export --all --format csv (400)", "export --all --format jsonl (400)",
                 "review --limit 0 into a file (400 rows)",
-                "yardstick: stat every file + SQLite CSV"):
+                "yardstick: stat every file + SQLite CSV", "first listing after an upgrade (400)",
+                "yardstick: tomllib-parse every file, one process"):
         assert row in out, out
-    # Every target has its verdict: nine without the pty one (assess's first prompt).
-    assert out.count(" pass\n") + out.count(" FAIL\n") == 9, out
+    # Every target has its verdict: eleven without the pty one (assess's first prompt).
+    assert out.count(" pass\n") + out.count(" FAIL\n") == 11, out
     assert out.rstrip().endswith(("all targets met", "TARGETS MISSED")), out
     # The generated data went where it was told, and was cleaned up.
     assert list(tmp_path.iterdir()) == []

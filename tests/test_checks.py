@@ -151,6 +151,21 @@ def test_an_answers_file_warns_and_saves_the_checks(
         Check("ck_pain_now_above_worst", ("pain_now", "pain_worst_week")),)
 
 
+def test_the_plan_shows_its_checks(backpain_home: Path, write_answers: WriteAnswers,
+                                   complete_answers: dict[str, RawAnswer],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    path = write_answers({**complete_answers, "pain_now": 7, "pain_worst_week": 4})
+    result = run("assess", "--answers", path, "--no-input")
+    assert result.exit_code == 0, result.output
+    assert ("Consistency checks: ck_pain_now_above_worst (pain_now, pain_worst_week)"
+            in result.stdout)
+    [ref] = list_refs(backpain_home)
+    markdown = run("export", ref.id, "--format", "md").stdout
+    assert ("**Consistency checks:** ck_pain_now_above_worst (pain_now, pain_worst_week)"
+            in markdown), markdown
+
+
 def test_a_plan_without_checks_says_so(backpain_home: Path, write_answers: WriteAnswers,
                                        complete_answers: dict[str, RawAnswer]) -> None:
     result = run("assess", "--answers", write_answers(complete_answers), "--no-input",

@@ -132,9 +132,9 @@ def test_required_advice_and_the_picks_are_shown_and_nothing_else() -> None:
     html = render_client_html(h)
     assert 'id="medical.safety_net"' not in html
     safety = next(r for r in h.plan.recommendations if r.id == "medical.safety_net")
-    sooner = content(h).help_sooner
-    assert " ".join(sooner) == " ".join(safety.detail.split())
-    assert all(f"<li>{html_escape(s)}</li>" in html for s in sooner)
+    parts = content(h).help_sooner
+    assert " ".join(parts) == " ".join(safety.detail.split())
+    assert all(f"<li>{html_escape(s)}</li>" in html for s in parts)
 
 
 def test_a_practitioners_picks_replace_the_tools() -> None:

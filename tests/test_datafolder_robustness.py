@@ -763,7 +763,8 @@ def test_a_follow_up_may_name_the_client_in_another_case(
         good: Path, complete_answers: dict[str, Any], write_answers: Callable[..., Path]
         ) -> None:
     result = run("assess", "--from", good.stem, "--client", "jd-042", "--answers",
-                 write_answers(complete_answers), "--no-input", "--json")
+                 write_answers({**complete_answers, "programme_adherence": "most_days"}),
+                 "--no-input", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["client"] == CLIENT
 

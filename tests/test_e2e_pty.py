@@ -162,7 +162,7 @@ def test_an_emergency_sign_stops_the_interview(
     answer(child, registry, keys_for, given)
     # At once, before any other question: the referral, then the question to end.
     child.expect_exact("EMERGENCY — SAME-DAY EMERGENCY CARE")
-    child.expect_exact("Emergency care today:")
+    child.expect_exact("Emergency care now:")
     child.expect_exact("End the interview now?")
     child.expect_exact("(Y/n)")
     child.send("\r")  # ending is the default
@@ -194,7 +194,9 @@ def test_a_follow_up_replaces_numbers_and_asks_warning_signs_afresh(
     assert first.exit_code == 0, first.output
     [ref] = list_refs(backpain_home)
     questions = registry.questions()
-    today = {**previous, "pain_now": 0, "mattress_age_years": 2, "sitting_hours": 0}
+    # The first plan gave a programme: how often it was done is asked last (v3).
+    today = {**previous, "pain_now": 0, "mattress_age_years": 2, "sitting_hours": 0,
+             "programme_adherence": "some_days"}
 
     child = spawn("assess", "--from", ref.id)
     child.expect_exact(f"Follow-up visit for client JD-042 after session {ref.id}.")

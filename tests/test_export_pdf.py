@@ -212,6 +212,13 @@ def test_worked_examples_and_the_longest_plan_take_their_pages(
     answers = {**complete_answers, **answers_of(source)}
     instruments = sorted({k.partition("_")[0] for k in answers} & {"odi", "rmdq"})
     extra = ["--instruments", ",".join(instruments)] if instruments else []
+    previous = EXAMPLES / f"{case}.previous.toml"
+    if previous.exists():
+        # A follow-up: the visit it follows first, then this one's answers on top.
+        first = assess(write_answers({**complete_answers, **answers_of(previous)},
+                                     client="EX-1", name="previous.toml"))
+        answers = {**answers_of(previous), **answers_of(source)}
+        extra += ["--from", first.id]
     session = assess(write_answers(answers, client="EX-1"), *extra)
     out = out_dir / f"{case}.pdf"
     export_pdf(session.id, out)
@@ -229,9 +236,12 @@ def test_client_with_several_visits_renders_their_history(
     # Four visits with ODI, pain and disability falling: the handout draws both charts.
     visits: list[Session] = []
     for number, (pain, odi) in enumerate([(8, 4), (6, 3), (4, 2), (2, 1)], 1):
-        answers = {**complete_answers, "pain_now": pain, "pain_worst_week": pain,
-                   **{f"odi_{i}": odi for i in range(1, 11)}}
+        answers: dict[str, Any] = {**complete_answers, "pain_now": pain,
+                                   "pain_worst_week": pain,
+                                   **{f"odi_{i}": odi for i in range(1, 11)}}
         extra = ["--from", visits[-1].id] if visits else []
+        if visits:  # how often the programme of the visit before was done
+            answers["programme_adherence"] = "most_days"
         visits.append(assess(write_answers(answers, name=f"visit{number}.toml"),
                              "--instruments", "odi", *extra))
     out = out_dir / "history.pdf"

@@ -82,7 +82,9 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Path]:
         first = assess(first_file, "--client", CLIENT)
         # The follow-up: better, with the fresh-each-visit answers given again.
         follow_file = tmp / "follow.toml"
-        follow_file.write_text(first_file.read_text().replace("pain_now = 5", "pain_now = 3"))
+        # (and how often the first visit's exercise programme was done, asked at a follow-up)
+        follow_file.write_text(first_file.read_text().replace(
+            "pain_now = 5", 'pain_now = 3\nprogramme_adherence = "most_days"'))
         follow_up = assess(follow_file, "--from", first)
         out = {}
         for name, session in (("first", first), ("follow_up", follow_up)):

@@ -200,8 +200,10 @@ def test_confirming_every_default_repeats_the_previous_answers(
         complete_answers: dict[str, Any], pipe: PipeInput, keys_for: KeysFor) -> None:
     previous = save_previous(complete_answers)
     st, answers, asker = follow_up(previous, pipe, retyped(previous, keys_for))
-    assert answers == previous.answers
-    assert asker.asked == list(previous.answers)
+    # The previous plan gave a programme: how often it was done is asked last (v3), and
+    # Enter takes the first choice.
+    assert answers == {**previous.answers, "programme_adherence": "most_days"}
+    assert asker.asked == [*previous.answers, "programme_adherence"]
     session = assess.finish(st, CLIENT, answers, set())
     assert (session.follows, session.client, session.status) == (previous.id, CLIENT,
                                                                  "completed")
@@ -234,7 +236,8 @@ def test_changing_answers_of_every_kind(complete_answers: dict[str, Any],
     changed = {k: v for k, v in answers.items() if previous.answers.get(k) != v}
     assert changed == {"pain_now": 3, "sleep_position": "back", "knee_pillow": True,
                        "pain_location": ("lower_back", "mid_upper_back"),
-                       "mattress_age_years": 2, "sitting_hours": 0}
+                       "mattress_age_years": 2, "sitting_hours": 0,
+                       "programme_adherence": "most_days"}
     session = assess.finish(st, CLIENT, answers, set())
     assert session.plan is not None
     assert session.plan.scores["nprs_now"] == 3
@@ -290,7 +293,9 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
 
     previous = save_previous({**complete_answers, "pain_now": 5})
     fresh = retyped(previous, keys_for)
-    modules = load_registry(None).select(previous.instruments)
+    # The previous plan gave a programme, so its adherence is asked last (v3).
+    modules = load_registry(None).select(previous.instruments, programme_followup=True)
+    expected = {**previous.answers, "programme_adherence": "most_days"}
     env = {**os.environ, "BACKPAIN_HOME": str(backpain_home), "TERM": "xterm", "NO_COLOR": "1",
            # No terminal answers prompt_toolkit's cursor-position requests here; without
            # this every prompt waits about a second for the answer.
@@ -299,7 +304,7 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
                           ["assess", "--from", previous.id[:12]], env=env, encoding="utf-8",
                           dimensions=(40, 200), timeout=20)
     try:
-        for q in _questions(modules, previous.answers):
+        for q in _questions(modules, expected):
             # The start of the question is enough to know which prompt is showing.
             child.expect_exact(q.text[:40])
             # Enter keeps last visit's answer; what is asked afresh is typed again.
@@ -314,16 +319,16 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", new_id)
     new = read_session(backpain_home / "sessions" / CLIENT / f"{new_id}.toml")
     assert (new.follows, new.client, new.status) == (previous.id, CLIENT, "completed")
-    assert new.answers == previous.answers
+    assert new.answers == expected
     assert new.plan is not None and new.plan.scores["nprs_now"] == 5
+    assert new.plan.programme_step == "progress"
 
 
 # --------------------------------------------------------------------------- adherence (v3)
 
 
 def test_adherence_is_asked_only_after_a_programme(
-        complete_answers: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
+        complete_answers: dict[str, Any], tmp_path: Path) -> None:
     # CLINICAL.md v3, "followup": asked last, and required, at a follow-up whose previous
     # saved plan holds a programme; otherwise hidden, an answer to it dropped with a warning.
     # An emergency plan never holds one.
@@ -336,8 +341,9 @@ def test_adherence_is_asked_only_after_a_programme(
     assert "followup" not in [m.id for m in st.modules]
     assert st.validation.dropped == ("programme_adherence",)
     assert "programme_adherence" in st.warnings[0]
-    # A plan that gave a programme (its `programme` key comes with issue 19, item 9).
-    monkeypatch.setattr(assess, "gave_programme", lambda session: True)
+    # A plan that gave a programme.
+    previous = save_previous(complete_answers)
+    assert previous.plan is not None and previous.plan.programme
     st = assess.start(registry, client=None, answers_file=None, instruments=None,
                       follow_up=previous.id)
     assert [m.id for m in st.modules][-1] == "followup"
@@ -353,3 +359,8 @@ def test_a_plan_gave_a_programme_only_when_it_holds_one(
     previous = save_previous({**complete_answers, "rf_saddle_numbness": True})
     assert assess.gave_programme(previous) is False
     assert assess.gave_programme(replace(previous, plan=None)) is False
+    # A plan saved before version 3 has no programme key.
+    assert previous.plan is not None
+    assert assess.gave_programme(replace(previous, plan=replace(previous.plan,
+                                                               programme=None))) is False
+    assert assess.gave_programme(save_previous(complete_answers)) is True

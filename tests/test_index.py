@@ -26,7 +26,6 @@ import stat
 import subprocess
 import sys
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -386,8 +385,10 @@ def _a_score_changed(home: Path) -> None:
 
 def _a_document_changed(home: Path) -> None:
     with sql(home) as con:
-        (doc,) = con.execute("SELECT doc FROM docs WHERE id = ?", (sid(3, LATEST),)).fetchone()
-        con.execute("UPDATE docs SET doc = ? WHERE id = ?", (doc[:-3] + b"xyz", sid(3, LATEST)))
+        (body,) = con.execute("SELECT body FROM bodies WHERE id = ?",
+                              (sid(3, LATEST),)).fetchone()
+        con.execute("UPDATE bodies SET body = ? WHERE id = ?",
+                    (body[:-3] + b"xyz", sid(3, LATEST)))
 
 
 def _a_summary_changed(home: Path) -> None:
@@ -408,7 +409,7 @@ def _another_data_folder(home: Path) -> None:
 
 def _tables_dropped(home: Path) -> None:
     with sql(home) as con:
-        con.execute("DROP TABLE docs")
+        con.execute("DROP TABLE bodies")
 
 
 def _a_directory(home: Path) -> None:
@@ -978,7 +979,7 @@ def test_a_file_whose_parsed_document_is_not_kept_is_parsed_again_after_an_upgra
     age(backpain_home)
     outputs(INDEXED)
     with sql(backpain_home) as con:
-        kept = {i for (i,) in con.execute("SELECT id FROM parsed")}
+        kept = {i for (i,) in con.execute("SELECT id FROM bodies WHERE parsed > 0")}
     assert sid(90, LATEST) not in kept and sid(91, LATEST) not in kept
     assert len(kept) == len(CLIENTS) * 4  # the unreadable file was never parsed whole
     counting.clear()
@@ -995,10 +996,18 @@ def test_a_damaged_parsed_document_has_the_index_rebuilt(
     practice(backpain_home)
     before = outputs(INDEXED)
     with sql(backpain_home) as con:
-        [(zdict,)] = con.execute("SELECT value FROM meta WHERE key = 'zdict'")
-        blob = codec.pack("[not a table]", zdict.encode("utf-8"))
-        con.execute("UPDATE parsed SET doc = ?, crc = ? WHERE id = ?",
-                    (blob, zlib.crc32(blob), sid(1, SECOND)))
+        [(text,)] = con.execute("SELECT value FROM meta WHERE key = 'zdict'")
+        zdict = text.encode("utf-8")
+        [stored] = con.execute("SELECT body, answers, doc, parsed FROM bodies WHERE id = ?",
+                               (sid(1, SECOND),))
+        answers, doc, _ = codec.Body(bytes(stored[0]), *stored[1:]).parts(zdict)
+        # What it says is checked and whole: only its parsed document is no table.
+        body = codec.Body.of(answers, doc, "[not a table]", zdict)
+        assert body is not None
+        con.execute("UPDATE bodies SET body = ?, parsed = ?, crc = ? WHERE id = ?",
+                    (body.blob, body.parsed, codec.checksum(
+                        str(body.answers), str(body.doc), str(body.parsed), body.blob),
+                     sid(1, SECOND)))
     upgrade(monkeypatch)
     assert outputs(INDEXED) == before
 
@@ -1018,12 +1027,27 @@ def test_a_parsed_document_reads_back_as_tomllib_made_it(value: object) -> None:
     import tomli_w
 
     raw = tomllib.loads(tomli_w.dumps({"value": value, "key": [value]}))
-    text = codec.parsed_text(raw)
-    if "\x00" in repr(raw) or "\\x00" in repr(raw):
-        return  # kept only when no text of its own could read back as a tag
-    assert text is not None
-    back = codec.parsed_of(text)
+    leaves: list[object] = []
+    todo: list[object] = [raw]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            leaves += item.keys()
+            todo += item.values()
+        elif isinstance(item, list):
+            todo += item
+        else:
+            leaves.append(item)
+    times = sorted(repr(v) for v in leaves if isinstance(v, dt.date | dt.time))
+    text, found = codec.parsed_text(raw)
+    assert found is not None and sorted(map(repr, found)) == times
+    if text is None:
+        # Not kept only when a text of its own could read back as a tag.
+        assert any(isinstance(v, str) and "\x00" in v for v in leaves)
+        return
+    back, found = codec.parsed_of(text)
     assert repr(back) == repr(raw)  # types, offsets and order too (nan == nan here)
+    assert sorted(map(repr, found)) == times
 
 
 # --------------------------------------------------------------------------- many cores
@@ -1080,7 +1104,7 @@ def test_a_build_in_a_pool_of_processes_equals_one_in_this_process(
 
 
 def test_the_pool_is_used_for_many_files_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    jobs: list[sync.Job] = [("C", f"{sid(n, LATEST)}.toml", "/nowhere", None, 0, None)
+    jobs: list[sync.Job] = [("C", f"{sid(n, LATEST)}.toml", "/nowhere", None, 0, None, None)
                             for n in range(3)]
     work = sync._Work(lambda: sync.Judge(Path("/nowhere"), b""))
     monkeypatch.setattr(sync, "cores", lambda: 4)

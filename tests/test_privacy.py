@@ -138,7 +138,9 @@ def test_no_network_in_process(no_network: list[str], write_answers: Callable[..
     first = runner.invoke(app, ["assess", "--answers", str(answers), "--no-input", "--json"])
     assert first.exit_code == 0, first.output
     sid = json.loads(first.stdout)["session"]
-    follow = runner.invoke(app, ["assess", "--answers", str(answers), "--no-input",
+    again = write_answers({**complete_answers, "programme_adherence": "most_days"},
+                          client=CLIENT, name="again.toml")
+    follow = runner.invoke(app, ["assess", "--answers", str(again), "--no-input",
                                  "--from", sid])
     assert follow.exit_code == 0, follow.output
     for args in full_run(sid):

@@ -1,4 +1,5 @@
-"""Every required recommendation: one plan where it fires and one where it does not.
+"""Every recommendation of CLINICAL.md v3: one plan where it fires and one where it does not,
+its `because`, the triage bounds, and the sentences the spec fixes word for word.
 
 Each case is the base client of `strategies.BASE_ANSWERS` with a few answers changed,
 checked as a complete interview and run through `build_plan`, as the tool would.
@@ -29,17 +30,29 @@ AXSPA_4 = [*AXSPA_3, "family_history"]
 AXSPA_3_LATE = ["wakes_second_half_night", "better_with_movement", "buttock_pain"]
 NO_MASSAGE_HELP = {"current_care": ["massage"], "massage_helped": "no"}
 UNDER_CARE = {"under_medical_care": True}
-STENOSIS = {"age": 65, "pain_worse_with": ["standing_walking"], "pain_eased_by": ["sitting"]}
-PREGNANT_30 = {"pregnancy": "pregnant", "pregnancy_weeks": 30, "rf_pregnancy_warning": False}
-PREGNANT_20 = {"pregnancy": "pregnant", "pregnancy_weeks": 20, "rf_pregnancy_warning": False}
+STENOSIS = {"age": 65, "pain_worse_with": ["standing_walking"], "pain_eased_by": ["sitting"],
+            "falls_past_year": "none", "unsteady": False}
+FEMALE = {"sex": "female"}
+PREGNANT_30 = {**FEMALE, "pregnancy": "pregnant", "pregnancy_weeks": 30,
+               "rf_pregnancy_warning": False, "rf_leg_clot": False}
+PREGNANT_20 = {**PREGNANT_30, "pregnancy_weeks": 20}
+PREGNANT_8 = {**PREGNANT_30, "pregnancy_weeks": 8}
+POSTPARTUM = {**FEMALE, "pregnancy": "postpartum", "rf_leg_clot": False}
 LEG = {"pain_location": ["lower_back", "leg_below_knee"]}
+OLDER = {"age": 70, "falls_past_year": "none", "unsteady": False}
 DEMO = Path(__file__).parent.parent / "examples" / "demo.answers.toml"
 FLEXION_DISC = {"pain_worse_with": ["bending_forward", "standing_walking"],
                 "pain_location": ["lower_back", "leg_below_knee"]}
+VASCULAR = {"age": 60, "pain_worse_with": ["standing_walking"],
+            "pain_location": ["lower_back", "leg_below_knee"], "pain_eased_by": ["standing_still"]}
 
 # id: (answers where it fires, answers where it does not)
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "medical.emergency_referral": ({"rf_bladder_bowel": True}, {"rf_night_pain": True}),
+    "medical.same_day_referral": ({"rf_cancer_history": True, "rf_weight_loss": True,
+                                   "risk_team_aware": True},
+                                  {"rf_cancer_history": True, "rf_trauma": True,
+                                   "risk_team_aware": True}),
     "medical.urgent_referral": ({"rf_trauma": True},
                                 {"rf_trauma": True, "rf_saddle_numbness": True}),
     "medical.axspa_referral": ({"pain_duration": "over_12_weeks", "age": 30,
@@ -53,26 +66,33 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "medical.routine_review": ({**CHRONIC, "pain_worst_week": 8},
                                {**CHRONIC, "pain_worst_week": 7}),
     "medical.young_person": ({"age": 14, "pain_duration": "under_6_weeks"}, {"age": 16}),
+    "medical.scoliosis_review": ({"age": 16, "diagnoses": ["scoliosis"], **UNDER_CARE},
+                                 {"age": 16, "diagnoses": ["scoliosis"], **UNDER_CARE,
+                                  "pain_duration": "under_6_weeks"}),
     "medical.sciatica_review": (LEG, {**LEG, "pain_duration": "under_6_weeks"}),
-    "medical.pregnancy_care": ({"pregnancy": "postpartum"}, {}),
-    # v3: spondylosis alone is no co-manage condition; spinal arthritis is
+    "medical.vascular_check": (VASCULAR, {**VASCULAR, "age": 49}),
+    "medical.falls_assessment": ({**OLDER, "falls_past_year": "two_or_more"},
+                                 {**OLDER, "falls_past_year": "one"}),
+    "medical.pregnancy_care": ({**POSTPARTUM, "postpartum_weeks": 20}, {}),
+    "medical.risk_factor_team": ({"rf_steroids": True, "risk_team_aware": True},
+                                 {"rf_steroids": True, "risk_team_aware": False}),
     "medical.co_manage": ({"diagnoses": ["spinal_arthritis"], "under_medical_care": False},
-                          {"diagnoses": ["spinal_arthritis"], **UNDER_CARE}),
+                          {"diagnoses": ["spondylosis"], "under_medical_care": False}),
     "medical.coordinate_care": ({"diagnoses": ["autoimmune"], **UNDER_CARE},
                                 {"diagnoses": ["autoimmune"], "under_medical_care": False}),
     "medical.psychosocial_support": (HIGH_RISK, {**HIGH_RISK, "sbst_8": False}),
     "medical.safety_net": ({}, {"rf_both_legs": True}),
     "sleep.mattress.medium_firm": ({"pain_on_waking": "lasts_longer", "mattress_age_years": 11},
-                                   {"pain_on_waking": "lasts_longer",
-                                    "mattress_age_years": 10}),
+                                   {"pain_on_waking": "lasts_longer", "mattress_age_years": 11,
+                                    "rf_constant_pain": True}),
     "sleep.mattress.softer_surface": (
         {"pain_on_waking": "eases_within_30min", "mattress_firmness": "very_firm",
          "mattress_opinion": "too_firm", "mattress_age_years": 10},
         {"pain_on_waking": "eases_within_30min", "mattress_firmness": "very_firm",
          "mattress_opinion": "too_firm", "mattress_age_years": 10, "mattress_sagging": True}),
     "sleep.mattress.review": ({"pain_on_waking": "lasts_longer"},
-                              {"pain_on_waking": "lasts_longer", "mattress_firmness": "soft"}),
-    "sleep.no_change": ({}, {"mattress_sagging": True}),
+                              {"pain_on_waking": "lasts_longer", "rf_night_pain": True}),
+    "sleep.no_change": ({}, {"rf_night_pain": True}),
     "sleep.pillow.between_knees": ({"knee_pillow": False},
                                    {"sleep_position": "back", "knee_pillow": False}),
     "sleep.pillow.under_knees": ({"sleep_position": "back", "knee_pillow": False},
@@ -93,7 +113,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "personalized.strain.relative_rest": (STRAIN, {**STRAIN, "pain_duration": "6_to_12_weeks"}),
     "personalized.strain.cold_or_heat": ({"diagnoses": ["muscle_strain"],
                                           "under_medical_care": False},
-                                         {"recent_overexertion": True}),
+                                         {"diagnoses": ["muscle_strain"], **CHRONIC,
+                                          "under_medical_care": False}),
     "personalized.strain.massage": ({**STRAIN, "current_care": ["massage"],
                                      "massage_helped": "somewhat"},
                                     {**STRAIN, **NO_MASSAGE_HELP}),
@@ -106,25 +127,35 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                                           {"pain_location": ["lower_back", "leg_above_knee"]}),
     "personalized.stenosis.flexion_bias": (STENOSIS, {**STENOSIS, **FLEXION_DISC}),
     "personalized.morning_mobility": ({"morning_stiffness_over_30min": True}, {}),
-    "personalized.pregnancy.pelvic_girdle": (PREGNANT_20, {"pregnancy": "no"}),
+    "personalized.pregnancy.pelvic_girdle": (PREGNANT_20, {"sex": "male"}),
     "personalized.low_risk.self_management": ({**MEDIUM_RISK, "sbst_4": False}, MEDIUM_RISK),
     "personalized.medium_risk.physio_exercise": (MEDIUM_RISK, {**MEDIUM_RISK, **HIGH_RISK}),
     "personalized.heat": ({}, CHRONIC),
+    "personalized.pain_education": ({"diagnoses": ["spinal_arthritis"], **UNDER_CARE},
+                                    {"rf_trauma": True}),
+    "personalized.return_to_work": ({"work_absence": "reduced_duties"},
+                                    {"work_absence": "no"}),
+    "personalized.hypermobility.control": ({"diagnoses": ["hypermobility"], **UNDER_CARE},
+                                           {"diagnoses": ["scoliosis"], **UNDER_CARE}),
     "prevention.stay_active": ({"rf_weight_loss": True}, {"rf_leg_weakness": True}),
     "prevention.core_strength": ({"exercise_days": 1},
-                                 {"exercise_types": ["walking", "yoga_pilates"]}),
-    "prevention.keep_exercising": ({"exercise_days": 2},
-                                   {"exercise_days": 3, "exercise_types": ["walking"]}),
+                                 {"exercise_days": 1, **POSTPARTUM, "postpartum_weeks": 11}),
+    "prevention.keep_exercising": ({"exercise_days": 2}, {"exercise_days": 1}),
     "prevention.leg_strength_flexibility": ({"sitting_hours": 6}, {"sitting_hours": 5}),
     "prevention.flexion_exercises": ({"pain_worse_with": ["bending_backward"]},
-                                     {"pain_worse_with": ["bending_backward", "bending_forward"],
-                                      "pain_location": ["leg_below_knee"]}),
-    "prevention.pregnancy_exercise": (PREGNANT_20, {"pregnancy": "postpartum"}),
+                                     {"pain_worse_with": ["bending_backward"], **OLDER}),
+    "prevention.pregnancy_exercise": (PREGNANT_20, {**POSTPARTUM, "postpartum_weeks": 3}),
+    "prevention.postnatal_exercise": ({**POSTPARTUM, "postpartum_weeks": 3}, PREGNANT_20),
+    "prevention.bone_safe_exercise": ({"rf_steroids": True, "risk_team_aware": True},
+                                      {"age": 69, "falls_past_year": "none",
+                                       "unsteady": False}),
+    "prevention.strength_balance": ({"age": 65, "falls_past_year": "none", "unsteady": False},
+                                    {"age": 64}),
     "prevention.avoid_hyperextension": ({"hyperextension_activities": True},
                                         {"pain_worse_with": ["bending_forward"]}),
     "prevention.safe_lifting": ({"pain_worse_with": ["lifting"]}, {"occupation": "mixed"}),
     "prevention.break_up_sitting": ({"pain_worse_with": ["sitting"]}, {"sitting_hours": 5}),
-    "massage.hold_until_cleared": ({"rf_cancer_history": True}, {}),
+    "massage.hold_until_cleared": ({"rf_weight_loss": True}, {}),
     "massage.reconsider": (NO_MASSAGE_HELP, {"current_care": ["massage"],
                                              "massage_helped": "yes"}),
     "massage.gentle_only": ({"diagnoses": ["osteoporosis"], **UNDER_CARE},
@@ -134,10 +165,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "massage.whole_body": (HIGH_RISK, {**HIGH_RISK, "diagnoses": ["spinal_tumor"],
                                        **UNDER_CARE}),
     "massage.prenatal": (PREGNANT_20, {**PREGNANT_20, **NO_MASSAGE_HELP}),
-    "massage.combine_care": ({"current_care": ["massage", "chiropractic"],
+    "massage.combine_care": ({**MEDIUM_RISK, "current_care": ["massage", "chiropractic"],
                               "massage_helped": "yes"},
                              {"current_care": ["massage", "chiropractic"],
-                              "massage_helped": "no"}),
+                              "massage_helped": "yes"}),
 }
 
 
@@ -173,19 +204,21 @@ def test_base_client_plan() -> None:
     plan = plan_for({})
     assert plan.triage == "none"
     assert plan.ids == (
-        "medical.safety_net",
-        "sleep.no_change", "personalized.low_risk.self_management", "personalized.heat",
-        "prevention.stay_active", "prevention.keep_exercising", "massage.with_exercise",
-        "massage.combine_care",
+        "medical.safety_net", "sleep.no_change", "personalized.low_risk.self_management",
+        "personalized.heat", "personalized.pain_education", "prevention.stay_active",
+        "prevention.keep_exercising", "massage.with_exercise",
     ), plan.ids
+    # A regular exerciser with no other exercise advice: the keep-exercising pool, three
+    # rounds of one exercise each.
+    assert plan.programme_ids == ("ex.curl_up", "ex.side_plank_knees", "ex.hamstring_stretch")
 
 
 # --------------------------------------------------------------------------- because
 
 
 @pytest.mark.parametrize(("overrides", "rec_id", "because"), [
-    ({"rf_trauma": True, "rf_steroids": True, "first_episode": True, "age": 70},
-     "medical.urgent_referral", ("rf_trauma", "rf_steroids", "rf_age_first_episode")),
+    ({"rf_trauma": True, "rf_weight_loss": True, "first_episode": True, "age": 70, **OLDER},
+     "medical.urgent_referral", ("rf_weight_loss", "rf_trauma", "rf_age_first_episode")),
     ({"rf_trauma": True, "rf_steroids": True}, "massage.hold_until_cleared",
      ("rf_trauma", "rf_steroids")),
     ({"rf_fever": True, "rf_immunosuppressed": True, "rf_trauma": True},
@@ -193,38 +226,45 @@ def test_base_client_plan() -> None:
     ({}, "massage.with_exercise", ("current_care",)),
     ({"current_care": ["massage"], "massage_helped": "yes"}, "massage.with_exercise",
      ("massage_helped",)),
-    ({}, "massage.combine_care", ("current_care",)),
-    ({"current_care": ["massage"], "massage_helped": "yes"}, "massage.combine_care",
-     ("massage_helped", "current_care")),
-    # "low_activity and not pregnant": the negated part is not named beside a positive one
-    # (CLINICAL.md v3; issue 17: men were told their plan was based on their pregnancy)
+    ({**MEDIUM_RISK}, "massage.combine_care", ("current_care", "startback_risk")),
+    # "low_activity and not pregnant and not postnatal_12wk": the negated parts are not
+    # named beside a positive one (CLINICAL.md v3; issue 17)
     ({"exercise_days": 0, "exercise_types": None}, "prevention.core_strength",
      ("exercise_days",)),
-    # a negation alone is named, with every answer it mentions
-    ({"exercise_types": ["strength"]}, "prevention.keep_exercising",
-     ("exercise_days", "exercise_types")),
-    ({}, "prevention.keep_exercising", ("exercise_days", "exercise_types")),
+    # keep_exercising names its condition, not what shapes its wording
+    ({"exercise_types": ["walking"]}, "prevention.keep_exercising", ("exercise_days",)),
     ({}, "prevention.stay_active", ("pain_duration",)),
-    ({}, "personalized.heat",
-     ("pain_duration", "diagnoses", "recent_overexertion", "onset")),
+    ({"rf_steroids": True, "risk_team_aware": True}, "prevention.stay_active",
+     ("rf_steroids", "pain_duration")),
+    ({**OLDER, "rf_steroids": True, "risk_team_aware": True}, "personalized.pain_education",
+     ("rf_steroids", "pain_duration", "age")),
+    # a negation alone names every answer it mentions, in the order of the definition
+    ({}, "personalized.heat", ("pain_duration", "diagnoses", "recent_overexertion", "onset")),
     (HIGH_RISK, "medical.psychosocial_support", ("startback_risk",)),
-    ({**HIGH_RISK, **CHRONIC}, "medical.psychosocial_support", ("startback_risk",)),
     ({"rf_trauma": True}, "medical.safety_net", ("pain_duration", "rf_trauma")),
-    ({"pregnancy": "pregnant", "pregnancy_weeks": 30, "rf_pregnancy_warning": False},
-     "sleep.position.pregnancy", ("pregnancy", "pregnancy_weeks")),
+    ({**POSTPARTUM, "postpartum_weeks": 3}, "medical.safety_net",
+     ("pain_duration", "pregnancy", "postpartum_weeks")),
+    ({**PREGNANT_30}, "medical.safety_net", ("pain_duration", "pregnancy", "pregnancy_weeks")),
+    ({**VASCULAR}, "medical.safety_net",
+     ("pain_duration", "age", "pain_worse_with", "pain_location", "pain_eased_by")),
+    (PREGNANT_30, "sleep.position.pregnancy", ("pregnancy", "pregnancy_weeks")),
+    ({**PREGNANT_30, "pillow_height": "low"}, "sleep.pillow.height",
+     ("sleep_position", "pillow_height", "pregnancy", "pregnancy_weeks")),
     ({"pain_on_waking": "lasts_longer", "morning_stiffness_over_30min": True},
-     "sleep.mattress.review", ("pain_on_waking", "morning_stiffness_over_30min")),
+     "sleep.mattress.review", ("pain_on_waking",)),
     ({"pain_duration": "over_12_weeks", "age": 50,
       "axspa_features": ["onset_before_35", *AXSPA_3_LATE]}, "medical.axspa_referral",
      ("pain_duration", "axspa_features", "axspa_feature_count")),
     ({"diagnoses": ["spinal_arthritis"], "under_medical_care": False}, "medical.co_manage",
      ("diagnoses",)),
-    ({"pain_on_waking": "lasts_longer"}, "sleep.mattress.review", ("pain_on_waking",)),
     ({"pain_on_waking": "eases_within_30min", "mattress_sagging": True},
      "sleep.mattress.medium_firm", ("pain_on_waking", "mattress_sagging")),
     ({"pillow_height": "none"}, "sleep.pillow.height", ("sleep_position", "pillow_height")),
-    ({"pain_duration": "over_12_weeks", "age": 30, "axspa_features": AXSPA_4},
-     "medical.axspa_referral", ("pain_duration", "age", "axspa_features", "axspa_feature_count")),
+    ({"rf_steroids": True, "risk_team_aware": True}, "medical.risk_factor_team",
+     ("rf_steroids",)),
+    ({"rf_anticoagulant": True}, "massage.gentle_only", ("rf_anticoagulant",)),
+    ({**CHRONIC, "pain_now": 8, "pain_worst_week": 6}, "medical.routine_review",
+     ("pain_duration", "pain_now", "pain_worst_week")),
 ])
 def test_because(overrides: dict[str, Any], rec_id: str, because: tuple[str, ...]) -> None:
     assert find(plan_for(overrides), rec_id).because == because, (rec_id, overrides)
@@ -238,10 +278,11 @@ NOT_PREGNANT_RULES = {"prevention.core_strength", "prevention.flexion_exercises"
 
 
 @pytest.mark.parametrize("overrides", [
-    pytest.param({"age": 27, "exercise_days": 0, "exercise_types": None, "knee_pillow": False,
-                  "pain_worse_with": ["bending_backward"], **HIGH_RISK}, id="man of 27"),
-    pytest.param({"age": 68, "exercise_days": 1, "exercise_types": ["walking"], **STRAIN,
-                  "sleep_position": "back", "knee_pillow": False}, id="man of 68"),
+    pytest.param({"age": 27, "sex": "male", "exercise_days": 0, "exercise_types": None,
+                  "knee_pillow": False, "pain_worse_with": ["bending_backward"], **HIGH_RISK},
+                 id="man of 27"),
+    pytest.param({"age": 58, "sex": "male", "exercise_days": 1, "exercise_types": ["walking"],
+                  **STRAIN, "sleep_position": "back", "knee_pillow": False}, id="man of 58"),
     pytest.param(dict(tomllib.loads(DEMO.read_text("utf-8"))["answers"]), id="demo"),
 ])
 def test_no_because_names_the_pregnancy_of_a_client_who_is_not_pregnant(
@@ -249,7 +290,7 @@ def test_no_because_names_the_pregnancy_of_a_client_who_is_not_pregnant(
     plan = plan_for(overrides)
     assert len(NOT_PREGNANT_RULES & set(plan.ids)) >= 2, plan.ids
     named = {r.id: r.because for r in plan.recommendations
-             if {"pregnancy", "pregnancy_weeks"} & set(r.because)}
+             if {"pregnancy", "pregnancy_weeks", "postpartum_weeks"} & set(r.because)}
     assert named == {}
 
 
@@ -260,27 +301,28 @@ def test_urgent_keeps_only_medical_sleep_stay_active_and_hold() -> None:
     plan = plan_for({**STRAIN, **HIGH_RISK, "rf_trauma": True, "pillow_height": "low",
                      "diagnoses": ["spinal_arthritis"], "under_medical_care": False})
     assert plan.triage == "urgent"
-    # No psychosocial support under urgent (v2): no reassurance until a doctor has seen them.
     assert plan.ids == (
         "medical.urgent_referral", "medical.co_manage", "medical.safety_net",
         "sleep.no_change", "sleep.pillow.height", "prevention.stay_active",
         "massage.hold_until_cleared",
     ), plan.ids
+    assert plan.programme == () and plan.flare_plan == ()
+    assert find(plan, "medical.co_manage").detail == (
+        "Tell the doctor who sees you about the back condition you have been diagnosed with.")
 
 
-def test_co_manage_does_not_allow_massage_under_urgent_triage() -> None:
-    plan = plan_for({"diagnoses": ["spinal_arthritis"], "under_medical_care": False,
-                     "rf_cancer_history": True})
-    co_manage = find(plan, "medical.co_manage")
-    assert "light massage" not in co_manage.detail, co_manage.detail
-    assert "no hands-on work at all" in co_manage.detail, co_manage.detail
-    assert co_manage.because == ("diagnoses", "rf_cancer_history")
-    calm = find(plan_for({"diagnoses": ["spinal_arthritis"], "under_medical_care": False}),
-                "medical.co_manage")
-    assert "light massage" in calm.detail and calm.because == ("diagnoses",)
+def test_same_day_keeps_what_urgent_keeps_and_drops_the_team_note() -> None:
+    plan = plan_for({"rf_anticoagulant": True, "rf_trauma": True, "knee_pillow": False,
+                     **HIGH_RISK})
+    assert plan.triage == "same_day"
+    assert plan.ids == (
+        "medical.same_day_referral", "medical.safety_net", "sleep.no_change",
+        "sleep.pillow.between_knees", "prevention.stay_active", "massage.hold_until_cleared",
+    ), plan.ids
+    assert plan.reassess_weeks == 1 and plan.programme == ()
 
 
-def test_awaiting_doctor_with_bone_risk_bounds_prevention_and_massage() -> None:
+def test_bone_hold_keeps_personalised_exercise_advice_waiting_for_the_doctor() -> None:
     plan = plan_for({**STRAIN, "diagnoses": ["muscle_strain", "spinal_tumor"],
                      "under_medical_care": False, "current_care": ["massage"],
                      "massage_helped": "no", "sitting_hours": 9,
@@ -290,24 +332,36 @@ def test_awaiting_doctor_with_bone_risk_bounds_prevention_and_massage() -> None:
         "medical.co_manage", "medical.safety_net", "sleep.no_change",
         "personalized.strain.relative_rest", "personalized.strain.cold_or_heat",
         "personalized.morning_mobility", "personalized.low_risk.self_management",
-        "prevention.stay_active", "massage.reconsider", "massage.gentle_only",
+        "personalized.pain_education", "prevention.stay_active", "massage.reconsider",
+        "massage.gentle_only",
     ), plan.ids
-    # personalized exercise items stay, worded as guided care
-    assert "with a physiotherapist or with the doctor's agreement" in find(
-        plan, "personalized.morning_mobility").detail
+    assert find(plan, "personalized.morning_mobility").detail.startswith(
+        "Start this once the doctor agrees; until then, keep to gentle everyday movement "
+        "such as short walks. ")
+    assert plan.programme == ()
+    education = find(plan, "personalized.pain_education").detail
+    assert "Gentle everyday movement is safe; new exercises wait until the doctor agrees." in (
+        education)
+    assert "the right exercise" not in education
 
 
 def test_awaiting_doctor_without_bone_risk_keeps_exercise_as_guided_care() -> None:
     plan = plan_for({"diagnoses": ["spinal_stenosis"], "under_medical_care": False,
-                     "exercise_days": 1, "sitting_hours": 8})
+                     "exercise_days": 1, "sitting_hours": 8, **LEG})
     assert plan.triage == "co_manage"
     assert [i for i in plan.ids if i.split(".")[0] in ("prevention", "massage")] == [
         "prevention.stay_active", "prevention.core_strength",
         "prevention.leg_strength_flexibility", "prevention.flexion_exercises",
         "prevention.break_up_sitting", "massage.gentle_only"], plan.ids
+    guided = ("Do this with a physiotherapist or with the doctor's agreement; do not start a "
+              "hard strengthening programme on your own.")
     core = find(plan, "prevention.core_strength")
-    assert core.detail.endswith("do not start a hard strengthening programme on your own.")
-    assert core.because == ("exercise_days", "diagnoses")
+    assert core.detail.endswith(guided)
+    assert core.because == ("exercise_days",)
+    # Last, after the disc text's own closing sentence (v3).
+    disc = find(plan, "personalized.disc.guided_exercise").detail
+    assert disc.endswith("they say which changes need a doctor, and how soon. " + guided)
+    assert plan.programme_heading[0] == guided
     # not worded as guided once the doctor is happy for exercise to go ahead
     cleared = find(plan_for({"diagnoses": ["spinal_stenosis"], **UNDER_CARE,
                              "exercise_days": 1}), "prevention.core_strength")
@@ -315,11 +369,9 @@ def test_awaiting_doctor_without_bone_risk_keeps_exercise_as_guided_care() -> No
 
 
 def test_fragility_fracture_sends_an_osteoporotic_strain_to_the_doctor() -> None:
-    # v1 gave heat, exercise and massage to a 68-year-old with osteoporosis hurt in a fall
-    # who answered no to the trauma question.
     plan = plan_for({"age": 68, "pain_duration": "under_6_weeks", "onset": "after_injury",
                      "diagnoses": ["osteoporosis"], "under_medical_care": False,
-                     "rf_trauma": False})
+                     "rf_trauma": False, "falls_past_year": "none", "unsteady": False})
     assert plan.triage == "urgent"
     assert plan.ids[0] == "medical.urgent_referral"
     assert "personalized.heat" not in plan.ids
@@ -332,15 +384,17 @@ def test_under_medical_care_lifts_the_bounds() -> None:
         "medical.coordinate_care", "medical.safety_net", "sleep.no_change",
         "personalized.strain.relative_rest", "personalized.strain.cold_or_heat",
         "personalized.strain.massage", "personalized.low_risk.self_management",
-        "prevention.stay_active", "prevention.keep_exercising", "massage.gentle_only",
-        "massage.with_exercise", "massage.combine_care",
+        "personalized.pain_education", "prevention.stay_active", "prevention.keep_exercising",
+        "prevention.bone_safe_exercise", "massage.gentle_only", "massage.with_exercise",
     ), plan.ids
-    assert "light to moderate pressure" in find(plan, "massage.gentle_only").detail
+    assert find(plan, "massage.gentle_only").detail == (
+        "Keep massage to light to moderate pressure. Ask the doctor before any deep pressure "
+        "or manipulation.")
 
 
 def test_massage_is_withheld_when_no_exercise_advice_survives() -> None:
     # A draft without the activity answers: no exercise recommendation can fire, so the
-    # massage items that belong in a package with exercise are withheld (guardrail 4).
+    # massage items that belong in a package with exercise are withheld (guardrail 5).
     answers = {k: v for k, v in client_answers(STRAIN).items()
                if k not in ("exercise_days", "exercise_types")}
     scores, _ = compute_scores(answers)
@@ -352,91 +406,352 @@ def test_massage_is_withheld_when_no_exercise_advice_survives() -> None:
 
 
 def test_empty_answers_give_an_empty_plan_not_an_error() -> None:
-    assert build_plan({}).recommendations == ()
+    plan = build_plan({})
+    assert plan.recommendations == () and plan.programme == ()
 
 
-# --------------------------------------------------------------------------- wording
+# --------------------------------------------------------------------------- exact wording
+
+SAFETY_EMERGENCY = (
+    "Go to an emergency department straight away if any of these appear: numbness or "
+    "tingling around the genitals, back passage, buttocks or inner thighs; new difficulty "
+    "passing urine, or not being able to feel or control your bladder or bowel; new loss of "
+    "sexual function; a leg or foot getting weaker (a foot that drags or catches); or pain, "
+    "numbness or pins and needles in both legs that is new (in the last days or weeks) or "
+    "quickly getting worse.")
+SAFETY_CHEST = (
+    "Call an ambulance for chest pain with breathlessness, sweating or feeling faint, for "
+    "sudden breathlessness, or for a sudden severe tearing pain in the back.")
+SOON_ALL = ("Contact a doctor within a few days if any of these appear: a fever; feeling "
+            "generally unwell; weight loss without trying; pain at night that no position "
+            "eases; new numbness or tingling in one leg or foot, without weakness; pain that "
+            "keeps getting worse.")
+FEVER_UNWELL = "A fever together with feeling generally unwell needs a doctor today."
+CLOT = ("A painful, swollen calf in one leg needs a doctor today. Coughing up blood, or chest "
+        "pain that is worse when breathing in, means calling an ambulance.")
+BLEEDING = "Heavy bleeding (soaking a pad within an hour) means calling an ambulance."
+VERY_UNWELL = "Feeling very unwell, confused or very drowsy means calling an ambulance."
 
 
-@pytest.mark.parametrize("duration", ["under_6_weeks", "6_to_12_weeks", "over_12_weeks"])
-def test_psychosocial_support_is_a_referral_at_any_duration(duration: str) -> None:
-    overrides: dict[str, Any] = {**HIGH_RISK, "pain_duration": duration}
-    if duration == "over_12_weeks":
-        overrides["axspa_features"] = ["none"]
-    support = find(plan_for(overrides), "medical.psychosocial_support")
-    assert "referral to a physiotherapist who uses a psychologically informed approach" in (
-        support.detail)
-
-
-def test_psychosocial_support_is_removed_under_urgent() -> None:
-    plan = plan_for({**HIGH_RISK, **CHRONIC, "rf_weight_loss": True})
-    assert plan.triage == "urgent"
-    assert "medical.psychosocial_support" not in plan.ids
-
-
-@pytest.mark.parametrize(("care", "words"), [
-    (["none"], "exercise-based physiotherapy"),
-    (["massage"], "exercise-based physiotherapy"),
-    (["massage", "chiropractic", "physical_therapy"],
-     "the care you already have (chiropractic and physiotherapy)"),
-    (["medical", "medication"], "the care you already have (your doctor's care)"),
-    (["medication"], "exercise-based physiotherapy"),
-    (["chiropractic", "physical_therapy", "medical"],
-     "(chiropractic, physiotherapy and your doctor's care)"),
+@pytest.mark.parametrize(("overrides", "detail"), [
+    ({}, " ".join((SAFETY_EMERGENCY, SAFETY_CHEST, SOON_ALL, FEVER_UNWELL,
+                   "Otherwise we will check this plan together in 4 weeks."))),
+    # urgent: the signs the client has are left to the referral; the check in a week
+    ({"rf_weight_loss": True}, " ".join((
+        SAFETY_EMERGENCY, SAFETY_CHEST,
+        "If any of these appear before you are seen, tell the doctor's practice so that they "
+        "can see you sooner: a fever; feeling generally unwell; pain at night that no "
+        "position eases; new numbness or tingling in one leg or foot, without weakness; pain "
+        "that keeps getting worse.", FEVER_UNWELL,
+        "We will go through this plan together again in a week; bring what the doctor "
+        "said."))),
+    # the weeks after a birth: unwell and fever today, one sentence (C1)
+    ({**POSTPARTUM, "postpartum_weeks": 0}, " ".join((
+        SAFETY_EMERGENCY, SAFETY_CHEST, CLOT,
+        "In the first 6 weeks after the birth, a fever, shivering, feeling generally unwell or "
+        "vaginal discharge that smells bad means contacting a doctor or the maternity unit "
+        "today.", BLEEDING, VERY_UNWELL,
+        "Contact a doctor within a few days if any of these appear: weight loss without "
+        "trying; pain at night that no position eases; new numbness or tingling in one leg or "
+        "foot, without weakness; pain that keeps getting worse.",
+        "Otherwise we will check this plan together in 4 weeks."))),
+    # a recent procedure: fever now, leg numbness today (one deadline each)
+    ({"rf_recent_procedure": True, "risk_team_aware": True}, " ".join((
+        SAFETY_EMERGENCY, SAFETY_CHEST,
+        "Because of a recent spinal procedure, a fever or feeling hot and shivery means going "
+        "to an emergency department now.",
+        "If the wound becomes red or swollen or leaks fluid, or leg pain, numbness or tingling "
+        "comes back, contact the team that did the procedure today.",
+        "Contact a doctor within a few days if any of these appear: feeling generally unwell; "
+        "weight loss without trying; pain at night that no position eases; pain that keeps "
+        "getting worse.", "Otherwise we will check this plan together in 4 weeks."))),
+    # a blood thinner at 70: the fall is today's, the bone part keeps the sudden pain only
+    ({**OLDER, "rf_anticoagulant": True}, " ".join((
+        SAFETY_EMERGENCY, SAFETY_CHEST,
+        "Because your bones may be thinner, a sudden new back pain after a minor strain or "
+        "cough needs a doctor within a few days.",
+        "Because blood thinners make bleeding more likely, see a doctor today after any fall "
+        "or blow to the back.", SOON_ALL, FEVER_UNWELL,
+        "Otherwise we will check this plan together in 4 weeks."))),
 ])
-def test_combine_care_depends_on_current_care(care: list[str], words: str) -> None:
-    overrides: dict[str, Any] = {"current_care": care}
-    if "massage" in care:
-        overrides["massage_helped"] = "somewhat"
-    assert words in find(plan_for(overrides), "massage.combine_care").detail, care
+def test_safety_net_names_each_sign_once(overrides: dict[str, Any], detail: str) -> None:
+    assert find(plan_for(overrides), "medical.safety_net").detail == detail
 
 
-@pytest.mark.parametrize(("rec_id", "overrides", "words"), [
-    ("prevention.flexion_exercises", {"pain_eased_by": ["bending_forward"]},
-     "practitioner experience"),
-    ("prevention.avoid_hyperextension", {"hyperextension_activities": True},
-     "practitioner experience"),
-    ("personalized.strain.relative_rest", STRAIN, "Staying active helps a strain settle"),
-    ("personalized.strain.cold_or_heat", STRAIN, "too little research on ice to judge"),
-    ("personalized.heat", {}, "never on skin that feels numb"),
-    ("personalized.heat", PREGNANT_20, "never on the bump, and avoid hot baths and saunas"),
-    ("personalized.low_risk.self_management", {}, "most back pain settles within weeks"),
-    ("personalized.disc.guided_exercise", LEG, "see a doctor within a day or two. If numbness"),
-    ("prevention.safe_lifting", {"pain_worse_with": ["lifting"]},
-     "Training in lifting technique on its own does not prevent back pain"),
-    ("prevention.stay_active", {"rf_trauma": True},
-     "avoid heavy lifting and strenuous exercise until you have been seen"),
+@pytest.mark.parametrize(("overrides", "detail"), [
+    ({"rf_both_legs": True},
+     "Because of new pain, numbness or pins and needles in both legs, this needs emergency "
+     "care now. Go to an emergency department now. Do not start or continue hands-on "
+     "treatment or exercise today."),
+    ({"rf_chest_symptoms": True, "rf_both_legs": True},
+     "Because of new pain, numbness or pins and needles in both legs and chest pain, sudden "
+     "breathlessness or a tearing pain in the back, this needs emergency care now. Call an "
+     "ambulance now. Do not start or continue hands-on treatment or exercise today."),
+    ({**PREGNANT_8, "rf_pregnancy_warning": True},
+     "Because of bleeding, leaking fluid or tightening in pregnancy, this needs emergency "
+     "care now. Contact an early pregnancy unit now, through your GP or the out-of-hours "
+     "service if need be. If the pain is severe, you feel faint or dizzy, or the bleeding is "
+     "heavy, go to an emergency department now. Do not start or continue hands-on treatment "
+     "or exercise today."),
+    ({**PREGNANT_20, "rf_fever": True},
+     "Because of a fever, this needs emergency care now. Contact the maternity unit now (the "
+     "labour ward or maternity triage line). Do not start or continue hands-on treatment or "
+     "exercise today."),
+    ({**PREGNANT_8, "rf_fever": True},
+     "Because of a fever, this needs emergency care now. Go to an emergency department now. "
+     "Do not start or continue hands-on treatment or exercise today."),
+    ({"rf_cancer_history": True, "rf_leg_weakness": True},
+     "Because of a leg or foot getting weaker, together with a past cancer, this needs "
+     "emergency care now. Go to an emergency department now. Tell the hospital team that "
+     "you have had cancer. Do not start or continue hands-on treatment or exercise today."),
+    ({"rf_fever": True, "rf_steroids": True},
+     "Because of a fever, together with long-term steroid tablets, this needs emergency care "
+     "now. Go to an emergency department now. Do not start or continue hands-on treatment or "
+     "exercise today."),
+])
+def test_emergency_referral_is_worded_exactly(overrides: dict[str, Any], detail: str) -> None:
+    (referral,) = plan_for(overrides).recommendations
+    assert referral.detail == detail
+
+
+SAME_DAY = ("a doctor should see you today, or at the latest within 24 hours. Contact your GP "
+            "practice now and say it is urgent, or the out-of-hours service if it is closed; "
+            "if you cannot be seen within 24 hours, go to an urgent care centre or emergency "
+            "department.")
+UNTIL_SEEN = ("Until you have been seen, avoid heavy lifting and strenuous exercise and hold "
+              "off hands-on treatment.")
+
+
+@pytest.mark.parametrize(("overrides", "detail"), [
+    ({"rf_cancer_history": True, "rf_night_pain": True, "rf_weight_loss": True},
+     f"Because of weight loss without trying and pain at night that no position eases, "
+     f"together with a past cancer, {SAME_DAY} Say that you have had cancer: the doctor may "
+     f"need to contact the cancer team and arrange an urgent scan. {UNTIL_SEEN}"),
+    ({**POSTPARTUM, "postpartum_weeks": 0, "rf_unwell": True},
+     f"Because of feeling generally unwell, {SAME_DAY} You gave birth under a week ago: you "
+     f"can also call the maternity unit. {UNTIL_SEEN}"),
+    ({"rf_anticoagulant": True, "rf_trauma": True},
+     f"Because of a recent fall, accident or blow, together with a blood thinner, {SAME_DAY} "
+     f"Say that you take a blood thinner and had a fall or blow. {UNTIL_SEEN}"),
+    ({**POSTPARTUM, "postpartum_weeks": 30, "rf_leg_clot": True},
+     f"Because of a painful, swollen calf, {SAME_DAY} A painful, swollen calf can be a blood "
+     f"clot, which needs checking today. {UNTIL_SEEN}"),
+])
+def test_same_day_referral_is_worded_exactly(overrides: dict[str, Any], detail: str) -> None:
+    assert find(plan_for(overrides), "medical.same_day_referral").detail == detail
+
+
+@pytest.mark.parametrize(("rec_id", "overrides", "detail"), [
     ("medical.urgent_referral", {"rf_trauma": True},
-     "avoid heavy lifting and strenuous exercise"),
-    ("medical.young_person", {"age": 14}, "please book an appointment with the family doctor"),
-    ("medical.young_person", {"age": 14, "pain_duration": "under_6_weeks"},
-     "if it has not settled within a few weeks"),
-    ("medical.safety_net", {}, "Otherwise we will check this plan together in 4 weeks."),
-    ("medical.safety_net", {"rf_trauma": True}, "about a week after the doctor has seen you"),
-    ("massage.whole_body", HIGH_RISK, "no study compares"),
-    ("medical.emergency_referral", {"rf_chest_symptoms": True},
-     "Call the emergency number for an ambulance now"),
-    ("medical.emergency_referral", {**PREGNANT_20, "rf_pregnancy_warning": True},
-     "Contact the maternity unit now"),
-    ("sleep.mattress.review", {"pain_on_waking": "lasts_longer",
-                               "morning_stiffness_over_30min": True},
-     "more typical of inflammation than of the bed"),
+     "Because of a recent fall, accident or blow, a doctor should check your back before "
+     "anything else. Please book an appointment to be seen within the next few days, and at "
+     "the latest within a week. " + UNTIL_SEEN),
+    ("medical.scoliosis_review", {"age": 16, "diagnoses": ["scoliosis"], **UNDER_CARE},
+     "Scoliosis rarely causes much pain in young people, so pain that has lasted 6 weeks or "
+     "more should be checked by the doctor or the scoliosis team at a routine appointment."),
+    ("medical.scoliosis_review", {"age": 16, "diagnoses": ["scoliosis"], **UNDER_CARE,
+                                  "rf_trauma": True},
+     "Tell the doctor who sees you about the scoliosis."),
+    ("medical.sciatica_review", {**LEG, "pain_worst_week": 7},
+     "This pain, with leg pain below the knee, has lasted 6 weeks or more, so ask a doctor or "
+     "physiotherapist to check the nerve. If the leg pain stays strong despite treatment, ask "
+     "whether a specialist opinion is needed."),
+    ("medical.sciatica_review", LEG,
+     "This pain, with leg pain below the knee, has lasted 6 weeks or more, so ask a doctor or "
+     "physiotherapist to check the nerve."),
+    ("medical.pregnancy_care", PREGNANT_20,
+     "Back and pelvic pain are common in pregnancy and after birth. Tell the midwife or "
+     "doctor at your next appointment. A pelvic health physiotherapist can help with back "
+     "and pelvic pain in and after pregnancy: ask the midwife or GP about a referral."),
+    ("medical.pregnancy_care", {**POSTPARTUM, "postpartum_weeks": 6},
+     "Back and pelvic pain are common in pregnancy and after birth. Tell the midwife, health "
+     "visitor or GP at your next contact, for example the 6-week check. A pelvic health "
+     "physiotherapist can help with back and pelvic pain in and after pregnancy: ask the "
+     "midwife or GP about a referral."),
+    ("medical.pregnancy_care", {**POSTPARTUM, "postpartum_weeks": 7},
+     "Back and pelvic pain are common in pregnancy and after birth. Tell the GP at your next "
+     "appointment. A pelvic health physiotherapist can help with back and pelvic pain in and "
+     "after pregnancy: ask the GP about a referral."),
+    ("medical.pregnancy_care", {**PREGNANT_20, "rf_trauma": True},
+     "Tell the doctor who sees you that you are 20 weeks pregnant."),
+    ("medical.pregnancy_care", {**POSTPARTUM, "postpartum_weeks": 1, "rf_trauma": True},
+     "Tell the doctor who sees you that you gave birth 1 week ago."),
+    ("medical.risk_factor_team", {"rf_anticoagulant": True},
+     "Because of a blood thinner, keep the team that looks after this involved: share this "
+     "plan, follow their advice on exercise and hands-on treatment, and tell them about any "
+     "sign under 'When to get help sooner' in the time given there. Ask a pharmacist or "
+     "doctor before taking any painkiller: anti-inflammatories such as ibuprofen are not "
+     "usually safe with a blood thinner."),
+    ("medical.co_manage", {"diagnoses": ["osteoporosis"], "under_medical_care": False},
+     "Because of the diagnosis of weak or damaged bone in the back, ask the doctor which "
+     "exercises and hands-on treatments are safe for you before starting any; until then "
+     "keep to gentle everyday movement, with light massage only."),
+    ("medical.co_manage", {"diagnoses": ["spinal_arthritis"], "under_medical_care": False},
+     "Ask the doctor for their view before starting a new strengthening programme on your "
+     "own or any firm hands-on treatment; until then, exercise with a physiotherapist or "
+     "with the doctor's agreement, and light massage only."),
+    ("medical.coordinate_care", {"diagnoses": ["autoimmune"], **UNDER_CARE},
+     "A doctor knows about this back condition and is happy for exercise and hands-on "
+     "treatment: share this plan with them, and tell them if anything changes."),
+    ("medical.coordinate_care", {"diagnoses": ["autoimmune"], **UNDER_CARE, "rf_trauma": True},
+     "A doctor already knows about this back condition, but the new signs need checking "
+     "first: no hands-on work or new exercise until a doctor has seen you; then share this "
+     "plan with them."),
+    ("sleep.mattress.medium_firm", {"pain_on_waking": "eases_within_30min",
+                                    "mattress_firmness": "medium_soft", "mattress_sagging": True},
+     "A medium-firm mattress (or, while a bed is still sound, a medium-firm topper) may be "
+     "more comfortable: in one trial of people with long-standing back pain, medium-firm did "
+     "better than firm. Your mattress is medium-soft and sagging, so it may not be giving "
+     "enough support."),
+    ("sleep.no_change", {}, "The mattress is probably not the cause of your pain."),
+    ("sleep.no_change", {"knee_pillow": False},
+     "The mattress is probably not the cause of your pain, though the pillow tips may still "
+     "help."),
+    ("personalized.low_risk.self_management", {},
+     "Back pain like yours is rarely a sign of anything serious. Pain like this usually keeps "
+     "improving with simple self-care."),
+    ("personalized.low_risk.self_management", {"age": 14},
+     "Simple self-care helps while the doctor's review is arranged."),
+    ("personalized.low_risk.self_management",
+     {**CHRONIC, "diagnoses": ["spinal_arthritis"], **UNDER_CARE},
+     "The steps in this plan are the main way to look after your back yourself."),
+    ("personalized.low_risk.self_management",
+     {"current_care": ["massage", "chiropractic"], "massage_helped": "yes"},
+     "Back pain like yours is rarely a sign of anything serious. Pain like this usually keeps "
+     "improving with simple self-care. You do not need several hands-on treatments at once: "
+     "for most back pain, one practitioner and your own plan are enough."),
+    ("personalized.pain_education", {},
+     "Pain is an alarm: it is real, but it does not measure damage. Back pain is very common, "
+     "and scans are rarely needed to find its cause. The spine is strong, and moving is safe "
+     "and helps it settle."),
+    ("personalized.pain_education", {**CHRONIC, "rf_steroids": True, "risk_team_aware": True},
+     "Pain is an alarm: it is real, but it does not measure damage. Moving, and the right "
+     "exercise, are safe even when bones may be thinner. After months of pain, the nervous "
+     "system can become sensitive and flare without new harm, so pace yourself and build up "
+     "step by step."),
+    ("personalized.disc.guided_exercise", LEG,
+     "Pain that spreads below the knee, or a disc bulge, usually eases with time and guided "
+     "exercise. A physiotherapist can show you exercises that ease the leg symptoms and build "
+     "them up gradually. With leg pain, the signs under 'When to get help sooner' matter "
+     "most: they say which changes need a doctor, and how soon."),
     ("personalized.as.medical_care", {"diagnoses": ["ankylosing_spondylitis"], **UNDER_CARE},
-     "A painful red eye needs medical care the same day"),
-    ("medical.emergency_referral", {"rf_saddle_numbness": True}, "Do not start or continue"),
-    ("medical.emergency_referral", {"rf_fever": True, "rf_immunosuppressed": True},
-     "infection"),
-    ("sleep.mattress.medium_firm", {"pain_on_waking": "lasts_longer",
-                                    "mattress_firmness": "soft", "mattress_age_years": 12},
-     "soft and more than ten years old"),
-    ("massage.with_exercise", {}, "If you would like to try massage"),
-    ("massage.with_exercise", {"current_care": ["massage"], "massage_helped": "somewhat"},
-     "Massage has helped a little"),
-    ("medical.emergency_referral", {"rf_both_legs": True},
-     "warning signs that the nerves at the base of the spine may be under pressure."),
+     "Inflammatory back conditions respond well to medical treatment, and it works best "
+     "alongside exercise. Keep up regular reviews with the doctor or rheumatologist, and tell "
+     "them about flare-ups or any new symptoms. A painful red eye needs medical care the "
+     "same day."),
+    ("prevention.stay_active", {"rf_trauma": True},
+     "Until you have been seen, keep gently active within comfort (short walks, light "
+     "everyday jobs), and avoid heavy lifting and strenuous exercise."),
+    ("prevention.stay_active", {"pain_duration": "under_6_weeks"},
+     "Most back pain settles within a few weeks; staying active helps it settle sooner than "
+     "resting. Some discomfort when moving is normal and is not a sign of harm."),
+    ("prevention.stay_active", CHRONIC,
+     "Long-standing back pain often improves with staying active and building up activity "
+     "step by step, even when it does not go away completely. Some discomfort when moving is "
+     "normal and is not a sign of harm."),
+    ("prevention.stay_active", {**OLDER},
+     "Pain that has lasted a few weeks still usually improves; staying active helps."),
+    ("prevention.keep_exercising", {"exercise_types": ["walking"]},
+     "You already exercise regularly: keep it up. Adding some strength work twice a week "
+     "would round it off."),
+    ("prevention.keep_exercising", {},
+     "You already exercise regularly: keep it up."),
+    ("prevention.keep_exercising", {**POSTPARTUM, "postpartum_weeks": 4,
+                                    "exercise_types": ["walking"]},
+     "You already exercise regularly: keep it up."),
+    ("prevention.pregnancy_exercise", PREGNANT_20,
+     "Keep up exercise that is safe in pregnancy (walking, swimming, pregnancy yoga or "
+     "Pilates), as agreed with the midwife. Do pelvic floor exercises every day. From 13 "
+     "weeks, avoid long spells lying flat on your back."),
+    ("prevention.pregnancy_exercise", PREGNANT_8,
+     "Keep up exercise that is safe in pregnancy (walking, swimming, pregnancy yoga or "
+     "Pilates), as agreed with the midwife. Do pelvic floor exercises every day."),
+    ("prevention.postnatal_exercise", {**POSTPARTUM, "postpartum_weeks": 2},
+     "Do pelvic floor exercises every day. A gap between the tummy muscles is common after "
+     "birth, and a pelvic health physiotherapist can check it. Until the 6-week check, keep "
+     "to walking and gentle exercises."),
+    ("prevention.postnatal_exercise", {**POSTPARTUM, "postpartum_weeks": 8,
+                                       "pain_location": ["lower_back", "buttock"]},
+     "Do pelvic floor exercises every day. A gap between the tummy muscles is common after "
+     "birth, and a pelvic health physiotherapist can check it. Build up low-impact exercise; "
+     "leave running, jumping and other high-impact exercise until at least 12 weeks after "
+     "the birth, and have your pelvic floor checked first if you have leaking, heaviness or "
+     "pelvic pain. While the pelvis is painful, avoid exercises that load one leg at a time, "
+     "such as lunges, side planks or standing on one leg."),
+    ("prevention.postnatal_exercise", {**POSTPARTUM, "postpartum_weeks": 12},
+     "Do pelvic floor exercises every day. A gap between the tummy muscles is common after "
+     "birth, and a pelvic health physiotherapist can check it. Build up towards running or "
+     "sport step by step; have your pelvic floor checked first if you have leaking, heaviness "
+     "or pelvic pain."),
+    ("prevention.bone_safe_exercise", OLDER,
+     "Exercise helps protect bone and balance: strengthen the back muscles and practise "
+     "standing tall. Move your spine freely in daily life, but avoid exercises that bend it "
+     "forward hard or under load, such as sit-ups, toe-touches or pulling the knees to the "
+     "chest. To lift, bend at the hips and knees."),
+    ("prevention.avoid_hyperextension", {"age": 15, "hyperextension_activities": True,
+                                         "pain_duration": "under_6_weeks"},
+     "Frequent or forceful backward bending (back bends, lifting overhead, some dance and "
+     "gymnastics moves) can irritate the joints at the back of the spine. Keep those "
+     "movements smaller and well controlled for now. This advice comes from practitioner "
+     "experience rather than firm research, and it is about comfort, not about avoiding "
+     "movement for good. Until a doctor has checked the back, ease off sport that bends the "
+     "back backwards again and again: in young athletes this pain can come from a stress "
+     "injury to the bone."),
+    ("massage.reconsider", NO_MASSAGE_HELP,
+     "The care with the best evidence is active: exercise-based physiotherapy, with a "
+     "psychologically informed approach when worries about the pain are holding you back. "
+     "Hands-on treatment, if used at all, works best as a small part of such a programme. A "
+     "doctor's review is also an option."),
+    ("massage.with_exercise", {},
+     "Massage is optional: it may ease pain for a while if you enjoy it, but you do not need "
+     "it to recover."),
+    ("massage.combine_care", {**MEDIUM_RISK, "current_care": ["massage", "chiropractic",
+                                                               "medication", "medical"],
+                              "massage_helped": "yes"},
+     "You already have other care (chiropractic and a doctor's care). Let each practitioner "
+     "know what the others are doing so the advice fits together; more treatments at once "
+     "do not necessarily work better."),
+    ("massage.combine_care", {**MEDIUM_RISK, "current_care": ["massage", "medication"],
+                              "massage_helped": "yes"},
+     "Exercise-based physiotherapy has the strongest evidence for back pain."),
+    ("massage.gentle_only", {"rf_anticoagulant": True, "rf_steroids": True,
+                             "risk_team_aware": True, "rf_recent_procedure": True},
+     "Keep massage to light pressure only: blood thinners bruise easily. No deep pressure or "
+     "manipulation unless the team that looks after you agrees. No hands-on work over or "
+     "near the operated area until the surgical team agrees. Long-term steroids can thin "
+     "skin and bone, so take care with pressure."),
+    ("massage.gentle_only", {"diagnoses": ["spinal_arthritis"], "under_medical_care": False,
+                             "rf_recent_infection": True, "risk_team_aware": True},
+     "Keep massage to light techniques only, with no deep pressure or manipulation until the "
+     "doctor agrees. No deep pressure or manipulation unless the team that looks after you "
+     "agrees. No hands-on work over a wound or infected skin until it has healed."),
+    ("massage.prenatal", PREGNANT_8,
+     "Choose a massage therapist trained in pregnancy massage. Lie on your side or in a "
+     "supported, semi-reclined position, and no deep pressure on the legs."),
+    ("massage.prenatal", PREGNANT_20,
+     "Choose a massage therapist trained in pregnancy massage. Lie on your side or in a "
+     "supported, semi-reclined position rather than flat on your front, and no deep pressure "
+     "on the legs."),
 ])
-def test_wording(rec_id: str, overrides: dict[str, Any], words: str) -> None:
-    assert words in find(plan_for(overrides), rec_id).detail, rec_id
+def test_wording(rec_id: str, overrides: dict[str, Any], detail: str) -> None:
+    assert find(plan_for(overrides), rec_id).detail == detail, rec_id
+
+
+def test_low_risk_title_is_exact() -> None:
+    assert find(plan_for({}), "personalized.low_risk.self_management").title == (
+        "Looking after your back yourself")
+
+
+@pytest.mark.parametrize(("overrides", "named"), [
+    ({"pain_worse_with": ["bending_backward"]}, "knees to chest, lying on your back or a "
+                                                "child's pose"),
+    ({"pain_worse_with": ["bending_backward"], "diagnoses": ["hypermobility"], **UNDER_CARE},
+     "a pelvic tilt, lying on your back"),
+])
+def test_flexion_exercises_name_only_eligible_exercises(overrides: dict[str, Any],
+                                                        named: str) -> None:
+    detail = find(plan_for(overrides), "prevention.flexion_exercises").detail
+    assert f"may feel good, such as {named}." in detail
 
 
 def test_every_rule_has_a_title_evidence_and_its_strategy() -> None:

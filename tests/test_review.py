@@ -440,13 +440,13 @@ def test_rescoring_an_unchanged_session_gives_the_saved_plan(
     assert doc["session"] == saved
     assert doc["recomputed"] == {k: saved[k] for k in
                                  ("scores", "triage", "reassess_weeks", "red_flags",
-                                  "recommendations", "checks")}
+                                  "recommendations", "programme", "flare_plan", "checks")}
     assert (doc["complete"], doc["missing"], doc["no_longer_fit"], doc["questionnaires"]) == (
         True, [], [], [])
     assert doc["changes"] == {
         "triage": None, "red_flags": {"added": [], "removed": []},
         "recommendations": {"added": [], "removed": [], "changed": [], "reordered": False},
-        "scores": []}
+        "scores": [], "programme": {"added": [], "removed": []}}
     assert doc["unchanged"] is True
     text = run("review", session.id)
     assert text.exit_code == 0, text.output

@@ -586,7 +586,9 @@ def test_a_follow_up_keeps_the_instruments_of_the_visit_it_follows(
     assert first.exit_code == 0, first.output
     [ref] = list_refs()
     write_config(backpain_config, 'instruments = "odi"\n')
-    result = run("assess", "--answers", answers, "--no-input", "--from", ref.id)
+    again = write_answers({**complete_answers, **RMDQ, "programme_adherence": "most_days"},
+                          name="again.toml")
+    result = run("assess", "--answers", again, "--no-input", "--from", ref.id)
     assert result.exit_code == 0, result.output
     [follow_up] = [r for r in list_refs() if r.id != ref.id]
     assert storage.read_session(follow_up.path).instruments == ("rmdq",)

@@ -26,7 +26,7 @@ from backpain_cli.errors import (
 )
 from backpain_cli.records import atomic, storage, tree
 from backpain_cli.records.paths import data_dir, is_session_id, new_session_id, validate_client
-from backpain_cli.records.session import ModuleRef, Session, to_toml_dict
+from backpain_cli.records.session import SCHEMA, ModuleRef, Session, to_toml_dict
 from backpain_cli.records.storage import read_session, save_session
 from backpain_cli.records.targets import resolve
 
@@ -108,7 +108,8 @@ def test_the_session_file_holds_what_product_md_lists() -> None:
                         "follows", "instruments", "skipped", "questionnaires", "answers",
                         "triage", "scores", "red_flags", "recommendations", "warnings",
                         "reassess_weeks"}
-    assert (doc["schema"], doc["tool_version"], doc["status"]) == (3, __version__, "completed")
+    assert (doc["schema"], doc["tool_version"], doc["status"]) == (SCHEMA, __version__,
+                                                                   "completed")
     assert doc["reassess_weeks"] == 1
     assert doc["created"] == CREATED
     assert doc["questionnaires"] == {"intake": {"version": "1", "sha256": "ab" * 32}}
@@ -340,9 +341,9 @@ UNREADABLE: list[tuple[str, bytes, str]] = [
     ("not UTF-8", b'id = "\xff"\n', "not UTF-8 text"),
     ("not TOML", b"schema = \n",
      "not valid TOML (Invalid value (at line 1, column 10))"),
-    ("newer schema", tomli_w.dumps(session_doc(schema=4)).encode(),
-     "written by a newer backpain (schema 4; this version reads up to 3); upgrade backpain to "
-     "read it"),
+    ("newer schema", tomli_w.dumps(session_doc(schema=SCHEMA + 1)).encode(),
+     f"written by a newer backpain (schema {SCHEMA + 1}; this version reads up to {SCHEMA}); "
+     "upgrade backpain to read it"),
     ("reassess_weeks not a number", tomli_w.dumps(session_doc(reassess_weeks="4")).encode(),
      "field 'reassess_weeks' is not a whole number of weeks"),
     ("reassess_weeks zero", tomli_w.dumps(session_doc(reassess_weeks=0)).encode(),

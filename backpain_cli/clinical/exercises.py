@@ -18,17 +18,19 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from ..errors import Problem, ProblemsError
 from ..files import packaged
+from .model import LEVELS as _LEVELS
+from .model import Level as Level
 
 # Answers whether a named condition (CLINICAL.md "Named conditions") holds for the client.
 Holds = Callable[[str], bool]
 
-Level = Literal["easier", "start", "progressed"]
-# In order: a step up or down moves one place along this tuple.
-LEVELS: tuple[Level, ...] = ("easier", "start", "progressed")
+# The levels live with the plan's value types (model.py); named here for the library's
+# readers.
+LEVELS: tuple[Level, ...] = _LEVELS
 
 HEADLINE = "invalid exercise library (exercises.toml)"
 

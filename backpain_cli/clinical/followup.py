@@ -135,6 +135,10 @@ class PlanDiff:
     changed: tuple[RecommendationChange, ...]
     scores: tuple[ScoreChange, ...]
     reordered: bool
+    # The home programme's exercises today's rules add or leave out (v3); a saved plan
+    # without a programme (before version 3) shows today's as added.
+    programme_added: tuple[str, ...] = ()
+    programme_removed: tuple[str, ...] = ()
 
     @property
     def triage_changed(self) -> bool:
@@ -144,7 +148,7 @@ class PlanDiff:
     def empty(self) -> bool:
         return not (self.triage_changed or self.flags_added or self.flags_removed
                     or self.added or self.removed or self.changed or self.scores
-                    or self.reordered)
+                    or self.reordered or self.programme_added or self.programme_removed)
 
 
 def diff_plans(saved: Plan, current: Plan) -> PlanDiff:
@@ -172,7 +176,12 @@ def diff_plans(saved: Plan, current: Plan) -> PlanDiff:
         flags_added=tuple(f for f in current.red_flags if f not in saved.red_flags),
         flags_removed=tuple(f for f in saved.red_flags if f not in current.red_flags),
         added=added, removed=removed, changed=tuple(changed), scores=scores,
-        reordered=common_saved != common_current)
+        reordered=common_saved != common_current,
+        # Levels are not compared: they move with the visit before, which a re-score of
+        # one session does not read.
+        programme_added=tuple(i for i in current.programme_ids if i not in saved.programme_ids),
+        programme_removed=tuple(i for i in saved.programme_ids
+                                if i not in current.programme_ids))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, Literal, TypeAlias
 
 ScoreValue: TypeAlias = int | float | str
 
@@ -33,15 +33,59 @@ NOTICE = (
 @dataclass(frozen=True)
 class RedFlag:
     id: str
-    tier: str  # one of FLAG_TIERS
+    tier: str  # "emergency", "same_day", "urgent" or "co_manage" (v3)
+
+
+Level = Literal["easier", "start", "progressed"]
+# In order: a step up or down moves one place along this tuple.
+LEVELS: tuple[Level, ...] = ("easier", "start", "progressed")
+
+
+@dataclass(frozen=True)
+class ProgrammeItem:
+    """One exercise of the home programme (the JSON `programme` item, CLINICAL.md "JSON and
+    session shape")."""
+
+    id: str
+    name: str
+    level: Level
+    dose: str
+    progression: str
+    easier: str
+    changes: tuple[str, ...]
+    because: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "level": self.level, "dose": self.dose,
+                "progression": self.progression, "easier": self.easier,
+                "changes": list(self.changes), "because": list(self.because)}
+
+
+@dataclass(frozen=True)
+class FlareItem:
+    """One exercise of the flare-up plan (the JSON `flare_plan` item), at level easier."""
+
+    id: str
+    name: str
+    level: Level
+    dose: str
+    changes: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "level": self.level, "dose": self.dose,
+                "changes": list(self.changes)}
 
 
 @dataclass(frozen=True)
 class Check:
-    """A consistency check that holds (CLINICAL.md v3): its id and the answers it read."""
+    """A consistency check that holds on the final answers (CLINICAL.md "Consistency
+    checks"): its id and the questions it reads."""
 
     id: str
     questions: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "questions": list(self.questions)}
 
 
 @dataclass(frozen=True)
@@ -64,9 +108,22 @@ class Plan:
     # Weeks until the next check (CLINICAL.md "Re-assessment"); None for an emergency plan,
     # and for a partial plan whose pain duration is unknown.
     reassess_weeks: int | None = None
-    # The consistency checks that hold on the answers, in CLINICAL.md's order; None for a
-    # plan saved before version 3, which had none.
+    # The home programme (CLINICAL.md "Exercise programme (v3)"). None in a plan saved
+    # before version 3, which had no programme; a v3 plan always has a tuple, maybe empty.
+    programme: tuple[ProgrammeItem, ...] | None = None
+    flare_plan: tuple[FlareItem, ...] = ()
+    # "progress", "keep" or "simplify": only with a programme_adherence answer.
+    programme_step: str | None = None
+    # Consistency checks that hold; None in a plan saved before version 3.
     checks: tuple[Check, ...] | None = None
+    # What the programme heading adds, and the flare-up sentences (texts of the plan,
+    # worked out with it; a saved plan keeps only the items, so these are then empty).
+    programme_heading: tuple[str, ...] = ()
+    flare_text: tuple[str, ...] = ()
+
+    @property
+    def programme_ids(self) -> tuple[str, ...]:
+        return tuple(item.id for item in self.programme or ())
 
     @property
     def ids(self) -> tuple[str, ...]:

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .exercises import LEVELS, Exercise, Holds, Level, eligible, library
+from .exercises import Exercise, Holds, eligible, library
+from .model import LEVELS, FlareItem, Level, ProgrammeItem
 
 Step = Literal["progress", "keep", "simplify"]
 
@@ -91,38 +92,8 @@ FLARE_BONE_CAUTION = (
 FLARE_SAFETY_NET = "The signs under 'When to get help sooner' apply on bad days too."
 
 
-@dataclass(frozen=True)
-class Item:
-    """One programme exercise (the JSON `programme` item)."""
-
-    id: str
-    name: str
-    level: Level
-    dose: str
-    progression: str
-    easier: str
-    changes: tuple[str, ...]
-    because: tuple[str, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "level": self.level, "dose": self.dose,
-                "progression": self.progression, "easier": self.easier,
-                "changes": list(self.changes), "because": list(self.because)}
-
-
-@dataclass(frozen=True)
-class FlareItem:
-    """One exercise of the flare-up plan (the JSON `flare_plan` item), at level easier."""
-
-    id: str
-    name: str
-    level: Level
-    dose: str
-    changes: tuple[str, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "level": self.level, "dose": self.dose,
-                "changes": list(self.changes)}
+# The item types live with the plan's other value types (model.py).
+Item = ProgrammeItem
 
 
 @dataclass(frozen=True)

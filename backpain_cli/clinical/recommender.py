@@ -1,14 +1,15 @@
-"""The recommender (CLINICAL.md, "Recommendations"): one short row per recommendation.
+"""The recommender (CLINICAL.md v3, "Recommendations"): one short row per recommendation.
 
 `RULES` lists every rule in plan order (strategies medical, sleep, personalized,
 prevention, massage; inside each, CLINICAL.md's list order), so the plan's order is the
 table's order. A row is the recommendation id, its test and, when its wording depends on
 the answers, the function that picks its sentences. A test returns a `Finding` whose
-`because` becomes the recommendation's `because`. What a recommendation says (title,
-sentences, evidence) is data in `advice.toml`, keyed by the same id, so a clinician can
-review the words apart from the logic. Rules know nothing of triage bounds: `apply_bounds`
-is the one place that removes what triage (or a diagnosis awaiting the doctor's view) does
-not allow.
+`because` becomes the recommendation's `because` (CLINICAL.md's `because` rule lives in
+conditions.all_of/any_of/negate; the few fixed lists are written out here). What a
+recommendation says (title, sentences, evidence) is data in `advice.toml`, keyed by the same
+id, so a clinician can review the words apart from the logic. Rules know nothing of triage
+bounds: `apply_bounds` is the one place that removes what triage (or a diagnosis awaiting the
+doctor's view) does not allow.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections import ChainMap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..files import packaged
 from . import conditions as c
+from . import safety_net
 from .conditions import (
+    RISK_FACTORS,
     Finding,
     all_of,
     any_of,
@@ -31,14 +34,16 @@ from .conditions import (
     has,
     has_any,
     is_,
-    is_not,
     negate,
     one_of,
     yes,
 )
+from .exercises import eligible, library
 from .model import Recommendation, RedFlag, ScoreValue
 from .questionnaire import AnswerValue
 from .reassess import reassess_weeks
+
+HELD_BACK = ("urgent", "same_day")  # a doctor first: the plan waits (CLINICAL.md "Bounds")
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,27 @@ class Facts:
 
     def holds(self, condition: c.Condition) -> Finding:
         return condition(self.answers, self.scores)
+
+    def is_(self, condition: c.Condition) -> bool:
+        return condition(self.answers, self.scores).holds
+
+    @property
+    def flag_ids(self) -> tuple[str, ...]:
+        return tuple(flag.id for flag in self.flags)
+
+    def counted(self, *flag_ids: str) -> bool:
+        """Any of these flags counted."""
+        return any(flag.id in flag_ids for flag in self.flags)
+
+    @property
+    def held_back(self) -> bool:
+        return self.triage in HELD_BACK
+
+    def eligible(self, exercise_id: str) -> bool:
+        """The library exercise is eligible for the client (Wording 7: only then may a
+        text name it)."""
+        return eligible(library()[exercise_id],
+                        lambda name: self.is_(c.NAMED_CONDITIONS[name]))
 
 
 Test = Callable[[Facts], Finding]
@@ -75,10 +101,16 @@ class Advice:
 
 
 @functools.cache
-def advice() -> dict[str, Advice]:
-    """advice.toml, read once: each rule's title, evidence note and named sentences."""
+def _raw() -> dict[str, Any]:
     here = packaged(Path(__file__).parent, __package__)
     raw: dict[str, Any] = tomllib.loads(here.joinpath("advice.toml").read_text("utf-8"))
+    return raw
+
+
+@functools.cache
+def advice() -> dict[str, Advice]:
+    """advice.toml, read once: each rule's title, evidence note and named sentences."""
+    raw = _raw()
     evidence: dict[str, str] = raw["evidence"]
     shared: dict[str, str] = raw["shared"]
     out = {}
@@ -87,6 +119,12 @@ def advice() -> dict[str, Advice]:
         out[rule_id] = Advice(entry["title"], evidence[entry["evidence"]],
                               ChainMap(texts, shared))
     return out
+
+
+def flag_words() -> Mapping[str, str]:
+    """The plain words of each red flag ("Placeholders", exact)."""
+    words: dict[str, str] = _raw()["flag_words"]
+    return words
 
 
 @dataclass(frozen=True)
@@ -107,96 +145,268 @@ class Rule:
         return self.words(facts, self.advice.texts)
 
 
-# --------------------------------------------------------------------------- rule tests
+# --------------------------------------------------------------------------- small helpers
 
 
-def _flag_ids(f: Facts) -> tuple[str, ...]:
-    return tuple(flag.id for flag in f.flags)
+def _ids(*groups: Iterable[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for group in groups:
+        out.extend(i for i in group if i not in out)
+    return tuple(out)
 
 
-def _flags_finding(f: Facts) -> Finding:
-    ids = _flag_ids(f)
+def _fixed(*groups: Iterable[str]) -> Finding:
+    """A rule that always fires, with a fixed `because` list (never empty when given)."""
+    ids = _ids(*groups)
     return Finding(bool(ids), ids, ids)
 
 
-def _triage_is(level: str) -> Test:
-    """A triage-based rule: names every flag in `red_flags`, in order."""
+def _seen(f: Facts, *ids: str) -> tuple[str, ...]:
+    """The answered ones of `ids` (an absent answer is never named)."""
+    return tuple(i for i in ids if i in f.answers)
+
+
+def _triage_in(*levels: str) -> Test:
+    """A test on triage: names every flag in `red_flags`, in that order."""
     def test(f: Facts) -> Finding:
-        holds = f.triage == level
-        return Finding(holds, _flag_ids(f) if holds else (), _flag_ids(f))
-    test.__name__ = f"triage_is_{level}"
+        holds = f.triage in levels
+        return Finding(holds, f.flag_ids if holds else (), f.flag_ids)
+    test.__name__ = f"triage_in_{'_'.join(levels)}"
     return test
 
 
-def _worded_by(finding: Finding, wording: Finding) -> Finding:
-    """`finding`, also naming the answers that shape the wording (when they hold)."""
-    if not finding.holds:
-        return finding
-    return Finding(True, (*finding.because, *(i for i in wording.because
-                                              if i not in finding.because)), finding.mentions)
+def _bone_caution_names(f: Facts) -> tuple[str, ...]:
+    found = f.holds(c.bone_caution)
+    return found.because if found.holds else ()
 
 
-def _seen(f: Facts, *ids: str) -> Finding:
-    """The answered ones of `ids`: what a wording that reads them depends on."""
-    present = tuple(i for i in ids if i in f.answers)
-    return Finding(True, present, present)
+def _join(words: list[str], conj: str = "and") -> str:
+    """"a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {conj} " + words[-1]
 
 
-# Same-day triage (v3) is bounded and worded as urgent; only its referral differs.
-DOCTOR_FIRST = ("urgent", "same_day")
+def _weeks(n: int) -> str:
+    return "1 week" if n == 1 else f"{n} weeks"
 
 
-def _urgent(f: Facts) -> bool:
-    return f.triage in DOCTOR_FIRST
+def _ago(n: int) -> str:
+    return "under a week ago" if n == 0 else "1 week ago" if n == 1 else f"{n} weeks ago"
 
 
-def _startback(f: Facts, risk: str) -> Finding:
-    return is_(f.scores, "startback_risk", risk)
+def _int(f: Facts, key: str) -> int | None:
+    value = f.answers.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _young(f: Facts) -> Finding:
-    return _worded_by(f.holds(c.young), _seen(f, "pain_duration"))
+def _say(t: Texts, *keys: str, **values: str) -> str:
+    return " ".join(t[k] for k in keys).format(**values)
+
+
+# --------------------------------------------------------------------------- flag words
+
+NERVE_FLAGS = ("rf_saddle_numbness", "rf_bladder_bowel", "rf_sexual_dysfunction",
+               "rf_both_legs", "rf_leg_weakness")
+T4_FEATURES = ("rf_night_pain", "rf_weight_loss", "rf_unwell", "rf_constant_pain",
+               "rf_thoracic_pain")
+
+
+def why(flags: Iterable[str]) -> str:
+    """`{why}`: the plain words of the counted flags in `red_flags` order, the risk factors
+    last after "together with" when other flags are counted too."""
+    words = flag_words()
+    ids = list(flags)
+    others = [words[i] for i in ids if i not in RISK_FACTORS]
+    risks = [words[i] for i in ids if i in RISK_FACTORS]
+    if others and risks:
+        return f"{_join(others)}, together with {_join(risks)}"
+    return _join(others or risks) if ids else ""
+
+
+def _t1(f: Facts) -> bool:
+    return f.counted("rf_fever") and f.counted(*safety_net.INFECTION_RISKS)
+
+
+def _t3(f: Facts) -> bool:
+    return f.counted("rf_cancer_history") and f.counted(*NERVE_FLAGS)
+
+
+# --------------------------------------------------------------------------- medical
+
+
+AMBULANCE = "ambulance"
+EMERGENCY_DEPARTMENT = "emergency_department"
+EARLY_PREGNANCY_UNIT = "early_pregnancy_unit"
+MATERNITY_UNIT = "maternity_unit"
+
+
+def _places(f: Facts) -> tuple[str, ...]:
+    """Where the emergency referral sends the client, in its sentences' order."""
+    early, later = f.is_(c.early_pregnancy), f.is_(c.after_first_trimester)
+    warning, fever = f.counted("rf_pregnancy_warning"), f.counted("rf_fever")
+    epu = warning and early
+    maternity = later and (warning or fever)
+    out = []
+    if f.counted("rf_chest_symptoms"):
+        out.append(AMBULANCE)
+    elif (f.counted(*NERVE_FLAGS) or _t1(f) or (fever and early)
+          or not (epu or maternity)):
+        out.append(EMERGENCY_DEPARTMENT)
+    if epu:
+        out.append(EARLY_PREGNANCY_UNIT)
+    if maternity:
+        out.append(MATERNITY_UNIT)
+    return tuple(out)
+
+
+def emergency_places(answers: Mapping[str, AnswerValue],
+                     flags: tuple[RedFlag, ...]) -> tuple[str, ...]:
+    """The places `medical.emergency_referral` names for these answers and flags, so that a
+    handout's banner names those and no other (a man is not sent to the maternity unit)."""
+    return _places(Facts(answers, {}, flags, "emergency"))
+
+
+_PLACE_KEYS = {AMBULANCE: "ambulance", EMERGENCY_DEPARTMENT: "department",
+               EARLY_PREGNANCY_UNIT: "early_pregnancy_unit", MATERNITY_UNIT: "maternity"}
+
+
+def _emergency_words(f: Facts, t: Texts) -> str:
+    keys = ["opening", *(_PLACE_KEYS[p] for p in _places(f))]
+    if _t3(f):
+        keys.append("cancer")
+    keys.append("closing")
+    return _say(t, *keys, why=why(f.flag_ids))
+
+
+def _same_day_words(f: Facts, t: Texts) -> str:
+    keys = ["text"]
+    if f.counted("rf_cancer_history") and f.counted(*T4_FEATURES):
+        keys.append("cancer")
+    weeks = _int(f, "postpartum_weeks")
+    if f.counted("rf_fever", "rf_unwell") and f.is_(c.postnatal_6wk) and weeks is not None:
+        keys.append("postnatal")
+    if f.counted("rf_anticoagulant") and f.counted("rf_trauma"):
+        keys.append("fall_on_blood_thinner")
+    if f.counted("rf_leg_clot"):
+        keys.append("calf")
+    keys.append("closing")
+    return _say(t, *keys, why=why(f.flag_ids), ago=_ago(weeks or 0))
+
+
+def _urgent_words(f: Facts, t: Texts) -> str:
+    return _say(t, "text", why=why(f.flag_ids))
+
+
+def _young_words(f: Facts, t: Texts) -> str:
+    return _say(t, "parent", "acute" if f.is_(c.acute) else "not_acute")
+
+
+def _scoliosis_words(f: Facts, t: Texts) -> str:
+    return t["urgent"] if f.held_back else t["text"]
 
 
 def _sciatica(f: Facts) -> Finding:
     return all_of(f.holds(c.leg_below_knee), negate(f.holds(c.acute)))
 
 
+def _sciatica_words(f: Facts, t: Texts) -> str:
+    strong = c.worst_pain(f.answers, ">=", 7).holds
+    return _say(t, "text", *(["strong"] if strong else []))
+
+
 def _pregnancy_care(f: Facts) -> Finding:
     return f.holds(c.pregnant_or_postpartum)
 
 
-def _psychosocial_support(f: Facts) -> Finding:
-    return _startback(f, "high")
+def _pregnancy_care_words(f: Facts, t: Texts) -> str:
+    pregnant = f.is_(c.pregnant)
+    if f.held_back:
+        if pregnant:
+            weeks = _int(f, "pregnancy_weeks")
+            return (t["urgent_pregnant_no_weeks"] if weeks is None
+                    else _say(t, "urgent_pregnant", weeks=_weeks(weeks)))
+        ago = _int(f, "postpartum_weeks")
+        return (t["urgent_postpartum_no_weeks"] if ago is None
+                else _say(t, "urgent_postpartum", ago=_ago(ago)))
+    who = t["who_midwife" if f.is_(c.midwife_period) else "who_gp"]
+    tell = ("pregnant" if pregnant else
+            "postnatal_6wk" if f.is_(c.postnatal_6wk) else "later")
+    return _say(t, "opening", tell, "physiotherapy", who=who)
 
 
-def _co_manage(f: Facts) -> Finding:
-    # The wording changes with the warning signs (urgent) and with weak bone, so both are named.
-    found = _worded_by(f.holds(c.awaiting_doctor), f.holds(c.bone_risk_condition))
-    return _worded_by(found, _triage_is("urgent")(f))
+def _co_manage_flags(f: Facts) -> tuple[str, ...]:
+    return tuple(flag.id for flag in f.flags if flag.tier == "co_manage")
+
+
+def _risk_factor_team(f: Facts) -> Finding:
+    return _fixed(_co_manage_flags(f))
+
+
+def _risk_factor_team_words(f: Facts, t: Texts) -> str:
+    co = _co_manage_flags(f)
+    words = flag_words()
+    keys = ["text", *(["anticoagulant"] if "rf_anticoagulant" in co else [])]
+    return _say(t, *keys, co=_join([words[i] for i in co]))
+
+
+def _co_manage_words(f: Facts, t: Texts) -> str:
+    if f.held_back:
+        return t["urgent"]
+    return t["bone_risk" if f.is_(c.bone_risk_condition) else "other"]
+
+
+def _coordinate_care(f: Facts) -> Finding:
+    return all_of(f.holds(c.co_manage_condition), f.holds(c.under_medical_care))
+
+
+def _coordinate_care_words(f: Facts, t: Texts) -> str:
+    return t["urgent" if f.held_back else "text"]
+
+
+def _psychosocial_words(f: Facts, t: Texts) -> str:
+    return _say(t, "text", *(["chronic"] if f.is_(c.chronic) else []))
+
+
+def _safety_client(f: Facts) -> safety_net.Client:
+    return safety_net.Client(f.answers, f.scores, f.flag_ids)
 
 
 def _safety_net(f: Facts) -> Finding:
-    """Every plan but an emergency one (CLINICAL.md v2); names pain_duration and the flags."""
+    """Every plan but an emergency one: names `pain_duration`, every flag in `red_flags`,
+    then the answers of its parts shown."""
     if f.triage == "emergency":
         return Finding(False)
-    found = _seen(f, "pain_duration")
-    found = Finding(bool(found.because) or _urgent(f), found.because, found.mentions)
-    if _urgent(f):
-        found = _worded_by(found, _flags_finding(f))
-    return _worded_by(found, f.holds(c.pregnant))
+    client = _safety_client(f)
+    return _fixed(_seen(f, "pain_duration"), f.flag_ids,
+                  safety_net.because(safety_net.parts(client), client))
 
 
-def _inflammation_note(f: Facts) -> Finding:
+def _safety_net_words(f: Facts, t: Texts) -> str:
+    client = _safety_client(f)
+    weeks = reassess_weeks(f.answers, f.triage)
+    out: list[str] = []
+    for part in safety_net.parts(client):
+        out.extend(safety_net.sentences(part, client, f.triage, weeks, t, flag_words()))
+    return " ".join(out)
+
+
+# --------------------------------------------------------------------------- sleep
+
+
+def _not_night_pain(f: Facts) -> Finding:
+    return negate(f.holds(c.night_pain_flag))
+
+
+def _inflammation_note(f: Facts) -> bool:
     """Long morning pain with stiffness over half an hour: more typical of inflammation."""
-    return all_of(is_(f.answers, "pain_on_waking", "lasts_longer"),
-                  yes(f.answers, "morning_stiffness_over_30min"))
+    return bool(all_of(is_(f.answers, "pain_on_waking", "lasts_longer"),
+                       yes(f.answers, "morning_stiffness_over_30min")))
 
 
-def _mattress(test: Test) -> Test:
-    def worded(f: Facts) -> Finding:
-        return _worded_by(test(f), _inflammation_note(f))
-    worded.__name__ = test.__name__
+def _mattress_words(words: Words) -> Words:
+    """A mattress text, with the inflammation note where morning pain and stiffness last."""
+    def worded(f: Facts, t: Texts) -> str:
+        text = words(f, t)
+        return f"{text} {t['inflammation_note']}" if _inflammation_note(f) else text
     return worded
 
 
@@ -211,7 +421,7 @@ def _medium_firm_reasons(f: Facts) -> Finding:
 
 
 def _medium_firm(f: Facts) -> Finding:
-    return all_of(f.holds(c.waking_pain), _medium_firm_reasons(f))
+    return all_of(f.holds(c.waking_pain), _medium_firm_reasons(f), _not_night_pain(f))
 
 
 def _softer_surface(f: Facts) -> Finding:
@@ -222,11 +432,13 @@ def _softer_surface(f: Facts) -> Finding:
         is_(a, "mattress_opinion", "too_firm"),
         negate(yes(a, "mattress_sagging")),
         compare(a, "mattress_age_years", "<=", 10),
+        _not_night_pain(f),
     )
 
 
 def _mattress_review(f: Facts) -> Finding:
-    return all_of(f.holds(c.waking_pain), negate(_medium_firm(f)), negate(_softer_surface(f)))
+    return all_of(f.holds(c.waking_pain), _not_night_pain(f),
+                  negate(_medium_firm(f)), negate(_softer_surface(f)))
 
 
 def _no_change(f: Facts) -> Finding:
@@ -236,11 +448,20 @@ def _no_change(f: Facts) -> Finding:
         is_(a, "mattress_opinion", "comfortable"),
         negate(yes(a, "mattress_sagging")),
         compare(a, "mattress_age_years", "<=", 10),
+        _not_night_pain(f),
     )
 
 
+def _medium_firm_words(f: Facts, t: Texts) -> str:
+    reasons = []
+    for i in _medium_firm_reasons(f).because:
+        key = f"reason_{f.answers[i]}" if i == "mattress_firmness" else f"reason_{i}"
+        reasons.append(t[key])
+    return _say(t, "text", "reasons", reasons=_join(reasons))
+
+
 def _not_late_pregnancy(test: Test) -> Test:
-    """Position advice that late pregnancy replaces with side sleeping (guardrail 12)."""
+    """Position advice that late pregnancy replaces with side sleeping (guardrail 13)."""
     def guarded(f: Facts) -> Finding:
         return all_of(test(f), negate(f.holds(c.late_pregnancy)))
     guarded.__name__ = test.__name__
@@ -272,15 +493,34 @@ UNSUITED_PILLOW = {
 
 
 def _pillow_height(f: Facts) -> Finding:
+    """Fixed `because`: sleep_position and pillow_height, and in late pregnancy (judged as
+    side lying) also pregnancy and pregnancy_weeks."""
     a = f.answers
-    late = f.holds(c.late_pregnancy)
-    if late:
-        # In late pregnancy she goes to sleep on her side: judge the pillow as for side lying.
-        return all_of(late, one_of(a, "pillow_height", UNSUITED_PILLOW["side"]))
-    return any_of(*(
-        all_of(is_(a, "sleep_position", position), one_of(a, "pillow_height", heights))
-        for position, heights in UNSUITED_PILLOW.items()
-    ))
+    late = f.is_(c.late_pregnancy)
+    position = "side" if late else a.get("sleep_position")
+    holds = isinstance(position, str) and a.get("pillow_height") in UNSUITED_PILLOW.get(
+        position, ())
+    if not holds:
+        return Finding(False)
+    pregnancy = ("pregnancy", "pregnancy_weeks") if late else ()
+    return _fixed(_seen(f, "sleep_position", "pillow_height", *pregnancy))
+
+
+def _pillow_height_words(f: Facts, t: Texts) -> str:
+    position = "side" if f.is_(c.late_pregnancy) else f.answers.get("sleep_position")
+    advice_key = f"advice_{position}" if f"advice_{position}" in t else "advice_mixed"
+    return _say(t, "text", advice=t[advice_key])
+
+
+def _no_change_words(f: Facts, t: Texts) -> str:
+    # "The pillow tips may still help" only where the plan holds another sleep.* item:
+    # triage removes none of them but under an emergency, which keeps no sleep advice.
+    tips = any(_fires(rule, f) for rule in RULES
+               if rule.strategy == "sleep" and rule.id != "sleep.no_change")
+    return t["with_pillow_tips"] if tips else t["text"]
+
+
+# --------------------------------------------------------------------------- personalized
 
 
 def _ankylosing_spondylitis(f: Facts) -> Finding:
@@ -288,60 +528,182 @@ def _ankylosing_spondylitis(f: Facts) -> Finding:
                   f.holds(c.axspa_suspected))
 
 
+def _as_low_impact_words(f: Facts, t: Texts) -> str:
+    return t["with_swimming" if f.eligible("ex.water_exercise") else "text"]
+
+
+def _as_medical_words(f: Facts, t: Texts) -> str:
+    diagnosed = has(f.answers, "diagnoses", "ankylosing_spondylitis")
+    return _say(t, "diagnosed" if diagnosed else "suspected", "red_eye")
+
+
 def _strain(f: Facts) -> Finding:
     return f.holds(c.strain)
 
 
-def _strain_cold_or_heat(f: Facts) -> Finding:
-    return _worded_by(f.holds(c.strain), f.holds(c.pregnant))
+def _by_acute(f: Facts, t: Texts) -> str:
+    """"For a day or two" and "freshly strained" only when acute."""
+    return t["acute" if f.is_(c.acute) else "other"]
+
+
+def _cold_or_heat_words(f: Facts, t: Texts) -> str:
+    return " ".join([_by_acute(f, t), *_heat_cautions(f, t)])
 
 
 def _strain_massage(f: Facts) -> Finding:
-    return all_of(f.holds(c.strain), f.holds(c.massage_helped_not_no))
+    return all_of(f.holds(c.strain), f.holds(c.massage_ok))
 
 
 def _arthritis(f: Facts) -> Finding:
     return has_any(f.answers, "diagnoses", ("spondylosis", "spinal_arthritis"))
 
 
+def _arthritis_keep_moving_words(f: Facts, t: Texts) -> str:
+    only_spondylosis = has(f.answers, "diagnoses", "spondylosis") and not has(
+        f.answers, "diagnoses", "spinal_arthritis")
+    return _say(t, "spondylosis" if only_spondylosis else "arthritis", "text")
+
+
+def _arthritis_medical_words(f: Facts, t: Texts) -> str:
+    keys = ["massage"]
+    if has(f.answers, "diagnoses", "spinal_arthritis"):
+        keys.append("arthritis")
+    if has(f.answers, "diagnoses", "spondylosis"):
+        keys.append("spondylosis")
+    return _say(t, *keys)
+
+
 def _disc(f: Facts) -> Finding:
     return any_of(has(f.answers, "diagnoses", "herniated_disc"), f.holds(c.leg_below_knee))
+
+
+def _disc_words(f: Facts, t: Texts) -> str:
+    return _say(t, "text", "signs")
 
 
 def _stenosis(f: Facts) -> Finding:
     return all_of(f.holds(c.stenosis_pattern), negate(f.holds(c.flexion_sensitive_disc)))
 
 
+def _stenosis_words(f: Facts, t: Texts) -> str:
+    bike = "with_bike" if f.eligible("ex.stationary_bike") else "without_bike"
+    return _say(t, "opening", bike, "closing")
+
+
 def _morning_stiffness(f: Facts) -> Finding:
     return yes(f.answers, "morning_stiffness_over_30min")
 
 
-def _low_risk(f: Facts) -> Finding:
-    return _worded_by(_startback(f, "low"), _seen(f, "pain_duration"))
+def _pelvic_girdle_words(f: Facts, t: Texts) -> str:
+    pattern = f.is_(c.pelvic_girdle_pattern)
+    keys = ["pelvic_girdle" if pattern else "back"]
+    early = f.is_(c.pregnant) or f.is_(c.postnatal_12wk)
+    keys.append("usually_eases" if early else "lasts")
+    keys.append("pelvic_girdle_tips" if pattern else "back_tips")
+    if early:
+        keys.append("physiotherapy")
+    return _say(t, *keys)
+
+
+def _startback(f: Facts, risk: str) -> Finding:
+    return is_(f.scores, "startback_risk", risk)
+
+
+HANDS_ON_CARE = ("massage", "chiropractic", "physical_therapy")
+
+
+def _low_risk_words(f: Facts, t: Texts) -> str:
+    keys = []
+    if f.triage == "refer_routine":
+        keys.append("refer_routine")
+    else:
+        if f.triage == "none" and not f.is_(c.bone_caution):
+            keys.append("nothing_serious")
+        if not f.is_(c.chronic):
+            keys.append("not_chronic")
+    care = f.answers.get("current_care")
+    if isinstance(care, tuple) and sum(v in care for v in HANDS_ON_CARE) >= 2:
+        keys.append("one_practitioner")
+    return _say(t, *(keys or ["steps"]))
 
 
 def _heat(f: Facts) -> Finding:
-    return _worded_by(all_of(negate(f.holds(c.chronic)), negate(f.holds(c.strain))),
-                      f.holds(c.pregnant))
+    return all_of(negate(f.holds(c.chronic)), negate(f.holds(c.strain)))
+
+
+def _heat_cautions(f: Facts, t: Texts) -> list[str]:
+    return [t["heat_caution"], *([t["pregnancy_heat_caution"]] if f.is_(c.pregnant) else [])]
+
+
+def _heat_words(f: Facts, t: Texts) -> str:
+    return " ".join([t["text"], *_heat_cautions(f, t)])
+
+
+def _flags_duration_bone(f: Facts) -> Finding:
+    """The fixed `because` of pain_education and stay_active: every flag in `red_flags`,
+    then pain_duration, then what bone_caution names when it holds."""
+    return _fixed(f.flag_ids, _seen(f, "pain_duration"), _bone_caution_names(f))
+
+
+def _pain_education(f: Facts) -> Finding:
+    if f.triage not in ("none", "co_manage", "refer_routine"):
+        return Finding(False)
+    return _flags_duration_bone(f)
+
+
+def _pain_education_words(f: Facts, t: Texts) -> str:
+    bone, hold = f.is_(c.bone_caution), f.is_(c.bone_hold)
+    keys = ["alarm"]
+    if not f.flags:
+        keys.append("no_flags")
+    if f.triage == "none" and not bone:
+        keys.append("strong")
+    if bone and not hold:
+        keys.append("bone_caution")
+    if hold:
+        keys.append("bone_hold")
+    if f.is_(c.chronic):
+        keys.append("chronic")
+    return _say(t, *keys)
+
+
+def _return_to_work_words(f: Facts, t: Texts) -> str:
+    keys = ["opening"]
+    absence = f.answers.get("work_absence")
+    keys.append("off_work" if absence == "off_work" else "reduced_duties")
+    if f.is_(c.long_off_work):
+        keys.append("long_off_work")
+    return _say(t, *keys)
+
+
+# --------------------------------------------------------------------------- prevention
 
 
 def _stay_active(f: Facts) -> Finding:
-    """Fires for everyone; worded by duration, and by the warning signs under urgent."""
-    found = _seen(f, "pain_duration")
-    if _urgent(f):
-        found = _worded_by(Finding(True, found.because, found.mentions), _flags_finding(f))
-    return found
+    return _flags_duration_bone(f)
 
 
-def _low_activity_not_pregnant(f: Facts) -> Finding:
-    return all_of(f.holds(c.low_activity), negate(f.holds(c.pregnant)))
+def _stay_active_words(f: Facts, t: Texts) -> str:
+    if f.held_back:
+        return t["urgent"]
+    duration = f.answers.get("pain_duration")
+    keys = {"under_6_weeks": ["acute"], "6_to_12_weeks": ["subacute"],
+            "over_12_weeks": ["chronic"]}.get(str(duration), [])
+    if f.triage == "none" and not f.is_(c.bone_caution):
+        keys.append("no_harm")
+    return _say(t, *keys)
 
 
-def _active(f: Facts) -> Finding:
-    # Version 2's test (regular exercise that includes strength work or yoga), written with
-    # the v3 conditions until keep_exercising takes its v3 wording.
-    return all_of(f.holds(c.regular_exercise),
-                  has_any(f.answers, "exercise_types", ("strength", "yoga_pilates")))
+def _core_strength(f: Facts) -> Finding:
+    return all_of(f.holds(c.low_activity), negate(f.holds(c.pregnant)),
+                  negate(f.holds(c.postnatal_12wk)))
+
+
+def _keep_exercising_words(f: Facts, t: Texts) -> str:
+    # No strength-work suggestion in the first 6 weeks after a birth or a spinal procedure.
+    strength = f.is_(c.no_strength_work) and not (
+        f.is_(c.postnatal_6wk) or f.is_(c.post_procedure))
+    return _say(t, "text", *(["strength"] if strength else []))
 
 
 def _legs(f: Facts) -> Finding:
@@ -358,17 +720,48 @@ def _flexion(f: Facts) -> Finding:
         ),
         negate(f.holds(c.flexion_sensitive_disc)),
         negate(f.holds(c.pregnant)),
+        negate(f.holds(c.bone_caution)),
     )
 
 
-def _pregnant(f: Facts) -> Finding:
-    return f.holds(c.pregnant)
+def _flexion_words(f: Facts, t: Texts) -> str:
+    # Only the exercises eligible for the client are named (Wording 7); the pelvic tilt,
+    # eligible for everyone, when neither of the two is.
+    named = [t[name] for name in ("knees_to_chest", "childs_pose")
+             if f.eligible(f"ex.{name}")] or [t["pelvic_tilt"]]
+    return _say(t, "text", exercises=_join(named, "or"))
+
+
+def _pregnancy_exercise_words(f: Facts, t: Texts) -> str:
+    keys = ["with_swimming" if f.eligible("ex.water_exercise") else "without_swimming",
+            "pelvic_floor"]
+    if f.is_(c.after_first_trimester):
+        keys.append("after_first_trimester")
+    return _say(t, *keys)
+
+
+def _postnatal_exercise_words(f: Facts, t: Texts) -> str:
+    stage = ("under_6wk" if f.is_(c.postnatal_under_6wk) else
+             "under_12wk" if f.is_(c.postnatal_12wk) else "later")
+    return _say(t, "opening", stage, *(["pgp_early"] if f.is_(c.pgp_early) else []))
+
+
+def _bone_safe_words(f: Facts, t: Texts) -> str:
+    return _say(t, "strengthen", "avoid", "hips_and_knees")
+
+
+def _strength_balance_words(f: Facts, t: Texts) -> str:
+    return _say(t, "text", *(["falls_risk"] if f.is_(c.falls_risk) else []))
 
 
 def _hyperextension(f: Facts) -> Finding:
-    a = f.answers
-    return any_of(yes(a, "hyperextension_activities"),
-                  has(a, "pain_worse_with", "bending_backward"))
+    return any_of(yes(f.answers, "hyperextension_activities"),
+                  f.holds(c.extension_sensitive))
+
+
+def _hyperextension_words(f: Facts, t: Texts) -> str:
+    young = compare(f.answers, "age", "<", 18).holds
+    return _say(t, "text", *(["young"] if young else []))
 
 
 def _lifting(f: Facts) -> Finding:
@@ -376,253 +769,120 @@ def _lifting(f: Facts) -> Finding:
     return any_of(is_(a, "occupation", "manual_lifting"), has(a, "pain_worse_with", "lifting"))
 
 
+def _lifting_words(f: Facts, t: Texts) -> str:
+    return _say(t, "text", *(["hips_and_knees"] if f.is_(c.bone_caution) else []))
+
+
 def _sitting(f: Facts) -> Finding:
     a = f.answers
     return any_of(compare(a, "sitting_hours", ">=", 6), has(a, "pain_worse_with", "sitting"))
 
 
-def _gentle_only(f: Facts) -> Finding:
-    return _worded_by(f.holds(c.co_manage_condition), f.holds(c.under_medical_care))
-
-
-def _with_exercise(f: Facts) -> Finding:
-    return f.holds(c.massage_helped_not_no)
-
-
-def _focused(f: Facts) -> Finding:
-    return all_of(_with_exercise(f), f.holds(c.strain), is_not(f.scores, "startback_risk", "high"),
-                  negate(f.holds(c.co_manage_condition)), negate(f.holds(c.pregnant)))
-
-
-def _whole_body(f: Facts) -> Finding:
-    return all_of(_with_exercise(f), _startback(f, "high"),
-                  negate(f.holds(c.co_manage_condition)), negate(f.holds(c.pregnant)))
-
-
-def _prenatal(f: Facts) -> Finding:
-    return all_of(_with_exercise(f), f.holds(c.pregnant))
-
-
-def _combine_care(f: Facts) -> Finding:
-    return _worded_by(_with_exercise(f), _seen(f, "current_care"))
-
-
-# --------------------------------------------------------------------------- wording
-# Each function picks and joins a rule's sentences from advice.toml; none holds words of
-# its own.
-
-
-def _join(words: list[str], conj: str = "and") -> str:
-    """"a", "a and b", "a, b and c"."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {conj} " + words[-1]
-
-
-def _weeks(n: int) -> str:
-    return "1 week" if n == 1 else f"{n} weeks"
-
-
-def _sentences(t: Texts, *keys: str, **values: str) -> str:
-    return " ".join(t[k] for k in keys).format(**values)
-
-
-# Flags that point at pressure on the nerves at the base of the spine (cauda equina) or on
-# the spinal cord.
-NERVE_FLAGS = ("rf_saddle_numbness", "rf_bladder_bowel", "rf_sexual_dysfunction",
-               "rf_both_legs", "rf_leg_weakness")
-INFECTION_FLAGS = ("rf_immunosuppressed", "rf_recent_procedure")
-
-
-def _emergency(f: Facts) -> tuple[bool, bool, bool, bool]:
-    """(nerves, heart, infection, pregnancy): what the emergency flags point at."""
-    ids = _flag_ids(f)
-    emergency = {flag.id for flag in f.flags if flag.tier == "emergency"}
-    fever = "rf_fever" in emergency
-    return (any(i in NERVE_FLAGS for i in ids),
-            "rf_chest_symptoms" in ids,
-            fever and any(i in emergency for i in INFECTION_FLAGS),
-            "rf_pregnancy_warning" in ids or (fever and f.holds(c.pregnant).holds))
-
-
-AMBULANCE = "ambulance"
-EMERGENCY_DEPARTMENT = "emergency_department"
-MATERNITY_UNIT = "maternity_unit"
-
-
-def _places(f: Facts) -> tuple[str, ...]:
-    """Where the emergency referral sends the client, in CLINICAL.md's order: an emergency
-    call, the emergency department, the maternity unit. An emergency that names no place
-    still goes to hospital."""
-    nerves, heart, infection, pregnancy = _emergency(f)
-    held = ((AMBULANCE, heart),
-            (EMERGENCY_DEPARTMENT, nerves or infection or not (heart or pregnancy)),
-            (MATERNITY_UNIT, pregnancy))
-    return tuple(place for place, holds in held if holds)
-
-
-def emergency_places(answers: Mapping[str, AnswerValue],
-                     flags: tuple[RedFlag, ...]) -> tuple[str, ...]:
-    """The places `medical.emergency_referral` names for these answers and flags, so that a
-    handout's banner names those and no other (a man is not sent to the maternity unit)."""
-    return _places(Facts(answers, {}, flags, "emergency"))
-
-
-def _emergency_words(f: Facts, t: Texts) -> str:
-    nerves, heart, infection, pregnancy = _emergency(f)
-    reasons = [t[key] for key, held in (("reason_nerves", nerves), ("reason_heart", heart),
-                                        ("reason_infection", infection),
-                                        ("reason_pregnancy", pregnancy)) if held]
-    # Every emergency-tier flag points at one of these (a test checks each flag alone).
-    why = " and that ".join(reasons)
-    places = _places(f)
-    call = AMBULANCE in places
-    keys = ["call"] if call else []
-    if EMERGENCY_DEPARTMENT in places:
-        keys.append("department_after_call" if call else "department")
-    if MATERNITY_UNIT in places:
-        keys.append("maternity_also" if len(places) > 1 else "maternity")
-    return _sentences(t, "opening", *keys, "closing", why=why)
-
-
-def _young_words(f: Facts, t: Texts) -> str:
-    return _sentences(t, "parent", "acute" if f.holds(c.acute) else "not_acute")
-
-
-def _co_manage_words(f: Facts, t: Texts) -> str:
-    # Under urgent, massage.hold_until_cleared rules out all hands-on work until the doctor
-    # has seen the client; this must not contradict it.
-    if _urgent(f):
-        return _sentences(t, "first", "urgent")
-    return _sentences(t, "first", "bone_risk" if f.holds(c.bone_risk_condition) else "other")
-
-
-def _safety_net_words(f: Facts, t: Texts) -> str:
-    keys = ["emergency_signs", "soon_signs"]
-    if f.holds(c.pregnant):
-        keys.append("pregnancy")
-    weeks = reassess_weeks(f.answers, f.triage)
-    if _urgent(f):
-        keys.append("check_urgent")
-    elif weeks is not None:
-        keys.append("check_in")
-    return _sentences(t, *keys, weeks=_weeks(weeks or 0))
-
-
-def _mattress_words(words: Words) -> Words:
-    """A mattress text, with the inflammation note where morning pain and stiffness last."""
-    def worded(f: Facts, t: Texts) -> str:
-        text = words(f, t)
-        return f"{text} {t['inflammation_note']}" if _inflammation_note(f) else text
-    return worded
-
-
-def _medium_firm_words(f: Facts, t: Texts) -> str:
-    reasons = [t[f"reason_{i}"] for i in _medium_firm_reasons(f).because]
-    return _sentences(t, "text", reasons=_join(reasons))
-
-
-def _pillow_height_words(f: Facts, t: Texts) -> str:
-    position = "side" if f.holds(c.late_pregnancy) else f.answers.get("sleep_position")
-    advice_key = f"advice_{position}" if f"advice_{position}" in t else "advice_mixed"
-    return _sentences(t, "text", advice=t[advice_key])
-
-
-def _as_medical_words(f: Facts, t: Texts) -> str:
-    diagnosed = has(f.answers, "diagnoses", "ankylosing_spondylitis")
-    return _sentences(t, "diagnosed" if diagnosed else "suspected", "red_eye")
-
-
-def _with_heat_cautions(f: Facts, t: Texts) -> str:
-    keys = ["text", "heat_caution"]
-    if f.holds(c.pregnant):
-        keys.append("pregnancy_heat_caution")
-    return _sentences(t, *keys)
-
-
-def _arthritis_keep_moving_words(f: Facts, t: Texts) -> str:
-    only_spondylosis = has(f.answers, "diagnoses", "spondylosis") and not has(
-        f.answers, "diagnoses", "spinal_arthritis")
-    return _sentences(t, "spondylosis" if only_spondylosis else "arthritis", "text")
-
-
-def _arthritis_medical_words(f: Facts, t: Texts) -> str:
-    keys = ["massage"]
-    if has(f.answers, "diagnoses", "spinal_arthritis"):
-        keys.append("arthritis")
-    if has(f.answers, "diagnoses", "spondylosis"):
-        keys.append("spondylosis")
-    return _sentences(t, *keys)
-
-
-def _no_change_words(f: Facts, t: Texts) -> str:
-    # "The pillow tips may still help" only where the plan holds some: every other sleep
-    # rule is a pillow or position tip, and triage removes none of them but under an
-    # emergency, which keeps no sleep advice at all.
-    tips = any(_fires(rule, f) for rule in RULES
-               if rule.strategy == "sleep" and rule.id != "sleep.no_change")
-    return t["with_pillow_tips"] if tips else t["text"]
-
-
-def _keep_exercising_words(f: Facts, t: Texts) -> str:
-    # The kinds of the client's exercise that make it more than low activity.
-    types = f.answers.get("exercise_types")
-    kinds = [t[f"kind_{k}"] for k in ("strength", "yoga_pilates")
-             if isinstance(types, tuple) and k in types]
-    return _sentences(t, "text", kinds=_join(kinds))
-
-
-def _low_risk_words(f: Facts, t: Texts) -> str:
-    return _sentences(t, "first", "chronic" if f.holds(c.chronic) else "not_chronic")
-
-
-def _stay_active_words(f: Facts, t: Texts) -> str:
-    if _urgent(f):
-        return t["urgent"]
-    return t["chronic"] if f.holds(c.chronic) else t["other"]
+# --------------------------------------------------------------------------- massage
 
 
 def _gentle_only_words(f: Facts, t: Texts) -> str:
-    return t["cleared"] if f.holds(c.under_medical_care) else t["awaiting"]
+    """One pressure, the lightest that applies, then every other note that applies."""
+    co_manage = f.is_(c.co_manage_condition)
+    cared = f.is_(c.under_medical_care)
+    risks = f.counted(*RISK_FACTORS)
+    anticoagulant = f.counted("rf_anticoagulant")
+    steroids = f.counted("rf_steroids")
+    if anticoagulant:
+        keys = ["pressure_anticoagulant"]
+    elif co_manage and not cared:
+        keys = ["pressure_awaiting"]
+    elif steroids:
+        keys = ["pressure_steroids"]
+    else:
+        keys = ["pressure_light_moderate"]
+    if co_manage and cared:
+        keys.append("cleared")
+    if risks:
+        keys.append("risk_factor")
+    if f.counted("rf_recent_procedure"):
+        keys.append("recent_procedure")
+    if f.counted("rf_recent_infection"):
+        keys.append("recent_infection")
+    if steroids and keys[0] != "pressure_steroids":
+        keys.append("steroids_skin")
+    return _say(t, *keys)
 
 
 def _with_exercise_words(f: Facts, t: Texts) -> str:
+    if _startback(f, "low"):
+        return t["optional"]
     helped = {"yes": "helped", "somewhat": "helped_a_little"}.get(
         str(f.answers.get("massage_helped")), "try")
-    return _sentences(t, helped, "package")
+    return _say(t, helped, "package")
+
+
+def _focused(f: Facts) -> Finding:
+    return all_of(f.holds(c.massage_ok), f.holds(c.strain),
+                  negate(_startback(f, "high")), negate(f.holds(c.hands_on_caution)),
+                  negate(f.holds(c.pregnant)))
+
+
+def _whole_body(f: Facts) -> Finding:
+    return all_of(f.holds(c.massage_ok), _startback(f, "high"),
+                  negate(f.holds(c.hands_on_caution)), negate(f.holds(c.pregnant)))
+
+
+def _prenatal(f: Facts) -> Finding:
+    return all_of(f.holds(c.massage_ok), f.holds(c.pregnant))
+
+
+def _prenatal_words(f: Facts, t: Texts) -> str:
+    return _say(t, "text", front=t["front"] if f.is_(c.after_first_trimester) else "")
+
+
+def _combine_care(f: Facts) -> Finding:
+    return all_of(f.holds(c.massage_ok),
+                  one_of(f.scores, "startback_risk", ("medium", "high")))
 
 
 def _combine_care_words(f: Facts, t: Texts) -> str:
-    # The care massage combines with (CLINICAL.md: chiropractic, physical therapy or medical
-    # care). Medicines alone are not such care: the client is then pointed to physiotherapy.
+    # {care}: chiropractic, physiotherapy and a doctor's care, in this order; massage,
+    # medication and none are left out.
     care = f.answers.get("current_care")
-    names = [t[f"care_{v}"] for v in care if f"care_{v}" in t] if isinstance(care, tuple) else []
-    if names:
-        return _sentences(t, "with_care", care=_join(names))
-    return t["no_care"]
+    names = [t[f"care_{v}"] for v in ("chiropractic", "physical_therapy", "medical")
+             if isinstance(care, tuple) and v in care]
+    return _say(t, "with_care", care=_join(names)) if names else t["no_care"]
 
 
 # --------------------------------------------------------------------------- the rules
 
 
+def _named(condition: c.Condition) -> Test:
+    def test(f: Facts) -> Finding:
+        return f.holds(condition)
+    test.__name__ = getattr(condition, "__name__", "condition")
+    return test
+
+
 RULES: tuple[Rule, ...] = (
     # medical
-    Rule("medical.emergency_referral", _triage_is("emergency"), _emergency_words),
-    Rule("medical.urgent_referral", _triage_is("urgent")),
-    Rule("medical.axspa_referral", lambda f: f.holds(c.axspa_suspected)),
-    Rule("medical.axspa_discuss", lambda f: f.holds(c.axspa_possible)),
-    Rule("medical.routine_review", lambda f: f.holds(c.severe_chronic)),
-    Rule("medical.young_person", _young, _young_words),
-    Rule("medical.sciatica_review", _sciatica),
-    Rule("medical.pregnancy_care", _pregnancy_care),
-    Rule("medical.co_manage", _co_manage, _co_manage_words),
-    Rule("medical.coordinate_care",
-         lambda f: all_of(f.holds(c.co_manage_condition), f.holds(c.under_medical_care))),
-    Rule("medical.psychosocial_support", _psychosocial_support),
+    Rule("medical.emergency_referral", _triage_in("emergency"), _emergency_words),
+    Rule("medical.same_day_referral", _triage_in("same_day"), _same_day_words),
+    Rule("medical.urgent_referral", _triage_in("urgent"), _urgent_words),
+    Rule("medical.axspa_referral", _named(c.axspa_suspected)),
+    Rule("medical.axspa_discuss", _named(c.axspa_possible)),
+    Rule("medical.routine_review", _named(c.severe_chronic)),
+    Rule("medical.young_person", _named(c.young), _young_words),
+    Rule("medical.scoliosis_review", _named(c.adolescent_scoliosis), _scoliosis_words),
+    Rule("medical.sciatica_review", _sciatica, _sciatica_words),
+    Rule("medical.vascular_check", _named(c.vascular_pattern)),
+    Rule("medical.falls_assessment", _named(c.falls_high_risk)),
+    Rule("medical.pregnancy_care", _pregnancy_care, _pregnancy_care_words),
+    Rule("medical.risk_factor_team", _risk_factor_team, _risk_factor_team_words),
+    Rule("medical.co_manage", _named(c.awaiting_doctor), _co_manage_words),
+    Rule("medical.coordinate_care", _coordinate_care, _coordinate_care_words),
+    Rule("medical.psychosocial_support", lambda f: _startback(f, "high"), _psychosocial_words),
     Rule("medical.safety_net", _safety_net, _safety_net_words),
     # sleep
-    Rule("sleep.mattress.medium_firm", _mattress(_medium_firm),
-         _mattress_words(_medium_firm_words)),
-    Rule("sleep.mattress.softer_surface", _mattress(_softer_surface), _mattress_words(_text)),
-    Rule("sleep.mattress.review", _mattress(_mattress_review), _mattress_words(_text)),
+    Rule("sleep.mattress.medium_firm", _medium_firm, _mattress_words(_medium_firm_words)),
+    Rule("sleep.mattress.softer_surface", _softer_surface, _mattress_words(_text)),
+    Rule("sleep.mattress.review", _mattress_review, _mattress_words(_text)),
     Rule("sleep.no_change", _no_change, _no_change_words),
     Rule("sleep.pillow.between_knees",
          _not_late_pregnancy(_no_knee_pillow_when(("side", "mixed")))),
@@ -632,39 +892,45 @@ RULES: tuple[Rule, ...] = (
     Rule("sleep.pillow.height", _pillow_height, _pillow_height_words),
     # personalized
     Rule("personalized.as.gentle_stretching", _ankylosing_spondylitis),
-    Rule("personalized.as.low_impact_exercise", _ankylosing_spondylitis),
+    Rule("personalized.as.low_impact_exercise", _ankylosing_spondylitis, _as_low_impact_words),
     Rule("personalized.as.medical_care", _ankylosing_spondylitis, _as_medical_words),
-    Rule("personalized.strain.relative_rest", _strain),
-    Rule("personalized.strain.cold_or_heat", _strain_cold_or_heat, _with_heat_cautions),
+    Rule("personalized.strain.relative_rest", _strain, _by_acute),
+    Rule("personalized.strain.cold_or_heat", _strain, _cold_or_heat_words),
     Rule("personalized.strain.massage", _strain_massage),
     Rule("personalized.arthritis.keep_moving", _arthritis, _arthritis_keep_moving_words),
     Rule("personalized.arthritis.medical_care", _arthritis, _arthritis_medical_words),
-    Rule("personalized.disc.guided_exercise", _disc),
-    Rule("personalized.stenosis.flexion_bias", _stenosis),
+    Rule("personalized.disc.guided_exercise", _disc, _disc_words),
+    Rule("personalized.stenosis.flexion_bias", _stenosis, _stenosis_words),
     Rule("personalized.morning_mobility", _morning_stiffness),
-    Rule("personalized.pregnancy.pelvic_girdle", _pregnancy_care),
-    Rule("personalized.low_risk.self_management", _low_risk, _low_risk_words),
+    Rule("personalized.pregnancy.pelvic_girdle", _pregnancy_care, _pelvic_girdle_words),
+    Rule("personalized.low_risk.self_management", lambda f: _startback(f, "low"),
+         _low_risk_words),
     Rule("personalized.medium_risk.physio_exercise", lambda f: _startback(f, "medium")),
-    Rule("personalized.heat", _heat, _with_heat_cautions),
+    Rule("personalized.heat", _heat, _heat_words),
+    Rule("personalized.pain_education", _pain_education, _pain_education_words),
+    Rule("personalized.return_to_work", _named(c.work_affected), _return_to_work_words),
+    Rule("personalized.hypermobility.control", _named(c.hypermobile)),
     # prevention
     Rule("prevention.stay_active", _stay_active, _stay_active_words),
-    Rule("prevention.core_strength", _low_activity_not_pregnant),
-    Rule("prevention.keep_exercising", _active, _keep_exercising_words),
+    Rule("prevention.core_strength", _core_strength),
+    Rule("prevention.keep_exercising", _named(c.regular_exercise), _keep_exercising_words),
     Rule("prevention.leg_strength_flexibility", _legs),
-    Rule("prevention.flexion_exercises", _flexion),
-    Rule("prevention.pregnancy_exercise", _pregnant),
-    Rule("prevention.avoid_hyperextension", _hyperextension),
-    Rule("prevention.safe_lifting", _lifting),
+    Rule("prevention.flexion_exercises", _flexion, _flexion_words),
+    Rule("prevention.pregnancy_exercise", _named(c.pregnant), _pregnancy_exercise_words),
+    Rule("prevention.postnatal_exercise", _named(c.postpartum), _postnatal_exercise_words),
+    Rule("prevention.bone_safe_exercise", _named(c.bone_caution), _bone_safe_words),
+    Rule("prevention.strength_balance", _named(c.older_adult), _strength_balance_words),
+    Rule("prevention.avoid_hyperextension", _hyperextension, _hyperextension_words),
+    Rule("prevention.safe_lifting", _lifting, _lifting_words),
     Rule("prevention.break_up_sitting", _sitting),
     # massage
-    Rule("massage.hold_until_cleared",
-         lambda f: any_of(_triage_is("urgent")(f), _triage_is("same_day")(f))),
-    Rule("massage.reconsider", lambda f: f.holds(c.massage_helped_no)),
-    Rule("massage.gentle_only", _gentle_only, _gentle_only_words),
-    Rule("massage.with_exercise", _with_exercise, _with_exercise_words),
+    Rule("massage.hold_until_cleared", _triage_in(*HELD_BACK)),
+    Rule("massage.reconsider", _named(c.massage_helped_no)),
+    Rule("massage.gentle_only", _named(c.hands_on_caution), _gentle_only_words),
+    Rule("massage.with_exercise", _named(c.massage_ok), _with_exercise_words),
     Rule("massage.focused", _focused),
     Rule("massage.whole_body", _whole_body),
-    Rule("massage.prenatal", _prenatal),
+    Rule("massage.prenatal", _prenatal, _prenatal_words),
     Rule("massage.combine_care", _combine_care, _combine_care_words),
 )
 
@@ -673,62 +939,73 @@ RULE_IDS = tuple(r.id for r in RULES)
 
 # --------------------------------------------------------------------------- triage bounds
 
-EXERCISE_IDS = frozenset({
-    "prevention.core_strength", "prevention.keep_exercising",
-    "prevention.leg_strength_flexibility", "prevention.flexion_exercises",
-    "prevention.pregnancy_exercise",
+# The exercise recommendations ("Selection" step 2), in the order of their pools.
+EXERCISE_IDS: tuple[str, ...] = (
+    "prevention.pregnancy_exercise", "prevention.postnatal_exercise",
+    "prevention.bone_safe_exercise", "prevention.strength_balance",
+    "personalized.stenosis.flexion_bias", "personalized.disc.guided_exercise",
     "personalized.as.gentle_stretching", "personalized.as.low_impact_exercise",
-    "personalized.arthritis.keep_moving", "personalized.disc.guided_exercise",
-    "personalized.stenosis.flexion_bias", "personalized.morning_mobility",
-    "personalized.medium_risk.physio_exercise",
-})
-# Hands-on advice that only makes sense inside a package with exercise (guardrail 4).
+    "personalized.hypermobility.control", "personalized.morning_mobility",
+    "personalized.arthritis.keep_moving", "prevention.flexion_exercises",
+    "prevention.core_strength", "prevention.leg_strength_flexibility",
+    "prevention.keep_exercising", "personalized.medium_risk.physio_exercise",
+)
+# Hands-on advice (guardrail 5): only ever inside a package with exercise.
 NEEDS_EXERCISE = frozenset({
     "massage.with_exercise", "massage.focused", "massage.whole_body", "massage.prenatal",
     "massage.combine_care", "personalized.strain.massage",
 })
-URGENT_ALLOWED = frozenset({"prevention.stay_active", "massage.hold_until_cleared"})
-URGENT_REMOVED = frozenset({"medical.psychosocial_support"})
+HELD_BACK_ALLOWED = frozenset({"prevention.stay_active", "massage.hold_until_cleared"})
+HELD_BACK_REMOVED = frozenset({"medical.psychosocial_support", "medical.risk_factor_team"})
 AWAITING_DOCTOR_MASSAGE = frozenset({"massage.gentle_only", "massage.reconsider"})
 
 
 def _allowed(rec_id: str, f: Facts) -> bool:
-    """CLINICAL.md, "Triage also bounds the plan": the one place that says what may stay."""
+    """CLINICAL.md, "Triage" bounds: the one place that says what may stay."""
     strategy = rec_id.split(".", 1)[0]
     if f.triage == "emergency":
         return rec_id == "medical.emergency_referral"
-    if f.triage in DOCTOR_FIRST:
-        if rec_id in URGENT_REMOVED:
+    if f.held_back:
+        if rec_id in HELD_BACK_REMOVED:
             return False
-        return strategy in ("medical", "sleep") or rec_id in URGENT_ALLOWED
-    if f.holds(c.awaiting_doctor):
+        return strategy in ("medical", "sleep") or rec_id in HELD_BACK_ALLOWED
+    if f.is_(c.awaiting_doctor):
         if rec_id == "personalized.strain.massage":
             return False
         if strategy == "massage":
             return rec_id in AWAITING_DOCTOR_MASSAGE
-        if strategy == "prevention" and f.holds(c.bone_risk_condition):
+        if strategy == "prevention" and f.is_(c.bone_risk_condition):
             return rec_id == "prevention.stay_active"
     return True
 
 
 def apply_bounds(recs: tuple[Recommendation, ...], facts: Facts) -> tuple[Recommendation, ...]:
-    """What triage allows (CLINICAL.md, "Triage also bounds the plan"), in one place."""
+    """What triage allows (CLINICAL.md, "Triage"), in one place."""
     kept = tuple(r for r in recs if _allowed(r.id, facts))
-    # Massage is only ever advised inside a package with exercise (guardrail 4). With
-    # complete answers an exercise recommendation always fires where massage may, so this
-    # only bites on incomplete answers; it keeps the guarantee unconditional.
+    # Hands-on advice only inside a package with exercise (guardrail 5). With complete
+    # answers an exercise recommendation always fires where massage may, so this only
+    # bites on incomplete answers; it keeps the guarantee unconditional.
     if not any(r.id in EXERCISE_IDS for r in kept):
         kept = tuple(r for r in kept if r.id not in NEEDS_EXERCISE)
     return kept
 
 
-def _worded(rule: Rule, facts: Facts, finding: Finding) -> tuple[str, Finding]:
-    """The rule's text for these facts, with the guided-exercise wording where it applies."""
+def _worded(rule: Rule, facts: Facts) -> str:
+    """The rule's text, with the guided-exercise wording where the bounds call for it: a
+    personalised exercise recommendation under bone_hold opens with the weak-bone
+    sentence; every exercise recommendation awaiting the doctor's view (without weak bone)
+    ends with the guided sentence, after every other sentence."""
     text = rule.text(facts)
-    awaiting = facts.holds(c.awaiting_doctor)
-    if rule.id in EXERCISE_IDS and awaiting and facts.triage not in ("emergency", *DOCTOR_FIRST):
-        return f"{text} {rule.advice.texts['guided_exercise']}", _worded_by(finding, awaiting)
-    return text, finding
+    if rule.id not in EXERCISE_IDS or facts.triage == "emergency" or facts.held_back:
+        return text
+    if not facts.is_(c.awaiting_doctor):
+        return text
+    t = rule.advice.texts
+    if facts.is_(c.bone_risk_condition):
+        if rule.strategy == "personalized":
+            return f"{t['bone_hold_exercise']} {text}"
+        return text
+    return f"{text} {t['guided_exercise']}"
 
 
 def _given(finding: Finding) -> bool:
@@ -747,9 +1024,9 @@ def candidates(facts: Facts) -> tuple[Recommendation, ...]:
     for rule in RULES:
         finding = rule.test(facts)
         if _given(finding):
-            text, finding = _worded(rule, facts, finding)
-            out.append(Recommendation(rule.id, rule.strategy, rule.advice.title, text,
-                                      finding.because, rule.advice.evidence))
+            out.append(Recommendation(rule.id, rule.strategy, rule.advice.title,
+                                      _worded(rule, facts), finding.because,
+                                      rule.advice.evidence))
     return tuple(out)
 
 

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..clinical import checks
-from ..clinical.answers import Validation, questions_open, read_answers_file, validate
+from ..clinical.answers import Validation, questions_open, read_answers_file, validate, walk
 from ..clinical.engine import build_plan
 from ..clinical.handout_choice import HandoutChoiceError
 from ..clinical.instruments import instrument_names
 from ..clinical.legacy import current_answers
-from ..clinical.model import Plan
-from ..clinical.questionnaire import AnswerValue, Module, Registry, load_registry
+from ..clinical.model import Level, Plan
+from ..clinical.programme import previous_levels
+from ..clinical.questionnaire import AnswerValue, Module, Registry, check_value, load_registry
 from ..clinical.triage import is_emergency
 from ..errors import (
     AnswersError,
@@ -85,6 +86,9 @@ class Start:
     file_has_answers: bool = True
     # The practice and practitioner from the settings, recorded in the session.
     practice: Practice = field(default_factory=Practice)
+    # At a follow-up: the previous visit's saved programme, exercise id -> level (its
+    # levels move by the programme step); None when the visit follows no other.
+    previous_programme: Mapping[str, Level] | None = None
 
     @property
     def follow_up(self) -> bool:
@@ -102,8 +106,13 @@ def start(
     follow_up: str | None = None,
     root: Path | None = None,
     settings: Settings | None = None,
+    no_input: bool = False,
 ) -> Start:
     """Collect what is already known: a resumed draft, a previous visit, an answers file.
+
+    At a follow-up under `no_input`, a question not asked afresh that the answers file
+    does not answer takes the previous visit's answer (CLINICAL.md, "The interview and
+    clinical safety"); an interview offers it as the default instead.
 
     `settings` (the settings file when None) give the practice to record and the default
     instruments: `--instruments` replaces them; a resumed draft keeps its own, and a
@@ -118,6 +127,7 @@ def start(
     follows: str | None = None
     defaults: dict[str, AnswerValue] = {}
     ref_client: object | None = None
+    previous_programme: dict[str, Level] | None = None
     # Whether the visit followed gave a programme: its adherence is asked (v3).
     programme_followup = False
     if resume and follow_up:
@@ -146,6 +156,7 @@ def start(
             raise UsageError(f"session {previous.id} belongs to client {previous.client}, "
                              f"not {client}")
         defaults = follow_up_defaults(registry, current_answers(previous.answers))
+        previous_programme = _saved_programme(previous)
         programme_followup = gave_programme(previous)
         follows = previous.id
         ref_client = previous.client
@@ -162,6 +173,7 @@ def start(
             pass
         else:
             defaults = follow_up_defaults(registry, current_answers(previous.answers))
+            previous_programme = _saved_programme(previous)
             programme_followup = gave_programme(previous)
     if resumed is not None and resumed.follows and "programme_adherence" in resumed.answers:
         # The visit it follows may be gone; the draft's own answer says it was asked.
@@ -182,6 +194,8 @@ def start(
     if resumed is not None and not same_client(checked, resumed.client):
         raise UsageError(f"session {resumed.id} belongs to client {resumed.client}")
     modules = registry.select(chosen, programme_followup=programme_followup)
+    if no_input and defaults:
+        raw = with_previous_answers(modules, raw, defaults)
     selected = {q.id for m in modules for q in m.questions}
     known = set(registry.questions()) - selected
     validation = validate(modules, raw, known_ids=known, skipped=skipped, suggest=True)
@@ -192,7 +206,41 @@ def start(
             f"answer or an instrument not included): {', '.join(validation.dropped)}")
     return Start(modules, chosen, checked, dict(validation.answers), skipped, validation,
                  defaults, follows, resumed, file_problems, warnings, file_has_answers,
-                 settings.practice)
+                 settings.practice, previous_programme)
+
+
+def _saved_programme(previous: Session) -> dict[str, Level] | None:
+    """The previous visit's programme levels; None when its plan has no programme key
+    (saved before version 3: no programme_adherence follows it)."""
+    plan = previous.plan
+    if plan is None or plan.programme is None:
+        return None
+    return previous_levels(item.as_dict() for item in plan.programme)
+
+
+def with_previous_answers(modules: Sequence[Module], raw: Mapping[str, object],
+                          previous: Mapping[str, AnswerValue]) -> dict[str, object]:
+    """`raw` (an answers file's answers) with the previous visit's answer for every question
+    the file does not answer, where that question is shown today and the previous answer
+    is valid for it today. `previous` holds only answers that are not asked afresh
+    (`follow_up_defaults`). A previous answer to a question hidden today is not used, so
+    it is not reported as dropped either."""
+    merged: dict[str, object] = dict(raw)
+    seen: dict[str, AnswerValue] = {}  # the answers so far, for the conditions
+    for q, shown in walk(modules, seen):
+        if shown is not True:
+            continue
+        given = raw.get(q.id)
+        if q.id in raw:
+            value = tuple(given) if isinstance(given, list) else given
+            if check_value(q, value) is None and isinstance(value, (bool, int, str, tuple)):
+                seen[q.id] = value
+            continue
+        before = previous.get(q.id)
+        if before is not None and check_value(q, before) is None:
+            seen[q.id] = before
+            merged[q.id] = list(before) if isinstance(before, tuple) else before
+    return merged
 
 
 def gave_programme(session: Session) -> bool:
@@ -263,7 +311,8 @@ def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
         raise AnswersError(final.all_problems())
     base = _new_or_resumed(st, client, "completed")
     kept_skips = tuple(s for s in sorted(skipped) if s in selected and s not in final.answers)
-    plan = build_plan(final.answers, follow_up=st.follow_up)
+    plan = build_plan(final.answers, follow_up=st.follow_up,
+                      previous_programme=st.previous_programme)
     # Questions left unasked because an emergency sign made them unnecessary.
     ended_early = "emergency" if final.waived or ended_at_emergency else None
     return Session(
@@ -390,7 +439,7 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
     registry = load_registry(questionnaires_dir())
     st = start(registry, client=request.client, answers_file=answers_file,
                instruments=request.instruments, resume=request.resume,
-               follow_up=request.follow_up)
+               follow_up=request.follow_up, no_input=request.no_input)
     if checks.pregnancy_warning_unasked(st.answers):
         # Before anything else, an error list included (CLINICAL.md v3).
         notices.info(checks.PREGNANCY_WARNING_UNASKED)

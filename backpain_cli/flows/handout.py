@@ -18,13 +18,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from ..clinical import conditions
+from ..clinical.engine import holds_for
 from ..clinical.followup import History, build_history
 from ..clinical.handout_choice import HandoutChoice, HandoutChoiceError, choose
 from ..clinical.model import Plan
-from ..clinical.programme import FALLBACK_BECAUSE, STEPS, Programme, build_programme
+from ..clinical.programme import STEPS, Programme, Step, flare_sentences, heading_sentences
 from ..clinical.reassess import due_date, local_day
 from ..clinical.recommender import emergency_places
 from ..errors import BackpainError, UsageError
@@ -37,9 +37,6 @@ from ..records.storage import read_session
 from ..records.targets import load_client, resolve_session
 from ..records.tree import SessionRef
 from .notices import Notices
-
-# No programme under these (CLINICAL.md "Selection" step 1).
-NO_PROGRAMME = ("emergency", "same_day", "urgent")
 
 
 @dataclass(frozen=True)
@@ -69,19 +66,22 @@ def session_ref(session: Session) -> SessionRef:
 
 
 def programme_of(session: Session) -> Programme:
-    """The session's exercise programme, as its plan chose it."""
+    """The session's exercise programme as its plan saved it (a plan saved before version
+    3 has none). A saved plan keeps the items, not the heading and flare-up sentences:
+    those are worked out again from the visit's answers, as the plan worked them out."""
     plan = plan_of(session)
-    answers = session.answers
-
-    def holds(name: str) -> bool:
-        test = conditions.NAMED_CONDITIONS.get(name)
-        return test is not None and test(answers, plan.scores).holds
-
-    allowed = (plan.triage not in NO_PROGRAMME and not holds("bone_hold")
-               and FALLBACK_BECAUSE in plan.ids)
-    adherence = answers.get("programme_adherence")
-    return build_programme(plan.ids, holds, allowed=allowed,
-                           adherence=adherence if isinstance(adherence, str) else None)
+    items = plan.programme or ()
+    heading, flare_text = plan.programme_heading, plan.flare_text
+    if items and not (heading or flare_text):
+        holds = holds_for(session.answers, plan.scores)
+        heading = heading_sentences(holds)
+        if plan.flare_plan:
+            first = plan.flare_plan[1].name if len(plan.flare_plan) > 1 else None
+            flare_text = flare_sentences(first, holds("bone_caution"))
+    step = plan.programme_step
+    return Programme(tuple(items), tuple(plan.flare_plan),
+                     cast("Step | None", step if step in STEPS.values() else None),
+                     tuple(heading), tuple(flare_text))
 
 
 def saved_of(ref: SessionRef, notices: Notices | None = None) -> Chosen | None:
@@ -129,7 +129,7 @@ def _visit(session: Session) -> Visit:
     said = adherence if isinstance(adherence, str) else None
     return Visit(local_day(session.created),
                  pain if isinstance(pain, int) and not isinstance(pain, bool) else None,
-                 said, STEPS.get(said) if said is not None else None)
+                 said, session.plan.programme_step if session.plan is not None else None)
 
 
 def history_of(session: Session) -> History[Session]:

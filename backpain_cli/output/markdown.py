@@ -22,6 +22,7 @@ from .wording import (
     TIER_WORDS,
     TRIAGE_HEADLINES,
     change_rows,
+    checks_text,
     flag_text,
     format_score,
     practice_line,
@@ -82,6 +83,8 @@ def _plan_lines(plan: Plan, created: dt.datetime) -> list[str]:
         out += [f"- `{f.id}` ({escape(TIER_WORDS.get(f.tier, f.tier))}): "
                 f"{escape(flag_text(f.id))}" for f in plan.red_flags]
         out.append("")
+    if plan.checks:
+        out += [f"**Consistency checks:** {escape(checks_text(plan))}", ""]
     if plan.reassess_weeks is not None:
         out += [f"**{escape(next_check(created, plan.reassess_weeks))}**", ""]
     if plan.scores:

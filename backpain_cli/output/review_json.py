@@ -84,6 +84,8 @@ def _diff_doc(diff: PlanDiff) -> dict[str, Any]:
             "reordered": diff.reordered,
         },
         "scores": [{"key": s.key, "before": s.before, "after": s.after} for s in diff.scores],
+        "programme": {"added": list(diff.programme_added),
+                      "removed": list(diff.programme_removed)},
     }
 
 
@@ -120,6 +122,22 @@ def _change_doc(c: Change | None) -> dict[str, Any] | None:
             "percent": c.percent, "label": c.label}
 
 
+def _programme_doc(session: Session) -> dict[str, Any]:
+    """A visit's adherence answer, programme step and programme (ids with levels), where
+    its plan has a programme (CLINICAL.md v3)."""
+    plan = session.plan
+    if plan is None or plan.programme is None:
+        return {}
+    doc: dict[str, Any] = {
+        "programme": [{"id": item.id, "level": item.level} for item in plan.programme]}
+    adherence = session.answers.get("programme_adherence")
+    if isinstance(adherence, str):
+        doc["programme_adherence"] = adherence
+    if plan.programme_step is not None:
+        doc["programme_step"] = plan.programme_step
+    return doc
+
+
 def history_document(result: ClientHistory) -> dict[str, Any]:
     visits = []
     for v in result.history.visits:
@@ -133,6 +151,7 @@ def history_document(result: ClientHistory) -> dict[str, Any]:
         doc["changes"] = {c.key: {"value": c.value, "from_first": _change_doc(c.from_first),
                                   "from_previous": _change_doc(c.from_previous)}
                           for c in v.changes}
+        doc.update(_programme_doc(v.session))
         visits.append(doc)
     return {
         "form": "client",

@@ -8,7 +8,7 @@ well at 80 columns, when piped (no control codes) and with NO_COLOR.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rich import box
@@ -25,6 +25,7 @@ from ..safe_text import visible, visible_in
 from .wording import (
     SCORE_LABELS,
     TRIAGE_HEADLINES,
+    checks_text,
     practice_line,
     score_meaning,
     warning_signs,
@@ -104,6 +105,8 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
     if plan.red_flags:
         # Red flags, not "warning signs": a risk factor under its team's care is no sign.
         out.append(Text(f"Red flags: {warning_signs(plan.red_flags)}", style="bold"))
+    if plan.checks:
+        out.append(Text(f"Consistency checks: {checks_text(plan)}", style="bold"))
     if plan.reassess_weeks is not None and created is not None:
         out.append(Text(next_check(created, plan.reassess_weeks), style="bold"))
     if glance is not None:
@@ -124,6 +127,7 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
                 Text(f"because: {', '.join(rec.because)}", style="dim"),
                 Text(f"evidence: {rec.evidence}", style="dim italic"),
             ), (0, 0, 0, 3)))
+    out.extend(programme_renderables(plan))
     if not plan.recommendations:
         out.append(Text("\nNo recommendations yet.", style="italic"))
     for warning in plan.warnings:
@@ -133,6 +137,52 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
     if practice:
         out.append(Text(practice_line(practice), style="dim"))
     return out
+
+
+PROGRAMME_TITLE = "Home exercise programme"
+LEVEL_WORDS = {"easier": "easier version", "start": "starting level",
+               "progressed": "progressed"}
+STEP_WORDS = {"progress": "moved up a level (done on most days)",
+              "keep": "kept at the same level (done on some days)",
+              "simplify": "made easier (done rarely or not started)"}
+
+
+def programme_renderables(plan: Plan) -> list[object]:
+    """The home programme with its doses, then the flare-up plan (a simple list; the
+    client's handout lays it out with pictures)."""
+    if not plan.programme:
+        return []
+    out: list[object] = [Text(f"\n{PROGRAMME_TITLE}", style="bold underline")]
+    for sentence in plan.programme_heading:
+        out.append(Text(sentence, style="italic"))
+    if plan.programme_step is not None:
+        out.append(Text(f"Since the last visit: {STEP_WORDS.get(plan.programme_step, '')}",
+                        style="dim"))
+    for i, item in enumerate(plan.programme, 1):
+        out.append(Text.assemble((f"{i}. {item.name}", "bold"), f"  [{item.id}]",
+                                 (f" — {LEVEL_WORDS.get(item.level, item.level)}", "dim")))
+        lines = [Text(item.dose)]
+        lines.extend(Text(f"Note: {c}", style="italic")
+                     for c in exercise_change_texts(item.id, item.changes))
+        lines.append(Text(f"because: {', '.join(item.because)}", style="dim"))
+        out.append(Padding(Group(*lines), (0, 0, 0, 3)))
+    if plan.flare_plan:
+        out.append(Text("On a bad day (flare-up plan)", style="bold"))
+        body = [Text(f"{f.name} ({LEVEL_WORDS['easier']}): {f.dose}") for f in plan.flare_plan]
+        body.extend(Text(sentence) for sentence in plan.flare_text)
+        out.append(Padding(Group(*body), (0, 0, 0, 3)))
+    return out
+
+
+def exercise_change_texts(exercise_id: str, changes: Sequence[str]) -> list[str]:
+    """The sentences of an item's `changes`, from the library (a saved plan keeps only the
+    condition names)."""
+    from ..clinical.exercises import library
+
+    lib = library()
+    if exercise_id not in lib:
+        return []
+    return [change.text for change in lib[exercise_id].changed if change.when in changes]
 
 
 def print_plan(console: Console, plan: Plan, *, client: str, session_id: str | None,

@@ -118,6 +118,10 @@ def _diff_lines(diff: PlanDiff) -> list[RenderableType]:
                             f"{', '.join(c.after.because)}"))
     if diff.reordered:
         out.append(Text("  ~ the order of the recommendations changed"))
+    if diff.programme_added or diff.programme_removed:
+        out.append(Text("Exercise programme:", style="bold"))
+        out.extend(Text(f"  + added    {i}", style="green") for i in diff.programme_added)
+        out.extend(Text(f"  - removed  {i}", style="red") for i in diff.programme_removed)
     if diff.scores:
         out.append(Text("Scores:", style="bold"))
         for s in diff.scores:
@@ -302,6 +306,34 @@ def triage_lines(history: History[Session]) -> list[RenderableType]:
     return out
 
 
+def programme_line(session: Session) -> str | None:
+    """A visit's programme in one line (CLINICAL.md, "Flare-up plan, diary, follow-up"):
+    the adherence answer and the step, then the exercise ids with their levels. None for
+    a draft and for a plan saved before programmes existed."""
+    plan = session.plan
+    if session.is_draft or plan is None or plan.programme is None:
+        return None
+    parts: list[str] = []
+    adherence = session.answers.get("programme_adherence")
+    if isinstance(adherence, str):
+        parts.append(f"adherence {adherence.replace('_', ' ')}")
+    if plan.programme_step is not None:
+        parts.append(f"step {plan.programme_step}")
+    exercises = ", ".join(f"{item.id} ({item.level})" for item in plan.programme)
+    parts.append(exercises or "no programme")
+    return "; ".join(parts)
+
+
+def programme_lines(history: History[Session]) -> list[RenderableType]:
+    lines = [(v, line) for v in history.visits if (line := programme_line(v.session))]
+    if not lines:
+        return []
+    out: list[RenderableType] = [Text("Exercise programme", style="bold underline")]
+    out.extend(Text(f"  visit {v.number} ({_date(v.session.created)[:10]}): {line}")
+               for v, line in lines)
+    return out
+
+
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
@@ -352,6 +384,9 @@ def history_renderables(result: ClientHistory) -> list[RenderableType]:
     triage = triage_lines(history)
     if triage:
         out += [Text(""), *triage]
+    programme = programme_lines(history)
+    if programme:
+        out += [Text(""), *programme]
     points = history.chart
     graph = chart(points) if points else None
     if graph is not None:

@@ -222,6 +222,7 @@ CLIENT_BANNERS: dict[str, tuple[str, str]] = {
 PLACE_WORDS = {
     "ambulance": "call an ambulance",
     "emergency_department": "go to an emergency department",
+    "early_pregnancy_unit": "contact an early pregnancy unit",
     "maternity_unit": "contact the maternity unit",
 }
 
@@ -262,6 +263,12 @@ def warning_signs(flags: Sequence[RedFlag], *, tiers: bool = True) -> str:
     tier: "numbness around the genitals, buttocks or inner thighs (emergency)"."""
     return "; ".join(flag_text(f.id) + (f" ({TIER_WORDS.get(f.tier, f.tier)})" if tiers else "")
                      for f in flags)
+
+
+def checks_text(plan: Plan) -> str:
+    """The consistency checks that held, with the answers each read: "ck_pain_now_above_worst
+    (pain_now, pain_worst_week)"."""
+    return "; ".join(f"{c.id} ({', '.join(c.questions)})" for c in plan.checks or ())
 
 
 def emergency_lines(plan: Plan) -> list[str]:

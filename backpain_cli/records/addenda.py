@@ -181,8 +181,18 @@ def addenda_of(ref: SessionRef, kind: str | None = None
             continue
         if kind is None or addendum.kind == kind:
             found.append(addendum)
-    found.sort(key=lambda a: (a.created, a.id))
+    # Two added within one second have the same `created`; their files' times keep the
+    # order they were written in (their ids' random parts would not).
+    written = {a.id: _mtime_ns(ref, a.id) for a in found}
+    found.sort(key=lambda a: (a.created, written[a.id], a.id))
     return tuple(found), tuple(bad)
+
+
+def _mtime_ns(ref: SessionRef, addendum_id: str) -> int:
+    try:
+        return (ref.path.parent / addendum_name(ref.id, addendum_id)).stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def latest(addenda: Sequence[Addendum], kind: str) -> Addendum | None:

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import __version__
-from ..clinical.model import Check, Plan, Recommendation, RedFlag, ScoreValue
+from ..clinical.model import (
+    LEVELS,
+    Check,
+    FlareItem,
+    Plan,
+    ProgrammeItem,
+    Recommendation,
+    RedFlag,
+    ScoreValue,
+)
 from ..errors import BackpainError
 from .practice import PRACTICE_KEYS, Practice, text_problem
 
@@ -23,8 +32,9 @@ if TYPE_CHECKING:
     from ..clinical.questionnaire import AnswerValue, Module
 
 # Schema 2 (clinical content version 2) added `ended_early` and `reassess_weeks`; schema 3
-# (version 3) adds the plan's `checks` (and the flag tiers same_day and co_manage, the
-# triage same_day). This version reads schemas 1 to 3 and writes 3.
+# (version 3) the plan's `programme`, `flare_plan`, `programme_step` and `checks` (and the flag
+# tiers same_day and co_manage, the triage same_day). This
+# version reads schema 1 to 3 and writes 3.
 SCHEMA = 3
 STATUSES = ("completed", "draft")
 # Why an interview ended before every question was asked (CLINICAL.md, "Stop at an emergency").
@@ -126,9 +136,25 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "red_flags": [flag_dict(f) for f in plan.red_flags],
         "recommendations": [recommendation_dict(r) for r in plan.recommendations],
         **({"warnings": list(plan.warnings)} if plan.warnings else {}),
-        # Always in a version-3 plan (possibly empty); absent from an older saved plan.
-        **({"checks": [check_dict(c) for c in plan.checks]} if plan.checks is not None else {}),
+        **programme_dict(plan),
     }
+
+
+def programme_dict(plan: Plan) -> dict[str, Any]:
+    """The programme's keys (CLINICAL.md "JSON and session shape"): `programme` and
+    `checks` in every v3 plan (possibly empty), `flare_plan` only with a programme,
+    `programme_step` only with an adherence answer. A plan saved before version 3 has
+    none of them, and none is invented for it."""
+    out: dict[str, Any] = {}
+    if plan.programme is not None:
+        out["programme"] = [item.as_dict() for item in plan.programme]
+        if plan.programme and plan.flare_plan:
+            out["flare_plan"] = [item.as_dict() for item in plan.flare_plan]
+    if plan.programme_step is not None:
+        out["programme_step"] = plan.programme_step
+    if plan.checks is not None:
+        out["checks"] = [check_dict(check) for check in plan.checks]
+    return out
 
 
 def practice_dict(practice: Practice) -> dict[str, str]:
@@ -312,23 +338,60 @@ def _plan(data: Mapping[str, Any]) -> Plan | None:
         raise SessionFormatError("field 'reassess_weeks' is not a whole number of weeks")
     if weeks is not None and weeks > MAX_REASSESS_WEEKS:
         raise SessionFormatError(f"field 'reassess_weeks' is over {MAX_REASSESS_WEEKS} weeks")
+    step = data.get("programme_step")
+    if step is not None and step not in PROGRAMME_STEPS:
+        raise SessionFormatError(f"field 'programme_step' has an unknown value {step!r}")
     return Plan(scores, triage, tuple(flags), tuple(recs), tuple(str(w) for w in warnings),
-                weeks, _checks(data))
+                weeks,
+                programme=(tuple(_programme_item(i) for i in _optional_list(data, "programme"))
+                           if "programme" in data else None),
+                flare_plan=tuple(_flare_item(i) for i in _optional_list(data, "flare_plan")),
+                programme_step=step,
+                checks=(tuple(_check(i) for i in _optional_list(data, "checks"))
+                        if "checks" in data else None))
 
 
-def _checks(data: Mapping[str, Any]) -> tuple[Check, ...] | None:
-    """The saved consistency checks; None in a plan saved before they existed."""
-    if "checks" not in data:
-        return None
-    out = []
-    for c in _optional_list(data, "checks"):
-        if not isinstance(c, dict):
-            raise SessionFormatError("a check entry is not a table")
-        questions = _req(c, "questions", list)
-        if not all(isinstance(q, str) for q in questions):
-            raise SessionFormatError("a check's questions are not text")
-        out.append(Check(_req(c, "id", str), tuple(questions)))
-    return tuple(out)
+PROGRAMME_STEPS = ("progress", "keep", "simplify")
+
+
+def _table(item: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(item, dict):
+        raise SessionFormatError(f"a {what} entry is not a table")
+    return item
+
+
+def _texts(item: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
+    value = _req(item, key, list)
+    if not all(isinstance(v, str) for v in value):
+        raise SessionFormatError(f"a {what}'s {key} list is not text")
+    return tuple(value)
+
+
+def _level(item: Mapping[str, Any], what: str) -> Any:
+    level = _req(item, "level", str)
+    if level not in LEVELS:
+        raise SessionFormatError(f"a {what} has an unknown level {level!r}")
+    return level
+
+
+def _programme_item(raw: object) -> ProgrammeItem:
+    item = _table(raw, "programme")
+    return ProgrammeItem(
+        _req(item, "id", str), _req(item, "name", str), _level(item, "programme item"),
+        _req(item, "dose", str), _req(item, "progression", str), _req(item, "easier", str),
+        _texts(item, "changes", "programme item"), _texts(item, "because", "programme item"))
+
+
+def _flare_item(raw: object) -> FlareItem:
+    item = _table(raw, "flare_plan")
+    return FlareItem(_req(item, "id", str), _req(item, "name", str),
+                     _level(item, "flare-plan item"), _req(item, "dose", str),
+                     _texts(item, "changes", "flare-plan item"))
+
+
+def _check(raw: object) -> Check:
+    item = _table(raw, "checks")
+    return Check(_req(item, "id", str), _texts(item, "questions", "check"))
 
 
 def _migrate(data: dict[str, Any]) -> dict[str, Any]:

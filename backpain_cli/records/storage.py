@@ -15,7 +15,7 @@ import errno
 import os
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -166,51 +166,48 @@ def _index_saved(base: Path, ref: SessionRef, folder: int) -> None:
 
 
 def index_entry(ref: SessionRef, stamp: codec.Stamp | None, looked: int, *,
-                questionnaires: Path | None = None,
-                zdict: bytes | None = None) -> tuple[codec.Entry, bytes | str | None]:
+                questionnaires: Path | None = None) -> tuple[codec.Entry, str | None]:
     """The summary index's row (and JSON document) of the file of `ref`, made by the one
     reader with its checks: a summary of what it reads, or why it cannot be read, with
     what tomllib made of the file (judged again after an upgrade: `rejudged_entry`).
 
     `stamp` must have been taken before the file is read (at `looked`): if the file changes
     meanwhile, its new stamp differs from the stored one, and it is read again.
-    `questionnaires` and `zdict`: as for `judge` and codec.row.
+    `questionnaires`: as for `judge`.
     """
     from .index import codec
 
     try:
         raw = parse_file(ref.path)
     except SessionFileError as exc:
-        return codec.row(ref.client, ref.path.name, ref.id, stamp, looked, exc.reason,
-                         zdict=zdict)
-    return _judged_entry(ref, raw, codec.parsed_text(raw), stamp, looked, questionnaires,
-                         zdict)
+        return codec.row(ref.client, ref.path.name, ref.id, stamp, looked, exc.reason)
+    parsed, date_times = codec.parsed_text(raw)
+    return _judged_entry(ref, raw, date_times, parsed, stamp, looked, questionnaires)
 
 
 def rejudged_entry(ref: SessionRef, parsed: str, stamp: codec.Stamp | None, checked: int, *,
-                   questionnaires: Path | None = None,
-                   zdict: bytes | None = None) -> tuple[codec.Entry, bytes | str | None]:
+                   questionnaires: Path | None = None) -> tuple[codec.Entry, str | None]:
     """`index_entry` of a file whose stamp is still `stamp`, from what tomllib made of it
-    (`parsed`, as the index keeps it): judged by today's rules without parsing it again.
-    The entry carries no parsed document (the stored one stays)."""
+    (`parsed`, as the index keeps it): judged by today's rules without parsing it again."""
     from .index import codec
 
-    return _judged_entry(ref, codec.parsed_of(parsed), None, stamp, checked, questionnaires,
-                         zdict)
+    raw, date_times = codec.parsed_of(parsed)
+    return _judged_entry(ref, raw, date_times, parsed, stamp, checked, questionnaires)
 
 
-def _judged_entry(ref: SessionRef, raw: dict[str, Any], parsed: str | None,
-                  stamp: codec.Stamp | None, looked: int, questionnaires: Path | None,
-                  zdict: bytes | None) -> tuple[codec.Entry, bytes | str | None]:
+def _judged_entry(ref: SessionRef, raw: dict[str, Any], date_times: list[object] | None,
+                  parsed: str | None, stamp: codec.Stamp | None, looked: int,
+                  questionnaires: Path | None) -> tuple[codec.Entry, str | None]:
     from .index import codec
 
     try:
-        session = judge(raw, ref.path, ref.client, questionnaires=questionnaires)
+        session = judge(raw, ref.path, ref.client, questionnaires=questionnaires,
+                        date_times=date_times)
     except SessionFileError as exc:
         return codec.row(ref.client, ref.path.name, ref.id, stamp, looked, exc.reason,
-                         parsed=parsed, zdict=zdict)
+                         parsed=parsed)
     return codec.row(ref.client, ref.path.name, ref.id, stamp, looked, session=session,
-                     parsed=parsed, zdict=zdict)
+                     parsed=parsed)
 
 
 def _tighten(folders: tuple[int, ...]) -> None:
@@ -313,11 +310,13 @@ def parse_file(path: Path) -> dict[str, Any]:
 
 
 def judge(raw: dict[str, Any], path: Path, client: str | None = None, *,
-          questionnaires: Path | None = None) -> Session:
+          questionnaires: Path | None = None,
+          date_times: Iterable[object] | None = None) -> Session:
     """The second half of the one reader: the Session a parsed file (`parse_file`) holds,
     or SessionFileError why it cannot be read. With `client`, a session of another client
     than its folder's is refused. `questionnaires`: the practitioner's questionnaires
-    folder (default: the data folder's), whose texts judge the answers.
+    folder (default: the data folder's), whose texts judge the answers. `date_times`: the
+    dates and times of `raw`, when the caller has found them already.
 
     Whatever decides from the parsed document is here, so that the summary index can judge
     the documents it holds again after an upgrade, without parsing their files again.
@@ -325,7 +324,7 @@ def judge(raw: dict[str, Any], path: Path, client: str | None = None, *,
     import tomllib
 
     try:
-        check_date_times(raw)
+        check_date_times(raw, date_times)
     except tomllib.TOMLDecodeError as exc:
         raise SessionFileError(str(path), f"not valid TOML ({exc})") from None
     try:

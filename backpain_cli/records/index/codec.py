@@ -17,13 +17,13 @@ import os
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from ...clinical.model import Check, Plan, RedFlag
+from ...clinical.model import Check, FlareItem, Plan, ProgrammeItem, RedFlag
 from ...clinical.order import second
 from ..practice import Practice
-from ..session import Brief, ModuleRef, Session, brief, document_line
+from ..session import Brief, ModuleRef, Session, brief, document_line, programme_dict
 from ..tree import Unreadable
 
 if TYPE_CHECKING:
@@ -105,16 +105,19 @@ class Entry:
     reason: str | None = None
     brief: str | None = None
     summary: str | None = None
-    # JSON: as stored (compressed bytes, decoded only when read), or text just read.
-    answers: bytes | str | None = None
+    # The answers (JSON) of a file just read; a stored row keeps them in its `body`.
+    answers: str | None = None
     at: int | None = None
-    # What tomllib made of the file (`parsed_text`), as stored or as text; None when it was
-    # not parsed (or cannot be kept). After an upgrade it is judged again instead of the
-    # file being parsed again.
-    parsed: bytes | str | None = None
+    # What tomllib made of a file just read (`parsed_text`); None when it was not parsed,
+    # or cannot be kept. After an upgrade it is judged again instead of the file being
+    # parsed again.
+    parsed: str | None = None
     # What the row says, in 63 bits (`digest`): a row judged again is written only when
     # its judgement changed.
     judged: int | None = None
+    # The answers, JSON document and parsed document compressed together (`Body`), as
+    # stored or as a worker of a first build made them.
+    body: Body | None = None
 
     @property
     def second(self) -> int:
@@ -139,24 +142,62 @@ def digest(*parts: str | None) -> int:
 
 
 def row(folder: str, name: str, session_id: str, stamp: Stamp | None, checked_ns: int,
-        reason: str | None = None, session: Session | None = None, parsed: str | None = None,
-        zdict: bytes | None = None) -> tuple[Entry, bytes | str | None]:
+        reason: str | None = None, session: Session | None = None,
+        parsed: str | None = None) -> tuple[Entry, str | None]:
     """The entry and JSON document of a session file: of `session` as the reader made it, or
-    of the `reason` it cannot be read. `parsed`: what tomllib made of it (parsed_text).
-    With `zdict`, answers, document and parsed document are compressed here (in a worker
-    of a first build) rather than by the store."""
+    of the `reason` it cannot be read. `parsed`: what tomllib made of it (parsed_text)."""
     if session is None:
-        return Entry(folder, name, session_id, stamp, checked_ns, reason,
-                     parsed=_packed(parsed, zdict), judged=digest(reason)), None
+        return Entry(folder, name, session_id, stamp, checked_ns, reason, parsed=parsed,
+                     judged=digest(reason)), None
     brief, summary, answers, doc = readable(session)
     at = placed_at(session)
-    return Entry(folder, name, session_id, stamp, checked_ns, None, brief, summary,
-                 _packed(answers, zdict), at, _packed(parsed, zdict),
-                 digest(None, brief, summary, answers, doc, str(at))), _packed(doc, zdict)
+    return Entry(folder, name, session_id, stamp, checked_ns, None, brief, summary, answers,
+                 at, parsed, digest(None, brief, summary, answers, doc, str(at))), doc
 
 
-def _packed(text: str | None, zdict: bytes | None) -> bytes | str | None:
-    return text if text is None or zdict is None else pack(text, zdict)
+def packed(entry: Entry, doc: str | None, zdict: bytes) -> tuple[Entry, None]:
+    """`entry` and `doc` with their answers, document and parsed document compressed into
+    its body (in a worker of a first build, rather than by the store)."""
+    return replace(entry, answers=None, parsed=None,
+                   body=Body.of(entry.answers, doc, entry.parsed, zdict)), None
+
+
+class Body(NamedTuple):
+    """A row's answers, JSON document and parsed document (each "" when it has none),
+    compressed in one stream: the parsed document repeats much of the document, which
+    then costs little room and time. Each part is decompressed only as far as needed."""
+
+    blob: bytes
+    # The UTF-8 bytes of each part, in this order.
+    answers: int
+    doc: int
+    parsed: int
+
+    @classmethod
+    def of(cls, answers: str | None, doc: str | None, parsed: str | None,
+           zdict: bytes) -> Body | None:
+        """The body of these texts; None when there are none."""
+        parts = [(text or "").encode("utf-8") for text in (answers, doc, parsed)]
+        if not any(parts):
+            return None
+        packer = zlib.compressobj(1, zdict=zdict)
+        return cls(packer.compress(b"".join(parts)) + packer.flush(),
+                   *(len(part) for part in parts))
+
+    def parts(self, zdict: bytes, upto: int = 3) -> tuple[str, ...]:
+        """The first `upto` of answers, document and parsed document (each "" if none);
+        IndexProblem if the body cannot be decompressed."""
+        bounds = (0, self.answers, self.answers + self.doc,
+                  self.answers + self.doc + self.parsed)
+        if not bounds[upto]:
+            return ("",) * upto  # nothing to decompress (a max_length of 0 means no limit)
+        try:
+            data = zlib.decompressobj(zdict=zdict).decompress(self.blob, bounds[upto])
+            if len(data) != bounds[upto]:
+                raise ValueError(f"{len(data)} bytes, not {bounds[upto]}")
+            return tuple(data[bounds[n]:bounds[n + 1]].decode("utf-8") for n in range(upto))
+        except (zlib.error, UnicodeDecodeError, ValueError) as exc:
+            raise IndexProblem(f"a stored body cannot be decompressed ({exc})") from None
 
 
 def placed_at(session: Session) -> int:
@@ -171,21 +212,6 @@ def readable(session: Session) -> tuple[str, str, str, str]:
     return brief_text(session), summary_text(session), answers, document_line(session)
 
 
-def pack(text: str, zdict: bytes) -> bytes:
-    packer = zlib.compressobj(1, zdict=zdict)
-    return packer.compress(text.encode("utf-8")) + packer.flush()
-
-
-def unpack(blob: bytes | str, zdict: bytes) -> str:
-    if isinstance(blob, str):
-        return blob
-    try:
-        unpacker = zlib.decompressobj(zdict=zdict)
-        return (unpacker.decompress(blob) + unpacker.flush()).decode("utf-8")
-    except (zlib.error, UnicodeDecodeError) as exc:
-        raise IndexProblem(f"a stored document cannot be decompressed ({exc})") from None
-
-
 # --------------------------------------------------------------------------- the parsed document
 
 # tomllib's dates and times in JSON: an object whose one key is NUL, holding the kind and the
@@ -198,43 +224,46 @@ _KINDS: dict[str, Callable[[str], object]] = {
     "time": dt.time.fromisoformat}
 
 
-def parsed_text(raw: dict[str, Any]) -> str | None:
+def parsed_text(raw: dict[str, Any]) -> tuple[str | None, list[object] | None]:
     """What tomllib made of a session file, as JSON text that `parsed_of` reads back equal
-    (every type and time offset kept); None when it cannot be kept so."""
-    tags = 0
+    (every type and time offset kept; None when it cannot be kept so), and the dates and
+    times found in it on the way (None when they were not all seen)."""
+    found: list[object] = []
 
     def tagged(value: object) -> dict[str, list[str]]:
-        nonlocal tags
         # datetime before date: a datetime is a date too.
         for kind, cls in (("datetime", dt.datetime), ("date", dt.date), ("time", dt.time)):
             if isinstance(value, cls):
-                tags += 1
+                found.append(value)
                 return {_TAG: [kind, value.isoformat()]}
         raise TypeError(f"{type(value).__name__} is not a TOML value")
 
     try:
         text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=tagged)
     except (TypeError, ValueError, RecursionError):
-        return None
-    return text if text.count('"\\u0000') == tags else None
+        return None, None
+    return (text if text.count('"\\u0000') == len(found) else None), found
 
 
-def parsed_of(text: str) -> dict[str, Any]:
-    """The parsed document `parsed_text` wrote; IndexProblem if it is not one."""
+def parsed_of(text: str) -> tuple[dict[str, Any], list[object]]:
+    """The parsed document `parsed_text` wrote, and its dates and times; IndexProblem if it
+    is not one."""
+    found: list[object] = []
+
+    def untagged(table: dict[str, Any]) -> object:
+        if len(table) == 1 and _TAG in table:
+            kind, value = table[_TAG]
+            found.append(_KINDS[kind](value))
+            return found[-1]
+        return table
+
     try:
-        raw = json.loads(text, object_hook=_untagged)
+        raw = json.loads(text, object_hook=untagged)
     except (ValueError, TypeError, LookupError, RecursionError) as exc:
         raise IndexProblem(f"a stored parsed document cannot be read ({exc})") from None
     if not isinstance(raw, dict):
         raise IndexProblem("a stored parsed document is not a table")
-    return raw
-
-
-def _untagged(table: dict[str, Any]) -> object:
-    if len(table) == 1 and _TAG in table:
-        kind, text = table[_TAG]
-        return _KINDS[kind](text)
-    return table
+    return raw, found
 
 
 def _made_up_answer(question: Question) -> AnswerValue:
@@ -278,8 +307,11 @@ SUMMARY_FIELDS = ("client", "created", "status", "follows", "ended_early", "tool
                   "schema", "practice", "instruments", "skipped", "questionnaires", "plan",
                   "extra")
 NOT_IN_SUMMARY = ("id", "answers")  # the row's own columns
-PLAN_FIELDS = ("scores", "triage", "red_flags", "warnings", "reassess_weeks", "checks")
-NOT_IN_PLAN = ("recommendations",)
+PLAN_FIELDS = ("scores", "triage", "red_flags", "warnings", "reassess_weeks", "programme",
+               "flare_plan", "programme_step", "checks")
+# The programme's heading and flare-up sentences are worked out with a new plan and not
+# saved in the session either.
+NOT_IN_PLAN = ("recommendations", "programme_heading", "flare_text")
 PRACTICE_FIELDS = ("name", "contact", "practitioner")
 
 
@@ -315,8 +347,7 @@ def summary_text(session: Session) -> str:
         None if plan is None else [dict(plan.scores), plan.triage,
                                    [[f.id, f.tier] for f in plan.red_flags],
                                    list(plan.warnings), plan.reassess_weeks,
-                                   None if plan.checks is None
-                                   else [[c.id, list(c.questions)] for c in plan.checks]],
+                                   programme_dict(plan)],
         dict(session.extra),
     ])
 
@@ -332,10 +363,7 @@ def summary_session(session_id: str, text: str, answers: str) -> Session:
                                 for k, v in json.loads(answers).items()},
         questionnaires=_modules(questionnaires),
         instruments=tuple(instruments), skipped=tuple(skipped),
-        plan=None if plan is None else Plan(
-            plan[0], plan[1], tuple(RedFlag(*f) for f in plan[2]), (), tuple(plan[3]),
-            plan[4], None if plan[5] is None
-            else tuple(Check(c[0], tuple(c[1])) for c in plan[5])),
+        plan=None if plan is None else _summary_plan(plan),
         follows=follows, tool_version=tool_version, schema=schema, extra=extra,
         ended_early=ended_early, practice=Practice(*practice))
 
@@ -353,3 +381,17 @@ def _modules(text: str) -> tuple[ModuleRef, ...]:
 def now_ns() -> int:
     return _ns(time.time_ns())
 
+
+def _summary_plan(plan: list[Any]) -> Plan:
+    scores, triage, flags, warnings, weeks, programme = plan
+    return Plan(scores, triage, tuple(RedFlag(*f) for f in flags), (), tuple(warnings), weeks,
+                programme=(tuple(ProgrammeItem(**{**i, "changes": tuple(i["changes"]),
+                                                  "because": tuple(i["because"])})
+                                 for i in programme["programme"])
+                           if "programme" in programme else None),
+                flare_plan=tuple(FlareItem(**{**i, "changes": tuple(i["changes"])})
+                                 for i in programme.get("flare_plan", ())),
+                programme_step=programme.get("programme_step"),
+                checks=(tuple(Check(c["id"], tuple(c["questions"]))
+                              for c in programme["checks"])
+                        if "checks" in programme else None))

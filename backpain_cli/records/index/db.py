@@ -37,14 +37,13 @@ from ... import __version__
 from ..atomic import FILE_MODE, ensure_dir
 from ..session import Session
 from .codec import (
+    Body,
     Entry,
     IndexProblem,
     Stamp,
     checksum,
     made_up_document,
-    pack,
     summary_session,
-    unpack,
 )
 from .order import ORDER_COLUMNS, Key, sql_after, sql_order
 
@@ -79,7 +78,7 @@ class Stored(NamedTuple):
     session: bool
     reason: str | None
     judged: int | None = None
-    parsed: bytes | None = None
+    parsed: Body | None = None
 
 
 # --------------------------------------------------------------------------- where it lives
@@ -152,24 +151,24 @@ CREATE TABLE others (
     folder TEXT NOT NULL, name TEXT NOT NULL, reason TEXT NOT NULL,
     PRIMARY KEY (folder, name)) WITHOUT ROWID;
 CREATE TABLE summaries (
-    id TEXT NOT NULL, folder TEXT NOT NULL, summary TEXT NOT NULL, answers BLOB NOT NULL,
-    crc INTEGER NOT NULL, PRIMARY KEY (id, folder)) WITHOUT ROWID;
-CREATE TABLE docs (
-    id TEXT NOT NULL, folder TEXT NOT NULL, doc BLOB NOT NULL, crc INTEGER NOT NULL,
+    id TEXT NOT NULL, folder TEXT NOT NULL, summary TEXT NOT NULL, crc INTEGER NOT NULL,
     PRIMARY KEY (id, folder)) WITHOUT ROWID;
--- What tomllib made of each file (codec.parsed_text), judged again after an upgrade.
-CREATE TABLE parsed (
-    id TEXT NOT NULL, folder TEXT NOT NULL, doc BLOB NOT NULL, crc INTEGER NOT NULL,
+-- The answers, the JSON document and what tomllib made of the file (codec.Body).
+CREATE TABLE bodies (
+    id TEXT NOT NULL, folder TEXT NOT NULL, body BLOB NOT NULL, answers INTEGER NOT NULL,
+    doc INTEGER NOT NULL, parsed INTEGER NOT NULL, crc INTEGER NOT NULL,
     PRIMARY KEY (id, folder)) WITHOUT ROWID;
 """
 _COLUMNS = ("s.folder, s.id, s.size, s.mtime_ns, s.ctime_ns, s.ino, s.checked_ns, s.reason, "
             "s.brief, s.crc, s.at")
 # What each purpose fetches besides _COLUMNS (the rows of a bulk export are many).
+_BODY = ", b.body, b.answers, b.doc, b.parsed, b.crc"
+_JOIN_BODY = " LEFT JOIN bodies b ON b.id = s.id AND b.folder = s.folder"
 _MORE = {
     "brief": ("", ""),
-    "summary": (", m.summary, m.answers, m.crc",
-                " LEFT JOIN summaries m ON m.id = s.id AND m.folder = s.folder"),
-    "document": (", d.doc, d.crc", " LEFT JOIN docs d ON d.id = s.id AND d.folder = s.folder"),
+    "summary": (", m.summary, m.crc" + _BODY,
+                " LEFT JOIN summaries m ON m.id = s.id AND m.folder = s.folder" + _JOIN_BODY),
+    "document": (", NULL, NULL" + _BODY, _JOIN_BODY),
 }
 _FOLDER_CLIENT = "s.folder = ? COLLATE NOCASE"
 
@@ -179,29 +178,31 @@ def _columns(stamp: Stamp | None) -> tuple[int | None, int | None, int | None, i
 
 
 def entry_of(row: Sequence[Any]) -> Entry:
-    """The Entry of a session row of `_COLUMNS` (and the summary's, if fetched), checked
-    against its checksums."""
+    """The Entry of a session row of `_COLUMNS` (and the summary's and body's, if fetched),
+    checked against its checksums."""
     folder, entry_id, size, mtime, ctime, ino, checked, reason, brief_, crc, at = row[:11]
     if crc != checksum(entry_id, reason, brief_, str(at)):
         raise IndexProblem(f"the row of {folder}/{entry_id} fails its checksum")
-    summary = answers = None
-    if len(row) == 14:  # with the summary's columns ("document" rows have 13)
-        summary, answers, summary_crc = row[11:]
-        if summary is not None and summary_crc != checksum(summary, answers):
+    summary = body = None
+    if len(row) > 11:
+        summary, summary_crc, *stored = row[11:]
+        if summary is not None and summary_crc != checksum(summary):
             raise IndexProblem(f"the summary of {folder}/{entry_id} fails its checksum")
+        body = _body(folder, entry_id, *stored)
     return Entry(folder, f"{entry_id}.toml", entry_id,
                  None if size is None else (size, mtime, ctime, ino), checked, reason, brief_,
-                 summary, answers, at)
+                 summary, at=at, body=body)
 
 
-def doc_of(row: Sequence[Any]) -> bytes | None:
-    """The document of a row fetched for "document" (checked against its checksum)."""
-    doc, crc = row[11], row[12]
-    if doc is None:
+def _body(folder: str, entry_id: str, blob: bytes | None, *sizes_and_crc: int | None
+          ) -> Body | None:
+    if blob is None:
         return None
-    if crc != zlib.crc32(doc):
-        raise IndexProblem(f"the document of {row[0]}/{row[1]} fails its checksum")
-    return bytes(doc)
+    *sizes, crc = sizes_and_crc
+    if crc != checksum(*map(str, sizes), bytes(blob)):
+        raise IndexProblem(f"the body of {folder}/{entry_id} fails its checksum")
+    answers, doc, parsed = (int(size or 0) for size in sizes)
+    return Body(bytes(blob), answers, doc, parsed)
 
 
 class Store:
@@ -231,16 +232,23 @@ class Store:
             self._zdict = stored.encode("utf-8")
         return self._zdict
 
-    def text(self, blob: bytes | str) -> str:
-        """A stored document or answers as text (a value not yet stored is text already)."""
-        return blob if isinstance(blob, str) else unpack(blob, self.dictionary())
+    def document(self, entry: Entry, doc: str | None = None) -> str:
+        """The JSON document of a readable entry (`doc` when it was just made)."""
+        if doc is None and entry.body is not None:
+            doc = entry.body.parts(self.dictionary(), 2)[1]
+        if not doc:
+            raise IndexProblem(f"no document for {entry.folder}/{entry.name}")
+        return doc
 
     def summary(self, entry: Entry) -> Session:
         """The summary Session of a readable entry."""
-        if entry.summary is None or entry.answers is None:
+        answers = entry.answers
+        if answers is None and entry.body is not None:
+            answers = entry.body.parts(self.dictionary(), 1)[0]
+        if entry.summary is None or not answers:
             raise IndexProblem(f"no summary for {entry.folder}/{entry.name}")
         try:
-            return summary_session(entry.id or "", entry.summary, self.text(entry.answers))
+            return summary_session(entry.id or "", entry.summary, answers)
         except (ValueError, TypeError, LookupError) as exc:
             # A row its checksum passes but that does not decode: written by other rules.
             raise IndexProblem(f"the summary of {entry.folder}/{entry.name}: {exc}") from None
@@ -366,88 +374,92 @@ class Store:
         if parsed:
             rows = self._query(
                 "SELECT s.folder, s.id, s.size, s.mtime_ns, s.ctime_ns, s.ino, s.checked_ns, "
-                "s.judged, p.doc, p.crc FROM sessions s LEFT JOIN parsed p "
-                "ON p.id = s.id AND p.folder = s.folder WHERE s.folder BETWEEN ? AND ?",
+                f"s.judged{_BODY} FROM sessions s{_JOIN_BODY} WHERE s.folder BETWEEN ? AND ?",
                 (first, last))
         else:
             rows = self._query(
                 "SELECT folder, id, size, mtime_ns, ctime_ns, ino, checked_ns, NULL, NULL, "
-                "NULL FROM sessions INDEXED BY sessions_by_folder WHERE folder BETWEEN ? AND ?",
-                (first, last))
-        for folder, entry_id, size, mtime, ctime, ino, checked, judged, doc, crc in rows:
-            if doc is not None and crc != zlib.crc32(doc):
-                raise IndexProblem(f"the parsed document of {folder}/{entry_id} fails its "
-                                   "checksum")
+                "NULL, NULL, NULL, NULL FROM sessions INDEXED BY sessions_by_folder "
+                "WHERE folder BETWEEN ? AND ?", (first, last))
+        for folder, entry_id, size, mtime, ctime, ino, checked, judged, *body in rows:
+            found = _body(folder, entry_id, *body)
             out.setdefault(folder, {})[f"{entry_id}.toml"] = Stored(
                 None if size is None else (size, mtime, ctime, ino), checked, True, None,
-                judged, None if doc is None else bytes(doc))
+                judged, found if found is not None and found.parsed else None)
         for folder, name, reason in self._query(
                 "SELECT folder, name, reason FROM others WHERE folder BETWEEN ? AND ?",
                 (first, last)):
             out.setdefault(folder, {})[name] = Stored(None, 0, False, reason)
         return out
 
-    def put(self, entry: Entry, doc: bytes | str | None = None, *,
-            keep_parsed: bool = False) -> None:
-        """Store `entry` and its document (inside `writing`); text is compressed here.
-        `keep_parsed`: the stored parsed document stays (the entry was judged from it)."""
-        if entry.id is None:
-            self._run("INSERT OR REPLACE INTO others VALUES (?, ?, ?)",
-                      (entry.folder, entry.name, entry.reason or ""))
-            return
-        key = (entry.id, entry.folder)
-        at = entry.second
-        self._run(
-            "INSERT OR REPLACE INTO sessions (id, folder, size, mtime_ns, ctime_ns, ino, "
-            "checked_ns, reason, brief, crc, at, judged) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*key, *_columns(entry.stamp), entry.checked_ns, entry.reason, entry.brief,
-             checksum(entry.id, entry.reason, entry.brief, str(at)), at, entry.judged))
-        if entry.summary is None or entry.answers is None:
-            self._run("DELETE FROM summaries WHERE id = ? AND folder = ?", key)
-        else:
-            answers = entry.answers
-            if isinstance(answers, str):
-                answers = pack(answers, self.dictionary(make=True))
-            self._run("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)",
-                      (*key, entry.summary, answers, checksum(entry.summary, answers)))
-        if doc is None:
-            self._run("DELETE FROM docs WHERE id = ? AND folder = ?", key)
-        else:
-            if isinstance(doc, str):
-                doc = pack(doc, self.dictionary(make=True))
-            self._run("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
-                      (*key, doc, zlib.crc32(doc)))
-        if keep_parsed:
-            return
-        parsed = entry.parsed
-        if parsed is None:
-            self._run("DELETE FROM parsed WHERE id = ? AND folder = ?", key)
-        else:
-            if isinstance(parsed, str):
-                parsed = pack(parsed, self.dictionary(make=True))
-            self._run("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?, ?)",
-                      (*key, parsed, zlib.crc32(parsed)))
+    def put(self, entry: Entry, doc: str | None = None) -> None:
+        """Store `entry` and its JSON document (inside `writing`); texts are compressed here
+        when the entry has no body yet."""
+        self._put_all([(entry, doc)])
 
-    def put_present(self, path: str, entry: Entry, doc: bytes | str | None = None, *,
-                    keep_parsed: bool = False) -> bool:
+    def put_present(self, path: str, entry: Entry, doc: str | None = None) -> bool:
         """`put` the entry of the file (or folder) at `path`, unless it is gone by now: then
         its row is dropped instead. Inside `writing`, which `forget` waits for: a command
         that read a file just before it was erased never writes it back into the cache.
         An entry whose name is not UTF-8 is stored as shown (\\xNN, safe_text.valid_text),
         which is no path to look at: it is kept while its folder is there (the caller
         checks the folder), as it is not a session and `forget` never deletes it."""
-        shown_only = entry.reason is not None and "\\" in entry.name
-        if not shown_only and not os.path.lexists(path):
-            self.drop(entry.folder, [entry.name])
-            return False
-        self.put(entry, doc, keep_parsed=keep_parsed)
-        return True
+        return bool(self.put_all_present([(path, entry, doc)]))
+
+    def put_all_present(self, rows: Iterable[tuple[str, Entry, str | None]]) -> int:
+        """`put_present` of many rows (path, entry, document), in a few statements; how many
+        were stored."""
+        present: list[tuple[Entry, str | None]] = []
+        for path, entry, doc in rows:
+            shown_only = entry.reason is not None and "\\" in entry.name
+            if shown_only or os.path.lexists(path):
+                present.append((entry, doc))
+            else:
+                self.drop(entry.folder, [entry.name])
+        self._put_all(present)
+        return len(present)
+
+    def _put_all(self, rows: Iterable[tuple[Entry, str | None]]) -> None:
+        statements: dict[str, list[tuple[Any, ...]]] = {}
+
+        def run(sql: str, *args: Any) -> None:
+            statements.setdefault(sql, []).append(args)
+
+        for entry, doc in rows:
+            if entry.id is None:
+                run("INSERT OR REPLACE INTO others VALUES (?, ?, ?)",
+                    entry.folder, entry.name, entry.reason or "")
+                continue
+            key = (entry.id, entry.folder)
+            at = entry.second
+            run("INSERT OR REPLACE INTO sessions (id, folder, size, mtime_ns, ctime_ns, ino, "
+                "checked_ns, reason, brief, crc, at, judged) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                *key, *_columns(entry.stamp), entry.checked_ns, entry.reason, entry.brief,
+                checksum(entry.id, entry.reason, entry.brief, str(at)), at, entry.judged)
+            if entry.summary is None:
+                run("DELETE FROM summaries WHERE id = ? AND folder = ?", *key)
+            else:
+                run("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?)",
+                    *key, entry.summary, checksum(entry.summary))
+            body = entry.body
+            if body is None and (entry.answers or doc or entry.parsed):
+                body = Body.of(entry.answers, doc, entry.parsed, self.dictionary(make=True))
+            if body is None:
+                run("DELETE FROM bodies WHERE id = ? AND folder = ?", *key)
+            else:
+                run("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    *key, body.blob, body.answers, body.doc, body.parsed,
+                    checksum(str(body.answers), str(body.doc), str(body.parsed), body.blob))
+        # Each (id, folder) once per table: the statements may run in any order.
+        with _problems():
+            for sql, args in statements.items():
+                self.con.executemany(sql, args)
 
     def _drop_sessions(self, folder: str, ids: Iterable[str]) -> None:
         keys = [(i, folder) for i in ids]
         with _problems():
-            for table in ("sessions", "summaries", "docs", "parsed"):
+            for table in ("sessions", "summaries", "bodies"):
                 self.con.executemany(f"DELETE FROM {table} WHERE id = ? AND folder = ?", keys)
 
     def drop(self, folder: str, names: Iterable[str]) -> None:
@@ -694,7 +706,7 @@ def replace_file(root: Path) -> None:
 
 
 
-def record(root: Path, entry: Entry, doc: bytes | str | None) -> None:
+def record(root: Path, entry: Entry, doc: str | None) -> None:
     """Write one session file's row through (storage.save_session), if there is an index.
 
     Best effort: a save never fails because of its cache. A row that could not be written

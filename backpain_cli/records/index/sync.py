@@ -23,13 +23,14 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import progress
 from ..paths import is_session_id, questionnaires_dir, sessions_dir
 from ..storage import index_entry, rejudged_entry
 from ..tree import FolderEntry, SessionRef, Unreadable, scan_folder, scan_top
 from .codec import (
+    Body,
     Entry,
     IndexProblem,
     Stamp,
@@ -37,10 +38,10 @@ from .codec import (
     What,
     brief_of,
     now_ns,
+    packed,
     stamp_of,
-    unpack,
 )
-from .db import Store, Stored, doc_of, entry_of
+from .db import Store, Stored, entry_of
 from .order import Key
 
 if TYPE_CHECKING:
@@ -81,10 +82,11 @@ class Tree:
 # --------------------------------------------------------------------------- the work
 
 # A file to read, or to judge again from what tomllib made of it (the stored parsed
-# document): its client folder, name, path, stamp (taken before it is read), and when the
-# stamp was taken.
-Job = tuple[str, str, str, Stamp | None, int, bytes | None]
-Row = tuple[Entry, bytes | str | None]
+# document): its client folder, name, path, stamp (taken before it is read), when the stamp
+# was taken, the parsed document, and the judgement stored (a row judged as it was is not
+# written again).
+Job = tuple[str, str, str, Stamp | None, int, Body | None, int | None]
+Row = tuple[Entry, str | None]
 
 
 @dataclass(frozen=True)
@@ -95,14 +97,31 @@ class Judge:
     questionnaires: Path
     zdict: bytes
 
-    def __call__(self, job: Job) -> Row:
-        folder, name, path, stamp, looked, parsed = job
+    def __call__(self, job: Job) -> Row | None:
+        """The row of the job's file, compressed; None when it says what the stored one
+        says."""
+        folder, name, path, stamp, looked, parsed, judged = job
         ref = SessionRef(name[:-5], folder, Path(path))
         if parsed is None:
-            return index_entry(ref, stamp, looked, questionnaires=self.questionnaires,
-                               zdict=self.zdict)
-        return rejudged_entry(ref, unpack(parsed, self.zdict), stamp, looked,
-                              questionnaires=self.questionnaires, zdict=self.zdict)
+            entry, doc = index_entry(ref, stamp, looked, questionnaires=self.questionnaires)
+        else:
+            entry, doc = rejudged_entry(ref, parsed.parts(self.zdict)[2], stamp, looked,
+                                        questionnaires=self.questionnaires)
+        if judged is not None and entry.judged == judged:
+            return None
+        return packed(entry, doc, self.zdict)
+
+
+@dataclass(frozen=True)
+class _Flat:
+    """A Judge in a worker of the pool: its entries go back as plain tuples, which cost
+    far less to send than the objects."""
+
+    judge: Judge
+
+    def __call__(self, job: Job) -> tuple[tuple[Any, ...], str | None] | None:
+        row = self.judge(job)
+        return None if row is None else (tuple(vars(row[0]).values()), row[1])
 
 
 def cores() -> int:
@@ -137,7 +156,7 @@ class _Work:
 
             self.pool = multiprocessing.get_context().Pool(cores(), _quiet_worker)
 
-    def run(self, jobs: Sequence[Job]) -> Iterator[Row]:
+    def run(self, jobs: Sequence[Job]) -> Iterator[Row | None]:
         if not jobs:
             return iter(())
         self.jobs += len(jobs)
@@ -146,7 +165,8 @@ class _Work:
         judge = self.make_judge()
         if self.pool is None or len(jobs) < 2:
             return map(judge, jobs)
-        return self.pool.imap(judge, jobs, chunksize=max(1, min(32, len(jobs) // 8)))
+        rows = self.pool.imap(_Flat(judge), jobs, chunksize=max(1, min(32, len(jobs) // 8)))
+        return (None if flat is None else (Entry(*flat[0]), flat[1]) for flat in rows)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -157,22 +177,22 @@ class _Work:
 
 @dataclass
 class _Folder:
-    """One client folder of a sync: its stamp, the jobs of its files (with the judgement
-    stored for those judged again, if any: a row judged as it was is not written), its
-    entries that are not read, the names gone."""
+    """One client folder of a sync: its stamp, the jobs of its files, its entries that are
+    not read, the names gone."""
 
     name: str
     stamp: Stamp | None
     unchanged: bool
     listed: bool
-    jobs: list[tuple[Job, int | None]]
+    jobs: list[Job]
     others: list[Row]
     gone: list[str]
 
 
-# A row to write: its entry and document, and whether it was judged again from the stored
-# parsed document (which then stays).
-Pending = tuple[str, Stamp | None, list[tuple[Entry, bytes | str | None, bool]], list[str]]
+# The client folders of a stretch looked at, and their rows as they come.
+Stretch = tuple[list["_Folder"], Iterator[Row | None]]
+# A client folder to write: its stamp, its rows (entry and document), the names gone.
+Pending = tuple[str, Stamp | None, list[Row], list[str]]
 
 
 class Indexed:
@@ -217,15 +237,26 @@ class Indexed:
                 else contextlib.nullcontext()
             with bar as advance:
                 # A few hundred folders at a time, by name: the stored stamps of one stretch
-                # of names are fetched at once, so memory does not grow with the store.
+                # of names are fetched at once, so memory does not grow with the store. The
+                # next stretch's files are handed to the pool before this one's rows are
+                # written, so that the workers never wait for the writing.
+                ahead: tuple[Stretch, int] | None = None
                 for start in range(0, max(len(folders), 1), _FOLDERS_AT_ONCE):
                     end = start + _FOLDERS_AT_ONCE
                     chunk = folders[start:end]
-                    self._sync_stretch(chunk, chunk[0].name if start else None,
-                                       folders[end].name if end < len(folders) else None,
-                                       client, every_file, checked, again, work)
+                    stretch = self._look_at_stretch(
+                        chunk, chunk[0].name if start else None,
+                        folders[end].name if end < len(folders) else None, client,
+                        every_file, checked, again, work)
+                    if ahead is not None:
+                        self._finish(ahead[0], checked)
+                        if advance is not None:
+                            advance(ahead[1])
+                    ahead = stretch, min(end, len(folders))
+                if ahead is not None:
+                    self._finish(ahead[0], checked)
                     if advance is not None:
-                        advance(min(end, len(folders)))
+                        advance(ahead[1])
         finally:
             work.close()
         if every_file:
@@ -255,11 +286,12 @@ class Indexed:
                 for name in sorted(stray):
                     self.store.drop_folder(name)
 
-    def _sync_stretch(self, chunk: Sequence[FolderEntry], low: str | None,
-                      high: str | None, client: str | None, every_file: bool,
-                      checked: int, again: bool, work: _Work) -> None:
+    def _look_at_stretch(self, chunk: Sequence[FolderEntry], low: str | None,
+                         high: str | None, client: str | None, every_file: bool,
+                         checked: int, again: bool, work: _Work) -> Stretch:
         """The client folders in `chunk`, which are those named from `low` to before `high`
-        (None: no bound): the changed ones read again, the stored ones gone dropped."""
+        (None: no bound): the stored ones gone dropped, and the changed ones looked at, their
+        files handed to `work` (`_finish` writes their rows)."""
         stored = self.store.folder_range(client, low, high)
         # Stamps that prove a folder unchanged (read long enough after its last change).
         proven = {r[:5] for r in stored
@@ -281,24 +313,22 @@ class Indexed:
             with self.store.writing():
                 for name in gone:
                     self.store.drop_folder(name)
-        if todo:
-            self._sync_folders(todo, checked, again, work)
-
-    def _sync_folders(self, todo: Sequence[tuple[str, Stamp | None, bool]], checked: int,
-                      again: bool, work: _Work) -> None:
+        if not todo:
+            return [], iter(())
         known = self.store.stamps(todo[0][0], todo[-1][0], parsed=again)
         folders = [self._look_at(name, stamp, unchanged, known.get(name, {}), checked, again)
                    for name, stamp, unchanged in todo]
-        rows = work.run([job for f in folders for job, _ in f.jobs])
+        return folders, work.run([job for f in folders for job in f.jobs])
+
+    def _finish(self, stretch: Stretch, checked: int) -> None:
+        """Write the rows of a stretch of folders (`_look_at_stretch`) as they come."""
+        folders, rows = stretch
         pending: list[Pending] = []
         size = 0
         for f in folders:
-            entries = [(entry, doc, False) for entry, doc in f.others]
-            for (job, judged), (entry, doc) in zip(f.jobs, _take(rows, len(f.jobs)),
-                                                   strict=True):
-                if judged is None or entry.judged != judged:
-                    # Judged from the stored parsed document (job[5]): that one stays.
-                    entries.append((entry, doc, job[5] is not None))
+            entries = list(f.others)
+            # None: judged again as it was, nothing to write.
+            entries += (row for row in _take(rows, len(f.jobs)) if row is not None)
             # Nothing new, and the stored stamp already says so: nothing to write.
             if entries or f.gone or not f.unchanged:
                 pending.append((f.name, f.stamp if f.listed else None, entries, f.gone))
@@ -314,7 +344,7 @@ class Indexed:
         that are not read, and the stored names to drop."""
         found = scan_folder(self.sessions, name)
         known = dict(known)
-        jobs: list[tuple[Job, int | None]] = []
+        jobs: list[Job] = []
         for file_name in found.names:
             path = self._path(name, file_name)
             # When this file was looked at, not when the sync began: a first build takes
@@ -328,9 +358,9 @@ class Indexed:
                 # Unchanged since it was read: what tomllib made of it is judged again, or
                 # (when nothing of it is kept) it is read again.
                 since = looked if old.parsed is None else old.checked_ns
-                jobs.append(((name, file_name, path, now, since, old.parsed), old.judged))
+                jobs.append((name, file_name, path, now, since, old.parsed, old.judged))
                 continue
-            jobs.append(((name, file_name, path, now, looked, None), None))
+            jobs.append((name, file_name, path, now, looked, None, None))
             self._fresh.add((file_name[:-5], name))
         others: list[Row] = []
         for u in found.skipped:
@@ -344,15 +374,20 @@ class Indexed:
         if not pending:
             return
         with self.store.writing():
-            for name, stamp, entries, gone in pending:
+            present: list[tuple[str, Stamp | None]] = []
+            for name, stamp, _, gone in pending:
                 self.store.drop(name, gone)
                 # Only what is still there when the write begins (`forget` waits for it).
-                if not os.path.lexists(self._path(name, "")):
+                if os.path.lexists(self._path(name, "")):
+                    present.append((name, stamp))
+                else:
                     self.store.drop_folder(name)
-                    continue
-                for entry, doc, keep_parsed in entries:
-                    self.store.put_present(self._path(entry.folder, entry.name), entry, doc,
-                                           keep_parsed=keep_parsed)
+            kept = {name for name, _ in present}
+            self.store.put_all_present(
+                (self._path(entry.folder, entry.name), entry, doc)
+                for name, _, entries, _ in pending if name in kept for entry, doc in entries)
+            # After its rows: a folder's row counts them.
+            for name, stamp in present:
                 self.store.put_folder(name, stamp, checked)
 
     def _check_questionnaires(self) -> None:
@@ -378,13 +413,11 @@ class Indexed:
         return f"{self._base}{os.sep}{folder}{os.sep}{name}" if name \
             else f"{self._base}{os.sep}{folder}"
 
-    def _value(self, entry: Entry, doc: bytes | str | None, what: What) -> Value:
+    def _value(self, entry: Entry, doc: str | None, what: What) -> Value:
         if entry.reason is not None:
             return Unreadable(self._path(entry.folder, entry.name), entry.reason)
         if what == "document":
-            if doc is None:
-                raise IndexProblem(f"no document for {entry.folder}/{entry.name}")
-            return self.store.text(doc)
+            return self.store.document(entry, doc)
         if what == "brief":
             if entry.brief is None:
                 raise IndexProblem(f"no brief for {entry.folder}/{entry.name}")
@@ -400,12 +433,12 @@ class Indexed:
     def batch(self, newest_first: bool, client: str | None, key: Key | None, n: int,
               what: What, check: bool) -> list[tuple[Key, Value | None]]:
         out: list[tuple[Key, Value | None]] = []
-        fresh: list[tuple[Entry, bytes | str | None]] = []
+        fresh: list[Row] = []
         gone: list[Entry] = []
         for row in self.store.rows(newest_first=newest_first, client=client, limit=n, key=key,
                                    what=what):
             entry = entry_of(row)
-            doc: bytes | str | None = doc_of(row) if what == "document" else None
+            doc: str | None = None
             row_key = (entry.second, entry.id or "", entry.folder)
             if check and row_key[1:] not in self._fresh:
                 path = self._path(entry.folder, entry.name)
@@ -455,7 +488,7 @@ class Indexed:
         return self.store.client_groups()
 
 
-def _take(rows: Iterator[Row], n: int) -> Iterable[Row]:
+def _take(rows: Iterator[Row | None], n: int) -> Iterable[Row | None]:
     return (next(rows) for _ in range(n))
 
 
