@@ -92,6 +92,32 @@ class Progress:
         return f"{span} of about {self.total}"
 
 
+ALWAYS_ON = "always on the handout"
+
+
+@dataclass(frozen=True)
+class HandoutOffer:
+    """What the handout checklist offers: the plan's advice in plan order as (id, title,
+    required), the ids picked now, the exercises as (id, label), those dropped now, the
+    note to the client so far, and how many pieces of advice may be picked."""
+
+    advice: Sequence[tuple[str, str, bool]]
+    picked: frozenset[str]
+    exercises: Sequence[tuple[str, str]]
+    dropped: frozenset[str]
+    note: str | None
+    most: int
+
+
+@dataclass(frozen=True)
+class HandoutAnswer:
+    """The practitioner's answer to the handout checklist."""
+
+    picks: tuple[str, ...]
+    drops: tuple[str, ...]
+    note: str | None
+
+
 class Asker(Protocol):
     def intro(self, text: str) -> None: ...
 
@@ -350,6 +376,46 @@ class QuestionaryAsker:
         self._echo("Client reference (initials or practice ID)?", answer)
         return answer
 
+    def handout(self, offer: HandoutOffer) -> HandoutAnswer:
+        """The checklist of what goes on the client's handout: the advice (the tool's picks
+        ticked, what is always on shown but not choosable), the exercises (all ticked but
+        those dropped before), then a note to the client. Enter at each keeps what is
+        offered."""
+        common = self._common()
+        self._print([("", "\n"), ("class:heading", "── The client's handout ──")])
+        choices = [questionary.Choice(title, value=rec_id, disabled=ALWAYS_ON)
+                   if required else
+                   questionary.Choice(title, value=rec_id, checked=rec_id in offer.picked)
+                   for rec_id, title, required in offer.advice]
+        choosable = {rec_id for rec_id, _, required in offer.advice if not required}
+
+        def at_most(selected: list[str]) -> bool | str:
+            count = len(set(selected) & choosable)
+            return count <= offer.most or (f"At most {offer.most} pieces of advice "
+                                           f"({count} ticked)")
+
+        question = f"Advice on the handout (at most {offer.most}) {MULTI_HINT}"
+        picked = [v for v in self._ask(questionary.checkbox(
+            self._wrap(question, "  ", "? "), instruction=" ", choices=choices,
+            validate=at_most, **common)) if v in choosable]
+        self._echo("Advice on the handout:", f"{len(picked)} chosen")
+        kept = [e for e, _ in offer.exercises]
+        if offer.exercises:
+            kept = list(self._ask(questionary.checkbox(
+                self._wrap(f"Exercises on the handout (untick to leave one off) "
+                           f"{MULTI_HINT}", "  ", "? "), instruction=" ",
+                choices=[questionary.Choice(label, value=ex_id,
+                                            checked=ex_id not in offer.dropped)
+                         for ex_id, label in offer.exercises], **common)))
+            self._echo("Exercises on the handout:", f"{len(kept)} of {len(offer.exercises)}")
+        note = str(self._ask(questionary.text(
+            self._wrap("A note to the client (optional; Enter for none):", "  ", "? "),
+            default=offer.note or "", **common))).strip()
+        self._echo("A note to the client:", note or "(none)")
+        return HandoutAnswer(tuple(picked),
+                             tuple(e for e, _ in offer.exercises if e not in kept),
+                             note or None)
+
     def confirm_typed(self, text: str, word: str) -> bool:
         """A confirmation that needs `word` typed out (Enter alone or y is not enough)."""
         answer = str(self._ask(questionary.text(self._wrap(text, "  ", "? "),
@@ -515,3 +581,10 @@ def confirm_typed(asker: QuestionaryAsker, text: str, word: str) -> bool:
         return asker.confirm_typed(text, word)
     except (KeyboardInterrupt, EOFError):
         raise Interrupted("interrupted; nothing deleted") from None
+
+
+def ask_handout(asker: QuestionaryAsker, offer: HandoutOffer) -> HandoutAnswer:
+    try:
+        return asker.handout(offer)
+    except (KeyboardInterrupt, EOFError):
+        raise Interrupted("interrupted; the handout choice was not changed") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner, Result
 
@@ -32,3 +33,14 @@ def command(*first: str) -> Callable[..., Result]:
         return invoke(*first, *args, env=env)
 
     return run
+
+
+def keep_the_handout(child: Any) -> None:
+    """After the plan of a saved visit, the handout checklist (issue 20): Enter keeps the
+    tool's picks, every exercise and no note."""
+    child.expect_exact("Advice on the handout (at most 5)")
+    child.send("\r")
+    while child.expect_exact(["Exercises on the handout (untick",
+                              "A note to the client (optional"]) == 0:
+        child.send("\r")
+    child.send("\r")

@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 
 import pexpect
 import pytest
-from helpers import list_refs
+from helpers import keep_the_handout, list_refs
 
 from backpain_cli.clinical.questionnaire import Question, Registry, load_registry
 
@@ -99,6 +99,7 @@ def test_a_full_interactive_interview(
     child.expect(re.escape("Please type a whole number from 12 to 110."))
     child.send("\x7f" * 3 + keys_for(registry.questions()["age"], complete_answers["age"]))
     answer(child, registry, keys_for, {k: v for k, v in complete_answers.items() if k != "age"})
+    keep_the_handout(child)
     output = finished(child)
     assert child.exitstatus == 0, output
     [ref] = list_refs(backpain_home)
@@ -133,6 +134,7 @@ def test_ctrl_c_saves_a_draft_and_resume_asks_the_rest(
     child.expect(rf"About \d+ questions left \({len(first)} already answered\)\.")
     # The first prompt is the interrupted question: nothing answered is asked again.
     answer(child, registry, keys_for, rest)
+    keep_the_handout(child)
     output = finished(child)
     assert child.exitstatus == 0, output
     assert "How old is the client?" not in output
@@ -221,6 +223,7 @@ def test_a_follow_up_replaces_numbers_and_asks_warning_signs_afresh(
             child.send(keys_for(q, value))
         else:
             child.send("\r")  # Enter keeps last visit's answer
+    keep_the_handout(child)
     output = finished(child)
     assert child.exitstatus == 0, output
     new = [r for r in list_refs(backpain_home) if r.id != ref.id]

@@ -514,7 +514,7 @@ def test_all_to_a_file_still_writes_what_it_could(home: Path, tmp_path: Path) ->
 
 def test_client_export_skips_an_unreadable_visit_and_says_so(home: Path) -> None:
     bad = _corrupt(home, b"")
-    result = run(CLIENT, "--format", "md")
+    result = run(CLIENT, "--format", "md", "--detail", "full")
     assert result.exit_code == 1, result.output
     assert result.stderr == (
         f"backpain: skipped {bad}: the file is empty\n"

@@ -86,8 +86,10 @@ def assert_golden(name: str, text: str) -> None:
 
 
 @pytest.mark.parametrize(("args", "golden"), [
-    ((LATEST, "--format", "md"), "JD-042.session.md"),
-    ((CLIENT, "--format", "md"), "JD-042.client.md"),
+    # The practitioner's plan (--detail full), and the client's handout (the default).
+    ((LATEST, "--format", "md", "--detail", "full"), "JD-042.session.md"),
+    ((CLIENT, "--format", "md", "--detail", "full"), "JD-042.client.md"),
+    ((CLIENT, "--format", "md"), "JD-042.client-handout.md"),
     ((LATEST, "--format", "json"), "JD-042.session.json"),
     (("--client", CLIENT, "--format", "csv"), "JD-042.sessions.csv"),
 ])
@@ -107,7 +109,7 @@ def test_json_export_is_the_same_document_as_assess_json(home: Path) -> None:
 
 def test_client_export_is_the_latest_plan_with_completed_visits_oldest_first(
         home: Path) -> None:
-    result = run(CLIENT, "--format", "md")
+    result = run(CLIENT, "--format", "md", "--detail", "full")
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert text.startswith(f"# Back-care plan for JD-042\n\nSession `{LATEST}`")
@@ -709,11 +711,13 @@ def parse(html: str) -> list[tuple[str, dict[str, str | None]]]:
     return parser.tags
 
 
+@pytest.mark.parametrize("detail", ["client", "full"])
 @pytest.mark.parametrize("args", [(LATEST,), (CLIENT,), (FIRST,)])
-def test_html_is_self_contained(home: Path, args: tuple[str, ...]) -> None:
-    result = run(*args, "--format", "html")
+def test_html_is_self_contained(home: Path, args: tuple[str, ...], detail: str) -> None:
+    result = run(*args, "--format", "html", "--detail", detail)
     assert result.exit_code == 0, result.output
-    html = result.stdout
+    # The inline pictures' namespace is a name, never fetched.
+    html = result.stdout.replace('xmlns="http://www.w3.org/2000/svg"', "")
     tags = parse(html)
     names = {t for t, _ in tags}
     assert names.isdisjoint({"script", "link", "img", "iframe", "object", "embed", "base",

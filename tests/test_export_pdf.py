@@ -83,7 +83,9 @@ def answers_of(path: Path) -> dict[str, Any]:
 
 
 def export_pdf(target: str, out: Path) -> Result:
-    result = run("export", target, "--format", "pdf", "-o", out)
+    """The practitioner's plan as a PDF (--detail full: every recommendation); the
+    client's handout, the default, is measured in tests/test_client_handout.py."""
+    result = run("export", target, "--format", "pdf", "--detail", "full", "-o", out)
     assert result.exit_code == 0, result.output
     assert result.stderr == f"Wrote {out}\n"
     assert result.stdout == ""
@@ -318,7 +320,8 @@ def test_pdf_is_written_atomically_0600_and_never_over_a_file(
     assert result.exit_code == 1, result.output
     assert result.stderr == f"backpain: error: {out} already exists; add --force to replace it\n"
     assert out.read_bytes() == b"the practitioner's own file"
-    result = run("export", typical.id, "--format", "pdf", "-o", out, "--force")
+    result = run("export", typical.id, "--format", "pdf", "--detail", "full", "-o", out,
+                 "--force")
     assert result.exit_code == 0, result.output
     # WeasyPrint stamps the creation time, so the bytes may differ; the text may not.
     assert pdf_text(out) == pdf_text(first)
@@ -366,7 +369,7 @@ def test_pdf_to_a_terminal_is_a_usage_error(
 def test_pdf_to_a_standard_output_that_is_not_a_terminal(
         typical: Session, tmp_path: Path, output: list[str]) -> None:
     """curl's rule (issue 17 item 14): a PDF goes to a pipe or a file, not to a terminal."""
-    result = run("export", typical.id, "--format", "pdf", *output)
+    result = run("export", typical.id, "--format", "pdf", "--detail", "full", *output)
     assert (result.exit_code, result.stderr) == (0, ""), result.output
     pdf = tmp_path / "piped.pdf"
     pdf.write_bytes(result.stdout_bytes)
@@ -531,7 +534,7 @@ def test_the_refusal_is_one_line_and_exit_1(
     monkeypatch.setattr(html_doc, "render", lambda *a: real(*a).replace(
         "</body>", f'<img src="{server}/x.png"></body>'))
     out = out_dir / "plan.pdf"
-    result = run("export", session.id, "--format", "pdf", "-o", out)
+    result = run("export", session.id, "--format", "pdf", "--detail", "full", "-o", out)
     assert result.exit_code == 1, result.output
     assert result.stderr == (f"backpain: error: the handout refers to an outside resource "
                              f"({server}/x.png); PDF export fetches nothing, so no PDF was "

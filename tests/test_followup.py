@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import pytest
+from helpers import keep_the_handout
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
@@ -311,6 +312,7 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
             child.send(fresh.get(q.id, ENTER))
         child.expect(r"Saved session (\S+) to ")
         new_id = child.match.group(1)
+        keep_the_handout(child)
         child.expect(pexpect.EOF)
     finally:
         child.close()

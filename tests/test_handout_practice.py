@@ -137,7 +137,7 @@ def test_the_export_command_shows_the_recorded_practice(backpain_config: Path,
     configure(backpain_config, NORD)
     session, _ = assess(answers)
     configure(backpain_config, SUED)
-    result = run("export", session.id, "--format", "md")
+    result = run("export", session.id, "--format", "md", "--detail", "full")
     assert result.exit_code == 0, result.output
     assert NORD_LINE in result.stdout
     assert "Larsen" not in result.stdout

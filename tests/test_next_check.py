@@ -96,7 +96,7 @@ def test_the_json_schema_refuses_an_interval_on_an_emergency_plan() -> None:
 def handouts(session_id: str) -> dict[str, str]:
     out = {}
     for fmt in ("md", "html"):
-        result = run("export", session_id, "--format", fmt)
+        result = run("export", session_id, "--format", fmt, "--detail", "full")
         assert result.exit_code == 0, result.output
         out[fmt] = result.stdout
     return out

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import list_refs
+from helpers import keep_the_handout, list_refs
 from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
@@ -217,6 +217,7 @@ def test_no_network_in_an_interactive_interview(
     child.expect_exact(question.text[:30])
     keys = {"yesno": "\r", "choice": "\r", "multi": " \r", "int": f"{question.min}\r"}
     child.send(keys[question.type])
+    keep_the_handout(child)
     child.expect(pexpect.EOF)
     child.close()
     output = child.before or ""

@@ -129,14 +129,14 @@ def test_the_handouts_history_judges_change_the_same_way(
     visit(14, {key: before})
     visit(28, {key: after})
     cell = f"{label} ({_shown(key, before)} → {_shown(key, after)})"
-    md = run("export", CLIENT, "--format", "md")
+    md = run("export", CLIENT, "--format", "md", "--detail", "full")
     assert md.exit_code == 0, md.output
     section = md.stdout[md.stdout.index("## Change since earlier visits"):]
     row = next(line for line in section.splitlines() if line.startswith("| ")
                and "Measure" not in line)
     assert [c.strip() for c in row.strip("|").split("|")][1:] == [
         _shown(key, after), cell, cell]
-    html = run("export", CLIENT, "--format", "html")
+    html = run("export", CLIENT, "--format", "html", "--detail", "full")
     assert html.exit_code == 0, html.output
     assert (f'<td class="num">{_shown(key, after)}</td><td>{cell}</td><td>{cell}</td></tr>'
             in html.stdout)
@@ -144,13 +144,13 @@ def test_the_handouts_history_judges_change_the_same_way(
 
 def test_the_handout_has_no_change_table_at_a_first_visit() -> None:
     visit(0, nprs_now=6)
-    md = run("export", CLIENT, "--format", "md")
+    md = run("export", CLIENT, "--format", "md", "--detail", "full")
     assert md.exit_code == 0, md.output
     assert "Change since" not in md.stdout
     # STarT Back is shown per visit and never judged.
     visit(0, startback_risk="high")
     visit(14, startback_risk="low")
-    md = run("export", CLIENT, "--format", "md")
+    md = run("export", CLIENT, "--format", "md", "--detail", "full")
     assert "Change since" not in md.stdout
 
 
@@ -264,7 +264,7 @@ def test_a_draft_is_no_visit_but_is_listed_to_be_resumed() -> None:
     assert lines[5] == ""
     assert lines[-2:] == ["Drafts (interrupted interviews) — resume with:",
                           f"  backpain assess --resume {draft.id}"]
-    handout = run("export", CLIENT, "--format", "html")
+    handout = run("export", CLIENT, "--format", "html", "--detail", "full")
     assert handout.exit_code == 0, handout.output
     assert " · visit 2 of 2" in handout.stdout
 

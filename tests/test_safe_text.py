@@ -131,9 +131,9 @@ ANSWER = "over_12_weeks\\x1b[5m"
     # review re-runs the session through today's rules: it shows the saved version, the
     # answer today's questionnaire no longer takes, and the saved title that changed.
     (("review", SESSION), [VERSION, ANSWER, TITLE]),
-    (("export", SESSION, "--format", "html"), [TITLE, DETAIL, EVIDENCE]),
+    (("export", SESSION, "--format", "html", "--detail", "full"), [TITLE, DETAIL, EVIDENCE]),
     # Markdown escapes the backslash of the placeholder, so that a viewer shows it.
-    (("export", SESSION, "--format", "md"),
+    (("export", SESSION, "--format", "md", "--detail", "full"),
      [t.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
       for t in (TITLE, DETAIL, EVIDENCE)]),
 ], ids=["review", "html", "md"])

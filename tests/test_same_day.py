@@ -90,9 +90,9 @@ def test_csv_fhir_and_handouts(backpain_home: Path, same_day: dict[str, Any]) ->
         "coding": [{"system": fhir.TRIAGE_SYSTEM, "code": "same_day"}], "text": "same day"}
     assert [c["valueCodeableConcept"]["coding"][0]["code"] for c in triage["component"]] == [
         "same_day", "same_day"]
-    markdown = run("export", sid, "--format", "md").stdout
+    markdown = run("export", sid, "--format", "md", "--detail", "full").stdout
     assert "SAME DAY — A DOCTOR TODAY" in markdown
     assert "`rf_fever` (same day)" in markdown
-    html = run("export", sid, "--format", "html").stdout
+    html = run("export", sid, "--format", "html", "--detail", "full").stdout
     assert 'class="banner triage-same_day"' in html
     assert "Please see a doctor today" in html

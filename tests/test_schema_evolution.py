@@ -113,7 +113,7 @@ def test_schema1_session_written_again_is_current_and_loses_nothing(
     (["review", CLIENT, "--json"], SID),
     (["review", "--json"], SID),
     (["export", SID, "--format", "json"], SID),
-    (["export", SID, "--format", "md"], "sleep.mattress.medium_firm"),
+    (["export", SID, "--format", "md", "--detail", "full"], "sleep.mattress.medium_firm"),
     (["export", "--all", "--format", "csv"], SID),
 ])
 def test_schema1_fixture_works_with_every_reader(backpain_home: Path, args: list[str],

@@ -235,7 +235,7 @@ def test_due_and_handouts_under_a_24_hour_offset(home: Path, tz: str, due: str,
     [row] = json.loads(listing.stdout)
     assert row["due"] == due
     # The handout's date and its history chart's: the sessions' days in that zone.
-    handout = run("export", CLIENT, "--format", "html", env={"TZ": tz})
+    handout = run("export", CLIENT, "--format", "html", "--detail", "full", env={"TZ": tz})
     assert (handout.returncode, handout.stderr) == (0, b""), handout.stderr.decode()
     for date in dates:
         assert date in handout.stdout.decode(), date

@@ -89,7 +89,9 @@ def outputs() -> dict[str, str]:
         ("review", "--limit", "1", "--json"), ("review", "--due", "--on", "2026-03-12"),
         ("review", "--due", "--on", "2026-03-12", "--json"),
         ("export", "--all", "--format", "csv"), ("export", "--all", "--format", "jsonl"),
-        ("export", CLIENT, "--format", "csv"), ("export", CLIENT, "--format", "md"),
+        ("export", CLIENT, "--format", "csv"),
+        ("export", CLIENT, "--format", "md", "--detail", "full"),
+        ("export", CLIENT, "--format", "html", "--detail", "full"),
         ("export", CLIENT, "--format", "html"))}
 
 
@@ -127,17 +129,19 @@ def check_follow_up_order(out: dict[str, str]) -> None:
     assert [json.loads(line)["session"] for line in
             out["export --all --format jsonl"].splitlines()] == [FIRST, FOLLOW_UP]
     # The handout is the follow-up's, with the visits in their order.
-    md = out[f"export {CLIENT} --format md"]
+    md = out[f"export {CLIENT} --format md --detail full"]
     assert f"Session `{FOLLOW_UP}` · 2026-03-02T09:30:15Z · follow-up to `{FIRST}`" in md
     assert md.index(f"| 2026-03-02 | `{FIRST}` | 4") < md.index(
         f"| 2026-03-02 | `{FOLLOW_UP}` | 7")
     assert "| Pain now (0–10) | 7   | worse (4 → 7)" in md
-    html = out[f"export {CLIENT} --format html"]
+    html = out[f"export {CLIENT} --format html --detail full"]
     assert f'<p class="small">Session {FOLLOW_UP}</p>' in html
     assert "visit 2 of 2" in html
     assert ('<tr><td class="date">2 Mar</td><td class="num">4</td></tr>\n'
             '<tr><td class="date">2 Mar</td><td class="num">7</td></tr>') in html
     assert "<td>worse (4 → 7)</td><td>worse (4 → 7)</td>" in html
+    # The client's handout: its progress chart in the same order.
+    assert "4 on 2 Mar, 7 on 2 Mar" in out[f"export {CLIENT} --format html"]
 
 
 @pytest.fixture

@@ -15,10 +15,12 @@ import typer
 
 from ..errors import NoTerminalError, UnsavedSessionError, UsageError
 from ..flows.assess import AssessRequest, assess_visit, discard_draft
+from ..flows.handout import Chosen, at_a_glance, choose_after_assess
 from ..records.session import Session, plan_of, to_document
 from ..safe_text import to_json
 from . import helptext
 from .commands import command_app
+from .handout_checklist import ids, terminal_checklist
 from .notices import StderrNotices
 
 if TYPE_CHECKING:
@@ -77,6 +79,16 @@ def assess(
         "--note", metavar="TEXT",
         help="Your own note about the visit (findings, what was done), kept beside the "
              "saved session; never on the client's handout.")] = None,
+    pick: Annotated[str | None, typer.Option(
+        "--pick", metavar="ID,...",
+        help="The advice on the client's handout, by recommendation id, at most five (for "
+             "scripts; on a terminal a checklist offers it after the plan).")] = None,
+    drop: Annotated[str | None, typer.Option(
+        "--drop", metavar="EXERCISE_ID,...",
+        help="Exercises of the programme to leave off the client's handout.")] = None,
+    client_note: Annotated[str | None, typer.Option(
+        "--client-note", metavar="TEXT",
+        help="A note to the client, printed on the handout.")] = None,
 ) -> None:
     """Run the interview with a client and show (and save) their plan."""
     if discard is not None:
@@ -85,7 +97,9 @@ def assess(
             ("--no-input", no_input), ("--instruments", instruments is not None),
             ("--from", from_ is not None), ("--resume", resume is not None),
             ("--json", as_json), ("--save" if save else "--no-save", save is not None),
-            ("--demo", demo), ("--note", note is not None)) if given]
+            ("--demo", demo), ("--note", note is not None), ("--pick", pick is not None),
+            ("--drop", drop is not None), ("--client-note", client_note is not None))
+            if given]
         if others:
             raise UsageError(f"--discard cannot be combined with {', '.join(others)}")
         _discard(discard, ask=not yes)
@@ -97,9 +111,14 @@ def assess(
     # A demo's sample client must not join the practice's real clients (review --due, the
     # audit export, the outcome figures) unless the practitioner asks for it.
     saving = save if save is not None else not demo
+    given = pick is not None or drop is not None or client_note is not None
     request = AssessRequest(client=client, answers_file=answers, instruments=instruments,
                             follow_up=from_, resume=resume, no_input=no_input, save=saving,
-                            demo=demo, note=note)
+                            demo=demo, note=note,
+                            handout=Chosen(ids(pick, "--pick"), ids(drop, "--drop") or (),
+                                           client_note.strip() or None
+                                           if client_note is not None else None)
+                            if given else None)
     # Keep stdout for the result: prompts go to the terminal on stderr.
     on_stderr = as_json or not sys.stdout.isatty()
     try:
@@ -112,6 +131,9 @@ def assess(
         NOTICES.info(f"Saved session {done.session.id} to {done.path}")
     if done.note is not None:
         NOTICES.info(f"Added note {done.note.id} to session {done.session.id}")
+    if done.handout is not None:
+        NOTICES.info(f"Kept the handout choice ({done.handout.id}) beside session "
+                     f"{done.session.id}")
     elif demo and save is None:
         NOTICES.info("Demo: nothing saved (add --save to save it to the data folder).")
     session = done.session
@@ -120,11 +142,21 @@ def assess(
         return
     # rich: only for a plan shown on the terminal, not for --json.
     from ..output.console import make_console
-    from ..output.terminal import print_plan
+    from ..output.terminal import AtAGlance, print_plan
 
+    picks, exercises = at_a_glance(session)
     print_plan(make_console(), plan_of(session), client=session.client,
                session_id=None if done.path is None else session.id,
-               created=session.created, practice=session.practice)
+               created=session.created, practice=session.practice,
+               glance=AtAGlance(picks, exercises) if picks or exercises else None)
+    if done.path is not None and not given and not no_input and not demo \
+            and session.status == "completed" and sys.stdin.isatty():
+        # The practitioner chooses what goes on the client's handout (Enter: the tool's).
+        added = choose_after_assess(session, done.path,
+                                    terminal_checklist(prompts_on_stderr=on_stderr))
+        if added is not None:
+            NOTICES.info(f"Kept the handout choice ({added.id}) beside session "
+                         f"{session.id}; print it with: backpain handout {session.id}")
 
 
 def _asker(prompts_on_stderr: bool) -> Callable[[], Asker]:

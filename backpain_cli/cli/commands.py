@@ -38,6 +38,8 @@ COMMANDS: dict[str, Command] = {
                       "history."),
     "export": Command("backpain_cli.cli.export",
                       "Export a session, a client's history or every session."),
+    "handout": Command("backpain_cli.cli.handout",
+                       "Choose what goes on the client's handout, and print it."),
     "note": Command("backpain_cli.cli.note",
                     "Add your own note (findings, what was done, what was agreed) to a "
                     "visit."),

@@ -22,6 +22,7 @@ from ..flows.export import Rows, export_one, export_rows
 from ..output.formats import BY_NAME, FORMATS, ExportFormat, listed, of_rows, rows
 from ..records.export_files import streamed_output, write_bytes, write_text
 from ..records.index.listing import BulkResult
+from ..records.practice import text_problem as name_problem
 from ..records.tree import Unreadable
 from . import helptext
 from .commands import command_app
@@ -36,6 +37,11 @@ T = TypeVar("T")
 Format = StrEnum("Format", [(f.name, f.name) for f in FORMATS])  # type: ignore[misc]
 
 
+class Detail(StrEnum):
+    client = "client"
+    full = "full"
+
+
 class BundleType(StrEnum):
     collection = "collection"
     transaction = "transaction"
@@ -48,10 +54,12 @@ def _titled(fmt: ExportFormat) -> str:
 # Named in the usage texts in alphabetical order.
 ROW_FORMATS = sorted((f for f in FORMATS if f.rows is not None), key=lambda f: f.name)
 SINGLE_FORMATS = [f for f in FORMATS if f.rows is None]
+HANDOUT_FORMATS = [f for f in FORMATS if f.handout]
 
 EPILOG = helptext.epilog(
-    ["backpain export JD-042 --format html -o plan.html",
-     "backpain export 20261127T1015 --format pdf -o plan.pdf",
+    ["backpain export JD-042 --format html -o handout.html",
+     "backpain export 20261127T1015 --format pdf --name 'Jo Doe' -o handout.pdf",
+     "backpain export JD-042 --format pdf --detail full -o plan.pdf",
      "backpain export JD-042 -f fhir --bundle transaction -o visit.json",
      "backpain export --all --format csv -o audit.csv",
      "backpain export --client JD-042 --format jsonl"],
@@ -62,6 +70,10 @@ EPILOG = helptext.epilog(
          "to a terminal"),
      helptext.INTERRUPTED],
     "Formats: " + ", ".join(f"{f.name} ({f.help})" for f in FORMATS) + ".",
+    f"{listed(f.name for f in HANDOUT_FORMATS)} give the client's handout: large print, "
+    "plain words, the advice chosen for it (backpain handout SESSION, or the tool's "
+    "picks), the exercises with pictures and doses, the diary. --detail full gives the "
+    "practitioner's plan instead: every recommendation with its reasons and evidence.",
     *(note for f in FORMATS for note in f.notes),
     "-o - is standard output, as without -o. -o replaces only a regular file, and only "
     "with --force (never a device, a link or a folder), and never writes into the sessions "
@@ -174,18 +186,43 @@ def export(
         help="With --format fhir: collection (the default), or transaction: the same "
              "entries (identifiers, the Questionnaires) as conditional creates, for a FHIR "
              "server.")] = None,
+    detail: Annotated[Detail | None, typer.Option(
+        "--detail", case_sensitive=False, show_default=False,
+        help=f"With --format {listed(f.name for f in HANDOUT_FORMATS)}: client (the "
+             "default), the client's handout; or full, the practitioner's plan.")] = None,
+    name: Annotated[str | None, typer.Option(
+        "--name", metavar="TEXT",
+        help="The client's name, printed on this handout only (backpain stores no "
+             "names).")] = None,
 ) -> None:
     # A reader that goes away (`| head`) or a full disk under stdout: cli.main.
     _export(target, None if fmt is None else BY_NAME[fmt.value], output, force, all_,
-            client, schema, bundle=bundle)
+            client, schema, bundle=bundle, detail=detail, name=name)
+
+
+def _handout_options(fmt: ExportFormat, detail: Detail | None, name: str | None) -> None:
+    """--detail and --name go with a format that has a client's handout."""
+    if not fmt.handout:
+        given = "--detail" if detail is not None else "--name" if name is not None else None
+        if given is not None:
+            raise UsageError(f"{given} is only for --format "
+                             f"{listed(f.name for f in HANDOUT_FORMATS)}, not {fmt.name}")
+    elif name is not None:
+        if detail is Detail.full:
+            raise UsageError("--name is printed on the client's handout, not with "
+                             "--detail full")
+        problem = name_problem(name)
+        if problem is not None:
+            raise UsageError(f"--name: {problem}")
 
 
 def _export(target: str | None, fmt: ExportFormat | None, output: Path | None, force: bool,
             all_: bool, client: str | None, schema: bool,
-            bundle: BundleType | None = None) -> None:
+            bundle: BundleType | None = None, detail: Detail | None = None,
+            name: str | None = None) -> None:
     if schema:
         if target is not None or fmt is not None or all_ or client is not None \
-                or bundle is not None:
+                or bundle is not None or detail is not None or name is not None:
             raise UsageError("--schema prints the JSON Schema; give it alone (or with -o)")
         # Rare: the schema is a file of its own, read only for --schema.
         from ..output.json_doc import schema_text
@@ -198,6 +235,7 @@ def _export(target: str | None, fmt: ExportFormat | None, output: Path | None, f
         raise UsageError(_to_terminal(fmt))
     if bundle is not None and fmt.name != "fhir":
         raise UsageError(f"--bundle is only for --format fhir, not {fmt.name}")
+    _handout_options(fmt, detail, name)
     if all_ or client is not None:
         if target is not None or (all_ and client is not None):
             raise UsageError("give one of: a SESSION or CLIENT, --all, or --client REF")
@@ -210,7 +248,7 @@ def _export(target: str | None, fmt: ExportFormat | None, output: Path | None, f
     if target is None:
         raise UsageError("name a SESSION or CLIENT to export, or use --all or --client REF")
     found = export_one(target, fmt.name, bundle=(bundle or BundleType.collection).value,
-                       notices=NOTICES)
+                       notices=NOTICES, detail=(detail or Detail.client).value, name=name)
     if isinstance(found, Rows):
         _write_rows(found, output, force)
         return

@@ -193,6 +193,18 @@ class Note:
 
 
 @dataclass(frozen=True)
+class HandoutShown:
+    """What the client's handout of a visit holds, as `review SESSION` shows it: the advice
+    picked (ids, besides what is always on), the exercises left off, the note to the
+    client, and whether the practitioner chose them (False: the tool's picks)."""
+
+    picks: tuple[str, ...]
+    dropped: tuple[str, ...] = ()
+    client_note: str | None = None
+    chosen: bool = False
+
+
+@dataclass(frozen=True)
 class SessionReview(Generic[S]):
     """A session re-run through today's questionnaires and rules.
 
@@ -209,6 +221,8 @@ class SessionReview(Generic[S]):
     questionnaires: tuple[ModuleChange, ...] = ()
     # The practitioner's notes about the visit (addenda, oldest first): shown with it.
     notes: tuple[Note, ...] = ()
+    # The client's handout as chosen (a "handout" addendum) or the tool's picks.
+    handout: HandoutShown | None = None
 
     @property
     def complete(self) -> bool:

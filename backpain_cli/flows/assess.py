@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ..clinical import checks
 from ..clinical.answers import Validation, questions_open, read_answers_file, validate, walk
 from ..clinical.engine import build_plan
+from ..clinical.handout_choice import HandoutChoiceError
 from ..clinical.instruments import instrument_names
 from ..clinical.legacy import current_answers
 from ..clinical.model import Level, Plan
@@ -43,6 +44,7 @@ from ..records.settings import Settings, load
 from ..records.storage import delete_session, read_ref, read_session, save_session
 from ..records.targets import resolve_session
 from ..records.tree import SessionRef
+from .handout import Chosen, check_given, note_problem, save_given
 from .notices import Notices
 
 if TYPE_CHECKING:
@@ -387,6 +389,9 @@ class AssessRequest:
     save: bool = True
     demo: bool = False  # the sample answers, never a prompt
     note: str | None = None  # the practitioner's note about the visit (an addendum)
+    # --pick, --drop, --client-note: the client's handout, chosen for scripts (None: not
+    # given; the checklist, or the tool's picks).
+    handout: Chosen | None = None
 
 
 @dataclass(frozen=True)
@@ -396,6 +401,7 @@ class Assessed:
     session: Session
     path: Path | None
     note: Addendum | None = None
+    handout: Addendum | None = None  # the handout choice given as options, kept
 
 
 def demo_answers() -> Path:
@@ -423,6 +429,13 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
         problem = text_problem(request.note)
         if problem is not None:
             raise UsageError(f"--note: {problem}")
+    if request.handout is not None:
+        if not request.save:
+            raise UsageError("--pick, --drop and --client-note are kept beside the saved "
+                             "session: they cannot go with --no-save")
+        problem = note_problem(request.handout.client_note)
+        if problem is not None:
+            raise UsageError(problem)
     answers_file = demo_answers() if request.demo else request.answers_file
     registry = load_registry(questionnaires_dir())
     st = start(registry, client=request.client, answers_file=answers_file,
@@ -451,12 +464,28 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
             notices.warning(f"check {check.id}: {checks.line(check, session.answers)}")
     if not request.save:
         return Assessed(session, None)
+    unfit = None
+    if request.handout is not None and session.status == "completed":
+        try:
+            check_given(session, request.handout)
+        except HandoutChoiceError as exc:
+            # Without a person at the keyboard nothing is lost: nothing is saved. After an
+            # interview the answers are kept, and the choice is left to `backpain handout`.
+            if request.no_input or request.demo:
+                raise
+            unfit = exc
     saved, path = save_or_keep(session, new=st.resumed is None, notices=notices)
     note = None
     if request.note is not None and saved.status == "completed":
         note = save_addendum(SessionRef(saved.id, saved.client, path), NOTE,
                              {"text": request.note.strip("\n")})
-    return Assessed(saved, path, note)
+    if unfit is not None:
+        raise UsageError(f"{unfit}; session {saved.id} was saved without a handout "
+                         f"choice (choose it with: backpain handout {saved.id})")
+    handout = None
+    if request.handout is not None and saved.status == "completed":
+        handout = save_given(saved, path, request.handout)
+    return Assessed(saved, path, note, handout)
 
 
 def _emergency_first(st: Start, notices: Notices) -> None:

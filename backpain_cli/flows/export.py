@@ -45,9 +45,13 @@ class Rows:
     skipped: int  # entries of the folder that are not session files (each already said)
 
 
-def export_one(target: str, fmt: str, *, bundle: str, notices: Notices) -> Exported | Rows:
+def export_one(target: str, fmt: str, *, bundle: str, notices: Notices,
+               detail: str = "client", name: str | None = None) -> Exported | Rows:
     """The session `target` names, or the client's latest completed visit with its
-    history; for a format of rows, every session of the client."""
+    history; for a format of rows, every session of the client.
+
+    A format with a client's handout (md, html, pdf) gives the client's handout, with
+    `name` printed on it; `detail` "full" gives the practitioner's plan instead."""
     chosen = BY_NAME[fmt]
     found = resolve(target)
     history: History[Session] | None = None
@@ -71,7 +75,13 @@ def export_one(target: str, fmt: str, *, bundle: str, notices: Notices) -> Expor
     else:
         session = load(found)
     # md, html and pdf refuse a draft (session.plan_of): it has no plan to hand out yet.
-    item = ExportItem(session, history, bundle, _DataFolder(notices))
+    handout = None
+    if chosen.handout and detail == "client":
+        # The programme and the handout's choice: only for a client's handout.
+        from .handout import for_export
+
+        handout = for_export(session, history, name, notices)
+    item = ExportItem(session, history, bundle, _DataFolder(notices), handout)
     return Exported(single(chosen)(item), skipped)
 
 

@@ -18,12 +18,20 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from ..clinical.followup import Note, SessionReview, build_history, due, rescore
+from ..clinical.followup import (
+    HandoutShown,
+    Note,
+    SessionReview,
+    build_history,
+    due,
+    rescore,
+)
 from ..clinical.questionnaire import load_registry
 from ..errors import NotFoundError, UsageError
 from ..records.addenda import NOTE, addenda_of
 from ..records.index.listing import DEFAULT_LIMIT, latest_completed, list_sessions, refresh_index
 from ..records.paths import questionnaires_dir
+from ..records.session import Session
 from ..records.targets import ClientTarget, load, load_client, resolve
 from ..records.tree import SessionRef, Unreadable
 from ..results import ClientHistory, DueList, ReviewResult
@@ -57,7 +65,21 @@ def review(target: str | None, *, client: str | None = None, limit: int = DEFAUL
         # Nothing to recompute: today's questionnaires are not even read.
         return SessionReview(session)
     review = rescore(session, load_registry(questionnaires_dir(root)))
-    return replace(review, notes=notes_of_session(found))
+    return replace(review, notes=notes_of_session(found), handout=handout_of(session, found))
+
+
+def handout_of(session: Session, ref: SessionRef) -> HandoutShown | None:
+    """The client's handout of a completed visit as it would print: the kept choice, else
+    the tool's picks (None for an emergency, whose handout is the referral alone)."""
+    # The programme and the handout's choice: only for a visit that has a plan.
+    from .handout import choice_of, has_choice, programme_of, saved_of
+
+    if session.plan is None or not has_choice(session.plan):
+        return None
+    saved = saved_of(ref)
+    choice = choice_of(session.plan, programme_of(session), saved)
+    return HandoutShown(choice.picks, choice.dropped,
+                        saved.client_note if saved is not None else None, saved is not None)
 
 
 def notes_of_session(ref: SessionRef) -> tuple[Note, ...]:

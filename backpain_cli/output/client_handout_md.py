@@ -27,7 +27,9 @@ from .client_handout import (
     month_span,
     short_day,
 )
+from .formats import ExportItem
 from .markdown import escape
+from .markdown import export as practitioners_plan
 
 BOX = "[ ]"
 
@@ -157,4 +159,12 @@ def render_client_markdown(inputs: ClientHandout) -> str:
     return "\n".join(parts)
 
 
-__all__ = ["ClientHandout", "render_client_markdown"]
+def export(item: ExportItem) -> str:
+    """`export --format md` (output/formats.py): the client's handout, or with --detail
+    full the practitioner's plan (output/markdown.py)."""
+    if item.handout is None:
+        return practitioners_plan(item)
+    return render_client_markdown(item.handout)
+
+
+__all__ = ["ClientHandout", "export", "render_client_markdown"]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..records.index.listing import BulkResult, Report
     from ..records.session import Brief, Session
     from ..records.tree import Unreadable
+    from .client_handout import ClientHandout
 
 
 class Sources(Protocol):
@@ -55,6 +56,9 @@ class ExportItem:
     history: History[Session] | None  # a client's visits, when a client was named
     bundle: str  # --bundle: collection or transaction (FHIR)
     sources: Sources
+    # The client's handout, for a format that has one (`handout`), unless --detail full
+    # asks for the practitioner's plan.
+    handout: ClientHandout | None = None
 
 
 Single = Callable[[ExportItem], "str | bytes"]
@@ -76,15 +80,19 @@ class ExportFormat:
     newline: str | None = None  # how `-o` opens its file for the rows (csv: its own ends)
     all_as: str | None = None  # with --all or --client, the format of rows it stands for
     notes: tuple[str, ...] = ()  # paragraphs of its own in `export --help`
+    # The client's handout by default; the practitioner's plan with --detail full.
+    handout: bool = False
 
 
 FORMATS: tuple[ExportFormat, ...] = (
-    ExportFormat("md", "backpain_cli.output.markdown:export", "plain Markdown plan"),
+    ExportFormat("md", "backpain_cli.output.client_handout_md:export",
+                 "the client's handout in plain Markdown", handout=True),
     ExportFormat("html", "backpain_cli.output.html:export",
-                 "a self-contained handout to print or send"),
+                 "the client's handout, self-contained, to print or send", handout=True),
     ExportFormat("pdf", "backpain_cli.output.pdf:export",
-                 "that handout as an A4 PDF, to -o FILE or to a standard output that is not "
-                 "a terminal; needs: pip install 'backpain[pdf]'", binary=True),
+                 "that handout as a PDF, to -o FILE or to a standard output that is not "
+                 "a terminal; needs: pip install 'backpain[pdf]'", binary=True,
+                 handout=True),
     ExportFormat("json", "backpain_cli.output.json_doc:export", "the session document",
                  all_as="jsonl"),
     ExportFormat("jsonl", "backpain_cli.output.json_doc:export_line",

@@ -21,6 +21,7 @@ from ..clinical.recommender import emergency_places
 from ..records.practice import Practice
 from ..records.session import Session, plan_of
 from ..safe_text import visible_in
+from .client_handout_html import render_client_html
 from .formats import ExportItem
 from .wording import (
     CHANGE_NOTE,
@@ -498,5 +499,8 @@ def render(session: Session, history: History[Session] | None = None) -> str:
 
 
 def export(item: ExportItem) -> str:
-    """`export --format html` (output/formats.py)."""
+    """`export --format html` (output/formats.py): the client's handout, or with --detail
+    full this plan."""
+    if item.handout is not None:
+        return render_client_html(item.handout)
     return render(item.session, item.history)

@@ -163,5 +163,6 @@ def render(session: Session, history: History[Session] | None = None) -> str:
 
 
 def export(item: ExportItem) -> str:
-    """`export --format md` (output/formats.py)."""
+    """The practitioner's plan (`export --format md --detail full`; the format's row
+    names client_handout_md.export, which hands it here)."""
     return render(item.session, item.history)

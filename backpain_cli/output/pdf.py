@@ -82,5 +82,6 @@ def render(handout: str) -> bytes:
 
 
 def export(item: ExportItem) -> bytes:
-    """`export --format pdf` (output/formats.py): the HTML handout, laid out."""
-    return render(html.render(item.session, item.history))
+    """`export --format pdf` (output/formats.py): the HTML handout (the client's, or with
+    --detail full the practitioner's plan), laid out."""
+    return render(html.export(item))

@@ -108,6 +108,10 @@ def session_document(review: SessionReview[Session]) -> dict[str, Any]:
     doc["changes"] = _diff_doc(review.diff) if review.diff else None
     doc["unchanged"] = review.unchanged
     doc["notes"] = [{"created": iso_utc(n.created), "text": n.text} for n in review.notes]
+    shown = review.handout
+    doc["handout"] = None if shown is None else {
+        "picks": list(shown.picks), "drops": list(shown.dropped),
+        "client_note": shown.client_note, "chosen": shown.chosen}
     return doc
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from rich import box
 from rich.console import Console, Group
@@ -63,11 +64,38 @@ def scores_table(scores: Mapping[str, ScoreValue]) -> Table:
     return table
 
 
+@dataclass(frozen=True)
+class AtAGlance:
+    """What the client's handout will hold, for the plan's first screen: the titles of the
+    advice picked, and the programme's exercises as (name, dose)."""
+
+    picks: tuple[str, ...]
+    exercises: tuple[tuple[str, str], ...] = ()
+
+
+def _one_line(text: str, style: str = "") -> Text:
+    # Cut with "…" rather than wrapped: the first screen must hold on 24 lines.
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+
+def glance_renderables(glance: AtAGlance) -> list[object]:
+    """The picks and the programme, a line each (the rest of the plan follows)."""
+    out: list[object] = [Text("On the client's handout:", style="bold")]
+    out += [_one_line(f"  • {title}") for title in glance.picks]
+    if glance.exercises:
+        out.append(Text("Exercises:", style="bold"))
+        out += [_one_line(f"  {i}. {name}: {dose}")
+                for i, (name, dose) in enumerate(glance.exercises, 1)]
+    return out
+
+
 def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
                      created: dt.datetime | None = None,
-                     practice: Practice | None = None) -> list[object]:
+                     practice: Practice | None = None,
+                     glance: AtAGlance | None = None) -> list[object]:
     """The plan for the terminal; `created` (the session's date) dates the next check, and
-    `practice` (the session's) closes it."""
+    `practice` (the session's) closes it. With `glance`, the first screen (80×24) holds the
+    triage, the next check, the picks and the programme; the rest follows."""
     # A saved plan's texts come from its file: no control character reaches the terminal.
     plan, client, practice = visible_in(plan), visible(client), visible_in(practice)
     out: list[object] = []
@@ -81,6 +109,9 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
         out.append(Text(f"Consistency checks: {checks_text(plan)}", style="bold"))
     if plan.reassess_weeks is not None and created is not None:
         out.append(Text(next_check(created, plan.reassess_weeks), style="bold"))
+    if glance is not None:
+        out.extend(glance_renderables(visible_in(glance)))
+        out.append(Text(""))
     if plan.scores:
         out.append(scores_table(plan.scores))
     for strategy in STRATEGIES:
@@ -155,6 +186,8 @@ def exercise_change_texts(exercise_id: str, changes: Sequence[str]) -> list[str]
 
 
 def print_plan(console: Console, plan: Plan, *, client: str, session_id: str | None,
-               created: dt.datetime | None = None, practice: Practice | None = None) -> None:
+               created: dt.datetime | None = None, practice: Practice | None = None,
+               glance: AtAGlance | None = None) -> None:
     console.print(Group(*plan_renderables(plan, client=client, session_id=session_id,  # type: ignore[arg-type]
-                                          created=created, practice=practice)))
+                                          created=created, practice=practice,
+                                          glance=glance)))

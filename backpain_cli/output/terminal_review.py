@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -29,7 +30,7 @@ from ..clinical.followup import (
 )
 from ..records.session import Session, follow_up_command, resume_command
 from ..results import ClientHistory, DueList
-from ..safe_text import visible_in
+from ..safe_text import visible, visible_in
 from .terminal import plan_renderables
 from .terminal_listing import (
     URGENT,
@@ -178,8 +179,31 @@ def session_renderables(review: SessionReview[Session]) -> list[RenderableType]:
         out.extend(plan_renderables(review.plan, client=session.client,  # type: ignore[arg-type]
                                     session_id=session.id, created=session.created,
                                     practice=session.practice))
+    out.extend(handout_renderables(review))
     out.extend(changes_renderables(review))
     out.extend(notes_renderables(review.notes))
+    return out
+
+
+def handout_renderables(review: SessionReview[Session]) -> list[RenderableType]:
+    """What the client's handout holds, under the plan: the advice picked, the exercises
+    left off, the note to the client."""
+    shown, plan = review.handout, review.session.plan
+    if shown is None or plan is None:
+        return []
+    titles = {r.id: r.title for r in plan.recommendations}
+    whose = "as you chose it" if shown.chosen else "the tool's picks"
+    out: list[RenderableType] = [
+        Text(f"On the client's handout ({whose}; print it with: backpain handout "
+             f"{review.session.id}):", style="bold")]
+    picks = "; ".join(visible(titles.get(p, p)) for p in shown.picks) or "none"
+    out.append(Padding(Text(f"Advice picked: {picks}"), (0, 0, 0, 2)))
+    if shown.dropped:
+        out.append(Padding(Text(f"Exercises left off: {', '.join(shown.dropped)}"),
+                           (0, 0, 0, 2)))
+    if shown.client_note:
+        out.append(Padding(Text(f"Note to the client: {visible(shown.client_note)}"),
+                           (0, 0, 0, 2)))
     return out
 
 
