@@ -4,7 +4,8 @@ Every prompt goes through `QuestionaryAsker._ask`, which always uses `unsafe_ask
 Ctrl-C and end of input reach us as exceptions; `run_interview` turns them into our own
 `Interrupted` carrying the answers given so far, from which the CLI saves a draft.
 
-Safety comes first (CLINICAL.md, "The interview and clinical safety"): as soon as an answer
+Safety comes first (the clinical reference, "The interview and clinical safety"): as soon as an
+answer
 raises an emergency-tier warning sign the referral is shown and the practitioner may end the
 interview there; a same-day or urgent flag is acknowledged in one line. Which flags count
 and at what tier is `triage.red_flags`' decision, never this module's.
@@ -244,7 +245,8 @@ class QuestionaryAsker:
 
     def _message(self, question: Question, suffix: str = "") -> str:
         """The prompt's question, with the parts of a question that asks several things as
-        a list under "Yes if any of these:" (CLINICAL.md v3); `suffix` ends the last line."""
+        a list under "Yes if any of these:" (the clinical reference v3); `suffix` ends the last
+        line."""
         if not question.parts:
             return self._wrap(question.text + suffix, "  ", "? ")
         lines = [self._wrap(question.text, "  ", "? "), f"  {question.parts_heading}"]
@@ -461,7 +463,7 @@ def run_interview(
 
     Conditions are re-evaluated after each answer. Returns True when the practitioner ended
     the interview at an emergency sign (the rest of the questions unasked), else False.
-    `follow_up`: a visit that follows another derives no flags (CLINICAL.md v3).
+    `follow_up`: a visit that follows another derives no flags (the clinical reference v3).
 
     A consistency check that comes to hold with an answer given here is named in one line
     and its question asked again, the given answer as the default: keeping it confirms it.
@@ -531,7 +533,7 @@ def run_interview(
 def _ask_again(answered: Question, answers: dict[str, AnswerValue],
                questions: Mapping[str, Question], asker: Asker, handled: set[str]) -> None:
     """Checks that `answered` made hold: one line each, then its question asked again with
-    the given answer as default (CLINICAL.md v3, "Consistency checks")."""
+    the given answer as default (the clinical reference v3, "Consistency checks")."""
     for check in consistency.find(answers):
         if check.id in handled or answered.id not in check.questions:
             continue
@@ -546,7 +548,8 @@ def _ask_again(answered: Question, answers: dict[str, AnswerValue],
 
 
 def _undecided(flag: RedFlag, answers: Mapping[str, AnswerValue], coming: Question) -> bool:
-    """Not announced yet (CLINICAL.md v3): a risk factor alone is urgent only until the team
+    """Not announced yet (the clinical reference v3): a risk factor alone is urgent only until the
+    team
     question says the team knows, so it waits while that question, or another warning sign
     that would make it urgent anyway, is still to come; a derived flag waits for the last
     answer it reads (the possible fragility fracture for the diagnoses)."""

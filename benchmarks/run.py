@@ -1,4 +1,4 @@
-"""Measure backpain's speed and memory against the targets of PRODUCT.md ("Performance").
+"""Measure backpain's speed and memory against the targets of the README ("Performance").
 
 Run it with the Python of the environment where backpain is installed::
 
@@ -92,7 +92,7 @@ REALISTIC_ANSWERS: dict[str, object] = {
 # ODI sections as a practitioner would copy them from the client's form.
 REALISTIC_ANSWERS.update({f"odi_{i}": v for i, v in enumerate([2, 1, 3, 1, 3, 2, 2, 0, 1, 2], 1)})
 
-# Yardsticks: what the targets are ratios of, as scripts of their own (PRODUCT.md).
+# Yardsticks: what the targets are ratios of, as scripts of their own (the README).
 YARDSTICK_CSV = '''\
 """Stat every session file, then write the same rows as CSV from a SQLite table."""
 import csv, os, sqlite3, sys

@@ -3,7 +3,7 @@
 A plan comes from `build_plan` on an answers file (the worked examples, the long plan of
 tests/golden); its programme from `build_programme` with the named conditions the answers
 give (`clinical.conditions.NAMED_CONDITIONS`, plus any a case names, such as falls_risk
-for an older client), allowed as CLINICAL.md "Selection" step 1 says. The tool's picks
+for an older client), allowed as the clinical reference "Selection" step 1 says. The tool's picks
 choose the advice, as when the practitioner makes no choice.
 """
 

@@ -20,7 +20,8 @@ from backpain_cli.records.paths import new_session_id
 from backpain_cli.records.session import Session
 from backpain_cli.records.storage import save_session
 
-# Answers that give each interval (CLINICAL.md, "Re-assessment"); the rest of an interview
+# Answers that give each interval (the clinical reference, "Re-assessment"); the rest of an
+# interview
 # is filled in with unremarkable answers.
 ACUTE: dict[str, AnswerValue] = {"pain_duration": "under_6_weeks"}  # 2 weeks
 SUBACUTE: dict[str, AnswerValue] = {"pain_duration": "6_to_12_weeks"}  # 4 weeks

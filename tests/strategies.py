@@ -33,7 +33,7 @@ RED_FLAG_QUESTIONS = tuple(q.id for q in REGISTRY.module("red_flags").questions
 # Shown only in pregnancy, and after a birth for the clot sign (guardrail 15).
 PREGNANCY_ONLY_FLAGS = ("rf_pregnancy_warning", "rf_leg_clot")
 
-# The required recommendation ids of CLINICAL.md v3 ("Recommendations"), in plan order.
+# The required recommendation ids of the clinical reference v3 ("Recommendations"), in plan order.
 SPEC_ORDER = (
     "medical.emergency_referral", "medical.same_day_referral", "medical.urgent_referral",
     "medical.axspa_referral", "medical.axspa_discuss", "medical.routine_review",

@@ -1,4 +1,4 @@
-"""Answers files and answer validation: the rules of PRODUCT.md "Answers file", checked on
+"""Answers files and answer validation: the rules of the README "Answers file", checked on
 the shipped questionnaires (their ids are a public contract) and through `assess.start` /
 `assess.require_complete`, the domain side of every exit-3 case."""
 
@@ -392,7 +392,7 @@ def test_an_emergency_sign_leaves_no_question_open(
 
 @pytest.mark.parametrize(("sex", "age", "asked"), [
     ("female", 30, True), ("other", 12, True), ("female", 55, True),
-    # CLINICAL.md v3: the interview had asked men of 27 and 68 about pregnancy
+    # the clinical reference v3: the interview had asked men of 27 and 68 about pregnancy
     ("male", 27, False), ("male", 68, False), ("female", 56, False), ("other", 70, False),
 ])
 def test_pregnancy_is_asked_only_when_it_is_possible(

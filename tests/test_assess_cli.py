@@ -493,7 +493,8 @@ def test_from_records_the_previous_session(backpain_home: Path, write_answers: W
 
 
 # Issue 19, item 7: a follow-up from an answers file takes the previous visit's answer for
-# every question that is not asked afresh (CLINICAL.md, "The interview and clinical safety").
+# every question that is not asked afresh (the clinical reference, "The interview and clinical
+# safety").
 
 
 def _fresh_only(answers: Mapping[str, object]) -> dict[str, object]:
@@ -818,7 +819,7 @@ def test_from_refuses_another_clients_session(backpain_home: Path, write_answers
 REFERRAL_HEAD = "EMERGENCY — SAME-DAY EMERGENCY CARE\n"
 
 # (case, answers given, the flags listed with their tiers). Nothing else is answered: once an
-# emergency-tier sign is yes, no other question is required (CLINICAL.md).
+# emergency-tier sign is yes, no other question is required (the clinical reference).
 EMERGENCY_FILES: list[tuple[str, dict[str, object], list[tuple[str, str]]]] = [
     ("saddle numbness", {"rf_saddle_numbness": True},
      [("rf_saddle_numbness", "emergency")]),

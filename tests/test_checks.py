@@ -1,4 +1,5 @@
-"""Consistency checks (CLINICAL.md v3, "Consistency checks (v3)"): when each holds and what
+"""Consistency checks (the clinical reference v3, "Consistency checks (v3)"): when each holds and
+what
 it names, the warnings of an answers file (never an exit code), the session and JSON keys,
 and the interview asking again."""
 

@@ -164,7 +164,7 @@ def test_under_urgent_triage_the_referral_is_in_the_box_and_the_hold_is_a_step()
     assert f'id="{referral.id}"' not in html
     assert 'id="massage.hold_until_cleared"' in html
     assert words.EXERCISES not in text and words.DIARY not in text
-    # No reassurance under urgent triage (CLINICAL.md Wording 2), in any of our words.
+    # No reassurance under urgent triage (the clinical reference Wording 2), in any of our words.
     for word in ("rarely", "common", "settle", "nothing serious"):
         assert word not in " ".join((*words.TRIAGE["urgent"], *words.TRIAGE["same_day"]))
 

@@ -1,4 +1,4 @@
-"""The named conditions of CLINICAL.md: whether each holds, and the ids it names."""
+"""The named conditions of the clinical reference: whether each holds, and the ids it names."""
 
 from __future__ import annotations
 
@@ -301,7 +301,7 @@ def test_named_condition(name: str, answers: dict[str, Any], scores: dict[str, A
 
 def test_every_named_condition_is_tested() -> None:
     assert {case[0] for case in CASES} == set(c.NAMED_CONDITIONS)
-    # CLINICAL.md v3's table, the pure aliases `waking_pain` etc. included.
+    # the clinical reference v3's table, the pure aliases `waking_pain` etc. included.
     assert set(c.NAMED_CONDITIONS) == {
         "chronic", "acute", "waking_pain", "leg_below_knee", "onset_under_45",
         "axspa_suspected", "axspa_possible", "co_manage_condition", "strain",
@@ -387,7 +387,8 @@ def test_numbers_are_strict(answers: dict[str, Any], holds: bool) -> None:
 
 
 # --------------------------------------------------------------------------- because of "and"
-# CLINICAL.md v3, `because`: "A and B" names what each part that is not a negation names; a
+# the clinical reference v3, `because`: "A and B" names what each part that is not a negation
+# names; a
 # negated part is named only when no part of that `and` is positive, and then names every
 # answer its X mentions. Checked on random condition trees over four yes/no answers.
 

@@ -2,7 +2,7 @@
 drop a session.
 
 A session file that is not what backpain writes (a required field missing or of the wrong
-type, a value outside what CLINICAL.md allows, TOML nested past the parser's recursion, a
+type, a value outside what the clinical reference allows, TOML nested past the parser's recursion, a
 FIFO, a device, a link, a huge file) is *unreadable* with its path and reason, the same way
 in every command that meets it, and never hides the readable sessions beside it. Answers
 files and questionnaire files get the same reader. Anything that could block runs in a

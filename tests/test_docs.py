@@ -1,7 +1,7 @@
 """What the product promises about itself: every command documents itself (`--help`,
 walked from the command tree so new commands are covered without touching this file),
 `--version`, and every shipped questionnaire validates and keeps the public question ids
-of CLINICAL.md."""
+of the clinical reference."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def yesno(*ids: str) -> dict[str, tuple[str, object]]:
     return dict.fromkeys(ids, ("yesno", None))
 
 
-# The question ids of CLINICAL.md with their type and values (choices, or min and max).
+# The question ids of the clinical reference with their type and values (choices, or min and max).
 # They are a public contract: answers files, sessions and exports use them. Questionnaires
 # may add questions; these must stay as they are.
 CONTRACT: dict[str, dict[str, tuple[str, object]]] = {
@@ -198,7 +198,7 @@ def test_the_public_question_ids_are_shipped(module_id: str, qid: str, qtype: st
         assert (q.min, q.max) == values
     elif values is not None:
         assert set(q.choice_values) == values
-        # "none" is only ever chosen alone (CLINICAL.md, multi answers).
+        # "none" is only ever chosen alone (the clinical reference, multi answers).
         if qtype == "multi" and "none" in q.choice_values:
             assert q.exclusive == ("none",)
 
@@ -215,7 +215,8 @@ def test_only_odi_and_rmdq_are_optional_and_red_flags_come_second() -> None:
 
 
 def test_v2_labels_avoid_nocebo_words() -> None:
-    # CLINICAL.md v2: spondylosis is never "wear and tear"; a disc is a bulge or herniation.
+    # the clinical reference v2: spondylosis is never "wear and tear"; a disc is a bulge or
+    # herniation.
     diagnoses = load_registry(None).questions()["diagnoses"]
     assert "wear and tear" not in diagnoses.label("spondylosis").lower()
     assert "very common, often painless" in diagnoses.label("spondylosis")
@@ -232,7 +233,7 @@ def test_changed_modules_have_new_versions() -> None:
 
 
 def test_the_list_questions_show_their_parts() -> None:
-    # CLINICAL.md v3: a yes/no question that asks several things lists them.
+    # the clinical reference v3: a yes/no question that asks several things lists them.
     questions = load_registry(None).questions()
     osteoporosis = questions["rf_osteoporosis"]
     assert osteoporosis.parts_heading == "Yes only if both:" and len(osteoporosis.parts) == 2

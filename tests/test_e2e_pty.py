@@ -265,7 +265,8 @@ def test_discard_asks_for_a_typed_yes(spawn: Callable[..., Any], backpain_home: 
 def test_pregnancy_is_asked_only_where_it_is_possible(
         spawn: Callable[..., Any], registry: Registry, keys_for: KeysFor,
         age: int, sex: str, asked: bool) -> None:
-    # CLINICAL.md v3: tried as a practitioner would, the interview had asked men of 27 and
+    # the clinical reference v3: tried as a practitioner would, the interview had asked men of 27
+    # and
     # 68 about pregnancy.
     questions = registry.questions()
     child = spawn("assess", "--client", "JD-042", "--no-save")

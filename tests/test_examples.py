@@ -1,10 +1,10 @@
-"""The worked examples of CLINICAL.md (version 3) as acceptance tests, through the CLI.
+"""The worked examples of the clinical reference (version 3) as acceptance tests, through the CLI.
 
 Each `<name>.answers.toml` is run as `backpain assess --answers FILE --no-input --json`, and
 the JSON document must give exactly every field `<name>.expected.toml` gives: triage, red
 flags with tiers, scores, recommendation ids in plan order, reassess_weeks, programme ids,
 check ids and, where given, `because` lists, programme levels, the programme step and the
-flare-up plan's ids. A key the expected file leaves out is not checked (CLINICAL.md).
+flare-up plan's ids. A key the expected file leaves out is not checked (the clinical reference).
 
 A follow-up example has `<name>.previous.toml`: that file is assessed and saved first, its
 result checked against the expected file's `[previous]` table, and the answers file is then

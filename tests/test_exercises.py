@@ -1,4 +1,4 @@
-"""exercises.toml and its loader: the library is Appendix A of CLINICAL.md, as data.
+"""exercises.toml and its loader: the library is Appendix A of the clinical reference, as data.
 
 The table below is the appendix's clinical content (gentle, requires, excluded, the
 conditions of `changed` in order, `also`, evidence key): the data file must say exactly
@@ -36,7 +36,7 @@ RAW: dict[str, Any] = tomllib.loads(
 
 PP = "post_procedure"
 FLOOR_CHANGE = "Do it on the bed if getting down to the floor is hard."
-# CLINICAL.md Appendix A: the floor exercises that end with the falls_risk floor change.
+# the clinical reference Appendix A: the floor exercises that end with the falls_risk floor change.
 FLOOR = ("ex.pelvic_tilt", "ex.knee_rolls", "ex.knees_to_chest", "ex.prone_prop",
          "ex.back_extension_prone", "ex.hamstring_stretch", "ex.bridge", "ex.dead_bug",
          "ex.curl_up", "ex.rest_position")

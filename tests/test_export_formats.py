@@ -539,7 +539,7 @@ def test_analysts_tell_an_instrument_not_offered_from_one_not_scorable(
     rows = {r["client"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     got = {c: (r["instruments"], r["odi_percent"], r["pain_duration"], r["reassess_weeks"],
                r["ended_early"]) for c, r in rows.items()}
-    duration, weeks = "under_6_weeks", "2"  # CLINICAL.md, "Re-assessment": acute 2 weeks
+    duration, weeks = "under_6_weeks", "2"  # the clinical reference, "Re-assessment": acute 2 weeks
     assert complete_answers["pain_duration"] == duration
     assert got == {"NOT-OFFERED": ("", "", duration, weeks, ""),
                    "NOT-SCORABLE": ("odi", "", duration, weeks, ""),

@@ -1,6 +1,6 @@
 """Faults: a killed process, a read-only or full data folder, two saves in the same second.
 
-PRODUCT.md promises that nothing is lost: a crash never leaves a half-written session, a
+the README promises that nothing is lost: a crash never leaves a half-written session, a
 folder that refuses the session gives one clear error (exit 1) with the answers kept, and
 session ids never collide. Each test here provokes the real fault rather than mocking
 storage: SIGKILL, a read-only bind mount or a folder the process may not write, a tiny tmpfs

@@ -43,7 +43,7 @@ from backpain_cli.output.figures import (
 ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
 
-# CLINICAL.md v3, Appendix A, in its order (the library's ids are a public contract).
+# the clinical reference v3, Appendix A, in its order (the library's ids are a public contract).
 LIBRARY = (
     "ex.pelvic_tilt", "ex.knee_rolls", "ex.cat_camel", "ex.knees_to_chest", "ex.childs_pose",
     "ex.prone_prop", "ex.back_extension_prone", "ex.wall_posture", "ex.shoulder_squeeze",

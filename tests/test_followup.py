@@ -1,7 +1,7 @@
 """`backpain assess --from SESSION`: a follow-up visit where the previous answers are the
 defaults, the practitioner confirms or changes each, and the new session `follows` the old.
 Warning signs, pregnancy, NPRS and the standard instruments are asked afresh, with no
-default (CLINICAL.md, "The interview and clinical safety").
+default (the clinical reference, "The interview and clinical safety").
 
 The interview is driven through questionary's real prompts with prompt_toolkit's pipe input
 (keys are sent just before each question is asked), and once end to end through the
@@ -84,7 +84,8 @@ def pipe() -> Iterator[PipeInput]:
 
 
 def is_fresh(qid: str) -> bool:
-    """CLINICAL.md's list, written out here on purpose (not read from the code under test)."""
+    """the clinical reference's list, written out here on purpose (not read from the code under
+    test)."""
     # v3 adds the team question (red_flags), the weeks since a birth, the duration, the
     # weeks off work and the programme's adherence.
     return (qid.startswith(("rf_", "sbst_", "odi_", "rmdq_"))
@@ -329,7 +330,7 @@ def test_assess_from_in_a_terminal(complete_answers: dict[str, Any], backpain_ho
 
 def test_adherence_is_asked_only_after_a_programme(
         complete_answers: dict[str, Any], tmp_path: Path) -> None:
-    # CLINICAL.md v3, "followup": asked last, and required, at a follow-up whose previous
+    # the clinical reference v3, "followup": asked last, and required, at a follow-up whose previous
     # saved plan holds a programme; otherwise hidden, an answer to it dropped with a warning.
     # An emergency plan never holds one.
     previous = save_previous({**complete_answers, "rf_saddle_numbness": True})

@@ -1,4 +1,5 @@
-"""The guardrails and wording rules of CLINICAL.md (version 3) as properties over the whole
+"""The guardrails and wording rules of the clinical reference (version 3) as properties over the
+whole
 answer space.
 
 Each guardrail is a function returning the ways a plan breaks it (empty when it holds). The
@@ -6,7 +7,8 @@ main property draws complete interviews (with ODI and RMDQ sometimes included) a
 them all; smaller properties then fix the answers a guardrail is about, so rare corners
 (emergency, same_day, pregnancy, the weeks after a birth, weak bone, falls, a recent spinal
 procedure, a diagnosis awaiting the doctor) get runs of their own. The rules under test are
-restated here from CLINICAL.md ("Guardrails", "Wording"), not imported from the recommender;
+restated here from the clinical reference ("Guardrails", "Wording"), not imported from the
+recommender;
 the named conditions are read from clinical/conditions.py, the one definition of them that
 triage, the recommender and the tests share.
 """
@@ -89,7 +91,7 @@ def sentences(text: str) -> list[str]:
 
 
 def plan_texts(plan: Plan) -> Iterator[tuple[str, str, str]]:
-    """Every plan text (CLINICAL.md, Wording): (source, field, text): each
+    """Every plan text (the clinical reference, Wording): (source, field, text): each
     recommendation's title, detail and evidence, the programme heading and items (their
     names, doses and changes) and the flare-up plan."""
     for r in plan.recommendations:
@@ -202,7 +204,7 @@ def g9_deterministic(a: Answers, plan: Plan) -> list[str]:
         out.append("a second build_plan differs")
     positions = [SPEC_ORDER.index(i) for i in plan.ids]
     if positions != sorted(positions) or len(set(positions)) != len(positions):
-        out.append(f"plan order {plan.ids} is not CLINICAL.md's order")
+        out.append(f"plan order {plan.ids} is not the clinical reference's order")
     strategies = [r.strategy for r in plan.recommendations]
     if strategies != sorted(strategies, key=STRATEGIES.index):
         out.append(f"strategy order {strategies}")
@@ -351,7 +353,7 @@ def g19_midwife(a: Answers, plan: Plan) -> list[str]:
             if "midwife" in text.lower()]
 
 
-# Guardrail 21 and Wording 4: the words by which a text names each sign (CLINICAL.md,
+# Guardrail 21 and Wording 4: the words by which a text names each sign (the clinical reference,
 # "Safety net"), and the words of each deadline.
 SIGNS: dict[str, re.Pattern[str]] = {
     "fever": re.compile(r"\bfever\b(?! together)", re.I),
@@ -506,7 +508,7 @@ GUARDRAILS: dict[str, Callable[[Answers, Plan], list[str]]] = {
 }
 
 
-# Not guardrails of CLINICAL.md, but what they imply: a plan must not contradict itself.
+# Not guardrails of the clinical reference, but what they imply: a plan must not contradict itself.
 
 
 def routine_referral_is_in_the_plan(a: Answers, plan: Plan) -> list[str]:
@@ -536,7 +538,7 @@ def texts_say_only_what_is_there(a: Answers, plan: Plan) -> list[str]:
 
 def because_names_no_pregnancy_of_a_client_who_is_not(a: Answers, plan: Plan) -> list[str]:
     """Issue 17: "and not pregnant" named `pregnancy` in a man's plan. A negated test is
-    named only when its `and` has no positive part (CLINICAL.md v3, `because`), and every
+    named only when its `and` has no positive part (the clinical reference v3, `because`), and every
     rule that tests pregnancy positively holds only in pregnancy or after a birth."""
     if a.get("pregnancy") in ("pregnant", "postpartum"):
         return []

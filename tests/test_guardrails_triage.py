@@ -1,4 +1,5 @@
-"""The guardrails of CLINICAL.md v3 about flags, triage, pregnancy, the weeks after a birth
+"""The guardrails of the clinical reference v3 about flags, triage, pregnancy, the weeks after a
+birth
 and the consistency checks, as properties over every reachable set of answers.
 
 The tiers are restated here from the spec ("Flag tiers (v3)": signs, features, risk
@@ -205,7 +206,7 @@ def _tiers_hold(a: Answers, plan: Plan) -> None:
 
 
 def _interval_holds(a: Answers, plan: Plan) -> None:
-    # Guardrails 1, 3 and 14 as triage decides them (CLINICAL.md "Re-assessment").
+    # Guardrails 1, 3 and 14 as triage decides them (the clinical reference "Re-assessment").
     if plan.triage == "emergency":
         assert plan.reassess_weeks is None
         assert plan.ids == ("medical.emergency_referral",)

@@ -32,7 +32,7 @@ from backpain_cli.clinical.questionnaire import AnswerValue
 from backpain_cli.errors import UsageError
 
 EXAMPLES = Path(__file__).parent / "data" / "examples"
-# Every recommendation id of CLINICAL.md v3: the v2 list with the new ids inside their
+# Every recommendation id of the clinical reference v3: the v2 list with the new ids inside their
 # strategy (the picks read only the order and the strategy of the ids).
 V3_ORDER = (SPEC_ORDER[0], "medical.same_day_referral", *SPEC_ORDER[1:12],
             "medical.vascular_check", "medical.falls_assessment", "medical.risk_factor_team",

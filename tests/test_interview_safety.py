@@ -1,4 +1,5 @@
-"""The interview's clinical safety (CLINICAL.md, "The interview and clinical safety (v2)")
+"""The interview's clinical safety (the clinical reference, "The interview and clinical safety
+(v2)")
 and what the practitioner sees around the questions, through the real questionary prompts
 fed by prompt_toolkit's pipe input.
 
@@ -287,7 +288,7 @@ def test_a_possible_fragility_fracture_is_acknowledged_after_the_diagnoses(
         registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
         keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
     # At 75, new pain after a strain: derived from intake answers, but it reads the
-    # diagnoses too, so it is acknowledged once they are given (CLINICAL.md v3).
+    # diagnoses too, so it is acknowledged once they are given (the clinical reference v3).
     given = after(upto(complete_answers, "current_care", age=75, onset="after_exertion",
                        pain_duration="under_6_weeks"),
                   "hyperextension_activities", falls_past_year="none", unsteady=False)
@@ -566,7 +567,7 @@ def test_under_35_the_onset_before_35_is_shown_ticked(
         registry: Registry, pipe: PipeInput, complete_answers: dict[str, RawAnswer],
         keys: Callable[[Mapping[str, RawAnswer]], str]) -> None:
     # Chronic pain at 30: the axSpA features are asked with "began before 35" ticked, and
-    # Enter keeps it (CLINICAL.md v3).
+    # Enter keeps it (the clinical reference v3).
     given = upto(complete_answers, "current_care", age=30, pain_duration="over_12_weeks")
     given = after(given, "sex", pregnancy="no")
     questions = registry.questions()

@@ -1,4 +1,4 @@
-"""The next check (CLINICAL.md, "Re-assessment"): "Next check: in 4 weeks, on or after
+"""The next check (the clinical reference, "Re-assessment"): "Next check: in 4 weeks, on or after
 <date>" with the plan in the terminal, in the Markdown and HTML handouts, and
 `reassess_weeks` in the JSON document; never for an emergency plan. The date is the
 session's day on the practitioner's calendar plus the interval.

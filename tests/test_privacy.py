@@ -1,6 +1,6 @@
 """Privacy: session files are private whatever the umask, and nothing touches the network.
 
-PRODUCT.md: session files are created 0600 and folders 0700 (health data), and health data
+the README: session files are created 0600 and folders 0700 (health data), and health data
 never leaves the machine — no network calls of any kind. The network tests make every way
 of opening a connection (and of resolving a name, which already leaks it) fail loudly, run a
 full assess → review → export session, and require that nothing tried.

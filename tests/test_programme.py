@@ -1,4 +1,5 @@
-"""The home exercise programme (CLINICAL.md "Exercise programme (v3)"): selection, flare-up
+"""The home exercise programme (the clinical reference "Exercise programme (v3)"): selection,
+flare-up
 plan, follow-up levels and texts.
 
 The selection reads named conditions through a predicate, so each case here is the set of
@@ -139,7 +140,7 @@ CASES: list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
                                          "low_activity"),
      ("personalized.arthritis.keep_moving", *p("core_strength", "leg_strength_flexibility")),
      ex("walking", "bridge", "sit_to_stand")),
-    # CLINICAL.md "Settled" §2.3: exercises the first draft never chose.
+    # the clinical reference "Settled" §2.3: exercises the first draft never chose.
     ("step-up: 66, no falls, regular strength exerciser", ("older_adult", "regular_exercise"),
      p("strength_balance", "keep_exercising"), ex("single_leg_stand", "curl_up", "step_up")),
     ("curl-up, side plank, back-of-thigh: a regular exerciser", ("regular_exercise",),
@@ -407,7 +408,7 @@ def test_previous_levels_reads_saved_items() -> None:
 class Client:
     """The facts the programme's conditions and exercise recommendations come from.
 
-    A small model of CLINICAL.md's definitions, enough to give consistent condition sets
+    A small model of the clinical reference's definitions, enough to give consistent condition sets
     (no pregnancy after 55, falls questions from 65, pgp_early only in its period) and the
     exercise recommendations that fire with them.
     """
@@ -630,7 +631,7 @@ def test_levels_move_one_step_at_most(client: Client, adherence: str,
 
 
 def test_every_exercise_is_chosen_for_some_client() -> None:
-    # CLINICAL.md "Selection" step 3: every library exercise is chosen for some answers;
+    # the clinical reference "Selection" step 3: every library exercise is chosen for some answers;
     # the rest position only in the flare-up plan. The search stops at the first client
     # that brings the last one.
     wanted = set(library().ids) - {"ex.rest_position"}

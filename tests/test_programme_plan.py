@@ -1,6 +1,6 @@
 """The home programme in the plan (issue 19, item 9): the `programme`, `flare_plan`,
 `programme_step` and `checks` keys in the session file and the JSON document, the levels at
-a follow-up, the terminal plan and `review` (CLINICAL.md "Exercise programme (v3)" and
+a follow-up, the terminal plan and `review` (the clinical reference "Exercise programme (v3)" and
 "JSON and session shape").
 
 Everything goes through the real command (typer's CliRunner), as a practitioner uses it.

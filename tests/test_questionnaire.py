@@ -417,7 +417,7 @@ WHEN_CASES: list[tuple[str, When | None, dict[str, object], tuple[str, ...], Tri
     ("missing counted as absent", when("all", NOT_MALE_ABSENT), {}, (), True),
     ("missing counted as absent, not negated",
      when("all", Condition("c", "=", "side", missing_is_absent=True)), {}, (), False),
-    # a male client with no age is still not asked about pregnancy (CLINICAL.md v3)
+    # a male client with no age is still not asked about pregnancy (the clinical reference v3)
     ("decided whatever the missing age", when("all", NOT_MALE_ABSENT, ("age", "<=", 55)),
      {"sex": "male"}, (), False),
     ("undecided while the age is missing", when("all", NOT_MALE_ABSENT, ("age", "<=", 55)),

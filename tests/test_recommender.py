@@ -1,4 +1,5 @@
-"""Every recommendation of CLINICAL.md v3: one plan where it fires and one where it does not,
+"""Every recommendation of the clinical reference v3: one plan where it fires and one where it does
+not,
 its `because`, the triage bounds, and the sentences the spec fixes word for word.
 
 Each case is the base client of `strategies.BASE_ANSWERS` with a few answers changed,
@@ -228,7 +229,7 @@ def test_base_client_plan() -> None:
      ("massage_helped",)),
     ({**MEDIUM_RISK}, "massage.combine_care", ("current_care", "startback_risk")),
     # "low_activity and not pregnant and not postnatal_12wk": the negated parts are not
-    # named beside a positive one (CLINICAL.md v3; issue 17)
+    # named beside a positive one (the clinical reference v3; issue 17)
     ({"exercise_days": 0, "exercise_types": None}, "prevention.core_strength",
      ("exercise_days",)),
     # keep_exercising names its condition, not what shapes its wording

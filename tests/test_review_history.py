@@ -1,5 +1,5 @@
 """`backpain review CLIENT`: visits in date order, change judged by the minimal clinically
-important difference (CLINICAL.md), triage changes, and the pain/disability chart.
+important difference (the clinical reference), triage changes, and the pain/disability chart.
 
 History reads the scores as they were saved, so the sessions here carry hand-made plans:
 each case states its scores exactly instead of steering a questionnaire towards them.
@@ -66,7 +66,7 @@ def lines_of(result: Result) -> list[str]:
 
 # --------------------------------------------------------------------------- MCID labels
 
-# (score key, before, after, label). Lower is better for every measure. CLINICAL.md v2: a
+# (score key, before, after, label). Lower is better for every measure. the clinical reference v2: a
 # fall is "improved" only at the points AND 30% of the earlier score (inclusive), a rise is
 # "worse" at the points alone, anything else is "no important change". Every outcome
 # score, with the spec's own boundary cases.
@@ -173,7 +173,8 @@ def test_change_from_the_first_and_from_the_previous_visit() -> None:
     visit(28, nprs_now=6)
     doc = history_json()
     third = doc["sessions"][2]["changes"]["nprs_now"]
-    # 2 points but only 25% of the first score: not enough for "improved" (CLINICAL.md v2).
+    # 2 points but only 25% of the first score: not enough for "improved" (the clinical reference
+    # v2).
     assert third["from_first"] == {"since": first.id, "before": 8, "after": 6, "change": -2,
                                    "percent": -25, "label": "no important change"}
     assert third["from_previous"] == {"since": second.id, "before": 4, "after": 6,

@@ -1,4 +1,4 @@
-"""The same-day triage of CLINICAL.md v3 in everything that shows or compares triage: the
+"""The same-day triage of the clinical reference v3 in everything that shows or compares triage: the
 terminal plan, the listing, `review --due`, the JSON document and its schema, the CSV, the
 FHIR triage observation, and the Markdown and HTML handouts. A client with a fever and
 feeling generally unwell (rule T6) is same_day: a doctor today or within 24 hours."""
@@ -39,7 +39,7 @@ def test_the_document_says_same_day_and_validates(same_day: dict[str, Any]) -> N
         "same_day", SAME_DAY_FLAGS, 1)
     schema = json.loads(json_doc.schema_text())
     jsonschema.Draft202012Validator(schema).validate(same_day)
-    # The bounds of urgent apply (CLINICAL.md "Triage"): nothing hands-on, no exercise.
+    # The bounds of urgent apply (the clinical reference "Triage"): nothing hands-on, no exercise.
     ids = [r["id"] for r in same_day["recommendations"]]
     assert "massage.hold_until_cleared" in ids
     assert all(i.startswith(("medical.", "sleep.")) or i in (
@@ -84,7 +84,8 @@ def test_csv_fhir_and_handouts(backpain_home: Path, same_day: dict[str, Any]) ->
     [triage] = [e["resource"] for e in bundle["entry"]
                 if e["resource"]["resourceType"] == "Observation"
                 and e["resource"]["code"]["coding"][0]["code"] == "triage"]
-    # Our own code system: LOINC has no code for it (CLINICAL.md "Codes for FHIR export").
+    # Our own code system: LOINC has no code for it (the clinical reference "Codes for FHIR
+    # export").
     assert triage["valueCodeableConcept"] == {
         "coding": [{"system": fhir.TRIAGE_SYSTEM, "code": "same_day"}], "text": "same day"}
     assert [c["valueCodeableConcept"]["coding"][0]["code"] for c in triage["component"]] == [

@@ -1,4 +1,4 @@
-"""Scores (CLINICAL.md, "Scores") and the minimal clinically important change."""
+"""Scores (the clinical reference, "Scores") and the minimal clinically important change."""
 
 from __future__ import annotations
 
@@ -210,7 +210,8 @@ def test_every_score_key_is_known() -> None:
 # --------------------------------------------------------------------------- MCID
 
 
-# CLINICAL.md v2: a fall is "improved" only when it reaches the points AND 30% of the earlier
+# the clinical reference v2: a fall is "improved" only when it reaches the points AND 30% of the
+# earlier
 # score (both inclusive); a rise is "worse" by the points alone; anything else is "no
 # important change". The boundary cases of the spec, then each threshold from both sides.
 @pytest.mark.parametrize(("measure", "before", "after", "expected"), [

@@ -1,4 +1,4 @@
-"""The settings file (PRODUCT.md, "`backpain config`"): where it is, what it may hold, how it
+"""The settings file (the README, "`backpain config`"): where it is, what it may hold, how it
 is written, and what the commands make of it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The shell conventions of PRODUCT.md ("Conventions"): `-h` is `--help`, every command's help
+"""The shell conventions of the README ("Conventions"): `-h` is `--help`, every command's help
 ends with examples and its exit codes, usage errors read alike whoever finds them (click or
 a command: `backpain: usage error: <one line>`, exit 2), and shell completion of commands,
 options, formats, session ids and client references for bash, zsh and fish.

@@ -1,4 +1,4 @@
-"""Which libraries each command imports (PRODUCT.md, "Performance"; ARCHITECTURE.md).
+"""Which libraries each command imports (the README, "Performance"; docs/architecture.md).
 
 Speed itself is measured by benchmarks/run.py, not by timed tests. What a test can prove
 exactly is the cause of slowness: questionary and prompt_toolkit (about 100 ms of imports)
@@ -183,7 +183,7 @@ def test_version_fast_path_imports_no_framework(home: dict[str, Any]) -> None:
 def test_fast_paths_never_read_the_settings(home: dict[str, Any], tmp_path: Path,
                                             args: list[str]) -> None:
     """With $BACKPAIN_HOME set, neither needs a setting: a broken settings file does not
-    stop them, and the module that reads it is not even imported (PRODUCT.md, start-up)."""
+    stop them, and the module that reads it is not even imported (the README, start-up)."""
     config = tmp_path / "config.toml"
     config.write_text('practise_name = "a typo"\n', encoding="utf-8")
     argv = [a.format(sid=home["ids"][-1]) for a in args]

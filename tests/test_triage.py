@@ -1,4 +1,4 @@
-"""Red flags and triage (CLINICAL.md, "red_flags" and "Triage")."""
+"""Red flags and triage (the clinical reference, "red_flags" and "Triage")."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from backpain_cli.clinical.model import RedFlag
 from backpain_cli.clinical.questionnaire import AnswerValue
 from backpain_cli.clinical.triage import RED_FLAG_IDS, red_flags, rules_fired, triage
 
-# CLINICAL.md v3: each flag alone. Signs have their own tier, features are urgent, risk
+# the clinical reference v3: each flag alone. Signs have their own tier, features are urgent, risk
 # factors alone are urgent while their team does not know about the back pain.
 TIERS = {
     "rf_saddle_numbness": "emergency",

@@ -1,4 +1,4 @@
-"""Version-1 sessions under version-2 rules (CLINICAL.md, "Version 1 sessions").
+"""Version-1 sessions under version-2 rules (the clinical reference, "Version 1 sessions").
 
 The three schema-1 fixtures in tests/data/ were saved by the version-1 code itself (the
 code of commit 02e6242, the last before clinical version 2) and are kept forever:

@@ -1,4 +1,4 @@
-"""Version-2 sessions under version-3 rules (CLINICAL.md, "Version 1 and 2 sessions").
+"""Version-2 sessions under version-3 rules (the clinical reference, "Version 1 and 2 sessions").
 
 The two schema-2 fixtures in tests/data/ were saved by the version-2 code itself (the code
 of commit 38f19d8, the last before clinical version 3) and are kept forever:

@@ -20,7 +20,7 @@ from ..errors import BackpainError, UsageError, report
 from . import completion, helptext
 from .commands import COMMANDS, load
 
-# `-h` is `--help` (PRODUCT.md, "Conventions"); every command and group below inherits it.
+# `-h` is `--help` (the README, "Conventions"); every command and group below inherits it.
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 
 
@@ -55,7 +55,7 @@ class _Commands(MutableMapping[str, Any]):
 class _Group(TyperGroup):
     """The root group: its commands from the command table, listed without importing them.
 
-    It maps our exceptions to exit codes, the one place that does (PRODUCT.md, Exit codes),
+    It maps our exceptions to exit codes, the one place that does (the README, Exit codes),
     and prints click's usage errors as our own: `backpain: usage error: <one line>`, exit 2.
     The root group's make_context parses the options before any command (`backpain
     --bogus`); a command's own parsing, and "no such command", happen inside invoke.

@@ -1,4 +1,4 @@
-"""One shape for the end of every command's `--help` (PRODUCT.md, "Conventions"): notes,
+"""One shape for the end of every command's `--help` (the README, "Conventions"): notes,
 then examples, then the exit codes the command can end with.
 
 click rewraps the paragraphs of an epilog to the terminal; a paragraph that starts with a
@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-# The codes every command shares (PRODUCT.md, "Exit codes"); a command adds its own.
+# The codes every command shares (the README, "Exit codes"); a command adds its own.
 OK = (0, "done")
 ERROR = (1, "an error, printed as one line (backpain: error: ...)")
 USAGE = (2, "wrong usage, printed as one line (backpain: usage error: ...)")

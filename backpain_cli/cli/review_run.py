@@ -4,7 +4,7 @@ client's history, or the clients due for a check.
 Two ways in, one behaviour: the typer command (cli/review.py), and the start-up dispatch in
 cli/__init__.py, which hands the common `backpain review SESSION|CLIENT [--json]` and the
 bare listing straight to `run_review`, because importing typer and building the command
-would take a third of its start-up budget (12 times a bare interpreter start, PRODUCT.md,
+would take a third of its start-up budget (12 times a bare interpreter start, the README,
 "Performance"). So this module never imports typer, questionary or prompt_toolkit.
 """
 

@@ -1,11 +1,11 @@
 """Answers: reading an answers file and validating answers against the questionnaires.
 
 Every path that produces answers (an answers file, the interview, a stored session under
-`review`) is checked by `validate`, so the rules of PRODUCT.md ("Answers file") hold
+`review`) is checked by `validate`, so the rules of the README ("Answers file") hold
 everywhere: strict types, every shown question required unless optional, answers to hidden
 questions or to instruments that were not included dropped with a warning, unknown ids
 reported (with the nearest question id when one is close). Once an emergency-tier warning
-sign is answered yes, no other question is required (CLINICAL.md, "The interview and
+sign is answered yes, no other question is required (the clinical reference, "The interview and
 clinical safety"): the client goes to emergency care, not through the rest of the interview.
 """
 
@@ -201,7 +201,7 @@ def validate(
 
 def emergency_waives(answers: Mapping[str, AnswerValue]) -> bool:
     """Whether an emergency sign among `answers` makes every other question optional: the
-    client goes to emergency care, not through the rest of the interview (CLINICAL.md).
+    client goes to emergency care, not through the rest of the interview (the clinical reference).
     The one place this is decided, for `validate` and for whether to prompt at all."""
     return is_emergency(answers)
 
@@ -271,7 +271,8 @@ def next_question(
 def shown_default(qid: str, default: AnswerValue | None,
                   answers: Mapping[str, AnswerValue]) -> AnswerValue | None:
     """The default the interview shows: for a client under 35, `axspa_features` comes with
-    "began before 35" already ticked (CLINICAL.md v3); it counts whether ticked or not."""
+    "began before 35" already ticked (the clinical reference v3); it counts whether ticked or
+    not."""
     from .scoring import ONSET_BEFORE_35_AGE
 
     age = answers.get("age")

@@ -1,4 +1,4 @@
-"""Consistency checks (CLINICAL.md v3, "Consistency checks (v3)").
+"""Consistency checks (the clinical reference v3, "Consistency checks (v3)").
 
 Answers that contradict each other: each row of `CHECKS` names the answers it reads, the
 question the interview asks again, and the line that names the problem. A check holds only
@@ -20,7 +20,7 @@ Answers = Mapping[str, AnswerValue]
 # The questions a check names when it holds (its `questions`), or None when it does not.
 Test = Callable[[Answers], tuple[str, ...] | None]
 
-# CLINICAL.md's exact opening for the pregnancy sign answered without a pregnancy answer:
+# the clinical reference's exact opening for the pregnancy sign answered without a pregnancy answer:
 # it comes before anything else the command prints, an error list included.
 PREGNANCY_WARNING_UNASKED = ("A pregnancy warning sign was answered yes: if the client is "
                              "pregnant, this is an emergency.")

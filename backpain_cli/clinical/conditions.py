@@ -1,16 +1,16 @@
-"""The named conditions of CLINICAL.md ("Named conditions"), each a small pure function.
+"""The named conditions of the clinical reference ("Named conditions"), each a small pure function.
 
 Every condition returns a `Finding`: whether it holds, the ids that made it hold (for a
 recommendation's `because`), and every answered id its definition mentions (what a negated
-test names, CLINICAL.md "Recommendations").
+test names, the clinical reference "Recommendations").
 
-`because` follows CLINICAL.md's rule (version 3, "Recommendations") in `all_of`, so that
+`because` follows the clinical reference's rule (version 3, "Recommendations") in `all_of`, so that
 every rule gets it without a word of its own: "A and B" names what each part that is not a
 negation names; a negated part (`not X`) is named only when no part of that `and` is
 positive, and then names every answered id X mentions. A man is not told that a plan for
 his back was based on his pregnancy because a rule said "and not pregnant".
 
-Absent answers follow CLINICAL.md: an answer that was not asked (hidden by its condition)
+Absent answers follow the clinical reference: an answer that was not asked (hidden by its condition)
 is absent, and any test on it is false, so its negation is true. One answer has its own
 rule, written out in `massage_helped_not_no` (massage_ok): an absent answer there counts as
 a value, and the finding names the answer that hid it instead (an absent answer is never
@@ -88,7 +88,8 @@ def any_of(*parts: Finding) -> Finding:
 
 
 def negate(f: Finding) -> Finding:
-    """"Not X": names every answered id X's definition mentions (CLINICAL.md), where it is
+    """"Not X": names every answered id X's definition mentions (the clinical reference), where it
+    is
     named at all (see `all_of`)."""
     return Finding(not f.holds, () if f.holds else f.mentions, f.mentions, negated=True)
 
@@ -319,7 +320,7 @@ def night_pain_flag(a: Answers, s: Scores) -> Finding:
     return any_of(yes(a, "rf_night_pain"), yes(a, "rf_constant_pain"))
 
 
-# The risk factors of CLINICAL.md's red-flag table (v3), in table order.
+# The risk factors of the clinical reference's red-flag table (v3), in table order.
 RISK_FACTORS = ("rf_immunosuppressed", "rf_recent_procedure", "rf_recent_infection",
                 "rf_cancer_history", "rf_steroids", "rf_anticoagulant")
 
@@ -443,7 +444,7 @@ def co_manage_unconfirmed(a: Answers, s: Scores) -> Finding:
     return all_of(co_manage_condition(a, s), negate(under_medical_care(a, s)))
 
 
-# CLINICAL.md (v2) calls it awaiting_doctor.
+# the clinical reference (v2) calls it awaiting_doctor.
 awaiting_doctor = co_manage_unconfirmed
 
 
@@ -451,7 +452,7 @@ def awaiting_doctor_bone_risk(a: Answers, s: Scores) -> Finding:
     return all_of(awaiting_doctor(a, s), bone_risk_condition(a, s))
 
 
-# CLINICAL.md (v3) names.
+# the clinical reference (v3) names.
 bone_hold = awaiting_doctor_bone_risk
 massage_ok = massage_helped_not_no
 

@@ -14,7 +14,7 @@ from .exercises import Holds
 from .model import Level, Plan, Recommendation, ScoreValue
 from .questionnaire import AnswerValue
 
-# No programme under these (CLINICAL.md "Selection" step 1), nor with bone_hold.
+# No programme under these (the clinical reference "Selection" step 1), nor with bone_hold.
 NO_PROGRAMME = ("emergency", "same_day", "urgent")
 
 
@@ -29,7 +29,8 @@ def holds_for(answers: Mapping[str, AnswerValue],
 def build_programme(answers: Mapping[str, AnswerValue], scores: Mapping[str, ScoreValue],
                     level: str, recs: Iterable[Recommendation],
                     previous: Mapping[str, Level] | None = None) -> prog.Programme:
-    """The plan's home programme, flare-up plan and step (CLINICAL.md "Exercise programme").
+    """The plan's home programme, flare-up plan and step (the clinical reference "Exercise
+    programme").
 
     `previous`: exercise id → level of the previous visit's saved programme, at a
     follow-up; the step follows the `programme_adherence` answer.
@@ -51,7 +52,7 @@ def build_plan(answers: Mapping[str, AnswerValue], *, follow_up: bool = False,
     """Scores, then red flags and triage, then the recommendations that triage allows, then
     the programme chosen from them.
 
-    `follow_up`: a visit that follows another derives no flags (CLINICAL.md v3);
+    `follow_up`: a visit that follows another derives no flags (the clinical reference v3);
     `previous_programme`: the levels of the previous visit's saved programme.
     """
     scores, warnings = scoring.compute_scores(answers)

@@ -1,11 +1,11 @@
-"""The exercise library (CLINICAL.md, "Exercise programme (v3)" and Appendix A).
+"""The exercise library (the clinical reference, "Exercise programme (v3)" and Appendix A).
 
 The exercises are data in `exercises.toml` beside this module, so a clinician reviews the
 words apart from the selection logic (programme.py). `library()` reads the file once and
 checks it: an unknown field or condition name, a missing text or a repeated id is a
 `ProblemsError` naming every problem, never a half-read library.
 
-Conditions are the named conditions of CLINICAL.md ("Named conditions"), asked through a
+Conditions are the named conditions of the clinical reference ("Named conditions"), asked through a
 `Holds` predicate, so this module needs no answers: whoever has them answers by name.
 """
 
@@ -25,7 +25,8 @@ from ..files import packaged
 from .model import LEVELS as _LEVELS
 from .model import Level as Level
 
-# Answers whether a named condition (CLINICAL.md "Named conditions") holds for the client.
+# Answers whether a named condition (the clinical reference "Named conditions") holds for the
+# client.
 Holds = Callable[[str], bool]
 
 # The levels live with the plan's value types (model.py); named here for the library's
@@ -34,7 +35,7 @@ LEVELS: tuple[Level, ...] = _LEVELS
 
 HEADLINE = "invalid exercise library (exercises.toml)"
 
-# The named conditions of CLINICAL.md (v3) that the library may use in `requires`,
+# The named conditions of the clinical reference (v3) that the library may use in `requires`,
 # `excluded` and `changed` (worst_pain is a value, not a condition). A name outside this
 # list is a typing error in the data: it would never hold, silently.
 CONDITION_NAMES: frozenset[str] = frozenset({
@@ -71,7 +72,7 @@ class Change:
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise of the library (CLINICAL.md Appendix A)."""
+    """One exercise of the library (the clinical reference Appendix A)."""
 
     id: str
     name: str
@@ -143,7 +144,7 @@ class Library:
 
 
 def eligible(exercise: Exercise, holds: Holds) -> bool:
-    """CLINICAL.md "Selection" step 2: every `requires` holds, no `excluded` holds, and
+    """the clinical reference "Selection" step 2: every `requires` holds, no `excluded` holds, and
     not (gentle_programme and the exercise is not gentle)."""
     return (all(holds(name) for name in exercise.requires)
             and not any(holds(name) for name in exercise.excluded)

@@ -30,10 +30,10 @@ from .questionnaire import AnswerValue, Module, Registry
 from .reassess import due_date, local_day, reassess_weeks
 from .scoring import exact, mcid_change, round_half_up
 
-# The follow-up module's question (CLINICAL.md v3, "followup").
+# The follow-up module's question (the clinical reference v3, "followup").
 PROGRAMME_ADHERENCE = "programme_adherence"
 
-# Outcome measures judged between visits (CLINICAL.md, "Minimal clinically important
+# Outcome measures judged between visits (the clinical reference, "Minimal clinically important
 # change"). STarT Back is shown per visit but never judged: it predicts, it does not measure.
 OUTCOME_KEYS = ("nprs_now", "nprs_worst_week", "odi_percent", "rmdq_score")
 
@@ -270,7 +270,7 @@ def rescore(session: S, registry: Registry) -> SessionReview[S]:
                               programme_followup=PROGRAMME_ADHERENCE in session.answers)
     selected = {q.id: q for m in modules for q in m.questions}
     known = set(registry.questions()) - set(selected)
-    # Version-1 answers are read as today's questionnaires ask (CLINICAL.md).
+    # Version-1 answers are read as today's questionnaires ask (the clinical reference).
     answers = current_answers(session.answers)
     validation = validate(modules, answers, known_ids=known, skipped=session.skipped)
     reasons: dict[str, str] = {}
@@ -493,7 +493,8 @@ def _interval(session: Recorded) -> int | None:
     if plan.reassess_weeks is not None:
         return plan.reassess_weeks
     # A version-1 session stored no interval: the version-2 rule places it by its saved
-    # triage and pain duration (CLINICAL.md, "Version 1 sessions"). None for an emergency.
+    # triage and pain duration (the clinical reference, "Version 1 sessions"). None for an
+    # emergency.
     return reassess_weeks(session.answers, plan.triage)
 
 

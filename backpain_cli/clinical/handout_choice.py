@@ -23,7 +23,8 @@ from .model import Plan
 
 MAX_PICKS = 5
 
-# Required whatever the triage, whenever the plan holds them (CLINICAL.md "Guardrails" 1-3
+# Required whatever the triage, whenever the plan holds them (the clinical reference "Guardrails"
+# 1-3
 # and 14: the referral of the triage, the safety net, the hold until the doctor has seen
 # the client).
 ALWAYS_ON = frozenset({"medical.safety_net", "massage.hold_until_cleared"})

@@ -1,6 +1,6 @@
 """Answers saved under versions 1 and 2 of the questionnaires, read as version 3 asks them.
 
-CLINICAL.md, "Version 1 and 2 sessions": when an older session is re-scored (`review
+the clinical reference, "Version 1 and 2 sessions": when an older session is re-scored (`review
 SESSION`, the defaults of `assess --from`, a resumed draft), two renamed version-1
 `axspa_features` values are read as their successors. Every other answer is taken as given:
 the answers to questions reworded since (`rf_both_legs`, `rf_recent_procedure`,

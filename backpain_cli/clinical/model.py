@@ -20,7 +20,7 @@ STRATEGY_TITLES = {
     "prevention": "Prevention",
     "massage": "Massage and hands-on care",
 }
-# Most urgent first (CLINICAL.md v3, "Triage").
+# Most urgent first (the clinical reference v3, "Triage").
 TRIAGE_VALUES = ("emergency", "same_day", "urgent", "refer_routine", "co_manage", "none")
 # A flag's final tier, highest first ("Flag tiers (v3)").
 FLAG_TIERS = ("emergency", "same_day", "urgent", "co_manage")
@@ -43,7 +43,8 @@ LEVELS: tuple[Level, ...] = ("easier", "start", "progressed")
 
 @dataclass(frozen=True)
 class ProgrammeItem:
-    """One exercise of the home programme (the JSON `programme` item, CLINICAL.md "JSON and
+    """One exercise of the home programme (the JSON `programme` item, the clinical reference "JSON
+    and
     session shape")."""
 
     id: str
@@ -78,7 +79,7 @@ class FlareItem:
 
 @dataclass(frozen=True)
 class Check:
-    """A consistency check that holds on the final answers (CLINICAL.md "Consistency
+    """A consistency check that holds on the final answers (the clinical reference "Consistency
     checks"): its id and the questions it reads."""
 
     id: str
@@ -105,10 +106,11 @@ class Plan:
     red_flags: tuple[RedFlag, ...]
     recommendations: tuple[Recommendation, ...]
     warnings: tuple[str, ...] = field(default=())
-    # Weeks until the next check (CLINICAL.md "Re-assessment"); None for an emergency plan,
+    # Weeks until the next check (the clinical reference "Re-assessment"); None for an emergency
+    # plan,
     # and for a partial plan whose pain duration is unknown.
     reassess_weeks: int | None = None
-    # The home programme (CLINICAL.md "Exercise programme (v3)"). None in a plan saved
+    # The home programme (the clinical reference "Exercise programme (v3)"). None in a plan saved
     # before version 3, which had no programme; a v3 plan always has a tuple, maybe empty.
     programme: tuple[ProgrammeItem, ...] | None = None
     flare_plan: tuple[FlareItem, ...] = ()

@@ -1,4 +1,4 @@
-"""The home exercise programme (CLINICAL.md, "Exercise programme (v3)").
+"""The home exercise programme (the clinical reference, "Exercise programme (v3)").
 
 Chosen deterministically from the plan's exercise recommendations and the named conditions
 that hold: `POOLS` in the priority order of "Selection" step 2, rounds as step 3 says, the
@@ -21,7 +21,7 @@ from .model import LEVELS, FlareItem, Level, ProgrammeItem
 
 Step = Literal["progress", "keep", "simplify"]
 
-# CLINICAL.md "Selection" step 2, in priority order: recommendation id, its pool ("ex."
+# the clinical reference "Selection" step 2, in priority order: recommendation id, its pool ("ex."
 # written out). A round walks this list, not the plan's order.
 POOLS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (rec, tuple(f"ex.{name}" for name in pool.split())) for rec, pool in (

@@ -11,7 +11,7 @@ Format (one file per module)::
     order = 30               # position in the interview (lower first)
     optional = false         # true: only asked when named in --instruments
     followup = false         # true: only asked at a follow-up whose previous plan gave an
-                             # exercise programme (CLINICAL.md v3, "followup")
+                             # exercise programme (the clinical reference v3, "followup")
     description = "..."      # optional; for `questionnaires list` (sources, licences)
     intro = "..."            # optional; one short line under the heading in the interview
 
@@ -29,9 +29,9 @@ Format (one file per module)::
     [questions.when]         # optional; all = [...] or any = [...]
     any = [{ question = "sleep_position", operator = "in", value = ["side", "back"] }]
 
-A condition may add ``negate = true`` (CLINICAL.md's `not`: true where the test is false,
+A condition may add ``negate = true`` (the clinical reference's `not`: true where the test is false,
 an absent answer included) and ``if_missing = "absent"`` (an input that was shown but not
-given counts as absent instead of leaving the condition undecided: CLINICAL.md's one
+given counts as absent instead of leaving the condition undecided: the clinical reference's one
 exception, `sex` for `pregnancy`).
 
 Choice and multi questions have ``choices = [{ value = "...", label = "..." }]``; multi
@@ -39,7 +39,8 @@ questions may name ``exclusive`` values that must be chosen alone (e.g. "none").
 questions have ``min`` and ``max``.
 
 A follow-up visit offers the previous visit's answers as defaults, except for questions that
-describe today and must be asked afresh (CLINICAL.md, "The interview and clinical safety"):
+describe today and must be asked afresh (the clinical reference, "The interview and clinical
+safety"):
 every question of the modules in ``FRESH_EACH_VISIT_MODULES`` and the questions in
 ``FRESH_EACH_VISIT_QUESTIONS``, whatever their file says (a practitioner's own copy of a
 module must not lose this), and any question or module marked ``fresh_each_visit = true``.
@@ -73,7 +74,7 @@ _QUESTION_KEYS = {
     "exclusive", "fresh_each_visit", "yes_if_any", "yes_if_both",
 }
 # Warning signs, pregnancy, NPRS and the standard instruments describe today: a follow-up
-# visit asks them afresh instead of offering last visit's answer (CLINICAL.md v2).
+# visit asks them afresh instead of offering last visit's answer (the clinical reference v2).
 # Version 3 adds the weeks since a birth, the pain's duration and the weeks off work (they
 # change with time) and the follow-up module.
 FRESH_EACH_VISIT_MODULES = frozenset({"red_flags", "startback", "odi", "rmdq", "followup"})
@@ -82,7 +83,7 @@ FRESH_EACH_VISIT_QUESTIONS = frozenset({"pregnancy", "pregnancy_weeks", "postpar
                                         "pain_worst_week"})
 _CHOICE_KEYS = {"value", "label"}
 _CONDITION_KEYS = {"question", "operator", "value", "negate", "if_missing"}
-# The headings of a yes/no question's parts (CLINICAL.md v3, "Modules and questions").
+# The headings of a yes/no question's parts (the clinical reference v3, "Modules and questions").
 PARTS_HEADINGS = {"yes_if_any": "Yes if any of these:", "yes_if_both": "Yes only if both:"}
 
 
@@ -805,7 +806,7 @@ def evaluate(when: When | None, answers: Answers, hidden: Iterable[str] = ()) ->
     """Whether a question is shown: True, False, or UNKNOWN when its inputs are missing.
 
     A referenced question that was hidden by its own condition counts as absent, and any
-    test on an absent answer is false, its negation true (CLINICAL.md, "Conditions"). A
+    test on an absent answer is false, its negation true (the clinical reference, "Conditions"). A
     referenced question that should have been answered but was not makes that test UNKNOWN,
     and the result too unless the other tests decide it whatever the missing answer would
     be (a false test in `all`, a true one in `any`).

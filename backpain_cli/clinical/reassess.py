@@ -1,4 +1,4 @@
-"""When the practitioner should see the client again (CLINICAL.md, "Re-assessment (v2)").
+"""When the practitioner should see the client again (the clinical reference, "Re-assessment (v2)").
 
 One rule, used by the plan and by `review --due` (which applies it to saved sessions, including
 version-1 sessions that never stored an interval).
@@ -58,6 +58,6 @@ def due_date(created: dt.datetime, weeks: int) -> dt.date:
 
 
 def next_check(created: dt.datetime, weeks: int) -> str:
-    """The line shown with the plan and in the handout (CLINICAL.md, "Re-assessment")."""
+    """The line shown with the plan and in the handout (the clinical reference, "Re-assessment")."""
     unit = "week" if weeks == 1 else "weeks"
     return f"Next check: in {weeks} {unit}, on or after {due_date(created, weeks).isoformat()}"

@@ -1,10 +1,10 @@
-"""The recommender (CLINICAL.md v3, "Recommendations"): one short row per recommendation.
+"""The recommender (the clinical reference v3, "Recommendations"): one short row per recommendation.
 
 `RULES` lists every rule in plan order (strategies medical, sleep, personalized,
-prevention, massage; inside each, CLINICAL.md's list order), so the plan's order is the
+prevention, massage; inside each, the clinical reference's list order), so the plan's order is the
 table's order. A row is the recommendation id, its test and, when its wording depends on
 the answers, the function that picks its sentences. A test returns a `Finding` whose
-`because` becomes the recommendation's `because` (CLINICAL.md's `because` rule lives in
+`because` becomes the recommendation's `because` (the clinical reference's `because` rule lives in
 conditions.all_of/any_of/negate; the few fixed lists are written out here). What a
 recommendation says (title, sentences, evidence) is data in `advice.toml`, keyed by the same
 id, so a clinician can review the words apart from the logic. Rules know nothing of triage
@@ -43,7 +43,8 @@ from .model import Recommendation, RedFlag, ScoreValue
 from .questionnaire import AnswerValue
 from .reassess import reassess_weeks
 
-HELD_BACK = ("urgent", "same_day")  # a doctor first: the plan waits (CLINICAL.md "Bounds")
+# a doctor first: the plan waits (the clinical reference "Bounds")
+HELD_BACK = ("urgent", "same_day")
 
 
 @dataclass(frozen=True)
@@ -961,7 +962,7 @@ AWAITING_DOCTOR_MASSAGE = frozenset({"massage.gentle_only", "massage.reconsider"
 
 
 def _allowed(rec_id: str, f: Facts) -> bool:
-    """CLINICAL.md, "Triage" bounds: the one place that says what may stay."""
+    """the clinical reference, "Triage" bounds: the one place that says what may stay."""
     strategy = rec_id.split(".", 1)[0]
     if f.triage == "emergency":
         return rec_id == "medical.emergency_referral"
@@ -980,7 +981,7 @@ def _allowed(rec_id: str, f: Facts) -> bool:
 
 
 def apply_bounds(recs: tuple[Recommendation, ...], facts: Facts) -> tuple[Recommendation, ...]:
-    """What triage allows (CLINICAL.md, "Triage"), in one place."""
+    """What triage allows (the clinical reference, "Triage"), in one place."""
     kept = tuple(r for r in recs if _allowed(r.id, facts))
     # Hands-on advice only inside a package with exercise (guardrail 5). With complete
     # answers an exercise recommendation always fires where massage may, so this only

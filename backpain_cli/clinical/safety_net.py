@@ -1,11 +1,11 @@
-"""`medical.safety_net`, "When to get help sooner" (CLINICAL.md, "Safety net", v3).
+"""`medical.safety_net`, "When to get help sooner" (the clinical reference, "Safety net", v3).
 
 A *sign* is an event a text tells the client to act on, and each part of the safety net
 names some signs with a deadline: now, today or soon. The rule "one sign, one deadline"
 decides which part names which sign: a sign the client already has is named by no part
 (the referral names it); every other sign by the candidate part with the tightest
 deadline, the first in part order on a tie; a part left with none of its signs is not
-shown. `PARTS` is CLINICAL.md's table as rows; the sentences are data in advice.toml
+shown. `PARTS` is the clinical reference's table as rows; the sentences are data in advice.toml
 (`[rules."medical.safety_net"]`).
 """
 
@@ -74,7 +74,7 @@ def _fever_unwell(k: Client) -> tuple[tuple[str, int], ...] | None:
     return None
 
 
-# CLINICAL.md's table: part id, when it is a candidate and with which (sign, deadline).
+# the clinical reference's table: part id, when it is a candidate and with which (sign, deadline).
 PARTS: tuple[tuple[str, Candidate], ...] = (
     ("emergency_signs", _when(lambda k: True, ("saddle", NOW), ("bladder_bowel", NOW),
                               ("sexual", NOW), ("leg_weakness", NOW), ("both_legs", NOW))),
@@ -126,7 +126,7 @@ def had(client: Client) -> frozenset[str]:
 
 
 def parts(client: Client) -> tuple[Part, ...]:
-    """The parts shown, in order, each with the signs it names (CLINICAL.md, "One sign,
+    """The parts shown, in order, each with the signs it names (the clinical reference, "One sign,
     one deadline")."""
     present = had(client)
     candidates = [(part, signs) for part, candidate in PARTS
@@ -208,7 +208,7 @@ def sentences(part: Part, client: Client, triage: str, weeks: int | None,
 
 def because(shown: Sequence[Part], client: Client) -> tuple[str, ...]:
     """What `medical.safety_net` names besides `pain_duration` and the flags: the answers
-    of its parts shown (CLINICAL.md, "Safety net")."""
+    of its parts shown (the clinical reference, "Safety net")."""
     a = client.answers
     out: list[str] = []
 

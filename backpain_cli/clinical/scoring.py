@@ -1,4 +1,5 @@
-"""Scores (CLINICAL.md, "Scores"): NPRS, STarT Back, Oswestry, Roland-Morris, axSpA features.
+"""Scores (the clinical reference, "Scores"): NPRS, STarT Back, Oswestry, Roland-Morris, axSpA
+features.
 
 Each score is a small pure function of the answers that returns None when the score was not
 collected; `compute_scores` keeps only the collected ones, because a score that was not
@@ -22,7 +23,8 @@ SCORE_KEYS = (
     "startback_risk", "odi_percent", "odi_band", "rmdq_score", "axspa_feature_count",
 )
 
-# Keele's item order; the item wording itself is not ours to ship (CLINICAL.md, Licensing).
+# Keele's item order; the item wording itself is not ours to ship (the clinical reference,
+# Licensing).
 STARTBACK_DOMAINS = (
     "leg pain spread", "shoulder or neck pain", "walking only short distances",
     "dressing slower", "fear of physical activity", "worrying thoughts", "catastrophising",
@@ -157,7 +159,7 @@ def rmdq_score(answers: Answers) -> int | None:
 # --------------------------------------------------------------------------- axSpA
 
 
-# Below this age the back pain began before 35 whatever was ticked (CLINICAL.md v3).
+# Below this age the back pain began before 35 whatever was ticked (the clinical reference v3).
 ONSET_BEFORE_35_AGE = 35
 
 
@@ -219,7 +221,8 @@ def compute_scores(answers: Answers) -> tuple[dict[str, ScoreValue], list[str]]:
 Change: TypeAlias = Literal["improved", "no important change", "worse"]
 
 # Minimal clinically important change (Ostelo et al., Spine 2008): (points, share of before).
-# CLINICAL.md v2: a fall is "improved" only when it reaches both; a rise needs the points.
+# the clinical reference v2: a fall is "improved" only when it reaches both; a rise needs the
+# points.
 MCID: dict[str, tuple[int, Fraction]] = {
     "nprs": (2, Fraction(3, 10)),
     "odi": (10, Fraction(3, 10)),

@@ -1,4 +1,4 @@
-"""Red flags and triage (CLINICAL.md v3: "red_flags", "Flag tiers (v3)" and "Triage").
+"""Red flags and triage (the clinical reference v3: "red_flags", "Flag tiers (v3)" and "Triage").
 
 The red-flag table and the tier rules are data. Each flag is a *sign* (its own fixed tier),
 a *feature* (urgent alone) or a *risk factor* (history that matters with features): a risk
@@ -29,7 +29,7 @@ SIGN = "sign"
 FEATURE = "feature"
 RISK_FACTOR = "risk factor"
 
-# (question id, class, tier alone) in CLINICAL.md's table order: `red_flags` keeps this
+# (question id, class, tier alone) in the clinical reference's table order: `red_flags` keeps this
 # order. A feature is urgent alone; a risk factor's tier depends on the other flags.
 RED_FLAG_TABLE: tuple[tuple[str, str, str], ...] = (
     ("rf_saddle_numbness", SIGN, EMERGENCY),
@@ -61,7 +61,7 @@ RISK_FACTORS = tuple(qid for qid, kind, _ in RED_FLAG_TABLE if kind == RISK_FACT
 # Not a flag: whether every team behind a risk factor knows about this back pain.
 TEAM_AWARE = "risk_team_aware"
 # A blood thinner alone changes hands-on care and painkillers, not the odds of serious
-# disease: co_manage whatever the team knows (CLINICAL.md, "Decisions (v3)").
+# disease: co_manage whatever the team knows (the clinical reference, "Decisions (v3)").
 ALWAYS_CO_MANAGE = "rf_anticoagulant"
 
 # Signs counted only when they can apply (guardrail 15): asked only then, and an answer

@@ -82,7 +82,7 @@ class Start:
     resumed: Session | None = None
     file_problems: tuple[Problem, ...] = ()
     warnings: list[str] = field(default_factory=list)
-    # False when the answers file had no usable [answers] table (PRODUCT.md: one problem).
+    # False when the answers file had no usable [answers] table (the README: one problem).
     file_has_answers: bool = True
     # The practice and practitioner from the settings, recorded in the session.
     practice: Practice = field(default_factory=Practice)
@@ -92,7 +92,7 @@ class Start:
 
     @property
     def follow_up(self) -> bool:
-        """A visit that follows another: it derives no flags (CLINICAL.md v3)."""
+        """A visit that follows another: it derives no flags (the clinical reference v3)."""
         return self.follows is not None
 
 
@@ -111,7 +111,7 @@ def start(
     """Collect what is already known: a resumed draft, a previous visit, an answers file.
 
     At a follow-up under `no_input`, a question not asked afresh that the answers file
-    does not answer takes the previous visit's answer (CLINICAL.md, "The interview and
+    does not answer takes the previous visit's answer (the clinical reference, "The interview and
     clinical safety"); an interview offers it as the default instead.
 
     `settings` (the settings file when None) give the practice to record and the default
@@ -138,7 +138,7 @@ def start(
             raise BackpainError(
                 f"session {resumed.id} is already completed; use --from {resumed.id} for a "
                 "follow-up visit")
-        # A version-1 draft resumes under today's questionnaires (CLINICAL.md).
+        # A version-1 draft resumes under today's questionnaires (the clinical reference).
         raw.update(current_answers(resumed.answers))
         skipped.update(resumed.skipped)
         ref_client = resumed.client
@@ -189,7 +189,7 @@ def start(
         raw.update(af.answers)
     if client is not None:
         ref_client = client
-    # Only the reference in use is checked, and before the answers (PRODUCT.md).
+    # Only the reference in use is checked, and before the answers (the README).
     checked = validate_client(ref_client) if ref_client is not None else None
     if resumed is not None and not same_client(checked, resumed.client):
         raise UsageError(f"session {resumed.id} belongs to client {resumed.client}")
@@ -244,7 +244,7 @@ def with_previous_answers(modules: Sequence[Module], raw: Mapping[str, object],
 
 
 def gave_programme(session: Session) -> bool:
-    """Whether the session's saved plan holds an exercise programme (CLINICAL.md v3,
+    """Whether the session's saved plan holds an exercise programme (the clinical reference v3,
     "followup": the visit after it asks how often the client did it)."""
     # A plan saved before the programme existed has none.
     return session.plan is not None and bool(getattr(session.plan, "programme", ()))
@@ -253,7 +253,8 @@ def gave_programme(session: Session) -> bool:
 def follow_up_defaults(registry: Registry,
                        previous: Mapping[str, AnswerValue]) -> dict[str, AnswerValue]:
     """The previous visit's answers that a follow-up offers as defaults: not those that
-    describe today (warning signs, pregnancy, NPRS, STarT Back, ODI, RMDQ; CLINICAL.md)."""
+    describe today (warning signs, pregnancy, NPRS, STarT Back, ODI, RMDQ; the clinical
+    reference)."""
     questions = registry.questions()
     return {k: v for k, v in previous.items()
             if k in questions and not questions[k].fresh_each_visit}
@@ -441,7 +442,7 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
                instruments=request.instruments, resume=request.resume,
                follow_up=request.follow_up, no_input=request.no_input)
     if checks.pregnancy_warning_unasked(st.answers):
-        # Before anything else, an error list included (CLINICAL.md v3).
+        # Before anything else, an error list included (the clinical reference v3).
         notices.info(checks.PREGNANCY_WARNING_UNASKED)
     for message in st.warnings:
         notices.warning(message)
@@ -489,7 +490,7 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
 
 def _emergency_first(st: Start, notices: Notices) -> None:
     """With an emergency sign among the answers, the referral comes before any problem
-    list, so that no one misses it (CLINICAL.md, "Stop at an emergency")."""
+    list, so that no one misses it (the clinical reference, "Stop at an emergency")."""
     plan = emergency_plan(st.answers, follow_up=st.follow_up)
     if plan is not None:
         notices.emergency(plan)

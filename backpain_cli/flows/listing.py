@@ -1,7 +1,7 @@
 """`backpain review` without an argument: the newest sessions, from the summary index.
 
 Apart from flows/review.py on purpose: the listing is one of the commands that must start
-fast (20x a bare interpreter among 100,000 sessions, PRODUCT.md), and it needs neither the
+fast (20x a bare interpreter among 100,000 sessions, the README), and it needs neither the
 follow-up rules nor the questionnaires that one session or one client's history loads.
 """
 

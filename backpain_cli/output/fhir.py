@@ -4,7 +4,8 @@
   question id, answers are typed (`valueBoolean`, `valueInteger`, `valueCoding` for choices,
   one `valueCoding` per value for multi-choice), and questions that were hidden or skipped
   are absent, exactly as in the session file.
-- One Observation per score, coded with LOINC where CLINICAL.md gives a code and always with
+- One Observation per score, coded with LOINC where the clinical reference gives a code and always
+with
   the project's own code system as well, so a receiver can rely on the score key. STarT
   Back and Oswestry also get their panel Observation; the triage level and the warning
   signs behind it get one more (a receiving clinician must not miss them).
@@ -39,7 +40,7 @@ LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
 
-# CLINICAL.md, "Codes for FHIR export". LOINC display names are left out on purpose: a
+# the clinical reference, "Codes for FHIR export". LOINC display names are left out on purpose: a
 # wrong display is an error to validators, and `code.text` carries our own label.
 LOINC_SCORES: dict[str, str] = {
     "nprs_now": "72514-3",

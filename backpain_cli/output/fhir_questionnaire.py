@@ -11,7 +11,8 @@ item, never the licensed wording.
 `when` becomes `enableWhen` where FHIR can say exactly the same thing. R4's operators read
 like ours on an answered question, so the differences are in the details:
 
-- `!=` is true in FHIR when the question has no answer; ours is false (CLINICAL.md: any test
+- `!=` is true in FHIR when the question has no answer; ours is false (the clinical reference: any
+test
   on an absent answer is false), so in an `all` condition it gets an `exists` companion.
 - `in` becomes one `=` per value, which only an `any` condition can hold (or an `all` with
   nothing else in it).
@@ -42,7 +43,8 @@ MAX_VALUE_URL = "http://hl7.org/fhir/StructureDefinition/maxValue"
 ITEM_CONTROL_URL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
 ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
 
-# CLINICAL.md, "Codes for FHIR export": the STarT Back items in Keele's order, and the panels.
+# the clinical reference, "Codes for FHIR export": the STarT Back items in Keele's order, and the
+# panels.
 # The codes belong to the question ids (a contract), so a practitioner's licensed copy of a
 # module, with the same ids, gets them too.
 ITEM_CODES: dict[str, str] = {
@@ -167,7 +169,7 @@ def _item(question: Question, module: Module) -> dict[str, Any]:
     item: dict[str, Any] = {"linkId": question.id}
     if question.id in ITEM_CODES:
         item["code"] = [{"system": fhir.LOINC, "code": ITEM_CODES[question.id]}]
-    # With its parts: "Yes if any of these:" belongs to the question (CLINICAL.md v3).
+    # With its parts: "Yes if any of these:" belongs to the question (the clinical reference v3).
     item["text"] = question.full_text
     item["type"] = _ITEM_TYPE[question.type]
     required = question.required

@@ -131,8 +131,11 @@ def _entries(session: Session, registry: Registry | None, modules: Mapping[str, 
         # QuestionnaireResponse.identifier is one Identifier, Observation.identifier a list.
         is_response = resource["resourceType"] == "QuestionnaireResponse"
         resource = _with_first(resource, "identifier", identifier if is_response else [identifier])
-        # Answers no module knows have no counterpart to point at in the previous visit.
-        if is_response and session.follows and item != fhir.response_item(""):
+        # Answers no module knows have no counterpart to point at in the previous visit, nor
+        # has a module asked only at a follow-up (how often the last programme was done).
+        module = modules.get(item.removeprefix("qr/"))
+        if (is_response and session.follows and item != fhir.response_item("")
+                and not (module is not None and module.followup)):
             previous = {"system": system, "value": f"{session.follows}/{item}"}
             resource = _with_first(resource, "extension", [{
                 "url": FOLLOWS_URL, "valueReference": {

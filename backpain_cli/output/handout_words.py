@@ -7,7 +7,7 @@ say to a colleague. Every text here reads at school grade 8 or below by Flesch-K
 the exercise library bring their own words, checked where they are written.
 
 Under urgent and same_day triage no text shown may reassure ("common", "settle", "rarely":
-CLINICAL.md "Wording" rule 2); the texts used there (TRIAGE urgent and same_day, and the
+the clinical reference "Wording" rule 2); the texts used there (TRIAGE urgent and same_day, and the
 section headings) say none of these words.
 """
 
@@ -54,17 +54,17 @@ NOTICED = "What we noticed:"
 WHERE_TO_GO = "Where to go:"
 # What the client does at each place the emergency referral names
 # (clinical.recommender.emergency_places): the sentences of the referral itself
-# (CLINICAL.md, `medical.emergency_referral`, exact), so they read the same in both.
+# (the clinical reference, `medical.emergency_referral`, exact), so they read the same in both.
 PLACES: MappingProxyType[str, str] = MappingProxyType({
     "ambulance": "Call an ambulance now.",
     "emergency_department": "Go to an emergency department now.",
     "maternity_unit": "Contact the maternity unit now (the labour ward or maternity triage "
                       "line).",
 })
-# Given word for word by CLINICAL.md, so exempt from the reading-grade limit.
+# Given word for word by the clinical reference, so exempt from the reading-grade limit.
 EXACT = frozenset(PLACES.values())
 
-# Warning signs whose words output.wording does not have yet (CLINICAL.md v3 flags), said
+# Warning signs whose words output.wording does not have yet (the clinical reference v3 flags), said
 # in plain words.
 FLAG_WORDS: MappingProxyType[str, str] = MappingProxyType({
     "rf_leg_clot": "a painful, swollen calf",

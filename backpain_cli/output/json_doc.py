@@ -1,4 +1,4 @@
-"""The public JSON document (PRODUCT.md, "JSON document") and its JSON Schema.
+"""The public JSON document (the README, "JSON document") and its JSON Schema.
 
 The document itself is `session.to_document`, the same one `assess --json` prints; this
 module only serialises it and ships the schema that describes it.

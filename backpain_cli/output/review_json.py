@@ -124,7 +124,7 @@ def _change_doc(c: Change | None) -> dict[str, Any] | None:
 
 def _programme_doc(session: Session) -> dict[str, Any]:
     """A visit's adherence answer, programme step and programme (ids with levels), where
-    its plan has a programme (CLINICAL.md v3)."""
+    its plan has a programme (the clinical reference v3)."""
     plan = session.plan
     if plan is None or plan.programme is None:
         return {}

@@ -307,7 +307,7 @@ def triage_lines(history: History[Session]) -> list[RenderableType]:
 
 
 def programme_line(session: Session) -> str | None:
-    """A visit's programme in one line (CLINICAL.md, "Flare-up plan, diary, follow-up"):
+    """A visit's programme in one line (the clinical reference, "Flare-up plan, diary, follow-up"):
     the adherence answer and the step, then the exercise ids with their levels. None for
     a draft and for a plan saved before programmes existed."""
     plan = session.plan

@@ -79,7 +79,7 @@ def score_meaning(key: str, value: ScoreValue) -> str:
         from ..clinical.scoring import ODI_BAND_LABELS
 
         return ODI_BAND_LABELS.get(str(value), str(value))
-    # STarT Back's risk follows from these two (CLINICAL.md "Scores"): high when the
+    # STarT Back's risk follows from these two (the clinical reference "Scores"): high when the
     # psychosocial score is 4 or more, else low when the total is 3 or less, else medium.
     if key == "startback_total" and isinstance(value, int):
         return "3 or less is low risk, unless the psychosocial score is 4 or more"
@@ -93,7 +93,7 @@ def score_meaning(key: str, value: ScoreValue) -> str:
         return "4 or more suggests inflammatory back pain"
     return ""
 
-# Plain-language names of the warning signs (CLINICAL.md, red_flags), for the client.
+# Plain-language names of the warning signs (the clinical reference, red_flags), for the client.
 RED_FLAG_TEXT: dict[str, str] = {
     "rf_saddle_numbness": "numbness or tingling around the genitals, back passage or buttocks",
     "rf_bladder_bowel": "a change in bladder or bowel control or feeling",
@@ -341,7 +341,7 @@ def day(moment: dt.datetime) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
-# The minimal important change, in words for the handout (CLINICAL.md, "Scores").
+# The minimal important change, in words for the handout (the clinical reference, "Scores").
 CHANGE_NOTE = ("“Improved” and “worse” mean a change large enough to matter: for pain at "
                "least 2 points on the 0 to 10 scale, for Oswestry 10 points and for "
                "Roland-Morris 5; an improvement must also be at least 30 % of the earlier "

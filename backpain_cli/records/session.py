@@ -1,6 +1,6 @@
 """The session model and its two serialised forms: the TOML session file and the JSON document.
 
-The TOML form is what PRODUCT.md's "Session file" section describes; the JSON form is the
+The TOML form is what the README's "Session file" section describes; the JSON form is the
 public document of `--json` and `export --format json`. Both are produced from the same frozen
 `Session`, so they cannot drift apart.
 """
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 # version reads schema 1 to 3 and writes 3.
 SCHEMA = 3
 STATUSES = ("completed", "draft")
-# Why an interview ended before every question was asked (CLINICAL.md, "Stop at an emergency").
+# Why an interview ended before every question was asked (the clinical reference, "Stop at an
+# emergency").
 ENDED_EARLY = ("emergency",)
 # A visit's time and its next check must stay inside the years Python's dates can hold,
 # on any local calendar: outside these a file is unreadable, not an OverflowError later.
@@ -141,7 +142,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
 
 
 def programme_dict(plan: Plan) -> dict[str, Any]:
-    """The programme's keys (CLINICAL.md "JSON and session shape"): `programme` and
+    """The programme's keys (the clinical reference "JSON and session shape"): `programme` and
     `checks` in every v3 plan (possibly empty), `flare_plan` only with a programme,
     `programme_step` only with an adherence answer. A plan saved before version 3 has
     none of them, and none is invented for it."""
@@ -193,7 +194,7 @@ def to_toml_dict(session: Session) -> dict[str, Any]:
 
 
 def to_document(session: Session) -> dict[str, Any]:
-    """The public JSON document (PRODUCT.md, "JSON document")."""
+    """The public JSON document (the README, "JSON document")."""
     doc: dict[str, Any] = {
         "schema": session.schema,
         "tool_version": session.tool_version,
@@ -418,7 +419,8 @@ def _migrate(data: dict[str, Any]) -> dict[str, Any]:
 _PLAN_FIELDS: tuple[tuple[str, type], ...] = (
     ("triage", str), ("scores", dict), ("red_flags", list), ("recommendations", list))
 
-# What each score can be (CLINICAL.md, "Scores"): whole numbers within their range, ODI as a
+# What each score can be (the clinical reference, "Scores"): whole numbers within their range, ODI
+# as a
 # percentage, and the named groups and bands.
 _SCORE_RANGES: dict[str, tuple[int, int]] = {
     "nprs_now": (0, 10), "nprs_worst_week": (0, 10), "startback_total": (0, 9),

@@ -1,7 +1,7 @@
 """The practice's settings: one `config.toml`, read lazily, written with the care of a session.
 
 Where: `$BACKPAIN_CONFIG` when set, else `config.toml` in the platform's user config folder
-for backpain. Every key is a top-level string and the names are a contract (PRODUCT.md,
+for backpain. Every key is a top-level string and the names are a contract (the README,
 "`backpain config`"):
 
 - `practice_name`, `practice_contact`, `practitioner`: recorded in each new session and shown

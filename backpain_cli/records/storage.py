@@ -291,7 +291,7 @@ def parse_file(path: Path) -> dict[str, Any]:
     """What tomllib makes of the session file at `path`, or SessionFileError why it cannot
     be read that far: the first half of the one reader."""
     try:
-        # Inside the data folder: a link is reported, never followed (PRODUCT.md).
+        # Inside the data folder: a link is reported, never followed (the README).
         data = read_bytes(path, follow_links=False)
     except NotReadable as exc:
         raise SessionFileError(str(path), exc.reason) from None

@@ -51,7 +51,8 @@ from .order import ORDER_COLUMNS, Key, sql_after, sql_order
 # layout is reset (built again from the files). A change of the rules that judge files (the
 # code stamp, `_code_stamp`) keeps the rows: their parsed documents are judged again.
 # 3: rows in visit order (column `at`); the dictionary no longer the first session stored.
-# 4: the parsed document of each file (table `parsed`) and what its row says (`judged`).
+# 4: what tomllib made of each file, with its answers and JSON document in one compressed
+# body (table bodies), and what its row says (`judged`).
 # (A plan's consistency checks, clinical content version 3, joined the summary form: a
 # change of the judging code, codec.py, so the stored rows are judged again, not reset.)
 SCHEMA = 4
@@ -71,14 +72,15 @@ JUDGED = "judged"
 class Stored(NamedTuple):
     """What a sync compares of a stored entry: its stamp and when it was taken, whether it is
     a session file's row, the reason an entry is not read, and for judging a row again
-    (Store.stamps with `parsed`) its judgement and parsed document."""
+    (Store.stamps with `parsed`) its judgement and, when it holds a parsed document, its
+    body."""
 
     stamp: Stamp | None
     checked_ns: int
     session: bool
     reason: str | None
     judged: int | None = None
-    parsed: Body | None = None
+    body: Body | None = None
 
 
 # --------------------------------------------------------------------------- where it lives
@@ -131,7 +133,8 @@ def _code_stamp() -> str:
 # Session rows are read in the listing order (order.py: by `at`, the session's second, then
 # id and folder, through sessions_by_time; the reader puts the sessions of one second in their
 # follow-up order), so a CSV export of 100,000 reads them front to back; the summaries (for
-# listings of a few rows) and documents (JSON Lines) in tables of their own.
+# listings of a few rows) and the bodies (answers, JSON Lines documents, parsed documents) in
+# tables of their own.
 _TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE folders (

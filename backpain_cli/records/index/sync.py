@@ -81,10 +81,10 @@ class Tree:
 
 # --------------------------------------------------------------------------- the work
 
-# A file to read, or to judge again from what tomllib made of it (the stored parsed
-# document): its client folder, name, path, stamp (taken before it is read), when the stamp
-# was taken, the parsed document, and the judgement stored (a row judged as it was is not
-# written again).
+# A file to read, or to judge again from what tomllib made of it (in the stored body): its
+# client folder, name, path, stamp (taken before it is read), when the stamp was taken, the
+# stored body (None: read the file), and the judgement stored (a row judged as it was is
+# not written again).
 Job = tuple[str, str, str, Stamp | None, int, Body | None, int | None]
 Row = tuple[Entry, str | None]
 
@@ -100,12 +100,12 @@ class Judge:
     def __call__(self, job: Job) -> Row | None:
         """The row of the job's file, compressed; None when it says what the stored one
         says."""
-        folder, name, path, stamp, looked, parsed, judged = job
+        folder, name, path, stamp, looked, body, judged = job
         ref = SessionRef(name[:-5], folder, Path(path))
-        if parsed is None:
+        if body is None:
             entry, doc = index_entry(ref, stamp, looked, questionnaires=self.questionnaires)
         else:
-            entry, doc = rejudged_entry(ref, parsed.parts(self.zdict)[2], stamp, looked,
+            entry, doc = rejudged_entry(ref, body.parts(self.zdict)[2], stamp, looked,
                                         questionnaires=self.questionnaires)
         if judged is not None and entry.judged == judged:
             return None
@@ -357,8 +357,8 @@ class Indexed:
                     continue
                 # Unchanged since it was read: what tomllib made of it is judged again, or
                 # (when nothing of it is kept) it is read again.
-                since = looked if old.parsed is None else old.checked_ns
-                jobs.append((name, file_name, path, now, since, old.parsed, old.judged))
+                since = looked if old.body is None else old.checked_ns
+                jobs.append((name, file_name, path, now, since, old.body, old.judged))
                 continue
             jobs.append((name, file_name, path, now, looked, None, None))
             self._fresh.add((file_name[:-5], name))
