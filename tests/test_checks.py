@@ -162,9 +162,11 @@ def test_the_plan_shows_its_checks(backpain_home: Path, write_answers: WriteAnsw
     assert ("Consistency checks: ck_pain_now_above_worst (pain_now, pain_worst_week)"
             in result.stdout)
     [ref] = list_refs(backpain_home)
-    markdown = run("export", ref.id, "--format", "md").stdout
+    # The practitioner's plan (--detail full); the client's handout names no check.
+    markdown = run("export", ref.id, "--format", "md", "--detail", "full").stdout
     assert ("**Consistency checks:** ck_pain_now_above_worst (pain_now, pain_worst_week)"
             in markdown), markdown
+    assert "ck_pain_now_above_worst" not in run("export", ref.id, "--format", "md").stdout
 
 
 def test_a_plan_without_checks_says_so(backpain_home: Path, write_answers: WriteAnswers,
