@@ -20,6 +20,10 @@ import pytest
 import backpain_cli
 
 PACKAGE = Path(backpain_cli.__file__).resolve().parent
+# The repository (or unpacked sdist) these tests came with: what pyproject.toml ships and
+# what the architecture notes name are read there, not beside an installed copy.
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "backpain_cli"
 NAME = "backpain_cli"
 
 # Lowest first; a module may import its own layer's modules and lower layers' only.
@@ -136,9 +140,9 @@ def test_every_package_of_the_layers_is_shipped() -> None:
     """pyproject.toml lists the packages by name: a folder missing there (records/index
     was, after the split of issue 18) is missing from every wheel, whatever the tests of a
     source checkout say."""
-    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(pyproject["tool"]["setuptools"]["packages"])
-    folders = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    folders = {".".join(p.parent.relative_to(ROOT).parts) for p in SOURCE.rglob("__init__.py")}
     assert sorted(folders - listed) == []
 
 
@@ -147,7 +151,7 @@ def test_the_architecture_notes_name_what_exists() -> None:
     there (a move leaves no stale name behind)."""
     from backpain_cli.cli.commands import COMMANDS
 
-    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     assert [name for name in COMMANDS if f"`{name}" not in text] == []
     named = re.findall(r"`((?:cli|flows|output|clinical|records|tests|docs)/[\w/.-]+)", text)
     assert named
@@ -155,6 +159,5 @@ def test_the_architecture_notes_name_what_exists() -> None:
     # `records/index/` a folder.
     files = [n if n.endswith((".py", ".md", "/")) else f"{n.partition('.')[0]}.py"
              for n in named]
-    missing = [f for f in files if not (PACKAGE / f).exists()
-               and not (PACKAGE.parent / f).exists()]
+    missing = [f for f in files if not (SOURCE / f).exists() and not (ROOT / f).exists()]
     assert missing == []
