@@ -162,3 +162,17 @@ def report(exc: BackpainError) -> None:
             "usage error: " if isinstance(exc, UsageError) else "error: ")
     # Messages quote paths and values from files: control characters are shown, not sent.
     sys.stderr.write(f"backpain: {kind}{visible(str(exc))}\n")
+
+
+def from_an_interrupt(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is what `exc` was raised from (or while handling): a
+    Ctrl-C while a class is being made reaches the caller wrapped in a RuntimeError
+    ("Error calling __set_name__ ...")."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False

@@ -289,3 +289,22 @@ def test_ctrl_c_at_random_moments_is_never_a_traceback(home: Path, answers_file:
         Interrupter(home, answers_file).check(runs)
     except AssertionError as exc:
         raise AssertionError(f"seed {seed}: {exc}") from None
+
+
+@pytest.mark.parametrize("wrapped", [True, False])
+def test_an_interrupt_wrapped_by_class_creation_is_an_interrupt(wrapped: bool) -> None:
+    """Found by the random-moment Ctrl-C test (seed 20261127, `export --format html` at
+    82 ms): a Ctrl-C while a dataclass was being made reached the command as a RuntimeError
+    ("Error calling __set_name__ ...") and was printed as a traceback. It is exit 130."""
+    from backpain_cli.errors import from_an_interrupt
+
+    try:
+        if not wrapped:
+            raise RuntimeError("a bug of ours, which must stay a traceback")
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") \
+                from interrupt
+    except RuntimeError as exc:
+        assert from_an_interrupt(exc) is wrapped

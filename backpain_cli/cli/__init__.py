@@ -37,6 +37,16 @@ def main() -> NoReturn:
         _ignore_late_interrupts()
         _flush_or_discard()
         code = 130
+    except RuntimeError as exc:
+        # A Ctrl-C while a class is being made (a module imported on the way, its dataclass
+        # fields being named) reaches us wrapped: "Error calling __set_name__ ...".
+        from ..errors import from_an_interrupt
+
+        if not from_an_interrupt(exc):
+            raise
+        _ignore_late_interrupts()
+        _flush_or_discard()
+        code = 130
     except BrokenPipeError:
         _ignore_late_interrupts()
         _discard_stdout()

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from .. import __version__
-from ..errors import BackpainError, UsageError, report
+from ..errors import BackpainError, UsageError, from_an_interrupt, report
 from . import completion, helptext
 from .commands import COMMANDS, load
 
@@ -126,6 +126,12 @@ def _one_style() -> Iterator[None]:
     except BackpainError as exc:
         report(exc)
         raise typer.Exit(exc.exit_code) from None
+    except RuntimeError as exc:
+        # Ctrl-C while a module's classes were being made arrives wrapped in a RuntimeError
+        # ("Error calling __set_name__"): it is an interrupt (exit 130), not a bug.
+        if from_an_interrupt(exc):
+            raise KeyboardInterrupt from None
+        raise
     except ClickUsageError as exc:
         if _is_help(exc) or isinstance(exc, _UsageLine):
             raise  # the help itself, for `backpain` alone; or already restyled deeper down
