@@ -20,13 +20,14 @@ import typer
 from ..errors import SkippedSessionsError, UsageError
 from ..flows.export import Rows, export_one, export_rows
 from ..output.formats import BY_NAME, FORMATS, ExportFormat, listed, of_rows, rows
-from ..records.export_files import streamed_output, write_bytes, write_text
+from ..records.export_files import streamed_output
 from ..records.index.listing import BulkResult
 from ..records.practice import text_problem as name_problem
 from ..records.tree import Unreadable
 from . import helptext
 from .commands import command_app
 from .notices import StderrNotices
+from .output_target import emit, output_path, shown
 
 app = command_app()
 NOTICES = StderrNotices(unreadable_as="skipped")
@@ -87,33 +88,6 @@ def _to_terminal(fmt: ExportFormat) -> str:
             f"FILE, or redirect standard output (> plan.{fmt.name})")
 
 
-def _shown(output: Path) -> str:
-    """The file written, as it is named: a file named "-" is ./- (- is standard output)."""
-    return "./-" if str(output) == "-" else str(output)
-
-
-def _output_path(text: str) -> Path | None:
-    """`-o`'s value: `-` is standard output, as for every Unix tool (None, as without -o);
-    a file named "-" is `./-`. Parsed from the text, as a Path would lose the difference."""
-    return None if text == "-" else Path(text)
-
-
-def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
-    if output is None:
-        if isinstance(text, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text)
-        else:
-            sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    if isinstance(text, bytes):
-        write_bytes(output, text, force=force)
-    else:
-        write_text(output, text, force=force)
-    NOTICES.info(f"Wrote {_shown(output)}")
-
-
 def _tracked(found: Iterator[T], total: int, show: bool) -> Iterator[T]:
     """The rows, with a progress bar on stderr while they are consumed (when `show`)."""
     if not show:
@@ -146,7 +120,7 @@ def _write_rows(found: Rows, output: Path | None, force: bool) -> None:
         write(out, _tracked(found.rows, found.total, show), _report, result)
     if output is not None:
         noun = "session" if result.written == 1 else "sessions"
-        NOTICES.info(f"Wrote {result.written} {noun} to {_shown(output)}")
+        NOTICES.info(f"Wrote {result.written} {noun} to {shown(output)}")
     else:
         sys.stdout.flush()
     if result.skipped:
@@ -167,7 +141,7 @@ def export(
         "--format", "-f", help="Output format.", case_sensitive=False,
         show_default=False)] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="PATH", parser=_output_path,
+        "--output", "-o", metavar="PATH", parser=output_path,
         help="Write to PATH instead of stdout (- is stdout): atomically, readable only by "
              "you (0600), and never over an existing file unless --force.")] = None,
     force: Annotated[bool, typer.Option(
@@ -227,7 +201,7 @@ def _export(target: str | None, fmt: ExportFormat | None, output: Path | None, f
         # Rare: the schema is a file of its own, read only for --schema.
         from ..output.json_doc import schema_text
 
-        _emit(schema_text(), output, force)
+        emit(schema_text(), output, force, NOTICES)
         return
     if fmt is None:
         raise UsageError(f"--format is required: {listed(f.name for f in FORMATS)}")
@@ -252,6 +226,6 @@ def _export(target: str | None, fmt: ExportFormat | None, output: Path | None, f
     if isinstance(found, Rows):
         _write_rows(found, output, force)
         return
-    _emit(found.content, output, force)
+    emit(found.content, output, force, NOTICES)
     if found.skipped:
         raise SkippedSessionsError(found.skipped)

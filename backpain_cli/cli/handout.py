@@ -16,12 +16,12 @@ import typer
 
 from ..errors import UsageError
 from ..flows.handout import HandoutRequest, make_handout
-from ..records.export_files import write_bytes, write_text
 from ..records.practice import text_problem as name_problem
 from . import helptext
 from .commands import command_app
 from .handout_checklist import ids, terminal_checklist
 from .notices import StderrNotices
+from .output_target import emit, output_path
 
 if TYPE_CHECKING:
     from ..output.client_handout import ClientHandout
@@ -58,12 +58,6 @@ EPILOG = helptext.epilog(
     "(backpain note) never appear on it.")
 
 
-def _output_path(text: str) -> Path | None:
-    """`-o`'s value: `-` is standard output (None, as without -o); a file named "-" is
-    `./-`."""
-    return None if text == "-" else Path(text)
-
-
 @app.command(epilog=EPILOG)
 def handout(
     session: Annotated[str, typer.Argument(
@@ -85,7 +79,7 @@ def handout(
     fmt: Annotated[Format, typer.Option(
         "--format", "-f", case_sensitive=False, help="html, pdf or md.")] = Format.html,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="PATH", parser=_output_path,
+        "--output", "-o", metavar="PATH", parser=output_path,
         help="Write to PATH instead of stdout (- is stdout): atomically, readable only "
              "by you (0600), and never over an existing file unless --force.")] = None,
     force: Annotated[bool, typer.Option(
@@ -108,7 +102,7 @@ def handout(
     if made.added is not None:
         NOTICES.info(f"Kept the handout choice ({made.added.id}) beside session "
                      f"{made.session.id}")
-    _write(render(made.handout, fmt), output, force)
+    emit(render(made.handout, fmt), output, force, NOTICES)
 
 
 def render(handout: ClientHandout, fmt: Format) -> str | bytes:
@@ -126,19 +120,3 @@ def render(handout: ClientHandout, fmt: Format) -> str | bytes:
     from ..output.pdf import render as pdf
 
     return pdf(page)
-
-
-def _write(content: str | bytes, output: Path | None, force: bool) -> None:
-    if output is None:
-        if isinstance(content, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(content)
-        else:
-            sys.stdout.write(content)
-        sys.stdout.flush()
-        return
-    if isinstance(content, bytes):
-        write_bytes(output, content, force=force)
-    else:
-        write_text(output, content, force=force)
-    NOTICES.info(f"Wrote {output}")
