@@ -18,10 +18,10 @@ from ..clinical.questionnaire import Module, Registry, load_registry, modules_by
 from ..errors import NotFoundError, QuestionnaireError
 from ..output.formats import BY_NAME, ExportFormat, ExportItem, of_rows, single
 from ..records.index.listing import bulk_rows
-from ..records.paths import questionnaires_dir, sessions_dir
+from ..records.paths import questionnaires_dir
 from ..records.session import Brief, Session
 from ..records.targets import ClientTarget, load, load_client, resolve
-from ..records.tree import SessionRef, Unreadable
+from ..records.tree import Unreadable, ref_of
 from .notices import Notices
 
 
@@ -123,9 +123,7 @@ class _DataFolder:
     def notes(self, session: Session) -> tuple[Note, ...]:
         from .review import notes_of_session
 
-        folder = sessions_dir() / session.client
-        return notes_of_session(SessionRef(session.id, session.client,
-                                           folder / f"{session.id}.toml"))
+        return notes_of_session(ref_of(session.id, session.client))
 
     def fhir_names(self) -> tuple[str, str]:
         # The settings file: only a FHIR export reads it.

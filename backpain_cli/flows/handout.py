@@ -14,7 +14,6 @@ the checklist is a callback the command passes in.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,11 +30,10 @@ from ..errors import BackpainError, UsageError
 from ..output.client_handout import MOST_VISITS, SAFETY_NET, ClientHandout, Visit
 from ..records import addenda
 from ..records.addenda import HANDOUT, Addendum
-from ..records.paths import sessions_dir
 from ..records.session import Session, plan_of
 from ..records.storage import read_session
 from ..records.targets import load_client, resolve_session
-from ..records.tree import SessionRef
+from ..records.tree import SessionRef, ref_of
 from .notices import Notices
 
 
@@ -58,11 +56,6 @@ class Chosen:
 
 # A checklist: the plan, its programme, the current choice and note in; the new choice out.
 Checklist = Callable[[Plan, Programme, HandoutChoice, "str | None"], Chosen]
-
-
-def session_ref(session: Session) -> SessionRef:
-    return SessionRef(session.id, session.client,
-                      sessions_dir() / session.client / f"{session.id}.toml")
 
 
 def programme_of(session: Session) -> Programme:
@@ -165,7 +158,7 @@ def for_export(session: Session, history: History[Session] | None, name: str | N
     """`export --format html|pdf|md`: the handout as last chosen (or the tool's picks),
     with the client's visits up to this one."""
     return client_handout(session, history=history or history_of(session),
-                          chosen=saved_of(session_ref(session), notices), name=name,
+                          chosen=saved_of(ref_of(session.id, session.client), notices), name=name,
                           notices=notices)
 
 
@@ -200,18 +193,8 @@ def save_choice(ref: SessionRef, plan: Plan, programme: Programme, chosen: Chose
         if (before.picks, before.dropped, saved.client_note) == \
                 (choice.picks, choice.dropped, chosen.client_note):
             return choice, None
-    return choice, addenda.save_addendum(ref, HANDOUT, chosen.body(choice),
-                                         now=_after_the_last(ref))
-
-
-def _after_the_last(ref: SessionRef) -> dt.datetime:
-    """Now, or a second after the newest kept choice when that is in this very second:
-    addenda are ordered by their time to the second (then by a random id), and the new
-    choice must be the one that prints."""
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    found, _ = addenda.addenda_of(ref, HANDOUT)
-    newest = found[-1].created if found else None
-    return newest + dt.timedelta(seconds=1) if newest is not None and newest >= now else now
+    # The newest kept choice is the one that prints: addenda keep their writing order.
+    return choice, addenda.save_addendum(ref, HANDOUT, chosen.body(choice))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ so a hand-edited or damaged addendum is one named problem, not a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -105,10 +106,20 @@ def save_addendum(ref: SessionRef, kind: str, body: Mapping[str, Any], *,
         raise UsageError(problem)
     created = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     base = root or data_dir()
+    # Addenda are read in (created, id) order: one added in the same second as another of
+    # the session takes an id after it, so that the order is the order they were written.
+    newest = max((name.removeprefix(f"{ref.id}{ADDENDUM_SEPARATOR}").removesuffix(".toml")
+                  for name in (p.name for p in addenda_paths(ref))
+                  if name.startswith(f"{ref.id}{ADDENDUM_SEPARATOR}{created:%Y%m%dT%H%M%SZ}")),
+                 default="")
     with client_folder(base, ref.client, verb="writes") as handles:
         folder = sessions_dir(base) / ref.client
-        for _ in range(20):
-            addendum_id = new_session_id(created)
+        # Random ids as for sessions; the one right after the newest when the draws keep
+        # falling before it (a newest near the top of the range).
+        draws = (new_session_id(created) for _ in range(20))
+        for addendum_id in itertools.chain(draws, [_after(newest)]):
+            if addendum_id is None or addendum_id <= newest:
+                continue
             path = folder / addendum_name(ref.id, addendum_id)
             doc = {"schema": SCHEMA, "kind": kind, "session": ref.id, "client": ref.client,
                    "created": created, kind: dict(body)}
@@ -119,6 +130,15 @@ def save_addendum(ref: SessionRef, kind: str, body: Mapping[str, Any], *,
                 continue
             return Addendum(addendum_id, ref.id, ref.client, kind, created, dict(body))
     raise StorageError(f"cannot find a free addendum id in {folder}")
+
+
+def _after(addendum_id: str) -> str | None:
+    """The id right after `addendum_id` in its second ("" for none), or None at the top."""
+    if not addendum_id:
+        return None
+    stamp, _, suffix = addendum_id.rpartition("-")
+    following = int(suffix, 16) + 1
+    return f"{stamp}-{following:06x}" if following <= 0xFFFFFF else None
 
 
 def read_addendum(path: Path) -> Addendum:
@@ -181,18 +201,9 @@ def addenda_of(ref: SessionRef, kind: str | None = None
             continue
         if kind is None or addendum.kind == kind:
             found.append(addendum)
-    # Two added within one second have the same `created`; their files' times keep the
-    # order they were written in (their ids' random parts would not).
-    written = {a.id: _mtime_ns(ref, a.id) for a in found}
-    found.sort(key=lambda a: (a.created, written[a.id], a.id))
+    # Within one second, ids were given in the order of writing (save_addendum).
+    found.sort(key=lambda a: (a.created, a.id))
     return tuple(found), tuple(bad)
-
-
-def _mtime_ns(ref: SessionRef, addendum_id: str) -> int:
-    try:
-        return (ref.path.parent / addendum_name(ref.id, addendum_id)).stat().st_mtime_ns
-    except OSError:
-        return 0
 
 
 def latest(addenda: Sequence[Addendum], kind: str) -> Addendum | None:

@@ -49,6 +49,12 @@ NOT_A_CLIENT_NAME = "not read: the folder name is not a valid client reference"
 A_FOLDER_IN_A_CLIENT = "not read: a folder inside a client folder"
 
 
+def ref_of(session_id: str, client: str, root: Path | None = None) -> SessionRef:
+    """Where the session file of `client` named `session_id` is, as a saved session knows
+    it (its client as spelled on disk)."""
+    return SessionRef(session_id, client, sessions_dir(root) / client / f"{session_id}.toml")
+
+
 def is_session_name(name: str) -> bool:
     return name.endswith(".toml") and is_session_id(name[:-5])
 
