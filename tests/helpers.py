@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -44,3 +45,16 @@ def keep_the_handout(child: Any) -> None:
                               "A note to the client (optional"]) == 0:
         child.send("\r")
     child.send("\r")
+
+
+def chrome(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The distribution's Chromium, headless, in a profile of its own, with nothing that
+    would reach the network; the run must succeed."""
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
+         f"--user-data-dir={profile}", *args],
+        capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc

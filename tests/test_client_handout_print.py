@@ -31,6 +31,7 @@ from typing import Any
 import handout_pages
 import pytest
 from client_handouts import cases
+from helpers import chrome
 
 from backpain_cli.output import handout_words as words
 from backpain_cli.output import pdf
@@ -80,17 +81,6 @@ def weasyprint(poppler: None) -> None:
         import weasyprint  # noqa: F401
     except (ImportError, OSError):
         _missing("WeasyPrint", "pip install 'backpain[pdf]', and Pango from the system")
-
-
-def chrome(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
-         f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc
 
 
 Printer = Callable[[str, str], Path]

@@ -17,20 +17,15 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import handout_pages
 import pytest
+from helpers import chrome
 
-from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.followup import build_history
-from backpain_cli.clinical.questionnaire import AnswerValue, load_registry
 from backpain_cli.output import html as html_doc
-from backpain_cli.records.session import ModuleRef, Session
 from backpain_cli.records.storage import save_session
 from backpain_cli.records.targets import load_client
 
@@ -100,49 +95,25 @@ def chromium() -> str:
     return path
 
 
-def chrome(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
-         f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc
-
-
-def _answers(path: Path) -> dict[str, AnswerValue]:
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))["answers"]
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
-
-
-def _session(client: str, answers: Mapping[str, AnswerValue], created: dt.datetime,
-             instruments: tuple[str, ...] = ()) -> Session:
-    modules = load_registry(None).select(instruments)
-    return Session(id=f"{created:%Y%m%dT%H%M%SZ}-{abs(hash(client)) % 16**6:06x}",
-                   client=client, created=created, status="completed", answers=answers,
-                   questionnaires=tuple(ModuleRef.of(m) for m in modules),
-                   instruments=instruments, plan=build_plan(answers))
-
-
 @pytest.fixture(scope="module")
 def handouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each case's handout as the exporter writes it, by name."""
     folder = tmp_path_factory.mktemp("handouts")
     start = dt.datetime(2026, 9, 1, 9, 30, tzinfo=dt.UTC)
-    sessions = {p.name.removesuffix(".answers.toml"): _session("EX-1", _answers(p), start)
+    session_of, answers_of = handout_pages.session_of, handout_pages.answers_of
+    sessions = {p.name.removesuffix(".answers.toml"): session_of("EX-1", answers_of(p), start)
                 for p in sorted(EXAMPLES.glob("*.answers.toml"))}
-    sessions["long-plan"] = _session("LONG-1", _answers(LONG_PLAN), start)
+    sessions["long-plan"] = session_of("LONG-1", answers_of(LONG_PLAN), start)
     out = {name: html_doc.render(s) for name, s in sessions.items()}
     # A client's fourth visit, with pain and disability falling since the first.
     home = folder / "data"
-    base = _answers(EXAMPLES / "desk-strain.answers.toml")
+    base = answers_of(EXAMPLES / "desk-strain.answers.toml")
     previous = None
     for visit, (pain, worst, odi) in enumerate([(7, 9, 4), (6, 8, 3), (4, 6, 2), (3, 4, 1)]):
         answers = {**base, "pain_now": pain, "pain_worst_week": worst,
                    **{f"odi_{i}": odi for i in range(1, 11)}}
         session = dataclasses.replace(
-            _session("JD-042", answers, start + dt.timedelta(days=21 * visit), ("odi",)),
+            session_of("JD-042", answers, start + dt.timedelta(days=21 * visit), ("odi",)),
             follows=previous)
         previous = save_session(session, root=home, new=True)[0].id
     visits = load_client("JD-042", root=home).completed
