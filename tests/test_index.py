@@ -26,6 +26,7 @@ import stat
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -385,10 +386,10 @@ def _a_score_changed(home: Path) -> None:
 
 def _a_document_changed(home: Path) -> None:
     with sql(home) as con:
-        (body,) = con.execute("SELECT body FROM bodies WHERE id = ?",
+        (head,) = con.execute("SELECT head FROM bodies WHERE id = ?",
                               (sid(3, LATEST),)).fetchone()
-        con.execute("UPDATE bodies SET body = ? WHERE id = ?",
-                    (body[:-3] + b"xyz", sid(3, LATEST)))
+        con.execute("UPDATE bodies SET head = ? WHERE id = ?",
+                    (head[:-3] + b"xyz", sid(3, LATEST)))
 
 
 def _a_summary_changed(home: Path) -> None:
@@ -998,16 +999,19 @@ def test_a_damaged_parsed_document_has_the_index_rebuilt(
     with sql(backpain_home) as con:
         [(text,)] = con.execute("SELECT value FROM meta WHERE key = 'zdict'")
         zdict = text.encode("utf-8")
-        [stored] = con.execute("SELECT body, answers, doc, parsed FROM bodies WHERE id = ?",
-                               (sid(1, SECOND),))
-        answers, doc, _ = codec.Body(bytes(stored[0]), *stored[1:]).parts(zdict)
+        [(head, tail, *sizes)] = con.execute(
+            "SELECT head, tail, answers, doc, parsed FROM bodies WHERE id = ?", (sid(1, SECOND),))
+        stored = codec.Body(head, tail, *sizes)
         # What it says is checked and whole: only its parsed document is no table.
-        body = codec.Body.of(answers, doc, "[not a table]", zdict)
-        assert body is not None
-        con.execute("UPDATE bodies SET body = ?, parsed = ?, crc = ? WHERE id = ?",
-                    (body.blob, body.parsed, codec.checksum(
-                        str(body.answers), str(body.doc), str(body.parsed), body.blob),
-                     sid(1, SECOND)))
+        body = codec.Body.of(stored.part(zdict, 0), stored.part(zdict, 1), "[not a table]",
+                             zdict)
+        assert body is not None and body.tail is not None
+        con.execute("UPDATE bodies SET head = ?, tail = ?, parsed = ?, crc = ?, tail_crc = ? "
+                    "WHERE id = ?",
+                    (body.head, body.tail, body.parsed,
+                     zlib.crc32(body.head, codec.checksum(
+                         str(body.answers), str(body.doc), str(body.parsed))),
+                     zlib.crc32(body.tail), sid(1, SECOND)))
     upgrade(monkeypatch)
     assert outputs(INDEXED) == before
 

@@ -165,9 +165,13 @@ def packed(entry: Entry, doc: str | None, zdict: bytes) -> tuple[Entry, None]:
 class Body(NamedTuple):
     """A row's answers, JSON document and parsed document (each "" when it has none),
     compressed in one stream: the parsed document repeats much of the document, which
-    then costs little room and time. Each part is decompressed only as far as needed."""
+    then costs little room and time. The stream is flushed after the document, so that
+    `head` alone gives the answers and the document (what listings and exports read)
+    and `tail` is needed only for the parsed document (None: not fetched). Each part is
+    decompressed only as far as needed."""
 
-    blob: bytes
+    head: bytes
+    tail: bytes | None
     # The UTF-8 bytes of each part, in this order.
     answers: int
     doc: int
@@ -181,21 +185,25 @@ class Body(NamedTuple):
         if not any(parts):
             return None
         packer = zlib.compressobj(1, zdict=zdict)
-        return cls(packer.compress(b"".join(parts)) + packer.flush(),
+        head = packer.compress(parts[0] + parts[1]) + packer.flush(zlib.Z_SYNC_FLUSH)
+        return cls(head, packer.compress(parts[2]) + packer.flush(),
                    *(len(part) for part in parts))
 
-    def parts(self, zdict: bytes, upto: int = 3) -> tuple[str, ...]:
-        """The first `upto` of answers, document and parsed document (each "" if none);
+    def part(self, zdict: bytes, n: int) -> str:
+        """Part `n`: 0 the answers, 1 the JSON document, 2 the parsed document ("" if none);
         IndexProblem if the body cannot be decompressed."""
         bounds = (0, self.answers, self.answers + self.doc,
                   self.answers + self.doc + self.parsed)
-        if not bounds[upto]:
-            return ("",) * upto  # nothing to decompress (a max_length of 0 means no limit)
+        if bounds[n] == bounds[n + 1]:
+            return ""  # nothing to decompress (and a max_length of 0 would mean no limit)
         try:
-            data = zlib.decompressobj(zdict=zdict).decompress(self.blob, bounds[upto])
-            if len(data) != bounds[upto]:
-                raise ValueError(f"{len(data)} bytes, not {bounds[upto]}")
-            return tuple(data[bounds[n]:bounds[n + 1]].decode("utf-8") for n in range(upto))
+            if n == 2 and self.tail is None:
+                raise ValueError("its parsed document was not fetched")
+            blob = self.head if n < 2 else self.head + (self.tail or b"")
+            data = zlib.decompressobj(zdict=zdict).decompress(blob, bounds[n + 1])
+            if len(data) != bounds[n + 1]:
+                raise ValueError(f"{len(data)} bytes, not {bounds[n + 1]}")
+            return data[bounds[n]:].decode("utf-8")
         except (zlib.error, UnicodeDecodeError, ValueError) as exc:
             raise IndexProblem(f"a stored body cannot be decompressed ({exc})") from None
 

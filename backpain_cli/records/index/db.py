@@ -158,14 +158,15 @@ CREATE TABLE summaries (
     PRIMARY KEY (id, folder)) WITHOUT ROWID;
 -- The answers, the JSON document and what tomllib made of the file (codec.Body).
 CREATE TABLE bodies (
-    id TEXT NOT NULL, folder TEXT NOT NULL, body BLOB NOT NULL, answers INTEGER NOT NULL,
-    doc INTEGER NOT NULL, parsed INTEGER NOT NULL, crc INTEGER NOT NULL,
-    PRIMARY KEY (id, folder)) WITHOUT ROWID;
+    id TEXT NOT NULL, folder TEXT NOT NULL, answers INTEGER NOT NULL, doc INTEGER NOT NULL,
+    parsed INTEGER NOT NULL, head BLOB NOT NULL, crc INTEGER NOT NULL, tail BLOB NOT NULL,
+    tail_crc INTEGER NOT NULL, PRIMARY KEY (id, folder)) WITHOUT ROWID;
 """
 _COLUMNS = ("s.folder, s.id, s.size, s.mtime_ns, s.ctime_ns, s.ino, s.checked_ns, s.reason, "
             "s.brief, s.crc, s.at")
 # What each purpose fetches besides _COLUMNS (the rows of a bulk export are many).
-_BODY = ", b.body, b.answers, b.doc, b.parsed, b.crc"
+# A body as listings and exports fetch it: without its tail (the parsed document).
+_BODY = ", b.answers, b.doc, b.parsed, b.head, b.crc, NULL, NULL"
 _JOIN_BODY = " LEFT JOIN bodies b ON b.id = s.id AND b.folder = s.folder"
 _MORE = {
     "brief": ("", ""),
@@ -197,15 +198,16 @@ def entry_of(row: Sequence[Any]) -> Entry:
                  summary, at=at, body=body)
 
 
-def _body(folder: str, entry_id: str, blob: bytes | None, *sizes_and_crc: int | None
-          ) -> Body | None:
-    if blob is None:
+def _body(folder: str, entry_id: str, answers: int | None, doc: int | None,
+          parsed: int | None, head: bytes | None, crc: int | None, tail: bytes | None,
+          tail_crc: int | None) -> Body | None:
+    if head is None:
         return None
-    *sizes, crc = sizes_and_crc
-    if crc != checksum(*map(str, sizes), bytes(blob)):
+    sizes = (int(answers or 0), int(doc or 0), int(parsed or 0))
+    if crc != zlib.crc32(head, checksum(*map(str, sizes))) or (
+            tail is not None and tail_crc != zlib.crc32(tail)):
         raise IndexProblem(f"the body of {folder}/{entry_id} fails its checksum")
-    answers, doc, parsed = (int(size or 0) for size in sizes)
-    return Body(bytes(blob), answers, doc, parsed)
+    return Body(bytes(head), None if tail is None else bytes(tail), *sizes)
 
 
 class Store:
@@ -238,7 +240,7 @@ class Store:
     def document(self, entry: Entry, doc: str | None = None) -> str:
         """The JSON document of a readable entry (`doc` when it was just made)."""
         if doc is None and entry.body is not None:
-            doc = entry.body.parts(self.dictionary(), 2)[1]
+            doc = entry.body.part(self.dictionary(), 1)
         if not doc:
             raise IndexProblem(f"no document for {entry.folder}/{entry.name}")
         return doc
@@ -247,7 +249,7 @@ class Store:
         """The summary Session of a readable entry."""
         answers = entry.answers
         if answers is None and entry.body is not None:
-            answers = entry.body.parts(self.dictionary(), 1)[0]
+            answers = entry.body.part(self.dictionary(), 0)
         if entry.summary is None or not answers:
             raise IndexProblem(f"no summary for {entry.folder}/{entry.name}")
         try:
@@ -377,12 +379,13 @@ class Store:
         if parsed:
             rows = self._query(
                 "SELECT s.folder, s.id, s.size, s.mtime_ns, s.ctime_ns, s.ino, s.checked_ns, "
-                f"s.judged{_BODY} FROM sessions s{_JOIN_BODY} WHERE s.folder BETWEEN ? AND ?",
+                "s.judged, b.answers, b.doc, b.parsed, b.head, b.crc, b.tail, b.tail_crc "
+                f"FROM sessions s{_JOIN_BODY} WHERE s.folder BETWEEN ? AND ?",
                 (first, last))
         else:
             rows = self._query(
                 "SELECT folder, id, size, mtime_ns, ctime_ns, ino, checked_ns, NULL, NULL, "
-                "NULL, NULL, NULL, NULL FROM sessions INDEXED BY sessions_by_folder "
+                "NULL, NULL, NULL, NULL, NULL, NULL FROM sessions INDEXED BY sessions_by_folder "
                 "WHERE folder BETWEEN ? AND ?", (first, last))
         for folder, entry_id, size, mtime, ctime, ino, checked, judged, *body in rows:
             found = _body(folder, entry_id, *body)
@@ -451,9 +454,11 @@ class Store:
             if body is None:
                 run("DELETE FROM bodies WHERE id = ? AND folder = ?", *key)
             else:
-                run("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    *key, body.blob, body.answers, body.doc, body.parsed,
-                    checksum(str(body.answers), str(body.doc), str(body.parsed), body.blob))
+                sizes = (body.answers, body.doc, body.parsed)
+                tail = body.tail or b""
+                run("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    *key, *sizes, body.head, zlib.crc32(body.head, checksum(*map(str, sizes))),
+                    tail, zlib.crc32(tail))
         # Each (id, folder) once per table: the statements may run in any order.
         with _problems():
             for sql, args in statements.items():

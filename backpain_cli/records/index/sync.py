@@ -17,6 +17,7 @@ is quicker than starting the pool.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -105,7 +106,7 @@ class Judge:
         if body is None:
             entry, doc = index_entry(ref, stamp, looked, questionnaires=self.questionnaires)
         else:
-            entry, doc = rejudged_entry(ref, body.parts(self.zdict)[2], stamp, looked,
+            entry, doc = rejudged_entry(ref, body.part(self.zdict, 2), stamp, looked,
                                         questionnaires=self.questionnaires)
         if judged is not None and entry.judged == judged:
             return None
@@ -134,10 +135,15 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
-def _quiet_worker() -> None:
+def _start_worker() -> None:
     # Ctrl-C is the command's to handle: it stops the pool (a worker would print a
     # traceback of its own).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker parses and judges files, making trees of dicts and lists but no reference
+    # cycles: what it inherited is frozen (the collector neither scans it nor, touching its
+    # reference counts, copies its pages), and collections are rarer.
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 50)
 
 
 class _Work:
@@ -154,7 +160,7 @@ class _Work:
         if self.pool is None and cores() > 1:
             import multiprocessing
 
-            self.pool = multiprocessing.get_context().Pool(cores(), _quiet_worker)
+            self.pool = multiprocessing.get_context().Pool(cores(), _start_worker)
 
     def run(self, jobs: Sequence[Job]) -> Iterator[Row | None]:
         if not jobs:
