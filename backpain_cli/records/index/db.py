@@ -53,9 +53,10 @@ from .order import ORDER_COLUMNS, Key, sql_after, sql_order
 # 3: rows in visit order (column `at`); the dictionary no longer the first session stored.
 # 4: what tomllib made of each file, with its answers and JSON document in one compressed
 # body (table bodies), and what its row says (`judged`).
+# 5: a body in two parts, its parsed document (`tail`) after a flush point.
 # (A plan's consistency checks, clinical content version 3, joined the summary form: a
 # change of the judging code, codec.py, so the stored rows are judged again, not reset.)
-SCHEMA = 4
+SCHEMA = 5
 # How long a command waits for another one's write before it reads the files instead.
 TIMEOUT = 5.0
 # The modules whose rules decide what a file's row says: a change to any of them (an upgrade,
