@@ -295,3 +295,15 @@ def test_a_listing_from_the_index_loads_no_questionnaire_model(home: dict[str, A
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout
     assert sorted(modules & {"backpain_cli.clinical.questionnaire", "tomllib", "hashlib"}) == []
+
+
+@pytest.mark.parametrize("args", [["review", "{sid}"], ["review", "{sid}", "--json"]])
+def test_review_of_a_session_loads_no_handout_content(home: dict[str, Any],
+                                                      args: list[str]) -> None:
+    """`review SESSION` shows the handout's choice, not the handout: the content's module
+    (output/client_handout.py, about 4 ms of its 12x) is left to the handout and exports."""
+    argv = [a.format(sid=home["ids"][-1]) for a in args]
+    proc, modules = run_recording(argv, home["env"], home["tmp"])
+    assert proc.returncode == 0, proc.stderr
+    assert "backpain_cli.flows.handout" in modules  # the choice was worked out
+    assert "backpain_cli.output.client_handout" not in modules

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..clinical.engine import holds_for
 from ..clinical.followup import History, build_history
@@ -27,7 +27,6 @@ from ..clinical.programme import STEPS, Programme, Step, flare_sentences, headin
 from ..clinical.reassess import due_date, local_day
 from ..clinical.recommender import emergency_places
 from ..errors import BackpainError, UsageError
-from ..output.client_handout import MOST_VISITS, SAFETY_NET, ClientHandout, Visit
 from ..records import addenda
 from ..records.addenda import HANDOUT, Addendum
 from ..records.session import Session, plan_of
@@ -35,6 +34,9 @@ from ..records.storage import read_session
 from ..records.targets import load_client, resolve_session
 from ..records.tree import SessionRef, ref_of
 from .notices import Notices
+
+if TYPE_CHECKING:
+    from ..output.client_handout import ClientHandout, Visit
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,9 @@ def choice_of(plan: Plan, programme: Programme, chosen: Chosen | None,
 
 def visits_of(session: Session, history: History[Session] | None) -> tuple[Visit, ...]:
     """The client's visits up to and including `session`, at most the last six."""
+    # The handout's content: not for `review SESSION`, which only asks for the choice.
+    from ..output.client_handout import MOST_VISITS
+
     sessions = [v.session for v in history.visits] if history is not None else []
     ids = [s.id for s in sessions]
     upto = sessions[:ids.index(session.id) + 1] if session.id in ids else [session]
@@ -117,6 +122,9 @@ def visits_of(session: Session, history: History[Session] | None) -> tuple[Visit
 
 
 def _visit(session: Session) -> Visit:
+    # The handout's content, as in visits_of.
+    from ..output.client_handout import Visit
+
     pain = session.plan.scores.get("nprs_now") if session.plan is not None else None
     adherence = session.answers.get("programme_adherence")
     said = adherence if isinstance(adherence, str) else None
@@ -135,6 +143,9 @@ def client_handout(session: Session, *, history: History[Session] | None,
                    chosen: Chosen | None, name: str | None = None,
                    notices: Notices | None = None) -> ClientHandout:
     """Every input of the session's client handout (see the module's docstring)."""
+    # The handout's content: not for `review SESSION`, which only asks for the choice.
+    from ..output.client_handout import ClientHandout
+
     plan = plan_of(session)
     programme = programme_of(session)
     choice = choice_of(plan, programme, chosen, notices)
@@ -282,6 +293,9 @@ def at_a_glance(session: Session, ref: SessionRef | None = None
                 ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """For the plan's first screen: the titles of the advice on the handout (the kept
     choice of `ref`, else the tool's picks) and the exercises kept, as (name, dose)."""
+    # The handout's content: only after `assess`, not for `review SESSION`.
+    from ..output.client_handout import SAFETY_NET
+
     plan = plan_of(session)
     if not has_choice(plan):
         return (), ()
