@@ -306,7 +306,9 @@ class Indexed:
         todo: list[tuple[str, Stamp | None, bool]] = []
         for e in chunk:  # 20,000 folders a listing: kept to the stat and one set look-up
             try:
-                info = e.stat(follow_symlinks=False)
+                # Not e.stat(): an os.DirEntry keeps what it stat-ed, and the sync holds
+                # every client folder's entry to its end (memory growing with the sessions).
+                info = os.lstat(e.path)
             except OSError:
                 todo.append((e.name, None, False))
                 continue
