@@ -43,6 +43,9 @@ COMMANDS: dict[str, Command] = {
     "note": Command("backpain_cli.cli.note",
                     "Add your own note (findings, what was done, what was agreed) to a "
                     "visit."),
+    "report": Command("backpain_cli.cli.report",
+                      "Report how the practice's clients do: episodes, follow-up and "
+                      "responder rates."),
     "where": Command("backpain_cli.cli.where",
                      "Show where backpain keeps its data, its settings file and its cache."),
     "forget": Command("backpain_cli.cli.forget",

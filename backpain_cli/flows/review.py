@@ -113,12 +113,13 @@ def due_list(on: dt.date | None = None, *, root: Path | None = None,
 _DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def parse_day(text: str) -> dt.date:
-    """A --on date: YYYY-MM-DD only (a usage error otherwise)."""
+def parse_day(text: str, option: str = "--on") -> dt.date:
+    """A date option's value (--on, report's --from and --to): YYYY-MM-DD only (a usage
+    error otherwise)."""
     try:
         # fromisoformat alone would also take 20261201 and week dates like 2026-W49-1.
         if not _DAY_RE.fullmatch(text):
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--on: {text!r} is not a date in the form YYYY-MM-DD") from None
+        raise UsageError(f"{option}: {text!r} is not a date in the form YYYY-MM-DD") from None

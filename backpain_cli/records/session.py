@@ -243,6 +243,11 @@ class Brief(NamedTuple):
     reassess_weeks: int | None = None
     ended_early: str | None = None
     instruments: tuple[str, ...] = ()
+    # For the outcome report (`backpain report`): who saw the client, and the answers that
+    # set an episode apart (a client under 16, a pregnancy or the months after a birth).
+    practitioner: str | None = None
+    age: int | None = None
+    pregnancy: str | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -251,14 +256,20 @@ class Brief(NamedTuple):
 
 def brief(session: Session) -> Brief:
     plan = session.plan
-    duration = session.answers.get("pain_duration")
+    answers = session.answers
+    duration = answers.get("pain_duration")
+    age = answers.get("age")
+    pregnancy = answers.get("pregnancy")
     return Brief(session.id, session.client, session.created, session.status, session.follows,
                  None if plan is None else plan.triage,
                  () if plan is None else tuple(f.id for f in plan.red_flags),
                  {} if plan is None else plan.scores,
                  duration if isinstance(duration, str) else None,
                  None if plan is None else plan.reassess_weeks,
-                 session.ended_early, tuple(session.instruments))
+                 session.ended_early, tuple(session.instruments),
+                 session.practice.practitioner,
+                 age if isinstance(age, int) and not isinstance(age, bool) else None,
+                 pregnancy if isinstance(pregnancy, str) else None)
 
 
 def document_line(session: Session) -> str:

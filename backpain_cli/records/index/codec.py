@@ -327,19 +327,22 @@ def _compact(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# A brief's form is the judging code's (db._JUDGES): a change to it, as when the outcome
+# report's practitioner, age and pregnancy joined it, has every stored row judged again from
+# its parsed document before any is read, not the index reset.
 def brief_text(session: Session) -> str:
     b = brief(session)
     return _compact([b.client, b.created.isoformat(), b.status, b.follows, b.triage,
                      list(b.red_flags), dict(b.scores), b.pain_duration, b.reassess_weeks,
-                     b.ended_early, list(b.instruments)])
+                     b.ended_early, list(b.instruments), b.practitioner, b.age, b.pregnancy])
 
 
 def brief_of(session_id: str, text: str) -> Brief:
     (client, created, status, follows, triage, flags, scores, duration, weeks, ended_early,
-     instruments) = json.loads(text)
+     instruments, practitioner, age, pregnancy) = json.loads(text)
     return Brief(session_id, client, dt.datetime.fromisoformat(created), status, follows,
                  triage, tuple(flags), scores, duration, weeks, ended_early,
-                 tuple(instruments))
+                 tuple(instruments), practitioner, age, pregnancy)
 
 
 def summary_text(session: Session) -> str:

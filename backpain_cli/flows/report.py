@@ -1,0 +1,89 @@
+"""`backpain report`: how the practice's clients do, from the summary index.
+
+Reads every session's brief once (records/index: the rows of `export --all --format csv`,
+no session file parsed), groups them into episodes and computes the figures
+(clinical/outcomes.py). The clients due now are those `review --due` lists, by its own rule
+(clinical/followup.due) applied to each client's latest completed visit as the briefs give
+it, which spares the report the summaries `review --due` builds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..clinical.followup import due
+from ..clinical.model import Plan
+from ..clinical.outcomes import BY, DueNow, OutcomeReport, episodes, report
+from ..errors import NotFoundError, UsageError
+from ..records.index.listing import bulk_rows
+from ..records.session import Brief, Session
+from ..records.tree import Unreadable
+from .notices import Notices
+from .review import parse_day
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    report: OutcomeReport[Brief]
+    skipped: int  # session files that could not be read (named through the notices)
+
+
+def outcome_report(first: str | None, last: str | None, by: str | None, notices: Notices,
+                   *, root: Path | None = None, today: dt.date | None = None
+                   ) -> ReportResult:
+    """The report of the episodes started from `first` to `last` (YYYY-MM-DD; by default
+    from the earliest to today), with the strata `by` names (default: risk and duration)."""
+    today = today or dt.date.today()
+    start = None if first is None else parse_day(first, "--from")
+    end = today if last is None else parse_day(last, "--to")
+    if start is not None and start > end:
+        raise UsageError(f"--from {start.isoformat()} is after --to {end.isoformat()}")
+    if by is not None and by not in BY:
+        raise UsageError(f"--by: {by!r} is not one of {', '.join(BY)}")
+    found = bulk_rows(root)
+    for note in found.tree.notes:
+        notices.warning(note)
+    skipped = len(found.tree.skipped)
+    for bad in found.tree.skipped:
+        notices.unreadable(bad)
+    briefs: list[Brief] = []
+    for value in found.rows:
+        if isinstance(value, Unreadable):
+            notices.unreadable(value)
+            skipped += 1
+        elif isinstance(value, Brief):
+            briefs.append(value)
+    result = report(episodes(briefs), start, end, ("risk", "duration") if by is None
+                    else (by,), due_now(briefs, today))
+    if not result.started:
+        window = (f"from {start.isoformat()} " if start is not None else "") + \
+            f"to {end.isoformat()}"
+        apart = (f" ({result.set_apart_total} set apart: under 16 or pregnancy)"
+                 if result.set_apart_total else "")
+        raise NotFoundError(f"no episode of care started {window}{apart}: nothing to "
+                            "report")
+    return ReportResult(result, skipped)
+
+
+def due_now(briefs: Iterable[Brief], today: dt.date) -> DueNow:
+    """How many clients `review --due` lists today, and how many of them are overdue: each
+    client's (in any case) latest completed visit with a plan, judged by followup.due."""
+    latest: dict[str, Brief] = {}
+    for b in briefs:  # oldest first: the last one kept is the latest
+        if b.status == "completed" and b.triage is not None:
+            latest[b.client.casefold()] = b
+    found = [d for d in (due(_as_session(b), today) for b in latest.values())
+             if d is not None]
+    return DueNow(len(found), sum(d.days_overdue > 0 for d in found))
+
+
+def _as_session(b: Brief) -> Session:
+    # What followup.due reads of a visit: its day, triage, interval and pain duration.
+    answers = {} if b.pain_duration is None else {"pain_duration": b.pain_duration}
+    return Session(b.id, b.client, b.created, b.status, answers, (),
+                   plan=Plan(b.scores, b.triage or "none", (), (),
+                             reassess_weeks=b.reassess_weeks),
+                   follows=b.follows)
