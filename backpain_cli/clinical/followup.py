@@ -190,6 +190,8 @@ class Note:
 
     created: dt.datetime
     text: str
+    # The addendum's id; None for a note that cannot be read (its text says so).
+    id: str | None = None
 
 
 @dataclass(frozen=True)
