@@ -138,7 +138,7 @@ def test_a_clients_exact_name_wins_over_a_session_id_prefix(home: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ((), "--format is required: md, html, pdf, json, jsonl, fhir or csv"),
+    ((), "--format is required: md, html, pdf, json, jsonl, fhir, ics or csv"),
     (("--format", "md"), "name a SESSION or CLIENT to export, or use --all or --client REF"),
     (("--all", "--format", "md"),
      "--all and --client export csv or jsonl (JSON Lines), not md; for md, name a session "
@@ -163,7 +163,7 @@ def test_wrong_usage_exits_2(home: Path, args: tuple[str, ...], message: str) ->
 def test_unknown_format_is_a_usage_error(home: Path) -> None:
     result = run(LATEST, "--format", "docx")
     assert result.exit_code == 2, result.output
-    assert ("'docx' is not one of 'md', 'html', 'pdf', 'json', 'jsonl', 'fhir', 'csv'"
+    assert ("'docx' is not one of 'md', 'html', 'pdf', 'json', 'jsonl', 'fhir', 'ics', 'csv'"
             in result.stderr)
 
 
@@ -651,4 +651,4 @@ def test_a_format_is_one_module_and_one_row(home: Path, with_titles_format: None
         "backpain: usage error: --all and --client export csv or jsonl (JSON Lines), not "
         "titles; for titles, name a session or a client instead\n")
     assert run().stderr == ("backpain: usage error: --format is required: md, html, pdf, "
-                            "json, jsonl, fhir, csv or titles\n")
+                            "json, jsonl, fhir, ics, csv or titles\n")

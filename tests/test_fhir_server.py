@@ -44,6 +44,8 @@ if NODE is None or not INSTALLED:
     pytest.skip(MISSING, allow_module_level=True)
 
 CLIENT = "JD-042"
+FIRST_NOTE = "Tender L4-L5 on the right; soft-tissue work, 20 min.\nAgreed: walk daily."
+LATER_NOTE = "Phoned on day 3: walking 20 minutes, pain easing."
 ODI = {f"odi_{i}": 2 for i in range(1, 11)}
 
 
@@ -79,13 +81,15 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Path]:
         demo = (Path(__file__).parent.parent / "examples" / "demo.answers.toml").read_text()
         first_file = tmp / "first.toml"
         first_file.write_text(demo + "".join(f"{k} = {v}\n" for k, v in ODI.items()))
-        first = assess(first_file, "--client", CLIENT)
+        first = assess(first_file, "--client", CLIENT, "--note", FIRST_NOTE)
         # The follow-up: better, with the fresh-each-visit answers given again.
         follow_file = tmp / "follow.toml"
         # (and how often the first visit's exercise programme was done, asked at a follow-up)
         follow_file.write_text(first_file.read_text().replace(
             "pain_now = 5", 'pain_now = 3\nprogramme_adherence = "most_days"'))
         follow_up = assess(follow_file, "--from", first)
+        # A note added later: the first visit's Bundle then holds two, one resource each.
+        cli("note", first, LATER_NOTE)
         out = {}
         for name, session in (("first", first), ("follow_up", follow_up)):
             for bundle in ("transaction", "collection"):
@@ -169,6 +173,19 @@ def test_the_follow_up_finds_the_previous_visit_by_identifier(
     assert all(f["to"].startswith(f"{first}/qr/") and f["found"] == 1 for f in follows)
 
 
+def test_the_practitioners_notes_are_stored_as_clinical_impressions(
+        exports: Mapping[str, Path], posted: dict[str, Any]) -> None:
+    first = load(exports["first.transaction"])
+    notes = [e["resource"] for e in first["entry"]
+             if e["resource"]["resourceType"] == "ClinicalImpression"]
+    assert [n["note"][0]["text"] for n in notes] == [FIRST_NOTE, LATER_NOTE]
+    assert all(n["status"] == "completed" and n["effectiveDateTime"] == first["timestamp"]
+               and n["note"][0]["time"] == n["date"] for n in notes)
+    # The follow-up has no note of its own; both of the first visit's were stored once.
+    assert "ClinicalImpression" not in by_type(load(exports["follow_up.transaction"]))
+    assert posted["counts"]["ClinicalImpression"] == 2
+
+
 def test_startback_item_codes_are_on_the_stored_questionnaire(posted: dict[str, Any]) -> None:
     codes = [c.rsplit("=", 1)[1] for c in posted["itemCodes"] if "/Questionnaire/startback#" in c]
     assert codes == ["91340-0", "91341-8", "91342-6", "91343-4", "91344-2", "91345-9",
@@ -224,4 +241,5 @@ def test_medplum_all_or_nothing_transactions_refuse_this_many_conditional_create
     assert report["posts"][0]["diagnostics"] == (
         "Transaction requires strict isolation but has too many entries")
     assert report["counts"] == dict.fromkeys(
-        ("Patient", "Questionnaire", "QuestionnaireResponse", "Observation"), 0)
+        ("Patient", "Questionnaire", "QuestionnaireResponse", "Observation",
+         "ClinicalImpression"), 0)

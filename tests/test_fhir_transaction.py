@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 
 from backpain_cli.cli.app import app
 from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.followup import Note
 from backpain_cli.clinical.questionnaire import AnswerValue, Module, modules_by_hash, parse_module
 from backpain_cli.errors import BackpainError
 from backpain_cli.output import fhir, fhir_questionnaire, fhir_transaction
@@ -238,6 +239,69 @@ def test_answers_no_module_knows_point_at_nothing_in_the_previous_visit() -> Non
     responses = resources(transaction(session), "QuestionnaireResponse")
     assert [r["identifier"]["value"] for r in responses if "extension" not in r] == [
         f"{FOLLOW_UP_ID}/qr/no-module"]
+
+
+# --------------------------------------------------------------------------- notes
+
+NOTE_TIME = T0 + dt.timedelta(minutes=40)
+NOTES = (
+    Note(NOTE_TIME, "Tender L4-L5; soft-tissue work.", "20261127T105503Z-000001"),
+    Note(NOTE_TIME + dt.timedelta(days=2), "Phoned: walking daily.", "20261129T105503Z-00aa01"),
+    # A note that cannot be read: review SESSION names it; it is no clinical statement.
+    Note(dt.datetime.fromtimestamp(0, dt.UTC), "(a note that cannot be read: x: y)"),
+)
+
+
+def with_notes(kind: str) -> dict[str, Any]:
+    session = make_session(client_answers(ODI))
+    modules = fhir_questionnaire.answered_modules(session, REGISTRY, modules_by_hash(None))
+    data: dict[str, Any] = json.loads(fhir_transaction.render(
+        session, REGISTRY, modules, kind=kind, identifier_system=SYSTEM, canonical_base=BASE,
+        notes=NOTES))
+    Bundle.model_validate(data)
+    return data
+
+
+@pytest.mark.parametrize("kind", ["transaction", "collection"])
+def test_each_readable_note_is_a_clinical_impression_after_the_observations(kind: str) -> None:
+    data = with_notes(kind)
+    impressions = resources(data, "ClinicalImpression")
+    triage = next(e["fullUrl"] for e in data["entry"]
+                  if identifier_value(e["resource"]) == f"{FIRST_ID}/obs/triage")
+    assert impressions == [{
+        "resourceType": "ClinicalImpression",
+        "identifier": [{"system": SYSTEM, "value": f"{FIRST_ID}/note/{note.id}"}],
+        "status": "completed",
+        "description": "The practitioner's note about the visit",
+        "subject": {"type": "Patient", "identifier": {"system": SYSTEM, "value": "client/PX-1"}},
+        "effectiveDateTime": "2026-11-27T10:15:03Z",
+        "date": note.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "supportingInfo": [{"reference": triage}],
+        "note": [{"time": note.created.strftime("%Y-%m-%dT%H:%M:%SZ"), "text": note.text}],
+    } for note in NOTES[:2]]
+    assert [e["resource"]["resourceType"] for e in data["entry"][-3:]] == [
+        "Observation", "ClinicalImpression", "ClinicalImpression"]
+    if kind == "transaction":
+        assert [e["request"]["ifNoneExist"] for e in data["entry"][-2:]] == [
+            f"identifier={SYSTEM}|{FIRST_ID}/note/{n.id}" for n in NOTES[:2]]
+
+
+def test_a_visit_without_notes_has_no_clinical_impression(first: dict[str, Any]) -> None:
+    assert resources(first, "ClinicalImpression") == []
+
+
+def test_export_fhir_carries_the_notes_added_to_the_visit(
+        backpain_home: Path, write_answers: Any, complete_answers: dict[str, Any]) -> None:
+    run = command()
+    doc = json.loads(run("assess", "--answers", write_answers(complete_answers), "--no-input",
+                         "--json", "--note", "First note.").stdout)
+    assert run("note", doc["session"], "Second note.").exit_code == 0
+    exported = run("export", doc["session"], "--format", "fhir")
+    assert exported.exit_code == 0, exported.output
+    data = json.loads(exported.stdout)
+    Bundle.model_validate(data)
+    assert [r["note"][0]["text"] for r in resources(data, "ClinicalImpression")] == [
+        "First note.", "Second note."]
 
 
 def test_first_visit_has_no_follows_link(first: dict[str, Any]) -> None:

@@ -173,7 +173,7 @@ USAGE_ERRORS: list[tuple[list[str], str]] = [
                                   "--format)"),
     (["export", IDS[0], "-f", "docx"],
      "invalid value for '--format' / '-f': 'docx' is not one of 'md', 'html', 'pdf', "
-     "'json', 'jsonl', 'fhir', 'csv'"),
+     "'json', 'jsonl', 'fhir', 'ics', 'csv'"),
     (["export", IDS[0], "--format"], "option '--format' requires an argument"),
     (["assess", "--client"], "option '--client' requires an argument"),
     (["review", "--limit", "-1"], "invalid value for '--limit': -1 is not in the range x>=0"),
@@ -187,7 +187,7 @@ USAGE_ERRORS: list[tuple[list[str], str]] = [
     # A control character typed on the command line is shown, never sent to the terminal.
     (["--bo\x1bgus"], "no such option: --bo\\x1bgus"),
     # Found by a command.
-    (["export"], "--format is required: md, html, pdf, json, jsonl, fhir or csv"),
+    (["export"], "--format is required: md, html, pdf, json, jsonl, fhir, ics or csv"),
     (["review", "--on", "2026-12-01"], "--on only applies to --due"),
     (["assess", "--yes"], "--yes goes with --discard only"),
 ]
@@ -206,7 +206,7 @@ def test_usage_errors_are_one_line_in_one_style(home: Path, args: list[str],
 @pytest.mark.parametrize(("args", "message"), [
     (["export", "--bogus"], "no such option: --bogus"),
     (["review", IDS[0], "--bogus"], "no such option: --bogus"),
-    (["export"], "--format is required: md, html, pdf, json, jsonl, fhir or csv"),
+    (["export"], "--format is required: md, html, pdf, json, jsonl, fhir, ics or csv"),
 ], ids=["click", "past the review fast path", "ours"])
 def test_usage_errors_of_the_installed_command(home: Path, args: list[str],
                                                message: str) -> None:
@@ -283,7 +283,7 @@ COMPLETIONS: list[tuple[str, list[str]]] = [
     ("backpain rev", ["review"]),
     ("backpain REV", ["review"]),
     ("backpain questionnaires ", ["list", "check"]),
-    ("backpain export --format ", ["md", "html", "pdf", "json", "jsonl", "fhir", "csv"]),
+    ("backpain export --format ", ["md", "html", "pdf", "json", "jsonl", "fhir", "ics", "csv"]),
     ("backpain export -f j", ["json", "jsonl"]),
     ("backpain export -f J", ["json", "jsonl"]),
     ("backpain export --bundle ", ["collection", "transaction"]),

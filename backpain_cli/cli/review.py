@@ -7,6 +7,7 @@ budget).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -18,10 +19,16 @@ from .review_run import run_due, run_review
 
 app = command_app()
 
+
+class DueFormat(StrEnum):
+    ics = "ics"
+
+
 EPILOG = helptext.epilog(
     ["backpain review", "backpain review --client JD-042 --limit 0",
      "backpain review 20261127T1015", "backpain review JD-042 --json",
-     "backpain review --due --on 2026-12-01"],
+     "backpain review --due --on 2026-12-01",
+     "backpain review --due --format ics > due.ics"],
     [(0, "shown (a session file that cannot be read is named on stderr)"),
      (1, "an unknown or unreadable session, an unknown client, or another error"),
      helptext.USAGE, helptext.INTERRUPTED])
@@ -47,6 +54,11 @@ def review(
         help="With --due: who is due on this day instead of today.")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print JSON to stdout; problems go to stderr.")] = False,
+    fmt: Annotated[DueFormat | None, typer.Option(
+        "--format", case_sensitive=False, show_default=False,
+        help="With --due: ics, an iCalendar file for your calendar, one all-day event per "
+             "due client on the day their check is due (the client reference only).")
+    ] = None,
     refresh: Annotated[bool, typer.Option(
         "--refresh", help="Check every session file against the summary index first, "
                           "not only the folders that changed (finds a file edited in "
@@ -57,10 +69,15 @@ def review(
         if target is not None or client is not None or limit is not None:
             raise UsageError("--due lists every client; it takes no SESSION or CLIENT "
                              "argument and no --client or --limit")
-        run_due(on, as_json=as_json, refresh=refresh)
+        if fmt is not None and as_json:
+            raise UsageError("give one of --json and --format ics")
+        run_due(on, as_json=as_json, refresh=refresh, ics=fmt is not None)
         return
     if on is not None:
         raise UsageError("--on only applies to --due")
+    if fmt is not None:
+        raise UsageError("--format ics only applies to --due; for one session's next "
+                         "check use: backpain export SESSION --format ics")
     if target is not None and (client is not None or limit is not None):
         raise UsageError("--client and --limit only apply to the listing (no SESSION or "
                          "CLIENT argument); for one client use: backpain review CLIENT")

@@ -99,13 +99,21 @@ def _report_unreadable(unreadable: Sequence[Unreadable], notes: Sequence[str] = 
         sys.stderr.write(f"backpain: warning: {visible(note)}\n")
 
 
-def run_due(on: str | None, *, as_json: bool = False, refresh: bool = False) -> None:
-    """`backpain review --due [--on DATE]`."""
+def run_due(on: str | None, *, as_json: bool = False, refresh: bool = False,
+            ics: bool = False) -> None:
+    """`backpain review --due [--on DATE] [--json | --format ics]`."""
     # The follow-up rules (when each check is due), as for one session.
     from ..flows.review import due_list, parse_day
 
     result = due_list(parse_day(on) if on is not None else None, refresh=refresh)
-    if as_json:
+    if ics:
+        from ..output.ics import due_calendar
+
+        sys.stdout.write(due_calendar(result))
+        if not result.rows:
+            sys.stderr.write(f"backpain: note: no client is due on {result.on.isoformat()}; "
+                             "the calendar has no events\n")
+    elif as_json:
         from ..output.review_json import due_document
 
         sys.stdout.write(to_json(due_document(result)))

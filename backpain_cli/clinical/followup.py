@@ -190,6 +190,8 @@ class Note:
 
     created: dt.datetime
     text: str
+    # The addendum's id; None for a note that cannot be read (its text says so).
+    id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -508,3 +510,12 @@ def due(session: S, on: dt.date) -> Due[S] | None:
     weeks = _interval(session)
     day = due_date(session.created, weeks) if weeks is not None else local_day(session.created)
     return Due(session, weeks, day, (on - day).days) if on >= day else None
+
+
+def check_day(session: Recorded) -> dt.date | None:
+    """The day `session`'s next check is due on the local calendar; None for a draft or a
+    plan without an interval (an emergency referral)."""
+    if session.is_draft:
+        return None
+    weeks = _interval(session)
+    return due_date(session.created, weeks) if weeks is not None else None

@@ -86,7 +86,7 @@ def notes_of_session(ref: SessionRef) -> tuple[Note, ...]:
     """The practitioner's notes of a session, oldest first (records/addenda.py). A note
     that cannot be read is shown as such rather than hidden."""
     found, bad = addenda_of(ref, NOTE)
-    return (*(Note(a.created, a.text) for a in found),
+    return (*(Note(a.created, a.text, a.id) for a in found),
             *(Note(dt.datetime.fromtimestamp(0, dt.UTC), f"(a note that cannot be read: "
                                                          f"{b.path}: {b.reason})")
               for b in bad))

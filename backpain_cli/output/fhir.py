@@ -9,6 +9,12 @@ with
   the project's own code system as well, so a receiver can rely on the score key. STarT
   Back and Oswestry also get their panel Observation; the triage level and the warning
   signs behind it get one more (a receiving clinician must not miss them).
+- One ClinicalImpression per practitioner's note about the visit (an addendum): the note
+  as its Annotation (`time`, `text`), the visit's time as `effectiveDateTime`, the note's as
+  `date`, and the triage Observation as what it rests on. One resource a note, not one a
+  visit: a note is written once and never changed, so a resource sent once never needs
+  replacing when a later note is added (the transaction's conditional creates). A note that
+  cannot be read is left out (`review SESSION` names it).
 - The subject is a logical reference made from the client reference only (no name, no
   literal `Patient/...` reference: the bundle holds no Patient, and a client reference may
   contain `_`, which a FHIR id may not).
@@ -25,11 +31,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clinical.model import Plan, ScoreValue
 from ..clinical.questionnaire import AnswerValue, Question, Registry
 from ..records.session import Session, iso_utc
+
+if TYPE_CHECKING:
+    from ..clinical.followup import Note
 
 BASE = "https://backpain.invalid/fhir"
 SCORES_SYSTEM = f"{BASE}/CodeSystem/scores"
@@ -272,11 +281,36 @@ def _observations(session: Session, names: Names, plan: Plan,
     return entries
 
 
+def note_item(note_id: str) -> str:
+    return f"note/{note_id}"
+
+
+def _notes(session: Session, names: Names, notes: Sequence[Note]) -> list[Entry]:
+    entries: list[Entry] = []
+    for note in notes:
+        if note.id is None:
+            continue
+        resource: dict[str, Any] = {
+            "resourceType": "ClinicalImpression",
+            "status": "completed",
+            "description": "The practitioner's note about the visit",
+            "subject": dict(names.subject),
+            "effectiveDateTime": iso_utc(session.created),
+            "date": iso_utc(note.created),
+            "supportingInfo": [{"reference": names.full_url("obs/triage")}],
+            "note": [{"time": iso_utc(note.created), "text": note.text}],
+        }
+        entries.append((note_item(note.id), resource))
+    return entries
+
+
 def entries(session: Session, registry: Registry | None, names: Names,
-            questions: Mapping[str, Question] | None = None) -> list[Entry]:
-    """The QuestionnaireResponses and Observations of a session, in Bundle order.
+            questions: Mapping[str, Question] | None = None,
+            notes: Sequence[Note] = ()) -> list[Entry]:
+    """The QuestionnaireResponses, Observations and notes of a session, in Bundle order.
 
     `questions` (by id) give the item texts and choice labels; by default the registry's.
+    `notes` are the practitioner's notes about the visit (its addenda), oldest first.
     """
     if questions is None:
         questions = registry.questions() if registry is not None else {}
@@ -289,4 +323,6 @@ def entries(session: Session, registry: Registry | None, names: Names,
         response_of.update((q, url) for q in qids)
     if session.plan is not None and not session.is_draft:
         out += _observations(session, names, session.plan, response_of)
+        # A note is added to a completed visit only (flows/note.py).
+        out += _notes(session, names, notes)
     return out

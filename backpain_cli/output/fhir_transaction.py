@@ -10,7 +10,8 @@ responses with the Questionnaires beside them:
 
 - Every resource has an identifier under the practice's identifier system, made from the
   session id and the item: `<session>/qr/<module>`, `<session>/obs/<score key>`,
-  `<session>/obs/panel-<LOINC>`, `<session>/obs/triage`. A Questionnaire is identified by
+  `<session>/obs/panel-<LOINC>`, `<session>/obs/triage`, `<session>/note/<addendum id>` (a
+  practitioner's note, a ClinicalImpression). A Questionnaire is identified by
   its canonical URL and version, `<canonical base>/Questionnaire/<module>` `|<version>`.
 - Every entry is a conditional create (`POST` with `ifNoneExist` on that identifier, or on
   url and version), so sending the same Bundle twice stores nothing twice.
@@ -37,8 +38,8 @@ from __future__ import annotations
 
 import urllib.parse
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..clinical.questionnaire import Module, Question, Registry
 from ..errors import BackpainError
@@ -49,6 +50,9 @@ from ..records.settings import PRACTICE_NAMESPACE_PREFIX, uri_problem
 from ..safe_text import to_json
 from . import fhir, fhir_questionnaire
 from .formats import ExportItem
+
+if TYPE_CHECKING:
+    from ..clinical.followup import Note
 
 # Until a practice has its own id (a random one, created once and kept in the settings).
 DEFAULT_PRACTICE_NAMESPACE = f"{PRACTICE_NAMESPACE_PREFIX}unconfigured"
@@ -112,14 +116,15 @@ def names(session: Session, system: str, base: str) -> fhir.Names:
 
 
 def _entries(session: Session, registry: Registry | None, modules: Mapping[str, Module],
-             system: str, base: str) -> list[dict[str, Any]]:
+             system: str, base: str, notes: Sequence[Note] = ()) -> list[dict[str, Any]]:
     """Every entry of both Bundles, each with the request the transaction sends it by."""
 
     def value_of(item: str) -> str:
         return f"{session.id}/{item}"
 
     named = names(session, system, base)
-    found = fhir.entries(session, registry, named, _answered_questions(registry, modules))
+    found = fhir.entries(session, registry, named, _answered_questions(registry, modules),
+                         notes)
     out: list[dict[str, Any]] = []
     # The Questionnaires first: what the responses after them answer.
     for item, _ in found:
@@ -128,7 +133,8 @@ def _entries(session: Session, registry: Registry | None, modules: Mapping[str, 
             out.append(_questionnaire_entry(modules[module_id], system, base))
     for item, resource in found:
         identifier = {"system": system, "value": value_of(item)}
-        # QuestionnaireResponse.identifier is one Identifier, Observation.identifier a list.
+        # QuestionnaireResponse.identifier is one Identifier; Observation's and
+        # ClinicalImpression's are lists.
         is_response = resource["resourceType"] == "QuestionnaireResponse"
         resource = _with_first(resource, "identifier", identifier if is_response else [identifier])
         # Answers no module knows have no counterpart to point at in the previous visit, nor
@@ -152,16 +158,18 @@ COLLECTION = "collection"
 def bundle(session: Session, registry: Registry | None = None,
            modules: Mapping[str, Module] | None = None, *, kind: str = TRANSACTION,
            identifier_system: str = DEFAULT_PRACTICE_NAMESPACE,
-           canonical_base: str = DEFAULT_PRACTICE_NAMESPACE) -> dict[str, Any]:
+           canonical_base: str = DEFAULT_PRACTICE_NAMESPACE,
+           notes: Sequence[Note] = ()) -> dict[str, Any]:
     """The Bundle of `kind` (transaction or collection) as plain data (what `render`
     serialises).
 
     `modules` are the modules as answered, by id (`fhir_questionnaire.answered_modules`);
-    each of them with a response becomes a Questionnaire entry.
+    each of them with a response becomes a Questionnaire entry; `notes`, the practitioner's
+    notes about the visit, a ClinicalImpression each.
     """
     system = _checked("fhir_identifier_system", identifier_system)
     base = _checked("fhir_canonical_base", canonical_base)
-    entries = _entries(session, registry, modules or {}, system, base)
+    entries = _entries(session, registry, modules or {}, system, base, notes)
     if kind == COLLECTION:
         entries = [{k: v for k, v in e.items() if k != "request"} for e in entries]
     return {
@@ -176,16 +184,17 @@ def bundle(session: Session, registry: Registry | None = None,
 def render(session: Session, registry: Registry | None = None,
            modules: Mapping[str, Module] | None = None, *, kind: str = TRANSACTION,
            identifier_system: str = DEFAULT_PRACTICE_NAMESPACE,
-           canonical_base: str = DEFAULT_PRACTICE_NAMESPACE) -> str:
+           canonical_base: str = DEFAULT_PRACTICE_NAMESPACE,
+           notes: Sequence[Note] = ()) -> str:
     data = bundle(session, registry, modules, kind=kind, identifier_system=identifier_system,
-                  canonical_base=canonical_base)
+                  canonical_base=canonical_base, notes=notes)
     return to_json(data)
 
 
 def export(item: ExportItem) -> str:
     """`export --format fhir` (output/formats.py): the collection or transaction Bundle,
     with the Questionnaires of the modules as answered; both name everything alike
-    (`names`)."""
+    (`names`), and the practitioner's notes about the visit."""
     # The practice's names from the settings; by default its own namespace, from a
     # practice id created the first time and kept, so every export names things alike.
     system, base = item.sources.fhir_names()
@@ -193,4 +202,5 @@ def export(item: ExportItem) -> str:
     modules = fhir_questionnaire.answered_modules(item.session, registry,
                                                   item.sources.modules_by_hash())
     return render(item.session, registry, modules, kind=item.bundle,
-                  identifier_system=system, canonical_base=base)
+                  identifier_system=system, canonical_base=base,
+                  notes=item.sources.notes(item.session))

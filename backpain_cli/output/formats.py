@@ -101,6 +101,9 @@ FORMATS: tuple[ExportFormat, ...] = (
                  rows_of="document"),
     ExportFormat("fhir", "backpain_cli.output.fhir_transaction:export",
                  "FHIR R4 Bundle; --bundle transaction for a FHIR server"),
+    ExportFormat("ics", "backpain_cli.output.ics:export",
+                 "the next check as an all-day event for the client's calendar (iCalendar): "
+                 "\"Back check-up with <practice>\", nothing about their health"),
     ExportFormat("csv", "backpain_cli.output.csv:export", "one row per session",
                  rows="backpain_cli.output.csv:write_rows", newline="", notes=(
                      "CSV columns: session, client, date (UTC, ISO 8601), status, follows, "

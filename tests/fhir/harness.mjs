@@ -84,7 +84,8 @@ async function post(paths, atomic) {
       });
     }
   }
-  const types = ['Patient', 'Questionnaire', 'QuestionnaireResponse', 'Observation'];
+  const types = ['Patient', 'Questionnaire', 'QuestionnaireResponse', 'Observation',
+    'ClinicalImpression'];
   const counts = {};
   const stored = [];
   for (const type of types) {
