@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from importlib import resources
 from typing import Any
 
+import client_handouts
 import pytest
 import test_recommender as rec
 from exact_wording import EXACT_SENTENCES, strip_exact
@@ -24,6 +25,7 @@ from readability import grade, words
 from strategies import client_answers
 
 from backpain_cli.clinical.engine import build_plan
+from backpain_cli.output.client_handout import Content, content
 
 HIGH_RISK = {f"sbst_{i}": True for i in range(5, 9)}
 # Answer sets for the texts the recommender tests' answers do not reach.
@@ -145,3 +147,53 @@ def _in_other_texts(sentence: str) -> bool:
 ])
 def test_strip_exact_removes_only_the_exact_sentences(text: str, left: str) -> None:
     assert strip_exact(text) == left
+
+
+# --------------------------------------------------------------------------- the handout
+
+
+def handout_sections(c: Content) -> Iterator[tuple[str, str]]:
+    """Every text of a client's handout, a section or item at a time, as it is printed."""
+    yield "found", " ".join(c.found.text)
+    for step in c.steps:
+        yield f"step {step.id}", step.text
+    yield "programme heading", " ".join(c.programme_heading)
+    cards = [*c.cards, *((c.bad_day.rest,) if c.bad_day and c.bad_day.rest else ())]
+    for card in cards:
+        yield f"{card.id} steps", " ".join(card.steps)
+        for label, text in (("dose", card.dose), ("easier", card.easier),
+                            ("harder", card.harder), ("for you", " ".join(card.for_you))):
+            yield f"{card.id} {label}", text or ""
+    if c.bad_day:
+        yield "bad day", " ".join(c.bad_day.text)
+        for name, dose in c.bad_day.easier:
+            yield f"bad day {name}", dose
+    yield "help sooner", " ".join(c.help_sooner)
+    yield "next check", " ".join(c.next_check)
+    yield "notice", c.notice
+
+
+def _handout_cases() -> list[Any]:
+    return [pytest.param(name, section, text, id=f"{name}-{section}")
+            for name, h in client_handouts.cases().items()
+            for section, text in handout_sections(content(h))]
+
+
+@pytest.mark.parametrize(("name", "section", "text"), _handout_cases())
+def test_every_text_of_the_handout_reads_at_grade_8_or_below(name: str, section: str,
+                                                              text: str) -> None:
+    """The advice, exercises, flare-up plan, safety net and next check as each handout
+    prints them, the exact sentences taken out (tests/test_client_handout.py grades the
+    handout's own words, and their labels)."""
+    ours = strip_exact(text)
+    if len(words(ours)) > 3:
+        assert grade(ours) <= 8.0, f"{name} {section}: grade {grade(ours):.1f}: {ours}"
+
+
+def test_the_handouts_graded_hold_every_section() -> None:
+    sections = {s for h in client_handouts.cases().values()
+                for s, text in handout_sections(content(h)) if text}
+    # (The programme heading holds only exact sentences, and none of these plans has one.)
+    assert {"found", "bad day", "help sooner", "next check", "notice"} <= sections
+    assert any(s.startswith("step ") for s in sections)
+    assert any(s.startswith("bad day ") for s in sections)
