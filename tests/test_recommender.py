@@ -389,8 +389,8 @@ def test_under_medical_care_lifts_the_bounds() -> None:
         "prevention.bone_safe_exercise", "massage.gentle_only", "massage.with_exercise",
     ), plan.ids
     assert find(plan, "massage.gentle_only").detail == (
-        "Keep massage to light to moderate pressure. Ask the doctor before any deep pressure "
-        "or manipulation.")
+        "Keep massage to light to moderate pressure. Ask the doctor first if you want deep "
+        "pressure or manipulation.")
 
 
 def test_massage_is_withheld_when_no_exercise_advice_survives() -> None:
@@ -602,7 +602,7 @@ def test_same_day_referral_is_worded_exactly(overrides: dict[str, Any], detail: 
                                     "mattress_firmness": "medium_soft", "mattress_sagging": True},
      "A medium-firm mattress (or, while a bed is still sound, a medium-firm topper) may be "
      "more comfortable: in one trial of people with long-standing back pain, medium-firm did "
-     "better than firm. Your mattress is medium-soft and sagging, so it may not be giving "
+     "better than firm. Your mattress is medium-soft and sagging, so it may not give you "
      "enough support."),
     ("sleep.no_change", {}, "The mattress is probably not the cause of your pain."),
     ("sleep.no_change", {"knee_pillow": False},
@@ -632,13 +632,13 @@ def test_same_day_referral_is_worded_exactly(overrides: dict[str, Any], detail: 
      "step by step."),
     ("personalized.disc.guided_exercise", LEG,
      "Pain that spreads below the knee, or a disc bulge, usually eases with time and guided "
-     "exercise. A physiotherapist can show you exercises that ease the leg symptoms and build "
-     "them up gradually. With leg pain, the signs under 'When to get help sooner' matter "
-     "most: they say which changes need a doctor, and how soon."),
+     "exercise. A physiotherapist can show you exercises that ease the leg pain. They can also "
+     "show you how to build them up bit by bit. With leg pain, the signs under 'When to get "
+     "help sooner' matter most: they say which changes need a doctor, and how soon."),
     ("personalized.as.medical_care", {"diagnoses": ["ankylosing_spondylitis"], **UNDER_CARE},
-     "Inflammatory back conditions respond well to medical treatment, and it works best "
-     "alongside exercise. Keep up regular reviews with the doctor or rheumatologist, and tell "
-     "them about flare-ups or any new symptoms. A painful red eye needs medical care the "
+     "Treatment from a doctor works well for this kind of back pain, and best together with "
+     "exercise. Keep seeing the doctor or joint specialist for regular checks. Tell them about "
+     "flare-ups or anything new. A painful red eye needs medical care the "
      "same day."),
     ("prevention.stay_active", {"rf_trauma": True},
      "Until you have been seen, keep gently active within comfort (short walks, light "
@@ -691,13 +691,12 @@ def test_same_day_referral_is_worded_exactly(overrides: dict[str, Any], detail: 
      "chest. To lift, bend at the hips and knees."),
     ("prevention.avoid_hyperextension", {"age": 15, "hyperextension_activities": True,
                                          "pain_duration": "under_6_weeks"},
-     "Frequent or forceful backward bending (back bends, lifting overhead, some dance and "
-     "gymnastics moves) can irritate the joints at the back of the spine. Keep those "
-     "movements smaller and well controlled for now. This advice comes from practitioner "
-     "experience rather than firm research, and it is about comfort, not about avoiding "
-     "movement for good. Until a doctor has checked the back, ease off sport that bends the "
-     "back backwards again and again: in young athletes this pain can come from a stress "
-     "injury to the bone."),
+     "Bending backwards often or hard (back bends, lifting overhead, some dance and gym "
+     "moves) can irritate the joints at the back of the spine. Keep those movements smaller "
+     "and well controlled for now. This advice comes from practitioner experience rather "
+     "than firm research. It is about comfort, not about avoiding movement for good. Until a "
+     "doctor has checked the back, ease off sport that bends the back backwards again and "
+     "again: in young athletes this pain can come from a stress injury to the bone."),
     ("massage.reconsider", NO_MASSAGE_HELP,
      "The care with the best evidence is active: exercise-based physiotherapy, with a "
      "psychologically informed approach when worries about the pain are holding you back. "
@@ -718,12 +717,12 @@ def test_same_day_referral_is_worded_exactly(overrides: dict[str, Any], detail: 
     ("massage.gentle_only", {"rf_anticoagulant": True, "rf_steroids": True,
                              "risk_team_aware": True, "rf_recent_procedure": True},
      "Keep massage to light pressure only: blood thinners bruise easily. No deep pressure or "
-     "manipulation unless the team that looks after you agrees. No hands-on work over or "
-     "near the operated area until the surgical team agrees. Long-term steroids can thin "
-     "skin and bone, so take care with pressure."),
+     "manipulation unless the team that looks after you agrees. No hands-on work on or near "
+     "the place of the operation until the team that did it agrees. Long-term steroids can "
+     "thin skin and bone, so take care with pressure."),
     ("massage.gentle_only", {"diagnoses": ["spinal_arthritis"], "under_medical_care": False,
                              "rf_recent_infection": True, "risk_team_aware": True},
-     "Keep massage to light techniques only, with no deep pressure or manipulation until the "
+     "Keep massage to light techniques only. No deep pressure or manipulation until the "
      "doctor agrees. No deep pressure or manipulation unless the team that looks after you "
      "agrees. No hands-on work over a wound or infected skin until it has healed."),
     ("massage.prenatal", PREGNANT_8,
