@@ -49,7 +49,8 @@ INTERACTIVE_ONLY = ("questionary", "prompt_toolkit")
 # The module that does each command's work: seeing it loaded proves the command ran.
 WORKER = {"review": "backpain_cli.records.index.listing", "export": "backpain_cli.records.targets",
           "assess": "backpain_cli.flows.assess",
-          "questionnaires": "backpain_cli.clinical.questionnaire"}
+          "questionnaires": "backpain_cli.clinical.questionnaire",
+          "intake": "backpain_cli.output.intake_form"}
 FHIR_ONLY = ("fhir", "fhir_core", "pydantic", "pydantic_core")
 TERMINAL_ONLY = ("rich",)
 CLIENT = "ST-001"
@@ -134,6 +135,8 @@ CASES: list[tuple[list[str], tuple[str, ...]]] = [
      INTERACTIVE_ONLY + FHIR_ONLY),
     (["questionnaires", "list"], INTERACTIVE_ONLY + FHIR_ONLY),
     (["questionnaires", "check"], INTERACTIVE_ONLY + FHIR_ONLY),
+    # The intake form (issue 21) is text made from the questionnaires: no prompt, no rich.
+    (["intake", "form"], INTERACTIVE_ONLY + FHIR_ONLY + TERMINAL_ONLY),
 ]
 
 
@@ -156,6 +159,7 @@ def test_command_does_not_import(home: dict[str, Any], args: list[str],
     (["config", "path"], "config"),
     (["where"], "where"),
     (["review", "--limit", "1"], "review"),
+    (["intake", "form"], "intake"),
 ])
 def test_a_command_imports_no_other_command(home: dict[str, Any], args: list[str],
                                             own: str | None) -> None:

@@ -51,6 +51,8 @@ COMMANDS: dict[str, Command] = {
     "forget": Command("backpain_cli.cli.forget",
                       "Erase a client's sessions, or one session, for good (a client's "
                       "request)."),
+    "intake": Command("backpain_cli.cli.intake",
+                      "The intake form a client fills in before the visit."),
     "questionnaires": Command("backpain_cli.cli.questionnaires",
                               "List and check questionnaire modules."),
     "config": Command("backpain_cli.cli.config",

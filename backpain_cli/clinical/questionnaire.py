@@ -14,12 +14,18 @@ Format (one file per module)::
                              # exercise programme (the clinical reference v3, "followup")
     description = "..."      # optional; for `questionnaires list` (sources, licences)
     intro = "..."            # optional; one short line under the heading in the interview
+    form = true              # optional; on the client's intake form (`backpain intake form`):
+                             # every question then needs client_text
+    client_intro = "..."     # optional; the intro as the client reads it on the form
 
     [[questions]]
     id = "knee_pillow"
     type = "yesno"           # yesno | choice | multi | int
     text = "Do you sleep with a pillow between or under your knees?"
     help = "..."             # optional
+    client_text = "How do you usually sleep?"  # the question as the client reads it on
+    client_help = "..."      # the intake form, and its help (plain words: grade 8 at most)
+    client_parts = ["..."]   # yes/no questions with parts: the parts in the client's words
     required = true          # default true
     default = false          # optional; must fit the type and choices
     fresh_each_visit = true  # optional; never offered the last visit's answer (see below)
@@ -34,7 +40,8 @@ an absent answer included) and ``if_missing = "absent"`` (an input that was show
 given counts as absent instead of leaving the condition undecided: the clinical reference's one
 exception, `sex` for `pregnancy`).
 
-Choice and multi questions have ``choices = [{ value = "...", label = "..." }]``; multi
+Choice and multi questions have ``choices = [{ value = "...", label = "..." }]`` (and
+``client_label`` where the form needs other words than the interview); multi
 questions may name ``exclusive`` values that must be chosen alone (e.g. "none"). Int
 questions have ``min`` and ``max``.
 
@@ -68,11 +75,15 @@ OPERATORS = ("=", "!=", ">", "<", ">=", "<=", "in")
 ORDERING_OPERATORS = (">", "<", ">=", "<=")
 
 _MODULE_KEYS = {"id", "version", "title", "order", "optional", "followup", "description", "intro",
-                "questions", "fresh_each_visit"}
+                "questions", "fresh_each_visit", "form", "client_intro"}
 _QUESTION_KEYS = {
     "id", "type", "text", "help", "choices", "min", "max", "required", "default", "when",
-    "exclusive", "fresh_each_visit", "yes_if_any", "yes_if_both",
+    "exclusive", "fresh_each_visit", "yes_if_any", "yes_if_both", "client_text", "client_help",
+    "client_parts",
 }
+# The licensed instruments are entered by the practice from the licensed form: never on the
+# client's intake form (their licences cover the published form, not a copy of ours).
+LICENSED_MODULES = frozenset({"startback", "odi", "rmdq"})
 # Warning signs, pregnancy, NPRS and the standard instruments describe today: a follow-up
 # visit asks them afresh instead of offering last visit's answer (the clinical reference v2).
 # Version 3 adds the weeks since a birth, the pain's duration and the weeks off work (they
@@ -81,7 +92,7 @@ FRESH_EACH_VISIT_MODULES = frozenset({"red_flags", "startback", "odi", "rmdq", "
 FRESH_EACH_VISIT_QUESTIONS = frozenset({"pregnancy", "pregnancy_weeks", "postpartum_weeks",
                                         "pain_duration", "work_absence_weeks", "pain_now",
                                         "pain_worst_week"})
-_CHOICE_KEYS = {"value", "label"}
+_CHOICE_KEYS = {"value", "label", "client_label"}
 _CONDITION_KEYS = {"question", "operator", "value", "negate", "if_missing"}
 # The headings of a yes/no question's parts (the clinical reference v3, "Modules and questions").
 PARTS_HEADINGS = {"yes_if_any": "Yes if any of these:", "yes_if_both": "Yes only if both:"}
@@ -91,6 +102,9 @@ PARTS_HEADINGS = {"yes_if_any": "Yes if any of these:", "yes_if_both": "Yes only
 class Choice:
     value: str
     label: str
+    # The label on the client's intake form, where the interview's is worded for the
+    # practitioner.
+    client_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,10 @@ class Question:
     # The parts of a yes/no question that asks several things, and their heading.
     parts: tuple[str, ...] = ()
     parts_heading: str | None = None
+    # The client's wording on the intake form (None: not on the form).
+    client_text: str | None = None
+    client_help: str | None = None
+    client_parts: tuple[str, ...] = ()
 
     @property
     def full_text(self) -> str:
@@ -167,6 +185,9 @@ class Module:
     shipped: bool = True
     # Shown in the interview; the description (licence and source notes) is not.
     intro: str | None = None
+    # On the client's intake form, and the intro there.
+    form: bool = False
+    client_intro: str | None = None
 
 
 class Unknown(Enum):
@@ -210,10 +231,17 @@ def _parse_choices(raw: Any, where: str, problems: list[Problem]) -> tuple[Choic
         if not isinstance(label, str) or not label:
             problems.append(Problem(where, f"choice {value!r} has no label"))
             continue
+        client_label = item.get("client_label")
+        if client_label is not None and (not isinstance(client_label, str)
+                                         or not client_label.strip()):
+            problems.append(Problem(where, f"choice {value!r}: client_label must be a "
+                                           "non-empty string"))
+            continue
         if any(c.value == value for c in out):
             problems.append(Problem(where, f"choice {value!r} appears twice"))
             continue
-        out.append(Choice(value, label))
+        out.append(Choice(value, label,
+                          client_label.strip() if isinstance(client_label, str) else None))
     return tuple(out)
 
 
@@ -361,6 +389,33 @@ def _parse_parts(raw: Mapping[str, Any], qtype: str, where: str,
     return tuple(p.strip() for p in parts), PARTS_HEADINGS[key]
 
 
+def _parse_client_wording(raw: Mapping[str, Any], parts: tuple[str, ...], where: str,
+                          problems: list[Problem]
+                          ) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """`client_text`, `client_help` and `client_parts`: the question on the intake form."""
+    texts: list[str | None] = []
+    for key in ("client_text", "client_help"):
+        value = raw.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append(Problem(where, f"{key} must be a non-empty string"))
+            value = None
+        texts.append(value.strip() if isinstance(value, str) else None)
+    client_parts: tuple[str, ...] = ()
+    if "client_parts" in raw:
+        given = raw["client_parts"]
+        if not parts:
+            problems.append(Problem(where, "client_parts needs yes_if_any or yes_if_both"))
+        elif not isinstance(given, list) or len(given) != len(parts) or not all(
+                isinstance(p, str) and p.strip() for p in given):
+            problems.append(Problem(where, f"client_parts must be a list of {len(parts)} "
+                                           "texts, one for each part"))
+        else:
+            client_parts = tuple(p.strip() for p in given)
+    if texts[0] is None and (texts[1] is not None or client_parts):
+        problems.append(Problem(where, "client_help and client_parts need client_text"))
+    return texts[0], texts[1], client_parts
+
+
 def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
                     problems: list[Problem], module_fresh: bool = False) -> Question | None:
     if not isinstance(raw, dict):
@@ -420,6 +475,7 @@ def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
     if not isinstance(fresh, bool):
         problems.append(Problem(where, "fresh_each_visit must be true or false"))
     parts, parts_heading = _parse_parts(raw, qtype, where, problems)
+    client_text, client_help, client_parts = _parse_client_wording(raw, parts, where, problems)
     if len(problems) > before:
         return None
     q = Question(
@@ -427,7 +483,8 @@ def _parse_question(raw: Any, index: int, module_id: str, where_file: str,
         help=help_.strip() if isinstance(help_, str) else None, choices=choices,
         min=lo if _is_int(lo) else None, max=hi if _is_int(hi) else None,
         required=bool(required), when=when, exclusive=exclusive,
-        parts=parts, parts_heading=parts_heading,
+        parts=parts, parts_heading=parts_heading, client_text=client_text,
+        client_help=client_help, client_parts=client_parts,
         fresh_each_visit=(fresh is True or module_fresh or module_id in FRESH_EACH_VISIT_MODULES
                           or qid in FRESH_EACH_VISIT_QUESTIONS),
     )
@@ -488,6 +545,20 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
     module_fresh = raw.get("fresh_each_visit", False)
     if not isinstance(module_fresh, bool):
         problems.append(Problem(source, "fresh_each_visit must be true or false"))
+    form = raw.get("form", False)
+    if not isinstance(form, bool):
+        problems.append(Problem(source, "form must be true or false"))
+    elif form and mid in LICENSED_MODULES:
+        problems.append(Problem(source, f"{mid} is a licensed instrument: the practice "
+                                        "enters it from the licensed form, never on the "
+                                        "client's intake form"))
+    elif form and (optional is True or followup is True):
+        problems.append(Problem(source, "an optional or followup module cannot be on the "
+                                        "client's intake form"))
+    client_intro = raw.get("client_intro")
+    if client_intro is not None and (not isinstance(client_intro, str)
+                                     or not client_intro.strip()):
+        problems.append(Problem(source, "client_intro must be a non-empty string"))
     raw_questions = raw.get("questions")
     questions: list[Question] = []
     if not isinstance(raw_questions, list) or not raw_questions:
@@ -502,6 +573,10 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
                 problems.append(Problem(f"{source}: {q.id}",
                                         "duplicate question id in this module"))
                 continue
+            if form is True and q.client_text is None:
+                problems.append(Problem(f"{source}: {q.id}",
+                                        "client_text missing (every question of a module on "
+                                        "the client's intake form needs the client's wording)"))
             seen.add(q.id)
             questions.append(q)
     if problems:
@@ -512,6 +587,8 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
         sha256=_sha256(data), optional=bool(optional), followup=followup is True,
         description=description, shipped=shipped,
         intro=intro.strip() if isinstance(intro, str) else None,
+        form=form is True,
+        client_intro=client_intro.strip() if isinstance(client_intro, str) else None,
     )
 
 
@@ -635,6 +712,11 @@ class Registry:
 
     def questions(self) -> dict[str, Question]:
         return {q.id: q for m in self.modules for q in m.questions}
+
+    @property
+    def form_modules(self) -> tuple[Module, ...]:
+        """The modules on the client's intake form, in interview order."""
+        return tuple(m for m in self.modules if m.form)
 
 
 def shipped_paths() -> list[tuple[str, bytes]]:
