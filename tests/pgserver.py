@@ -108,9 +108,12 @@ class Cluster:
             raise RuntimeError(f"{tool} failed ({proc.returncode}): {proc.stderr}\n{tail}")
 
     def start(self) -> None:
+        # fsync off: only a crash of the machine loses what it wrote. Not
+        # synchronous_commit=off, which would lose commits when a test stops the server
+        # immediately (the roles made just before, too).
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} "
                    f"-c unix_socket_directories={self.sockets} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off "
+                   "-c full_page_writes=off "
                    f"-c ssl=on -c ssl_cert_file={self.certs / 'server.crt'} "
                    f"-c ssl_key_file={self.certs / 'server.key'} "
                    "-c password_encryption=scram-sha-256")
