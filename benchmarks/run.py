@@ -59,7 +59,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backpain_cli.clinical.questionnaire import AnswerValue, Question
@@ -463,6 +463,102 @@ def timed_once(row: Row, cmd: Sequence[str], env: dict[str, str], out_dir: Path)
     return row
 
 
+# --------------------------------------------------------------------------- sync (issue 23)
+
+# The yardstick of a push: every session file's bytes in one COPY into a table of the same
+# shape as the server's, in one process (what any loader of these documents must do).
+YARDSTICK_COPY = '''\
+"""Read every session file and COPY it into a table shaped like backpain.sessions."""
+import datetime as dt, hashlib, os, sys
+import psycopg
+sessions, url = sys.argv[1], sys.argv[2]
+with psycopg.connect(url, autocommit=True) as conn:
+    conn.execute("DROP TABLE IF EXISTS copy_yardstick")
+    conn.execute("CREATE TABLE copy_yardstick (id text PRIMARY KEY, practice name NOT NULL, "
+                 "content bytea NOT NULL, sha256 text NOT NULL, created timestamptz NOT NULL, "
+                 "pushed_by name NOT NULL DEFAULT session_user, "
+                 "pushed_at timestamptz NOT NULL DEFAULT now())")
+    with conn.cursor() as cur, cur.copy("COPY copy_yardstick (id, practice, content, sha256, "
+                                        "created) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["text", "name", "bytea", "text", "timestamptz"])
+        for folder in os.scandir(sessions):
+            for entry in os.scandir(folder.path):
+                with open(entry.path, "rb") as f:
+                    data = f.read()
+                sid = entry.name[:-5]
+                copy.write_row((sid, "bench", data, hashlib.sha256(data).hexdigest(),
+                                dt.datetime.strptime(sid[:16], "%Y%m%dT%H%M%SZ")))
+'''
+
+
+def _pgserver() -> Any:
+    """tests/pgserver.py (the throwaway cluster of the sync tests), loaded by path."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "tests" / "pgserver.py"
+    spec = importlib.util.spec_from_file_location("pgserver", path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure_sync(home: Path, env: dict[str, str], work: Path, runs: int, n: str) -> list[Row]:
+    """A push of every session of `home` into an empty database (in rounds, the server
+    emptied and the sync state removed before each) against one COPY of the same files;
+    then a sync with nothing to do against the listing of every session. The benchmark
+    starts its own PostgreSQL cluster; without PostgreSQL or psycopg the rows say why."""
+    copy_row = Row("yardstick: one COPY of every session file", label="COPY")
+    push = Row(f"backpain sync: push {n} sessions", ratio_limit=3, against=copy_row,
+               rss_limit=150 * MB)
+    listing = Row(f"backpain review --limit 0 ({n} rows)", label="listing")
+    noop = Row(f"backpain sync with nothing to do ({n})", ratio_limit=3, against=listing,
+               rss_limit=150 * MB)
+    rows = [copy_row, push, listing, noop]
+    pgserver = _pgserver()
+    why = pgserver.missing()
+    if why is not None:
+        for row in rows:
+            row.error = why
+        return rows
+    out_dir = work / "out"
+    with pgserver.cluster() as cluster:
+        cluster.group("bench")
+        cluster.practitioner("bench_user", "bench-Pw-1", ["bench"])
+        with cluster.admin() as conn:
+            conn.execute("GRANT bench TO admin")
+        config = work / "sync-config.toml"
+        config.write_text(f'database_url = "{cluster.url(pgserver.ADMIN)}"\n')
+        admin_env = {**env, "BACKPAIN_CONFIG": str(config)}
+        subprocess.run([BACKPAIN, "db", "init", "--practice", "bench"], env=admin_env,
+                       check=True, capture_output=True)
+        config.write_text(f'database_url = "{cluster.url("bench_user")}"\n')
+        sync_env = {**admin_env, "PGPASSWORD": "bench-Pw-1"}
+        (work / "yardstick_copy.py").write_text(YARDSTICK_COPY)
+        sessions = str(home / "sessions")
+        for _ in range(runs):
+            timed = [(copy_row, [PYTHON, str(work / "yardstick_copy.py"), sessions,
+                                 cluster.url(pgserver.ADMIN)], None),
+                     (push, [BACKPAIN, "sync"], cluster)]
+            for row, cmd, server in timed:
+                if server is not None:
+                    with server.admin() as conn:
+                        conn.execute("TRUNCATE backpain.sessions CASCADE")
+                    shutil.rmtree(home / "sync", ignore_errors=True)
+                try:
+                    seconds, rss = run_once(cmd, sync_env, out_dir)
+                except (RuntimeError, OSError) as exc:
+                    row.error = str(exc)
+                    continue
+                row.seconds.append(seconds)
+                row.peak_rss = max(row.peak_rss, rss)
+        measure([(listing, [BACKPAIN, "review", "--limit", "0"], sync_env),
+                 (noop, [BACKPAIN, "sync"], sync_env)], runs, out_dir)
+    return rows
+
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -528,6 +624,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="where to generate the data (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the generated data and print where it is")
+    parser.add_argument("--no-sync", action="store_true",
+                        help="skip the PostgreSQL sync measurements (issue 23)")
     parser.add_argument("--no-pty", action="store_true",
                         help="skip the time to the first prompt of assess (needs a pty)")
     args = parser.parse_args(argv)
@@ -633,8 +731,9 @@ def main(argv: Sequence[str] | None = None) -> int:
              [BACKPAIN, "review", "--limit", "0"], env_big),
         ], slow_runs, out_dir)
 
+        synced = [] if args.no_sync else measure_sync(big, env_big, work, slow_runs, n)
         rows = [*fast, *listings[1:], scaling, *([prompt] if prompt else []), *bulk,
-                build, upgrade]
+                build, upgrade, *synced]
         if floor.error or not floor.seconds:
             print(f"cannot measure the floor: {floor.error}", file=sys.stderr)
             return 1

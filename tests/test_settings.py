@@ -64,6 +64,7 @@ data_dir = "~/backpain-data"
 fhir_identifier_system = "https://physio-nord.example/id"
 fhir_canonical_base = "https://physio-nord.example/fhir"
 practice_id = "4f6c1d2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f"
+database_url = "postgresql://anna@db.physio-nord.example/backpain?sslmode=verify-full"
 """)
     loaded = settings.load()
     assert tuple(loaded.values) == KEYS
@@ -80,10 +81,10 @@ BROKEN = [
     ("practise_name = \"Physio Nord\"\n",
      "unknown key 'practise_name'; the keys are practice_name, practice_contact, "
      "practitioner, instruments, data_dir, fhir_identifier_system, fhir_canonical_base, "
-     "practice_id"),
+     "practice_id, database_url"),
     ("[practice]\nname = \"Physio Nord\"\n", "unknown key 'practice'; the keys are "
      "practice_name, practice_contact, practitioner, instruments, data_dir, "
-     "fhir_identifier_system, fhir_canonical_base, practice_id"),
+     "fhir_identifier_system, fhir_canonical_base, practice_id, database_url"),
     ("practice_name = 3\n", "practice_name must be text"),
     ("practitioner = \"\"\n", "practitioner must not be empty"),
     ("practice_contact = \"line one\\nline two\"\n",
@@ -213,7 +214,7 @@ def test_set_does_not_overwrite_a_broken_file(backpain_config: Path) -> None:
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("practise_name", "Physio Nord", "unknown key 'practise_name'; the keys are "
      "practice_name, practice_contact, practitioner, instruments, data_dir, "
-     "fhir_identifier_system, fhir_canonical_base, practice_id"),
+     "fhir_identifier_system, fhir_canonical_base, practice_id, database_url"),
     ("practice_contact", "a\tb", "practice_contact must be one line (no line breaks or tabs)"),
     ("fhir_identifier_system", "https://x.example/id|1",
      "fhir_identifier_system must not contain |"),
@@ -361,7 +362,7 @@ GOLDEN = Path(__file__).parent / "golden" / "sessions"
 LATEST = "20261029T101500Z-0f9e8d"
 UNKNOWN_KEY = ("unknown key 'practise_name'; the keys are practice_name, practice_contact, "
                "practitioner, instruments, data_dir, fhir_identifier_system, "
-               "fhir_canonical_base, practice_id")
+               "fhir_canonical_base, practice_id, database_url")
 
 
 run = invoke
@@ -380,7 +381,7 @@ def test_config_show_without_a_file(backpain_config: Path) -> None:
     assert result.stdout == (
         f"# {backpain_config} (not created yet)\n"
         "# not set: practice_name, practice_contact, practitioner, instruments, data_dir, "
-        "fhir_identifier_system, fhir_canonical_base, practice_id\n")
+        "fhir_identifier_system, fhir_canonical_base, practice_id, database_url\n")
     assert not backpain_config.parent.exists()
 
 
@@ -402,7 +403,7 @@ def test_config_set_then_show(backpain_config: Path) -> None:
         'practice_name = "Physio Nord"\n'
         'instruments = "odi,rmdq"\n'
         "# not set: practice_contact, practitioner, data_dir, fhir_identifier_system, "
-        "fhir_canonical_base, practice_id\n")
+        "fhir_canonical_base, practice_id, database_url\n")
     result = run("config", "show", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {

@@ -57,6 +57,11 @@ COMMANDS: dict[str, Command] = {
                               "List and check questionnaire modules."),
     "config": Command("backpain_cli.cli.config",
                       "Show or change the practice's settings (config.toml)."),
+    "sync": Command("backpain_cli.cli.sync",
+                    "Share sessions with the practice's PostgreSQL database: send, fetch, "
+                    "erase.", "app"),
+    "db": Command("backpain_cli.cli.db",
+                  "Create, upgrade and inspect the database of backpain sync."),
 }
 
 

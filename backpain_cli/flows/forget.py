@@ -15,6 +15,7 @@ from ..records import erasure
 from ..records.erasure import Erased, Erasure
 from ..records.targets import ClientTarget, resolve
 from .notices import Notices
+from .sync import record_forgotten
 
 
 @dataclass(frozen=True)
@@ -42,5 +43,8 @@ def forget_target(target: str, *, confirm: Callable[[Erasure], bool] | None,
         plan = erasure.plan_session(found)
     if confirm is not None and not confirm(plan):
         return Forgotten(plan, None)
+    # Before the files go: an erasure interrupted part way is still sent by the next sync,
+    # which finishes it here as well.
+    record_forgotten(plan.session_ids, plan.root)
     with stoppable() as stop:
         return Forgotten(plan, erasure.erase(plan, stop=stop))

@@ -14,6 +14,8 @@ for backpain. Every key is a top-level string and the names are a contract (the 
 - `practice_id`: a random UUID that backpain writes once, the first time a FHIR export
   needs a default identifier system (`practice_namespace`). Practices with several machines
   copy it to each (`backpain config set practice_id ...`), so that their identifiers agree.
+- `database_url`: the PostgreSQL database `backpain sync` and `backpain db` use, a libpq URL,
+  key=value string or service name; never one holding a password (`database_url_problem`).
 
 A missing file means no settings. A file that cannot be read, is not TOML, or holds an
 unknown key or a value that does not fit is a `SettingsError` (one line, exit 1) for every
@@ -42,7 +44,7 @@ CONFIG_ENV = "BACKPAIN_CONFIG"
 CONFIG_NAME = "config.toml"
 # The keys in the order `config show` lists and the file is written in.
 KEYS = ("practice_name", "practice_contact", "practitioner", "instruments", "data_dir",
-        "fhir_identifier_system", "fhir_canonical_base", "practice_id")
+        "fhir_identifier_system", "fhir_canonical_base", "practice_id", "database_url")
 PRACTICE_NAMESPACE_PREFIX = "urn:backpain:practice:"
 
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -114,8 +116,33 @@ def value_problem(key: str, value: object) -> str | None:
         return "must be an absolute folder path, such as /srv/backpain or ~/backpain"
     if key in ("fhir_identifier_system", "fhir_canonical_base"):
         return uri_problem(value)
+    if key == "database_url":
+        return database_url_problem(value)
     if key == "practice_id" and not _UUID_RE.fullmatch(value):
         return "must be a UUID in lower case, such as 4f6c1d2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f"
+    return None
+
+
+# A password in the settings file would be a secret in a file that is shown (`config
+# show`), copied between computers and backed up: libpq reads it from where it belongs.
+_URL_PASSWORD = re.compile(r"^postgres(?:ql)?://[^/?#@]*:[^/?#@]*@", re.IGNORECASE)
+_QUERY_PASSWORD = re.compile(r"[?&]password=", re.IGNORECASE)
+_KEYWORD_PASSWORD = re.compile(r"(?:^|\s)password\s*=", re.IGNORECASE)
+PASSWORD_REFUSED = ("must not hold a password: keep it in ~/.pgpass, a service file "
+                    "(~/.pg_service.conf) or $PGPASSWORD, where PostgreSQL looks for it")
+
+
+def database_url_problem(value: str) -> str | None:
+    """Why `value` cannot be the database_url setting (a password in it), or None.
+
+    Read without psycopg: the settings are read by every command, at start-up."""
+    if not value.strip():
+        return "must not be empty"
+    if value.lower().startswith(("postgres://", "postgresql://")):
+        if _URL_PASSWORD.match(value) or _QUERY_PASSWORD.search(value):
+            return PASSWORD_REFUSED
+    elif _KEYWORD_PASSWORD.search(value):
+        return PASSWORD_REFUSED
     return None
 
 
