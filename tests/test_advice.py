@@ -12,8 +12,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
-from strategies import client_answers
-from test_recommender import (
+from answer_sets import (
     CASES,
     CHRONIC,
     HIGH_RISK,
@@ -28,6 +27,7 @@ from test_recommender import (
     UNDER_CARE,
     VASCULAR,
 )
+from strategies import client_answers
 
 from backpain_cli.clinical import recommender
 from backpain_cli.clinical.engine import build_plan

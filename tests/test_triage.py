@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from answer_sets import CHRONIC, HIGH_RISK
 from strategies import client_answers
 
 from backpain_cli.clinical.engine import build_plan
@@ -256,8 +257,6 @@ def test_derived_age_first_episode(age: int, first_episode: bool, flagged: bool)
     assert plan.triage == ("urgent" if flagged else unflagged), (age, first_episode)
 
 
-CHRONIC: dict[str, Any] = {"pain_duration": "over_12_weeks", "axspa_features": ["none"]}
-HIGH_RISK = {f"sbst_{i}": True for i in range(5, 9)}
 SEVERE = {**CHRONIC, "pain_worst_week": 8}
 AXSPA = {"pain_duration": "over_12_weeks", "age": 30,
          "axspa_features": ["onset_before_35", "wakes_second_half_night",
