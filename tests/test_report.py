@@ -390,3 +390,16 @@ def test_an_empty_data_folder_is_an_empty_window() -> None:
     assert result.exit_code == 1
     assert result.stderr == ("backpain: error: no episode of care started to 2026-06-30: "
                              "nothing to report\n")
+
+
+def test_an_unreadable_session_file_is_named_and_the_report_still_written(
+        practice: None, backpain_home: Path) -> None:
+    bad = backpain_home / "sessions" / "C-001" / "20260301T120000Z-0badf0.toml"
+    bad.write_text("this is = not [ toml", encoding="utf-8")
+    result = run(*WINDOW, "--format", "json")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"backpain: skipped {bad}: ")
+    assert lines[1:] == ["backpain: error: 1 session file could not be read and was "
+                         "skipped (named above)"]
+    assert json.loads(result.stdout)["episodes"]["started"] == copies(COUNTED)
