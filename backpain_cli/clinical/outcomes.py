@@ -345,8 +345,8 @@ def sessions_a_month(counted: Sequence[Episode[V]], first: dt.date,
     with a session to the last (months without one included, as 0)."""
     months: dict[tuple[int, int], int] = {}
     for episode in counted:
-        for visit in episode.visits:
-            day = local_day(visit.created)
+        for n, visit in enumerate(episode.visits):
+            day = episode.day if n == 0 else local_day(visit.created)
             if first <= day <= last:
                 months[(day.year, day.month)] = months.get((day.year, day.month), 0) + 1
     if not months:
