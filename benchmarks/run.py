@@ -25,6 +25,7 @@ both alike; the targets are ratios:
   the same rows as CSV from a SQLite table (yardstick_csv.py, written beside the data);
 - `export --all --format jsonl` at most 10x a script that reads every session file's bytes
   (yardstick_read.py);
+- `report` (the outcome report of every episode) at most 1.5x `export --all --format csv`;
 - peak memory (the measured process's own, from wait4) at most 150 MB, and flat: at the
   large size at most 20 MB above the same command's at the everyday size;
 - `review --limit 0` into a file streams plain rows: 100,000 within 5 seconds;
@@ -365,6 +366,14 @@ def run_once(cmd: Sequence[str], env: dict[str, str], out_dir: Path) -> tuple[fl
 
 
 Spec = tuple[Row, Sequence[str], dict[str, str]]
+
+
+def report_spec(export_csv: Row, env: dict[str, str], size: str) -> Spec:
+    """`backpain report` (issue 22, item 4): the outcome report of every episode, at most
+    1.5x `export --all --format csv` of the same folder, measured in the same rounds: both
+    read the same rows of the summary index."""
+    return (Row(f"backpain report ({size})", ratio_limit=1.5, against=export_csv),
+            [BACKPAIN, "report"], env)
 
 
 def measure(specs: Sequence[Spec], runs: int, out_dir: Path) -> list[Row]:
@@ -713,12 +722,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         read_yardstick = Row("yardstick: read every file's bytes", label="yardstick")
         every_csv = Row(f"export --all --format csv ({m})")
         every_jsonl = Row(f"export --all --format jsonl ({m})")
+        big_csv = Row(f"export --all --format csv ({n})", ratio_limit=4, against=csv_yardstick,
+                      rss_limit=150 * MB, flat_against=every_csv, label="export csv")
         bulk = measure([
             (csv_yardstick, [PYTHON, str(work / "yardstick_csv.py"), sessions_dir, str(table)],
              env_big),
-            (Row(f"export --all --format csv ({n})", ratio_limit=4, against=csv_yardstick,
-                 rss_limit=150 * MB, flat_against=every_csv),
-             [BACKPAIN, "export", "--all", "--format", "csv"], env_big),
+            (big_csv, [BACKPAIN, "export", "--all", "--format", "csv"], env_big),
+            report_spec(big_csv, env_big, n),
             (read_yardstick, [PYTHON, str(work / "yardstick_read.py"), sessions_dir], env_big),
             (Row(f"export --all --format jsonl ({n})", ratio_limit=10, against=read_yardstick,
                  rss_limit=150 * MB, flat_against=every_jsonl),

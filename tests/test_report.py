@@ -65,7 +65,7 @@ CHAIN = ({"nprs_now": 6, "rmdq_score": 12}, {"nprs_now": 5, "rmdq_score": 11},
 
 SPEC = (
     Ep("2026-02-02", "Alex Ng", "low", "under_6_weeks", IMPROVED, copies=8),
-    Ep("2026-02-09", "Alex Ng", "low", "under_6_weeks", NOT_IMPROVED, copies=4),
+    Ep("2026-02-16", "Alex Ng", "low", "under_6_weeks", NOT_IMPROVED, copies=4),
     Ep("2026-03-02", "bo Berg", "high", "over_12_weeks", ONE_VISIT, copies=6),
     Ep("2026-03-16", "bo Berg", "medium", "6_to_12_weeks", CHAIN, copies=2),
     # Ended by referrals: apart, in no rate.
@@ -184,6 +184,49 @@ def copies(eps: list[Ep]) -> int:
     return sum(ep.copies for ep in eps)
 
 
+def completeness() -> int:
+    """Episodes counted with Oswestry or Roland-Morris at the start."""
+    return copies([ep for ep in COUNTED if {"odi_percent", "rmdq_score"} & set(ep.visits[0])])
+
+
+def expected_months() -> dict[str, int]:
+    months: dict[str, int] = {}
+    for ep in COUNTED:
+        for k in range(len(ep.visits)):
+            for c in range(ep.copies):
+                day = dt.date.fromisoformat(ep.day) + dt.timedelta(days=c + FOLLOW_UP_DAYS * k)
+                months[f"{day:%Y-%m}"] = months.get(f"{day:%Y-%m}", 0) + 1
+    return dict(sorted(months.items()))
+
+
+def expected_csv_rows() -> list[dict[str, str]]:
+    """The analysts' rows, from the spec, in the order the episodes started."""
+    rows = []
+    starts = sorted(((dt.date.fromisoformat(ep.day) + dt.timedelta(days=c), ep)
+                     for ep in COUNTED for c in range(ep.copies)), key=lambda s: s[0])
+    for n, (day, ep) in enumerate(starts, 1):
+        first, last, more = ep.visits[0], ep.visits[-1], len(ep.visits) > 1
+        row = {"episode": str(n), "start": day.isoformat(),
+               "practitioner": ep.practitioner or "", "startback_risk": ep.risk,
+               "pain_duration": ep.duration,
+               "triage_start": ep.last_triage if not more else "none",
+               "triage_outcome": ep.last_triage, "sessions": str(len(ep.visits)),
+               "followed_up": "yes" if more else "no",
+               "days_to_first_follow_up": str(FOLLOW_UP_DAYS) if more else "",
+               "days_first_to_last": str(FOLLOW_UP_DAYS * (len(ep.visits) - 1)) if more
+               else "",
+               "ended_by_referral": "yes" if ep.last_triage in ("emergency", "urgent")
+               else "no"}
+        for m in MEASURES:
+            both = more and m in first and m in last
+            row |= {f"{m}_first": str(first.get(m, "")),
+                    f"{m}_last": str(last.get(m, "")) if more else "",
+                    f"{m}_change": ("" if not both else "improved" if judged(first, last, m)
+                                    else "no important change")}
+        rows.append(row)
+    return rows
+
+
 @pytest.fixture
 def practice() -> None:
     build_practice()
@@ -233,20 +276,12 @@ def test_every_figure_of_the_json(practice: None) -> None:
         "observed": {"reported": False}, "conservative": {"reported": False}}
     assert [g["group"] for g in doc["strata"]["duration"]] == [
         "under_6_weeks", "6_to_12_weeks", "over_12_weeks"]
-    assert doc["completeness"] == _rate_json(
-        copies([ep for ep in COUNTED if {"odi_percent", "rmdq_score"} & set(ep.visits[0])]),
-        started)
+    assert doc["completeness"] == _rate_json(completeness(), started)
     mix = doc["triage_mix"]
     # The start's triage: the emergency episode started as one; every other start "none".
     assert mix == {"emergency": 1, "same_day": 0, "urgent": 0, "refer_routine": 0,
                    "co_manage": 0, "none": started - 1}
-    months: dict[str, int] = {}
-    for ep in COUNTED:
-        for k in range(len(ep.visits)):
-            for c in range(ep.copies):
-                day = dt.date.fromisoformat(ep.day) + dt.timedelta(days=c + 14 * k)
-                months[f"{day:%Y-%m}"] = months.get(f"{day:%Y-%m}", 0) + 1
-    assert doc["sessions_a_month"] == months
+    assert doc["sessions_a_month"] == expected_months()
     listed = due_list()
     assert doc["due_now"] == {"due": len(listed.rows),
                               "overdue": sum(d.days_overdue > 0 for d in listed.rows)}
@@ -292,6 +327,17 @@ def test_every_format_prints_the_same_figures(practice: None, fmt: str) -> None:
                          ("Set apart: pregnancy or within a year of a birth", 1)):
         assert re.search(rf"{re.escape(label)}\W+{value}\b", out), label
     assert "2 (emergency 1, same day 0, urgent 1)" in out
+    for month, count in expected_months().items():
+        assert re.search(rf"{month}\W+{count}\b", out), month
+    for label, count in (("Emergency", 1), ("Same day", 0), ("Urgent", 0),
+                         ("Refer (routine)", 0), ("Co-manage", 0),
+                         ("No warning signs", started - 1)):
+        share = pct(count / started)
+        assert re.search(rf"{re.escape(label)}\W+{count}\W+{share} %", out), label
+    listed = due_list()
+    overdue = sum(d.days_overdue > 0 for d in listed.rows)
+    assert f"{len(listed.rows)} ({overdue} overdue)" in out
+    assert cell(completeness(), started) in out
     assert "too few to report" in out and "No predicted scores" in out
     assert "An episode starts at a completed session" in out
     # Aggregates only: no client reference, no session id.
@@ -336,6 +382,7 @@ def test_csv_one_row_an_episode_under_a_running_number(practice: None) -> None:
     result = run(*WINDOW, "--format", "csv")
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows == expected_csv_rows()
     assert [r["episode"] for r in rows] == [str(n) for n in range(1, copies(COUNTED) + 1)]
     assert not re.search(r"C-\d{3}|\d{8}T\d{6}Z", result.stdout)
     chains = [r for r in rows if r["sessions"] == "3"]
@@ -390,3 +437,16 @@ def test_an_empty_data_folder_is_an_empty_window() -> None:
     assert result.exit_code == 1
     assert result.stderr == ("backpain: error: no episode of care started to 2026-06-30: "
                              "nothing to report\n")
+
+
+def test_an_unreadable_session_file_is_named_and_the_report_still_written(
+        practice: None, backpain_home: Path) -> None:
+    bad = backpain_home / "sessions" / "C-001" / "20260301T120000Z-0badf0.toml"
+    bad.write_text("this is = not [ toml", encoding="utf-8")
+    result = run(*WINDOW, "--format", "json")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"backpain: skipped {bad}: ")
+    assert lines[1:] == ["backpain: error: 1 session file could not be read and was "
+                         "skipped (named above)"]
+    assert json.loads(result.stdout)["episodes"]["started"] == copies(COUNTED)

@@ -27,6 +27,7 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Generic, Protocol, TypeVar
 
 from .followup import OUTCOME_KEYS
@@ -85,9 +86,14 @@ V = TypeVar("V", bound=Visit)
 # --------------------------------------------------------------------------- episodes
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Episode(Generic[V]):
-    """A start session and the completed sessions that follow it, oldest first."""
+    """A start session and the completed sessions that follow it, oldest first.
+
+    What the report asks of an episode is worked out once (cached): a report groups the
+    same episodes several ways, and 100,000 of them must cost little more than their rows
+    (hence not frozen either: a frozen dataclass is slower to make).
+    """
 
     visits: tuple[V, ...]
 
@@ -103,11 +109,11 @@ class Episode(Generic[V]):
     def followed_up(self) -> bool:
         return len(self.visits) > 1
 
-    @property
+    @cached_property
     def day(self) -> dt.date:
         return local_day(self.start.created)
 
-    @property
+    @cached_property
     def set_apart(self) -> tuple[str, ...]:
         """Why the episode is left out of the rates (SET_APART), if it is."""
         age = self.start.age
@@ -127,12 +133,20 @@ class Episode(Generic[V]):
     def change(self, key: str) -> str | None:
         """The product's judgement of `key` from the first to the last session ("improved",
         "no important change", "worse"); None without the measure at both ends."""
-        if not self.followed_up:
-            return None
-        before, after = _number(self.start, key), _number(self.outcome, key)
-        if before is None or after is None:
-            return None
-        return mcid_change(key, before, after)
+        return self.judged[OUTCOME_KEYS.index(key)][1]
+
+    @cached_property
+    def judged(self) -> tuple[tuple[bool, str | None], ...]:
+        """For each of OUTCOME_KEYS: whether the start has it, and the judgement of first
+        against last (None without the measure at both ends)."""
+        out = []
+        for key in OUTCOME_KEYS:
+            before = _number(self.start, key)
+            after = _number(self.outcome, key) if self.followed_up else None
+            out.append((before is not None,
+                        None if before is None or after is None
+                        else mcid_change(key, before, after)))
+        return tuple(out)
 
     def stratum(self, by: str) -> str | None:
         """The episode's stratum for `by` (BY): None when its start did not record it."""
@@ -180,7 +194,9 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 and at n the bound is exactly 0 or 1, which rounding would miss by a hair.
+    return (0.0 if k == 0 else max(0.0, centre - half),
+            1.0 if k == n else min(1.0, centre + half))
 
 
 @dataclass(frozen=True)
@@ -223,19 +239,16 @@ class Group:
 
 
 def responders(rated: Sequence[Episode[V]], key: str) -> Responders:
-    improved_observed = observed = improved = at_start = 0
+    n = OUTCOME_KEYS.index(key)
+    improved = observed = at_start = 0
     for episode in rated:
-        if _number(episode.start, key) is None:
-            continue
-        at_start += 1
-        change = episode.change(key)
-        if change is None:
-            continue
-        observed += 1
-        if change == "improved":
-            improved += 1
-            improved_observed += 1
-    return Responders(key, Rate(improved_observed, observed), Rate(improved, at_start))
+        has_start, change = episode.judged[n]
+        at_start += has_start
+        if change is not None:
+            observed += 1
+            improved += change == "improved"
+    # An improvement is both observed and, over every start, conservative.
+    return Responders(key, Rate(improved, observed), Rate(improved, at_start))
 
 
 def group(key: str | None, rated: Sequence[Episode[V]]) -> Group:
@@ -332,8 +345,8 @@ def sessions_a_month(counted: Sequence[Episode[V]], first: dt.date,
     with a session to the last (months without one included, as 0)."""
     months: dict[tuple[int, int], int] = {}
     for episode in counted:
-        for visit in episode.visits:
-            day = local_day(visit.created)
+        for n, visit in enumerate(episode.visits):
+            day = episode.day if n == 0 else local_day(visit.created)
             if first <= day <= last:
                 months[(day.year, day.month)] = months.get((day.year, day.month), 0) + 1
     if not months:

@@ -25,9 +25,9 @@ from ..clinical.outcomes import (
     OutcomeReport,
     Rate,
     Strata,
+    V,
 )
 from ..clinical.reassess import local_day
-from ..records.session import Brief
 from ..safe_text import visible
 from .csv import neutralise
 from .wording import TIER_WORDS
@@ -109,11 +109,11 @@ class Table:
     notes: tuple[str, ...] = ()
 
 
-def window(r: OutcomeReport[Brief]) -> str:
+def window(r: OutcomeReport[V]) -> str:
     return f"Episodes started from {r.first.isoformat()} to {r.last.isoformat()}"
 
 
-def _referred(r: OutcomeReport[Brief]) -> str:
+def _referred(r: OutcomeReport[V]) -> str:
     parts = ", ".join(f"{TIER_WORDS[t]} {r.referred[t]}" for t in REFERRAL_TRIAGE)
     return f"{sum(r.referred.values())} ({parts})"
 
@@ -124,7 +124,7 @@ def _group_rows(label: str, g: Group) -> list[tuple[str, ...]]:
              rate_cell(x.conservative)) for n, x in enumerate(g.responders)]
 
 
-def tables(r: OutcomeReport[Brief]) -> list[Table]:
+def tables(r: OutcomeReport[V]) -> list[Table]:
     """Every table of the report, in order: denominators first."""
     apart = r.set_apart
     out = [
@@ -151,7 +151,8 @@ def tables(r: OutcomeReport[Brief]) -> list[Table]:
              rate_cell(r.completeness)),
         )),
         Table("Triage at the start", ("Triage", "Episodes", "Share"),
-              tuple((TRIAGE_WORDS[t], str(n), f"{percent(n / r.started)} %")
+              tuple((TRIAGE_WORDS[t], str(n),
+                     f"{percent(n / r.started)} %" if r.started else "–")
                     for t, n in r.triage_mix)),
         Table("Sessions a month", ("Month", "Sessions"),
               tuple((m, str(n)) for m, n in r.months)),
@@ -170,7 +171,7 @@ def _strata_table(s: Strata) -> Table:
 
 
 def _plain_table(t: Table) -> list[str]:
-    widths = [max(len(t.headers[i]), *(len(row[i]) for row in t.rows))
+    widths = [max([len(t.headers[i]), *(len(row[i]) for row in t.rows)])
               for i in range(len(t.headers))]
 
     def line(cells: Sequence[str]) -> str:
@@ -181,7 +182,7 @@ def _plain_table(t: Table) -> list[str]:
             *(["", *(textwrap.fill(n, 88) for n in t.notes)] if t.notes else [])]
 
 
-def text(r: OutcomeReport[Brief]) -> str:
+def text(r: OutcomeReport[V]) -> str:
     """The terminal's report: plain tables, the same as every other format's."""
     lines = [TITLE, window(r), "", "Definitions:",
              *(textwrap.fill(d, 88, initial_indent="- ", subsequent_indent="  ")
@@ -198,7 +199,7 @@ def _md_cell(cell: str) -> str:
     return cell.replace("\\", "\\\\").replace("|", "\\|") or " "
 
 
-def markdown(r: OutcomeReport[Brief]) -> str:
+def markdown(r: OutcomeReport[V]) -> str:
     lines = [f"# {TITLE}", "", window(r), "", "## Definitions", "",
              *(f"- {d}" for d in DEFINITIONS)]
     for t in tables(r):
@@ -229,7 +230,7 @@ def _group(g: Group, by: str | None) -> dict[str, object]:
                            for x in g.responders}}
 
 
-def to_json(r: OutcomeReport[Brief]) -> str:
+def to_json(r: OutcomeReport[V]) -> str:
     doc = {
         "report": "outcomes",
         "from": r.first.isoformat(), "to": r.last.isoformat(),
@@ -260,7 +261,7 @@ CSV_COLUMNS = ("episode", "start", "practitioner", "startback_risk", "pain_durat
                *(f"{m}_{end}" for m in OUTCOME_KEYS for end in ("first", "last", "change")))
 
 
-def _episode_row(n: int, e: Episode[Brief]) -> list[object]:
+def _episode_row(n: int, e: Episode[V]) -> list[object]:
     first, last = e.start, e.outcome
     cells: list[object] = [
         n, e.day.isoformat(), first.practitioner, first.scores.get("startback_risk"),
@@ -274,7 +275,7 @@ def _episode_row(n: int, e: Episode[Brief]) -> list[object]:
     return cells
 
 
-def to_csv(r: OutcomeReport[Brief]) -> str:
+def to_csv(r: OutcomeReport[V]) -> str:
     """One row per episode counted (none set apart), numbered from 1 in the order they
     started: no client reference, no session id."""
     buffer = io.StringIO(newline="")

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from ..clinical.outcomes import Group, OutcomeReport, Rate
-from ..records.session import Brief
+from ..clinical.outcomes import Group, OutcomeReport, Rate, V
 from .html import CSP
 from .report import (
     DEFINITIONS,
@@ -196,7 +195,7 @@ def _figure(svg: str, caption: str) -> str:
     return f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>"
 
 
-def render(r: OutcomeReport[Brief]) -> str:
+def render(r: OutcomeReport[V]) -> str:
     found = tables(r)
     charts: dict[str, str] = {
         "Episodes": _figure(bar_chart(
