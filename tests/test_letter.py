@@ -9,6 +9,7 @@ matter. The PDF is one page on A4 and on Letter (poppler's pdfinfo).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import pty
@@ -23,13 +24,17 @@ from typing import Any
 import pytest
 import tomli_w
 from helpers import invoke
+from hypothesis import given, settings
 from reassess_helpers import local_time_zone, save_visit, utc
+from strategies import REGISTRY, interviews
 
 from backpain_cli.cli.notices import StderrNotices
-from backpain_cli.clinical.triage import TIER_RULE_IDS, TIERS
+from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.triage import TIER_RULE_IDS, TIERS, rules_fired
 from backpain_cli.flows.letter import write_letter
 from backpain_cli.output import letter as letter_module
-from backpain_cli.output.letter import words
+from backpain_cli.output.letter import LetterFacts, build, words
+from backpain_cli.output.wording import flag_text
 from backpain_cli.records.session import Session
 
 run = invoke
@@ -402,3 +407,41 @@ def test_the_pdf_command_writes_a_private_file(practice: Path, tmp_path: Path) -
     assert done.stderr == f"Wrote {out}\n"
     again = run("letter", session.id, "-f", "pdf", "-o", out)
     assert again.exit_code == 1
+
+
+# --------------------------------------------------------------------------- property
+
+
+def _session_of(answers: dict[str, Any]) -> Session:
+    return Session(id="20261127T101503Z-abcdef", client="JD-042", created=WHEN,
+                   status="completed", answers=answers, questionnaires=(),
+                   plan=build_plan(answers))
+
+
+@settings(deadline=None)
+@given(interviews(rare=()))
+def test_the_letter_never_says_later_than_the_triage_or_a_sign_asks(
+        answers: dict[str, Any]) -> None:
+    """Guardrail: whatever was found, the doctor's letter asks for the triage's own
+    deadline, names every counted sign under its own tier, and gives each rule that fired
+    its reason; the colleague's has no request."""
+    session = _session_of(answers)
+    assert session.plan is not None
+    plan = session.plan
+    rules = rules_fired(answers)
+    facts = LetterFacts(session=session, to="doctor", written=dt.date(2026, 11, 27),
+                        questions=REGISTRY.questions(), rules=rules)
+    made = build(facts)
+    assert made.soon == words()["soon"][plan.triage]
+    [signs] = [s for s in made.sections if s.heading == "Warning signs found"]
+    for flag in plan.red_flags:
+        label = words()["tier"][flag.tier]
+        [line] = [i for i in signs.items if i.lower().startswith(label.lower() + ":")]
+        assert flag_text(flag.id) in line
+    assert len(signs.items) == len({f.tier for f in plan.red_flags})
+    for rule in rules:
+        reason = words()["rules"][rule].split("{")[0]
+        assert reason in " ".join(signs.paragraphs)
+    handover = build(dataclasses.replace(facts, to="colleague"))
+    assert handover.soon is None
+    assert "My question" not in [s.heading for s in handover.sections]
