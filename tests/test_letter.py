@@ -445,3 +445,22 @@ def test_the_letter_never_says_later_than_the_triage_or_a_sign_asks(
     handover = build(dataclasses.replace(facts, to="colleague"))
     assert handover.soon is None
     assert "My question" not in [s.heading for s in handover.sections]
+
+
+@pytest.mark.parametrize(("answers", "problem"), [
+    ({"age": 50, "rf_saddle_numbness": True},
+     "Back pain. What makes it worse or better and how it began were not asked."),
+    ({"age": 50, "rf_saddle_numbness": True, "pain_duration": "over_12_weeks",
+      "onset": "gradual"},
+     "Back pain for more than 12 weeks. It began gradually, without a clear cause."),
+    ({"pain_duration": "over_12_weeks", "pain_location": ("lower_back",),
+      "pain_worse_with": ("none",), "pain_eased_by": ("sitting",)},
+     "Back pain for more than 12 weeks, in the lower back. It is worse with nothing in "
+     "particular and eased by sitting."),
+], ids=["ended at an emergency sign", "duration and onset", "nothing makes it worse"])
+def test_a_part_not_asked_is_left_out_of_the_problem(answers: dict[str, Any],
+                                                     problem: str) -> None:
+    made = build(LetterFacts(session=_session_of(answers), to="doctor",
+                             written=dt.date(2026, 11, 27), questions=REGISTRY.questions()))
+    [section] = [s for s in made.sections if s.heading == "The problem"]
+    assert section.paragraphs == (problem,)

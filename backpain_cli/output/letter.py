@@ -136,18 +136,27 @@ def _labels(facts: LetterFacts, qid: str) -> list[str] | None:
 
 def _problem(facts: LetterFacts) -> Section:
     w = words()["problem"]
-    unknown = w["unknown"]
-    duration = _labels(facts, "pain_duration")
-    where = _labels(facts, "pain_location")
-    first = (w["first"] if where else w["first_no_where"]).format(
-        duration=_joined(duration) if duration else unknown, where=_joined(where or []))
-    worse = _labels(facts, "pain_worse_with")
-    eased = _labels(facts, "pain_eased_by")
+
+    def phrase(qid: str, key: str) -> str | None:
+        found = _labels(facts, qid)
+        if found is None:
+            return None
+        return str(w[key]).format(**{key: _joined(found) if found else w["nothing"]})
+
+    first = ", ".join(p for p in (
+        " ".join(p for p in (w["pain"], phrase("pain_duration", "duration")) if p),
+        phrase("pain_location", "where")) if p) + "."
+    course = " and ".join(p for p in (phrase("pain_worse_with", "worse"),
+                                      phrase("pain_eased_by", "eased")) if p)
     onset = facts.session.answers.get("onset")
-    second = w["second"].format(
-        worse=_joined(worse) if worse else ("nothing in particular" if worse == [] else unknown),
-        eased=_joined(eased) if eased else ("nothing in particular" if eased == [] else unknown),
-        onset=words()["onset"].get(str(onset), unknown) if onset is not None else unknown)
+    began = (str(w["onset"]).format(onset=words()["onset"].get(str(onset), str(onset)))
+             if onset is not None else None)
+    if course:
+        second = f"It is {course}" + (f"; {began}." if began else ".")
+    elif began:
+        second = f"{began[:1].upper()}{began[1:]}."
+    else:
+        second = str(w["course_unknown"])
     return Section(words()["headings"]["problem"], (f"{first} {second}",))
 
 
