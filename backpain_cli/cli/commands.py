@@ -40,6 +40,9 @@ COMMANDS: dict[str, Command] = {
                       "Export a session, a client's history or every session."),
     "handout": Command("backpain_cli.cli.handout",
                        "Choose what goes on the client's handout, and print it."),
+    "letter": Command("backpain_cli.cli.letter",
+                      "Write a one-page letter about a visit to the client's doctor or a "
+                      "colleague."),
     "note": Command("backpain_cli.cli.note",
                     "Add your own note (findings, what was done, what was agreed) to a "
                     "visit."),

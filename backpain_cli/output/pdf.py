@@ -50,8 +50,9 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
-def render(handout: str) -> bytes:
-    """The PDF of one handout (the HTML as `html.render` gives it)."""
+def render(handout: str, page_css: str = PAGE_CSS) -> bytes:
+    """The PDF of one handout (the HTML as `html.render` gives it), or of another page
+    (a letter); `page_css` chooses the paper."""
     weasyprint = _weasyprint()
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
@@ -69,7 +70,7 @@ def render(handout: str) -> bytes:
         # their alternative text) with its title and language, for screen readers; it adds
         # about 11 KB and no measurable time.
         pdf: bytes = weasyprint.HTML(string=handout, url_fetcher=fetcher).write_pdf(
-            stylesheets=[weasyprint.CSS(string=PAGE_CSS, url_fetcher=fetcher)],
+            stylesheets=[weasyprint.CSS(string=page_css, url_fetcher=fetcher)],
             pdf_variant="pdf/ua-1")
     except FatalURLFetchingError:
         pass
