@@ -458,8 +458,12 @@ def run_interview(
     saves_drafts: bool = True,
     follow_up: bool = False,
     raised: set[str] | None = None,
+    on_form: Mapping[str, AnswerValue] | None = None,
 ) -> bool:
     """Ask every shown, unanswered question in order, updating `answers` and `skipped`.
+
+    `on_form`: the client's answers on the intake form to the questions asked again here,
+    each shown before its question ("On the form: no").
 
     Conditions are re-evaluated after each answer. Returns True when the practitioner ended
     the interview at an emergency sign (the rest of the questions unasked), else False.
@@ -517,6 +521,8 @@ def run_interview(
                 last_visit = q.id in remembered
                 default = remembered.get(q.id, q.default)
             default = shown_default(q.id, default, answers)
+            if on_form is not None and q.id in on_form:
+                asker.intro(f"On the form: {answer_text(on_form[q.id], q)}")
             value = asker.ask(q, default, last_visit=last_visit)
             if isinstance(value, Skip):
                 skipped.add(q.id)
@@ -528,6 +534,45 @@ def run_interview(
     except (KeyboardInterrupt, EOFError):
         raise Interrupted("interview interrupted") from None
     return False
+
+
+# The warning signs confirmed face to face after an intake form (issue 21).
+SIGNS_MODULE = "red_flags"
+CONFIRM_INTRO = ("The client answered the warning signs on the intake form. Go through each "
+                 "one with the client now, face to face: type y or n (Enter alone does not "
+                 "confirm).")
+
+
+def confirm_signs(
+    modules: Sequence[Module],
+    answers: dict[str, AnswerValue],
+    skipped: set[str],
+    asker: Asker,
+    on_form: Mapping[str, AnswerValue],
+    *,
+    saves_drafts: bool = True,
+    follow_up: bool = False,
+    raised: set[str] | None = None,
+) -> tuple[bool, bool]:
+    """Every warning sign the client answered on the form asked again, its form answer
+    shown and no default (a typed y or n), with the interview's handling of what is
+    answered yes (the emergency stop included). Returns (ended at an emergency, every sign
+    confirmed). A sign not reached keeps the client's answer."""
+    signs = {q.id for m in modules if m.id == SIGNS_MODULE for q in m.questions}
+    given = {k: v for k, v in on_form.items() if k in signs and k in answers}
+    for key in given:
+        del answers[key]
+    asker.intro(CONFIRM_INTRO)
+    try:
+        ended = run_interview(modules, answers, skipped, asker, None,
+                              saves_drafts=saves_drafts, follow_up=follow_up, raised=raised,
+                              on_form=given)
+    finally:
+        # Interrupted or ended early: what was not confirmed stays as the client gave it.
+        for key, value in given.items():
+            if key not in answers and key not in skipped:
+                answers[key] = value
+    return ended, not ended
 
 
 def _ask_again(answered: Question, answers: dict[str, AnswerValue],

@@ -10,10 +10,16 @@ import pytest
 from helpers import command
 from readability import grade
 
-from backpain_cli.clinical.questionnaire import LICENSED_MODULES, Module, check, load_registry
+from backpain_cli.clinical.questionnaire import (
+    LICENSED_MODULES,
+    Module,
+    check_with_form,
+    load_registry,
+)
 from backpain_cli.errors import Problem
 
 questionnaires = command("questionnaires")
+intake = command("intake")
 
 # Medicine names are read off the box, not understood: they are graded as a short word.
 MEDICINES = ("warfarin", "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "heparin",
@@ -99,8 +105,7 @@ def test_check_reports_a_form_question_without_the_client_s_wording(
         tmp_path: Path, module: str, problems: list[tuple[str, str]]) -> None:
     path = tmp_path / "own.toml"
     path.write_text(module, encoding="utf-8")
-    registry, found = check(None, [path])
-    assert registry is None
+    _, found = check_with_form(None, [path])
     assert found == [Problem(f"{tmp_path}/{where}", reason) for where, reason in problems]
 
 
@@ -114,6 +119,25 @@ def test_questionnaires_check_names_the_question_without_client_wording(
         "backpain: error: invalid questionnaire (1):\n"
         f"  - {path}: own_b: client_text missing (every question of a module on the "
         "client's intake form needs the client's wording)\n")
+
+
+def test_a_form_question_without_wording_stops_the_form_not_the_interview(
+        tmp_path: Path) -> None:
+    (tmp_path / "own.toml").write_text(HEAD + "form = true\n" + yesno("own_b"),
+                                       encoding="utf-8")
+    assert load_registry(tmp_path).module("own").form
+    result = intake("form", env={"BACKPAIN_HOME": str(tmp_path.parent / "home")})
+    assert result.exit_code == 0  # another data folder: its own modules only
+    home = tmp_path.parent / "home2"
+    (home / "questionnaires").mkdir(parents=True)
+    (home / "questionnaires" / "own.toml").write_text(HEAD + "form = true\n" + yesno("own_b"),
+                                                      encoding="utf-8")
+    refused = intake("form", env={"BACKPAIN_HOME": str(home)})
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        "backpain: error: invalid questionnaire (1):\n"
+        f"  - {home / 'questionnaires' / 'own.toml'}: own_b: client_text missing (every "
+        "question of a module on the client's intake form needs the client's wording)\n")
 
 
 def test_a_practice_module_opts_in_with_its_wording(tmp_path: Path) -> None:

@@ -46,9 +46,11 @@ EPILOG = helptext.epilog(
 def assess(
     client: Annotated[str | None, typer.Option(
         "--client", metavar="REF", help="Client reference: initials or a practice ID.")] = None,
-    answers: Annotated[Path | None, typer.Option(
+    answers: Annotated[list[Path] | None, typer.Option(
         "--answers", metavar="FILE",
-        help="TOML answers file; answered questions are not asked again.",
+        help="TOML answers file; answered questions are not asked again. Repeat it for "
+             "more files, such as the client's intake form and your own part (a question "
+             "answered in two files is a problem).",
         dir_okay=False)] = None,
     no_input: Annotated[bool, typer.Option(
         "--no-input", help="Never prompt; missing or invalid answers end with exit 3.")] = False,
@@ -112,7 +114,9 @@ def assess(
     # audit export, the outcome figures) unless the practitioner asks for it.
     saving = save if save is not None else not demo
     given = pick is not None or drop is not None or client_note is not None
-    request = AssessRequest(client=client, answers_file=answers, instruments=instruments,
+    request = AssessRequest(client=client, answers_file=answers[0] if answers else None,
+                            more_answers=tuple(answers[1:]) if answers else (),
+                            instruments=instruments,
                             follow_up=from_, resume=resume, no_input=no_input, save=saving,
                             demo=demo, note=note,
                             handout=Chosen(ids(pick, "--pick"), ids(drop, "--drop") or (),
@@ -148,7 +152,8 @@ def assess(
     print_plan(make_console(), plan_of(session), client=session.client,
                session_id=None if done.path is None else session.id,
                created=session.created, practice=session.practice,
-               glance=AtAGlance(picks, exercises) if picks or exercises else None)
+               glance=AtAGlance(picks, exercises) if picks or exercises else None,
+               signs_unconfirmed=session.signs_unconfirmed)
     if done.path is not None and not given and not no_input and not demo \
             and session.status == "completed" and sys.stdin.isatty():
         # The practitioner chooses what goes on the client's handout (Enter: the tool's).

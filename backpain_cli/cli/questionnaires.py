@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ..clinical.questionnaire import check, load_registry
+from ..clinical.questionnaire import check_with_form, load_registry
 from ..errors import BackpainError, QuestionnaireError
 from ..records.paths import questionnaires_dir
 from ..safe_text import to_json, visible
@@ -81,7 +81,7 @@ def questionnaires_check(
                        "({where, reason}), or the modules and questions counted.")] = False,
 ) -> None:
     """Validate questionnaire files; report every problem (exit 1 if any)."""
-    registry, problems = check(questionnaires_dir(), paths or ())
+    registry, problems = check_with_form(questionnaires_dir(), paths or ())
     if as_json:
         valid = registry is not None and not problems
         sys.stdout.write(to_json({

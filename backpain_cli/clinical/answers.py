@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import AnswersError, Problem, UnreadableFileError
 from ..files import NotReadable, loads_toml, read_bytes
+from .intake import Intake, read_intake
 from .questionnaire import (
     UNKNOWN,
     AnswerValue,
@@ -31,7 +32,8 @@ from .questionnaire import (
 )
 from .triage import is_emergency
 
-_ANSWERS_FILE_KEYS = {"client", "answers"}
+# [intake]: the file was saved by the client's intake form (issue 21).
+_ANSWERS_FILE_KEYS = {"client", "answers", "intake"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class AnswersFile:
     # False when there is no usable [answers] table: that one problem is reported, not
     # every question as missing.
     has_answers: bool = True
+    # The [intake] table of a file the client's intake form saved.
+    intake: Intake | None = None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -77,8 +81,32 @@ def read_answers_file(path: Path) -> AnswersFile:
         problems.append(Problem("answers", "the [answers] table is missing"))
     elif not isinstance(answers, dict):
         problems.append(Problem("answers", "must be a table of question id = answer"))
+    intake = None
+    if "intake" in raw:
+        intake, intake_problems = read_intake(raw["intake"])
+        problems.extend(intake_problems)
     return AnswersFile(str(path), raw.get("client"), answers if isinstance(answers, dict) else {},
-                       tuple(problems), has_answers)
+                       tuple(problems), has_answers, intake)
+
+
+def merge_answers_files(files: Sequence[AnswersFile]
+                        ) -> tuple[dict[str, object], list[Problem]]:
+    """The answers of several files (--answers given more than once): a question answered
+    in two files is a problem of its own, and neither answer is used."""
+    merged: dict[str, object] = {}
+    where: dict[str, str] = {}
+    twice: dict[str, list[str]] = {}
+    for af in files:
+        for key, value in af.answers.items():
+            if key in where:
+                twice.setdefault(key, [where[key]]).append(af.path)
+                continue
+            merged[key] = value
+            where[key] = af.path
+    for key in twice:
+        del merged[key]
+    return merged, [Problem(key, f"answered in more than one file ({', '.join(paths)})")
+                    for key, paths in twice.items()]
 
 
 def normalise(q: Question, value: object) -> AnswerValue:

@@ -573,10 +573,6 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
                 problems.append(Problem(f"{source}: {q.id}",
                                         "duplicate question id in this module"))
                 continue
-            if form is True and q.client_text is None:
-                problems.append(Problem(f"{source}: {q.id}",
-                                        "client_text missing (every question of a module on "
-                                        "the client's intake form needs the client's wording)"))
             seen.add(q.id)
             questions.append(q)
     if problems:
@@ -801,6 +797,26 @@ def check(
     if problems:
         return None, problems
     return Registry(tuple(merged), tuple(replaced)), problems
+
+
+def form_problems(modules: Sequence[Module]) -> list[Problem]:
+    """The questions of a module on the client's intake form that lack the client's wording.
+
+    Reported by `questionnaires check` and refused by `intake form`, but no reason to stop
+    an interview: the practitioner's wording is all the interview needs."""
+    return [Problem(f"{m.source}: {q.id}", "client_text missing (every question of a module "
+                                           "on the client's intake form needs the client's "
+                                           "wording)")
+            for m in modules if m.form for q in m.questions if q.client_text is None]
+
+
+def check_with_form(user_dir: Path | None, paths: Sequence[Path] = ()
+                    ) -> tuple[Registry | None, list[Problem]]:
+    """`check`, and the intake form's wording of the modules on it (`form_problems`)."""
+    registry, problems = check(user_dir, paths)
+    if registry is not None:
+        problems.extend(form_problems(registry.modules))
+    return registry, problems
 
 
 def load_registry(user_dir: Path | None) -> Registry:

@@ -15,10 +15,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..clinical import checks
-from ..clinical.answers import Validation, questions_open, read_answers_file, validate, walk
+from ..clinical.answers import (
+    Validation,
+    merge_answers_files,
+    questions_open,
+    read_answers_file,
+    validate,
+    walk,
+)
 from ..clinical.engine import build_plan
 from ..clinical.handout_choice import HandoutChoiceError
 from ..clinical.instruments import instrument_names
+from ..clinical.intake import Intake, read_intake, version_notes
 from ..clinical.legacy import current_answers
 from ..clinical.model import Level, Plan
 from ..clinical.programme import previous_levels
@@ -89,6 +97,10 @@ class Start:
     # At a follow-up: the previous visit's saved programme, exercise id -> level (its
     # levels move by the programme step); None when the visit follows no other.
     previous_programme: Mapping[str, Level] | None = None
+    # The [intake] table of an answers file the client's intake form saved (issue 21).
+    intake: Intake | None = None
+    # The client's own answers from the form's file (confirmed face to face, interactive).
+    form_answers: Mapping[str, AnswerValue] = field(default_factory=dict)
 
     @property
     def follow_up(self) -> bool:
@@ -107,6 +119,7 @@ def start(
     root: Path | None = None,
     settings: Settings | None = None,
     no_input: bool = False,
+    more_answers: Sequence[Path] = (),
 ) -> Start:
     """Collect what is already known: a resumed draft, a previous visit, an answers file.
 
@@ -180,13 +193,31 @@ def start(
         programme_followup = True
     file_problems: tuple[Problem, ...] = ()
     file_has_answers = True
+    intake: Intake | None = None
+    form_keys: set[str] = set()
+    if resumed is not None and resumed.intake is not None:
+        intake, _ = read_intake(dict(resumed.intake))
     if answers_file is not None:
-        af = read_answers_file(answers_file)
-        file_problems = af.problems
-        file_has_answers = af.has_answers
-        if af.client is not None and ref_client is None:
-            ref_client = af.client
-        raw.update(af.answers)
+        files = [read_answers_file(p) for p in (answers_file, *more_answers)]
+        merged, twice = merge_answers_files(files)
+        problems = [p for af in files for p in af.problems] + twice
+        file_has_answers = all(af.has_answers for af in files)
+        clients = {str(af.client) for af in files if af.client is not None}
+        if len(clients) > 1:
+            problems.append(Problem("client", f"the answers files name different clients "
+                                              f"({', '.join(sorted(clients))})"))
+        client_of_file = next((af.client for af in files if af.client is not None), None)
+        if client_of_file is not None and ref_client is None:
+            ref_client = client_of_file
+        forms = [af for af in files if af.intake is not None]
+        if len(forms) > 1:
+            problems.append(Problem("intake", "more than one answers file has an [intake] "
+                                              "table"))
+        elif forms:
+            intake = forms[0].intake
+            form_keys = set(forms[0].answers) - {p.where for p in twice}
+        file_problems = tuple(problems)
+        raw.update(merged)
     if client is not None:
         ref_client = client
     # Only the reference in use is checked, and before the answers (the README).
@@ -199,14 +230,16 @@ def start(
     selected = {q.id for m in modules for q in m.questions}
     known = set(registry.questions()) - selected
     validation = validate(modules, raw, known_ids=known, skipped=skipped, suggest=True)
-    warnings = []
+    warnings = [] if intake is None or answers_file is None \
+        else [f"intake form: {note}" for note in version_notes(intake, registry)]
     if validation.dropped:
         warnings.append(
             "ignored answers to questions not asked in this interview (hidden by an earlier "
             f"answer or an instrument not included): {', '.join(validation.dropped)}")
+    form_answers = {k: v for k, v in validation.answers.items() if k in form_keys}
     return Start(modules, chosen, checked, dict(validation.answers), skipped, validation,
                  defaults, follows, resumed, file_problems, warnings, file_has_answers,
-                 settings.practice, previous_programme)
+                 settings.practice, previous_programme, intake, form_answers)
 
 
 def _saved_programme(previous: Session) -> dict[str, Level] | None:
@@ -274,8 +307,10 @@ def require_complete(st: Start) -> str:
         problems.append(Problem("client", "missing (give --client or client = \"...\" in the "
                                           "answers file)"))
     # Without an [answers] table every question would be listed as missing: that is one
-    # problem, already named.
-    problems.extend(st.validation.all_problems(missing=st.file_has_answers))
+    # problem, already named; so is a question answered in two files.
+    named = {p.where for p in st.file_problems}
+    problems.extend(p for p in st.validation.all_problems(missing=st.file_has_answers)
+                    if not (p.where in named and p.reason == "missing (required)"))
     if problems or st.client is None:  # a missing client is one of the problems
         raise AnswersError(problems)
     return st.client
@@ -300,7 +335,8 @@ def _new_or_resumed(st: Start, client: str, status: str) -> Session:
 
 
 def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
-           skipped: set[str], *, ended_at_emergency: bool = False) -> Session:
+           skipped: set[str], *, ended_at_emergency: bool = False,
+           confirmed: bool = False) -> Session:
     """Check the final answers once more (the same rules as the file path) and plan.
 
     `ended_at_emergency`: the practitioner ended the interview at an emergency sign
@@ -320,7 +356,9 @@ def finish(st: Start, client: str, answers: Mapping[str, AnswerValue],
         id=base.id, client=client, created=base.created, status="completed",
         answers=dict(final.answers), questionnaires=module_refs(st.modules),
         instruments=st.instruments, plan=plan, follows=st.follows, skipped=kept_skips,
-        ended_early=ended_early, practice=base.practice)
+        ended_early=ended_early, practice=base.practice,
+        intake=None if st.intake is None else st.intake.as_dict(),
+        red_flags_confirmed=None if st.intake is None else confirmed)
 
 
 def draft(st: Start, client: str, answers: Mapping[str, AnswerValue],
@@ -331,7 +369,9 @@ def draft(st: Start, client: str, answers: Mapping[str, AnswerValue],
     return Session(
         id=base.id, client=client, created=base.created, status="draft", answers=kept,
         questionnaires=module_refs(st.modules), instruments=st.instruments,
-        follows=st.follows, skipped=tuple(sorted(skipped)), practice=base.practice)
+        follows=st.follows, skipped=tuple(sorted(skipped)), practice=base.practice,
+        intake=None if st.intake is None else st.intake.as_dict(),
+        red_flags_confirmed=None if st.intake is None else False)
 
 
 def draft_to_discard(ref: str, root: Path | None = None) -> tuple[Session, Path]:
@@ -382,6 +422,8 @@ class AssessRequest:
 
     client: str | None = None
     answers_file: Path | None = None
+    # --answers given again: more files (the practitioner's part beside the client's form).
+    more_answers: tuple[Path, ...] = ()
     instruments: str | None = None
     follow_up: str | None = None
     resume: str | None = None
@@ -440,7 +482,8 @@ def assess_visit(request: AssessRequest, *, asker: Callable[[], Asker] | None,
     registry = load_registry(questionnaires_dir())
     st = start(registry, client=request.client, answers_file=answers_file,
                instruments=request.instruments, resume=request.resume,
-               follow_up=request.follow_up, no_input=request.no_input)
+               follow_up=request.follow_up, no_input=request.no_input,
+               more_answers=request.more_answers)
     if checks.pregnancy_warning_unasked(st.answers):
         # Before anything else, an error list included (the clinical reference v3).
         notices.info(checks.PREGNANCY_WARNING_UNASKED)
@@ -533,9 +576,17 @@ def _interview(st: Start, asker: Callable[[], Asker] | None, *, save: bool,
     answers: dict[str, AnswerValue] = dict(st.answers)
     skipped: set[str] = set(st.skipped)
     raised: set[str] = set()
+    confirmed = False
     try:
         ended = run_interview(st.modules, answers, skipped, ask, st.defaults,
                               saves_drafts=save, follow_up=st.follow_up, raised=raised)
+        if st.intake is not None and not ended:
+            # Every warning sign the client answered, face to face (issue 21).
+            from ..interview import confirm_signs
+
+            ended, confirmed = confirm_signs(
+                st.modules, answers, skipped, ask, st.form_answers, saves_drafts=save,
+                follow_up=st.follow_up, raised=raised)
     except Interrupted:
         if not save:
             notices.info("Interrupted; nothing saved (--no-save).")
@@ -545,7 +596,8 @@ def _interview(st: Start, asker: Callable[[], Asker] | None, *, save: bool,
         raise Interrupted(
             f"interrupted; draft saved to {path}\n"
             f"  resume with: backpain assess --resume {session.id}") from None
-    return finish(st, client, answers, skipped, ended_at_emergency=ended), raised
+    return finish(st, client, answers, skipped, ended_at_emergency=ended,
+                  confirmed=confirmed), raised
 
 
 def save_or_keep(session: Session, *, new: bool, notices: Notices) -> tuple[Session, Path]:

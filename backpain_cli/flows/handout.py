@@ -161,7 +161,8 @@ def client_handout(session: Session, *, history: History[Session] | None,
         practice_name=practice.name, practice_contact=practice.contact,
         practitioner=practice.practitioner,
         places=emergency_places(session.answers, plan.red_flags)
-        if plan.triage == "emergency" else ())
+        if plan.triage == "emergency" else (),
+        signs_unconfirmed=session.signs_unconfirmed)
 
 
 def for_export(session: Session, history: History[Session] | None, name: str | None,

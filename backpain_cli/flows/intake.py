@@ -8,8 +8,8 @@ worked out by clinical.intake from the same model the interview uses.
 from __future__ import annotations
 
 from ..clinical.intake import emergency_places, emergency_signs, form_spec
-from ..clinical.questionnaire import load_registry
-from ..errors import BackpainError
+from ..clinical.questionnaire import form_problems, load_registry
+from ..errors import BackpainError, QuestionnaireError
 from ..output.intake_form import IntakeForm, render
 from ..records.paths import questionnaires_dir, validate_client
 
@@ -22,5 +22,8 @@ def intake_form(client: str | None) -> str:
     modules = registry.form_modules
     if not modules:
         raise BackpainError("no questionnaire module is on the intake form (form = true)")
+    problems = form_problems(modules)
+    if problems:
+        raise QuestionnaireError(problems)
     return render(IntakeForm(modules, checked, form_spec(modules), emergency_places(modules),
                              emergency_signs(modules)))

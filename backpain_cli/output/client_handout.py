@@ -77,6 +77,8 @@ class ClientHandout:
     # Where the emergency referral sends the client
     # (clinical.recommender.emergency_places); empty outside an emergency.
     places: Sequence[str] = ()
+    # The warning signs are the client's answers on the intake form, not yet confirmed.
+    signs_unconfirmed: bool = False
 
 
 # --------------------------------------------------------------------------- content
@@ -193,7 +195,9 @@ def _found(h: ClientHandout) -> Found:
     plan = h.plan
     headline, text = w.TRIAGE.get(plan.triage, w.TRIAGE["none"])
     referral = _rec(plan, TRIAGE_REFERRAL.get(plan.triage, ""))
-    said = (referral.detail if referral is not None else text,)
+    said: tuple[str, ...] = (referral.detail if referral is not None else text,)
+    if h.signs_unconfirmed:
+        said = (*said, w.SIGNS_UNCONFIRMED)
     where = tuple(w.PLACES[p] for p in h.places if p in w.PLACES)
     pain = []
     if plan.triage != "emergency":

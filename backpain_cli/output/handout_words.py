@@ -73,6 +73,11 @@ FLAG_WORDS: MappingProxyType[str, str] = MappingProxyType({
     "rf_constant_pain": "pain that does not change when you move or rest",
 })
 
+# The client answered the warning signs on the intake form, and the practitioner has not yet
+# gone through them with the client (issue 21).
+SIGNS_UNCONFIRMED = ("You answered the questions about warning signs on your form. We have "
+                     "not yet gone through them with you.")
+
 PAIN_TODAY = "Your pain today: {n} out of 10."
 PAIN_WORST = "Your worst pain in the last week: {n} out of 10."
 

@@ -71,7 +71,8 @@ button:focus {{ outline: 3px solid {INK}; outline-offset: 2px; }}
   main {{ max-width: none; padding: 0; }}
   section[hidden], .q[hidden] {{ display: block; }}
   .if {{ display: block; font-style: italic; margin: 0 0 0.3rem; }}
-  .nav, .progress, .screen-only, .error, .alert, #saving {{ display: none; }}
+  .nav, .progress, .screen-only, section.screen-only[hidden], .error, .alert {{
+    display: none; }}
   .q {{ break-inside: avoid; margin-bottom: 0.8rem; }}
   h2 {{ break-after: avoid; }}
   .opt {{ min-height: 0; border: 0; padding: 0.05rem 0; }}

@@ -169,8 +169,10 @@ function showError(q, message) {
 
 function update() {
   var state = walk(read());
+  // A question is shown once its condition holds; one that cannot be decided yet (an
+  // earlier answer it reads is still open) waits, as the interview would not ask it yet.
   questions.forEach(function (q) {
-    document.getElementById("q-" + q.id).hidden = state.shown[q.id] === false;
+    document.getElementById("q-" + q.id).hidden = state.shown[q.id] !== true;
   });
   var places = emergencyPlaces(state.answers);
   var box = document.getElementById("emergency");

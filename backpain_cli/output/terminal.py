@@ -24,6 +24,7 @@ from ..records.practice import Practice
 from ..safe_text import visible, visible_in
 from .wording import (
     SCORE_LABELS,
+    SIGNS_UNCONFIRMED,
     TRIAGE_HEADLINES,
     checks_text,
     practice_line,
@@ -92,7 +93,8 @@ def glance_renderables(glance: AtAGlance) -> list[object]:
 def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
                      created: dt.datetime | None = None,
                      practice: Practice | None = None,
-                     glance: AtAGlance | None = None) -> list[object]:
+                     glance: AtAGlance | None = None,
+                     signs_unconfirmed: bool = False) -> list[object]:
     """The plan for the terminal; `created` (the session's date) dates the next check, and
     `practice` (the session's) closes it. With `glance`, the first screen (80×24) holds the
     triage, the next check, the picks and the programme; the rest follows."""
@@ -102,6 +104,8 @@ def plan_renderables(plan: Plan, *, client: str, session_id: str | None,
     header = f"Plan for {client}" + (f" — session {session_id}" if session_id else "")
     out.append(Text(header, style="bold"))
     out.append(triage_banner(plan.triage))
+    if signs_unconfirmed:
+        out.append(Text(SIGNS_UNCONFIRMED, style="bold yellow"))
     if plan.red_flags:
         # Red flags, not "warning signs": a risk factor under its team's care is no sign.
         out.append(Text(f"Red flags: {warning_signs(plan.red_flags)}", style="bold"))
@@ -187,7 +191,7 @@ def exercise_change_texts(exercise_id: str, changes: Sequence[str]) -> list[str]
 
 def print_plan(console: Console, plan: Plan, *, client: str, session_id: str | None,
                created: dt.datetime | None = None, practice: Practice | None = None,
-               glance: AtAGlance | None = None) -> None:
+               glance: AtAGlance | None = None, signs_unconfirmed: bool = False) -> None:
     console.print(Group(*plan_renderables(plan, client=client, session_id=session_id,  # type: ignore[arg-type]
                                           created=created, practice=practice,
-                                          glance=glance)))
+                                          glance=glance, signs_unconfirmed=signs_unconfirmed)))

@@ -178,7 +178,8 @@ def session_renderables(review: SessionReview[Session]) -> list[RenderableType]:
         out.append(Text("Plan recomputed with today's questionnaires and rules:", style="bold"))
         out.extend(plan_renderables(review.plan, client=session.client,  # type: ignore[arg-type]
                                     session_id=session.id, created=session.created,
-                                    practice=session.practice))
+                                    practice=session.practice,
+                                    signs_unconfirmed=session.signs_unconfirmed))
     out.extend(handout_renderables(review))
     out.extend(changes_renderables(review))
     out.extend(notes_renderables(review.notes))

@@ -217,6 +217,12 @@ CLIENT_BANNERS: dict[str, tuple[str, str]] = {
 }
 
 
+# A session whose warning signs the client answered on the intake form, and nobody went
+# through with the client since (issue 21: `assess --no-input` with the form's file).
+SIGNS_UNCONFIRMED = ("Warning signs: answered by the client on the intake form, not yet "
+                     "confirmed with the client face to face.")
+
+
 # What the client does at each place the emergency referral can name
 # (clinical.recommender.emergency_places).
 PLACE_WORDS = {

@@ -79,10 +79,21 @@ class Session:
     # Who saw the client, from the settings at the visit; its handout shows this, not
     # whatever the settings say by the time it is exported.
     practice: Practice = field(default_factory=Practice)
+    # The client answered on the intake form (issue 21): filled_by, completed and the form's
+    # module versions; None when every answer was given in the interview or a plain file.
+    intake: Mapping[str, Any] | None = None
+    # With an intake: whether every warning sign was gone through with the client face to
+    # face (False after --no-input); None without an intake.
+    red_flags_confirmed: bool | None = None
 
     @property
     def is_draft(self) -> bool:
         return self.status == "draft"
+
+    @property
+    def signs_unconfirmed(self) -> bool:
+        """The warning signs are the client's own answers on the form, not yet confirmed."""
+        return self.intake is not None and self.red_flags_confirmed is False
 
 
 def resume_command(session_id: str) -> str:
@@ -164,6 +175,18 @@ def practice_dict(practice: Practice) -> dict[str, str]:
     return {k: v for k, v in zip(PRACTICE_KEYS, values, strict=True) if v}
 
 
+def intake_dict(session: Session, *, json: bool) -> dict[str, Any]:
+    """`red_flags_confirmed` and the `intake` table, where the client filled in the form."""
+    if session.intake is None:
+        return {}
+    intake = dict(session.intake)
+    completed = intake.get("completed")
+    if isinstance(completed, dt.datetime):
+        intake["completed"] = (iso_utc(completed) if json
+                               else completed.astimezone(dt.UTC).replace(microsecond=0))
+    return {"red_flags_confirmed": bool(session.red_flags_confirmed), "intake": intake}
+
+
 def to_toml_dict(session: Session) -> dict[str, Any]:
     """The session file's content. Unanswered questions are simply absent."""
     doc: dict[str, Any] = {
@@ -180,6 +203,7 @@ def to_toml_dict(session: Session) -> dict[str, Any]:
     if session.ended_early:
         doc["ended_early"] = session.ended_early
     doc.update(practice_dict(session.practice))
+    doc.update(intake_dict(session, json=False))
     if session.instruments:
         doc["instruments"] = list(session.instruments)
     if session.skipped:
@@ -208,6 +232,7 @@ def to_document(session: Session) -> dict[str, Any]:
     if session.ended_early:
         doc["ended_early"] = session.ended_early
     doc.update(practice_dict(session.practice))
+    doc.update(intake_dict(session, json=True))
     # What was offered at this visit, and to which text of each questionnaire: an analyst
     # can then tell "Oswestry not offered" (not in instruments) from "offered but not
     # scorable" (in instruments, no odi_percent, a warning says why).
@@ -530,6 +555,7 @@ def from_toml_dict(data: dict[str, Any]) -> Session:
     if ended_early is not None and ended_early not in ENDED_EARLY:
         raise SessionFormatError(f"field 'ended_early' has an unknown value {ended_early!r}")
     practice = _practice(data)
+    intake, confirmed = _intake(data)
     instruments = data.get("instruments", [])
     skipped = data.get("skipped", [])
     for name, lst in (("instruments", instruments), ("skipped", skipped)):
@@ -540,8 +566,25 @@ def from_toml_dict(data: dict[str, Any]) -> Session:
         status=status, answers=answers, questionnaires=tuple(qrefs),
         instruments=tuple(instruments), plan=_plan(data), follows=follows,
         skipped=tuple(skipped), tool_version=str(data.get("tool_version", "?")),
-        schema=SCHEMA, ended_early=ended_early, practice=practice,
+        schema=SCHEMA, ended_early=ended_early, practice=practice, intake=intake,
+        red_flags_confirmed=confirmed,
     )
+
+
+def _intake(data: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, bool | None]:
+    """The `intake` table and `red_flags_confirmed`, which come together or not at all."""
+    if "intake" not in data and "red_flags_confirmed" not in data:
+        return None, None
+    confirmed = data.get("red_flags_confirmed")
+    if not isinstance(confirmed, bool):
+        raise SessionFormatError("field 'red_flags_confirmed' must be true or false with an "
+                                 "intake")
+    from ..clinical.intake import read_intake  # only for a session the client's form began
+
+    intake, problems = read_intake(data.get("intake"))
+    if intake is None:
+        raise SessionFormatError(f"field {problems[0].where!r} {problems[0].reason}")
+    return intake.as_dict(), confirmed
 
 
 def _practice(data: Mapping[str, Any]) -> Practice:

@@ -16,7 +16,7 @@ import json
 import os
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -313,7 +313,7 @@ def made_up_document() -> str:
 # lists name every field, so that a new field cannot be forgotten here.
 SUMMARY_FIELDS = ("client", "created", "status", "follows", "ended_early", "tool_version",
                   "schema", "practice", "instruments", "skipped", "questionnaires", "plan",
-                  "extra")
+                  "extra", "intake", "red_flags_confirmed")
 NOT_IN_SUMMARY = ("id", "answers")  # the row's own columns
 PLAN_FIELDS = ("scores", "triage", "red_flags", "warnings", "reassess_weeks", "programme",
                "flare_plan", "programme_step", "checks")
@@ -360,14 +360,33 @@ def summary_text(session: Session) -> str:
                                    list(plan.warnings), plan.reassess_weeks,
                                    programme_dict(plan)],
         dict(session.extra),
+        _intake_json(session.intake), session.red_flags_confirmed,
     ])
+
+
+def _intake_json(intake: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The client's intake table (issue 21), its time as text."""
+    if intake is None:
+        return None
+    completed = intake.get("completed")
+    return {**intake, "completed": completed.isoformat()
+            if isinstance(completed, dt.datetime) else completed}
+
+
+def _intake_of(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    completed = data.get("completed")
+    return {**data, "completed": dt.datetime.fromisoformat(completed)
+            if isinstance(completed, str) else completed}
 
 
 def summary_session(session_id: str, text: str, answers: str) -> Session:
     """The Session a summary (and its answers' JSON) stands for: without its
     recommendations (see SUMMARY_FIELDS)."""
     (client, created, status, follows, ended_early, tool_version, schema, practice,
-     instruments, skipped, questionnaires, plan, extra) = json.loads(text)
+     instruments, skipped, questionnaires, plan, extra, intake,
+     red_flags_confirmed) = json.loads(text)
     return Session(
         id=session_id, client=client, created=dt.datetime.fromisoformat(created),
         status=status, answers={k: tuple(v) if isinstance(v, list) else v
@@ -376,7 +395,8 @@ def summary_session(session_id: str, text: str, answers: str) -> Session:
         instruments=tuple(instruments), skipped=tuple(skipped),
         plan=None if plan is None else _summary_plan(plan),
         follows=follows, tool_version=tool_version, schema=schema, extra=extra,
-        ended_early=ended_early, practice=Practice(*practice))
+        ended_early=ended_early, practice=Practice(*practice), intake=_intake_of(intake),
+        red_flags_confirmed=red_flags_confirmed)
 
 
 _MODULES: dict[str, tuple[ModuleRef, ...]] = {}

@@ -64,7 +64,8 @@ TIMEOUT = 5.0
 _JUDGES = ("records/session.py", "records/storage.py", "records/paths.py", "records/tree.py",
            "records/practice.py", "records/index/codec.py", "records/index/db.py",
            "records/index/sync.py", "files.py", "clinical/questionnaire.py",
-           "clinical/model.py", "clinical/scoring.py", "clinical/triage.py")
+           "clinical/model.py", "clinical/scoring.py", "clinical/triage.py",
+           "clinical/intake.py")
 _PACKAGE = Path(__file__).resolve().parent.parent.parent
 # Meta key: the code stamp whose rules judged every row ("" while they are judged again).
 JUDGED = "judged"
