@@ -487,7 +487,8 @@ with psycopg.connect(url, autocommit=True) as conn:
                     data = f.read()
                 sid = entry.name[:-5]
                 copy.write_row((sid, "bench", data, hashlib.sha256(data).hexdigest(),
-                                dt.datetime.strptime(sid[:16], "%Y%m%dT%H%M%SZ")))
+                                dt.datetime.strptime(sid[:16], "%Y%m%dT%H%M%SZ")
+                                .replace(tzinfo=dt.timezone.utc)))
 '''
 
 
@@ -526,8 +527,6 @@ def measure_sync(home: Path, env: dict[str, str], work: Path, runs: int, n: str)
     with pgserver.cluster() as cluster:
         cluster.group("bench")
         cluster.practitioner("bench_user", "bench-Pw-1", ["bench"])
-        with cluster.admin() as conn:
-            conn.execute("GRANT bench TO admin")
         config = work / "sync-config.toml"
         config.write_text(f'database_url = "{cluster.url(pgserver.ADMIN)}"\n')
         admin_env = {**env, "BACKPAIN_CONFIG": str(config)}

@@ -165,6 +165,13 @@ def test_two_computers_share_sessions_and_notes_but_not_drafts(
     assert "Sitting tolerance 20 minutes." in shown.stdout
     mode = os.stat(desk.home / "sessions" / "JD-042" / f"{first}.toml").st_mode & 0o777
     assert mode == 0o600
+    # A note added later travels on its own: the session is not sent again.
+    assert laptop.run("note", first, "Walked 2 km without pain.").exit_code == 0
+    later = laptop.run("sync")
+    assert "sent: 0 sessions, 1 addendum" in later.stderr, later.output
+    fetched = desk.run("sync")
+    assert "fetched: 0 sessions, 1 addendum" in fetched.stderr, fetched.output
+    assert "Walked 2 km without pain." in desk.run("review", first).stdout
     # A sync with nothing to do does nothing.
     again = desk.run("sync")
     assert again.exit_code == 0

@@ -52,3 +52,34 @@ def test_a_url_without_a_password_is_kept(backpain_config: Path, value: str) -> 
     result = invoke("config", "set", "database_url", value)
     assert result.exit_code == 0, result.output
     assert settings.load().get("database_url") == value
+
+
+# Prints whether psycopg was imported, once the command has ended (whatever its exit).
+RECORD = """\
+import atexit, sys
+atexit.register(lambda: sys.__stderr__.write(f"\\nPSYCOPG={'psycopg' in sys.modules}\\n"))
+from backpain_cli.cli import main
+sys.argv = ["backpain", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("args", [
+    ["review"], ["review", "--json"], ["export", "--all", "--format", "csv"],
+    ["questionnaires", "list"], ["config", "show"], ["where"],
+])
+def test_only_sync_and_db_load_the_database_driver(backpain_config: Path, tmp_path: Path,
+                                                   args: list[str]) -> None:
+    """With a database set, the other commands neither connect nor load psycopg."""
+    import os
+    import subprocess
+    import sys
+
+    backpain_config.parent.mkdir(parents=True, exist_ok=True)
+    # An address nothing answers on: a command that tried to connect would hang or fail.
+    backpain_config.write_text('database_url = "postgresql://anna@192.0.2.1/backpain"\n',
+                               encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", RECORD, *args], env=os.environ.copy(),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.rstrip().endswith("PSYCOPG=False")
