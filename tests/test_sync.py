@@ -334,6 +334,14 @@ def test_a_login_role_in_no_practice_or_in_two_is_refused(
     assert result.stderr == message
 
 
+def test_db_status_of_a_login_role_in_no_practice_says_so(computers: dict[str, Computer]
+                                                          ) -> None:
+    result = computers["none"].run("db", "status")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("backpain: error: the login role 'eve' is a member of no "
+                                    "registered practice")
+
+
 def test_nobody_changes_a_stored_session_or_the_audit(
         computers: dict[str, Computer], visit: Any, server: pgserver.Cluster) -> None:
     laptop = computers["laptop"]
