@@ -7,7 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from depth import examples
 from helpers import invoke
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from backpain_cli.records import settings
 
@@ -38,6 +42,26 @@ def test_a_password_put_in_the_file_by_hand_stops_every_command(backpain_config:
     result = invoke("config", "show")
     assert result.exit_code == 1
     assert result.stderr == f"backpain: error: {backpain_config}: {REFUSED}\n"
+
+
+# What a URL's user or password may hold without ending that part (RFC 3986 userinfo).
+_USERINFO = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                             "-._~!$&'()*+,;=%", min_size=1, max_size=20)
+
+
+@hypothesis_settings(max_examples=examples(200))
+@given(user=_USERINFO, password=st.one_of(st.just(""), _USERINFO),
+       scheme=st.sampled_from(["postgresql", "postgres", "PostgreSQL"]),
+       rest=st.sampled_from(["db.example/backpain", "db.example:5433/b?sslmode=require",
+                             "/backpain", "[::1]/backpain"]))
+def test_every_url_with_a_password_is_refused(user: str, password: str, scheme: str,
+                                              rest: str) -> None:
+    value = f"{scheme}://{user}:{password}@{rest}"
+    assert settings_problem(value) == REFUSED.removeprefix("database_url ")
+
+
+def settings_problem(value: str) -> str | None:
+    return settings.value_problem("database_url", value)
 
 
 @pytest.mark.parametrize("value", [
