@@ -7,7 +7,9 @@ database and its own roles. Without PostgreSQL's programs the tests skip and say
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -267,6 +269,24 @@ def test_a_forgotten_session_is_erased_everywhere_and_never_comes_back(
         assert conn.execute("SELECT count(*) FROM backpain.sessions WHERE id = %s",
                             (sid,)).fetchone() == (0,)
     assert ("ben", "forget", sid) in audit(server)
+
+
+def test_forget_records_ids_when_and_by_whom_only(computers: dict[str, Computer],
+                                                 visit: Any) -> None:
+    laptop = computers["laptop"]
+    sid = visit(laptop)
+    other = visit(laptop, "AB-7")
+    laptop.config.write_text(laptop.config.read_text() + 'practitioner = "A. Jensen"\n')
+    assert laptop.run("forget", "JD-042", "--yes").exit_code == 0
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(laptop.home / "sync" / "state.sqlite3")) as db:
+        rows = db.execute("SELECT * FROM tombstones").fetchall()
+    assert [(r[0], r[2], r[3]) for r in rows] == [(sid, "A. Jensen", 0)]
+    assert dt.datetime.fromisoformat(rows[0][1]).tzinfo is not None
+    assert os.stat(laptop.home / "sync" / "state.sqlite3").st_mode & 0o777 == 0o600
+    assert os.stat(laptop.home / "sync").st_mode & 0o777 == 0o700
+    assert other in {r.id for r in list_refs(laptop.home)}
 
 
 def test_a_session_forgotten_before_it_was_pushed_is_never_pushed(
