@@ -7,7 +7,9 @@ database and its own roles. Without PostgreSQL's programs the tests skip and say
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -165,6 +167,13 @@ def test_two_computers_share_sessions_and_notes_but_not_drafts(
     assert "Sitting tolerance 20 minutes." in shown.stdout
     mode = os.stat(desk.home / "sessions" / "JD-042" / f"{first}.toml").st_mode & 0o777
     assert mode == 0o600
+    # A note added later travels on its own: the session is not sent again.
+    assert laptop.run("note", first, "Walked 2 km without pain.").exit_code == 0
+    later = laptop.run("sync")
+    assert "sent: 0 sessions, 1 addendum" in later.stderr, later.output
+    fetched = desk.run("sync")
+    assert "fetched: 0 sessions, 1 addendum" in fetched.stderr, fetched.output
+    assert "Walked 2 km without pain." in desk.run("review", first).stdout
     # A sync with nothing to do does nothing.
     again = desk.run("sync")
     assert again.exit_code == 0
@@ -262,6 +271,24 @@ def test_a_forgotten_session_is_erased_everywhere_and_never_comes_back(
     assert ("ben", "forget", sid) in audit(server)
 
 
+def test_forget_records_ids_when_and_by_whom_only(computers: dict[str, Computer],
+                                                 visit: Any) -> None:
+    laptop = computers["laptop"]
+    sid = visit(laptop)
+    other = visit(laptop, "AB-7")
+    laptop.config.write_text(laptop.config.read_text() + 'practitioner = "A. Jensen"\n')
+    assert laptop.run("forget", "JD-042", "--yes").exit_code == 0
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(laptop.home / "sync" / "state.sqlite3")) as db:
+        rows = db.execute("SELECT * FROM tombstones").fetchall()
+    assert [(r[0], r[2], r[3]) for r in rows] == [(sid, "A. Jensen", 0)]
+    assert dt.datetime.fromisoformat(rows[0][1]).tzinfo is not None
+    assert os.stat(laptop.home / "sync" / "state.sqlite3").st_mode & 0o777 == 0o600
+    assert os.stat(laptop.home / "sync").st_mode & 0o777 == 0o700
+    assert other in {r.id for r in list_refs(laptop.home)}
+
+
 def test_a_session_forgotten_before_it_was_pushed_is_never_pushed(
         computers: dict[str, Computer], visit: Any, server: pgserver.Cluster,
         tmp_path: Path) -> None:
@@ -325,6 +352,14 @@ def test_a_login_role_in_no_practice_or_in_two_is_refused(
     result = computer.run("sync")
     assert result.exit_code == 1
     assert result.stderr == message
+
+
+def test_db_status_of_a_login_role_in_no_practice_says_so(computers: dict[str, Computer]
+                                                          ) -> None:
+    result = computers["none"].run("db", "status")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("backpain: error: the login role 'eve' is a member of no "
+                                    "registered practice")
 
 
 def test_nobody_changes_a_stored_session_or_the_audit(

@@ -345,6 +345,9 @@ def db_upgrade() -> tuple[str, int | None, list[int]]:
 def db_status(root: Path | None = None) -> DbStatus:
     with server.connect(database_url()) as conn:
         where = server.where(conn)
+        exists, usable = server.has_schema(conn)
+        if exists and not usable:
+            server.my_practice(conn)  # the one line of a role in no registered practice
         current = server.version(conn)
         if current is None:
             return DbStatus(where, None, server.LATEST, (), None, 0, 0, 0,

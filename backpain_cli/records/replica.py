@@ -19,7 +19,7 @@ from .atomic import describe, ensure_dir
 from .atomic import write_bytes_atomic as _write
 from .paths import check_data_folder, data_dir, parse_addendum_name, sessions_dir, validate_client
 from .storage import client_folder
-from .tree import SessionRef, scan, spelled_on_disk
+from .tree import SessionRef, is_session_name, scan_top, spelled_on_disk
 
 
 @dataclass(frozen=True)
@@ -31,20 +31,24 @@ class Local:
 
 
 def local_files(root: Path | None = None) -> Local:
+    """One listing of each client folder (as `tree.scan` finds them): what a listing of
+    the whole folder costs, and no file is opened."""
     base = root or data_dir()
-    found = scan(base)
-    sessions = {ref.id: ref for ref in found.refs}
+    sessions: dict[str, SessionRef] = {}
     addenda: dict[tuple[str, str], Path] = {}
-    for client in found.clients:
-        folder = sessions_dir(base) / client
+    for entry in scan_top(base).folders:
+        folder = sessions_dir(base) / entry.name
         try:
             names = os.listdir(folder)
         except OSError:
             continue
         for name in names:
-            parsed = parse_addendum_name(name)
-            if parsed is not None:
-                addenda[parsed] = folder / name
+            if is_session_name(name):
+                sessions[name[:-5]] = SessionRef(name[:-5], entry.name, folder / name)
+            else:
+                parsed = parse_addendum_name(name)
+                if parsed is not None:
+                    addenda[parsed] = folder / name
     return Local(sessions, addenda)
 
 

@@ -317,16 +317,22 @@ def practices(conn: psycopg.Connection[Any]) -> list[str]:
     return [r[0] for r in conn.execute("SELECT role FROM backpain.practices ORDER BY role")]
 
 
-def my_practice(conn: psycopg.Connection[Any]) -> str:
-    """The one registered practice the login role is a member of."""
+def has_schema(conn: psycopg.Connection[Any]) -> tuple[bool, bool]:
+    """Whether the database holds the backpain schema, and whether this role may use it."""
     row = conn.execute(
         "SELECT n IS NOT NULL, n IS NOT NULL AND has_schema_privilege(n, 'USAGE') "
         "FROM to_regnamespace('backpain') AS n").fetchone()
-    if not row or not row[0]:
+    return (bool(row[0]), bool(row[1])) if row else (False, False)
+
+
+def my_practice(conn: psycopg.Connection[Any]) -> str:
+    """The one registered practice the login role is a member of."""
+    exists, usable = has_schema(conn)
+    if not exists:
         raise DatabaseError(f"the database {where(conn)} holds no backpain schema: its "
                             "administrator runs backpain db init --practice ROLE")
     # A role granted no registered practice is granted nothing in the schema either.
-    mine = [r[0] for r in conn.execute("SELECT backpain.my_practices()")] if row[1] else []
+    mine = [r[0] for r in conn.execute("SELECT backpain.my_practices()")] if usable else []
     user = conn.info.user
     if not mine:
         raise NotAPractitionerError(
