@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from importlib import resources
 from typing import Any
 
+import answer_sets
 import client_handouts
 import pytest
 import test_recommender as rec
@@ -27,25 +28,24 @@ from strategies import client_answers
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.output.client_handout import Content, content
 
-HIGH_RISK = {f"sbst_{i}": True for i in range(5, 9)}
 # Answer sets for the texts the recommender tests' answers do not reach.
 EXTRA: tuple[dict[str, Any], ...] = (
-    {**rec.CHRONIC, **HIGH_RISK},
+    {**answer_sets.CHRONIC, **answer_sets.HIGH_RISK},
     {"pain_on_waking": "eases_within_30min", "mattress_opinion": "too_soft"},
     {"sleep_position": "back", "pillow_height": "high"},
     {"sleep_position": "stomach", "pillow_height": "high"},
     {"sleep_position": "mixed", "pillow_height": "none"},
-    {"diagnoses": ["ankylosing_spondylitis"], **rec.UNDER_CARE, "rf_recent_procedure": True,
+    {"diagnoses": ["ankylosing_spondylitis"], **answer_sets.UNDER_CARE, "rf_recent_procedure": True,
      "risk_team_aware": True},
-    {**rec.STENOSIS, "rf_recent_procedure": True, "risk_team_aware": True},
+    {**answer_sets.STENOSIS, "rf_recent_procedure": True, "risk_team_aware": True},
     {"work_absence": "off_work", "work_absence_weeks": 6},
-    {"current_care": ["massage"], "massage_helped": "somewhat", **rec.MEDIUM_RISK},
+    {"current_care": ["massage"], "massage_helped": "somewhat", **answer_sets.MEDIUM_RISK},
 )
 
 
 def _answer_sets() -> Iterator[Mapping[str, Any]]:
     """The answers of the recommender tests (its cases and its parametrised tables)."""
-    for fires, does_not in rec.CASES.values():
+    for fires, does_not in answer_sets.CASES.values():
         yield fires
         yield does_not
     for name in dir(rec):
