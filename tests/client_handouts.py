@@ -126,3 +126,8 @@ def cases() -> dict[str, ClientHandout]:
                            name="Margaret Example", note=LONGEST_NOTE,
                            pick=longest_picks(build_plan(long_answers))),
     }
+
+
+# The handout the tests of dropped exercises give programmes of their own (a plan below
+# urgent, so that a programme may go with it).
+CASES_FOR_DROPS = handout(answers_of(EXAMPLES / "desk-strain.answers.toml"))
