@@ -450,3 +450,21 @@ def test_an_unreadable_session_file_is_named_and_the_report_still_written(
     assert lines[1:] == ["backpain: error: 1 session file could not be read and was "
                          "skipped (named above)"]
     assert json.loads(result.stdout)["episodes"]["started"] == copies(COUNTED)
+
+
+# A session file with control characters in the practitioner's name is refused by the one
+# reader (and named); what remains to guard is markup.
+@pytest.mark.parametrize(("fmt", "shown", "absent"), [
+    ("text", "A|B <b>", None),
+    ("md", "A\\|B &lt;b>", "<b>"),
+    ("html", "A|B &lt;b&gt;", "<b>"),
+    ("json", '"A|B <b>"', None),
+])
+def test_a_practitioner_name_is_shown_as_text(fmt: str, shown: str,
+                                              absent: str | None) -> None:
+    odd = Ep("2026-02-02", "A|B <b>", "low", "under_6_weeks", IMPROVED)
+    _visit("C-001", dt.datetime(2026, 2, 2, 12, tzinfo=dt.UTC), odd, IMPROVED[0], True, None)
+    result = run("--by", "practitioner", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert shown in result.stdout
+    assert absent is None or absent not in result.stdout

@@ -196,7 +196,9 @@ def text(r: OutcomeReport[V]) -> str:
 
 
 def _md_cell(cell: str) -> str:
-    return cell.replace("\\", "\\\\").replace("|", "\\|") or " "
+    # A practitioner's name is text, never markup: no table cell split, no inline HTML.
+    return (cell.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+            or " ")
 
 
 def markdown(r: OutcomeReport[V]) -> str:
@@ -207,7 +209,8 @@ def markdown(r: OutcomeReport[V]) -> str:
                   "| " + " | ".join(t.headers) + " |",
                   "|" + "|".join(" --- " for _ in t.headers) + "|",
                   *("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows)]
-        lines += [*(["", *t.notes] if t.notes else [])]
+        for note in t.notes:
+            lines += ["", note]
     return "\n".join(lines) + "\n"
 
 
