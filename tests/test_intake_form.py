@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from depth import examples
 from helpers import command
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from readability import grade
 
@@ -280,6 +281,7 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
     return out
 
 
+@settings(max_examples=examples(500), deadline=None)
 @given(answer_sets())
 @example({"current_care": ["massage"], "massage_helped": "yes"})
 @example({"diagnoses": ["none"], "under_medical_care": True})
