@@ -17,8 +17,8 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from test_interview_safety import ENTER, RecordingAsker, Said, feed
 
 from backpain_cli.clinical.questionnaire import Question, Registry, load_registry
-from backpain_cli.flows.assess import AssessRequest, assess_visit
 from backpain_cli.errors import Interrupted
+from backpain_cli.flows.assess import AssessRequest, assess_visit
 from backpain_cli.interview import CONFIRM_INTRO
 from backpain_cli.output.handout_words import SIGNS_UNCONFIRMED as CLIENT_WORDS
 from backpain_cli.output.wording import SIGNS_UNCONFIRMED
