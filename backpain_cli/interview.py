@@ -32,6 +32,7 @@ from prompt_toolkit.styles import Style
 
 from .clinical import checks as consistency
 from .clinical.answers import interview_questions, next_question, shown_default
+from .clinical.handout_choice import note_problem
 from .clinical.questionnaire import AnswerValue, Module, Question, check_value
 from .clinical.triage import (
     EMERGENCY,
@@ -408,9 +409,13 @@ class QuestionaryAsker:
                                             checked=ex_id not in offer.dropped)
                          for ex_id, label in offer.exercises], **common)))
             self._echo("Exercises on the handout:", f"{len(kept)} of {len(offer.exercises)}")
+        def fits(text: str) -> bool | str:
+            problem = note_problem(text) if text.strip() else None
+            return True if problem is None else f"The note: {problem}"
+
         note = str(self._ask(questionary.text(
             self._wrap("A note to the client (optional; Enter for none):", "  ", "? "),
-            default=offer.note or "", **common))).strip()
+            default=offer.note or "", validate=fits, **common))).strip()
         self._echo("A note to the client:", note or "(none)")
         return HandoutAnswer(tuple(picked),
                              tuple(e for e, _ in offer.exercises if e not in kept),

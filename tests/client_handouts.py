@@ -16,7 +16,13 @@ from pathlib import Path
 
 from backpain_cli.clinical import conditions
 from backpain_cli.clinical.engine import build_plan
-from backpain_cli.clinical.handout_choice import choose
+from backpain_cli.clinical.handout_choice import (
+    MAX_NOTE_CHARACTERS,
+    MAX_NOTE_LINES,
+    MAX_PICKS,
+    choose,
+    is_required,
+)
 from backpain_cli.clinical.model import Plan
 from backpain_cli.clinical.programme import Programme, build_programme
 from backpain_cli.clinical.questionnaire import AnswerValue
@@ -80,6 +86,21 @@ def earlier_visits(count: int, adherence: bool = True) -> tuple[Visit, ...]:
     return tuple(out)
 
 
+# A note to the client at its limit (clinical.handout_choice): as many lines as may be,
+# each as long as may be, so that each wraps to a second printed line.
+LONGEST_NOTE = "\n".join(
+    ("Well done on the walking this month: keep it up, and do the exercises on most days "
+     "of the week, as we agreed.")[:MAX_NOTE_CHARACTERS // MAX_NOTE_LINES - 1]
+    for _ in range(MAX_NOTE_LINES))
+
+
+def longest_picks(plan: Plan) -> list[str]:
+    """The five longest pieces of advice a practitioner may pick for the plan."""
+    optional = sorted((r for r in plan.recommendations if not is_required(r.id)),
+                      key=lambda r: (-len(r.detail), r.id))
+    return [r.id for r in optional[:MAX_PICKS]]
+
+
 def cases() -> dict[str, ClientHandout]:
     """The handouts the page and print tests measure, by name."""
     long_answers = answers_of(LONG_PLAN)
@@ -98,4 +119,15 @@ def cases() -> dict[str, ClientHandout]:
         "long-visits-6": handout(long_answers, extra=("falls_risk",),
                                  visits=earlier_visits(6), name="Margaret Example",
                                  note="Well done on the walking. Keep it up."),
+        # The worst case of the page limits (issue 20, item 3): one of the longest plans
+        # with five exercises, its five longest pieces of advice, six earlier visits and a
+        # note at its limit.
+        "longest": handout(long_answers, extra=("falls_risk",), visits=earlier_visits(6),
+                           name="Margaret Example", note=LONGEST_NOTE,
+                           pick=longest_picks(build_plan(long_answers))),
     }
+
+
+# The handout the tests of dropped exercises give programmes of their own (a plan below
+# urgent, so that a programme may go with it).
+CASES_FOR_DROPS = handout(answers_of(EXAMPLES / "desk-strain.answers.toml"))

@@ -27,6 +27,8 @@ from strategies import client_answers
 
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.output.client_handout import Content, content
+from backpain_cli.output.client_handout_html import render_client_html
+from backpain_cli.output.client_handout_md import render_client_markdown
 
 # Answer sets for the texts the recommender tests' answers do not reach.
 EXTRA: tuple[dict[str, Any], ...] = (
@@ -197,3 +199,20 @@ def test_the_handouts_graded_hold_every_section() -> None:
     assert {"found", "bad day", "help sooner", "next check", "notice"} <= sections
     assert any(s.startswith("step ") for s in sections)
     assert any(s.startswith("bad day ") for s in sections)
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+@pytest.mark.parametrize("name", sorted(client_handouts.cases()))
+def test_the_clients_handout_gives_no_reason_from_the_answers(name: str) -> None:
+    """The practitioner's plan says why each piece of advice was given ("Based on: …",
+    "Because: …", from the answers); the client's handout gives the advice in words and no
+    such line, so it can never name an answer the client did not give (issue 20, item 3)."""
+    h = client_handouts.cases()[name]
+    for rendered in (render_client_html(h), render_client_markdown(h)):
+        assert "Based on" not in rendered and "Because:" not in rendered
+        # Ids that are plain words ("age", "pregnancy") may be in any text.
+        ids = {i for r in h.plan.recommendations for i in r.because if "_" in i}
+        assert ids
+        assert [i for i in ids if re.search(rf"\b{re.escape(i)}\b", rendered)] == []

@@ -202,7 +202,8 @@ def test_pictures_have_a_fixed_height_in_print() -> None:
     assert re.search(r"\.pic svg \{\{? ?display: block; width: 100%; height: 8rem;",
                      html_doc.CSS)
     print_css = html_doc.CSS[html_doc.CSS.index("@media print"):]
-    assert ".pic svg { height: 30mm; }" in print_css
+    assert f".pic svg {{ height: {html_doc.PICTURE_MM}mm; }}" in print_css
+    assert html_doc.PICTURE_MM >= 20
 
 
 def test_dropped_exercises_leave_the_cards_and_the_diary() -> None:

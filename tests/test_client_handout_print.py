@@ -2,8 +2,9 @@
 Chromium prints it (the distribution's chromium, headless print-to-pdf) and as the PDF
 export writes it (WeasyPrint through output/pdf.py), read back with poppler.
 
-- At most three pages on A4 and on Letter for one of the longest plans (five exercises,
-  five pieces of advice, a note and a name) and for a client with three earlier visits;
+- At most three pages on A4 and on Letter for the worst case ("longest": one of the longest
+  plans, five exercises, its five longest pieces of advice, six earlier visits, a name and a
+  note at its limit) and for a client with three earlier visits;
   an emergency handout is one page; no last page holds only the end (the next check, the
   note and whom to ask) without anything before it.
 - Large print: in Chromium's print layout every text's computed size is at least 10 pt
@@ -33,13 +34,22 @@ import pytest
 from client_handouts import cases
 from helpers import chrome
 
+from backpain_cli.clinical.handout_choice import (
+    MAX_NOTE_CHARACTERS,
+    MAX_NOTE_LINES,
+    MAX_PICKS,
+    is_required,
+    note_problem,
+)
 from backpain_cli.output import handout_words as words
 from backpain_cli.output import pdf
-from backpain_cli.output.client_handout_html import render_client_html
+from backpain_cli.output.client_handout import MOST_VISITS, content
+from backpain_cli.output.client_handout_html import PICTURE_MM, render_client_html
 
 HANDOUTS = {name: render_client_html(h) for name, h in cases().items()}
 MOST_PAGES = {"emergency": 1, "long-plan": 3, "visits-3": 3, "desk-strain": 3,
-              "pregnancy-30-weeks": 3, "spondylosis-co-manage": 3}
+              "pregnancy-30-weeks": 3, "spondylosis-co-manage": 3, "long-visits-6": 3,
+              "longest": 3}
 # The sections before the end: a last page holds at least one of their headings.
 BEFORE_THE_END = (words.FOUND, words.NEXT_STEPS, words.EXERCISES, words.BAD_DAY,
                   words.DIARY, words.PROGRESS, words.HELP_SOONER)
@@ -165,14 +175,33 @@ def printed_lines(path: Path) -> list[str]:
 # --------------------------------------------------------------------------- pages
 
 
+def test_the_longest_case_is_at_every_limit() -> None:
+    """"longest" is the worst case the page tests print: every limit of the handout."""
+    h = cases()["longest"]
+    c = content(h)
+    optional = [r for r in h.plan.recommendations if not is_required(r.id)]
+    assert len(h.chosen) == MAX_PICKS and len(c.cards) == 5
+    longest = sorted((len(r.detail) for r in optional), reverse=True)[:MAX_PICKS]
+    assert sorted((len(r.detail) for r in optional if r.id in h.chosen),
+                  reverse=True) == longest
+    assert c.progress is not None and len(c.progress.visits) == MOST_VISITS
+    assert h.client_note is not None and len(c.note) == MAX_NOTE_LINES
+    assert len(h.client_note) > MAX_NOTE_CHARACTERS - MAX_NOTE_LINES
+    assert note_problem(h.client_note) is None
+    assert len(h.plan.recommendations) >= 25
+
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize(("name", "paper"), [("long-plan", "letter"), ("emergency", "A4")])
+@pytest.mark.parametrize(("name", "paper"), [("longest", "letter"), ("longest", "A4"),
+                                           ("emergency", "A4")])
 def test_chromium_prints_the_handout_on_its_pages(in_chromium: Printer, name: str,
                                                   paper: str) -> None:
     assert_pages(in_chromium(name, paper), name, f"{name} on {paper} (Chromium)")
 
 
-@pytest.mark.parametrize(("name", "paper"), [("long-plan", "letter"), ("emergency", "A4")])
+@pytest.mark.parametrize(("name", "paper"), [("longest", "letter"), ("longest", "A4"),
+                                           ("emergency", "A4")])
 def test_the_pdf_export_writes_the_handout_on_its_pages(in_weasyprint: Printer, name: str,
                                                         paper: str) -> None:
     assert_pages(in_weasyprint(name, paper), name, f"{name} on {paper} (WeasyPrint)")
@@ -218,18 +247,18 @@ def _assert_large_print(path: Path, what: str) -> None:
 
 @pytest.mark.browser
 def test_no_printed_word_is_below_10_pt_in_chromium(in_chromium: Printer) -> None:
-    _assert_large_print(in_chromium("long-plan", "letter"), "long plan (Chromium)")
+    _assert_large_print(in_chromium("longest", "letter"), "longest (Chromium)")
 
 
 def test_no_printed_word_is_below_10_pt_in_the_pdf(in_weasyprint: Printer) -> None:
-    _assert_large_print(in_weasyprint("long-plan", "letter"), "long plan (WeasyPrint)")
+    _assert_large_print(in_weasyprint("longest", "letter"), "longest (WeasyPrint)")
 
 
 @pytest.mark.browser
 def test_printed_lines_are_at_most_80_characters(in_chromium: Printer,
                                                  in_weasyprint: Printer) -> None:
     for printer in (in_chromium, in_weasyprint):
-        lines = printed_lines(printer("long-plan", "letter"))
+        lines = printed_lines(printer("longest", "letter"))
         assert len(lines) > 100
         assert [line for line in lines if len(line) > MOST_CHARACTERS] == []
 
@@ -299,8 +328,8 @@ def test_computed_print_sizes_in_chromium(chromium: str, tmp_path: Path, name: s
     if name == "visits-3":
         assert m["chartTexts"] > 5
         assert m["smallestChartText"] >= 10 * PT - 0.01
-    # Every picture the same fixed height (30 mm), whatever its shape.
-    assert m["pictureHeights"] == [round(30 / 25.4 * 96)]
+    # Every picture the same fixed height, whatever its shape.
+    assert m["pictureHeights"] == [round(PICTURE_MM / 25.4 * 96)]
     assert m["overflowing"] == []
 
 

@@ -184,6 +184,35 @@ def test_pick_and_drop_errors_are_one_line_and_exit_2(
     assert _handout_addenda(visit) == []
 
 
+LINE = "Walk to the shop and back every day, and do the bridge twice."  # 63 characters
+
+
+@pytest.mark.parametrize(("note", "message"), [
+    ("x" * 401, "--client-note: it is 401 characters long; at most 400 fit on the handout"),
+    ("\n".join([LINE] * 5), "--client-note: it has 5 lines; at most 4 fit on the handout"),
+    ("x" * 10_001, "--client-note: it is 10,001 characters long; at most 10,000 are kept"),
+])
+@pytest.mark.parametrize("command", ["handout", "assess"])
+def test_a_note_too_long_for_the_handout_is_one_line_and_exit_2(
+        visit: SessionRef, note: str, message: str, command: str) -> None:
+    # The handout's page limits hold for the longest plan with a note at these limits
+    # (tests/test_client_handout_print.py, "longest").
+    args = (("handout", visit.id) if command == "handout" else
+            ("assess", "--answers", DESK, "--no-input", "--client", CLIENT))
+    before = list_refs()
+    result = invoke(*args, "--client-note", note)
+    assert (result.exit_code, result.stdout) == (2, ""), result.output
+    assert result.stderr == f"backpain: usage error: {message}\n"
+    assert _handout_addenda(visit) == [] and list_refs() == before
+
+
+def test_a_note_at_the_limits_is_kept(visit: SessionRef) -> None:
+    for note in ("\n".join([LINE] * 4), "x" * 400):
+        result = invoke("handout", visit.id, "--client-note", note)
+        assert result.exit_code == 0, result.output
+        assert _handout_addenda(visit)[-1]["client_note"] == note
+
+
 def test_more_than_five_picks_is_refused(visit: SessionRef) -> None:
     choosable = [r for r in _titles() if not is_required(r)]
     result = invoke("handout", visit.id, "--pick", ",".join(choosable[:6]))

@@ -278,6 +278,9 @@ def test_the_first_emergency_yes_shows_the_box(
     assert not box.is_displayed()
     answer(driver, QUESTIONS[sign], True, keys=False)
     assert box.is_displayed() and box.get_attribute("role") == "alert"
+    # In view, wherever the client was on the page.
+    assert driver.execute_script("var r = arguments[0].getBoundingClientRect();"
+                                 "return r.top > -1 && r.top < window.innerHeight;", box)
     assert box.text.split("\n") == [w.EMERGENCY_TITLE, w.EMERGENCY_TEXT.format(places=says),
                                     w.EMERGENCY_TELL, w.EMERGENCY_FINISH]
     with pytest.raises(NoAlertPresentException):

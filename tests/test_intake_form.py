@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from depth import examples
 from helpers import command
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from readability import grade
 
@@ -177,6 +178,19 @@ def test_a_bad_client_reference_is_one_line(args: tuple[str, ...], code: int,
     assert (result.exit_code, result.stderr, result.stdout) == (code, message, "")
 
 
+def test_the_form_says_which_practice_it_is_from(backpain_config: Path) -> None:
+    backpain_config.parent.mkdir(parents=True, exist_ok=True)
+    backpain_config.write_text('practice_name = "Physio Nord & Co"\n'
+                               'practice_contact = "12 Harbour Road"\n', encoding="utf-8")
+    result = intake("form")
+    assert result.exit_code == 0, result.stderr
+    assert '<p class="practice">Physio Nord &amp; Co · 12 Harbour Road</p>' in result.stdout
+
+
+def test_without_settings_the_form_names_no_practice(page: str) -> None:
+    assert 'class="practice"' not in page.split("<body>")[1]
+
+
 def test_o_writes_a_private_file_and_never_over_another(tmp_path: Path) -> None:
     out = tmp_path / "form.html"
     assert intake("form", "-o", out).exit_code == 0
@@ -280,6 +294,7 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
     return out
 
 
+@settings(max_examples=examples(500), deadline=None)
 @given(answer_sets())
 @example({"current_care": ["massage"], "massage_helped": "yes"})
 @example({"diagnoses": ["none"], "under_medical_care": True})

@@ -17,6 +17,7 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from test_interview_safety import ENTER, RecordingAsker, Said, feed
 
 from backpain_cli.clinical.questionnaire import Question, Registry, load_registry
+from backpain_cli.errors import Interrupted
 from backpain_cli.flows.assess import AssessRequest, assess_visit
 from backpain_cli.interview import CONFIRM_INTRO
 from backpain_cli.output.handout_words import SIGNS_UNCONFIRMED as CLIENT_WORDS
@@ -68,6 +69,43 @@ def test_the_form_and_the_practitioner_s_part_make_a_session(
     assert saved.red_flags_confirmed is False and saved.signs_unconfirmed
     text = list_refs()[0].path.read_text(encoding="utf-8")
     assert "red_flags_confirmed = false\n" in text and "[intake]\n" in text
+
+
+def test_the_document_with_an_intake_follows_the_json_schema(
+        files: Callable[..., tuple[Path, Path]]) -> None:
+    import jsonschema
+
+    from backpain_cli.output import json_doc
+
+    form, own = files()
+    result = assess("--answers", form, "--answers", own, "--no-input", "--json")
+    assert result.exit_code == 0, result.stderr
+    validator = jsonschema.Draft202012Validator(
+        json.loads(json_doc.schema_text()),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    assert [e.message for e in validator.iter_errors(json.loads(result.stdout))] == []
+
+
+def test_a_resumed_draft_goes_through_every_sign_again(
+        pipe: PipeInput, files: Callable[..., tuple[Path, Path]], registry: Registry,
+        complete_answers: dict[str, RawAnswer]) -> None:
+    form, own = files()
+    signs = sign_questions(registry, complete_answers)
+    # Interrupted at the third sign: a draft, its signs not confirmed.
+    feed(pipe, "n" + ENTER + "n" + ENTER)
+    with pytest.raises(Interrupted):
+        assess_visit(AssessRequest(answers_file=form, more_answers=(own,)),
+                     asker=lambda: RecordingAsker(pipe), notices=Said())
+    draft = read_session(list_refs()[0].path)
+    assert draft.is_draft and draft.red_flags_confirmed is False
+    assert draft.answers["rf_fever"] is False  # the client's answer kept
+    with create_pipe_input() as again:
+        feed(again, "".join("n" + ENTER for _ in signs))
+        asker = RecordingAsker(again)
+        done = assess_visit(AssessRequest(resume=draft.id), asker=lambda: asker,
+                            notices=Said())
+    assert asker.asked == [q.id for q in signs]
+    assert done.session.red_flags_confirmed is True
 
 
 def test_the_plan_the_review_and_the_handout_say_the_signs_are_not_confirmed(

@@ -450,3 +450,48 @@ def test_an_unreadable_session_file_is_named_and_the_report_still_written(
     assert lines[1:] == ["backpain: error: 1 session file could not be read and was "
                          "skipped (named above)"]
     assert json.loads(result.stdout)["episodes"]["started"] == copies(COUNTED)
+
+
+# A session file with control characters in the practitioner's name is refused by the one
+# reader (and named); what remains to guard is markup.
+@pytest.mark.parametrize(("fmt", "shown", "absent"), [
+    ("text", "A|B <b>", None),
+    ("md", "A\\|B &lt;b>", "<b>"),
+    ("html", "A|B &lt;b&gt;", "<b>"),
+    ("json", '"A|B <b>"', None),
+])
+def test_a_practitioner_name_is_shown_as_text(fmt: str, shown: str,
+                                              absent: str | None) -> None:
+    odd = Ep("2026-02-02", "A|B <b>", "low", "under_6_weeks", IMPROVED)
+    _visit("C-001", dt.datetime(2026, 2, 2, 12, tzinfo=dt.UTC), odd, IMPROVED[0], True, None)
+    result = run("--by", "practitioner", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert shown in result.stdout
+    assert absent is None or absent not in result.stdout
+
+
+def test_an_index_of_the_version_before_is_judged_again_not_misread(
+        practice: None, backpain_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows written before the brief kept the practitioner, age and pregnancy (eleven
+    fields, valid checksums) are judged again after the upgrade (the code stamp changed
+    with codec.py), and the report is the one the files give. (Without the upgrade such a
+    row is a damaged index, rebuilt from the files: never misread either way.)"""
+    import sqlite3
+
+    from backpain_cli.records.index import db
+    from backpain_cli.records.index.codec import checksum
+
+    want = run(*WINDOW, "--by", "practitioner", "--format", "json").stdout
+    with sqlite3.connect(db.index_path(backpain_home), isolation_level=None) as con:
+        rows = con.execute("SELECT folder, id, reason, brief, at FROM sessions "
+                           "WHERE brief IS NOT NULL").fetchall()
+        assert rows
+        for folder, sid, reason, brief, at in rows:
+            old = json.dumps(json.loads(brief)[:11], ensure_ascii=False,
+                             separators=(",", ":"))
+            con.execute("UPDATE sessions SET brief = ?, crc = ? WHERE folder = ? AND id = ?",
+                        (old, checksum(sid, reason, old, str(at)), folder, sid))
+    monkeypatch.setattr(db, "_code_stamp", lambda: "the version after")
+    result = run(*WINDOW, "--by", "practitioner", "--format", "json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == want and '"Alex Ng"' in want

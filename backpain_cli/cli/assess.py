@@ -33,6 +33,7 @@ EPILOG = helptext.epilog(
     ["backpain assess --client JD-042",
      "backpain assess --client JD-042 --instruments odi,rmdq",
      "backpain assess --answers visit.toml --no-input --json",
+     "backpain assess --answers JD-042-form.toml --answers sbst.toml --no-input",
      "backpain assess --from 20261127T101503Z-3f9a1c",
      "backpain assess --resume 20261127T101503Z-3f9a1c",
      "backpain assess --demo",

@@ -22,6 +22,11 @@ from ..errors import UsageError
 from .model import Plan
 
 MAX_PICKS = 5
+# The note to the client is printed on the handout, whose longest plan with six earlier
+# visits must still fit three Letter pages (issue 20, item 3): a few sentences, not a letter.
+# Each line break starts a printed line, so lines are counted too.
+MAX_NOTE_CHARACTERS = 400
+MAX_NOTE_LINES = 4
 
 # Required whatever the triage, whenever the plan holds them (the clinical reference "Guardrails"
 # 1-3
@@ -39,6 +44,18 @@ class HandoutChoiceError(UsageError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(self.problems))
+
+
+def note_problem(text: str) -> str | None:
+    """Why a note to the client does not fit the handout, or None."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    length = len(text.strip())
+    if length > MAX_NOTE_CHARACTERS:
+        return (f"it is {length:,} characters long; at most {MAX_NOTE_CHARACTERS} fit on the "
+                "handout")
+    if len(lines) > MAX_NOTE_LINES:
+        return f"it has {len(lines)} lines; at most {MAX_NOTE_LINES} fit on the handout"
+    return None
 
 
 def is_required(rec_id: str) -> bool:

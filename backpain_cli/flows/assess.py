@@ -197,6 +197,8 @@ def start(
     form_keys: set[str] = set()
     if resumed is not None and resumed.intake is not None:
         intake, _ = read_intake(dict(resumed.intake))
+        # Which signs were confirmed before the interruption is not kept: all are again.
+        form_keys = set(resumed.answers)
     if answers_file is not None:
         files = [read_answers_file(p) for p in (answers_file, *more_answers)]
         merged, twice = merge_answers_files(files)

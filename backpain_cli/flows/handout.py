@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from ..clinical import handout_choice
 from ..clinical.engine import holds_for
 from ..clinical.followup import History, build_history
 from ..clinical.handout_choice import HandoutChoice, HandoutChoiceError, choose
@@ -192,7 +193,10 @@ def note_problem(client_note: str | None) -> str | None:
     if client_note is None or not client_note.strip():
         return None
     problem = addenda.text_problem(client_note)
-    return None if problem is None else f"--client-note: {problem.replace('the note', 'it')}"
+    if problem is not None:
+        return f"--client-note: {problem.replace('the note', 'it')}"
+    problem = handout_choice.note_problem(client_note)
+    return None if problem is None else f"--client-note: {problem}"
 
 
 def save_choice(ref: SessionRef, plan: Plan, programme: Programme, chosen: Chosen,

@@ -11,7 +11,10 @@ from ..clinical.intake import emergency_places, emergency_signs, form_spec
 from ..clinical.questionnaire import form_problems, load_registry
 from ..errors import BackpainError, QuestionnaireError
 from ..output.intake_form import IntakeForm, render
+from ..output.wording import practice_line
 from ..records.paths import questionnaires_dir, validate_client
+from ..records.settings import load
+from ..safe_text import visible_in
 
 
 def intake_form(client: str | None) -> str:
@@ -25,5 +28,6 @@ def intake_form(client: str | None) -> str:
     problems = form_problems(modules)
     if problems:
         raise QuestionnaireError(problems)
+    practice = practice_line(visible_in(load().practice))
     return render(IntakeForm(modules, checked, form_spec(modules), emergency_places(modules),
-                             emergency_signs(modules)))
+                             emergency_signs(modules), practice))

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from ..clinical.followup import due
-from ..clinical.model import Plan
+from ..clinical.followup import OUTCOME_KEYS, due
+from ..clinical.model import Plan, ScoreValue
 from ..clinical.outcomes import BY, DueNow, OutcomeReport, episodes, report
 from ..errors import NotFoundError, UsageError
 from ..records.index.listing import bulk_rows
@@ -29,7 +31,7 @@ from .review import parse_day
 
 @dataclass(frozen=True)
 class ReportResult:
-    report: OutcomeReport[Brief]
+    report: OutcomeReport[Seen]
     skipped: int  # session files that could not be read (named through the notices)
 
 
@@ -57,15 +59,18 @@ def _report(start: dt.date | None, end: dt.date, by: str | None, notices: Notice
     skipped = len(found.tree.skipped)
     for bad in found.tree.skipped:
         notices.unreadable(bad)
-    briefs: list[Brief] = []
+    seen: list[Seen] = []
+    latest: dict[str, Brief] = {}  # each client's latest completed visit, for due_now
     for value in found.rows:
         if isinstance(value, Unreadable):
             notices.unreadable(value)
             skipped += 1
-        elif isinstance(value, Brief):
-            briefs.append(value)
-    result = report(episodes(briefs), start, end, ("risk", "duration") if by is None
-                    else (by,), due_now(briefs, today))
+        elif isinstance(value, Brief) and value.status == "completed":
+            seen.append(_seen(value))
+            if value.triage is not None:
+                latest[value.client.casefold()] = value
+    result = report(episodes(seen), start, end, ("risk", "duration") if by is None
+                    else (by,), due_now(latest.values(), today))
     if not result.started:
         window = (f"from {start.isoformat()} " if start is not None else "") + \
             f"to {end.isoformat()}"
@@ -74,6 +79,42 @@ def _report(start: dt.date | None, end: dt.date, by: str | None, notices: Notice
         raise NotFoundError(f"no episode of care started {window}{apart}: nothing to "
                             "report")
     return ReportResult(result, skipped)
+
+
+class Seen(NamedTuple):
+    """What the report keeps of a completed session (clinical.outcomes.Visit): its brief
+    without what no figure reads, its repeated words shared, so that 100,000 of them
+    take a third of the room."""
+
+    id: str
+    client: str
+    created: dt.datetime
+    status: str
+    follows: str | None
+    triage: str | None
+    scores: Mapping[str, ScoreValue]
+    pain_duration: str | None
+    practitioner: str | None
+    age: int | None
+    pregnancy: str | None
+
+
+_KEPT = (*OUTCOME_KEYS, "startback_risk")
+
+
+def _shared(text: str | None) -> str | None:
+    return None if text is None else sys.intern(text)
+
+
+def _seen(b: Brief) -> Seen:
+    scores = b.scores
+    kept = {k: scores[k] for k in _KEPT if k in scores}
+    risk = kept.get("startback_risk")
+    if isinstance(risk, str):
+        kept["startback_risk"] = sys.intern(risk)
+    return Seen(b.id, sys.intern(b.client), b.created, "completed", b.follows,
+                _shared(b.triage), kept, _shared(b.pain_duration), _shared(b.practitioner),
+                b.age, _shared(b.pregnancy))
 
 
 @contextmanager
@@ -90,15 +131,11 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def due_now(briefs: Iterable[Brief], today: dt.date) -> DueNow:
-    """How many clients `review --due` lists today, and how many of them are overdue: each
-    client's (in any case) latest completed visit with a plan, judged by followup.due."""
-    latest: dict[str, Brief] = {}
-    for b in briefs:  # oldest first: the last one kept is the latest
-        if b.status == "completed" and b.triage is not None:
-            latest[b.client.casefold()] = b
-    found = [d for d in (due(_as_session(b), today) for b in latest.values())
-             if d is not None]
+def due_now(latest: Iterable[Brief], today: dt.date) -> DueNow:
+    """How many clients `review --due` lists today, and how many of them are overdue:
+    `latest`, each client's (in any case) latest completed visit with a plan, judged by
+    followup.due."""
+    found = [d for d in (due(_as_session(b), today) for b in latest) if d is not None]
     return DueNow(len(found), sum(d.days_overdue > 0 for d in found))
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import BackpainError, SessionFileError, StorageError
 from ..records import replica, server, settings, sync_state
-from ..records.paths import data_dir
+from ..records.paths import data_dir, sessions_dir
 from ..records.tree import SessionRef
 from .notices import Notices
 
@@ -109,7 +109,7 @@ def sync(*, dry_run: bool, notices: Notices, root: Path | None = None) -> Synced
             local = replica.local_files(base) if done.erased_here else local
             known = sync_state.in_step(state)
             _check_shared(conn, state, local, held, known, done)
-            _push(conn, state, base, local, held, known, forgotten, done, notices)
+            _push(conn, state, base, local, held, forgotten, done, notices)
             _pull(conn, state, base, local, held, forgotten, done, notices)
     return done
 
@@ -129,12 +129,12 @@ def _erase_here(base: Path, state: Any, local: replica.Local, told: frozenset[st
     """Sessions forgotten on any computer are erased here too, with their addenda."""
     from ..records import erasure
 
-    for sid in sorted(forgotten & set(local.sessions)):
+    for sid in sorted(sid for sid in forgotten if sid in local.sessions):
         done.erased_here.append(sid)
         if done.dry_run:
             continue
         try:
-            erased = erasure.erase(erasure.plan_session(local.sessions[sid], base))
+            erased = erasure.erase(erasure.plan_session(local.ref(sid), base))
         except BackpainError as exc:
             notices.warning(f"session {sid} was forgotten on another computer but cannot be "
                             f"erased here: {exc}")
@@ -154,24 +154,24 @@ def _describe(conn: psycopg.Connection[Any], stored: server.Stored | None) -> st
 
 
 def _check_shared(conn: psycopg.Connection[Any], state: Any, local: replica.Local,
-                  held: server.Holding, known: dict[tuple[str, str | None], str],
+                  held: server.Holding, known: tuple[set[str], set[tuple[str, str]]],
                   done: Synced) -> None:
-    """Ids both here and on the server that were never compared: their hashes must match."""
+    """Ids both here and on the server that were never compared: their hashes must match.
+    (A row is never changed, so one found in step once stays so.)"""
     agreed: list[tuple[str, str | None, str]] = []
     differ: list[tuple[str, str | None, Path]] = []
-    for sid, ref in local.sessions.items():
-        there = held.sessions.get(sid)
-        if there is None or known.get((sid, None)) == there:
-            continue
-        data = replica.content(ref.path)
+    unsure = [sid for sid in local.sessions if sid in held.sessions and sid not in known[0]]
+    for sid, there in server.session_hashes(conn, unsure).items():
+        path = local.ref(sid).path
+        data = replica.content(path)
         if data is not None and replica.sha256(data) == there:
             agreed.append((sid, None, there))
         elif data is not None:
-            differ.append((sid, None, ref.path))
-    for (sid, aid), path in local.addenda.items():
-        there = held.addenda.get((sid, aid))
-        if there is None or known.get((sid, aid)) == there:
-            continue
+            differ.append((sid, None, path))
+    unsure_addenda = [key for key in local.addenda
+                      if key in held.addenda and key not in known[1]]
+    for (sid, aid), there in server.addendum_hashes(conn, unsure_addenda).items():
+        path = local.addendum_path((sid, aid))
         data = replica.content(path)
         if data is not None and replica.sha256(data) == there:
             agreed.append((sid, aid, there))
@@ -179,7 +179,6 @@ def _check_shared(conn: psycopg.Connection[Any], state: Any, local: replica.Loca
             differ.append((sid, aid, path))
     if agreed and not done.dry_run:
         sync_state.mark_in_step(state, agreed)
-        known.update({(s_id, a_id): digest for s_id, a_id, digest in agreed})
     if differ:
         stored = server.stored_sessions(conn, [s for s, _, _ in differ])
         for one, other, where in differ:
@@ -188,53 +187,52 @@ def _check_shared(conn: psycopg.Connection[Any], state: Any, local: replica.Loca
                 conn, stored.get(one) if other is None else None)))
 
 
-def _completed(base: Path, refs: list[SessionRef]) -> set[str]:
-    """Which of `refs` are completed sessions the one reader can read (drafts stay here)."""
+def _completed(local: replica.Local, ids: list[str]) -> set[str]:
+    """Which of `ids` are completed sessions the one reader can read (drafts stay here)."""
     from ..records import storage
 
-    if len(refs) <= FEW:
+    if len(ids) <= FEW:
         ok = set()
-        for ref in refs:
+        for sid in ids:
             try:
-                if not storage.read_ref(ref).is_draft:
-                    ok.add(ref.id)
+                if not storage.read_ref(local.ref(sid)).is_draft:
+                    ok.add(sid)
             except SessionFileError:
                 continue
         return ok
     from ..records.index.listing import bulk_rows
     from ..records.session import Brief
 
-    wanted = {ref.id for ref in refs}
-    return {row.id for row in bulk_rows(base).rows
+    wanted = set(ids)
+    return {row.id for row in bulk_rows(local.root).rows
             if isinstance(row, Brief) and row.id in wanted and not row.is_draft}
 
 
 def _push(conn: psycopg.Connection[Any], state: Any, base: Path, local: replica.Local,
-          held: server.Holding, known: dict[tuple[str, str | None], str],
-          forgotten: set[str] | frozenset[str], done: Synced, notices: Notices) -> None:
-    missing = sorted((ref for sid, ref in local.sessions.items()
-                      if sid not in held.sessions and sid not in forgotten),
-                     key=lambda r: r.id)
-    ready = _completed(base, missing) if missing else set()
-    sessions = [ref for ref in missing if ref.id in ready]
-    there = set(held.sessions) | ready
+          held: server.Holding, forgotten: set[str] | frozenset[str], done: Synced,
+          notices: Notices) -> None:
+    missing = sorted(sid for sid in local.sessions
+                     if sid not in held.sessions and sid not in forgotten)
+    ready = _completed(local, missing) if missing else set()
+    sessions = [sid for sid in missing if sid in ready]
+    del missing
     addenda = sorted(key for key in local.addenda
-                     if key not in held.addenda and key[0] in there
-                     and key[0] not in forgotten)
+                     if key not in held.addenda and key[0] not in forgotten
+                     and (key[0] in held.sessions or key[0] in ready))
     if done.dry_run:
         done.pushed, done.pushed_addenda = len(sessions), len(addenda)
         return
 
     def outgoing() -> Iterator[server.Outgoing]:
-        for ref in sessions:
-            data = replica.content(ref.path)
+        for sid in sessions:
+            data = replica.content(local.ref(sid).path)
             if data is not None:
-                yield server.Outgoing(ref.id, None, data, replica.sha256(data),
-                                      replica.created_of(ref.id))
-        for sid, aid in addenda:
-            data = replica.content(local.addenda[(sid, aid)])
+                yield server.Outgoing(sid, None, data, replica.sha256(data),
+                                      replica.created_of(sid))
+        for key in addenda:
+            data = replica.content(local.addendum_path(key))
             if data is not None:
-                yield server.Outgoing(sid, aid, data, replica.sha256(data))
+                yield server.Outgoing(key[0], key[1], data, replica.sha256(data))
 
     for batch, same in server.push(conn, done.practice, outgoing()):
         sync_state.mark_in_step(state, [(r.session, r.addendum, r.sha256) for r in batch
@@ -257,12 +255,11 @@ def _not_taken(conn: psycopg.Connection[Any], rows: list[server.Outgoing],
     stored = server.stored_sessions(conn, [r.session for r in rows])
     for r in rows:
         if r.addendum is None and r.session in stored:
-            done.conflicts.append(Conflict(f"session {r.session}",
-                                           local.sessions[r.session].path,
+            done.conflicts.append(Conflict(f"session {r.session}", local.ref(r.session).path,
                                            _describe(conn, stored[r.session])))
         elif r.addendum is not None and r.session in stored:
             done.conflicts.append(Conflict(f"addendum {r.session}+{r.addendum}",
-                                           local.addenda[(r.session, r.addendum)],
+                                           local.addendum_path((r.session, r.addendum)),
                                            _describe(conn, None)))
         else:
             done.refused.append(r.session)
@@ -276,12 +273,12 @@ def _pull(conn: psycopg.Connection[Any], state: Any, base: Path, local: replica.
           notices: Notices) -> None:
     wanted = sorted(sid for sid in held.sessions
                     if sid not in local.sessions and sid not in forgotten)
-    here = dict(local.sessions)
     if done.dry_run:
         done.pulled = len(wanted)
         done.pulled_addenda = sum(1 for key in held.addenda
                                   if key not in local.addenda and key[0] not in forgotten)
         return
+    pulled: dict[str, str] = {}  # id -> its client folder
     for sid, data in server.pull_sessions(conn, wanted):
         try:
             written = replica.write_session(data, sid, base)
@@ -290,16 +287,19 @@ def _pull(conn: psycopg.Connection[Any], state: Any, base: Path, local: replica.
             continue
         if written.same:
             sync_state.mark_in_step(state, [(sid, None, replica.sha256(data))])
-            here[sid] = SessionRef(sid, written.path.parent.name, written.path)
+            pulled[sid] = written.path.parent.name
             done.pulled += 1
         else:
             done.conflicts.append(Conflict(f"session {sid}", written.path,
                                            _describe(conn, None)))
     state.commit()
     keys = sorted(key for key in held.addenda
-                  if key not in local.addenda and key[0] in here and key[0] not in forgotten)
+                  if key not in local.addenda and key[0] not in forgotten
+                  and (key[0] in local.sessions or key[0] in pulled))
     for sid, aid, data in server.pull_addenda(conn, keys):
-        written = replica.write_addendum(data, here[sid], aid)
+        ref = (SessionRef(sid, pulled[sid], sessions_dir(base) / pulled[sid] / f"{sid}.toml")
+               if sid in pulled else local.ref(sid))
+        written = replica.write_addendum(data, ref, aid)
         if written.same:
             sync_state.mark_in_step(state, [(sid, aid, replica.sha256(data))])
             done.pulled_addenda += 1

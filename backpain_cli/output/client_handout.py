@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ..clinical.exercises import Exercise, library
 from ..clinical.handout_choice import is_required
 from ..clinical.model import NOTICE, Plan, Recommendation
-from ..clinical.programme import Programme
+from ..clinical.programme import PELVIC_FLOOR, REST_POSITION, Programme, flare_sentences
 from . import handout_words as w
 from .wording import flag_text
 
@@ -237,20 +237,35 @@ def _cards(h: ClientHandout) -> tuple[Card, ...]:
 
 
 def _bad_day(h: ClientHandout) -> BadDay | None:
+    """The flare-up plan of the exercises on the handout: when the practitioner dropped
+    its exercise, the first kept one that is not pelvic floor takes its place (the rule
+    of "Flare-up plan", on the programme as handed out), or the rest position alone; a
+    dropped exercise is named nowhere on the handout."""
     flare = h.programme.flare_plan
     if not flare:
         return None
     lib = library()
+    gone = set(h.dropped)
     rest = None
-    easier = []
+    named: list[tuple[str, str, Sequence[str]]] = []  # (id, name, changes)
     for item in flare:
         exercise = lib[item.id]
-        if item.id == "ex.rest_position":
+        if item.id == REST_POSITION:
             rest = Card(item.id, item.name, exercise.steps, item.dose, None, None,
                         _changes(exercise, item.changes))
         else:
-            easier.append((item.name, " ".join((item.dose, *_changes(exercise, item.changes)))))
-    return BadDay(tuple(h.programme.flare_text), rest, tuple(easier))
+            named.append((item.id, item.name, item.changes))
+    text = tuple(h.programme.flare_text)
+    if named and named[0][0] in gone:
+        kept = next((i for i in h.programme.items
+                     if i.id not in gone and i.id != PELVIC_FLOOR), None)
+        named = [] if kept is None else [(kept.id, kept.name, kept.changes)]
+        opening = flare_sentences(kept.name if kept is not None else None, False)[0]
+        text = (opening, *text[1:])
+    easier = tuple((name, " ".join((lib[ex_id].dose_at("easier"),
+                                    *_changes(lib[ex_id], changes))))
+                   for ex_id, name, changes in named)
+    return BadDay(text, rest, easier)
 
 
 def _progress(h: ClientHandout) -> Progress | None:

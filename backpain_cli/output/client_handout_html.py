@@ -42,6 +42,9 @@ ACCENT = "#174a70"
 LINE = "#8a949e"
 CHART_INK = "#1d5e8c"
 GRID = "#c9cfd6"
+# Every exercise picture's height in print: enough to see the position, small enough that
+# the longest plan's cards fit three Letter pages.
+PICTURE_MM = 23
 
 CSS = f"""
 :root {{ color-scheme: light; }}
@@ -115,12 +118,14 @@ table.visits th, table.visits td {{ border-bottom: 1px solid {LINE};
   .pic svg {{ height: 9rem; }}
 }}
 @media print {{
-  @page {{ margin: 9mm 12mm; }}
+  @page {{ margin: 8mm 11mm; }}
   html {{ font-size: 12pt; }}
-  body {{ line-height: 1.2; }}
+  /* Tight enough that the longest plan, six earlier visits and a note fit three Letter
+     pages (the shorter paper), open enough to follow a line back at 12 pt. */
+  body {{ line-height: 1.1; }}
   .page {{ max-width: none; padding: 0; }}
   h1 {{ font-size: 18pt; }}
-  h2 {{ font-size: 14pt; margin: .5rem 0 .25rem; padding-bottom: .1rem; }}
+  h2 {{ font-size: 14pt; margin: .35rem 0 .15rem; padding-bottom: .1rem; }}
   h3 {{ font-size: 12.5pt; margin: 0 0 .05rem; }}
   p {{ margin: .15rem 0; }}
   .columns {{ columns: 2; column-gap: 8mm; }}
@@ -130,11 +135,16 @@ table.visits th, table.visits td {{ border-bottom: 1px solid {LINE};
   .box.triage-emergency {{ font-size: 15pt; padding: .6rem 1rem; }}
   .box.triage-emergency .headline {{ font-size: 20pt; }}
   .box.triage-emergency p {{ margin: .3rem 0; }}
-  .step {{ margin: 0 0 .4rem; }}
+  .step {{ margin: 0 0 .3rem; }}
   /* The picture's box: wide enough for a figure lying down, tall enough for one
      standing; the text beside it is taller than either. */
-  .card, .rest {{ grid-template-columns: 44mm 1fr; gap: 0 .8rem; padding: .25rem 0; }}
-  .pic svg {{ height: 30mm; }}
+  /* Two columns of text beside the picture, the steps and then the dose: a card takes
+     about two thirds of the height it would in one column (lines of about 40 characters,
+     as in a newspaper). */
+  .card, .rest {{ grid-template-columns: 32mm 1fr; gap: 0 .6rem; padding: .1rem 0; }}
+  .card .text, .rest .text {{ max-width: none; }}
+  .how {{ display: grid; grid-template-columns: 1fr 1fr; gap: 0 6mm; }}
+  .pic svg {{ height: {PICTURE_MM}mm; }}
   .card p, .rest p, .step p {{ margin: 0; }}
   ul, ol {{ margin: .1rem 0; }}
   li {{ margin: 0; }}
@@ -142,15 +152,17 @@ table.visits th, table.visits td {{ border-bottom: 1px solid {LINE};
   .diary thead th {{ font-size: 10pt; }}
   .diary th.row {{ width: 56mm; }}
   .diary th, .diary td {{ padding: .05rem .2rem; }}
-  .diary td {{ height: 5.5mm; }}
+  .diary td {{ height: 5mm; }}
   table.visits th, table.visits td {{ padding: .05rem .8rem .05rem 0; }}
   .help {{ margin-top: .4rem; padding: 0 .8rem .3rem; }}
   .help h2 {{ margin-top: .3rem; }}
   .notice {{ font-size: 10pt; margin-top: .4rem; }}
-  /* The next check and the note beside whom to ask: short lines; and the end goes to a
-     page only with the safety net before it, never alone. */
-  .last {{ display: grid; grid-template-columns: 1fr 1fr; gap: 0 8mm; margin-top: .5rem;
-    break-before: avoid; page-break-before: avoid; }}
+  /* The next check and the note across the page (a note at its longest takes half the
+     lines it would in a column), whom to ask beside the notice; and the end goes to a page
+     only with the safety net before it, never alone. */
+  .last {{ margin-top: .4rem; break-before: avoid; page-break-before: avoid; }}
+  .who {{ display: grid; grid-template-columns: 1fr 1fr; gap: 0 8mm; }}
+  .who .notice {{ margin-top: .15rem; }}
   .run-in {{ margin: .15rem 0; }}
   .box, .triage-emergency, .triage-same_day, .triage-urgent, .triage-refer_routine,
   .triage-co_manage, .triage-none {{ -webkit-print-color-adjust: exact;
@@ -227,15 +239,15 @@ def _steps(c: Content) -> str:
 
 def _card(card: Card) -> str:
     parts = [f'<article class="card" id="{_e(card.id)}">', _picture(card.id),
-             f'<div class="text"><h3>{_e(card.name)}</h3>',
+             f'<div class="text"><h3>{_e(card.name)}</h3><div class="how">',
              "<ol>" + "".join(f"<li>{_e(s)}</li>" for s in card.steps) + "</ol>",
-             _labelled(w.HOW_MUCH, card.dose)]
+             '<div class="dose">', _labelled(w.HOW_MUCH, card.dose)]
     if card.easier:
         parts.append(_labelled(w.EASIER, card.easier))
     if card.harder:
         parts.append(_labelled(w.HARDER, card.harder))
     parts += [_labelled(w.FOR_YOU, t, "for-you") for t in card.for_you]
-    parts.append("</div></article>")
+    parts.append("</div></div></div></article>")
     return "".join(parts)
 
 
@@ -258,10 +270,11 @@ def _bad_day(b: BadDay | None) -> str:
     if b.rest is not None:
         rest = b.rest
         parts += ['<div class="rest">', _picture(rest.id), '<div class="text">',
-                  f"<h3>{_e(rest.name)}</h3>",
+                  f'<h3>{_e(rest.name)}</h3><div class="how">',
                   "<ol>" + "".join(f"<li>{_e(s)}</li>" for s in rest.steps) + "</ol>",
-                  _labelled(w.HOW_MUCH, rest.dose),
-                  *(_labelled(w.FOR_YOU, t, "for-you") for t in rest.for_you), "</div></div>"]
+                  '<div class="dose">', _labelled(w.HOW_MUCH, rest.dose),
+                  *(_labelled(w.FOR_YOU, t, "for-you") for t in rest.for_you),
+                  "</div></div></div></div>"]
     parts.append("</section>")
     return "\n".join(parts)
 

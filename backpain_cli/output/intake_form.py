@@ -39,6 +39,7 @@ main {{ max-width: 40rem; margin: 0 auto; padding: 0.75rem 0.75rem 2rem; }}
 h1 {{ font-size: 1.5rem; line-height: 1.2; margin: 0.25rem 0 0.5rem; }}
 h2 {{ font-size: 1.25rem; line-height: 1.2; color: {ACCENT}; margin: 0.5rem 0; }}
 .progress {{ font-weight: bold; color: {ACCENT}; margin: 0.5rem 0; }}
+.practice {{ font-weight: bold; color: {ACCENT}; margin: 0 0 0.5rem; }}
 .q {{ border: 0; margin: 0 0 1.25rem; padding: 0; min-width: 0; }}
 .qtext {{ font-weight: bold; display: block; margin-bottom: 0.25rem; padding: 0; }}
 .help, .range {{ color: {MUTED}; margin: 0 0 0.4rem; }}
@@ -92,6 +93,9 @@ class IntakeForm:
     spec: Mapping[str, Any]
     places: Mapping[str, Mapping[str, Sequence[str]]]
     signs: tuple[str, ...]
+    # Who the form is from (the practice's settings, one line): a client who gets the file
+    # by e-mail knows whose it is.
+    practice: str = ""
 
 
 def _sha(text: str) -> str:
@@ -251,6 +255,7 @@ def render(form: IntakeForm) -> str:
         "<body>",
         "<main>",
         f"<h1>{escape(w.TITLE)}</h1>",
+        f'<p class="practice">{escape(form.practice)}</p>' if form.practice else "",
         f'<p class="screen-only">{escape(w.LEAD)}</p>',
         f'<p class="if">{escape(w.LEAD_PAPER)}</p>',
         emergency,

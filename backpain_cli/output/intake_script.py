@@ -184,7 +184,11 @@ function update() {
     var line = document.getElementById("emergency-text");
     if (box.hidden || line.textContent !== text) {
       line.textContent = text;
-      box.hidden = false;
+      if (box.hidden) {
+        box.hidden = false;
+        // On a phone the client is far down the page: the box must be seen, not only heard.
+        box.scrollIntoView({block: "start"});
+      }
     }
   } else {
     box.hidden = true;

@@ -28,6 +28,7 @@ from ..clinical.outcomes import (
     V,
 )
 from ..clinical.reassess import local_day
+from ..clinical.scoring import MCID
 from ..safe_text import visible
 from .csv import neutralise
 from .wording import TIER_WORDS
@@ -44,9 +45,11 @@ DEFINITIONS = (
     "An episode whose last session sent the client to a doctor as an emergency, the same "
     "day or urgently ended in a referral: good care, not failure. It is reported apart and "
     "left out of the rates.",
+    # The numbers from the rule itself (scoring.MCID), so the words cannot drift from it.
     "Improved: from the first to the last session, a fall of at least the minimal important "
-    "change (NPRS 2 points, Oswestry 10, Roland-Morris 5) and at least 30 % of the first "
-    "score, the rule `backpain review` uses.",
+    f"change (NPRS {MCID['nprs'][0]} points, Oswestry {MCID['odi'][0]}, Roland-Morris "
+    f"{MCID['rmdq'][0]}) and at least {MCID['nprs'][1] * 100} % of the first score, as "
+    "backpain review judges a client's visits.",
     "Observed rate: improved of the episodes followed up with the measure at both ends. "
     "Conservative rate: improved of every episode with the measure at its start, a missing "
     "follow-up counted as not improved. Each with its Wilson 95 % interval.",
@@ -196,7 +199,9 @@ def text(r: OutcomeReport[V]) -> str:
 
 
 def _md_cell(cell: str) -> str:
-    return cell.replace("\\", "\\\\").replace("|", "\\|") or " "
+    # A practitioner's name is text, never markup: no table cell split, no inline HTML.
+    return (cell.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+            or " ")
 
 
 def markdown(r: OutcomeReport[V]) -> str:
@@ -207,7 +212,8 @@ def markdown(r: OutcomeReport[V]) -> str:
                   "| " + " | ".join(t.headers) + " |",
                   "|" + "|".join(" --- " for _ in t.headers) + "|",
                   *("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows)]
-        lines += [*(["", *t.notes] if t.notes else [])]
+        for note in t.notes:
+            lines += ["", note]
     return "\n".join(lines) + "\n"
 
 

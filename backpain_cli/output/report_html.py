@@ -58,7 +58,7 @@ figcaption {{ color: {MUTED}; font-size: .85rem; }}
   @page {{ margin: 12mm; }}
   html {{ font-size: 9.5pt; }}
   .page {{ max-width: none; padding: 0; }}
-  table, tr, figure, section.keep {{ break-inside: avoid; page-break-inside: avoid; }}
+  table, tr, figure {{ break-inside: avoid; page-break-inside: avoid; }}
   h2 {{ break-after: avoid; page-break-after: avoid; }}
 }}
 """

@@ -24,32 +24,44 @@ from .tree import SessionRef, is_session_name, scan_top, spelled_on_disk
 
 @dataclass(frozen=True)
 class Local:
-    """The session files and addendum files here, by name alone."""
+    """The session files and addendum files here, by name alone: each id with its client
+    folder (one string a folder, shared), so that 100,000 of them stay small."""
 
-    sessions: dict[str, SessionRef]
-    addenda: dict[tuple[str, str], Path]
+    root: Path
+    sessions: dict[str, str]
+    addenda: dict[tuple[str, str], str]
+
+    def ref(self, session_id: str) -> SessionRef:
+        client = self.sessions[session_id]
+        return SessionRef(session_id, client,
+                          sessions_dir(self.root) / client / f"{session_id}.toml")
+
+    def addendum_path(self, key: tuple[str, str]) -> Path:
+        from .addenda import addendum_name
+
+        return sessions_dir(self.root) / self.addenda[key] / addendum_name(*key)
 
 
 def local_files(root: Path | None = None) -> Local:
     """One listing of each client folder (as `tree.scan` finds them): what a listing of
     the whole folder costs, and no file is opened."""
     base = root or data_dir()
-    sessions: dict[str, SessionRef] = {}
-    addenda: dict[tuple[str, str], Path] = {}
+    sessions: dict[str, str] = {}
+    addenda: dict[tuple[str, str], str] = {}
     for entry in scan_top(base).folders:
-        folder = sessions_dir(base) / entry.name
+        client = entry.name
         try:
-            names = os.listdir(folder)
+            names = os.listdir(sessions_dir(base) / client)
         except OSError:
             continue
         for name in names:
             if is_session_name(name):
-                sessions[name[:-5]] = SessionRef(name[:-5], entry.name, folder / name)
+                sessions[name[:-5]] = client
             else:
                 parsed = parse_addendum_name(name)
                 if parsed is not None:
-                    addenda[parsed] = folder / name
-    return Local(sessions, addenda)
+                    addenda[parsed] = client
+    return Local(base, sessions, addenda)
 
 
 def sha256(data: bytes) -> str:

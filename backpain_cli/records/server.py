@@ -350,20 +350,40 @@ def my_practice(conn: psycopg.Connection[Any]) -> str:
 
 @dataclass(frozen=True)
 class Holding:
-    """What the server holds of the practice, by ids and hashes (no content)."""
+    """What the server holds of the practice, by ids alone (no content, no hashes: a row
+    is never changed, so an id once found in step stays so until it is forgotten)."""
 
-    sessions: dict[str, str]  # id -> sha256
-    addenda: dict[tuple[str, str], str]  # (session id, addendum id) -> sha256
+    sessions: set[str]
+    addenda: set[tuple[str, str]]
     tombstones: frozenset[str]
 
 
 def holding(conn: psycopg.Connection[Any]) -> Holding:
-    sessions = dict(conn.execute("SELECT id, sha256 FROM backpain.sessions").fetchall())
-    addenda = {(s, a): h for s, a, h in conn.execute(
-        "SELECT session_id, id, sha256 FROM backpain.addenda")}
+    sessions = {r[0] for r in conn.execute("SELECT id FROM backpain.sessions")}
+    addenda = {(s, a) for s, a in conn.execute("SELECT session_id, id FROM backpain.addenda")}
     tombstones = frozenset(r[0] for r in conn.execute(
         "SELECT session_id FROM backpain.tombstones"))
     return Holding(sessions, addenda, tombstones)
+
+
+def session_hashes(conn: psycopg.Connection[Any], ids: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), PULL_BATCH):
+        found.update(conn.execute("SELECT id, sha256 FROM backpain.sessions "
+                                  "WHERE id = ANY(%s)", (list(ids[start:start + PULL_BATCH]),)))
+    return found
+
+
+def addendum_hashes(conn: psycopg.Connection[Any], keys: Sequence[tuple[str, str]]
+                    ) -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], str] = {}
+    for start in range(0, len(keys), PULL_BATCH):
+        part = keys[start:start + PULL_BATCH]
+        found.update(((s, a), h) for s, a, h in conn.execute(
+            "SELECT a.session_id, a.id, a.sha256 FROM backpain.addenda a "
+            "JOIN unnest(%s::text[], %s::text[]) w (s, i) ON a.session_id = w.s AND a.id = w.i",
+            ([k[0] for k in part], [k[1] for k in part])))
+    return found
 
 
 @dataclass(frozen=True)

@@ -109,9 +109,16 @@ def mark_sent(conn: sqlite3.Connection, session_ids: Iterable[str]) -> None:
                      [(sid,) for sid in session_ids])
 
 
-def in_step(conn: sqlite3.Connection) -> dict[tuple[str, str | None], str]:
-    return {(s, a or None): h for s, a, h in conn.execute(
-        "SELECT session_id, addendum_id, sha256 FROM in_step")}
+def in_step(conn: sqlite3.Connection) -> tuple[set[str], set[tuple[str, str]]]:
+    """The sessions, and the addenda, known to be on the server with this content."""
+    sessions: set[str] = set()
+    addenda: set[tuple[str, str]] = set()
+    for s, a in conn.execute("SELECT session_id, addendum_id FROM in_step"):
+        if a:
+            addenda.add((s, a))
+        else:
+            sessions.add(s)
+    return sessions, addenda
 
 
 def mark_in_step(conn: sqlite3.Connection,
@@ -128,5 +135,5 @@ def waiting(root: Path | None = None) -> int | None:
     if not state_path(root).exists():
         return None
     with opened(root, create=False) as conn:
-        known = {s for (s, a) in in_step(conn) if a is None} | tombstones(conn)
+        known = in_step(conn)[0] | tombstones(conn)
     return sum(1 for ref in scan(root).refs if ref.id not in known)
