@@ -495,3 +495,16 @@ def test_an_index_of_the_version_before_is_judged_again_not_misread(
     result = run(*WINDOW, "--by", "practitioner", "--format", "json")
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == want and '"Alex Ng"' in want
+
+
+
+@pytest.mark.parametrize(("episodes", "words"), [(1, "(1 episode, 0 followed up)"),
+                                                  (2, "(2 episodes, 0 followed up)")])
+def test_a_group_of_one_episode_is_said_in_the_singular(episodes: int, words: str) -> None:
+    from backpain_cli.clinical.outcomes import Group, Rate, Responders
+    from backpain_cli.output.report import _group_rows
+
+    nprs = Responders("nprs_now", Rate(0, 0), Rate(0, episodes))
+    rows = _group_rows("Low risk", Group("low", episodes, 0, (nprs, nprs)))
+    assert [row[0] for row in rows] == [f"Low risk {words}", ""]
+    assert rows[0][2:] == ("too few to report", "too few to report")

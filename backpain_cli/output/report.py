@@ -122,7 +122,8 @@ def _referred(r: OutcomeReport[V]) -> str:
 
 
 def _group_rows(label: str, g: Group) -> list[tuple[str, ...]]:
-    head = f"{label} ({g.episodes} episodes, {g.followed_up} followed up)"
+    episodes = "1 episode" if g.episodes == 1 else f"{g.episodes} episodes"
+    head = f"{label} ({episodes}, {g.followed_up} followed up)"
     return [(head if n == 0 else "", MEASURES[x.measure], rate_cell(x.observed),
              rate_cell(x.conservative)) for n, x in enumerate(g.responders)]
 
