@@ -123,12 +123,7 @@ def in_weasyprint(weasyprint: None, tmp_path_factory: pytest.TempPathFactory) ->
 
     def print_it(name: str, paper: str) -> Path:
         if (name, paper) not in done:
-            mp = pytest.MonkeyPatch()
-            mp.setattr(pdf, "PAGE_CSS", f"@page {{ size: {paper}; }}")
-            try:
-                data = pdf.render(HANDOUTS[name])
-            finally:
-                mp.undo()
+            data = pdf.render(HANDOUTS[name], paper.lower())
             out = folder / f"{name}.{paper}.pdf"
             out.write_bytes(data)
             done[name, paper] = out

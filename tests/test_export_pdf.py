@@ -276,9 +276,8 @@ def print_pdf(text: str, paper: str, folder: Path, monkeypatch: pytest.MonkeyPat
     """The export's own PDF (pdf.render), on `paper` instead of A4."""
     from backpain_cli.output import pdf
 
-    monkeypatch.setattr(pdf, "PAGE_CSS", f"@page {{ size: {paper}; }}")
     out = folder / f"handout.{paper}.pdf"
-    out.write_bytes(pdf.render(text))
+    out.write_bytes(pdf.render(text, paper.lower()))
     return out
 
 
@@ -541,3 +540,24 @@ def test_the_refusal_is_one_line_and_exit_1(
                              "written\n")
     assert os.listdir(out_dir) == []
     assert Hits.paths == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("paper", "size"), [(None, "595.276 x 841.89 pts (A4)"),
+                                             ("a4", "595.276 x 841.89 pts (A4)"),
+                                             ("letter", "612 x 792 pts (letter)")])
+def test_the_paper_setting_is_the_pdf_s_paper(weasyprint: None, backpain_config: Path,
+                                              tmp_path: Path, paper: str | None,
+                                              size: str) -> None:
+    if paper is not None:
+        assert invoke("config", "set", "paper", paper).exit_code == 0
+    desk = EXAMPLES / "desk-strain.answers.toml"
+    assert invoke("assess", "--client", CLIENT, "--answers", str(desk),
+                  "--no-input").exit_code == 0
+    for command in (("export", CLIENT), ("handout", list_refs()[0].id)):
+        out = tmp_path / f"{command[0]}.pdf"
+        result = invoke(*command, "--format", "pdf", "-o", str(out))
+        assert result.exit_code == 0, result.output
+        info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True,
+                              check=True).stdout
+        assert re.search(rf"^Page size: +{re.escape(size)}$", info, re.M), info

@@ -373,28 +373,25 @@ PAGES = [pytest.param(kind, to, paper, id=f"{kind}-{to}-{paper}",
 
 @pytest.mark.skipif(PDFINFO is None, reason="poppler-utils (pdfinfo) is not installed")
 @pytest.mark.parametrize(("kind", "to", "paper"), PAGES)
-def test_a_letter_is_one_page_on_a4_and_letter(practice: Path, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch, kind: str,
+def test_a_letter_is_one_page_on_a4_and_letter(practice: Path, tmp_path: Path, kind: str,
                                               to: str, paper: str) -> None:
     pytest.importorskip("weasyprint")
-    from backpain_cli.output import pdf
-
     if kind == "worst":
         session = _worst_case(practice)
     else:
         session, _ = save_visit("JD-042", WHEN, {"pain_duration": "over_12_weeks"})
-    real = pdf.render
-
-    def on_paper(page: str, page_css: str = pdf.PAGE_CSS) -> bytes:
-        return real(page, f"@page {{ size: {paper}; }}")
-
-    monkeypatch.setattr(pdf, "render", on_paper)
+    assert invoke("config", "set", "paper", paper.lower()).exit_code == 0
     made = write_letter(session.id, to=to, fmt="pdf", notices=StderrNotices(), name="Jo Doe",
                         born=dt.date(1961, 3, 3))
     assert isinstance(made, bytes)
     path = tmp_path / "letter.pdf"
     path.write_bytes(made)
     assert _pages(path) == 1
+    # The paper setting reached the PDF (a test that printed A4 for both once passed).
+    size = {"A4": "595.276 x 841.89 pts (A4)", "Letter": "612 x 792 pts (letter)"}[paper]
+    info = subprocess.run([str(PDFINFO), str(path)], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(rf"^Page size: +{re.escape(size)}$", info, re.M), info
 
 
 def test_the_pdf_command_writes_a_private_file(practice: Path, tmp_path: Path) -> None:

@@ -65,9 +65,11 @@ fhir_identifier_system = "https://physio-nord.example/id"
 fhir_canonical_base = "https://physio-nord.example/fhir"
 practice_id = "4f6c1d2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f"
 database_url = "postgresql://anna@db.physio-nord.example/backpain?sslmode=verify-full"
+paper = "letter"
 """)
     loaded = settings.load()
     assert tuple(loaded.values) == KEYS
+    assert loaded.paper == "letter"
     assert loaded.practice == Practice("Physio Nord", "12 Harbour Road, Kiel · 0431 123456",
                                        "A. Jensen")
     assert loaded.instruments == "odi"
@@ -81,10 +83,10 @@ BROKEN = [
     ("practise_name = \"Physio Nord\"\n",
      "unknown key 'practise_name'; the keys are practice_name, practice_contact, "
      "practitioner, instruments, data_dir, fhir_identifier_system, fhir_canonical_base, "
-     "practice_id, database_url"),
+     "practice_id, database_url, paper"),
     ("[practice]\nname = \"Physio Nord\"\n", "unknown key 'practice'; the keys are "
      "practice_name, practice_contact, practitioner, instruments, data_dir, "
-     "fhir_identifier_system, fhir_canonical_base, practice_id, database_url"),
+     "fhir_identifier_system, fhir_canonical_base, practice_id, database_url, paper"),
     ("practice_name = 3\n", "practice_name must be text"),
     ("practitioner = \"\"\n", "practitioner must not be empty"),
     ("practice_contact = \"line one\\nline two\"\n",
@@ -108,6 +110,7 @@ BROKEN = [
      "fhir_canonical_base must not end with /"),
     ("practice_id = \"not-a-uuid\"\n", "practice_id must be a UUID in lower case, such as "
      "4f6c1d2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f"),
+    ("paper = \"A5\"\n", "paper must be a4 or letter"),
 ]
 
 
@@ -214,7 +217,7 @@ def test_set_does_not_overwrite_a_broken_file(backpain_config: Path) -> None:
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("practise_name", "Physio Nord", "unknown key 'practise_name'; the keys are "
      "practice_name, practice_contact, practitioner, instruments, data_dir, "
-     "fhir_identifier_system, fhir_canonical_base, practice_id, database_url"),
+     "fhir_identifier_system, fhir_canonical_base, practice_id, database_url, paper"),
     ("practice_contact", "a\tb", "practice_contact must be one line (no line breaks or tabs)"),
     ("fhir_identifier_system", "https://x.example/id|1",
      "fhir_identifier_system must not contain |"),
@@ -362,7 +365,7 @@ GOLDEN = Path(__file__).parent / "golden" / "sessions"
 LATEST = "20261029T101500Z-0f9e8d"
 UNKNOWN_KEY = ("unknown key 'practise_name'; the keys are practice_name, practice_contact, "
                "practitioner, instruments, data_dir, fhir_identifier_system, "
-               "fhir_canonical_base, practice_id, database_url")
+               "fhir_canonical_base, practice_id, database_url, paper")
 
 
 run = invoke
@@ -381,7 +384,7 @@ def test_config_show_without_a_file(backpain_config: Path) -> None:
     assert result.stdout == (
         f"# {backpain_config} (not created yet)\n"
         "# not set: practice_name, practice_contact, practitioner, instruments, data_dir, "
-        "fhir_identifier_system, fhir_canonical_base, practice_id, database_url\n")
+        "fhir_identifier_system, fhir_canonical_base, practice_id, database_url, paper\n")
     assert not backpain_config.parent.exists()
 
 
@@ -403,7 +406,7 @@ def test_config_set_then_show(backpain_config: Path) -> None:
         'practice_name = "Physio Nord"\n'
         'instruments = "odi,rmdq"\n'
         "# not set: practice_contact, practitioner, data_dir, fhir_identifier_system, "
-        "fhir_canonical_base, practice_id, database_url\n")
+        "fhir_canonical_base, practice_id, database_url, paper\n")
     result = run("config", "show", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
@@ -433,6 +436,7 @@ def test_config_set_then_show(backpain_config: Path) -> None:
                                                 "such as https://example.org/fhir or urn:..."),
     (("practice_id", "1234"), "practice_id must be a UUID in lower case, such as "
                               "4f6c1d2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f"),
+    (("paper", "Letter"), "paper must be a4 or letter"),
 ])
 def test_config_set_refuses_with_one_line_and_exit_2(backpain_config: Path,
                                                      args: tuple[str, str],

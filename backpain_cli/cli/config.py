@@ -28,7 +28,8 @@ KEYS_NOTE = (
     "$BACKPAIN_HOME wins over it), fhir_identifier_system and fhir_canonical_base (absolute "
     "URIs for export --format fhir), practice_id (written by backpain "
     "once; copy it to the practice's other computers), database_url (the PostgreSQL "
-    "database of backpain sync, without a password).")
+    "database of backpain sync, without a password), paper (a4, the default, or letter: the "
+    "paper of every PDF).")
 BROKEN = (1, "the settings file cannot be read, holds an unknown key or a wrong value, or "
              "cannot be written (its path and the reason are named)")
 WRONG_KEY = (2, "wrong usage: an unknown key or a value that does not fit (nothing is "

@@ -118,5 +118,6 @@ def render(handout: ClientHandout, fmt: Format) -> str | bytes:
         return page
     # WeasyPrint: only for a PDF.
     from ..output.pdf import render as pdf
+    from ..records.settings import load as settings
 
-    return pdf(page)
+    return pdf(page, settings().paper)

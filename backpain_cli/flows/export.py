@@ -17,6 +17,7 @@ from ..clinical.followup import History, Note, build_history
 from ..clinical.questionnaire import Module, Registry, load_registry, modules_by_hash
 from ..errors import NotFoundError, QuestionnaireError
 from ..output.formats import BY_NAME, ExportFormat, ExportItem, of_rows, single
+from ..records import settings
 from ..records.index.listing import bulk_rows
 from ..records.paths import questionnaires_dir
 from ..records.session import Brief, Session
@@ -81,7 +82,9 @@ def export_one(target: str, fmt: str, *, bundle: str, notices: Notices,
         from .handout import for_export
 
         handout = for_export(session, history, name, notices)
-    item = ExportItem(session, history, bundle, _DataFolder(notices), handout)
+    # The settings are read for a PDF only: no other format depends on them.
+    paper = settings.load().paper if chosen.name == "pdf" else "a4"
+    item = ExportItem(session, history, bundle, _DataFolder(notices), handout, paper)
     return Exported(single(chosen)(item), skipped)
 
 

@@ -19,6 +19,7 @@ from ..clinical.reassess import local_day
 from ..clinical.triage import rules_fired
 from ..errors import BackpainError, NotFoundError, QuestionnaireError, UsageError
 from ..output.letter import LetterFacts, build, html, markdown
+from ..records import settings
 from ..records.paths import questionnaires_dir
 from ..records.session import Session
 from ..records.targets import ClientTarget, load, load_client, resolve
@@ -98,4 +99,4 @@ def write_letter(target: str, *, to: str, fmt: str, notices: Notices,
     # WeasyPrint: only for a PDF.
     from ..output.pdf import render
 
-    return render(page)
+    return render(page, settings.load().paper)

@@ -59,6 +59,7 @@ class ExportItem:
     # The client's handout, for a format that has one (`handout`), unless --detail full
     # asks for the practitioner's plan.
     handout: ClientHandout | None = None
+    paper: str = "a4"  # a PDF's paper (the `paper` setting)
 
 
 Single = Callable[[ExportItem], "str | bytes"]

@@ -18,9 +18,10 @@ from . import html
 from .formats import ExportItem
 
 INSTALL_HINT = "PDF export needs WeasyPrint: pip install 'backpain[pdf]'"
-# WeasyPrint's own default is A4 as well; said here so that a change of default there does
-# not change the handout's paper.
-PAGE_CSS = "@page { size: A4; }"
+# The paper of every PDF, from the `paper` setting. WeasyPrint's own default is A4 as well;
+# said here so that a change of default there does not change the handout's paper.
+PAPERS = {"a4": "@page { size: A4; }", "letter": "@page { size: letter; }"}
+DEFAULT_PAPER = "a4"
 
 
 class PdfUnavailableError(BackpainError):
@@ -50,9 +51,10 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
-def render(handout: str, page_css: str = PAGE_CSS) -> bytes:
+def render(handout: str, paper: str = DEFAULT_PAPER) -> bytes:
     """The PDF of one handout (the HTML as `html.render` gives it), or of another page
-    (a letter); `page_css` chooses the paper."""
+    (a letter, a report), on `paper` (a key of PAPERS)."""
+    page_css = PAPERS[paper]
     weasyprint = _weasyprint()
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
@@ -85,4 +87,4 @@ def render(handout: str, page_css: str = PAGE_CSS) -> bytes:
 def export(item: ExportItem) -> bytes:
     """`export --format pdf` (output/formats.py): the HTML handout (the client's, or with
     --detail full the practitioner's plan), laid out."""
-    return render(html.export(item))
+    return render(html.export(item), item.paper)

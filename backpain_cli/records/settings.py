@@ -14,6 +14,7 @@ for backpain. Every key is a top-level string and the names are a contract (the 
 - `practice_id`: a random UUID that backpain writes once, the first time a FHIR export
   needs a default identifier system (`practice_namespace`). Practices with several machines
   copy it to each (`backpain config set practice_id ...`), so that their identifiers agree.
+- `paper`: `a4` (the default) or `letter`, the paper of every PDF backpain writes.
 - `database_url`: the PostgreSQL database `backpain sync` and `backpain db` use, a libpq URL,
   key=value string or service name; never one holding a password (`database_url_problem`).
 
@@ -44,7 +45,9 @@ CONFIG_ENV = "BACKPAIN_CONFIG"
 CONFIG_NAME = "config.toml"
 # The keys in the order `config show` lists and the file is written in.
 KEYS = ("practice_name", "practice_contact", "practitioner", "instruments", "data_dir",
-        "fhir_identifier_system", "fhir_canonical_base", "practice_id", "database_url")
+        "fhir_identifier_system", "fhir_canonical_base", "practice_id", "database_url",
+        "paper")
+PAPERS = ("a4", "letter")
 PRACTICE_NAMESPACE_PREFIX = "urn:backpain:practice:"
 
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -78,6 +81,10 @@ class Settings:
     @property
     def instruments(self) -> str | None:
         return self.get("instruments")
+
+    @property
+    def paper(self) -> str:
+        return self.get("paper") or PAPERS[0]
 
 
 # --------------------------------------------------------------------------- the rules
@@ -118,6 +125,8 @@ def value_problem(key: str, value: object) -> str | None:
         return uri_problem(value)
     if key == "database_url":
         return database_url_problem(value)
+    if key == "paper" and value not in PAPERS:
+        return "must be a4 or letter"
     if key == "practice_id" and not _UUID_RE.fullmatch(value):
         return "must be a UUID in lower case, such as 4f6c1d2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f"
     return None
