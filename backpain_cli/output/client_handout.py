@@ -27,6 +27,7 @@ from ..clinical.handout_choice import is_required
 from ..clinical.model import NOTICE, Plan, Recommendation
 from ..clinical.programme import PELVIC_FLOOR, REST_POSITION, Programme, flare_sentences
 from ..clinical.questionnaire import AnswerValue
+from ..clinical.recommender import without_dropped
 from . import handout_words as w
 from .handout_because import because_line
 from .wording import flag_text
@@ -219,7 +220,8 @@ def _steps(h: ClientHandout) -> tuple[Step, ...]:
     """Required advice and the picks, in plan order, without what other sections show."""
     shown_elsewhere = {SAFETY_NET, TRIAGE_REFERRAL.get(h.plan.triage)}
     wanted = set(h.chosen)
-    return tuple(Step(r.id, r.title, r.detail,
+    gone = frozenset(h.dropped)
+    return tuple(Step(r.id, r.title, without_dropped(r.id, r.detail, gone),
                       because_line(r, h.answers, h.plan.scores, h.plan.red_flags))
                  for r in h.plan.recommendations
                  if (r.id in wanted or is_required(r.id)) and r.id not in shown_elsewhere)
