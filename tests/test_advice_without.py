@@ -19,14 +19,18 @@ from typing import Any
 
 import pytest
 from answer_sets import PREGNANT_20, STENOSIS, UNDER_CARE
-from client_handouts import handout
+from client_handouts import handout, programme_of
 from exact_wording import EXACT_SENTENCES, strip_exact
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from readability import grade
-from strategies import client_answers
+from strategies import client_answers, interviews
 from test_advice_readability import details
 from test_handout_dropped import with_programme
 
+from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.exercises import Exercise, library
+from backpain_cli.clinical.handout_choice import choose
 from backpain_cli.clinical.recommender import RULE_IDS, without_dropped, withouts
 from backpain_cli.output.client_handout import content
 from backpain_cli.output.client_handout_html import render_client_html
@@ -160,3 +164,35 @@ def test_both_flexion_exercises_dropped_leaves_the_advice_without_examples() -> 
     for exercise_id in gone:
         for text in (step, html, md):
             assert named(text, library()[exercise_id]) == []
+
+
+def _exempt_sentences() -> tuple[str, ...]:
+    out = []
+    for key, exercise_id in EXACT:
+        rule, name = key.rsplit(".", 1)
+        text = " ".join(RAW["rules"][rule][name].split())
+        out += [x for x in re.split(r"(?<=[.])\s+", text) if named(x, library()[exercise_id])]
+    return tuple(out)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(interviews(), st.data())
+def test_no_advice_on_any_handout_names_an_exercise_dropped_from_it(answers: dict[str, Any],
+                                                                    data: st.DataObject,
+                                                                    ) -> None:
+    plan = build_plan(answers)
+    programme = programme_of(plan, answers)
+    if not programme.ids:
+        return
+    dropped = data.draw(st.lists(st.sampled_from(programme.ids), unique=True))
+    optional = [r.id for r in plan.recommendations]
+    picks = data.draw(st.lists(st.sampled_from(optional), unique=True, max_size=5))
+    choice = choose(plan, programme.ids, picks, dropped)
+    h = handout(answers, pick=list(choice.picks), drop=choice.dropped)
+    exempt = _exempt_sentences()
+    for step in content(h).steps:
+        text = step.text
+        for sentence in exempt:
+            text = text.replace(sentence, "")
+        for exercise_id in set(choice.dropped) - ACTIVITY:
+            assert named(text, library()[exercise_id]) == [], (step.id, exercise_id, text)

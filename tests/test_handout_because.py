@@ -30,6 +30,7 @@ from backpain_cli.output.client_handout_html import render_client_html
 from backpain_cli.output.client_handout_md import render_client_markdown
 from backpain_cli.output.handout_because import (
     MOST_REASONS,
+    because_line,
     join,
     reasons,
     sign_words,
@@ -94,18 +95,27 @@ def _split(line: str) -> list[list[str]]:
             for n in range(len(parts))]
 
 
+def _check_line(line: str, rec: Recommendation, answers: Mapping[str, AnswerValue],
+                plan: Plan) -> None:
+    assert not ID_LIKE.search(line), line
+    readings = [parts for parts in _split(line)
+                if all(_meanings(p, rec, answers, plan) for p in parts)]
+    assert readings, (rec.id, line, rec.because)
+    assert all(len(parts) <= MOST_REASONS for parts in readings)
+
+
 def _check_lines(answers: Mapping[str, AnswerValue]) -> None:
     h = handout(answers)
     plan = h.plan
+    by_id = {r.id: r for r in plan.recommendations}
     for step in content(h).steps:
-        if step.because is None:
-            continue
-        rec = next(r for r in plan.recommendations if r.id == step.id)
-        assert not ID_LIKE.search(step.because), step.because
-        readings = [parts for parts in _split(step.because)
-                    if all(_meanings(p, rec, answers, plan) for p in parts)]
-        assert readings, (step.id, step.because, rec.because)
-        assert all(len(parts) <= MOST_REASONS for parts in readings)
+        if step.because is not None:
+            _check_line(step.because, by_id[step.id], answers, plan)
+    # Any advice the practitioner may pick: every line the plan could print.
+    for rec in plan.recommendations:
+        line = because_line(rec, answers, plan.scores, plan.red_flags)
+        if line is not None:
+            _check_line(line, rec, answers, plan)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

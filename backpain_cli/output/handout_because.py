@@ -78,20 +78,32 @@ def sign_words(flag_id: str) -> str:
 
 def reasons(rec: Recommendation, answers: Mapping[str, AnswerValue],
             scores: Mapping[str, ScoreValue], flags: Sequence[RedFlag]) -> tuple[str, ...]:
-    """Every reason of `rec` in words, in its `because` order, each once."""
+    """Every reason of `rec` in words, each once: in its `because` order, the `last` ids
+    after the others, an id left out when an id that implies it is said."""
     counted = {f.id for f in flags}
+    t = table()
+    named = [i for i in rec.because if i not in t["last"]] + [
+        i for i in rec.because if i in t["last"]]
     out: list[str] = []
-    for item in rec.because:
-        if item in counted or (item.startswith("rf_") and answers.get(item) is True):
-            said: tuple[str, ...] = (sign_words(item),)
-        elif item in answers:
-            said = answer_words(rec.id, item, answers[item])
-        elif item in scores and item in table()["scores"]:
-            said = (table()["scores"][item],)
-        else:
-            said = ()
+    for item in named:
+        if any(other in named and _said(rec.id, other, answers, scores, counted)
+               for other in t["implied"].get(item, ())):
+            continue
+        said = _said(rec.id, item, answers, scores, counted)
         out.extend(s for s in said if s not in out)
     return tuple(out)
+
+
+def _said(rule_id: str, item: str, answers: Mapping[str, AnswerValue],
+          scores: Mapping[str, ScoreValue], counted: set[str]) -> tuple[str, ...]:
+    """The words of one `because` id in this session; () when it has none."""
+    if item in counted or (item.startswith("rf_") and answers.get(item) is True):
+        return (sign_words(item),)
+    if item in answers:
+        return answer_words(rule_id, item, answers[item])
+    if item in scores and item in table()["scores"]:
+        return (table()["scores"][item],)
+    return ()
 
 
 def because_line(rec: Recommendation, answers: Mapping[str, AnswerValue],
@@ -101,13 +113,13 @@ def because_line(rec: Recommendation, answers: Mapping[str, AnswerValue],
 
 
 def join(said: Sequence[str]) -> str | None:
-    """"Because A and B." from the first reasons (at most two, and the second only when
-    the line stays short); None without any."""
+    """"Because A and B.": the first reason, and the next one that keeps the line short;
+    None without any."""
     if not said:
         return None
     line = f"{w.BECAUSE} {said[0]}."
-    for more in said[1:MOST_REASONS]:
+    for more in said[1:]:
         longer = f"{line[:-1]} and {more}."
         if len(longer.split()) <= MOST_WORDS:
-            line = longer
+            return longer  # MOST_REASONS: the first reason and one more
     return line
