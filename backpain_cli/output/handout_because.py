@@ -66,7 +66,8 @@ def answer_words(rule_id: str, qid: str, value: AnswerValue) -> tuple[str, ...]:
 
 
 def sign_words(flag_id: str) -> str:
-    """A warning sign as the handout's "what we noticed" says it."""
+    """A warning sign as a clause ("you told us about a fever"): its plain words from
+    output/wording.py, or simpler ones from the table where those read too hard here."""
     flags = table()["flags"]
     if flag_id in flags["said"]:
         said: str = flags["said"][flag_id]
