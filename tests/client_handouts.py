@@ -70,7 +70,7 @@ def handout(answers: Mapping[str, AnswerValue], *, extra: Iterable[str] = (),
         else (),
         practice_name=PRACTICE_NAME if practice else None,
         practice_contact=PRACTICE_CONTACT if practice else None,
-        practitioner=PRACTITIONER if practice else None)
+        practitioner=PRACTITIONER if practice else None, answers=answers)
 
 
 def earlier_visits(count: int, adherence: bool = True) -> tuple[Visit, ...]:

@@ -132,6 +132,11 @@ def _recommendations() -> list[str]:
         for key in sorted(advice.texts.maps[0]) if hasattr(advice.texts, "maps") else sorted(
                 advice.texts):
             out.append(f"- **{key}:** {_cell(advice.texts[key])}")
+        # On the client's handout, when the practitioner dropped the exercise (issue 20).
+        for row in recommender.withouts():
+            if row.rule == rule.id:
+                out.append(f"- **Without `{row.exercise}` (dropped):** "
+                           f"{_cell(row.says)} → {_cell(row.instead)}")
         out += [f"- **Evidence:** {_cell(advice.evidence)}", ""]
     return out
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections import ChainMap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,33 @@ def advice() -> dict[str, Advice]:
         out[rule_id] = Advice(entry["title"], evidence[entry["evidence"]],
                               ChainMap(texts, shared))
     return out
+
+
+@dataclass(frozen=True)
+class Without:
+    """A text of `rule` that names `exercise`, said `instead` when the practitioner dropped
+    the exercise from the client's handout (advice.toml, [[without]])."""
+
+    rule: str
+    exercise: str
+    says: str
+    instead: str
+
+
+@functools.cache
+def withouts() -> tuple[Without, ...]:
+    """advice.toml's [[without]] rows, in their order."""
+    return tuple(Without(row["rule"], row["exercise"], row["says"].strip(),
+                         row["instead"].strip()) for row in _raw().get("without", ()))
+
+
+def without_dropped(rec_id: str, text: str, dropped: Collection[str]) -> str:
+    """`text` of the recommendation `rec_id` with no exercise of `dropped` named: each
+    [[without]] row of a dropped exercise, in order, says its `instead` for its `says`."""
+    for row in withouts():
+        if row.rule == rec_id and row.exercise in dropped:
+            text = text.replace(row.says, row.instead)
+    return text
 
 
 def flag_words() -> Mapping[str, str]:

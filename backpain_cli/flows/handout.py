@@ -163,7 +163,7 @@ def client_handout(session: Session, *, history: History[Session] | None,
         practitioner=practice.practitioner,
         places=emergency_places(session.answers, plan.red_flags)
         if plan.triage == "emergency" else (),
-        signs_unconfirmed=session.signs_unconfirmed)
+        signs_unconfirmed=session.signs_unconfirmed, answers=session.answers)
 
 
 def for_export(session: Session, history: History[Session] | None, name: str | None,

@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..clinical.exercises import Exercise, library
 from ..clinical.handout_choice import is_required
 from ..clinical.model import NOTICE, Plan, Recommendation
 from ..clinical.programme import PELVIC_FLOOR, REST_POSITION, Programme, flare_sentences
+from ..clinical.questionnaire import AnswerValue
+from ..clinical.recommender import without_dropped
 from . import handout_words as w
+from .handout_because import because_line
 from .wording import flag_text
 
 SAFETY_NET = "medical.safety_net"
@@ -79,6 +82,9 @@ class ClientHandout:
     places: Sequence[str] = ()
     # The warning signs are the client's answers on the intake form, not yet confirmed.
     signs_unconfirmed: bool = False
+    # The session's answers, for the "Because ..." line of each piece of advice (only
+    # answers given here are ever named); without them there is no such line.
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- content
@@ -99,6 +105,7 @@ class Step:
     id: str
     title: str
     text: str
+    because: str | None = None  # "Because you sleep on your side."
 
 
 @dataclass(frozen=True)
@@ -213,7 +220,10 @@ def _steps(h: ClientHandout) -> tuple[Step, ...]:
     """Required advice and the picks, in plan order, without what other sections show."""
     shown_elsewhere = {SAFETY_NET, TRIAGE_REFERRAL.get(h.plan.triage)}
     wanted = set(h.chosen)
-    return tuple(Step(r.id, r.title, r.detail) for r in h.plan.recommendations
+    gone = frozenset(h.dropped)
+    return tuple(Step(r.id, r.title, without_dropped(r.id, r.detail, gone),
+                      because_line(r, h.answers, h.plan.scores, h.plan.red_flags))
+                 for r in h.plan.recommendations
                  if (r.id in wanted or is_required(r.id)) and r.id not in shown_elsewhere)
 
 

@@ -82,6 +82,7 @@ li {{ margin: .15rem 0; }}
 .triage-none {{ background: #eaf6ee; border-color: #2e7d4f; }}
 .triage-none .headline {{ color: #1d5434; }}
 .step {{ margin: 0 0 .7rem; break-inside: avoid; page-break-inside: avoid; }}
+.because {{ font-style: italic; }}
 .card, .rest {{ display: grid; grid-template-columns: 11rem 1fr; gap: .4rem 1rem;
   padding: .5rem 0; }}
 .card .text, .rest .text {{ max-width: 33em; }}
@@ -135,7 +136,9 @@ table.visits th, table.visits td {{ border-bottom: 1px solid {LINE};
   .box.triage-emergency {{ font-size: 15pt; padding: .6rem 1rem; }}
   .box.triage-emergency .headline {{ font-size: 20pt; }}
   .box.triage-emergency p {{ margin: .3rem 0; }}
-  .step {{ margin: 0 0 .3rem; }}
+  /* The heading of the next step sets it apart; the space under each is small, so that
+     the steps with their "Because" lines leave the first exercise room on page 1. */
+  .step {{ margin: 0 0 .2rem; }}
   /* The picture's box: wide enough for a figure lying down, tall enough for one
      standing; the text beside it is taller than either. */
   /* Two columns of text beside the picture, the steps and then the dose: a card takes
@@ -228,11 +231,18 @@ def _found(f: Found) -> str:
     return "\n".join(parts)
 
 
+def _step_text(text: str, because: str | None) -> str:
+    """The advice, its reason run on after it: the same paragraph, so that the reason
+    costs no line of its own on a page that is full (the worst case fills three)."""
+    reason = f' <span class="because">{_e(because)}</span>' if because else ""
+    return f"<p>{_e(text)}{reason}</p>"
+
+
 def _steps(c: Content) -> str:
     if not c.steps:
         return ""
     items = "\n".join(f'<div class="step" id="{_e(s.id)}"><h3>{_e(s.title)}</h3>'
-                      f"{_p(s.text)}</div>" for s in c.steps)
+                      f"{_step_text(s.text, s.because)}</div>" for s in c.steps)
     return (f'<section class="steps"><h2>{_e(w.NEXT_STEPS)}</h2>\n'
             f'<div class="columns">{items}</div></section>')
 

@@ -63,6 +63,8 @@ def _steps(c: Content) -> list[str]:
     out = [f"## {w.NEXT_STEPS}", ""]
     for step in c.steps:
         out += [f"### {escape(step.title)}", "", escape(step.text), ""]
+        if step.because:
+            out += [f"*{escape(step.because)}*", ""]
     return out
 
 

@@ -81,6 +81,9 @@ SIGNS_UNCONFIRMED = ("You answered the questions about warning signs on your for
 PAIN_TODAY = "Your pain today: {n} out of 10."
 PAIN_WORST = "Your worst pain in the last week: {n} out of 10."
 
+# The reason under a piece of advice, from the client's answers (output/handout_because.py).
+BECAUSE = "Because"
+
 # The exercise card.
 HOW_MUCH = "How much:"
 EASIER = "Easier:"
