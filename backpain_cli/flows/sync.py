@@ -236,7 +236,7 @@ def _push(conn: psycopg.Connection[Any], state: Any, base: Path, local: replica.
                    local, done, notices)
 
 
-def _not_taken(conn: psycopg.Connection[Any], rows: list[server.Outgoing],
+def _not_taken(conn: psycopg.Connection[Any], rows: list[server.Sent],
                local: replica.Local, done: Synced, notices: Notices) -> None:
     """Rows the server did not store as sent: a conflict (another computer pushed that id
     with other content meanwhile), or refused (forgotten meanwhile, another practice's)."""
