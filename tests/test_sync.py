@@ -569,3 +569,26 @@ def test_the_server_stopped_mid_sync_loses_nothing(
         assert err.count("\n") >= 1 and "Traceback" not in err
         assert err.splitlines()[-1].startswith("backpain: error: ")
     _in_step(laptop, desk, server, ids)
+
+
+def test_many_batches_each_committed_and_every_row_stored_once(
+        computers: dict[str, Computer], visit: Any, server: pgserver.Cluster,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from backpain_cli.records import server as database
+
+    monkeypatch.setattr(database, "BATCH", 4)
+    laptop, desk = computers["laptop"], computers["desk"]
+    ids = _many(laptop, visit, 11)
+    for sid in sorted(ids)[:5]:
+        assert laptop.run("note", sid, "Seen again.").exit_code == 0
+    result = laptop.run("sync")
+    assert result.exit_code == 0, result.output
+    assert "sent: 11 sessions, 5 addenda" in result.stderr
+    pulled = desk.run("sync")
+    assert "fetched: 11 sessions, 5 addenda" in pulled.stderr, pulled.output
+    assert laptop.files() == desk.files()
+    with server.admin() as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT id) FROM backpain.sessions"
+                            ).fetchone() == (11, 11)
+    assert sorted(r[2] for r in audit(server) if r[1] == "push" and r[0] == "anna") == \
+        sorted([*ids, *sorted(ids)[:5]])

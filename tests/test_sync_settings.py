@@ -107,3 +107,22 @@ def test_only_sync_and_db_load_the_database_driver(backpain_config: Path, tmp_pa
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.rstrip().endswith("PSYCOPG=False")
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ('schema = 3\nid = "x"\nstatus = "completed"\n\n[answers]\nq = 1\n', "completed"),
+    ('schema = 3\nstatus = "draft"\n\n[answers]\nq = 1\n', "draft"),
+    # Only the top level counts: an answer called status is not the session's status.
+    ('schema = 3\nstatus = "draft"\n\n[answers]\nstatus = "completed"\n', "draft"),
+    ('schema = 3\n\n[answers]\nstatus = "completed"\n', None),
+    # Not as backpain writes it: not told, so not sent.
+    ('schema = 3\nstatus="completed"\n', None),
+    ('status = "completed"\nstatus = "draft"\n', None),
+    ('status = "closed"\n', None),
+    ("", None),
+])
+def test_a_session_is_sent_only_when_its_status_line_says_completed(
+        text: str, status: str | None) -> None:
+    from backpain_cli.records.replica import status_of
+
+    assert status_of(text.encode()) == status

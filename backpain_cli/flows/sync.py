@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import BackpainError, SessionFileError, StorageError
+from ..errors import BackpainError, StorageError
 from ..records import replica, server, settings, sync_state
 from ..records.paths import data_dir, sessions_dir
 from ..records.tree import SessionRef
@@ -30,11 +30,6 @@ from .notices import Notices
 
 if TYPE_CHECKING:
     import psycopg
-
-# Up to this many sessions to push are each read by the one reader to tell a draft; more
-# (a first sync of a big folder) are told by the summary index, which knows every file.
-FEW = 200
-
 
 class NoDatabaseError(BackpainError):
     def __init__(self) -> None:
@@ -187,49 +182,44 @@ def _check_shared(conn: psycopg.Connection[Any], state: Any, local: replica.Loca
                 conn, stored.get(one) if other is None else None)))
 
 
-def _completed(local: replica.Local, ids: list[str]) -> set[str]:
-    """Which of `ids` are completed sessions the one reader can read (drafts stay here)."""
-    from ..records import storage
-
-    if len(ids) <= FEW:
-        ok = set()
-        for sid in ids:
-            try:
-                if not storage.read_ref(local.ref(sid)).is_draft:
-                    ok.add(sid)
-            except SessionFileError:
-                continue
-        return ok
-    from ..records.index.listing import bulk_rows
-    from ..records.session import Brief
-
-    wanted = set(ids)
-    return {row.id for row in bulk_rows(local.root).rows
-            if isinstance(row, Brief) and row.id in wanted and not row.is_draft}
-
-
 def _push(conn: psycopg.Connection[Any], state: Any, base: Path, local: replica.Local,
           held: server.Holding, forgotten: set[str] | frozenset[str], done: Synced,
           notices: Notices) -> None:
+    """The completed sessions the server lacks, then the addenda it lacks of sessions it
+    has or now gets. Drafts stay: a session is sent when its status line says completed
+    (`replica.status_of`), from the bytes read to send it."""
     missing = sorted(sid for sid in local.sessions
                      if sid not in held.sessions and sid not in forgotten)
-    ready = _completed(local, missing) if missing else set()
-    sessions = [sid for sid in missing if sid in ready]
-    del missing
-    addenda = sorted(key for key in local.addenda
-                     if key not in held.addenda and key[0] not in forgotten
-                     and (key[0] in held.sessions or key[0] in ready))
+    ready: set[str] = set()
+
+    def completed(sid: str) -> bytes | None:
+        path = local.ref(sid).path
+        data = replica.content(path)
+        status = None if data is None else replica.status_of(data)
+        if status is None:
+            notices.warning(f"{path}: not sent: not a session file whose status backpain "
+                            "can tell (it is read as backpain writes it)")
+        return data if status == "completed" else None
+
+    def addenda() -> list[tuple[str, str]]:
+        return sorted(key for key in local.addenda
+                      if key not in held.addenda and key[0] not in forgotten
+                      and (key[0] in held.sessions or key[0] in ready))
+
     if done.dry_run:
-        done.pushed, done.pushed_addenda = len(sessions), len(addenda)
+        ready.update(sid for sid in missing if completed(sid) is not None)
+        done.pushed = len(ready)
+        done.pushed_addenda = len(addenda())
         return
 
     def outgoing() -> Iterator[server.Outgoing]:
-        for sid in sessions:
-            data = replica.content(local.ref(sid).path)
+        for sid in missing:
+            data = completed(sid)
             if data is not None:
+                ready.add(sid)
                 yield server.Outgoing(sid, None, data, replica.sha256(data),
                                       replica.created_of(sid))
-        for key in addenda:
+        for key in addenda():
             data = replica.content(local.addendum_path(key))
             if data is not None:
                 yield server.Outgoing(key[0], key[1], data, replica.sha256(data))
@@ -246,7 +236,7 @@ def _push(conn: psycopg.Connection[Any], state: Any, base: Path, local: replica.
                    local, done, notices)
 
 
-def _not_taken(conn: psycopg.Connection[Any], rows: list[server.Outgoing],
+def _not_taken(conn: psycopg.Connection[Any], rows: list[server.Sent],
                local: replica.Local, done: Synced, notices: Notices) -> None:
     """Rows the server did not store as sent: a conflict (another computer pushed that id
     with other content meanwhile), or refused (forgotten meanwhile, another practice's)."""

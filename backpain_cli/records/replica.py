@@ -76,6 +76,22 @@ def content(path: Path) -> bytes | None:
         return None
 
 
+COMPLETED = b'status = "completed"'
+DRAFT = b'status = "draft"'
+
+
+def status_of(data: bytes) -> str | None:
+    """"completed" or "draft" as a session file's one top-level `status` line says it
+    (backpain writes its top-level values before its first table), else None. Told from
+    the bytes a push reads anyway: parsing 100,000 files would take longer than sending
+    them."""
+    top = data.split(b"\n[", 1)[0]
+    lines = [line.strip() for line in top.splitlines() if line.lstrip().startswith(b"status")]
+    if len(lines) != 1:
+        return None
+    return {COMPLETED: "completed", DRAFT: "draft"}.get(lines[0])
+
+
 @dataclass(frozen=True)
 class Written:
     path: Path

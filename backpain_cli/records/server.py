@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import BackpainError
 
@@ -415,27 +416,36 @@ class Outgoing:
     created: dt.datetime | None = None
 
 
+class Sent(NamedTuple):
+    """What is kept of a row once it is on its way: no content (memory stays flat)."""
+
+    session: str
+    addendum: str | None
+    sha256: str
+
+
 def push(conn: psycopg.Connection[Any], practice: str, rows: Iterable[Outgoing]
-         ) -> Iterator[tuple[list[Outgoing], set[tuple[str, str | None]]]]:
-    """Push `rows` in batches of BATCH, each in one transaction: COPY into a temporary
-    table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING (a row already there,
-    pushed by another computer at the same moment, is stored once). Yields each committed
-    batch and which of its rows the server now holds with the same hash; the others are
-    conflicts, or were refused (a tombstone, another practice's id)."""
-    batch: list[Outgoing] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            yield batch, _push_batch(conn, practice, batch)
-            batch = []
-    if batch:
-        yield batch, _push_batch(conn, practice, batch)
+         ) -> Iterator[tuple[list[Sent], set[tuple[str, str | None]]]]:
+    """Push `rows` (sessions first, then addenda) in batches of BATCH, each in one
+    transaction: streamed by COPY into a temporary table (no content is held here), then
+    one INSERT ... SELECT ... ON CONFLICT DO NOTHING (a row already there, pushed by
+    another computer at the same moment, is stored once). Yields each committed batch and
+    which of its rows the server now holds with the same hash; the others are conflicts,
+    or were refused (a tombstone, another practice's id)."""
+    for is_session, run in itertools.groupby(rows, key=lambda r: r.addendum is None):
+        while True:
+            # Each chunk is sent whole before the next is taken from the same run.
+            chunk = itertools.islice(run, BATCH)  # noqa: B031
+            first = next(chunk, None)
+            if first is None:
+                break
+            yield _push_batch(conn, practice, is_session, itertools.chain([first], chunk))
 
 
-def _push_batch(conn: psycopg.Connection[Any], practice: str, batch: list[Outgoing]
-                ) -> set[tuple[str, str | None]]:
-    sessions = [r for r in batch if r.addendum is None]
-    addenda = [r for r in batch if r.addendum is not None]
+def _push_batch(conn: psycopg.Connection[Any], practice: str, sessions: bool,
+                rows: Iterator[Outgoing]
+                ) -> tuple[list[Sent], set[tuple[str, str | None]]]:
+    sent: list[Sent] = []
     same: set[tuple[str, str | None]] = set()
     with conn.transaction(), conn.cursor() as cur:
         if sessions:
@@ -444,8 +454,9 @@ def _push_batch(conn: psycopg.Connection[Any], practice: str, batch: list[Outgoi
                         "ON COMMIT DELETE ROWS")
             with cur.copy("COPY incoming_sessions FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(["text", "bytea", "text", "timestamptz"])
-                for r in sessions:
+                for r in rows:
                     copy.write_row((r.session, r.content, r.sha256, r.created))
+                    sent.append(Sent(r.session, None, r.sha256))
             cur.execute(
                 "INSERT INTO backpain.sessions (id, practice, content, sha256, created) "
                 "SELECT i.id, %s, i.content, i.sha256, i.created FROM incoming_sessions i "
@@ -454,13 +465,14 @@ def _push_batch(conn: psycopg.Connection[Any], practice: str, batch: list[Outgoi
             cur.execute("SELECT i.id FROM incoming_sessions i JOIN backpain.sessions s "
                         "ON s.id = i.id AND s.sha256 = i.sha256")
             same.update((r[0], None) for r in cur)
-        if addenda:
+        else:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_addenda (session_id text, "
                         "id text, content bytea, sha256 text) ON COMMIT DELETE ROWS")
             with cur.copy("COPY incoming_addenda FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(["text", "text", "bytea", "text"])
-                for r in addenda:
+                for r in rows:
                     copy.write_row((r.session, r.addendum, r.content, r.sha256))
+                    sent.append(Sent(r.session, r.addendum, r.sha256))
             cur.execute(
                 "INSERT INTO backpain.addenda (session_id, id, practice, content, sha256) "
                 "SELECT i.session_id, i.id, %s, i.content, i.sha256 FROM incoming_addenda i "
@@ -470,7 +482,7 @@ def _push_batch(conn: psycopg.Connection[Any], practice: str, batch: list[Outgoi
                         "JOIN backpain.addenda a ON a.session_id = i.session_id "
                         "AND a.id = i.id AND a.sha256 = i.sha256")
             same.update((r[0], r[1]) for r in cur)
-    return same
+    return sent, same
 
 
 def send_tombstones(conn: psycopg.Connection[Any], practice: str,
