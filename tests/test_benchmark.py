@@ -33,12 +33,13 @@ def test_quick_benchmark_measures_every_target(tmp_path: Path) -> None:
                 "export --all --format csv (400)", "export --all --format jsonl (400)",
                 "review --limit 0 into a file (400 rows)",
                 "yardstick: stat every file + SQLite CSV", "first listing after an upgrade (400)",
-                "yardstick: tomllib-parse every file, one process"):
+                "yardstick: tomllib-parse every file, one process", "backpain report (400)"):
         assert row in out, out
-    # Every target has its verdict: eleven without the pty one (assess's first prompt),
-    # and the push and the no-op sync where PostgreSQL can be started (issue 23).
+    # Every target has its verdict: eleven without the pty one (assess's first prompt), the
+    # report's (issue 22), and the push and the no-op sync where PostgreSQL can be started
+    # (issue 23).
     syncs = 2 if pgserver.missing() is None else 0
-    assert out.count(" pass\n") + out.count(" FAIL\n") == 11 + syncs, out
+    assert out.count(" pass\n") + out.count(" FAIL\n") == 11 + 1 + syncs, out
     assert out.rstrip().endswith(("all targets met", "TARGETS MISSED")), out
     # The generated data went where it was told, and was cleaned up.
     assert list(tmp_path.iterdir()) == []

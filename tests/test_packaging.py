@@ -40,6 +40,8 @@ NEEDED = (
     "tests/data/examples/desk-strain.expected.toml", "tests/golden/JD-042.session.json",
     "tests/fhir/package.json", "tests/fhir/package-lock.json", "tests/fhir/harness.mjs",
     "tests/lforms/package.json", "tests/lforms/package-lock.json",
+    "tests/axe/package.json", "tests/axe/package-lock.json", "tests/pgserver.py",
+    "backpain_cli/output/letter.toml", "backpain_cli/output/handout_because.toml",
     "examples/demo.answers.toml", "questionnaires/startback.toml", "benchmarks/run.py",
     "backpain_cli/py.typed", "backpain_cli/output/document.schema.json",
     "backpain_cli/output/poses.toml", "docs/pictures.html", "tools/pictures.py",
@@ -171,7 +173,7 @@ def test_every_third_party_import_of_the_package_is_declared() -> None:
     project = config["project"]
     declared = {re.split(r"[<>=\[ ]", r, maxsplit=1)[0].lower()
                 for r in [*project["dependencies"],
-                          *(r for extra in ("pdf", "fhir")
+                          *(r for extra in ("pdf", "fhir", "pg")
                             for r in project["optional-dependencies"][extra])]}
     # A leading underscore: the interpreter's own accelerator modules (_sha2 on 3.12+).
     third_party = {name for name in _top_level_imports(ROOT / "backpain_cli")
