@@ -115,6 +115,8 @@ VARIANTS: list[dict[str, Any]] = [
     {**CHRONIC, "diagnoses": ["spinal_arthritis"], **UNDER_CARE},
     {**PREGNANT_20, "rf_recent_procedure": True, "risk_team_aware": True},
     {**LEG, "pain_worst_week": 8},
+    # Pelvic girdle pain months after the birth: its opening without "usually eases".
+    {**POSTPARTUM, "postpartum_weeks": 20, "pain_location": ["front_of_pelvis"]},
 ]
 
 

@@ -42,6 +42,7 @@ EXTRA: tuple[dict[str, Any], ...] = (
     {**answer_sets.STENOSIS, "rf_recent_procedure": True, "risk_team_aware": True},
     {"work_absence": "off_work", "work_absence_weeks": 6},
     {"current_care": ["massage"], "massage_helped": "somewhat", **answer_sets.MEDIUM_RISK},
+    {**answer_sets.POSTPARTUM, "postpartum_weeks": 20, "pain_location": ["front_of_pelvis"]},
 )
 
 

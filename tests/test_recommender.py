@@ -499,15 +499,13 @@ def test_same_day_referral_is_worded_exactly(overrides: dict[str, Any], detail: 
      "system can become sensitive and flare without new harm, so pace yourself and build up "
      "step by step."),
     ("personalized.disc.guided_exercise", LEG,
-     "Pain that spreads below the knee, or a disc bulge, usually eases with time and guided "
-     "exercise. A physiotherapist can show you exercises that ease the leg pain. They can also "
-     "show you how to build them up bit by bit. With leg pain, the signs under 'When to get "
-     "help sooner' matter most: they say which changes need a doctor, and how soon."),
+     "Pain below the knee or from a disc bulge tends to ease in time, with exercises a physio "
+     "shows you. With leg pain, the signs under 'When to get help sooner' matter most: they "
+     "say which changes need a doctor, and how soon."),
     ("personalized.as.medical_care", {"diagnoses": ["ankylosing_spondylitis"], **UNDER_CARE},
-     "Treatment from a doctor works well for this kind of back pain, and best together with "
-     "exercise. Keep seeing the doctor or joint specialist for regular checks. Tell them about "
-     "flare-ups or anything new. A painful red eye needs medical care the "
-     "same day."),
+     "Treatment from a doctor works well for this kind of back pain, best with exercise. Keep "
+     "up regular checks with the doctor or joint specialist, and tell them about flare-ups or "
+     "anything new. A painful red eye needs medical care the same day."),
     ("prevention.stay_active", {"rf_trauma": True},
      "Until you have been seen, keep gently active within comfort (short walks, light "
      "everyday jobs), and avoid heavy lifting and strenuous exercise."),
@@ -559,10 +557,9 @@ def test_same_day_referral_is_worded_exactly(overrides: dict[str, Any], detail: 
      "chest. To lift, bend at the hips and knees."),
     ("prevention.avoid_hyperextension", {"age": 15, "hyperextension_activities": True,
                                          "pain_duration": "under_6_weeks"},
-     "Bending backwards often or hard (back bends, lifting overhead, some dance and gym "
-     "moves) can irritate the joints at the back of the spine. Keep those movements smaller "
-     "and well controlled for now. This advice comes from practitioner experience rather "
-     "than firm research. It is about comfort, not about avoiding movement for good. Until a "
+     "Bending back often or hard (back bends, lifting overhead, some dance and gym moves) can "
+     "irritate joints in the spine, so keep such moves small for now. This comes from "
+     "experience, not firm research; it is for comfort, not for good. Until a "
      "doctor has checked the back, ease off sport that bends the back backwards again and "
      "again: in young athletes this pain can come from a stress injury to the bone."),
     ("massage.reconsider", NO_MASSAGE_HELP,

@@ -615,7 +615,7 @@ def _stenosis(f: Facts) -> Finding:
 
 def _stenosis_words(f: Facts, t: Texts) -> str:
     bike = "with_bike" if f.eligible("ex.stationary_bike") else "without_bike"
-    return _say(t, "opening", bike, "closing")
+    return _say(t, "opening", bike)
 
 
 def _morning_stiffness(f: Facts) -> Finding:
@@ -624,9 +624,12 @@ def _morning_stiffness(f: Facts) -> Finding:
 
 def _pelvic_girdle_words(f: Facts, t: Texts) -> str:
     pattern = f.is_(c.pelvic_girdle_pattern)
-    keys = ["pelvic_girdle" if pattern else "back"]
     early = f.is_(c.pregnant) or f.is_(c.postnatal_12wk)
-    keys.append("usually_eases" if early else "lasts")
+    # "Usually eases" is part of the opening sentence, so the handout's item keeps to three
+    # sentences (issue 20, item 3); otherwise the exact "lasts" sentence follows it.
+    keys = [("pelvic_girdle" if pattern else "back") + ("_eases" if early else "")]
+    if not early:
+        keys.append("lasts")
     keys.append("pelvic_girdle_tips" if pattern else "back_tips")
     if early:
         keys.append("physiotherapy")
