@@ -117,6 +117,9 @@ VARIANTS: list[dict[str, Any]] = [
     {**LEG, "pain_worst_week": 8},
     # Pelvic girdle pain months after the birth: its opening without "usually eases".
     {**POSTPARTUM, "postpartum_weeks": 20, "pain_location": ["front_of_pelvis"]},
+    # A diagnosis awaiting the doctor's view and a risk factor: one sentence names both.
+    {"diagnoses": ["spinal_arthritis"], "under_medical_care": False, "rf_recent_infection": True,
+     "risk_team_aware": True},
 ]
 
 

@@ -588,8 +588,8 @@ def test_same_day_referral_is_worded_exactly(overrides: dict[str, Any], detail: 
     ("massage.gentle_only", {"diagnoses": ["spinal_arthritis"], "under_medical_care": False,
                              "rf_recent_infection": True, "risk_team_aware": True},
      "Keep massage to light techniques only. No deep pressure or manipulation until the "
-     "doctor agrees. No deep pressure or manipulation unless the team that looks after you "
-     "agrees. No hands-on work over a wound or infected skin until it has healed."),
+     "doctor and the team that looks after you agree. No hands-on work over a wound or "
+     "infected skin until it has healed."),
     ("massage.prenatal", PREGNANT_8,
      "Choose a massage therapist trained in pregnancy massage. Lie on your side or in a "
      "supported, semi-reclined position, and no deep pressure on the legs."),

@@ -829,7 +829,11 @@ def _gentle_only_words(f: Facts, t: Texts) -> str:
         keys = ["pressure_light_moderate"]
     if co_manage and cared:
         keys.append("cleared")
-    if risks:
+    if risks and keys[0] == "pressure_awaiting":
+        # One sentence names both who must agree, so the handout's item stays short
+        # (issue 20, item 3).
+        keys[0] = "pressure_awaiting_team"
+    elif risks:
         keys.append("risk_factor")
     if f.counted("rf_recent_procedure"):
         keys.append("recent_procedure")
