@@ -120,6 +120,8 @@ VARIANTS: list[dict[str, Any]] = [
     # A diagnosis awaiting the doctor's view and a risk factor: one sentence names both.
     {"diagnoses": ["spinal_arthritis"], "under_medical_care": False, "rf_recent_infection": True,
      "risk_team_aware": True},
+    {"diagnoses": ["spinal_arthritis"], "under_medical_care": False, "rf_steroids": True,
+     "risk_team_aware": True},
 ]
 
 

@@ -69,7 +69,7 @@ def test_every_handout_advice_has_at_most_three_sentences(raw: dict[str, Any]) -
     ("personalized.pain_education", CHRONIC, True),
     ("prevention.postnatal_exercise",
      {**POSTPARTUM, "postpartum_weeks": 8, "pain_location": ["front_of_pelvis"]}, True),
-    ("massage.gentle_only", {"rf_anticoagulant": True, "rf_steroids": True,
+    ("massage.gentle_only", {"rf_anticoagulant": True, "rf_recent_infection": True,
                              "risk_team_aware": True, "rf_recent_procedure": True}, False),
 ])
 def test_an_exception_does_run_over(rec_id: str, overrides: dict[str, Any], exact: bool) -> None:

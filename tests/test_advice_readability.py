@@ -43,6 +43,8 @@ EXTRA: tuple[dict[str, Any], ...] = (
     {"work_absence": "off_work", "work_absence_weeks": 6},
     {"current_care": ["massage"], "massage_helped": "somewhat", **answer_sets.MEDIUM_RISK},
     {**answer_sets.POSTPARTUM, "postpartum_weeks": 20, "pain_location": ["front_of_pelvis"]},
+    {"diagnoses": ["spinal_arthritis"], "under_medical_care": False, "rf_steroids": True,
+     "risk_team_aware": True},
 )
 
 

@@ -581,10 +581,10 @@ def test_same_day_referral_is_worded_exactly(overrides: dict[str, Any], detail: 
      "Exercise-based physiotherapy has the strongest evidence for back pain."),
     ("massage.gentle_only", {"rf_anticoagulant": True, "rf_steroids": True,
                              "risk_team_aware": True, "rf_recent_procedure": True},
-     "Keep massage to light pressure only: blood thinners bruise easily. No deep pressure or "
-     "manipulation unless the team that looks after you agrees. No hands-on work on or near "
-     "the place of the operation until the team that did it agrees. Long-term steroids can "
-     "thin skin and bone, so take care with pressure."),
+     "Keep massage to light pressure only: blood thinners bruise easily, and long-term "
+     "steroids can thin skin and bone. No deep pressure or manipulation unless the team that "
+     "looks after you agrees. No hands-on work on or near the place of the operation until "
+     "the team that did it agrees."),
     ("massage.gentle_only", {"diagnoses": ["spinal_arthritis"], "under_medical_care": False,
                              "rf_recent_infection": True, "risk_team_aware": True},
      "Keep massage to light techniques only. No deep pressure or manipulation until the "

@@ -820,7 +820,8 @@ def _gentle_only_words(f: Facts, t: Texts) -> str:
     anticoagulant = f.counted("rf_anticoagulant")
     steroids = f.counted("rf_steroids")
     if anticoagulant:
-        keys = ["pressure_anticoagulant"]
+        # With steroids too, one sentence gives both reasons (issue 20, item 3: short items).
+        keys = ["pressure_anticoagulant_steroids" if steroids else "pressure_anticoagulant"]
     elif co_manage and not cared:
         keys = ["pressure_awaiting"]
     elif steroids:
@@ -839,7 +840,7 @@ def _gentle_only_words(f: Facts, t: Texts) -> str:
         keys.append("recent_procedure")
     if f.counted("rf_recent_infection"):
         keys.append("recent_infection")
-    if steroids and keys[0] != "pressure_steroids":
+    if steroids and keys[0] not in ("pressure_steroids", "pressure_anticoagulant_steroids"):
         keys.append("steroids_skin")
     return _say(t, *keys)
 
