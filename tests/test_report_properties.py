@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
+import pytest
 from depth import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,6 +90,10 @@ def test_no_small_cell_is_printed_and_every_session_is_counted_once(
     result = report(found, None, dt.date(2027, 1, 1), ("risk", "practitioner"), DueNow(0, 0))
     assert result.started + result.set_apart_total == len(found)
     assert all(not e.set_apart for e in result.episodes)
+    # The median days to the first follow-up is a figure of its episodes too: shown only
+    # from MIN_CELL followed-up episodes (one episode's median would be its own days).
+    followed = [e for e in result.episodes if not e.referred and e.followed_up]
+    assert (result.median_days_to_follow_up is not None) == (len(followed) >= MIN_CELL)
     doc = json.loads(formats.to_json(result))
 
     def rates(node: object) -> list[dict[str, object]]:
@@ -108,3 +113,20 @@ def test_no_small_cell_is_printed_and_every_session_is_counted_once(
     text = formats.text(result)
     for k, n in re.findall(r"(\d+) of (\d+)\b", text):
         assert int(n) >= MIN_CELL and int(k) <= int(n)
+
+
+@pytest.mark.parametrize(("followed", "shown"), [(1, False), (MIN_CELL - 1, False),
+                                                 (MIN_CELL, True)])
+def test_the_median_days_to_a_follow_up_is_suppressed_under_min_cell(
+        followed: int, shown: bool) -> None:
+    # Found by the property above: one followed-up episode printed its own days.
+    plain: dict[str, object] = {
+        "nprs_now": 5, "nprs_worst_week": 6, "odi_percent": None, "rmdq_score": None,
+        "triage": "none", "status": "completed", "pregnancy": "no"}
+    clients: list[tuple[str | None, int, str | None, list[dict[str, object]]]] = [
+        ("A", 40, "low", [plain, plain]) for _ in range(followed)]
+    result = report(episodes(practice(clients)), None, dt.date(2027, 1, 1), (), DueNow(0, 0))
+    assert (result.median_days_to_follow_up == 10) is shown
+    line = next(x for x in formats.text(result).splitlines()
+                if x.startswith("Median days to the first follow-up"))
+    assert line.split()[-1] == ("10" if shown else "report"), line

@@ -301,7 +301,7 @@ class OutcomeReport(Generic[V]):
     referred: Mapping[str, int]  # episodes ended by a referral, by its triage
     rated: int  # started - ended by a referral: the rates' episodes
     followed_up: Rate  # of the rated episodes
-    median_days_to_follow_up: float | None
+    median_days_to_follow_up: float | None  # None: fewer than MIN_CELL followed up
     overall: Group
     strata: tuple[Strata, ...]
     completeness: Rate  # episodes with Oswestry or Roland-Morris at the start, of `started`
@@ -332,7 +332,8 @@ def report(found: Sequence[Episode[V]], first: dt.date | None, last: dt.date,
         first, last, tuple(by), len(counted),
         {r: sum(r in e.set_apart for e in apart) for r in SET_APART}, len(apart),
         referred, len(rated), Rate(sum(e.followed_up for e in rated), len(rated)),
-        statistics.median(days) if days else None,
+        # A median of a few episodes would show one client's days: suppressed as rates are.
+        statistics.median(days) if len(days) >= MIN_CELL else None,
         group(None, rated), tuple(strata(b, rated) for b in by),
         Rate(sum(any(_number(e.start, k) is not None for k in DISABILITY_KEYS)
                  for e in counted), len(counted)),

@@ -53,7 +53,8 @@ DEFINITIONS = (
     "Observed rate: improved of the episodes followed up with the measure at both ends. "
     "Conservative rate: improved of every episode with the measure at its start, a missing "
     "follow-up counted as not improved. Each with its Wilson 95 % interval.",
-    f"A rate over fewer than {MIN_CELL} episodes is shown as \"{TOO_FEW}\".",
+    f"A rate over fewer than {MIN_CELL} episodes is shown as \"{TOO_FEW}\", and so is "
+    f"the median days to the first follow-up of fewer than {MIN_CELL}.",
 )
 NO_MODEL = ("No predicted scores: backpain has no reference data to fit a case-mix model "
             "to, so the groups are shown side by side, not adjusted.")
@@ -89,7 +90,7 @@ def rate_cell(rate: Rate) -> str:
 
 def days(value: float | None) -> str:
     if value is None:
-        return "–"
+        return TOO_FEW
     return str(int(value)) if value == int(value) else f"{value:.1f}"
 
 
