@@ -9,6 +9,7 @@ choose the advice, as when the practitioner makes no choice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from backpain_cli.clinical import conditions
 from backpain_cli.clinical.engine import build_plan
+from backpain_cli.clinical.exercises import Exercise, library
 from backpain_cli.clinical.handout_choice import (
     MAX_NOTE_CHARACTERS,
     MAX_NOTE_LINES,
@@ -23,8 +25,14 @@ from backpain_cli.clinical.handout_choice import (
     choose,
     is_required,
 )
-from backpain_cli.clinical.model import Plan
-from backpain_cli.clinical.programme import Programme, build_programme
+from backpain_cli.clinical.model import Plan, ProgrammeItem
+from backpain_cli.clinical.programme import (
+    REST_POSITION,
+    Programme,
+    build_programme,
+    flare_plan,
+    flare_sentences,
+)
 from backpain_cli.clinical.questionnaire import AnswerValue
 from backpain_cli.clinical.recommender import emergency_places
 from backpain_cli.output.client_handout import ClientHandout, Visit
@@ -131,3 +139,19 @@ def cases() -> dict[str, ClientHandout]:
 # The handout the tests of dropped exercises give programmes of their own (a plan below
 # urgent, so that a programme may go with it).
 CASES_FOR_DROPS = handout(answers_of(EXAMPLES / "desk-strain.answers.toml"))
+
+
+# A programme of chosen exercises, for the tests of what a dropped exercise leaves.
+def _item(e: Exercise) -> ProgrammeItem:
+    return ProgrammeItem(e.id, e.name, "start", e.dose, e.progress, e.easier, (),
+                         ("prevention.stay_active",))
+
+
+def with_programme(base: ClientHandout, ids: list[str], dropped: list[str]) -> ClientHandout:
+    """`base` with a programme of `ids` (in this order) and `dropped` left off."""
+    lib = library()
+    items = tuple(_item(lib[i]) for i in ids)
+    flare = flare_plan(items, lambda name: False)
+    first = next((f.name for f in flare if f.id != REST_POSITION), None)
+    programme = Programme(items, flare, None, (), flare_sentences(first, False))
+    return dataclasses.replace(base, programme=programme, dropped=tuple(dropped))

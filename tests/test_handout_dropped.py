@@ -8,22 +8,17 @@ Each exercise that can be the flare-up plan's is tried first in a programme and 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
-from client_handouts import CASES_FOR_DROPS
+from client_handouts import CASES_FOR_DROPS, with_programme
 
 from backpain_cli.clinical.exercises import Exercise, library
-from backpain_cli.clinical.model import ProgrammeItem
 from backpain_cli.clinical.programme import (
     FLARE_REST_ONLY,
     FLARE_WITH_EXERCISE,
     PELVIC_FLOOR,
     REST_POSITION,
-    Programme,
-    flare_plan,
-    flare_sentences,
 )
 from backpain_cli.output.client_handout import ClientHandout, content
 from backpain_cli.output.client_handout_html import render_client_html
@@ -33,21 +28,6 @@ from backpain_cli.output.client_handout_md import render_client_markdown
 # (which the flare-up plan skips) and the rest position (which is always in it).
 FLARE_CANDIDATES = [e.id for e in library() if e.id not in (PELVIC_FLOOR, REST_POSITION)]
 FALLBACK = ("ex.walking", "ex.pelvic_tilt", "ex.sit_to_stand", "ex.wall_posture")
-
-
-def _item(e: Exercise) -> ProgrammeItem:
-    return ProgrammeItem(e.id, e.name, "start", e.dose, e.progress, e.easier, (),
-                         ("prevention.stay_active",))
-
-
-def with_programme(base: ClientHandout, ids: list[str], dropped: list[str]) -> ClientHandout:
-    """`base` with a programme of `ids` (in this order) and `dropped` left off."""
-    lib = library()
-    items = tuple(_item(lib[i]) for i in ids)
-    flare = flare_plan(items, lambda name: False)
-    first = next((f.name for f in flare if f.id != REST_POSITION), None)
-    programme = Programme(items, flare, None, (), flare_sentences(first, False))
-    return dataclasses.replace(base, programme=programme, dropped=tuple(dropped))
 
 
 def _named(text: str, e: Exercise) -> list[str]:

@@ -25,9 +25,9 @@ from typing import Any, TypeAlias
 
 import pytest
 import tomli_w
+from askers import RecordingAsker, Said, feed
 from helpers import invoke
 from prompt_toolkit.input import create_pipe_input
-from test_interview_safety import RecordingAsker, Said, feed
 
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.questionnaire import Question, load_registry

@@ -12,9 +12,9 @@ from typing import TypeAlias
 
 import pytest
 import tomli_w
+from askers import ENTER, RecordingAsker, Said, feed
 from helpers import command, list_refs
 from prompt_toolkit.input import PipeInput, create_pipe_input
-from test_interview_safety import ENTER, RecordingAsker, Said, feed
 
 from backpain_cli.clinical.questionnaire import Question, Registry, load_registry
 from backpain_cli.errors import Interrupted

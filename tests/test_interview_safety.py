@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import TypeAlias
 
 import pytest
+from askers import ENTER, RecordingAsker, Said, feed
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from backpain_cli.clinical.engine import build_plan
-from backpain_cli.clinical.model import Plan
 from backpain_cli.clinical.questionnaire import (
     AnswerValue,
-    Module,
     Question,
     Registry,
 )
@@ -36,18 +35,15 @@ from backpain_cli.interview import (
     URGENT_LINE,
     Progress,
     QuestionaryAsker,
-    Skip,
     intro_text,
     run_interview,
 )
 from backpain_cli.output.wording import flag_text
 from backpain_cli.records.storage import read_session, save_session
-from backpain_cli.records.tree import Unreadable
 
 RawAnswer: TypeAlias = bool | int | str | list[str]
 KeysFor: TypeAlias = Callable[[Question, RawAnswer], str]
 
-ENTER = "\r"
 CTRL_C = "\x03"
 REFERRAL = "medical.emergency_referral"
 
@@ -57,39 +53,6 @@ REFERRAL = "medical.emergency_referral"
 def pipe() -> Iterator[PipeInput]:
     with create_pipe_input() as inp:
         yield inp
-
-
-class RecordingAsker(QuestionaryAsker):
-    """The real asker; notes the questions asked, the headings and every printed line."""
-
-    def __init__(self, inp: PipeInput, columns: int | None = None) -> None:
-        super().__init__(input=inp, output=DummyOutput(), columns=columns)
-        self.asked: list[str] = []
-        self.progress: list[tuple[str, Progress]] = []
-        self.printed: list[str] = []
-
-    def heading(self, module: Module, progress: Progress) -> None:
-        self.progress.append((module.id, progress))
-        super().heading(module, progress)
-
-    def ask(self, question: Question, default: AnswerValue | None, *,
-            last_visit: bool = False) -> AnswerValue | Skip:
-        self.asked.append(question.id)
-        return super().ask(question, default, last_visit=last_visit)
-
-    def _print(self, fragments: list[tuple[str, str]]) -> None:
-        self.printed.append("".join(text for _, text in fragments).strip("\n"))
-        super()._print(fragments)
-
-    def shown(self) -> str:
-        """Everything printed, with line breaks and indents as single spaces."""
-        return " ".join(" ".join(self.printed).split())
-
-
-def feed(pipe: PipeInput, keys: str) -> None:
-    """Type `keys`, then end the input: a prompt left waiting gets EOFError, never hangs."""
-    pipe.send_text(keys)
-    pipe.close()
 
 
 def words(text: str) -> str:
@@ -495,29 +458,6 @@ def test_a_module_intro_is_shown_under_its_heading(pipe: PipeInput) -> None:
     assert asker.printed[1:4] == ["── Mine — question 1 of about 1 ──",
                                   "Enter the answers from the paper form.", "? Q? yes"]
     assert "Licence" not in asker.shown()
-
-
-class Said:
-    """The Notices of a use case, kept instead of printed."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.emergencies: list[Plan] = []
-
-    def info(self, text: str) -> None:
-        self.lines.append(text)
-
-    def note(self, text: str) -> None:
-        self.lines.append(f"note: {text}")
-
-    def warning(self, text: str) -> None:
-        self.lines.append(f"warning: {text}")
-
-    def unreadable(self, bad: Unreadable) -> None:
-        self.lines.append(f"unreadable: {bad.path}")
-
-    def emergency(self, plan: Plan) -> None:
-        self.emergencies.append(plan)
 
 
 @pytest.mark.parametrize("ends", [True, False], ids=["ends at the sign", "goes on"])

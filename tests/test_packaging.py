@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NEEDED = (
     "LICENSE", "README.md", "CHANGELOG.md", "pyproject.toml", "MANIFEST.in", "PKG-INFO",
     "tests/conftest.py", "tests/strategies.py", "tests/depth.py", "tests/reassess_helpers.py",
-    "tests/answer_sets.py",
+    "tests/answer_sets.py", "tests/askers.py", "tests/client_handouts.py",
     "tests/data/session_schema1.toml", "tests/data/examples/desk-strain.answers.toml",
     "tests/data/examples/desk-strain.expected.toml", "tests/golden/JD-042.session.json",
     "tests/fhir/package.json", "tests/fhir/package-lock.json", "tests/fhir/harness.mjs",
