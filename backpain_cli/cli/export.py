@@ -22,12 +22,11 @@ from ..flows.export import Rows, export_one, export_rows
 from ..output.formats import BY_NAME, FORMATS, ExportFormat, listed, of_rows, rows
 from ..records.export_files import streamed_output
 from ..records.index.listing import BulkResult
-from ..records.practice import text_problem as name_problem
 from ..records.tree import Unreadable
 from . import helptext
 from .commands import command_app
 from .notices import StderrNotices
-from .output_target import emit, output_path, shown
+from .output_target import check_name, emit, output_path, refuse_binary_to_terminal, shown
 
 app = command_app()
 NOTICES = StderrNotices(unreadable_as="skipped")
@@ -79,13 +78,6 @@ EPILOG = helptext.epilog(
     "-o - is standard output, as without -o. -o replaces only a regular file, and only "
     "with --force (never a device, a link or a folder), and never writes into the sessions "
     "folder.")
-
-
-def _to_terminal(fmt: ExportFormat) -> str:
-    # Binary output on a terminal would be noise. To a pipe or a file it may go (curl's
-    # rule for binary output).
-    return (f"--format {fmt.name} to a terminal: a {fmt.name.upper()} is binary; add -o "
-            f"FILE, or redirect standard output (> plan.{fmt.name})")
 
 
 def _tracked(found: Iterator[T], total: int, show: bool) -> Iterator[T]:
@@ -185,9 +177,7 @@ def _handout_options(fmt: ExportFormat, detail: Detail | None, name: str | None)
         if detail is Detail.full:
             raise UsageError("--name is printed on the client's handout, not with "
                              "--detail full")
-        problem = name_problem(name)
-        if problem is not None:
-            raise UsageError(f"--name: {problem}")
+        check_name(name)
 
 
 def _export(target: str | None, fmt: ExportFormat | None, output: Path | None, force: bool,
@@ -205,8 +195,8 @@ def _export(target: str | None, fmt: ExportFormat | None, output: Path | None, f
         return
     if fmt is None:
         raise UsageError(f"--format is required: {listed(f.name for f in FORMATS)}")
-    if fmt.binary and output is None and sys.stdout.isatty():
-        raise UsageError(_to_terminal(fmt))
+    if fmt.binary:
+        refuse_binary_to_terminal(fmt.name, output, "plan")
     if bundle is not None and fmt.name != "fhir":
         raise UsageError(f"--bundle is only for --format fhir, not {fmt.name}")
     _handout_options(fmt, detail, name)

@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import UsageError
 from ..flows.handout import HandoutRequest, make_handout
-from ..records.practice import text_problem as name_problem
 from . import helptext
 from .commands import command_app
 from .handout_checklist import ids, terminal_checklist
 from .notices import StderrNotices
-from .output_target import emit, output_path
+from .output_target import check_name, emit, output_path, refuse_binary_to_terminal
 
 if TYPE_CHECKING:
     from ..output.client_handout import ClientHandout
@@ -86,13 +84,9 @@ def handout(
         "--force", help="Let -o replace an existing file.")] = False,
 ) -> None:
     """Choose what goes on the client's handout, and print it."""
-    if fmt is Format.pdf and output is None and sys.stdout.isatty():
-        raise UsageError("--format pdf to a terminal: a PDF is binary; add -o FILE, or "
-                         "redirect standard output (> handout.pdf)")
-    if name is not None:
-        problem = name_problem(name)
-        if problem is not None:
-            raise UsageError(f"--name: {problem}")
+    if fmt is Format.pdf:
+        refuse_binary_to_terminal(fmt.value, output, "handout")
+    check_name(name)
     request = HandoutRequest(session, ids(pick, "--pick"), ids(drop, "--drop"),
                              client_note, name)
     # Prompts on stderr when the handout itself goes to standard output.

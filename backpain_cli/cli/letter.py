@@ -4,20 +4,17 @@ letter to standard output or `-o`."""
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import UsageError
 from ..flows.letter import parse_born, write_letter
-from ..records.practice import text_problem as name_problem
 from . import helptext
 from .commands import command_app
 from .notices import StderrNotices
-from .output_target import emit, output_path
+from .output_target import check_name, emit, output_path, refuse_binary_to_terminal
 
 app = command_app()
 NOTICES = StderrNotices()
@@ -82,13 +79,9 @@ def letter(
         help="The client's date of birth, on this letter only (never stored).")] = None,
 ) -> None:
     """Write a one-page letter about a visit to the client's doctor or a colleague."""
-    if fmt is Format.pdf and output is None and sys.stdout.isatty():
-        raise UsageError("--format pdf to a terminal: a PDF is binary; add -o FILE, or "
-                         "redirect standard output (> letter.pdf)")
-    if name is not None:
-        problem = name_problem(name)
-        if problem is not None:
-            raise UsageError(f"--name: {problem}")
+    if fmt is Format.pdf:
+        refuse_binary_to_terminal(fmt.value, output, "letter")
+    check_name(name)
     day = parse_born(born) if born is not None else None
     made = write_letter(target, to=to.value, fmt=fmt.value, notices=NOTICES, name=name,
                         born=day)

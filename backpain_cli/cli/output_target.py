@@ -1,12 +1,15 @@
-"""`-o PATH` for the commands that write a document (export, handout): one reading of the
-option and one way of writing to it or to standard output."""
+"""`-o PATH` for the commands that write a document (export, handout, letter): one reading
+of the option, one way of writing to it or to standard output, and the checks every such
+command makes before it writes (a binary format to a terminal, the client's `--name`)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from ..errors import UsageError
 from ..records.export_files import write_bytes, write_text
+from ..records.practice import text_problem
 from .notices import StderrNotices
 
 
@@ -14,6 +17,22 @@ def output_path(text: str) -> Path | None:
     """`-o`'s value: `-` is standard output, as for every Unix tool (None, as without -o);
     a file named "-" is `./-`. Parsed from the text, as a Path would lose the difference."""
     return None if text == "-" else Path(text)
+
+
+def refuse_binary_to_terminal(fmt: str, output: Path | None, example: str) -> None:
+    """A binary format (`fmt`) on a terminal would be noise; to a pipe or a file it may go
+    (curl's rule for binary output). `example` names the file in the hint."""
+    if output is None and sys.stdout.isatty():
+        raise UsageError(f"--format {fmt} to a terminal: a {fmt.upper()} is binary; add -o "
+                         f"FILE, or redirect standard output (> {example}.{fmt})")
+
+
+def check_name(name: str | None) -> None:
+    """`--name`, the client's name for this print only: one line, no control characters."""
+    if name is not None:
+        problem = text_problem(name)
+        if problem is not None:
+            raise UsageError(f"--name: {problem}")
 
 
 def shown(output: Path) -> str:
