@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
-from typing import NamedTuple
 
 import pytest
 from depth import examples
@@ -17,23 +15,8 @@ from hypothesis import strategies as st
 
 from backpain_cli.clinical.model import ScoreValue
 from backpain_cli.clinical.outcomes import MIN_CELL, DueNow, episodes, report, wilson
+from backpain_cli.flows.report import Seen
 from backpain_cli.output import report as formats
-
-
-class Seen(NamedTuple):
-    """A session as the report reads it (clinical.outcomes.Visit)."""
-
-    id: str
-    client: str
-    created: dt.datetime
-    status: str
-    follows: str | None
-    triage: str | None
-    scores: Mapping[str, ScoreValue]
-    pain_duration: str | None
-    practitioner: str | None
-    age: int | None
-    pregnancy: str | None
 
 
 @settings(max_examples=examples(1000), deadline=None)
