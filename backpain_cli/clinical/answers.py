@@ -12,14 +12,13 @@ clinical safety"): the client goes to emergency care, not through the rest of th
 from __future__ import annotations
 
 import errno
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import AnswersError, Problem, UnreadableFileError
-from ..files import NotReadable, loads_toml, read_bytes
+from ..files import NotReadable, TomlError, loads_toml, read_bytes
 from .intake import Intake, read_intake
 from .questionnaire import (
     UNKNOWN,
@@ -66,7 +65,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise UnreadableFileError(f"{path}: line {line}: not UTF-8 text") from None
     try:
         return loads_toml(text)
-    except tomllib.TOMLDecodeError as exc:
+    except TomlError as exc:
         raise UnreadableFileError(f"{path}: not valid TOML: {exc}") from None
 
 

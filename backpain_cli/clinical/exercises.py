@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from ..errors import Problem, ProblemsError
-from ..files import packaged
+from ..files import TomlError, packaged, parse_toml
 from .model import LEVELS as _LEVELS
 from .model import Level as Level
 
@@ -271,8 +270,8 @@ def parse_library(raw: Mapping[str, Any]) -> Library:
 def parse_library_text(text: str) -> Library:
     """`parse_library` of a TOML text; bad TOML is a ProblemsError too."""
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        raw = parse_toml(text)
+    except TomlError as exc:
         raise ProblemsError([Problem("", f"not valid TOML: {exc}")], headline=HEADLINE) from None
     return parse_library(raw)
 

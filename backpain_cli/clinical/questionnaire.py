@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -65,7 +64,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from ..errors import Problem, QuestionnaireError, UsageError
-from ..files import NotReadable, loads_toml, packaged, read_bytes
+from ..files import NotReadable, TomlError, loads_toml, packaged, read_bytes
 
 AnswerValue: TypeAlias = bool | int | str | tuple[str, ...]
 Answers: TypeAlias = Mapping[str, AnswerValue]
@@ -509,7 +508,7 @@ def parse_module(data: bytes, source: str, *, shipped: bool) -> Module:
         # A line, like the TOML errors: a byte offset means nothing to a practitioner.
         line = data[: exc.start].count(b"\n") + 1
         raise QuestionnaireError([Problem(source, f"line {line}: not UTF-8 text")]) from None
-    except tomllib.TOMLDecodeError as exc:
+    except TomlError as exc:
         raise QuestionnaireError([Problem(source, f"not valid TOML: {exc}")]) from None
     _check_keys(raw, _MODULE_KEYS, source, "module", problems)
     _check_control_characters(raw, source, problems)

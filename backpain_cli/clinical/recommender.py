@@ -15,14 +15,13 @@ doctor's view) does not allow.
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections import ChainMap
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..files import packaged
+from ..files import packaged, parse_toml
 from . import conditions as c
 from . import safety_net
 from .conditions import (
@@ -104,7 +103,7 @@ class Advice:
 @functools.cache
 def _raw() -> dict[str, Any]:
     here = packaged(Path(__file__).parent, __package__)
-    raw: dict[str, Any] = tomllib.loads(here.joinpath("advice.toml").read_text("utf-8"))
+    raw: dict[str, Any] = parse_toml(here.joinpath("advice.toml").read_text("utf-8"))
     return raw
 
 

@@ -11,13 +11,13 @@ reasons are joined; with none in words there is no line at all.
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
 from ..clinical.model import Recommendation, RedFlag, ScoreValue
 from ..clinical.questionnaire import AnswerValue
+from ..files import parse_toml
 from . import handout_words as w
 from .wording import flag_text
 
@@ -31,7 +31,7 @@ MOST_WORDS = 12
 def table() -> dict[str, Any]:
     """handout_because.toml, read once."""
     text = (resources.files(__package__) / "handout_because.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    return parse_toml(text)
 
 
 def _number(words: Mapping[str, Any], n: int) -> str:

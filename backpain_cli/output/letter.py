@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -36,6 +35,7 @@ from ..clinical.triage import (
     RISK_FACTOR,
     TIERS,
 )
+from ..files import parse_toml
 from ..records.session import Session
 from ..safe_text import visible_in
 from . import wording
@@ -59,7 +59,7 @@ SUBSCORES = ("startback_total", "startback_psychosocial")
 @cache
 def words() -> Mapping[str, Any]:
     text = (resources.files(__package__) / "letter.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return parse_toml(text)
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import StorageError, UsageError
-from ..files import NotReadable, loads_toml, read_bytes
+from ..files import NotReadable, TomlError, loads_toml, read_bytes
 from ..safe_text import visible
 from .atomic import write_bytes_atomic
 from .paths import (
@@ -152,8 +151,8 @@ def read_addendum(path: Path) -> Addendum:
         raise StorageError(f"{path}: {exc}") from None
     except UnicodeDecodeError:
         raise StorageError(f"{path}: not UTF-8") from None
-    except (tomllib.TOMLDecodeError, ValueError, OverflowError) as exc:
-        # ValueError: an integer past Python's digit limit (tomllib raises it as is).
+    except (TomlError, ValueError, OverflowError) as exc:
+        # ValueError: an integer past Python's digit limit (the parser raises it as is).
         raise StorageError(f"{path}: not valid TOML ({exc})") from None
     kind = doc.get("kind")
     created = doc.get("created")

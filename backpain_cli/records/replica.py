@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidClientError, StorageError
-from ..files import NotReadable, loads_toml, read_bytes
+from ..files import NotReadable, TomlError, loads_toml, read_bytes
 from .atomic import describe, ensure_dir
 from .atomic import write_bytes_atomic as _write
 from .paths import check_data_folder, data_dir, parse_addendum_name, sessions_dir, validate_client
@@ -103,7 +102,7 @@ def write_session(data: bytes, session_id: str, root: Path | None = None) -> Wri
     base = root or data_dir()
     try:
         doc = loads_toml(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError):
+    except (UnicodeDecodeError, TomlError, ValueError):
         raise StorageError(f"session {session_id} from the database is not a session "
                            "file (not UTF-8 TOML); it is left on the server") from None
     if doc.get("id") != session_id:

@@ -29,13 +29,12 @@ from __future__ import annotations
 import errno
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SettingsError, UsageError
-from ..files import NotReadable, loads_toml, read_bytes
+from ..files import NotReadable, TomlError, loads_toml, read_bytes
 from .practice import MAX_TEXT, PRACTICE_KEYS, Practice, text_problem
 
 # Practice is the settings' value type as well (`Settings.practice`).
@@ -237,7 +236,7 @@ def _read(path: Path) -> Settings:
         raw = loads_toml(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise SettingsError(str(path), "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
+    except TomlError as exc:
         raise SettingsError(str(path), f"not valid TOML ({exc})") from None
     values: dict[str, str] = {}
     for key, value in raw.items():

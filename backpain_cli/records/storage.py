@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError, SessionFileError, StorageError
-from ..files import NotReadable, check_date_times, parse_toml, read_bytes
+from ..files import NotReadable, TomlError, check_date_times, parse_toml, read_bytes
 from .atomic import (
     DIR_MODE,
     FILE_MODE,
@@ -169,7 +169,7 @@ def index_entry(ref: SessionRef, stamp: codec.Stamp | None, looked: int, *,
                 questionnaires: Path | None = None) -> tuple[codec.Entry, str | None]:
     """The summary index's row (and JSON document) of the file of `ref`, made by the one
     reader with its checks: a summary of what it reads, or why it cannot be read, with
-    what tomllib made of the file (judged again after an upgrade: `rejudged_entry`).
+    what the TOML parser made of the file (judged again after an upgrade: `rejudged_entry`).
 
     `stamp` must have been taken before the file is read (at `looked`): if the file changes
     meanwhile, its new stamp differs from the stored one, and it is read again.
@@ -187,7 +187,7 @@ def index_entry(ref: SessionRef, stamp: codec.Stamp | None, looked: int, *,
 
 def rejudged_entry(ref: SessionRef, parsed: str, stamp: codec.Stamp | None, checked: int, *,
                    questionnaires: Path | None = None) -> tuple[codec.Entry, str | None]:
-    """`index_entry` of a file whose stamp is still `stamp`, from what tomllib made of it
+    """`index_entry` of a file whose stamp is still `stamp`, from what the TOML parser made of it
     (`parsed`, as the index keeps it): judged by today's rules without parsing it again."""
     from .index import codec
 
@@ -288,7 +288,7 @@ def read_ref(ref: SessionRef) -> Session:
 
 
 def parse_file(path: Path) -> dict[str, Any]:
-    """What tomllib makes of the session file at `path`, or SessionFileError why it cannot
+    """What the TOML parser makes of the session file at `path`, or SessionFileError why it cannot
     be read that far: the first half of the one reader."""
     try:
         # Inside the data folder: a link is reported, never followed (the README).
@@ -301,11 +301,9 @@ def parse_file(path: Path) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SessionFileError(str(path), "not UTF-8 text") from None
-    import tomllib  # loaded by parse_toml anyway; not at start-up (see files.parse_toml)
-
     try:
         return parse_toml(text)
-    except tomllib.TOMLDecodeError as exc:
+    except TomlError as exc:
         raise SessionFileError(str(path), f"not valid TOML ({exc})") from None
 
 
@@ -321,11 +319,9 @@ def judge(raw: dict[str, Any], path: Path, client: str | None = None, *,
     Whatever decides from the parsed document is here, so that the summary index can judge
     the documents it holds again after an upgrade, without parsing their files again.
     """
-    import tomllib
-
     try:
         check_date_times(raw, date_times)
-    except tomllib.TOMLDecodeError as exc:
+    except TomlError as exc:
         raise SessionFileError(str(path), f"not valid TOML ({exc})") from None
     try:
         session = from_toml_dict(raw)

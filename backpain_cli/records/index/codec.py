@@ -108,7 +108,7 @@ class Entry:
     # The answers (JSON) of a file just read; a stored row keeps them in its `body`.
     answers: str | None = None
     at: int | None = None
-    # What tomllib made of a file just read (`parsed_text`); None when it was not parsed,
+    # What the TOML parser made of a file just read (`parsed_text`); None when it was not parsed,
     # or cannot be kept. After an upgrade it is judged again instead of the file being
     # parsed again.
     parsed: str | None = None
@@ -145,7 +145,7 @@ def row(folder: str, name: str, session_id: str, stamp: Stamp | None, checked_ns
         reason: str | None = None, session: Session | None = None,
         parsed: str | None = None) -> tuple[Entry, str | None]:
     """The entry and JSON document of a session file: of `session` as the reader made it, or
-    of the `reason` it cannot be read. `parsed`: what tomllib made of it (parsed_text)."""
+    of the `reason` it cannot be read. `parsed`: what the TOML parser made of it (parsed_text)."""
     if session is None:
         return Entry(folder, name, session_id, stamp, checked_ns, reason, parsed=parsed,
                      judged=digest(reason)), None
@@ -222,10 +222,10 @@ def readable(session: Session) -> tuple[str, str, str, str]:
 
 # --------------------------------------------------------------------------- the parsed document
 
-# tomllib's dates and times in JSON: an object whose one key is NUL, holding the kind and the
-# ISO text. A file of its own can spell that too ("\u0000" is a valid TOML key): then the
-# text holds more `"\u0000` than tags were written, and the document is not kept (its file
-# is parsed again after an upgrade instead).
+# The TOML parser's dates and times in JSON: an object whose one key is NUL, holding the kind
+# and the ISO text. A file of its own can spell that too ("\u0000" is a valid TOML key):
+# then the text holds more `"\u0000` than tags were written, and the document is not kept
+# (its file is parsed again after an upgrade instead).
 _TAG = "\x00"
 _KINDS: dict[str, Callable[[str], object]] = {
     "datetime": dt.datetime.fromisoformat, "date": dt.date.fromisoformat,
@@ -233,7 +233,7 @@ _KINDS: dict[str, Callable[[str], object]] = {
 
 
 def parsed_text(raw: dict[str, Any]) -> tuple[str | None, list[object] | None]:
-    """What tomllib made of a session file, as JSON text that `parsed_of` reads back equal
+    """What the TOML parser made of a session file, as JSON text that `parsed_of` reads back equal
     (every type and time offset kept; None when it cannot be kept so), and the dates and
     times found in it on the way (None when they were not all seen)."""
     found: list[object] = []

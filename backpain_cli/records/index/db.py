@@ -51,7 +51,7 @@ from .order import ORDER_COLUMNS, Key, sql_after, sql_order
 # layout is reset (built again from the files). A change of the rules that judge files (the
 # code stamp, `_code_stamp`) keeps the rows: their parsed documents are judged again.
 # 3: rows in visit order (column `at`); the dictionary no longer the first session stored.
-# 4: what tomllib made of each file, with its answers and JSON document in one compressed
+# 4: what the TOML parser made of each file, with its answers and JSON document in one compressed
 # body (table bodies), and what its row says (`judged`).
 # 5: a body in two parts, its parsed document (`tail`) after a flush point.
 # (A plan's consistency checks, clinical content version 3, joined the summary form: a
@@ -158,7 +158,7 @@ CREATE TABLE others (
 CREATE TABLE summaries (
     id TEXT NOT NULL, folder TEXT NOT NULL, summary TEXT NOT NULL, crc INTEGER NOT NULL,
     PRIMARY KEY (id, folder)) WITHOUT ROWID;
--- The answers, the JSON document and what tomllib made of the file (codec.Body).
+-- The answers, the JSON document and what the TOML parser made of the file (codec.Body).
 CREATE TABLE bodies (
     id TEXT NOT NULL, folder TEXT NOT NULL, answers INTEGER NOT NULL, doc INTEGER NOT NULL,
     parsed INTEGER NOT NULL, head BLOB NOT NULL, crc INTEGER NOT NULL, tail BLOB NOT NULL,

@@ -7,7 +7,7 @@ row written; rows of files that are gone are dropped. The rows a command shows a
 against their files once more as they are fetched (`Indexed.batch`).
 
 After an upgrade (other rules judged the rows: db.Store.judged_by_other_rules) the first sync
-checks every file, and judges again what tomllib made of each unchanged one, as the index
+checks every file, and judges again what the TOML parser made of each unchanged one, as the index
 keeps it (storage.rejudged_entry): only changed files are parsed again, and only rows whose
 judgement changed are written. A sync with many files to read or judge (a first build) does
 that in a pool of processes, one for each core; a few hundred stay in this process, which
@@ -82,7 +82,7 @@ class Tree:
 
 # --------------------------------------------------------------------------- the work
 
-# A file to read, or to judge again from what tomllib made of it (in the stored body): its
+# A file to read, or to judge again from what the TOML parser made of it (in the stored body): its
 # client folder, name, path, stamp (taken before it is read), when the stamp was taken, the
 # stored body (None: read the file), and the judgement stored (a row judged as it was is
 # not written again).
@@ -363,7 +363,7 @@ class Indexed:
             if old is not None and old.session and trusted(old.stamp, old.checked_ns, now):
                 if not again:
                     continue
-                # Unchanged since it was read: what tomllib made of it is judged again, or
+                # Unchanged since it was read: what the TOML parser made of it is judged again, or
                 # (when nothing of it is kept) it is read again.
                 since = looked if old.body is None else old.checked_ns
                 jobs.append((name, file_name, path, now, since, old.body, old.judged))
