@@ -7,8 +7,9 @@ Messages are written for the practitioner: one clear line, no traceback.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .frozen import frozen
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,7 +39,7 @@ class NotFoundError(BackpainError):
     """An unknown session or client."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     """One thing wrong with one question (or the file as a whole when `where` is empty)."""
 

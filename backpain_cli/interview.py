@@ -22,7 +22,6 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import questionary
@@ -44,6 +43,7 @@ from .clinical.triage import (
     red_flags,
 )
 from .errors import Interrupted, InvalidClientError
+from .frozen import frozen
 from .output.wording import answer_text, emergency_lines, warning_signs
 from .records.paths import validate_client
 
@@ -78,7 +78,7 @@ STYLE = Style([
 ])
 
 
-@dataclass(frozen=True)
+@frozen
 class Progress:
     """Where a module's questions sit in the interview: first and last number, and the
     total as answers stand (questions shown or hidden later change it, hence "about")."""
@@ -96,7 +96,7 @@ class Progress:
 ALWAYS_ON = "always on the handout"
 
 
-@dataclass(frozen=True)
+@frozen
 class HandoutOffer:
     """What the handout checklist offers: the plan's advice in plan order as (id, title,
     required), the ids picked now, the exercises as (id, label), those dropped now, the
@@ -110,7 +110,7 @@ class HandoutOffer:
     most: int
 
 
-@dataclass(frozen=True)
+@frozen
 class HandoutAnswer:
     """The practitioner's answer to the handout checklist."""
 

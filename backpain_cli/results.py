@@ -8,15 +8,15 @@ Nothing here reads a file, decides a rule or prints.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from .clinical.followup import Due, History, SessionReview
+from .frozen import frozen
 from .records.index.listing import Listing
 from .records.session import Session
 from .records.tree import Unreadable
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientHistory:
     """`review CLIENT`: the history, and what was not read or is odd on the way."""
 
@@ -31,7 +31,7 @@ class ClientHistory:
         return self.history.client
 
 
-@dataclass(frozen=True)
+@frozen
 class DueList:
     """Most overdue first. `on` is the day asked about (today unless --on)."""
 

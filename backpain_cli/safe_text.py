@@ -88,6 +88,10 @@ def valid_text(text: str) -> str:
 
 def control_character(text: str) -> str | None:
     """The first control character of `text` that `visible` would replace, as shown."""
+    # Each of them is unprintable (tests/test_safe_text.py): a printable text, nearly every
+    # text, holds none, and the check is one C call instead of a loop over its characters.
+    if text.isprintable():
+        return None
     return next((_PLACEHOLDERS[ord(c)] for c in text if ord(c) in CONTROL_CHARACTERS), None)
 
 

@@ -2,7 +2,7 @@
 circle, and no import from a lower layer to a higher one.
 
     cli/ -> flows/ -> output/, interview.py -> results.py -> clinical/, records/ -> errors.py,
-    files.py, safe_text.py
+    files.py, frozen.py, safe_text.py
 
 Every import counts: at the top of a module, inside a function (lazy, for start-up) and
 under TYPE_CHECKING alike, since each says which module depends on which.
@@ -28,7 +28,7 @@ NAME = "backpain_cli"
 
 # Lowest first; a module may import its own layer's modules and lower layers' only.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    (NAME, f"{NAME}.errors", f"{NAME}.files", f"{NAME}.safe_text"),
+    (NAME, f"{NAME}.errors", f"{NAME}.files", f"{NAME}.frozen", f"{NAME}.safe_text"),
     (f"{NAME}.clinical", f"{NAME}.records"),
     (f"{NAME}.results",),
     (f"{NAME}.output", f"{NAME}.interview"),

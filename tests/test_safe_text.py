@@ -87,6 +87,20 @@ def test_visible_replaces_exactly_the_control_characters() -> None:
         assert (control_character(c) is not None) == (c in CONTROL), hex(code)
 
 
+def test_every_control_character_and_undecoded_byte_is_unprintable() -> None:
+    """`visible` and `control_character` skip a text that `str.isprintable` passes: that is
+    only right while Python calls each character they replace unprintable."""
+    from backpain_cli.safe_text import _PLACEHOLDERS
+
+    assert [hex(code) for code in _PLACEHOLDERS if chr(code).isprintable()] == []
+
+
+@given(st.text())
+def test_control_character_finds_the_first_one_anywhere(text: str) -> None:
+    first = next((c for c in text if c in CONTROL), None)
+    assert control_character(text) == (None if first is None else visible(first))
+
+
 def test_visible_in_rebuilds_what_holds_a_control_character_and_nothing_else() -> None:
     clean = Recommendation("a.b", "sleep", "Title", "Detail", ("q1",), "Evidence")
     dirty = dataclasses.replace(clean, detail=f"De{ESC}[2Jtail", because=("q1", f"q{BEL}"))

@@ -16,13 +16,14 @@ a row here; tests/test_shell_conventions.py holds every row to its command's own
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import Any
 
 import typer
 
+from ..frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class Command:
     module: str  # the module that defines it, imported only when it is used
     summary: str  # the first paragraph of its help, for the root's help and completion

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from ..errors import AnswersError, Problem, UnreadableFileError
 from ..files import NotReadable, TomlError, loads_toml, read_bytes
+from ..frozen import frozen
 from .intake import Intake, read_intake
 from .questionnaire import (
     UNKNOWN,
@@ -35,7 +36,7 @@ from .triage import is_emergency
 _ANSWERS_FILE_KEYS = {"client", "answers", "intake"}
 
 
-@dataclass(frozen=True)
+@frozen
 class AnswersFile:
     path: str
     client: object | None
@@ -119,7 +120,7 @@ def normalise(q: Question, value: object) -> AnswerValue:
     raise AnswersError([Problem(q.id, check_value(q, value) or "not a valid answer")])
 
 
-@dataclass(frozen=True)
+@frozen
 class Validation:
     """The outcome of checking raw answers against the modules of one interview."""
 

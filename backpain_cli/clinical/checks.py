@@ -11,8 +11,8 @@ counted (triage). Pure: the interview, the answers-file path and `review` all re
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from .model import Check
 from .questionnaire import AnswerValue
 
@@ -27,7 +27,7 @@ PREGNANCY_WARNING_UNASKED = ("A pregnancy warning sign was answered yes: if the 
 PREGNANCY_WARNING_CHECK = "ck_pregnancy_warning_unasked"
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckRule:
     id: str
     test: Test

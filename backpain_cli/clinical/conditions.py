@@ -26,9 +26,9 @@ mean one thing everywhere.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TypeGuard
 
+from ..frozen import frozen
 from .model import ScoreValue
 from .questionnaire import AnswerValue
 
@@ -36,7 +36,7 @@ Answers = Mapping[str, AnswerValue]
 Scores = Mapping[str, ScoreValue]
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """Whether a condition holds, and which answer ids and score keys say so."""
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
 from ..errors import Problem, ProblemsError
 from ..files import TomlError, packaged, parse_toml
+from ..frozen import frozen
 from .model import LEVELS as _LEVELS
 from .model import Level as Level
 
@@ -61,7 +61,7 @@ _CONDITION_LISTS = ("requires", "excluded")
 _ID = re.compile(r"ex\.[a-z][a-z0-9_]*\Z")
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     """A sentence added to an exercise when a named condition holds."""
 
@@ -69,7 +69,7 @@ class Change:
     text: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Exercise:
     """One exercise of the library (the clinical reference Appendix A)."""
 
@@ -106,7 +106,7 @@ class Exercise:
         return frozenset((*self.requires, *self.excluded, *(c.when for c in self.changed)))
 
 
-@dataclass(frozen=True)
+@frozen
 class Library:
     """The exercises in file order, and the citation of each evidence key."""
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from ..frozen import frozen
 from .answers import validate
 from .engine import build_plan
 from .legacy import current_answers
@@ -79,7 +79,7 @@ S = TypeVar("S", bound=Recorded)
 # --------------------------------------------------------------------------- one session
 
 
-@dataclass(frozen=True)
+@frozen
 class AnswerIssue:
     """A stored answer that today's questionnaires no longer take, and why."""
 
@@ -88,7 +88,7 @@ class AnswerIssue:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen
 class MissingAnswer:
     """A question today's questionnaires require that the session has no usable answer to."""
 
@@ -96,7 +96,7 @@ class MissingAnswer:
     text: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ModuleChange:
     """A questionnaire that differs from the one the answers were given to."""
 
@@ -106,14 +106,14 @@ class ModuleChange:
     current_version: str | None
 
 
-@dataclass(frozen=True)
+@frozen
 class ScoreChange:
     key: str
     before: ScoreValue | None  # None: not scored then
     after: ScoreValue | None  # None: not scored now
 
 
-@dataclass(frozen=True)
+@frozen
 class RecommendationChange:
     before: Recommendation
     after: Recommendation
@@ -124,7 +124,7 @@ class RecommendationChange:
         return self.after.id
 
 
-@dataclass(frozen=True)
+@frozen
 class PlanDiff:
     triage_before: str
     triage_after: str
@@ -184,7 +184,7 @@ def diff_plans(saved: Plan, current: Plan) -> PlanDiff:
                                 if i not in current.programme_ids))
 
 
-@dataclass(frozen=True)
+@frozen
 class Note:
     """A practitioner's note about a visit, as `review SESSION` shows it."""
 
@@ -194,7 +194,7 @@ class Note:
     id: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class HandoutShown:
     """What the client's handout of a visit holds, as `review SESSION` shows it: the advice
     picked (ids, besides what is always on), the exercises left off, the note to the
@@ -206,7 +206,7 @@ class HandoutShown:
     chosen: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class SessionReview(Generic[S]):
     """A session re-run through today's questionnaires and rules.
 
@@ -298,7 +298,7 @@ def rescore(session: S, registry: Registry) -> SessionReview[S]:
 # --------------------------------------------------------------------------- one client
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     """The change of one outcome measure from an earlier visit, judged by the MCID rule."""
 
@@ -324,7 +324,7 @@ class Change:
         return int(round_half_up(share.numerator, share.denominator, places=0))
 
 
-@dataclass(frozen=True)
+@frozen
 class MeasureChange:
     key: str
     value: int | float
@@ -332,7 +332,7 @@ class MeasureChange:
     from_previous: Change | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Visit(Generic[S]):
     session: S
     number: int  # 1-based position among the client's completed visits
@@ -364,7 +364,7 @@ class Visit(Generic[S]):
         return _TRIAGE_RANK.get(self.triage, 0) > _TRIAGE_RANK.get(self.previous_triage, 0)
 
 
-@dataclass(frozen=True)
+@frozen
 class ChartPoint:
     """One completed visit on the pain and disability chart (None: not measured then)."""
 
@@ -375,7 +375,7 @@ class ChartPoint:
     rmdq: int | None
 
 
-@dataclass(frozen=True)
+@frozen
 class History(Generic[S]):
     """A client's visits, the completed sessions in date order, each compared with the
     earlier; the drafts (unfinished interviews) set aside, oldest first: they are listed to
@@ -478,7 +478,7 @@ def build_history(client: str, sessions: Sequence[S]) -> History[S]:
 # --------------------------------------------------------------------------- the next check
 
 
-@dataclass(frozen=True)
+@frozen
 class Due(Generic[S]):
     """A client whose latest completed session is due (or overdue) for its check."""
 

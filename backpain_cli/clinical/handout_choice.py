@@ -16,9 +16,9 @@ Pure: a plan and a programme's exercise ids in, ids out; no files, no settings, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from ..errors import UsageError
+from ..frozen import frozen
 from .model import Plan
 
 MAX_PICKS = 5
@@ -89,7 +89,7 @@ def default_picks(plan: Plan) -> tuple[str, ...]:
     return _in_order(plan.ids, chosen)
 
 
-@dataclass(frozen=True)
+@frozen
 class HandoutChoice:
     """What the client's handout shows of a plan and its programme.
 

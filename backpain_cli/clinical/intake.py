@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Problem
+from ..frozen import frozen
 from .model import RedFlag
 from .questionnaire import Condition, Module, Question, Registry, When
 
@@ -85,7 +85,7 @@ def emergency_places(modules: Sequence[Module]) -> dict[str, dict[str, list[str]
 # --------------------------------------------------------------------------- [intake]
 
 
-@dataclass(frozen=True)
+@frozen
 class Intake:
     """The `[intake]` table of an answers file the client's form saved."""
 

@@ -7,8 +7,10 @@ can import them without importing the rules, and no import runs in a circle.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, TypeAlias
+
+from ..frozen import frozen
 
 ScoreValue: TypeAlias = int | float | str
 
@@ -30,7 +32,7 @@ NOTICE = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class RedFlag:
     id: str
     tier: str  # "emergency", "same_day", "urgent" or "co_manage" (v3)
@@ -41,7 +43,7 @@ Level = Literal["easier", "start", "progressed"]
 LEVELS: tuple[Level, ...] = ("easier", "start", "progressed")
 
 
-@dataclass(frozen=True)
+@frozen
 class ProgrammeItem:
     """One exercise of the home programme (the JSON `programme` item, the clinical reference "JSON
     and
@@ -62,7 +64,7 @@ class ProgrammeItem:
                 "changes": list(self.changes), "because": list(self.because)}
 
 
-@dataclass(frozen=True)
+@frozen
 class FlareItem:
     """One exercise of the flare-up plan (the JSON `flare_plan` item), at level easier."""
 
@@ -77,7 +79,7 @@ class FlareItem:
                 "changes": list(self.changes)}
 
 
-@dataclass(frozen=True)
+@frozen
 class Check:
     """A consistency check that holds on the final answers (the clinical reference "Consistency
     checks"): its id and the questions it reads."""
@@ -89,7 +91,7 @@ class Check:
         return {"id": self.id, "questions": list(self.questions)}
 
 
-@dataclass(frozen=True)
+@frozen
 class Recommendation:
     id: str
     strategy: str
@@ -99,7 +101,7 @@ class Recommendation:
     evidence: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     scores: Mapping[str, ScoreValue]
     triage: str

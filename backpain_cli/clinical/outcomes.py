@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Generic, Protocol, TypeVar
 
+from ..frozen import frozen
 from .followup import OUTCOME_KEYS
 from .model import TRIAGE_VALUES, ScoreValue
 from .reassess import WEEKS_BY_DURATION, local_day
@@ -199,7 +200,7 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
             1.0 if k == n else min(1.0, centre + half))
 
 
-@dataclass(frozen=True)
+@frozen
 class Rate:
     """`count` of `total` episodes; shown only from MIN_CELL episodes."""
 
@@ -219,7 +220,7 @@ class Rate:
         return wilson(self.count, self.total)
 
 
-@dataclass(frozen=True)
+@frozen
 class Responders:
     """One measure's responder rates in one group of episodes."""
 
@@ -228,7 +229,7 @@ class Responders:
     conservative: Rate
 
 
-@dataclass(frozen=True)
+@frozen
 class Group:
     """The episodes of one stratum (`key`; None: not recorded), or all of them."""
 
@@ -256,7 +257,7 @@ def group(key: str | None, rated: Sequence[Episode[V]]) -> Group:
                  tuple(responders(rated, m) for m in OUTCOME_KEYS))
 
 
-@dataclass(frozen=True)
+@frozen
 class Strata:
     by: str  # BY
     groups: tuple[Group, ...]
@@ -282,7 +283,7 @@ def strata(by: str, rated: Sequence[Episode[V]]) -> Strata:
 # --------------------------------------------------------------------------- the report
 
 
-@dataclass(frozen=True)
+@frozen
 class DueNow:
     """Clients due for their next check today, and of them those past their day."""
 
@@ -290,7 +291,7 @@ class DueNow:
     overdue: int
 
 
-@dataclass(frozen=True)
+@frozen
 class OutcomeReport(Generic[V]):
     first: dt.date  # the window, on the practitioner's calendar, both days included
     last: dt.date

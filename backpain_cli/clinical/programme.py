@@ -13,9 +13,9 @@ exercise id to level; nothing here reads answers, files of the practitioner or t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..frozen import frozen
 from .exercises import Exercise, Holds, eligible, library
 from .model import LEVELS, FlareItem, Level, ProgrammeItem
 
@@ -96,7 +96,7 @@ FLARE_SAFETY_NET = "The signs under 'When to get help sooner' apply on bad days 
 Item = ProgrammeItem
 
 
-@dataclass(frozen=True)
+@frozen
 class Programme:
     """A plan's programme: its items, flare-up plan, step and the texts that go with them.
 

@@ -58,13 +58,14 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from ..errors import Problem, QuestionnaireError, UsageError
 from ..files import NotReadable, TomlError, loads_toml, packaged, read_bytes
+from ..frozen import frozen
 
 AnswerValue: TypeAlias = bool | int | str | tuple[str, ...]
 Answers: TypeAlias = Mapping[str, AnswerValue]
@@ -97,7 +98,7 @@ _CONDITION_KEYS = {"question", "operator", "value", "negate", "if_missing"}
 PARTS_HEADINGS = {"yes_if_any": "Yes if any of these:", "yes_if_both": "Yes only if both:"}
 
 
-@dataclass(frozen=True)
+@frozen
 class Choice:
     value: str
     label: str
@@ -106,7 +107,7 @@ class Choice:
     client_label: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Condition:
     question: str
     operator: str
@@ -117,7 +118,7 @@ class Condition:
     missing_is_absent: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class When:
     mode: Literal["all", "any"]
     conditions: tuple[Condition, ...]
@@ -126,7 +127,7 @@ class When:
         return tuple(c.question for c in self.conditions)
 
 
-@dataclass(frozen=True)
+@frozen
 class Question:
     id: str
     type: str
@@ -168,7 +169,7 @@ class Question:
         return value
 
 
-@dataclass(frozen=True)
+@frozen
 class Module:
     id: str
     version: str
@@ -673,7 +674,7 @@ def validate_modules(modules: Sequence[Module]) -> list[Problem]:
 # --------------------------------------------------------------------------- the registry
 
 
-@dataclass(frozen=True)
+@frozen
 class Registry:
     """Every known module (shipped, then the practitioner's own), in interview order."""
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 import functools
 from collections import ChainMap
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..files import packaged, parse_toml
+from ..frozen import frozen
 from . import conditions as c
 from . import safety_net
 from .conditions import (
@@ -46,7 +46,7 @@ from .reassess import reassess_weeks
 HELD_BACK = ("urgent", "same_day")
 
 
-@dataclass(frozen=True)
+@frozen
 class Facts:
     """Everything a rule may read about one client."""
 
@@ -91,7 +91,7 @@ def _text(f: Facts, t: Texts) -> str:
     return t["text"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Advice:
     """What one recommendation says, from advice.toml."""
 
@@ -121,7 +121,7 @@ def advice() -> dict[str, Advice]:
     return out
 
 
-@dataclass(frozen=True)
+@frozen
 class Without:
     """A text of `rule` that names `exercise`, said `instead` when the practitioner dropped
     the exercise from the client's handout (advice.toml, [[without]])."""
@@ -154,7 +154,7 @@ def flag_words() -> Mapping[str, str]:
     return words
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     id: str
     test: Test

@@ -12,8 +12,8 @@ shown. `PARTS` is the clinical reference's table as rows; the sentences are data
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from . import conditions as c
 from .conditions import Answers, Finding, Scores
 
@@ -38,7 +38,7 @@ HAD_BY: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Client:
     """What the parts' conditions read: answers, scores and the counted flags."""
 
@@ -109,7 +109,7 @@ PARTS: tuple[tuple[str, Candidate], ...] = (
 PART_IDS = tuple(part for part, _ in PARTS)
 
 
-@dataclass(frozen=True)
+@frozen
 class Part:
     """A part shown: its id and the signs it names, each with its deadline."""
 

@@ -11,8 +11,8 @@ that holds, most urgent first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from . import conditions as c
 from .model import RedFlag, ScoreValue
 from .questionnaire import AnswerValue
@@ -88,7 +88,7 @@ METASTASIS_FEATURES = ("rf_night_pain", "rf_weight_loss", "rf_unwell", "rf_const
                        "rf_thoracic_pain")
 
 
-@dataclass(frozen=True)
+@frozen
 class TierRule:
     """One row of "Flag tiers (v3)": it holds when, for each group of `needs`, a flag of
     the group is counted (and `condition` holds, when there is one); it then raises the

@@ -44,6 +44,7 @@ from ..errors import (
     UsageError,
 )
 from ..files import packaged
+from ..frozen import frozen
 from ..records.addenda import NOTE, Addendum, save_addendum, text_problem
 from ..records.paths import new_session_id, questionnaires_dir, same_client, validate_client
 from ..records.practice import Practice
@@ -396,7 +397,7 @@ def discard(session: Session, path: Path) -> None:
     delete_session(path)
 
 
-@dataclass(frozen=True)
+@frozen
 class Discarded:
     """`assess --discard`: the draft, its file, and whether it was deleted (False: the
     practitioner kept it)."""
@@ -418,7 +419,7 @@ def discard_draft(ref: str, confirm: Callable[[Session], bool] | None) -> Discar
 # --------------------------------------------------------------------------- the use case
 
 
-@dataclass(frozen=True)
+@frozen
 class AssessRequest:
     """`backpain assess`'s options, parsed."""
 
@@ -438,7 +439,7 @@ class AssessRequest:
     handout: Chosen | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Assessed:
     """The session of this visit, and where it was saved (None: not saved)."""
 

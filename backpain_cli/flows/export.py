@@ -11,11 +11,11 @@ format is asked for.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from ..clinical.followup import History, Note, build_history
 from ..clinical.questionnaire import Module, Registry, load_registry, modules_by_hash
 from ..errors import NotFoundError, QuestionnaireError
+from ..frozen import frozen
 from ..output.formats import BY_NAME, ExportFormat, ExportItem, of_rows, single
 from ..records import settings
 from ..records.index.listing import bulk_rows
@@ -26,7 +26,7 @@ from ..records.tree import Unreadable, ref_of
 from .notices import Notices
 
 
-@dataclass(frozen=True)
+@frozen
 class Exported:
     """One export: its text (bytes for a PDF), and how many of the client's session files
     could not be read (each already said)."""
@@ -35,7 +35,7 @@ class Exported:
     skipped: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Rows:
     """Many sessions, oldest first, as they are read, in a format of rows (Briefs for CSV,
     JSON Lines records for jsonl), unreadable files in their place."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from ..records import erasure
 from ..records.erasure import Erased, Erasure
 from ..records.targets import ClientTarget, resolve
@@ -18,7 +18,7 @@ from .notices import Notices
 from .sync import record_forgotten
 
 
-@dataclass(frozen=True)
+@frozen
 class Forgotten:
     """What was to be erased, and what was (None: the confirmation was declined)."""
 

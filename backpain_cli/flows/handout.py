@@ -15,7 +15,6 @@ the checklist is a callback the command passes in.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,6 +27,7 @@ from ..clinical.programme import STEPS, Programme, Step, flare_sentences, headin
 from ..clinical.reassess import due_date, local_day
 from ..clinical.recommender import emergency_places
 from ..errors import BackpainError, UsageError
+from ..frozen import frozen
 from ..records import addenda
 from ..records.addenda import HANDOUT, Addendum
 from ..records.session import Session, plan_of
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ..output.client_handout import ClientHandout, Visit
 
 
-@dataclass(frozen=True)
+@frozen
 class Chosen:
     """What the practitioner chose for a session's handout: the advice picked (None: the
     tool's picks), the exercises dropped, and the note to the client."""
@@ -213,7 +213,7 @@ def save_choice(ref: SessionRef, plan: Plan, programme: Programme, chosen: Chose
     return choice, addenda.save_addendum(ref, HANDOUT, chosen.body(choice))
 
 
-@dataclass(frozen=True)
+@frozen
 class HandoutRequest:
     """`backpain handout`'s options, parsed (None: not given)."""
 
@@ -229,7 +229,7 @@ class HandoutRequest:
                 or self.client_note is not None)
 
 
-@dataclass(frozen=True)
+@frozen
 class Made:
     """A handout to print, and the addendum its choice was saved as (None: unchanged)."""
 

@@ -14,7 +14,6 @@ import gc
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,6 +21,7 @@ from ..clinical.followup import OUTCOME_KEYS, due
 from ..clinical.model import Plan, ScoreValue
 from ..clinical.outcomes import BY, DueNow, OutcomeReport, episodes, report
 from ..errors import NotFoundError, UsageError
+from ..frozen import frozen
 from ..records.index.listing import bulk_rows
 from ..records.session import Brief, Session
 from ..records.tree import Unreadable
@@ -29,7 +29,7 @@ from .notices import Notices
 from .review import parse_day
 
 
-@dataclass(frozen=True)
+@frozen
 class ReportResult:
     report: OutcomeReport[Seen]
     skipped: int  # session files that could not be read (named through the notices)

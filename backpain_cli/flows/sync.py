@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BackpainError, StorageError
+from ..frozen import frozen
 from ..records import replica, server, settings, sync_state
 from ..records.paths import data_dir, sessions_dir
 from ..records.tree import SessionRef
@@ -37,7 +38,7 @@ class NoDatabaseError(BackpainError):
                          "postgresql://USER@HOST/DBNAME (the password goes in ~/.pgpass)")
 
 
-@dataclass(frozen=True)
+@frozen
 class Conflict:
     """One id with two contents: this computer's file and the server's row."""
 
@@ -302,7 +303,7 @@ def _pull(conn: psycopg.Connection[Any], state: Any, base: Path, local: replica.
 # --------------------------------------------------------------------------- db
 
 
-@dataclass(frozen=True)
+@frozen
 class DbStatus:
     database: str
     version: int | None

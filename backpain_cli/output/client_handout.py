@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..clinical.exercises import Exercise, library
 from ..clinical.handout_choice import is_required
@@ -28,6 +28,7 @@ from ..clinical.model import NOTICE, Plan, Recommendation
 from ..clinical.programme import PELVIC_FLOOR, REST_POSITION, Programme, flare_sentences
 from ..clinical.questionnaire import AnswerValue
 from ..clinical.recommender import without_dropped
+from ..frozen import frozen
 from . import handout_words as w
 from .handout_because import because_line
 from .wording import flag_text
@@ -42,7 +43,7 @@ DIARY_DAYS = 14
 MOST_VISITS = 6  # the progress chart shows at most the last six visits
 
 
-@dataclass(frozen=True)
+@frozen
 class Visit:
     """One visit of the client, for the progress section: its day, the pain that day
     (0 to 10, None when not asked), and at a follow-up the client's own account of the
@@ -54,7 +55,7 @@ class Visit:
     step: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientHandout:
     """Every input of the client's handout.
 
@@ -90,7 +91,7 @@ class ClientHandout:
 # --------------------------------------------------------------------------- content
 
 
-@dataclass(frozen=True)
+@frozen
 class Found:
     triage: str
     headline: str
@@ -100,7 +101,7 @@ class Found:
     pain: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Step:
     id: str
     title: str
@@ -108,7 +109,7 @@ class Step:
     because: str | None = None  # "Because you sleep on your side."
 
 
-@dataclass(frozen=True)
+@frozen
 class Card:
     """One exercise as the client reads it."""
 
@@ -121,27 +122,27 @@ class Card:
     for_you: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class BadDay:
     text: tuple[str, ...]
     rest: Card | None
     easier: tuple[tuple[str, str], ...]  # (name, the easier dose) of the flare plan's exercise
 
 
-@dataclass(frozen=True)
+@frozen
 class Diary:
     rows: tuple[str, ...]
     days: tuple[dt.date, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Progress:
     visits: tuple[Visit, ...]
     chart_title: str
     with_exercises: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class Content:
     """The handout as data, section by section (an empty section is not shown)."""
 

@@ -30,11 +30,11 @@ never on the command's import path.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..clinical.model import Plan, ScoreValue
 from ..clinical.questionnaire import AnswerValue, Question, Registry
+from ..frozen import frozen
 from ..records.session import Session, iso_utc
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ SCORE_SOURCES: dict[str, tuple[str, ...]] = {
 NO_MODULE = "no-module"
 
 
-@dataclass(frozen=True)
+@frozen
 class Names:
     """How a Bundle names its resources, the client and the questionnaires answered.
 

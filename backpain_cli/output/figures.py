@@ -25,12 +25,13 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from html import escape
 from pathlib import Path
 from typing import Any, TypeAlias
 
 from ..files import loads_toml, packaged
+from ..frozen import frozen
 
 Point: TypeAlias = tuple[float, float]
 
@@ -79,7 +80,7 @@ OUTLINE = 1.8  # the visible width of the body's outline
 # ----------------------------------------------------------------------------- geometry
 
 
-@dataclass(frozen=True)
+@frozen
 class Box:
     x0: float
     y0: float
@@ -125,7 +126,7 @@ def _num(v: float) -> str:
 Transform: TypeAlias = Callable[[Point], Point]
 
 
-@dataclass(frozen=True)
+@frozen
 class Circle:
     c: Point
     r: float
@@ -139,7 +140,7 @@ class Circle:
         return f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(self.r)}"/>'
 
 
-@dataclass(frozen=True)
+@frozen
 class Capsule:
     """A limb: two circles (radius `ra` at `a`, `rb` at `b`) and their outer tangents."""
 
@@ -174,7 +175,7 @@ class Capsule:
                 'Z"/>')
 
 
-@dataclass(frozen=True)
+@frozen
 class Poly:
     points: tuple[Point, ...]
     closed: bool = False
@@ -190,7 +191,7 @@ class Poly:
         return f'<path d="{d}{"Z" if self.closed else ""}"/>'
 
 
-@dataclass(frozen=True)
+@frozen
 class Rect:
     x0: float
     y0: float
@@ -213,7 +214,7 @@ class Rect:
 Shape: TypeAlias = Circle | Capsule | Poly | Rect
 
 
-@dataclass(frozen=True)
+@frozen
 class Layer:
     """Shapes drawn in one style (an SVG group)."""
 
@@ -249,7 +250,7 @@ def outlined(shapes: Sequence[Shape], ink: str, fill: str, width: float = OUTLIN
 SIDES = ("near", "far")
 
 
-@dataclass(frozen=True)
+@frozen
 class Pose:
     """Joint angles (degrees) of one picture; see the module's conventions.
 
@@ -273,7 +274,7 @@ class Pose:
     face_viewer: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Body:
     points: dict[str, Point]
     layers: list[Layer]
@@ -412,7 +413,7 @@ def resolve(anchor: Anchor, points: Mapping[str, Point], where: str) -> Point:
     raise PictureError(f"{where}: a point is [x, y], a point name or [name, dx, dy]")
 
 
-@dataclass(frozen=True)
+@frozen
 class Picture:
     """One drawing: a pose, its props and arrows, and the text alternative."""
 
@@ -465,7 +466,7 @@ def _expect(spec: Mapping[str, Any], allowed: set[str], where: str) -> None:
 Layers: TypeAlias = tuple[list[Layer], list[Layer]]  # behind the body, in front of it
 
 
-@dataclass(frozen=True)
+@frozen
 class _Prop:
     """One prop's table from poses.toml, with the body's points to anchor it to."""
 

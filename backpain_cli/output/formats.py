@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, TextIO, cast
+
+from ..frozen import frozen
 
 if TYPE_CHECKING:
     from ..clinical.followup import History, Note
@@ -48,7 +49,7 @@ class Sources(Protocol):
         """The practitioner's notes about the session (its addenda), oldest first."""
 
 
-@dataclass(frozen=True)
+@frozen
 class ExportItem:
     """One session to export, with what a format may ask for."""
 
@@ -67,7 +68,7 @@ Rows = Callable[[TextIO, "Iterable[Brief | Session | str | Unreadable]", "Report
                  "BulkResult"], None]
 
 
-@dataclass(frozen=True)
+@frozen
 class ExportFormat:
     name: str
     single: str  # "module:function" that writes one session

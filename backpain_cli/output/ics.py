@@ -22,10 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from ..clinical.followup import check_day
 from ..errors import BackpainError
+from ..frozen import frozen
 from ..records.session import Session
 from ..results import DueList
 from .formats import ExportItem
@@ -36,7 +36,7 @@ _UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://backpain.invalid/ics")
 _FOLD_AT = 75  # octets, the line break excluded (RFC 5545 3.1)
 
 
-@dataclass(frozen=True)
+@frozen
 class Event:
     """An all-day event."""
 

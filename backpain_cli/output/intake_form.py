@@ -14,11 +14,11 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from ..clinical.questionnaire import Condition, Module, Question
+from ..frozen import frozen
 from . import intake_words as w
 from .intake_script import SCRIPT
 from .wording import PLACE_WORDS
@@ -83,7 +83,7 @@ button:focus {{ outline: 3px solid {INK}; outline-offset: 2px; }}
 """
 
 
-@dataclass(frozen=True)
+@frozen
 class IntakeForm:
     """What the form holds: its modules (interview order), the client's reference if given,
     the model as the script reads it, and the emergency places (clinical.intake)."""

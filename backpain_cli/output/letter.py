@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from html import escape as html_escape
 from importlib import resources
@@ -36,6 +35,7 @@ from ..clinical.triage import (
     TIERS,
 )
 from ..files import parse_toml
+from ..frozen import frozen
 from ..records.session import Session
 from ..safe_text import visible_in
 from . import wording
@@ -62,7 +62,7 @@ def words() -> Mapping[str, Any]:
     return parse_toml(text)
 
 
-@dataclass(frozen=True)
+@frozen
 class LetterFacts:
     """What a letter says, gathered by the use case (flows/letter.py)."""
 
@@ -77,7 +77,7 @@ class LetterFacts:
     born: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Section:
     heading: str
     paragraphs: tuple[str, ...] = ()
@@ -87,7 +87,7 @@ class Section:
     notes: tuple[tuple[str, ...], ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Letter:
     title: str
     practice: tuple[str, ...]  # the header: name, contact

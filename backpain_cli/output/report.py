@@ -14,7 +14,6 @@ import io
 import json
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ..clinical.followup import OUTCOME_KEYS
 from ..clinical.outcomes import (
@@ -29,6 +28,7 @@ from ..clinical.outcomes import (
 )
 from ..clinical.reassess import local_day
 from ..clinical.scoring import MCID
+from ..frozen import frozen
 from ..safe_text import visible
 from .csv import neutralise
 from .wording import TIER_WORDS
@@ -103,7 +103,7 @@ def stratum_name(by: str, key: str | None) -> str:
 # --------------------------------------------------------------------------- the tables
 
 
-@dataclass(frozen=True)
+@frozen
 class Table:
     """One table of the report, as every format shows it."""
 

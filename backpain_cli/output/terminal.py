@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from rich import box
 from rich.console import Console, Group
@@ -20,6 +19,7 @@ from rich.text import Text
 
 from ..clinical.model import NOTICE, STRATEGIES, STRATEGY_TITLES, Plan, ScoreValue
 from ..clinical.reassess import next_check
+from ..frozen import frozen
 from ..records.practice import Practice
 from ..safe_text import visible, visible_in
 from .wording import (
@@ -65,7 +65,7 @@ def scores_table(scores: Mapping[str, ScoreValue]) -> Table:
     return table
 
 
-@dataclass(frozen=True)
+@frozen
 class AtAGlance:
     """What the client's handout will hold, for the plan's first screen: the titles of the
     advice picked, and the programme's exercises as (name, dose)."""

@@ -10,7 +10,6 @@ as in the rest of the terminal output.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from rich import box
@@ -18,6 +17,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
+from ..frozen import frozen
 from ..records.index.listing import Listing
 from ..records.session import Session, resume_command
 from ..records.tree import Unreadable
@@ -43,7 +43,7 @@ def review_table(title: str, *, tight: bool = False) -> Table:
                  pad_edge=False, padding=(0, 0) if tight else (0, 1), collapse_padding=True)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Row:
     """One line of the listing, as text, before the layout is chosen."""
 
@@ -55,7 +55,7 @@ class _Row:
     scores: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class _Layout:
     client_under_id: bool = False  # the client on a second line of the ID cell
     no_date: bool = False  # the id starts with the date and time (UTC) already

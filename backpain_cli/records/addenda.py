@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import StorageError, UsageError
 from ..files import NotReadable, TomlError, loads_toml, read_bytes
+from ..frozen import frozen
 from ..safe_text import visible
 from .atomic import write_bytes_atomic
 from .paths import (
@@ -46,7 +46,7 @@ KINDS: Mapping[str, Mapping[str, type]] = {
 MAX_TEXT = 10_000
 
 
-@dataclass(frozen=True)
+@frozen
 class Addendum:
     id: str
     session: str

@@ -20,11 +20,11 @@ import os
 import shlex
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import NotFoundError, StorageError
 from ..files import LINKED
+from ..frozen import frozen
 from .atomic import TMP_RE, fsync_folder  # one rule for what atomic_fd's temp files look like
 from .paths import ADDENDUM_SEPARATOR, data_dir, is_addendum_name, sessions_dir
 from .storage import client_folder
@@ -37,7 +37,7 @@ SWAPPED = ("no longer the client's folder: something else was put in its place w
            "was erased (nothing in it was deleted)")
 
 
-@dataclass(frozen=True)
+@frozen
 class Erasure:
     """What `erase` will delete, found before anyone is asked to confirm it."""
 
@@ -53,7 +53,7 @@ class Erasure:
         return tuple(p.stem for p in self.files if is_session_name(p.name))
 
 
-@dataclass(frozen=True)
+@frozen
 class Erased:
     """What `erase` did: the files deleted, the folders removed, and what is left.
 

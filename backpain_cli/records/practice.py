@@ -6,8 +6,7 @@ which every command does, does not load the settings' rules with it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..frozen import frozen
 from ..safe_text import control_character
 
 # The names of the settings and of the session file's optional top-level keys alike.
@@ -17,7 +16,7 @@ MAX_TEXT = 200
 _LINE_BREAKS = frozenset("\n\r\t\v\f\u2028\u2029\x85")
 
 
-@dataclass(frozen=True)
+@frozen
 class Practice:
     """The practice's name, its address or contact line, and the practitioner."""
 

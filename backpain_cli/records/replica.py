@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidClientError, StorageError
 from ..files import NotReadable, TomlError, loads_toml, read_bytes
+from ..frozen import frozen
 from .atomic import describe, ensure_dir
 from .atomic import write_bytes_atomic as _write
 from .paths import check_data_folder, data_dir, parse_addendum_name, sessions_dir, validate_client
@@ -21,7 +21,7 @@ from .storage import client_folder
 from .tree import SessionRef, is_session_name, scan_top, spelled_on_disk
 
 
-@dataclass(frozen=True)
+@frozen
 class Local:
     """The session files and addendum files here, by name alone: each id with its client
     folder (one string a folder, shared), so that 100,000 of them stay small."""
@@ -91,7 +91,7 @@ def status_of(data: bytes) -> str | None:
     return {COMPLETED: "completed", DRAFT: "draft"}.get(lines[0])
 
 
-@dataclass(frozen=True)
+@frozen
 class Written:
     path: Path
     same: bool  # False: a different file of that name was already there (a conflict)

@@ -22,10 +22,10 @@ import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import BackpainError
+from ..frozen import frozen
 
 if TYPE_CHECKING:
     import psycopg
@@ -349,7 +349,7 @@ def my_practice(conn: psycopg.Connection[Any]) -> str:
 # --------------------------------------------------------------------------- what it holds
 
 
-@dataclass(frozen=True)
+@frozen
 class Holding:
     """What the server holds of the practice, by ids alone (no content, no hashes: a row
     is never changed, so an id once found in step stays so until it is forgotten)."""
@@ -387,7 +387,7 @@ def addendum_hashes(conn: psycopg.Connection[Any], keys: Sequence[tuple[str, str
     return found
 
 
-@dataclass(frozen=True)
+@frozen
 class Stored:
     """A row the server holds, to name it in a conflict."""
 
@@ -405,7 +405,7 @@ def stored_sessions(conn: psycopg.Connection[Any], ids: Sequence[str]) -> dict[s
 # --------------------------------------------------------------------------- pushing
 
 
-@dataclass(frozen=True)
+@frozen
 class Outgoing:
     """A session or an addendum (addendum set) to push: its bytes as on disk."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import __version__
@@ -25,6 +25,7 @@ from ..clinical.model import (
     ScoreValue,
 )
 from ..errors import BackpainError
+from ..frozen import frozen
 from .practice import PRACTICE_KEYS, Practice, text_problem
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ CREATED_YEARS = (1900, 9998)
 MAX_REASSESS_WEEKS = 52
 
 
-@dataclass(frozen=True)
+@frozen
 class ModuleRef:
     """Which questionnaire (and which exact text of it) the answers were given to."""
 
@@ -59,7 +60,7 @@ class ModuleRef:
         return cls(module.id, module.version, module.sha256)
 
 
-@dataclass(frozen=True)
+@frozen
 class Session:
     id: str
     client: str

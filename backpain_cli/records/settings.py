@@ -30,11 +30,12 @@ import errno
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from ..errors import SettingsError, UsageError
 from ..files import NotReadable, TomlError, loads_toml, read_bytes
+from ..frozen import frozen
 from .practice import MAX_TEXT, PRACTICE_KEYS, Practice, text_problem
 
 # Practice is the settings' value type as well (`Settings.practice`).
@@ -56,7 +57,7 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S")
 _UNSAFE = frozenset("|,$\\#?")
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     """The settings file's values, checked; a key that is not set is absent from `values`."""
 

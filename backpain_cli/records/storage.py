@@ -16,12 +16,12 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError, SessionFileError, StorageError
 from ..files import NotReadable, TomlError, check_date_times, parse_toml, read_bytes
+from ..frozen import frozen
 from .atomic import (
     DIR_MODE,
     FILE_MODE,
@@ -375,7 +375,7 @@ def _answers_problem(session: Session, questionnaires: Path) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@frozen
 class _KnownQuestions:
     """The questions of the known modules among a session's, with verdicts remembered.
 

@@ -17,11 +17,11 @@ Nothing here prints: notes travel in the result, problems are our errors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..clinical.order import sessions_in_order
 from ..errors import NotFoundError, SessionFileError
+from ..frozen import frozen
 from .paths import is_session_id, validate_client
 from .session import Session
 from .storage import read_ref
@@ -33,7 +33,7 @@ _AN_ID = "20261127T101503Z-3f9a1c"
 _SHOWN = 10
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientTarget:
     """A client named on the command line, as its folder is spelled on disk."""
 
@@ -146,7 +146,7 @@ def load(ref: SessionRef) -> Session:
     return read_ref(ref)
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientSessions:
     """Every readable session of one client (drafts too), oldest first (clinical.order), and
     what was not read: unreadable files and entries of the folder that are not session

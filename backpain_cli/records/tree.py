@@ -13,17 +13,17 @@ import datetime as dt
 import operator
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from ..errors import SessionFileError, StorageError
 from ..files import LINKED
+from ..frozen import frozen
 from .atomic import describe
 from .paths import CLIENT_RE, check_data_folder, is_addendum_name, is_session_id, sessions_dir
 
 
-@dataclass(frozen=True)
+@frozen
 class SessionRef:
     """What the file name alone tells: enough to sort, filter and find without parsing."""
 
@@ -64,7 +64,7 @@ def _reported(name: str) -> bool:
     return not name.startswith(".") or name.lower().endswith(".toml")
 
 
-@dataclass(frozen=True)
+@frozen
 class Scan:
     """The sessions tree (or one client's part of it), read by names alone.
 
@@ -236,7 +236,7 @@ def scan(root: Path | None = None, client: str | None = None) -> Scan:
     return Scan(tuple(refs), tuple(skipped), top.notes, tuple(e.name for e in top.folders))
 
 
-@dataclass(frozen=True)
+@frozen
 class Top:
     """The sessions folder's own entries: client folders (by name) and what is not read."""
 
@@ -279,7 +279,7 @@ def scan_top(root: Path | None = None, client: str | None = None) -> Top:
 _by_name = operator.attrgetter("name")
 
 
-@dataclass(frozen=True)
+@frozen
 class FolderScan:
     """One client folder by names: its session files' names and its other entries, with why
     those are not read. `listed` is False when the folder itself could not be read (then it
@@ -352,7 +352,7 @@ def _case_notes(sessions: Path, folders: list[str]) -> tuple[str, ...]:
 
 
 
-@dataclass(frozen=True)
+@frozen
 class Unreadable:
     """A session file that could not be read, and why: reported, never fatal for a list."""
 

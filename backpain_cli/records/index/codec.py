@@ -17,11 +17,12 @@ import os
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ...clinical.model import Check, FlareItem, Plan, ProgrammeItem, RedFlag
 from ...clinical.order import second
+from ...frozen import frozen
 from ..practice import Practice
 from ..session import Brief, ModuleRef, Session, brief, document_line, programme_dict
 from ..tree import Unreadable
@@ -85,7 +86,7 @@ def id_second(session_id: str) -> int:
         return 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     """One row: a session file (`id` set) or an entry of a client folder that is not read.
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from ...frozen import frozen
 from ..session import Brief, Session
 from ..targets import existing_client
 from ..tree import Unreadable
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 20
 
 
-@dataclass(frozen=True)
+@frozen
 class Listing:
     """Newest first. `rows` holds readable sessions and unreadable files in their place."""
 
@@ -61,7 +62,7 @@ def list_sessions(*, client: str | None = None, limit: int = DEFAULT_LIMIT,
     return Listing(tuple(rows), found.total, client, found.tree.skipped, found.tree.notes)
 
 
-@dataclass(frozen=True)
+@frozen
 class Stream:
     """Sessions one at a time, as the index gives them, and what the tree holds besides:
     what a listing of 100,000 rows or a bulk export writes without holding them all."""

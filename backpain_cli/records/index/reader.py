@@ -11,11 +11,11 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from ...errors import SessionFileError
+from ...frozen import frozen
 from ..paths import data_dir
 from ..session import Session, brief, document_line
 from ..storage import read_ref
@@ -44,7 +44,7 @@ def forget(root: Path | None, paths: Iterable[Path],
     return db.forget(root or data_dir(), paths, folders)
 
 
-@dataclass(frozen=True)
+@frozen
 class Rows:
     """Sessions in order, fetched as they are consumed, with what the tree holds besides.
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...frozen import frozen
 from .. import progress
 from ..paths import is_session_id, questionnaires_dir, sessions_dir
 from ..storage import index_entry, rejudged_entry
@@ -70,7 +71,7 @@ def trusted(stored: Stamp | None, checked_ns: int, now: Stamp | None) -> bool:
     return stored is not None and stored == now and checked_ns - stored[1] > RACY_NS
 
 
-@dataclass(frozen=True)
+@frozen
 class Tree:
     """What the sessions tree holds besides session files: entries not read (sorted by
     path), notes (folders differing only in case), and the client folders looked at."""
@@ -90,7 +91,7 @@ Job = tuple[str, str, str, Stamp | None, int, Body | None, int | None]
 Row = tuple[Entry, str | None]
 
 
-@dataclass(frozen=True)
+@frozen
 class Judge:
     """Makes the rows of jobs, in this process or in a worker of the pool: everything it
     needs travels with it (no state of the process that made it)."""
@@ -113,7 +114,7 @@ class Judge:
         return packed(entry, doc, self.zdict)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Flat:
     """A Judge in a worker of the pool: its entries go back as plain tuples, which cost
     far less to send than the objects."""
