@@ -3,80 +3,28 @@
 Each recommendation's detail is graded as a whole, as the plan shows it, with the sentences
 the clinical reference gives word for word taken out first (tests/exact_wording.py): those
 are not ours to reword. The details come from the plans of every answer set the recommender
-tests use, and a few more; a coverage test checks that every text of advice.toml shows up
-in one of them, so no text escapes the grade. Titles are headings, not texts, and are not
-graded (a label of a few words gets any grade from one long word).
+tests use, and a few more (tests/advice_details.py); a coverage test checks that every text
+of advice.toml shows up in one of them, so no text escapes the grade. Titles are headings,
+not texts, and are not graded (a label of a few words gets any grade from one long word).
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-import answer_sets
 import client_handouts
 import pytest
-import test_recommender as rec
+from advice_details import details
 from exact_wording import EXACT_SENTENCES, strip_exact
 from readability import grade, words
-from strategies import client_answers
 
-from backpain_cli.clinical.engine import build_plan
 from backpain_cli.output.client_handout import Content, content
 from backpain_cli.output.client_handout_html import render_client_html
 from backpain_cli.output.client_handout_md import render_client_markdown
-
-# Answer sets for the texts the recommender tests' answers do not reach.
-EXTRA: tuple[dict[str, Any], ...] = (
-    {**answer_sets.CHRONIC, **answer_sets.HIGH_RISK},
-    {"pain_on_waking": "eases_within_30min", "mattress_opinion": "too_soft"},
-    {"sleep_position": "back", "pillow_height": "high"},
-    {"sleep_position": "stomach", "pillow_height": "high"},
-    {"sleep_position": "mixed", "pillow_height": "none"},
-    {"diagnoses": ["ankylosing_spondylitis"], **answer_sets.UNDER_CARE, "rf_recent_procedure": True,
-     "risk_team_aware": True},
-    {**answer_sets.STENOSIS, "rf_recent_procedure": True, "risk_team_aware": True},
-    {"work_absence": "off_work", "work_absence_weeks": 6},
-    {"current_care": ["massage"], "massage_helped": "somewhat", **answer_sets.MEDIUM_RISK},
-    {**answer_sets.POSTPARTUM, "postpartum_weeks": 20, "pain_location": ["front_of_pelvis"]},
-    {"diagnoses": ["spinal_arthritis"], "under_medical_care": False, "rf_steroids": True,
-     "risk_team_aware": True},
-)
-
-
-def _answer_sets() -> Iterator[Mapping[str, Any]]:
-    """The answers of the recommender tests (its cases and its parametrised tables)."""
-    for fires, does_not in answer_sets.CASES.values():
-        yield fires
-        yield does_not
-    for name in dir(rec):
-        for mark in getattr(getattr(rec, name), "pytestmark", ()):
-            if mark.name != "parametrize":
-                continue
-            names = [n.strip() for n in
-                     (mark.args[0].split(",") if isinstance(mark.args[0], str) else mark.args[0])]
-            if "overrides" not in names:
-                continue
-            at = names.index("overrides")
-            for row in mark.args[1]:
-                value = row if len(names) == 1 else row[at]
-                if isinstance(value, dict):
-                    yield value
-    yield from EXTRA
-
-
-@functools.cache
-def details() -> dict[str, tuple[str, ...]]:
-    """Every recommendation detail those answers give, by recommendation id."""
-    found: dict[str, set[str]] = {}
-    for overrides in _answer_sets():
-        for r in build_plan(client_answers(overrides)).recommendations:
-            found.setdefault(r.id, set()).add(r.detail)
-    return {k: tuple(sorted(v)) for k, v in sorted(found.items())}
 
 
 def _cases() -> list[Any]:

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from advice_details import details
 from answer_sets import PREGNANT_20, STENOSIS, UNDER_CARE
 from client_handouts import handout, programme_of, with_programme
 from exact_wording import EXACT_SENTENCES, strip_exact
@@ -25,7 +26,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from readability import grade
 from strategies import client_answers, interviews
-from test_advice_readability import details
 
 from backpain_cli.clinical.engine import build_plan
 from backpain_cli.clinical.exercises import Exercise, library
