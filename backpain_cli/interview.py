@@ -231,6 +231,17 @@ class QuestionaryAsker:
                              subsequent_indent=indent, break_long_words=False,
                              break_on_hyphens=False)[len(first):]
 
+    def _fit(self, label: str) -> str:
+        """A checklist line cut at a word to the terminal, with "…": prompt_toolkit cuts a
+        choice at the edge mid-word (an exercise's dose read "3 days a we"). The full text
+        is in the plan printed above the checklist."""
+        # The pointer and the box before a choice take five columns, and one is spare.
+        room = max(20, self._width() - 6)
+        if len(label) <= room:
+            return label
+        cut = label[:room - 1].rsplit(" ", 1)[0].rstrip(",;:")
+        return f"{cut}…"
+
     def _print(self, fragments: list[tuple[str, str]]) -> None:
         # print_formatted_text takes an output but no input.
         output = {"output": self._io["output"]} if "output" in self._io else {}
@@ -384,9 +395,10 @@ class QuestionaryAsker:
         offered."""
         common = self._common()
         self._print([("", "\n"), ("class:heading", "── The client's handout ──")])
-        choices = [questionary.Choice(title, value=rec_id, disabled=ALWAYS_ON)
+        choices = [questionary.Choice(self._fit(title), value=rec_id, disabled=ALWAYS_ON)
                    if required else
-                   questionary.Choice(title, value=rec_id, checked=rec_id in offer.picked)
+                   questionary.Choice(self._fit(title), value=rec_id,
+                                      checked=rec_id in offer.picked)
                    for rec_id, title, required in offer.advice]
         choosable = {rec_id for rec_id, _, required in offer.advice if not required}
 
@@ -405,7 +417,7 @@ class QuestionaryAsker:
             kept = list(self._ask(questionary.checkbox(
                 self._wrap(f"Exercises on the handout (untick to leave one off) "
                            f"{MULTI_HINT}", "  ", "? "), instruction=" ",
-                choices=[questionary.Choice(label, value=ex_id,
+                choices=[questionary.Choice(self._fit(label), value=ex_id,
                                             checked=ex_id not in offer.dropped)
                          for ex_id, label in offer.exercises], **common)))
             self._echo("Exercises on the handout:", f"{len(kept)} of {len(offer.exercises)}")

@@ -296,6 +296,35 @@ def test_the_checklist(keys: list[str], picks: tuple[str, ...], drops: tuple[str
     assert (answer.picks, answer.drops, answer.note) == (picks, drops, note)
 
 
+def test_a_checklist_line_too_wide_for_the_terminal_ends_at_a_word_with_an_ellipsis(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """prompt_toolkit cuts a choice at the terminal's edge mid-word ("3 days a we", seen in
+    an 80-column interview); the checklist cuts it at a word and says so. The lines are
+    taken as the checklist hands them to questionary."""
+    import questionary
+
+    shown: list[str] = []
+    checkbox = questionary.checkbox
+
+    def recording(message: str, choices: list[questionary.Choice], **kw: object) -> object:
+        shown.extend(str(c.title) for c in choices)
+        return checkbox(message, choices, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(questionary, "checkbox", recording)
+    long = "Side plank from the knees: Hold for 10 seconds, 3 times on each side, 3 days a week."
+    offer = HandoutOffer(advice=ADVICE, picked=frozenset(), most=5, note=None,
+                         exercises=(("ex.plank", long), ("ex.walking", "Walking: 10 minutes")),
+                         dropped=frozenset())
+    with create_pipe_input() as pipe:
+        pipe.send_text(ENTER + ENTER + ENTER)
+        answer = QuestionaryAsker(input=pipe, output=DummyOutput(), columns=80).handout(offer)
+    assert answer.drops == ()
+    assert shown[-2:] == [
+        "Side plank from the knees: Hold for 10 seconds, 3 times on each side, 3…",
+        "Walking: 10 minutes"]
+    assert all(len(line) <= 80 - 6 for line in shown)
+
+
 def test_default_picks_of_the_sample_are_what_the_checklist_ticks() -> None:
     import tomllib
 
