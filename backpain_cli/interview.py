@@ -268,9 +268,25 @@ class QuestionaryAsker:
         return "\n".join(lines)
 
     def _echo(self, text: str, answer: str) -> None:
-        self._print([("class:qmark", "?"), ("", " "),
-                     ("class:question", self._wrap(text, "  ", "? ")), ("", " "),
-                     ("class:answer", answer)])
+        question = self._wrap(text, "  ", "? ")
+        self._print([("class:qmark", "?"), ("", " "), ("class:question", question),
+                     ("class:answer", self._after(f"? {question}", answer))])
+
+    def _after(self, shown: str, answer: str) -> str:
+        """`answer` to follow `shown`, wrapped at words as the question is: a terminal would
+        cut it wherever the edge falls ("work" then ")" alone on the next line)."""
+        width = max(20, self._width() - 1)
+        column = len(shown.rsplit("\n", 1)[-1]) + 1
+        words = answer.split(" ")
+        if column + len(words[0]) > width:
+            # Not even its first word fits after the question: on a line of its own.
+            return "\n" + textwrap.fill(answer, width=width, initial_indent="  ",
+                                         subsequent_indent="  ", break_long_words=False,
+                                         break_on_hyphens=False)
+        filled = textwrap.fill(answer, width=width, initial_indent="#" * column,
+                               subsequent_indent="  ", break_long_words=False,
+                               break_on_hyphens=False)
+        return " " + filled[column:]
 
     def _common(self) -> dict[str, Any]:
         # erase_when_done: the prompt is replaced by `_echo`'s line once answered.

@@ -22,10 +22,12 @@ class RecordingAsker(QuestionaryAsker):
         super().__init__(input=inp, output=DummyOutput(), columns=columns)
         self.asked: list[str] = []
         self.progress: list[tuple[str, Progress]] = []
+        self.headings: list[str] = []  # the modules' ids, in the order they were headed
         self.printed: list[str] = []
 
     def heading(self, module: Module, progress: Progress) -> None:
         self.progress.append((module.id, progress))
+        self.headings.append(module.id)
         super().heading(module, progress)
 
     def ask(self, question: Question, default: AnswerValue | None, *,

@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TypeAlias
 
 import pytest
+from askers import ENTER, RecordingAsker, feed
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from backpain_cli.clinical.answers import validate
 from backpain_cli.clinical.questionnaire import (
     AnswerValue,
-    Module,
     Question,
     Registry,
     parse_module,
@@ -22,7 +22,6 @@ from backpain_cli.errors import Interrupted
 from backpain_cli.flows import assess
 from backpain_cli.interview import (
     SKIP,
-    Progress,
     QuestionaryAsker,
     Skip,
     ask_client,
@@ -36,48 +35,16 @@ from backpain_cli.records.storage import read_session, save_session
 RawAnswer: TypeAlias = bool | int | str | list[str]
 KeysFor: TypeAlias = Callable[[Question, RawAnswer], str]
 
-ENTER = "\r"
 DOWN = "\x1b[B"
 SPACE = " "
 CTRL_C = "\x03"
 BACKSPACE = "\x7f"
 
 
-
 @pytest.fixture
 def pipe() -> Iterator[PipeInput]:
     with create_pipe_input() as inp:
         yield inp
-
-
-class RecordingAsker(QuestionaryAsker):
-    """The real asker, noting which questions it was given (to prove what was asked) and
-    every line it printed between prompts, as plain text."""
-
-    def __init__(self, inp: PipeInput, columns: int | None = None) -> None:
-        super().__init__(input=inp, output=DummyOutput(), columns=columns)
-        self.asked: list[str] = []
-        self.headings: list[str] = []
-        self.printed: list[str] = []
-
-    def heading(self, module: Module, progress: Progress) -> None:
-        self.headings.append(module.id)
-        super().heading(module, progress)
-
-    def ask(self, question: Question, default: AnswerValue | None, *,
-            last_visit: bool = False) -> AnswerValue | Skip:
-        self.asked.append(question.id)
-        return super().ask(question, default, last_visit=last_visit)
-
-    def _print(self, fragments: list[tuple[str, str]]) -> None:
-        self.printed.append("".join(text for _, text in fragments).strip("\n"))
-        super()._print(fragments)
-
-
-def feed(pipe: PipeInput, keys: str) -> None:
-    """Type `keys`, then end the input: a prompt left waiting gets EOFError, never hangs."""
-    pipe.send_text(keys)
-    pipe.close()
 
 
 def ask_one(pipe: PipeInput, q: Question, keys: str,
@@ -113,6 +80,29 @@ PROMPTS: list[tuple[str, str, AnswerValue]] = [
 def test_a_prompt_answers_with_keystrokes(registry: Registry, pipe: PipeInput, qid: str,
                                           keys: str, answer: AnswerValue) -> None:
     assert ask_one(pipe, registry.questions()[qid], keys) == answer
+
+
+# (question id, keystrokes, the answered question as printed at 80 columns). An answer that
+# does not fit after its question goes on at a word, indented as the question's own lines;
+# the terminal would cut it anywhere ("work" and ")" alone below, seen in tmux).
+ECHOES: list[tuple[str, str, str]] = [
+    ("age", "52" + ENTER, "? How old is the client? 52"),
+    ("onset", ENTER, "? How did the pain start? After heavy or unusual effort (lifting, training,\n"
+                     "  work)"),
+    ("rf_thoracic_pain", "n" + ENTER,
+     "? Pain in the middle or upper back, or around the chest, that does not change?\n  no"),
+]
+
+
+@pytest.mark.parametrize(("qid", "keys", "printed"), ECHOES, ids=[q for q, _, _ in ECHOES])
+def test_an_answered_question_is_printed_wrapped_at_words(registry: Registry, pipe: PipeInput,
+                                                          qid: str, keys: str,
+                                                          printed: str) -> None:
+    feed(pipe, keys)
+    asker = RecordingAsker(pipe, columns=80)
+    asker.ask(registry.questions()[qid], None)
+    assert asker.printed[-1] == printed
+    assert max(len(line) for line in printed.split("\n")) < 80
 
 
 # (question id, remembered answer from a previous visit). Enter alone keeps it.
