@@ -161,6 +161,13 @@ def test_review_client_shows_each_visits_adherence_step_and_programme(
     assert f"Exercise programme visit 1 ({first['created'][:10]}): {listed}" in out
     again = ", ".join(f"{i['id']} (easier)" for i in second["programme"])
     assert f"visit 2 ({second['created'][:10]}): adherence rarely; step simplify; {again}" in out
+    # At 80 columns a visit's line goes on under its own start, never under "visit N".
+    lines = text.stdout.splitlines()
+    at = lines.index("Exercise programme")
+    block = lines[at + 1:lines.index("", at)]
+    assert [line[:8] for line in block if "visit" in line] == ["  visit ", "  visit "]
+    hang = " " * len(f"  visit 1 ({first['created'][:10]}): ")
+    assert len(block) > 2 and all(line.startswith(("  visit ", hang)) for line in block)
     doc = json.loads(run("review", CLIENT, "--json").stdout)
     visits = doc["sessions"]
     assert "programme_adherence" not in visits[0] and "programme_step" not in visits[0]

@@ -329,10 +329,14 @@ def programme_lines(history: History[Session]) -> list[RenderableType]:
     lines = [(v, line) for v in history.visits if (line := programme_line(v.session))]
     if not lines:
         return []
-    out: list[RenderableType] = [Text("Exercise programme", style="bold underline")]
-    out.extend(Text(f"  visit {v.number} ({_date(v.session.created)[:10]}): {line}")
-               for v, line in lines)
-    return out
+    # A grid: a line too long for the terminal goes on under its own start, not under
+    # "visit 1", which is what tells the visits apart.
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for v, line in lines:
+        grid.add_row(f"  visit {v.number} ({_date(v.session.created)[:10]}): ", line)
+    return [Text("Exercise programme", style="bold underline"), grid]
 
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
