@@ -13,8 +13,9 @@ They behave as dataclass(frozen=True)'s own (tests/test_frozen.py compares the t
 same values): equal when of the same class with equal field values compared as a tuple (so
 the same NaN object equals itself), the hash of that tuple, and `Name(field=value, ...)`
 with a recursive value shown as `...`; the fields' compare, hash and repr options are
-honoured. `dataclasses.fields`, `replace`, `asdict` and `is_dataclass` see a dataclass. A
-class without a docstring gets `Name(field, ...)`, without the types dataclasses would add.
+honoured, and so is an __eq__, __hash__ or __repr__ the class defines itself.
+`dataclasses.fields`, `replace`, `asdict` and `is_dataclass` see a dataclass. A class
+without a docstring gets `Name(field, ...)`, without the types dataclasses would add.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def _values(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
 def frozen(cls: type[T]) -> type[T]:
     """`cls` as `dataclass(frozen=True)` makes it, with shared ==, hash and repr."""
+    # What the class defines itself stays, as with dataclasses: an __eq__ or __repr__ of its
+    # own, and a __hash__ of its own (not the None that defining __eq__ implies).
+    body = dict(cls.__dict__)
+    own_hash = "__hash__" in body and not (body["__hash__"] is None and "__eq__" in body)
     if cls.__doc__ is None:
         # dataclasses would write `Name(field: type, ...)` as the docstring, through
         # inspect.signature (about 0.05 ms a class); the fields' names do as well.
@@ -66,6 +71,9 @@ def frozen(cls: type[T]) -> type[T]:
         return f"{self.__class__.__qualname__}({inner})"
 
     for method in (__eq__, __hash__, __repr__):
-        method.__qualname__ = f"{made.__qualname__}.{method.__name__}"
-        setattr(made, method.__name__, method)
+        name = method.__name__
+        if name in body and (name != "__hash__" or own_hash):
+            continue
+        method.__qualname__ = f"{made.__qualname__}.{name}"
+        setattr(made, name, method)
     return made

@@ -109,6 +109,20 @@ def test_a_generic_class_and_a_recursive_value() -> None:
     assert Box([1]) == Box([1]) and hash(Box((1,))) == hash(((1,),))
 
 
+@pytest.mark.parametrize("own", [
+    {"__repr__": lambda self: "mine"},
+    {"__eq__": lambda self, other: True},  # __hash__ made from the fields, as dataclasses do
+    {"__eq__": lambda self, other: True, "__hash__": lambda self: 7},
+    {"__hash__": lambda self: 7},
+])
+def test_methods_the_class_defines_itself_are_kept_as_dataclasses_keep_them(
+        own: dict[str, Any]) -> None:
+    ours, theirs = both(dict(own), {"a": Any})
+    a, b, x, y = ours(1), ours(2), theirs(1), theirs(2)
+    assert repr(a).replace("Made", "") == repr(x).replace("Made", "")
+    assert (a == b, hash(a)) == (x == y, hash(x))
+
+
 def test_every_frozen_class_of_the_package_is_made_by_frozen() -> None:
     """One way to make a frozen record: a `@dataclass(frozen=True)` would compile its
     methods again (the start-up budget), so none is left."""
