@@ -6,10 +6,12 @@ Messages are written for the practitioner: one clear line, no traceback.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .frozen import frozen
+from .safe_text import visible
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -154,9 +156,6 @@ class Interrupted(BackpainError):
 
 def report(exc: BackpainError) -> None:
     """The one way an error reaches the user: one plain line on stderr (no rich)."""
-    import sys
-
-    from .safe_text import visible
 
     # Usage errors read the same whether click or a command found them (cli/app.py _Group).
     kind = ("" if isinstance(exc, Interrupted) else

@@ -10,9 +10,11 @@ the error in their own kind (SessionFileError, UnreadableFileError, a questionna
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,8 +136,6 @@ def parse_toml(text: str) -> dict[str, Any]:
     except RecursionError:
         raise TomlError("arrays or tables nested too deeply") from None
     except ValueError:
-        import sys
-
         raise TomlError(
             f"an integer of more than {sys.get_int_max_str_digits()} digits") from None
 
@@ -146,8 +146,6 @@ def check_date_times(data: dict[str, Any], found: Iterable[object] | None = None
     (sorting, showing it in UTC) would raise OverflowError. `found`: the dates and times of
     `data`, when the caller has seen them already (the summary index does, as it encodes
     `data`)."""
-    import datetime as dt
-
     for value in _values(data) if found is None else found:
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
             try:

@@ -508,6 +508,7 @@ def run_interview(
     On Ctrl-C or end of input raises `Interrupted`; `answers` then holds everything
     answered so far (the caller saves them as a draft unless `saves_drafts` is False).
     """
+    # The rules and their texts: only once the interview ends (the first prompt's budget).
     from .clinical.engine import build_plan
 
     by_module = {m.id: m for m in modules}
@@ -642,6 +643,7 @@ def terminal_asker(*, prompts_on_stderr: bool) -> QuestionaryAsker:
     stderr, so that standard output stays free for the result (`--json`, a pipe)."""
     if not prompts_on_stderr:
         return QuestionaryAsker()
+    # Only for a terminal reopened for the prompts (not with pipe input in tests).
     from prompt_toolkit.output import create_output
 
     return QuestionaryAsker(output=create_output(stdout=sys.stderr))

@@ -49,6 +49,7 @@ def to_json(value: object, *, indent: int | None = 2) -> str:
     one line without (a JSON Lines record, which adds its own). Non-ASCII text is kept as
     it is, but DEL, the C1 controls and the bidirectional controls are written as escapes:
     a terminal or an editor showing the output raw would obey them."""
+    # json: only for JSON output, not for every error line this module shows.
     import json
 
     if indent is None:

@@ -161,3 +161,25 @@ def test_the_architecture_notes_name_what_exists() -> None:
              for n in named]
     missing = [f for f in files if not (SOURCE / f).exists() and not (ROOT / f).exists()]
     assert missing == []
+
+
+def test_every_import_inside_a_function_says_why() -> None:
+    """Imports are declared at the top; one inside a function (for a start-up budget, an
+    optional extra, a rare path or an import circle) carries its reason: a comment in the
+    function above it, or the function's docstring saying what is imported when."""
+    unexplained = []
+    for name, path in MODULES.items():
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for fn in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            doc = (ast.get_docstring(fn) or "").lower()
+            for node in ast.walk(fn):
+                if not isinstance(node, ast.Import | ast.ImportFrom):
+                    continue
+                before = lines[fn.lineno - 1:node.lineno]
+                if any("#" in line for line in before) or any(
+                        word in doc for word in ("import", "only when", "lazy")):
+                    continue
+                unexplained.append(f"{name}:{node.lineno}")
+    assert unexplained == []

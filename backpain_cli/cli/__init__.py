@@ -15,7 +15,11 @@ import before `main`'s try is start-up time in which Ctrl-C ends in Python's tra
 
 from __future__ import annotations
 
+import _thread
+import codecs
+import os
 import sys
+import time
 
 # Not `from typing import ...`: importing typing takes milliseconds of start-up, during which
 # a Ctrl-C can only end in Python's own traceback. mypy reads this as typing.TYPE_CHECKING.
@@ -63,7 +67,6 @@ def _surroundings() -> str | None:
     cannot run at all (None: it can)."""
     _reopen_closed_streams()
     _escape_what_the_encoding_lacks()
-    import time
 
     try:
         time.time()
@@ -75,6 +78,7 @@ def _surroundings() -> str | None:
 
 
 def _refuse(problem: str) -> int:
+    # Rare (this process cannot run at all); errors loads dataclasses, which --version skips.
     from ..errors import BackpainError, report
 
     error = BackpainError(problem)
@@ -92,7 +96,6 @@ def _reopen_closed_streams() -> None:
     is written (the command still does its work and exits with its code)."""
     if sys.stdin is not None and sys.stdout is not None and sys.stderr is not None:
         return
-    import os
 
     # In this order: open() takes the lowest free descriptor.
     for fd, name, flags, mode in ((0, "stdin", os.O_WRONLY, "r"), (1, "stdout", os.O_RDONLY, "w"),
@@ -112,7 +115,6 @@ def _escape_what_the_encoding_lacks() -> None:
     PYTHONIOENCODING=ascii), a character it lacks is written as its escape (— as \\u2014)
     instead of ending the command with UnicodeEncodeError. The escapes are JSON's, so JSON
     output stays valid JSON with the same content."""
-    import codecs
 
     for stream in (sys.stdout, sys.stderr):
         encoding = getattr(stream, "encoding", None) or "utf-8"
@@ -147,7 +149,6 @@ def _dispatch(args: list[str]) -> int:
 
         sys.stdout.write(f"backpain {__version__}\n")
         return 0
-    import os
 
     # A Tab press in a shell with backpain's completion script (cli/completion.py, whose
     # COMPLETE_VAR this is): the words typed are the arguments.
@@ -191,17 +192,12 @@ def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
     the import system: it would be printed as "Exception ignored ... KeyboardInterrupt" and
     lost. It is delivered again a moment later instead, where main() catches it."""
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
-        import _thread
-
         _thread.start_new_thread(_interrupt_soon, ())
         return
     sys.__unraisablehook__(unraisable)
 
 
 def _interrupt_soon() -> None:
-    import _thread
-    import time
-
     # Not at once: the main thread must be out of the callback first. interrupt_main does
     # nothing once the SIGINT handler is SIG_IGN (the work is done by then).
     time.sleep(0.001)
@@ -212,6 +208,7 @@ def _ignore_late_interrupts() -> None:
     """From here on the work is done: a Ctrl-C during interpreter shutdown (threading and
     atexit run Python code) must not print a traceback over a finished command, nor kill
     it by the signal once the interpreter has put the default action back."""
+    # Only as a run ends (about 0.5 ms to import, which --version skips).
     import signal
 
     # signal.signal runs pending handlers before it changes one. Through a no-op handler
@@ -236,7 +233,6 @@ def _flush_or_discard() -> None:
 def _discard_stdout() -> None:
     """Point stdout at /dev/null, so that the interpreter's own flush at exit, of what is
     still buffered, cannot fail a second time and print a traceback."""
-    import os
 
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -248,6 +244,7 @@ def _discard_stdout() -> None:
 
 
 def _report_os_error(exc: OSError) -> int:
+    # Rare: only when standard output failed.
     from ..errors import OutputError, report
 
     # Files go through files.py and storage.py, which turn an OSError into one of our errors

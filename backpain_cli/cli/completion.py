@@ -20,6 +20,7 @@ when it is called, so that an ordinary run costs nothing more than this module.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,7 @@ def _matches(value: str, incomplete: str) -> bool:
 def _sessions_by_client() -> dict[str, list[str]]:
     """Every client folder (as spelled on disk) and its session ids, newest first, from
     the folder listings alone; empty when the data folder cannot be read."""
+    # A Tab press only: an ordinary run imports no more than this module (its docstring).
     from ..errors import BackpainError
     from ..records import tree
 
@@ -86,10 +88,12 @@ def sessions_and_clients(incomplete: str) -> list[Candidate]:
 
 def instruments(incomplete: str) -> list[Candidate]:
     """`--instruments odi,r` completes the last name of the comma-separated list."""
+    # A Tab press only, as above.
     from ..errors import BackpainError
 
     done, _, last = incomplete.rpartition(",")
     try:
+        # The questionnaire model: only when --instruments is being completed.
         from ..clinical.questionnaire import load_registry
         from ..records import paths
 
@@ -104,6 +108,7 @@ def instruments(incomplete: str) -> list[Candidate]:
 
 
 def settings_keys(incomplete: str) -> list[Candidate]:
+    # A Tab press after `config set|unset` only.
     from ..records.settings import KEYS
 
     return [(k, "") for k in KEYS if _matches(k, incomplete)]
@@ -143,7 +148,6 @@ def _bash(found: list[Candidate]) -> str:
     """bash shows what it is given: with several candidates, each carries its description
     after two spaces, aligned (as gh and other cobra programs do). They never share more
     than their values do, so what bash inserts as their common start is still a value's."""
-    import os
 
     if len(found) == 1 or not any(d for _, d in found):
         return "".join(f"{v}\n" for v, _ in found)
@@ -328,8 +332,8 @@ _TARGETS: dict[Shell, tuple[str, str | None]] = {
 
 def detect_shell() -> Shell:
     """The shell that runs backpain (its parent process), else the login shell ($SHELL)."""
-    import os
 
+    # Only for --install-completion: which shell to install into.
     import shellingham
 
     from ..errors import BackpainError
@@ -353,6 +357,7 @@ def install(shell: Shell, home: Path | None = None) -> Path:
     The start-up file is only ever appended to (a line is added once), never rewritten, so
     a failure cannot cut it short; the script is replaced whole or not at all.
     """
+    # Only for --install-completion: writing the script and the start-up line.
     import shlex
     from pathlib import Path
 

@@ -17,6 +17,7 @@ def install() -> None:
     """Draw the index's progress from now on, if standard error is a terminal."""
     if not sys.stderr.isatty():
         return
+    # Only on a terminal: a pipe or a file never shows a bar.
     from ..records import progress
 
     progress.bar = _bar
@@ -32,6 +33,7 @@ def _bar(total: int) -> Iterator[Callable[[int], None]]:
 @contextlib.contextmanager
 def bar(label: str, total: int, *, redirect_stderr: bool) -> Iterator[Callable[[int], None]]:
     """A transient bar on standard error; the callable it gives says how many are done."""
+    # rich's progress bar (about 10 ms): only when a bar is drawn.
     from rich.console import Console
     from rich.progress import (
         BarColumn,

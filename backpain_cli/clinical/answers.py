@@ -301,6 +301,7 @@ def shown_default(qid: str, default: AnswerValue | None,
     """The default the interview shows: for a client under 35, `axspa_features` comes with
     "began before 35" already ticked (the clinical reference v3); it counts whether ticked or
     not."""
+    # Scoring imports Fraction and Decimal: only for this one pre-ticked answer.
     from .scoring import ONSET_BEFORE_35_AGE
 
     age = answers.get("age")

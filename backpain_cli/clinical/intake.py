@@ -55,6 +55,7 @@ def form_spec(modules: Sequence[Module]) -> dict[str, Any]:
 
 def emergency_signs(modules: Sequence[Module]) -> tuple[str, ...]:
     """The questions of the form whose yes is an emergency alone (the triage table)."""
+    # The triage rules: only when the form or an import lists the emergency signs.
     from .triage import EMERGENCY, SIGN_TIER
 
     on_form = {q.id for m in modules for q in m.questions}
@@ -73,6 +74,7 @@ def pregnancy_states() -> dict[str, dict[str, Any]]:
 def emergency_places(modules: Sequence[Module]) -> dict[str, dict[str, list[str]]]:
     """For each emergency sign of the form, and each state of pregnancy, the places the
     emergency referral names when that sign alone is answered yes."""
+    # The recommender loads its advice texts: only for the form's emergency box.
     from .recommender import emergency_places as places
 
     out: dict[str, dict[str, list[str]]] = {}

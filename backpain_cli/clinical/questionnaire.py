@@ -66,6 +66,7 @@ from typing import Any, Literal, TypeAlias
 from ..errors import Problem, QuestionnaireError, UsageError
 from ..files import NotReadable, TomlError, loads_toml, packaged, read_bytes
 from ..frozen import frozen
+from ..safe_text import control_character
 
 AnswerValue: TypeAlias = bool | int | str | tuple[str, ...]
 Answers: TypeAlias = Mapping[str, AnswerValue]
@@ -338,8 +339,6 @@ def _check_control_characters(raw: Mapping[str, Any], source: str,
     """Texts are shown in the terminal and written into exports, where an ESC or a BEL would
     act instead of showing: line breaks and tabs are the only control characters a text may
     hold. Each question's texts are reported under its id, as its other problems are."""
-    from ..safe_text import control_character
-
     def walk(value: Any, where: str, path: str) -> None:
         if isinstance(value, str):
             shown = control_character(value)

@@ -124,6 +124,7 @@ class _DataFolder:
         return modules_by_hash(questionnaires_dir())
 
     def notes(self, session: Session) -> tuple[Note, ...]:
+        # The review use case: only an export that shows notes needs it.
         from .review import notes_of_session
 
         return notes_of_session(ref_of(session.id, session.client))

@@ -123,6 +123,7 @@ def _send_tombstones(conn: psycopg.Connection[Any], state: Any, practice: str,
 def _erase_here(base: Path, state: Any, local: replica.Local, told: frozenset[str],
                 forgotten: set[str] | frozenset[str], done: Synced, notices: Notices) -> None:
     """Sessions forgotten on any computer are erased here too, with their addenda."""
+    # Only when another computer's tombstone erases a client here.
     from ..records import erasure
 
     for sid in sorted(sid for sid in forgotten if sid in local.sessions):

@@ -39,6 +39,7 @@ class ExternalResourceError(BackpainError):
 
 def _weasyprint() -> Any:
     try:
+        # The [pdf] extra (about 150 ms of imports): only a PDF needs it.
         import weasyprint
     except ImportError:
         raise PdfUnavailableError(INSTALL_HINT) from None
@@ -56,6 +57,7 @@ def render(handout: str, paper: str = DEFAULT_PAPER) -> bytes:
     (a letter, a report), on `paper` (a key of PAPERS)."""
     page_css = PAPERS[paper]
     weasyprint = _weasyprint()
+    # The [pdf] extra, as above.
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     refused: list[str] = []

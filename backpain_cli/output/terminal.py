@@ -181,6 +181,7 @@ def programme_renderables(plan: Plan) -> list[object]:
 def exercise_change_texts(exercise_id: str, changes: Sequence[str]) -> list[str]:
     """The sentences of an item's `changes`, from the library (a saved plan keeps only the
     condition names)."""
+    # The exercise library: only a plan diff that names an exercise change reads it.
     from ..clinical.exercises import library
 
     lib = library()

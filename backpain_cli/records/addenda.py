@@ -98,6 +98,7 @@ def _check_body(kind: str, body: Mapping[str, Any]) -> str | None:
 def save_addendum(ref: SessionRef, kind: str, body: Mapping[str, Any], *,
                   root: Path | None = None, now: dt.datetime | None = None) -> Addendum:
     """Write a new addendum of the session `ref` (never over an existing file)."""
+    # The writer: only writing an addendum needs it, not reading one.
     import tomli_w
 
     problem = _check_body(kind, body)

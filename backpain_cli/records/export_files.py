@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import OutputExistsError, OutputTargetError, StorageError
+from ..errors import BackpainError, OutputExistsError, OutputTargetError, StorageError
 from .atomic import atomic_fd, describe, open_folder, write_bytes_atomic
 from .paths import sessions_dir
 
@@ -95,8 +95,6 @@ def _export_folder(path: Path, *, force: bool) -> Iterator[int]:
 
 def _refuse_sessions_tree(path: Path) -> None:
     """Exports never go into the sessions folder: only session files are written there."""
-    from ..errors import BackpainError
-
     try:
         sessions = os.path.realpath(sessions_dir())
     except BackpainError:

@@ -36,6 +36,7 @@ class Local:
                           sessions_dir(self.root) / client / f"{session_id}.toml")
 
     def addendum_path(self, key: tuple[str, str]) -> Path:
+        # addenda imports the writer: only a pulled addendum needs its name.
         from .addenda import addendum_name
 
         return sessions_dir(self.root) / self.addenda[key] / addendum_name(*key)
@@ -123,6 +124,7 @@ def write_session(data: bytes, session_id: str, root: Path | None = None) -> Wri
 
 def write_addendum(data: bytes, ref: SessionRef, addendum_id: str) -> Written:
     """Write a pulled addendum beside its session (`ref`, a file of this computer)."""
+    # As above.
     from .addenda import addendum_name
 
     base = ref.path.parent.parent.parent

@@ -219,6 +219,7 @@ GRANT EXECUTE ON FUNCTION backpain.my_practices(), backpain.pull_sessions(text[]
 
 def _psycopg() -> Any:
     try:
+        # The [pg] extra: only `sync` and `db` connect.
         import psycopg
     except ImportError:
         raise DatabaseError("backpain sync and backpain db need PostgreSQL support: pip "
@@ -291,6 +292,7 @@ def upgrade(conn: psycopg.Connection[Any]) -> list[int]:
 def register(conn: psycopg.Connection[Any], roles: Sequence[str]) -> list[str]:
     """Register group roles as practices (granting them what members need); the roles that
     were not registered before."""
+    # The [pg] extra, as above.
     from psycopg import sql
 
     added: list[str] = []

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import __version__
 from ..clinical.model import (
+    FLAG_TIERS,
     LEVELS,
+    TRIAGE_VALUES,
     Check,
     FlareItem,
     Plan,
@@ -26,6 +28,7 @@ from ..clinical.model import (
 )
 from ..errors import BackpainError
 from ..frozen import frozen
+from ..safe_text import to_json
 from .practice import PRACTICE_KEYS, Practice, text_problem
 
 if TYPE_CHECKING:
@@ -301,8 +304,6 @@ def brief(session: Session) -> Brief:
 def document_line(session: Session) -> str:
     """The JSON document on one line, with its newline: a JSON Lines record (export --all,
     and what the summary index keeps of each session)."""
-    from ..safe_text import to_json
-
     return to_json(to_document(session), indent=None) + "\n"
 
 
@@ -495,8 +496,6 @@ def _score_problem(key: str, value: ScoreValue) -> str | None:
 
 
 def _plan_problem(plan: Plan) -> str | None:
-    from ..clinical.model import FLAG_TIERS, TRIAGE_VALUES
-
     if plan.triage not in TRIAGE_VALUES:
         return f"unknown triage {plan.triage!r}"
     for flag in plan.red_flags:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import field
 from pathlib import Path
@@ -36,6 +37,7 @@ from pathlib import Path
 from ..errors import SettingsError, UsageError
 from ..files import NotReadable, TomlError, loads_toml, read_bytes
 from ..frozen import frozen
+from .atomic import system_folder
 from .practice import MAX_TEXT, PRACTICE_KEYS, Practice, text_problem
 
 # Practice is the settings' value type as well (`Settings.practice`).
@@ -162,9 +164,6 @@ def data_folder_problem(path: Path) -> str | None:
 
     For `config set data_dir` and at use (storage); not when the settings file is read,
     so that a wrong data_dir can still be changed with `config set` or `config unset`."""
-    import stat
-
-    from .atomic import system_folder
 
     top = system_folder(path)
     if top is not None:
@@ -255,6 +254,7 @@ def _read(path: Path) -> Settings:
 
 def _write(settings: Settings, values: Mapping[str, str]) -> Settings:
     """Replace the file's content with `values`, atomically and readable only by you."""
+    # The writer: only `config set|unset` and a first practice id write the file.
     import tomli_w
 
     from .atomic import ensure_private_dir, write_bytes_atomic
@@ -306,6 +306,7 @@ def practice_id(path: Path | None = None) -> str:
     existing = settings.get("practice_id")
     if existing is not None:
         return existing
+    # Once per settings file: the practice id is made the first time it is needed.
     import uuid
 
     new = str(uuid.uuid4())

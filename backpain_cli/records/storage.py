@@ -16,6 +16,7 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,8 +66,7 @@ def save_session(session: Session, *, root: Path | None = None, new: bool) -> tu
     folder and is saved with its spelling. Returns the session as saved (its id and client
     may have changed: the caller tells the practitioner) and the path.
     """
-    from dataclasses import replace
-
+    # The writer: only a save needs it (a listing or a review reads).
     import tomli_w
 
     base = root or data_dir()
@@ -175,6 +175,7 @@ def index_entry(ref: SessionRef, stamp: codec.Stamp | None, looked: int, *,
     meanwhile, its new stamp differs from the stored one, and it is read again.
     `questionnaires`: as for `judge`.
     """
+    # records/index imports this module (the one reader): not at the top.
     from .index import codec
 
     try:
@@ -189,6 +190,7 @@ def rejudged_entry(ref: SessionRef, parsed: str, stamp: codec.Stamp | None, chec
                    questionnaires: Path | None = None) -> tuple[codec.Entry, str | None]:
     """`index_entry` of a file whose stamp is still `stamp`, from what the TOML parser made of it
     (`parsed`, as the index keeps it): judged by today's rules without parsing it again."""
+    # records/index imports this module, as above.
     from .index import codec
 
     raw, date_times = codec.parsed_of(parsed)
@@ -198,6 +200,7 @@ def rejudged_entry(ref: SessionRef, parsed: str, stamp: codec.Stamp | None, chec
 def _judged_entry(ref: SessionRef, raw: dict[str, Any], date_times: list[object] | None,
                   parsed: str | None, stamp: codec.Stamp | None, looked: int,
                   questionnaires: Path | None) -> tuple[codec.Entry, str | None]:
+    # records/index imports this module, as above.
     from .index import codec
 
     try:
@@ -390,6 +393,7 @@ class _KnownQuestions:
     def verdict(self, qid: str, value: AnswerValue) -> str | None:
         key = (qid, type(value), value)  # True == 1, but not as an answer
         if key not in self.verdicts:
+            # The questionnaire model, as above.
             from ..clinical.questionnaire import check_value
 
             self.verdicts[key] = check_value(self.questions[qid], value)
@@ -403,6 +407,7 @@ def _known_questions(user_dir: Path, refs: tuple[ModuleRef, ...]) -> _KnownQuest
     key = (str(user_dir), refs)
     found = _KNOWN.get(key)
     if found is None:
+        # The questionnaire model: only a file read needs it (rows from the index do not).
         from ..clinical.questionnaire import module_by_hash
 
         questions: dict[str, Question] = {}

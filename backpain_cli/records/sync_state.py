@@ -130,6 +130,7 @@ def mark_in_step(conn: sqlite3.Connection,
 def waiting(root: Path | None = None) -> int | None:
     """How many session files this computer holds that are not known to be on the server
     (drafts included), from local state alone; None when this computer never synced."""
+    # The tree scanner: only `db status` and `review` count what waits to be sent.
     from .tree import scan
 
     if not state_path(root).exists():

@@ -201,6 +201,7 @@ def find_client(ref: str, root: Path | None = None) -> str | None:
 
 def did_you_mean(ref: str, root: Path | None = None) -> str | None:
     """The existing client nearest to the unknown reference `ref`, if one is near."""
+    # Only for a "did you mean" suggestion after a name that was not found.
     import difflib
 
     if not CLIENT_RE.fullmatch(ref):

@@ -294,6 +294,7 @@ def made_up_document() -> str:
     "none" or its first choice, with the plan today's rules give for that. What it shares
     with the documents stored is their keys, question ids, choices and recommendation
     texts: none of it is anyone's (the practitioner's own questionnaires are not read)."""
+    # The rules and questionnaires: only when an index's dictionary is first made.
     from ...clinical.engine import build_plan
     from ...clinical.questionnaire import load_registry
 

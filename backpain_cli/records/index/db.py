@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ... import __version__
+from ...safe_text import valid_text
 from ..atomic import FILE_MODE, ensure_dir
 from ..session import Session
 from .codec import (
@@ -112,8 +113,6 @@ def index_path(root: Path) -> Path:
 def _resolved(root: Path) -> str:
     """The data folder's path as the index records it: text SQLite can hold (a path that is
     not UTF-8 is shown with \\xNN, as safe_text.valid_text shows it)."""
-    from ...safe_text import valid_text
-
     return valid_text(str(root.expanduser().resolve()))
 
 

@@ -159,6 +159,7 @@ class _Work:
     def start(self) -> None:
         """Start the pool now (before a progress bar starts a thread: not forked with one)."""
         if self.pool is None and cores() > 1:
+            # About 10 ms to import: only a sync with a pool's worth of files starts one.
             import multiprocessing
 
             self.pool = multiprocessing.get_context().Pool(cores(), _start_worker)
@@ -527,6 +528,7 @@ def _folder_listing(folder: Path) -> list[list[object]]:
 
 def _known_modules(folder: Path) -> dict[str, str]:
     """sha256 -> module id of every questionnaire text that can judge stored answers."""
+    # The questionnaire model: only when the questionnaires folder changed.
     from ...clinical.questionnaire import modules_by_hash
 
     return {sha: m.id for sha, m in modules_by_hash(folder).items()}
