@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -58,3 +59,15 @@ def chrome(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProc
         capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports, by its full dotted name."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found

@@ -7,7 +7,6 @@ The command tree is walked, so commands added later are held to the same rules."
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import shutil
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 import typer
+from helpers import imported_modules
 from typer.testing import CliRunner, Result
 
 from backpain_cli.cli import completion
@@ -352,18 +352,6 @@ def test_every_session_or_client_parameter_completes() -> None:
     for p in params:
         if re.search(r"SESSION|CLIENT|REF", p.metavar or ""):
             assert p.name in completion.VALUES, p.name
-
-
-def imported_modules(path: Path) -> set[str]:
-    """Every module a source file imports, by its full dotted name."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found
 
 
 # Documented in the standard library's reference, private in name only.

@@ -7,7 +7,6 @@ same words, since a refusal's words are what `review` prints for an unreadable f
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import random
 import tomllib
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
+from helpers import imported_modules
 
 import backpain_cli
 from backpain_cli.files import TomlError, loads_toml, parse_toml
@@ -115,11 +115,6 @@ def test_toml_11_is_refused_as_tomllib_refuses_it(text: str) -> None:
 def test_only_files_py_imports_the_parser() -> None:
     """One parser, one place: no module of the package imports tomli or tomllib but
     files.py, so every file is read by the same rules and refused in the same words."""
-    importers = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            if {"tomli", "tomllib"} & {n.split(".")[0] for n in names}:
-                importers.append(path.relative_to(PACKAGE).as_posix())
+    importers = [path.relative_to(PACKAGE).as_posix() for path in sorted(PACKAGE.rglob("*.py"))
+                 if {"tomli", "tomllib"} & {n.split(".")[0] for n in imported_modules(path)}]
     assert importers == ["files.py"]

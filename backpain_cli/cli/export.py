@@ -26,7 +26,14 @@ from ..records.tree import Unreadable
 from . import helptext
 from .commands import command_app
 from .notices import StderrNotices
-from .output_target import check_name, emit, output_path, refuse_binary_to_terminal, shown
+from .output_target import (
+    ForceOption,
+    OutputOption,
+    check_name,
+    emit,
+    refuse_binary_to_terminal,
+    shown,
+)
 
 app = command_app()
 NOTICES = StderrNotices(unreadable_as="skipped")
@@ -132,12 +139,8 @@ def export(
     fmt: Annotated[Format | None, typer.Option(
         "--format", "-f", help="Output format.", case_sensitive=False,
         show_default=False)] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="PATH", parser=output_path,
-        help="Write to PATH instead of stdout (- is stdout): atomically, readable only by "
-             "you (0600), and never over an existing file unless --force.")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Let -o replace an existing file.")] = False,
+    output: OutputOption = None,
+    force: ForceOption = False,
     all_: Annotated[bool, typer.Option(
         "--all", help="Every session, for audits: --format "
                       f"{listed(_titled(f) for f in ROW_FORMATS)}.")

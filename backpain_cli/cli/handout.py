@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,7 +18,13 @@ from . import helptext
 from .commands import command_app
 from .handout_checklist import ids, terminal_checklist
 from .notices import StderrNotices
-from .output_target import check_name, emit, output_path, refuse_binary_to_terminal
+from .output_target import (
+    ForceOption,
+    OutputOption,
+    check_name,
+    emit,
+    refuse_binary_to_terminal,
+)
 
 if TYPE_CHECKING:
     from ..output.client_handout import ClientHandout
@@ -76,12 +81,8 @@ def handout(
         help="The client's name, printed on this handout only (never stored).")] = None,
     fmt: Annotated[Format, typer.Option(
         "--format", "-f", case_sensitive=False, help="html, pdf or md.")] = Format.html,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="PATH", parser=output_path,
-        help="Write to PATH instead of stdout (- is stdout): atomically, readable only "
-             "by you (0600), and never over an existing file unless --force.")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Let -o replace an existing file.")] = False,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Choose what goes on the client's handout, and print it."""
     if fmt is Format.pdf:

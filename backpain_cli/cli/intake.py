@@ -6,7 +6,6 @@ The work is flows/intake.py; the answers it saves are imported with
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,7 +14,7 @@ from ..flows.intake import intake_form
 from . import helptext
 from .commands import command_app
 from .notices import StderrNotices
-from .output_target import emit, output_path
+from .output_target import ForceOption, OutputOption, emit
 
 app = command_app(
     help="The intake form a client fills in before the visit.", no_args_is_help=True,
@@ -48,12 +47,8 @@ def form(
     client: Annotated[str | None, typer.Option(
         "--client", metavar="REF",
         help="Client reference, put in the saved answers and their file name.")] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="PATH", parser=output_path,
-        help="Write to PATH instead of stdout (- is stdout): atomically, readable only "
-             "by you (0600), and never over an existing file unless --force.")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Let -o replace an existing file.")] = False,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Write the client's intake form: one self-contained HTML file."""
     emit(intake_form(client), output, force, NOTICES)

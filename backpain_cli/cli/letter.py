@@ -5,7 +5,6 @@ letter to standard output or `-o`."""
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +13,13 @@ from ..flows.letter import parse_born, write_letter
 from . import helptext
 from .commands import command_app
 from .notices import StderrNotices
-from .output_target import check_name, emit, output_path, refuse_binary_to_terminal
+from .output_target import (
+    ForceOption,
+    OutputOption,
+    check_name,
+    emit,
+    refuse_binary_to_terminal,
+)
 
 app = command_app()
 NOTICES = StderrNotices()
@@ -65,12 +70,8 @@ def letter(
              "handover).")] = To.doctor,
     fmt: Annotated[Format, typer.Option(
         "--format", "-f", case_sensitive=False, help="md, html or pdf.")] = Format.md,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="PATH", parser=output_path,
-        help="Write to PATH instead of stdout (- is stdout): atomically, readable only "
-             "by you (0600), and never over an existing file unless --force.")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Let -o replace an existing file.")] = False,
+    output: OutputOption = None,
+    force: ForceOption = False,
     name: Annotated[str | None, typer.Option(
         "--name", metavar="TEXT",
         help="The client's name, on this letter only (never stored).")] = None,

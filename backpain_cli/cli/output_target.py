@@ -1,11 +1,15 @@
-"""`-o PATH` for the commands that write a document (export, handout, letter): one reading
-of the option, one way of writing to it or to standard output, and the checks every such
-command makes before it writes (a binary format to a terminal, the client's `--name`)."""
+"""`-o PATH` for the commands that write a document (export, handout, letter, intake form,
+report): the options, one reading of `-o`, one way of writing to it or to standard output,
+and the checks every such command makes before it writes (a binary format to a terminal,
+the client's `--name`)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from ..errors import UsageError
 from ..records.export_files import write_bytes, write_text
@@ -17,6 +21,14 @@ def output_path(text: str) -> Path | None:
     """`-o`'s value: `-` is standard output, as for every Unix tool (None, as without -o);
     a file named "-" is `./-`. Parsed from the text, as a Path would lose the difference."""
     return None if text == "-" else Path(text)
+
+
+# The two options themselves, worded once for every command that writes a document.
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", metavar="PATH", parser=output_path,
+    help="Write to PATH instead of stdout (- is stdout): atomically, readable only by you "
+         "(0600), and never over an existing file unless --force.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Let -o replace an existing file.")]
 
 
 def refuse_binary_to_terminal(fmt: str, output: Path | None, example: str) -> None:

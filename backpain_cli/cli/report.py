@@ -4,7 +4,6 @@ figures clinical/outcomes.py, the formats output/report.py and output/report_htm
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +13,7 @@ from ..flows.report import outcome_report
 from . import helptext
 from .commands import command_app
 from .notices import StderrNotices
-from .output_target import emit, output_path
+from .output_target import ForceOption, OutputOption, emit
 
 app = command_app()
 NOTICES = StderrNotices(unreadable_as="skipped")
@@ -66,12 +65,8 @@ def report(
              "practitioner (alphabetical, never ranked).")] = None,
     fmt: Annotated[Format, typer.Option(
         "--format", "-f", case_sensitive=False, help="Output format.")] = Format.text,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="PATH", parser=output_path,
-        help="Write to PATH instead of stdout (- is stdout): atomically, readable only by "
-             "you (0600), and never over an existing file unless --force.")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Let -o replace an existing file.")] = False,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Report how the practice's clients do: episodes, follow-up and responder rates."""
     found = outcome_report(first, last, None if by is None else by.value, NOTICES)
