@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeAlias
 
 import pytest
 import tomli_w
 from hypothesis import HealthCheck, settings
+from reassess_helpers import local_time_zone
 
 from backpain_cli.clinical.answers import next_question
 from backpain_cli.clinical.questionnaire import AnswerValue, Question, Registry, load_registry
@@ -184,3 +185,11 @@ def _keys_for(q: Question, value: RawAnswer) -> str:
 @pytest.fixture
 def keys_for() -> Callable[[Question, RawAnswer], str]:
     return _keys_for
+
+
+@pytest.fixture
+def utc_zone() -> Iterator[None]:
+    """The practitioner's computer in UTC ($TZ), for tests whose days and times are UTC's:
+    a module takes it with `pytestmark = pytest.mark.usefixtures("utc_zone")`."""
+    with local_time_zone("UTC"):
+        yield

@@ -37,10 +37,7 @@ def _terminal(terminal_80: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
 
 
-@pytest.fixture(autouse=True)
-def _utc() -> Any:
-    with local_time_zone("UTC"):
-        yield
+pytestmark = pytest.mark.usefixtures("utc_zone")
 
 
 run = invoke

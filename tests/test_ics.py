@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import tomli_w
 from helpers import invoke
 from hypothesis import given
 from hypothesis import strategies as st
-from reassess_helpers import ACUTE, CHRONIC, EMERGENCY, URGENT, local_time_zone, save_visit, utc
+from reassess_helpers import ACUTE, CHRONIC, EMERGENCY, URGENT, save_visit, utc
 
 from backpain_cli.output.ics import escape_text, fold
 
@@ -28,10 +27,7 @@ NAME = "Rückenzentrum Süd, Praxis für Physiotherapie; Manuelle Therapie & Mas
 CONTACT = "Holtenauer Straße 12, 24105 Kiel · 0431 123456 · praxis@sued.example"
 
 
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    with local_time_zone("UTC"):
-        yield
+pytestmark = pytest.mark.usefixtures("utc_zone")
 
 
 @pytest.fixture

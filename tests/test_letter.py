@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ import pytest
 import tomli_w
 from helpers import invoke
 from hypothesis import given, settings
-from reassess_helpers import local_time_zone, save_visit, utc
+from reassess_helpers import save_visit, utc
 from strategies import REGISTRY, interviews
 
 from backpain_cli.cli.notices import StderrNotices
@@ -45,10 +44,7 @@ PRACTICE = {"practice_name": "Physio Nord",
 PDFINFO = shutil.which("pdfinfo")
 
 
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    with local_time_zone("UTC"):
-        yield
+pytestmark = pytest.mark.usefixtures("utc_zone")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -39,10 +38,7 @@ def _terminal(terminal_80: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
 
 
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    with local_time_zone("UTC"):
-        yield
+pytestmark = pytest.mark.usefixtures("utc_zone")
 
 
 run = invoke
