@@ -30,15 +30,13 @@ from .client_handout import (
     month_span,
     short_day,
 )
+from .client_page import ACCENT, BASE_CSS, INK, MUTED
 from .figures import UnknownPicture, picture
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
-# Ink and tints. Every text colour meets WCAG AA (4.5:1) on white and on every tint
-# (tests/test_client_handout.py).
-INK = "#1d2125"
-MUTED = "#454e57"
-ACCENT = "#174a70"
+# The handout's other inks and tints (its text colours: client_page.py). Every text colour
+# meets WCAG AA (4.5:1) on white and on every tint (tests/test_client_handout.py).
 LINE = "#8a949e"
 CHART_INK = "#1d5e8c"
 GRID = "#c9cfd6"
@@ -46,14 +44,7 @@ GRID = "#c9cfd6"
 # the longest plan's cards fit three Letter pages.
 PICTURE_MM = 23
 
-CSS = f"""
-:root {{ color-scheme: light; }}
-* {{ box-sizing: border-box; }}
-html {{ font-size: 18px; -webkit-text-size-adjust: 100%; }}
-body {{ margin: 0; background: #fff; color: {INK}; line-height: 1.45;
-  font-family: Arial, "Liberation Sans", "Helvetica Neue", Helvetica, sans-serif;
-  overflow-wrap: break-word; }}
-.page {{ max-width: 46rem; margin: 0 auto; padding: 1rem 1rem 2rem; }}
+CSS = BASE_CSS + f""".page {{ max-width: 46rem; margin: 0 auto; padding: 1rem 1rem 2rem; }}
 /* About 75 characters a line at most: long lines are hard to follow back. Where the
    page is wider, advice and the safety net take two columns instead. */
 p, li, .run-in {{ max-width: 33em; }}

@@ -20,22 +20,13 @@ from typing import Any
 from ..clinical.questionnaire import Condition, Module, Question
 from ..frozen import frozen
 from . import intake_words as w
+from .client_page import ACCENT, BASE_CSS, INK, MUTED
 from .intake_script import SCRIPT
 from .wording import PLACE_WORDS
 
-INK = "#1d2125"
-MUTED = "#454e57"
-ACCENT = "#174a70"
 ALERT = "#8a1c1c"
 
-CSS = f"""
-:root {{ color-scheme: light; }}
-* {{ box-sizing: border-box; }}
-html {{ font-size: 18px; -webkit-text-size-adjust: 100%; }}
-body {{ margin: 0; background: #fff; color: {INK}; line-height: 1.45;
-  font-family: Arial, "Liberation Sans", "Helvetica Neue", Helvetica, sans-serif;
-  overflow-wrap: break-word; }}
-main {{ max-width: 40rem; margin: 0 auto; padding: 0.75rem 0.75rem 2rem; }}
+CSS = BASE_CSS + f"""main {{ max-width: 40rem; margin: 0 auto; padding: 0.75rem 0.75rem 2rem; }}
 h1 {{ font-size: 1.5rem; line-height: 1.2; margin: 0.25rem 0 0.5rem; }}
 h2 {{ font-size: 1.25rem; line-height: 1.2; color: {ACCENT}; margin: 0.5rem 0; }}
 .progress {{ font-weight: bold; color: {ACCENT}; margin: 0.5rem 0; }}
