@@ -29,6 +29,7 @@ from readability import grade, sentences
 from backpain_cli.clinical.exercises import library
 from backpain_cli.clinical.handout_choice import is_required
 from backpain_cli.output import client_handout_html as html_doc
+from backpain_cli.output import client_page
 from backpain_cli.output import handout_words as words
 from backpain_cli.output.client_handout import (
     TRIAGE_REFERRAL,
@@ -363,7 +364,7 @@ def test_every_text_and_chart_colour_meets_wcag_aa() -> None:
     css = html_doc.CSS
     backgrounds = {"#ffffff", *re.findall(r"background:\s*(#[0-9a-f]{6})", css)}
     inks = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-f]{6})", css))
-    inks |= {html_doc.INK, html_doc.MUTED, html_doc.ACCENT, html_doc.CHART_INK}
+    inks |= {client_page.INK, client_page.MUTED, client_page.ACCENT, html_doc.CHART_INK}
     assert len(backgrounds) >= 5 and len(inks) >= 6
     weakest = min((_contrast(ink, bg), ink, bg) for ink in inks for bg in backgrounds)
     assert weakest[0] >= 4.5, weakest
