@@ -14,6 +14,8 @@ The module is marked slow (building, installing and testing the sdist takes abou
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import re
 import site
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import sysconfig
 import tarfile
+import tempfile
 import tomllib
 import venv
 from pathlib import Path
@@ -81,11 +84,18 @@ def needs_setuptools() -> None:
 
 
 def build_sdist(out: Path) -> Path:
-    done = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; from setuptools import build_meta; build_meta.build_sdist(sys.argv[1])",
-         str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    # setuptools lays the release tree out in the source folder itself (backpain-<version>/,
+    # the egg-info): two xdist workers building at once removed each other's files ("No
+    # such file or directory: 'backpain-0.1.0/tests/...'", seen once in CI). One at a time.
+    lock = Path(tempfile.gettempdir()) / (
+        "backpain-sdist-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:16] + ".lock")
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        done = subprocess.run(
+            [sys.executable, "-c",
+             "import sys; from setuptools import build_meta; build_meta.build_sdist(sys.argv[1])",
+             str(out)],
+            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     (sdist,) = out.glob("*.tar.gz")
     return sdist
